@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class LibraryConfig(AppConfig):
+    name = "library"
+    verbose_name = "Photo library"
+
+    def ready(self):
+        """Pillow is configured once per process: HEIC/HEIF support, and our own pixel limit in
+        place of Pillow's default, so that a decompression bomb is refused everywhere alike."""
+        import pillow_heif
+        from PIL import Image
+
+        pillow_heif.register_heif_opener()
+        Image.MAX_IMAGE_PIXELS = settings.PHOTOSITE_MAX_IMAGE_PIXELS

@@ -1,0 +1,133 @@
+"""What a file really is, read from its first bytes: the extension is only a tie-breaker
+(between raw formats that all look like TIFF) and never trusted on its own."""
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from library.models import MediaKind
+
+from .errors import UnsupportedFileError
+
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    kind: str
+    name: str
+    mime_type: str
+    extension: str
+
+
+def _photo(name, mime, extension=None):
+    return FileFormat(MediaKind.PHOTO, name, mime, extension or name)
+
+
+def _video(name, mime, extension=None):
+    return FileFormat(MediaKind.VIDEO, name, mime, extension or name)
+
+
+JPEG = _photo("jpeg", "image/jpeg", "jpg")
+PNG = _photo("png", "image/png")
+GIF = _photo("gif", "image/gif")
+WEBP = _photo("webp", "image/webp")
+TIFF = _photo("tiff", "image/tiff", "tif")
+HEIC = _photo("heic", "image/heic")
+HEIF = _photo("heif", "image/heif")
+AVIF = _photo("avif", "image/avif")
+CR3 = _photo("cr3", "image/x-canon-cr3")
+MP4 = _video("mp4", "video/mp4")
+MOV = _video("mov", "video/quicktime")
+M4V = _video("m4v", "video/x-m4v")
+THREE_GP = _video("3gp", "video/3gpp")
+MKV = _video("mkv", "video/x-matroska")
+WEBM = _video("webm", "video/webm")
+AVI = _video("avi", "video/x-msvideo")
+MTS = _video("mts", "video/mp2t")
+
+# Raw formats built on TIFF: their headers are alike, so the extension picks among them.
+TIFF_BASED_RAW = {
+    "dng": _photo("dng", "image/x-adobe-dng"),
+    "nef": _photo("nef", "image/x-nikon-nef"),
+    "arw": _photo("arw", "image/x-sony-arw"),
+    "cr2": _photo("cr2", "image/x-canon-cr2"),
+}
+
+HEIF_BRANDS = {b"heic": HEIC, b"heix": HEIC, b"heim": HEIC, b"heis": HEIC, b"hevc": HEIC, b"hevx": HEIC,
+               b"mif1": HEIF, b"msf1": HEIF, b"avif": AVIF, b"avis": AVIF}
+VIDEO_BRANDS = {b"qt  ": MOV, b"M4V ": M4V, b"M4VH": M4V, b"M4VP": M4V, b"3gp4": THREE_GP, b"3gp5": THREE_GP,
+                b"3gp6": THREE_GP, b"3g2a": THREE_GP, b"crx ": CR3}
+QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+TS_PACKET = 188
+
+
+def detect_format(head: bytes, original_name: str) -> FileFormat:
+    """Raises UnsupportedFileError, naming what the content looks like, when it is not ours."""
+    extension = PurePath(original_name).suffix.lower().lstrip(".")
+    detected = _from_signature(head, extension)
+    if detected is None:
+        raise UnsupportedFileError(f"not a supported photo or video ({describe_unknown(head)})")
+    return detected
+
+
+def _from_signature(head, extension):
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return GIF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return AVI
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        if head[8:10] == b"CR":
+            return TIFF_BASED_RAW["cr2"]
+        return TIFF_BASED_RAW.get(extension, TIFF)
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return WEBM if b"webm" in head[:64] else MKV
+    if head[4:8] == b"ftyp":
+        return _from_iso_brands(head, extension)
+    if head[4:8] in QUICKTIME_ATOMS:
+        return MOV
+    if _is_transport_stream(head):
+        return MTS
+    return None
+
+
+def _from_iso_brands(head, extension):
+    box_size = int.from_bytes(head[:4], "big")
+    major = head[8:12]
+    compatible = [head[i:i + 4] for i in range(16, min(box_size, len(head)), 4)]
+    for brand in (major, *compatible):
+        if brand in HEIF_BRANDS:
+            return HEIF_BRANDS[brand]
+        if brand in VIDEO_BRANDS:
+            return VIDEO_BRANDS[brand]
+    return {"mov": MOV, "m4v": M4V, "3gp": THREE_GP}.get(extension, MP4)
+
+
+def _is_transport_stream(head):
+    """MPEG-TS (188-byte packets) or AVCHD's M2TS (192: a 4-byte timestamp first)."""
+    for packet, offset in ((TS_PACKET, 0), (TS_PACKET + 4, 4)):
+        positions = range(offset, min(len(head), packet * 4), packet)
+        if len(positions) >= 3 and all(head[p] == 0x47 for p in positions):
+            return True
+    return False
+
+
+def describe_unknown(head):
+    stripped = head[:512].lstrip()
+    if not stripped:
+        return "content is blank"
+    if stripped[:5].lower() in (b"<!doc", b"<html") or stripped[:1] == b"<":
+        return "content looks like HTML or XML"
+    if stripped[:4] == b"%PDF":
+        return "content is a PDF document"
+    if stripped[:2] == b"PK":
+        return "content is a ZIP archive"
+    try:
+        stripped.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unrecognised binary content"
+    return "content looks like text"

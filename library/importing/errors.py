@@ -1,0 +1,22 @@
+"""Per-file import failures. Their message is shown to the person importing, so it says what
+is wrong with *their file*, never how our code failed."""
+
+
+class ImportFileError(Exception):
+    """A file cannot be imported; the session goes on with the next one."""
+
+
+class UnsupportedFileError(ImportFileError):
+    """The content is not a photo or video format we keep."""
+
+
+class CorruptFileError(ImportFileError):
+    """The content claims a supported format but cannot be read as one."""
+
+
+class FileTooLargeError(ImportFileError):
+    """The file (or the picture its header describes) is beyond the configured limits."""
+
+
+class EmptyFileError(ImportFileError):
+    """Zero bytes: nothing to keep."""

@@ -1,0 +1,43 @@
+"""Date taken, dimensions and camera of a staged file, without decoding its pixels.
+
+The date falls back in a fixed order: what the file says (EXIF / video container), then a
+date in the file name, then the source file's modification time, then the moment of import."""
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.utils import timezone
+
+from library.models import DateSource, MediaKind
+
+from . import photo_metadata, video_metadata
+from .dates import date_from_filename
+from .detection import FileFormat
+
+
+@dataclass(frozen=True)
+class MediaMetadata:
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    duration: float | None = None
+    taken_at: datetime | None = None
+    taken_at_source: str = ""
+    camera_make: str = ""
+    camera_model: str = ""
+
+
+def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:
+    if file_format.kind == MediaKind.VIDEO:
+        found = MediaMetadata(**video_metadata.read(path))
+    else:
+        found = MediaMetadata(**photo_metadata.read(path, file_format))
+    return with_date_fallbacks(found, original_name, source_mtime)
+
+
+def with_date_fallbacks(found: MediaMetadata, original_name, source_mtime) -> MediaMetadata:
+    if found.taken_at is not None:
+        return found
+    from_name = date_from_filename(original_name)
+    if from_name is not None:
+        return replace(found, taken_at=from_name, taken_at_source=DateSource.FILENAME)
+    return replace(found, taken_at=source_mtime or timezone.now(), taken_at_source=DateSource.MTIME)

@@ -1,0 +1,95 @@
+"""EXIF of photos through Pillow, which parses headers lazily: no pixel is decoded here."""
+import logging
+import struct
+
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from library.models import DateSource
+
+from .dates import parse_exif_datetime
+from .detection import FileFormat
+from .errors import CorruptFileError, FileTooLargeError
+
+logger = logging.getLogger("photosite.import")
+
+EXIF_IFD = 0x8769
+ORIENTATION, MAKE, MODEL, DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
+DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
+OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
+# Raw formats: Pillow reads some (as their TIFF preview) and not others; a raw it cannot read
+# is still imported, with the date from the name or the file time.
+RAW_FORMATS = {"dng", "nef", "arw", "cr2", "cr3"}
+TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
+TEXT_LIMIT = 64
+
+
+def read(path, file_format: FileFormat) -> dict:
+    try:
+        with Image.open(path) as image:
+            check_pixel_count(image.size)
+            return describe(image)
+    except FileTooLargeError:
+        raise
+    except Image.DecompressionBombError as error:
+        limit = settings.PHOTOSITE_MAX_IMAGE_PIXELS // 1_000_000
+        raise FileTooLargeError(f"picture claims far more than {limit} megapixels (a decompression bomb?)") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as error:
+        if file_format.name in RAW_FORMATS:
+            logger.info("No readable metadata in raw file %s: %s", path.name, error)
+            return {}
+        reason = str(error).replace(str(path), "it").replace(f"'{path}'", "it")
+        raise CorruptFileError(f"cannot read this {file_format.name.upper()} file: {reason}") from error
+
+
+def check_pixel_count(size):
+    width, height = size
+    limit = settings.PHOTOSITE_MAX_IMAGE_PIXELS
+    if width <= 0 or height <= 0:
+        raise FileTooLargeError(f"picture claims impossible dimensions {width}×{height}")
+    if width * height > limit:
+        raise FileTooLargeError(
+            f"picture claims {width}×{height} pixels, beyond the limit of {limit // 1_000_000} megapixels"
+        )
+
+
+def describe(image) -> dict:
+    exif = image.getexif()
+    sub_ifd = exif.get_ifd(EXIF_IFD)
+    orientation = exif.get(ORIENTATION)
+    orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
+    width, height = image.size
+    if orientation in TRANSPOSED_ORIENTATIONS:
+        width, height = height, width
+    taken_at = first_exif_date(exif, sub_ifd)
+    return {
+        "width": width,
+        "height": height,
+        "orientation": orientation,
+        "taken_at": taken_at,
+        "taken_at_source": DateSource.EXIF if taken_at else "",
+        "camera_make": clean_text(exif.get(MAKE)),
+        "camera_model": clean_text(exif.get(MODEL)),
+    }
+
+
+def first_exif_date(exif, sub_ifd):
+    candidates = (
+        (sub_ifd.get(DATETIME_ORIGINAL), sub_ifd.get(OFFSET_TIME_ORIGINAL)),
+        (sub_ifd.get(DATETIME_DIGITIZED), sub_ifd.get(OFFSET_TIME_DIGITIZED)),
+        (exif.get(DATETIME), sub_ifd.get(OFFSET_TIME)),
+    )
+    for value, offset in candidates:
+        moment = parse_exif_datetime(value, offset)
+        if moment is not None:
+            return moment
+    return None
+
+
+def clean_text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return ""
+    printable = "".join(ch for ch in value if ch.isprintable()).strip()
+    return printable[:TEXT_LIMIT]

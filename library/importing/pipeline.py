@@ -1,0 +1,146 @@
+"""The one import pipeline: every entry point (web upload, `manage.py import`) hands it staged
+files, and it alone decides each file's outcome.
+
+Per file: duplicate check by hash → content sniffing → metadata → atomic no-overwrite move into
+`YYYY-MM-DD/` → database row (the unique hash makes the database the arbiter when two imports
+of the same bytes race) → outcome record and running counts → progress report. No thumbnail
+work happens here, ever: thumbnails are made lazily or by the background workers."""
+import logging
+import time
+from pathlib import Path
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from library.models import ImportOutcome, ImportSession, OutcomeStatus, Photo
+from library.signals import import_session_finished
+
+from .dates import wall_clock_date
+from .detection import HEAD_BYTES, detect_format
+from .errors import ImportFileError
+from .metadata import read_metadata
+from .names import display_name
+from .placement import claim_path, release_path
+from .progress import FileResult, NullReporter
+from .staging import StagedFile, stage_copy
+
+logger = logging.getLogger("photosite.import")
+
+COUNT_FIELDS = {
+    OutcomeStatus.IMPORTED: "imported_count",
+    OutcomeStatus.DUPLICATE: "duplicate_count",
+    OutcomeStatus.FAILED: "failed_count",
+}
+
+
+class ImportPipeline:
+    """Imports files into one ImportSession. Safe to call from several threads at once."""
+
+    def __init__(self, session: ImportSession, reporter=None):
+        self.session = session
+        self.reporter = reporter or NullReporter()
+
+    @classmethod
+    def start(cls, source, user=None, reporter=None):
+        session = ImportSession.objects.create(source=source, user=user)
+        logger.info("Import session %s started (%s)", session.pk, source)
+        return cls(session, reporter)
+
+    def import_path(self, source: Path, name=None) -> FileResult:
+        """Copy a file from disk into .import_temp (hashing on the way) and import it."""
+        name = display_name(name or source.name)
+        try:
+            staged = stage_copy(source, name)
+        except ImportFileError as error:
+            return self.record_failure(name, None, str(error))
+        except OSError as error:
+            return self.record_failure(name, None, f"could not read the file: {error.strerror or error}")
+        return self.import_staged(staged)
+
+    def import_staged(self, staged: StagedFile) -> FileResult:
+        """Decide the outcome of a staged file. The temp file is gone afterwards, whatever happened."""
+        name = display_name(staged.original_name)
+        try:
+            return self._place(staged, name)
+        except ImportFileError as error:
+            return self.record_failure(name, staged.size, str(error))
+        except OSError as error:
+            logger.error("Could not store %s: %s", name, error)
+            return self.record_failure(name, staged.size, f"could not store the file: {error.strerror or error}")
+        except DatabaseError:
+            logger.exception("Database error while importing %s", name)
+            return self.record_failure(name, staged.size, "the library database could not record the file")
+        except Exception:  # noqa: BLE001 - the per-file boundary: one bad file must not end the session
+            logger.exception("Unexpected error while importing %s", name)
+            return self.record_failure(name, staged.size, "unexpected error (details in errors.log)")
+        finally:
+            staged.temp_path.unlink(missing_ok=True)
+
+    def record_failure(self, name, size, error) -> FileResult:
+        """For files that failed before or during staging too (unreadable, empty, cut off)."""
+        logger.error("Import failed: %s: %s", name, error)
+        return self._record(display_name(name), size, OutcomeStatus.FAILED, error=error)
+
+    def finish(self) -> ImportSession:
+        session = self.session
+        session.refresh_from_db()
+        session.finished_at = timezone.now()
+        session.duration_seconds = (session.finished_at - session.started_at).total_seconds()
+        session.save(update_fields=["finished_at", "duration_seconds"])
+        logger.info(
+            "Import session complete: session=%s source=%s imported=%d duplicate=%d failed=%d duration=%.2fs",
+            session.pk, session.source, session.imported_count, session.duplicate_count,
+            session.failed_count, session.duration_seconds,
+        )
+        transaction.on_commit(lambda: import_session_finished.send(sender=ImportSession, session=session))
+        self.reporter.session_complete(session)
+        return session
+
+    def _place(self, staged: StagedFile, name: str) -> FileResult:
+        existing = Photo.objects.filter(sha256=staged.sha256).first()
+        if existing is not None:
+            logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
+            return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
+        with open(staged.temp_path, "rb") as temp_file:
+            file_format = detect_format(temp_file.read(HEAD_BYTES), name)
+        metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
+        relative = claim_path(staged.temp_path, wall_clock_date(metadata.taken_at), staged.sha256, file_format.extension)
+        try:
+            with transaction.atomic():
+                photo = Photo.objects.create(
+                    sha256=staged.sha256, kind=file_format.kind, original_name=name, path=relative,
+                    size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
+                    width=metadata.width, height=metadata.height, orientation=metadata.orientation,
+                    duration=metadata.duration, taken_at=metadata.taken_at,
+                    taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
+                    camera_model=metadata.camera_model, import_session=self.session,
+                )
+                result = self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=photo)
+        except IntegrityError:
+            release_path(relative)
+            winner = Photo.objects.filter(sha256=staged.sha256).first()
+            if winner is None:
+                raise
+            logger.info("Duplicate (concurrent import): %s is photo %s", name, winner.pk)
+            return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=winner)
+        except BaseException:
+            release_path(relative)
+            raise
+        logger.info("Imported: %s -> %s", name, relative)
+        return result
+
+    def _record(self, name, size, status, photo=None, error="") -> FileResult:
+        with transaction.atomic():
+            outcome = ImportOutcome.objects.create(
+                session=self.session, original_name=name, size=size, status=status, error=error, photo=photo
+            )
+            ImportSession.objects.filter(pk=self.session.pk).update(**{COUNT_FIELDS[status]: F(COUNT_FIELDS[status]) + 1})
+            counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
+                pk=self.session.pk
+            )
+        result = FileResult(name, size, status, error, photo.pk if photo else None, outcome.pk)
+        transaction.on_commit(
+            lambda: self.reporter.file_done(result, {key.removesuffix("_count"): value for key, value in counts.items()})
+        )
+        return result

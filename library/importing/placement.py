@@ -1,0 +1,73 @@
+"""Where a file goes in the library, and moving it there without ever overwriting anything.
+
+The name is `YYYY-MM-DD/img_YYYYMMDD_<hash>.<ext>`. The move is a hard link to the final name
+(which fails, atomically, if the name exists) followed by removing the temp name: a rename
+that cannot overwrite. Django's file_move_safe is not that, so it is not used."""
+import errno
+import os
+from datetime import date
+from pathlib import Path
+
+from library.paths import library_root
+
+HASH_CHARS = 16
+MAX_NAME_ATTEMPTS = 100
+
+
+def target_relative_path(taken_on: date, sha256: str, extension: str, attempt: int = 0) -> str:
+    suffix = f"_{attempt}" if attempt else ""
+    folder = taken_on.strftime("%Y-%m-%d")
+    return f"{folder}/img_{taken_on:%Y%m%d}_{sha256[:HASH_CHARS]}{suffix}.{extension.lower()}"
+
+
+def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str) -> str:
+    """Move the temp file to its place; returns the relative path it got. A name already taken
+    (by another file, or by a concurrent import of these same bytes) gets a numbered variant:
+    the database decides afterwards which copy is kept."""
+    root = library_root()
+    for attempt in range(MAX_NAME_ATTEMPTS):
+        relative = target_relative_path(taken_on, sha256, extension, attempt)
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if move_without_overwrite(temp_path, target):
+            fsync_directory(target.parent)
+            return relative
+    raise FileExistsError(f"no free name for {sha256[:HASH_CHARS]} after {MAX_NAME_ATTEMPTS} attempts")
+
+
+def move_without_overwrite(source: Path, target: Path) -> bool:
+    """True when `source` now lives at `target`; False (and nothing changed) if the name was taken."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        return exclusive_rename(source, target)
+    source.unlink()
+    return True
+
+
+def exclusive_rename(source: Path, target: Path) -> bool:
+    """For filesystems without hard links (some NAS shares): reserve the name with O_EXCL,
+    then rename over our own reservation."""
+    try:
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    os.replace(source, target)
+    return True
+
+
+def release_path(relative: str):
+    """Undo a claim whose database row could not be written: the file must not stay unclaimed."""
+    (library_root() / relative).unlink(missing_ok=True)
+
+
+def fsync_directory(directory: Path):
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

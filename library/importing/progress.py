@@ -1,0 +1,47 @@
+"""How an import tells the world about each file. The pipeline calls a reporter; the web import
+turns that into Server-Sent Events, the CLI into a progress bar, tests into a list."""
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    size: int | None
+    status: str
+    error: str = ""
+    photo_id: int | None = None
+    outcome_id: int | None = None
+
+    def as_dict(self):
+        return asdict(self)
+
+
+class ProgressReporter(Protocol):
+    def file_done(self, result: FileResult, counts: dict) -> None:
+        """After each file; `counts` are the session's running totals (imported/duplicate/failed)."""
+
+    def session_complete(self, session) -> None:
+        """Once, after the session's final counts and duration are saved."""
+
+
+class NullReporter:
+    def file_done(self, result, counts):
+        pass
+
+    def session_complete(self, session):
+        pass
+
+
+class CollectingReporter:
+    """Keeps everything it is told; handy for callers that want the results afterwards."""
+
+    def __init__(self):
+        self.results = []
+        self.completed_session = None
+
+    def file_done(self, result, counts):
+        self.results.append(result)
+
+    def session_complete(self, session):
+        self.completed_session = session

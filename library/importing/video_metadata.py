@@ -1,0 +1,112 @@
+"""Video facts for the import: creation time, displayed size, rotation and duration.
+
+Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
+so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit."""
+import json
+import re
+import subprocess
+
+from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.models import DateSource
+
+from .dates import parse_iso_datetime
+from .errors import CorruptFileError, UnsupportedFileError
+
+PROBE_TIMEOUT_SECONDS = 30
+CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+
+
+def read(path) -> dict:
+    info = probe_with_ffprobe(path) if ffprobe_path() else probe_with_ffmpeg(path)
+    if info["width"] is None:
+        raise UnsupportedFileError("contains no video stream")
+    rotation = info.pop("rotation")
+    if rotation is not None and round(abs(rotation)) % 180 == 90:
+        info["width"], info["height"] = info["height"], info["width"]
+    taken_at = info.pop("creation_time")
+    return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else ""}
+
+
+def run_probe(args):
+    try:
+        completed = subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise CorruptFileError(f"reading the video took longer than {PROBE_TIMEOUT_SECONDS} s") from error
+    return completed
+
+
+def probe_with_ffprobe(path) -> dict:
+    completed = run_probe(
+        [ffprobe_path(), "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
+    )
+    if completed.returncode != 0:
+        raise CorruptFileError(f"not a readable video: {last_line(completed.stderr, path)}")
+    probe = json.loads(completed.stdout or b"{}")
+    stream = next(
+        (s for s in probe.get("streams", []) if s.get("codec_type") == "video"
+         and not s.get("disposition", {}).get("attached_pic")),
+        {},
+    )
+    tags = {**stream.get("tags", {}), **probe.get("format", {}).get("tags", {})}
+    return {
+        "width": stream.get("width"),
+        "height": stream.get("height"),
+        "rotation": stream_rotation(stream),
+        "duration": to_float(probe.get("format", {}).get("duration") or stream.get("duration")),
+        "creation_time": first_creation_time(tags),
+    }
+
+
+def stream_rotation(stream):
+    for side_data in stream.get("side_data_list", []):
+        if "rotation" in side_data:
+            return to_float(side_data["rotation"])
+    return to_float(stream.get("tags", {}).get("rotate"))
+
+
+def first_creation_time(tags):
+    lowered = {key.lower(): value for key, value in tags.items()}
+    for key in CREATION_TAGS:
+        moment = parse_iso_datetime(lowered.get(key))
+        if moment is not None:
+            return moment
+    return None
+
+
+STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
+DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)")
+METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
+
+
+def probe_with_ffmpeg(path) -> dict:
+    """Parses `ffmpeg -i`'s summary (it exits 1 because no output is named: that is expected)."""
+    completed = run_probe([ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(path)])
+    text = completed.stderr.decode("utf-8", "replace")
+    if "Input #0" not in text:
+        raise CorruptFileError(f"not a readable video: {last_line(completed.stderr, path)}")
+    size = STREAM_SIZE.search(text)
+    duration = DURATION.search(text)
+    rotation = ROTATION.search(text)
+    tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in CREATION_TAGS}
+    return {
+        "width": int(size.group(1)) if size else None,
+        "height": int(size.group(2)) if size else None,
+        "rotation": float(rotation.group(1)) if rotation else None,
+        "duration": int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
+        if duration else None,
+        "creation_time": first_creation_time(tags),
+    }
+
+
+def to_float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def last_line(stderr: bytes, path) -> str:
+    text = stderr.decode("utf-8", "replace").replace(str(path), "the file")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip()[:200] if lines else "ffmpeg could not read it"

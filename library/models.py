@@ -1,0 +1,122 @@
+"""The library's records: one Photo per unique file, and the import sessions that brought them in."""
+from django.conf import settings
+from django.db import models
+
+
+class MediaKind(models.TextChoices):
+    PHOTO = "photo", "Photo"
+    VIDEO = "video", "Video"
+
+
+class DateSource(models.TextChoices):
+    EXIF = "exif", "EXIF"
+    CONTAINER = "container", "Video container"
+    FILENAME = "filename", "File name"
+    MTIME = "mtime", "File modification time"
+    MANUAL = "manual", "Set by hand"
+
+
+class ImportSource(models.TextChoices):
+    WEB = "web", "Web upload"
+    CLI = "cli", "Command line"
+
+
+class OutcomeStatus(models.TextChoices):
+    IMPORTED = "imported", "Imported"
+    DUPLICATE = "duplicate", "Duplicate"
+    FAILED = "failed", "Failed"
+
+
+class ImportSession(models.Model):
+    source = models.CharField(max_length=8, choices=ImportSource.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_sessions"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    imported_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="session_started_idx")]
+
+    def __str__(self):
+        return f"Import #{self.pk} ({self.get_source_display()}, {self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_finished(self):
+        return self.finished_at is not None
+
+    @property
+    def processed_count(self):
+        return self.imported_count + self.duplicate_count + self.failed_count
+
+    def counts(self):
+        return {
+            "imported": self.imported_count,
+            "duplicate": self.duplicate_count,
+            "failed": self.failed_count,
+        }
+
+
+class Photo(models.Model):
+    """A unique file in the library (photos and videos alike), identified by its SHA-256."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=5, choices=MediaKind.choices)
+    original_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, unique=True, help_text="Relative to the library root.")
+    size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=16, help_text="Detected from the content, e.g. jpeg, heic, mp4.")
+    mime_type = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
+    height = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
+    orientation = models.PositiveSmallIntegerField(null=True, blank=True, help_text="EXIF orientation 1-8.")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds, for videos.")
+    taken_at = models.DateTimeField()
+    taken_at_source = models.CharField(max_length=10, choices=DateSource.choices)
+    camera_make = models.CharField(max_length=64, blank=True)
+    camera_model = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    import_session = models.ForeignKey(
+        ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
+            models.Index(fields=["import_session", "id"], name="photo_session_idx"),
+            models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.taken_at:%Y-%m-%d})"
+
+    @property
+    def is_video(self):
+        return self.kind == MediaKind.VIDEO
+
+
+class ImportOutcome(models.Model):
+    """What happened to one file of an import session, kept so a person can see why a file failed
+    or which photo their 'duplicate' already is."""
+
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="outcomes")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=9, choices=OutcomeStatus.choices)
+    error = models.TextField(blank=True)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "status"], name="outcome_session_status_idx")]
+
+    def __str__(self):
+        return f"{self.original_name}: {self.status}"

@@ -1,0 +1,8 @@
+"""Top-level routes. Each app owns its own URLs; this file only mounts them."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+]

@@ -1,0 +1,116 @@
+"""Shared fixtures: a library folder per test, and the rule for tests that need real services.
+
+Services (PostgreSQL, Redis, Chromium) are used for real. Where one is missing a test skips
+with the reason, unless PHOTOSITE_REQUIRE_SERVICES=1 (set by .ci/run), which turns that skip
+into a failure: CI's machine always has them."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REQUIRE_SERVICES = os.environ.get("PHOTOSITE_REQUIRE_SERVICES") == "1"
+CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+def service_missing(reason):
+    """Skip on a newcomer's machine; fail where the services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (PHOTOSITE_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def library_root(tmp_path, settings):
+    """A fresh, empty library for each test; logs and thumbnails land inside it."""
+    root = tmp_path / "library"
+    root.mkdir()
+    settings.PHOTOSITE_LIBRARY_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "thumbnails": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root / ".thumbnails")},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def media_dir(tmp_path):
+    """Where a test makes its source files (outside the library, like a camera card)."""
+    path = tmp_path / "source"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def corpus_dir():
+    if not CORPUS_DIR.is_dir():
+        pytest.skip(f"the shared camera corpus is absent ({CORPUS_DIR})")
+    return CORPUS_DIR
+
+
+@pytest.fixture
+def live_site(tmp_path):
+    """A migrated Photosite served by uvicorn in its own process, with an `admin` superuser.
+
+    Uses a fresh PostgreSQL database when the test run itself is on PostgreSQL."""
+    from live_site import LiveSite, postgres_database_for_test
+
+    database_url, drop = None, None
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        database_url, drop = postgres_database_for_test(os.environ["DATABASE_URL"])
+    site = LiveSite(tmp_path / "live-library", database_url)
+    site.root.mkdir()
+    try:
+        yield site.prepare().start_web()
+    finally:
+        site.stop()
+        if drop:
+            drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright; skips (or fails, in CI) where it is not installed."""
+    from browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    if not executable:
+        service_missing("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def redis_url():
+    """The machine's Redis (REDIS_URL, default 127.0.0.1:6379, database 15 for tests)."""
+    import redis
+
+    url = os.environ.get("PHOTOSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        service_missing(f"Redis is not reachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def postgres_url():
+    """The machine's PostgreSQL (PHOTOSITE_TEST_POSTGRES_URL, default the `test` database)."""
+    import psycopg
+
+    url = os.environ.get("PHOTOSITE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as error:
+        service_missing(f"PostgreSQL is not reachable at {url}: {error}")
+    return url

@@ -1,0 +1,172 @@
+"""Media the tests make for themselves: Pillow images with EXIF, ffmpeg-made videos, and
+hostile files. Nothing here is mocked; every file is real and readable by real tools."""
+import struct
+import subprocess
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import imageio_ffmpeg
+from PIL import Image, ImageDraw
+
+# EXIF tag numbers (Pillow's ExifTags.Base) used below.
+TAG_ORIENTATION = 0x0112
+TAG_MAKE = 0x010F
+TAG_MODEL = 0x0110
+TAG_DATETIME = 0x0132
+EXIF_IFD = 0x8769
+TAG_DATETIME_ORIGINAL = 0x9003
+TAG_DATETIME_DIGITIZED = 0x9004
+TAG_OFFSET_TIME_ORIGINAL = 0x9011
+
+# What Pillow's exif_transpose does for each orientation, inverted: applying this to an upright
+# picture gives the pixels a camera would store with that orientation tag.
+INVERSE_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+MARK_COLOUR = (255, 0, 0)
+BACKGROUND_COLOUR = (40, 90, 200)
+
+
+def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None, digitized=None, plain_datetime=None):
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[TAG_ORIENTATION] = orientation
+    if make:
+        exif[TAG_MAKE] = make
+    if model:
+        exif[TAG_MODEL] = model
+    if plain_datetime:
+        exif[TAG_DATETIME] = plain_datetime
+    sub_ifd = {}
+    if taken is not None:
+        sub_ifd[TAG_DATETIME_ORIGINAL] = taken if isinstance(taken, str) else taken.strftime("%Y:%m:%d %H:%M:%S")
+    if digitized is not None:
+        sub_ifd[TAG_DATETIME_DIGITIZED] = digitized
+    if offset is not None:
+        sub_ifd[TAG_OFFSET_TIME_ORIGINAL] = offset
+    if sub_ifd:
+        exif[EXIF_IFD] = sub_ifd
+    return exif.tobytes()
+
+
+def upright_marked_image(width=640, height=480):
+    """A picture whose top-left corner is red, so a test can check that a thumbnail is upright."""
+    image = Image.new("RGB", (width, height), BACKGROUND_COLOUR)
+    ImageDraw.Draw(image).rectangle([0, 0, width // 4, height // 4], fill=MARK_COLOUR)
+    return image
+
+
+def make_jpeg(path, width=640, height=480, *, taken=None, offset=None, orientation=None, make=None,
+              model=None, quality=85, image=None, **exif_extra):
+    """A JPEG whose *displayed* picture is `width`×`height` with a red top-left corner; with an
+    orientation the stored pixels are transformed the way a camera would store them."""
+    path = Path(path)
+    picture = image or upright_marked_image(width, height)
+    if orientation in INVERSE_ORIENTATION:
+        picture = picture.transpose(INVERSE_ORIENTATION[orientation])
+    exif = exif_bytes(taken=taken, offset=offset, orientation=orientation, make=make, model=model, **exif_extra)
+    picture.save(path, "JPEG", quality=quality, exif=exif)
+    return path
+
+
+def make_noisy_jpeg(path, width=4000, height=3000, *, taken=None, orientation=None, seed=0, quality=92):
+    """A photo-sized JPEG (12 MP, ~4-5 MB) whose noise keeps it from compressing to nothing."""
+    import random
+
+    random.seed(seed)
+    small = Image.frombytes("RGB", (width // 8, height // 8), random.randbytes(width // 8 * height // 8 * 3))
+    picture = small.resize((width, height), Image.Resampling.BILINEAR)
+    noise = Image.effect_noise((width, height), 40).convert("RGB")
+    picture = Image.blend(picture, noise, 0.35)
+    return make_jpeg(path, width, height, taken=taken, orientation=orientation, quality=quality, image=picture)
+
+
+def make_png(path, width=320, height=240, mode="RGB"):
+    path = Path(path)
+    colour = {"RGB": (0, 128, 0), "RGBA": (0, 128, 0, 128), "L": 128, "P": 3, "I;16": 30000, "LA": (128, 200)}[mode]
+    Image.new(mode, (width, height), colour).save(path, "PNG")
+    return path
+
+
+def make_image(path, fmt, width=320, height=240, mode="RGB"):
+    path = Path(path)
+    Image.new(mode, (width, height), (10, 20, 30) if mode in ("RGB", "CMYK") else 100).save(path, fmt)
+    return path
+
+
+def make_heic(path, width=320, height=240, taken=None):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    path = Path(path)
+    upright_marked_image(width, height).save(path, "HEIF", exif=exif_bytes(taken=taken))
+    return path
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def make_png_bomb(path, width=100_000, height=100_000):
+    """A valid PNG header claiming a huge picture, followed by almost no data."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
+    return Path(path)
+
+
+def truncate(path, keep_fraction=0.5):
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[: int(len(data) * keep_fraction)])
+    return Path(path)
+
+
+def ffmpeg_exe():
+    """The bundled ffmpeg 7: it can write a display-rotation matrix, which Debian's 5.1 cannot."""
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creation_time=None,
+               codec="libx264", fps=25, audio=False, pix_fmt="yuv420p", extra_output_args=()):
+    """A real video from ffmpeg's test source. `rotation` writes a display matrix (as phones do)."""
+    path = Path(path)
+    args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000"]
+    args += ["-t", str(seconds), "-c:v", codec, "-pix_fmt", pix_fmt]
+    if audio:
+        args += ["-c:a", "aac" if path.suffix.lower() in (".mp4", ".mov", ".m4v", ".3gp") else "libvorbis", "-shortest"]
+    if creation_time is not None:
+        stamp = creation_time if isinstance(creation_time, str) else creation_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        args += ["-metadata", f"creation_time={stamp}"]
+    args += [*extra_output_args]
+    target = path.with_name(path.stem + ".unrotated" + path.suffix) if rotation is not None else path
+    subprocess.run([*args, str(target)], check=True, timeout=120)
+    if rotation is not None:
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-display_rotation:v:0", str(rotation), "-i", str(target),
+                        "-c", "copy", str(path)], check=True, timeout=120)
+        target.unlink()
+    return path
+
+
+def make_audio_only_mp4(path, seconds=1.0):
+    path = Path(path)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000",
+                    "-t", str(seconds), "-c:a", "aac", str(path)], check=True, timeout=60)
+    return path
+
+
+def make_text_file(path, text="This is not a photo.\n"):
+    Path(path).write_text(text)
+    return Path(path)
+
+
+def a_date(year=2024, month=1, day=31, hour=10, minute=0, second=0):
+    return datetime(year, month, day, hour, minute, second)

@@ -1,0 +1,159 @@
+"""A real Photosite running in its own processes, for end-to-end tests.
+
+The site gets its own library folder and its own database (SQLite inside the library, or a
+fresh PostgreSQL database when the test run itself uses PostgreSQL), is migrated with the
+real `manage.py`, and serves through uvicorn exactly as in production. Tests talk to it over
+HTTP only, never through the test process's database connection."""
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveSite:
+    def __init__(self, root: Path, database_url: str | None = None, extra_env=None):
+        self.root = root
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PHOTOSITE_LIBRARY_ROOT": str(root),
+            "DJANGO_SETTINGS_MODULE": "photosite.settings",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.env.pop("DATABASE_URL", None)
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+        self.web = None
+        self.workers = []
+        self.log_dir = root.parent / f"live-site-logs-{self.port}"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- processes ---------------------------------------------------------
+    def manage(self, *args, check=True, timeout=300, input_text=None):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=self.env, capture_output=True,
+            text=True, timeout=timeout, check=check, input=input_text,
+        )
+
+    def prepare(self):
+        """Migrate and create the admin user (a staff superuser)."""
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage(
+            "shell", "-c",
+            "from django.contrib.auth.models import User;"
+            f"User.objects.filter(username='{ADMIN_USER}').exists() or "
+            f"User.objects.create_superuser('{ADMIN_USER}', 'admin@example.com', '{ADMIN_PASSWORD}')",
+        )
+        return self
+
+    def create_user(self, username, password, staff=False):
+        self.manage(
+            "shell", "-c",
+            "from django.contrib.auth.models import User;"
+            f"User.objects.create_user('{username}', password='{password}', is_staff={staff})",
+        )
+
+    def start_web(self, workers=1):
+        log = open(self.log_dir / "web.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "photosite.asgi:application", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"],
+            cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.wait_until_up()
+        return self
+
+    def wait_until_up(self):
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise RuntimeError(f"web server exited: {(self.log_dir / 'web.log').read_text()[-2000:]}")
+            try:
+                httpx.get(self.base_url + "/accounts/login/", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("web server did not answer in time")
+
+    def start_workers(self, name="cluster", extra_env=None):
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=PROJECT_DIR, env={**self.env, **(extra_env or {})},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.workers.append(process)
+        return process
+
+    def kill_web(self):
+        """Like a power cut for the web server: SIGKILL to its whole process group."""
+        kill_group(self.web, signal.SIGKILL)
+        self.web = None
+
+    def stop(self):
+        for process in [self.web, *self.workers]:
+            if process is not None and process.poll() is None:
+                kill_group(process, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    kill_group(process, signal.SIGKILL)
+        self.web, self.workers = None, []
+
+    # -- HTTP --------------------------------------------------------------
+    def client(self, username=ADMIN_USER, password=ADMIN_PASSWORD, **kwargs) -> httpx.Client:
+        """An HTTP client logged in through the real login form (so it carries the CSRF cookie)."""
+        client = httpx.Client(base_url=self.base_url, timeout=60, **kwargs)
+        client.get("/accounts/login/")
+        response = client.post(
+            "/accounts/login/",
+            data={"username": username, "password": password, "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+            headers={"Referer": self.base_url + "/accounts/login/"},
+        )
+        if "sessionid" not in client.cookies:
+            raise RuntimeError(f"login as {username} failed: {response.status_code}")
+        client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+        client.headers["Referer"] = self.base_url + "/"
+        return client
+
+
+def kill_group(process, sig):
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+    if sig == signal.SIGKILL:
+        process.wait(timeout=15)
+
+
+def postgres_database_for_test(base_url: str):
+    """A fresh PostgreSQL database beside the one in `base_url`; returns (url, drop)."""
+    import psycopg
+
+    name = f"photosite_live_{secrets.token_hex(4)}"
+    with psycopg.connect(base_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(base_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return base_url.rsplit("/", 1)[0] + "/" + name, drop
