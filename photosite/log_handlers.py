@@ -4,6 +4,7 @@ Resolving late (not when settings load) lets the file name carry today's date
 (`import_YYYYMMDD.log` rolls over at midnight) and lets tests point the library
 elsewhere with the `settings` fixture."""
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -14,9 +15,10 @@ class LibraryLogHandler(logging.Handler):
     def __init__(self, filename_pattern, level=logging.NOTSET):
         super().__init__(level)
         self.filename_pattern = filename_pattern
+        self.unwritable_reported = False
 
     def current_path(self):
-        name = datetime.now().strftime(self.filename_pattern)
+        name = datetime.now().astimezone().strftime(self.filename_pattern)
         return Path(settings.PHOTOSITE_LIBRARY_ROOT) / ".logs" / name
 
     def emit(self, record):
@@ -26,5 +28,15 @@ class LibraryLogHandler(logging.Handler):
             line = self.format(record)
             with open(path, "a", encoding="utf-8", errors="backslashreplace") as log_file:
                 log_file.write(line + "\n")
+        except OSError as error:
+            self.report_unwritable(error)
         except Exception:  # noqa: BLE001 - logging.Handler's contract: never raise from emit
             self.handleError(record)
+
+    def report_unwritable(self, error):
+        """A full or read-only disk: say so once on stderr, not with a traceback per record (which
+        would bury the import's own per-file messages, the ones that name the problem)."""
+        if not self.unwritable_reported:
+            self.unwritable_reported = True
+            sys.stderr.write(f"photosite: cannot write the log in {Path(settings.PHOTOSITE_LIBRARY_ROOT) / '.logs'}: "
+                             f"{error.strerror or error}\n")

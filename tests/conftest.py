@@ -22,6 +22,17 @@ def service_missing(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a real file (WAL, busy timeout, IMMEDIATE transactions as in production),
+    not the shared-cache in-memory database, whose table locks behave differently under threads."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture
 def library_root(tmp_path, settings):
     """A fresh, empty library for each test; logs and thumbnails land inside it."""

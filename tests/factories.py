@@ -143,15 +143,16 @@ def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creat
     args += ["-t", str(seconds), "-c:v", codec, "-pix_fmt", pix_fmt]
     if audio:
         args += ["-c:a", "aac" if path.suffix.lower() in (".mp4", ".mov", ".m4v", ".3gp") else "libvorbis", "-shortest"]
+    metadata = []
     if creation_time is not None:
         stamp = creation_time if isinstance(creation_time, str) else creation_time.strftime("%Y-%m-%dT%H:%M:%SZ")
-        args += ["-metadata", f"creation_time={stamp}"]
-    args += [*extra_output_args]
+        metadata = ["-metadata", f"creation_time={stamp}"]
+    args += [*metadata, *extra_output_args]
     target = path.with_name(path.stem + ".unrotated" + path.suffix) if rotation is not None else path
     subprocess.run([*args, str(target)], check=True, timeout=120)
     if rotation is not None:
         subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-display_rotation:v:0", str(rotation), "-i", str(target),
-                        "-c", "copy", str(path)], check=True, timeout=120)
+                        "-c", "copy", *metadata, str(path)], check=True, timeout=120)
         target.unlink()
     return path
 

@@ -5,8 +5,8 @@ Per file: duplicate check by hash → content sniffing → metadata → atomic n
 `YYYY-MM-DD/` → database row (the unique hash makes the database the arbiter when two imports
 of the same bytes race) → outcome record and running counts → progress report. No thumbnail
 work happens here, ever: thumbnails are made lazily or by the background workers."""
+import errno
 import logging
-import time
 from pathlib import Path
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from library.models import ImportOutcome, ImportSession, OutcomeStatus, Photo
+from library.services.trash import RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
 from .dates import wall_clock_date
@@ -23,9 +24,12 @@ from .metadata import read_metadata
 from .names import display_name
 from .placement import claim_path, release_path
 from .progress import FileResult, NullReporter
-from .staging import StagedFile, stage_copy
+from .staging import StagedFile, make_durable, stage_copy
 
 logger = logging.getLogger("photosite.import")
+
+# Errors of the library's disk (not of the source) while copying a file into .import_temp.
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 COUNT_FIELDS = {
     OutcomeStatus.IMPORTED: "imported_count",
@@ -51,11 +55,12 @@ class ImportPipeline:
         """Copy a file from disk into .import_temp (hashing on the way) and import it."""
         name = display_name(name or source.name)
         try:
-            staged = stage_copy(source, name)
+            staged = stage_copy(source, name, durable=False)
         except ImportFileError as error:
             return self.record_failure(name, None, str(error))
         except OSError as error:
-            return self.record_failure(name, None, f"could not read the file: {error.strerror or error}")
+            action = "store" if error.errno in DISK_ERRNOS else "read"
+            return self.record_failure(name, None, f"could not {action} the file: {error.strerror or error}")
         return self.import_staged(staged)
 
     def import_staged(self, staged: StagedFile) -> FileResult:
@@ -71,7 +76,7 @@ class ImportPipeline:
         except DatabaseError:
             logger.exception("Database error while importing %s", name)
             return self.record_failure(name, staged.size, "the library database could not record the file")
-        except Exception:  # noqa: BLE001 - the per-file boundary: one bad file must not end the session
+        except Exception:
             logger.exception("Unexpected error while importing %s", name)
             return self.record_failure(name, staged.size, "unexpected error (details in errors.log)")
         finally:
@@ -94,17 +99,23 @@ class ImportPipeline:
             session.failed_count, session.duration_seconds,
         )
         transaction.on_commit(lambda: import_session_finished.send(sender=ImportSession, session=session))
-        self.reporter.session_complete(session)
+        transaction.on_commit(lambda: self.reporter.session_complete(session))
         return session
 
     def _place(self, staged: StagedFile, name: str) -> FileResult:
         existing = Photo.objects.filter(sha256=staged.sha256).first()
+        if existing is not None and existing.trashed_at is not None:
+            make_durable(staged)  # the restore may keep these very bytes
+        if existing is not None and existing.trashed_at is not None and restore_from_trash(existing, staged.temp_path):
+            logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
+            return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         if existing is not None:
             logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
             return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
         with open(staged.temp_path, "rb") as temp_file:
             file_format = detect_format(temp_file.read(HEAD_BYTES), name)
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
+        make_durable(staged)
         relative = claim_path(staged.temp_path, wall_clock_date(metadata.taken_at), staged.sha256, file_format.extension)
         try:
             with transaction.atomic():

@@ -3,8 +3,9 @@
 Folders are walked recursively in a stable order; hidden files and folders are skipped, and
 so is the library itself (importing the library into itself would only make duplicates).
 Symbolic links are not followed out of the folder being imported: a link that points outside
-it is reported, not read."""
+it is reported, not read; so are broken links and special files (pipes, devices)."""
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ def iter_source_files(paths) -> Iterator[SourceFile]:
         if given.is_dir():
             yield from walk_folder(given, root)
         elif given.exists():
-            yield SourceFile(given)
+            yield classify(given)
         else:
             yield SourceFile(given, "no such file or folder")
 
@@ -40,11 +41,23 @@ def walk_folder(folder: Path, library: Path) -> Iterator[SourceFile]:
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            path = current_path / name
-            if path.is_symlink() and not is_within(path.resolve(), top):
-                yield SourceFile(path, "symbolic link pointing outside the imported folder (not followed)")
-            else:
-                yield SourceFile(path)
+            yield classify(current_path / name, top)
+
+
+def classify(path: Path, top: Path | None = None) -> SourceFile:
+    """Links out of `top`, broken or looping links and special files (a named pipe or a device
+    would block or never end when read) are reported, not read."""
+    try:
+        if top is not None and path.is_symlink() and not is_within(path.resolve(), top):
+            return SourceFile(path, "symbolic link pointing outside the imported folder (not followed)")
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as error:  # RuntimeError: Path.resolve() on a symlink loop
+        if path.is_symlink():
+            return SourceFile(path, "broken symbolic link (its target is missing, or it points to itself)")
+        return SourceFile(path, f"could not read the file: {getattr(error, 'strerror', None) or error}")
+    if not stat.S_ISREG(mode):
+        return SourceFile(path, "not a regular file (pipes and devices are not read)")
+    return SourceFile(path)
 
 
 def is_within(path: Path, folder: Path) -> bool:

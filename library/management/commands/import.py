@@ -28,7 +28,8 @@ class Command(BaseCommand):
             raise CommandError("--jobs must be at least 1")
         sources = list(iter_source_files(options["paths"]))
         if not sources:
-            raise CommandError("nothing to import: no files found in the given paths")
+            self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))
+            return
         reporter = ProgressBarReporter(total=len(sources), stream=self.stderr, enabled=not options["no_progress"])
         pipeline = ImportPipeline.start(ImportSource.CLI, reporter=reporter)
         with ThreadPoolExecutor(max_workers=options["jobs"]) as pool:
