@@ -1,10 +1,14 @@
 """Top-level routes. Each part of the site owns its own URL module; this file only mounts them."""
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Log in and out only: no mail is configured, so a public password-reset form would be a dead end
+    # (staff reset passwords in the admin or with `manage.py changepassword`).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("thumbnails.urls")),
     path("", include("library.import_urls")),
     path("", include("library.gallery_urls")),

@@ -1,0 +1,412 @@
+"""Issue 5: thumbnails against their peers and floors, measured in the same run.
+
+- Photos: ms per 12 MP JPEG (with EXIF orientation) for our generator; sorl-thumbnail,
+  easy-thumbnails and django-imagekit making the same 400-px-high JPEG (quality 82, upright);
+  and the floor, Pillow merely decoding the file at 1/8 scale (`draft`). Goals: at least 3x
+  faster than the fastest peer, within 1.5x of the floor.
+- Videos: our generator against the bare `ffmpeg -ss S -i F -frames:v 1 -vf scale=-2:400 out.jpg`
+  extracting the same frame. Goal: within 1.2x.
+- Cache hits: requests/s of the thumbnail view on a running uvicorn (logged-in session, the
+  content-addressed URL) against the same bytes served by a tiny static-file ASGI app on the
+  same uvicorn (the least an ASGI server can do per request). Load from ApacheBench (`ab -k`)
+  when installed, else a small asyncio client. Goal: within 1.5x.
+
+Peers and generators run in a subprocess with its own minimal Django settings (the peers need
+their apps installed; the site must not). Run with bench/run.py, or alone:
+`python -m bench.bench_thumbnails [--small]`."""
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.run import PYTHON, REPO_ROOT, django_env, manage, new_library
+
+PHOTO_GOAL_VS_PEER = 1 / 3
+PHOTO_GOAL_VS_FLOOR = 1.5
+VIDEO_GOAL = 1.2
+HIT_GOAL = 1.5
+PHOTOS_MEASURED = 12
+HEIGHT = 400
+QUALITY = 82
+HIT_REQUESTS = 4000
+HIT_CONCURRENCY = 8
+
+
+def run(corpus, report):
+    corpus.warm()
+    photo_figures(corpus, report)
+    video_figures(corpus, report)
+    cache_hit_figures(corpus, report)
+
+
+# -- photos and videos (measured in a worker subprocess) -------------------------------------
+
+def photo_figures(corpus, report):
+    photos = corpus.photos[:PHOTOS_MEASURED]
+    report.section(f"Photo thumbnails: ms per 12 MP JPEG ({len(photos)} photos, best of {report.repeat})")
+    timings = worker(report, "photos", photos)
+    for label in ("ours", "sorl-thumbnail", "easy-thumbnails", "django-imagekit", "floor: draft 1/8 decode"):
+        report.row(label, timings[label], "ms")
+    fastest_peer = min(timings[peer] for peer in ("sorl-thumbnail", "easy-thumbnails", "django-imagekit"))
+    report.ratio("ours / fastest peer", timings["ours"], fastest_peer, goal=PHOTO_GOAL_VS_PEER)
+    report.ratio("ours / floor", timings["ours"], timings["floor: draft 1/8 decode"], goal=PHOTO_GOAL_VS_FLOOR)
+
+
+def video_figures(corpus, report):
+    report.section(f"Video thumbnails: ms per video ({len(corpus.videos)} videos, best of {report.repeat})")
+    timings = worker(report, "videos", corpus.videos)
+    report.row("ours", timings["ours"], "ms")
+    report.row("bare ffmpeg, same frame", timings["bare ffmpeg"], "ms")
+    report.ratio("ours / bare ffmpeg", timings["ours"], timings["bare ffmpeg"], goal=VIDEO_GOAL)
+
+
+def worker(report, kind, paths):
+    scratch = report.workdir(f"worker-{kind}")
+    completed = subprocess.run(
+        [PYTHON, "-m", "bench.bench_thumbnails", "--worker", kind, "--repeat", str(report.repeat),
+         "--scratch", str(scratch), *map(str, paths)],
+        cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True, text=True,
+        timeout=3600, check=False,
+    )
+    if completed.returncode:
+        raise RuntimeError(f"thumbnail bench worker failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def worker_main(kind, paths, repeat, scratch):
+    """Per contender, the best over `repeat` rounds of its mean time per file. Contenders take
+    turns file by file (in a rotating order), so a noisy neighbour slows them all alike."""
+    configure_peers(scratch)
+    contenders = photo_contenders(scratch) if kind == "photos" else video_contenders(scratch)
+    for make in contenders.values():
+        make(paths[0])  # warm imports and caches, untimed
+    best = dict.fromkeys(contenders, float("inf"))
+    labels = list(contenders)
+    for round_number in range(repeat):
+        totals = dict.fromkeys(contenders, 0.0)
+        for index, path in enumerate(paths):
+            shift = (round_number + index) % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                started = time.perf_counter()
+                contenders[label](path)
+                totals[label] += time.perf_counter() - started
+        best = {label: min(best[label], totals[label]) for label in labels}
+    print(json.dumps({label: total / len(paths) * 1000 for label, total in best.items()}))
+
+
+def configure_peers(scratch):
+    import django
+    from django.conf import settings
+
+    media = scratch / "media"
+    media.mkdir()
+    settings.configure(
+        INSTALLED_APPS=["django.contrib.contenttypes", "sorl.thumbnail", "easy_thumbnails", "imagekit"],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        MEDIA_ROOT=str(media), MEDIA_URL="/media/",
+        THUMBNAIL_KVSTORE="sorl.thumbnail.kvstores.dbm_kvstore.KVStore",
+        THUMBNAIL_DBM_FILE=str(scratch / "sorl-kvstore"),
+        THUMBNAIL_QUALITY=QUALITY,
+        PHOTOSITE_MAX_IMAGE_PIXELS=500_000_000,
+    )
+    django.setup()
+
+
+def photo_contenders(scratch):
+    from PIL import Image
+
+    from thumbnails.generators.photo import generate_photo_thumbnail
+    from thumbnails.specs import ThumbnailSpec
+
+    spec = ThumbnailSpec.for_size(str(HEIGHT))
+
+    def floor(path):
+        with Image.open(path) as image:
+            image.draft("RGB", (image.width // 8, image.height // 8))
+            image.load()
+
+    return {
+        "ours": lambda path: generate_photo_thumbnail(path, spec),
+        "sorl-thumbnail": sorl_contender(scratch),
+        "easy-thumbnails": easy_thumbnails_contender(),
+        "django-imagekit": imagekit_contender(),
+        "floor: draft 1/8 decode": floor,
+    }
+
+
+def sorl_contender(scratch):
+    """sorl's public API (`get_thumbnail`), its key-value store emptied first so it always generates."""
+    from sorl.thumbnail import default, get_thumbnail
+
+    sources = scratch / "media" / "sources"
+    sources.mkdir()
+
+    def make(path):
+        link = sources / path.name
+        if not link.exists():
+            link.symlink_to(path)
+        default.kvstore.clear()
+        shutil.rmtree(scratch / "media" / "cache", ignore_errors=True)
+        get_thumbnail(f"sources/{path.name}", f"x{HEIGHT}", quality=QUALITY, format="JPEG")
+
+    return make
+
+
+def easy_thumbnails_contender():
+    from easy_thumbnails.files import get_thumbnailer
+
+    def make(path):
+        with open(path, "rb") as source:
+            get_thumbnailer(source, relative_name=path.name).generate_thumbnail(
+                {"size": (0, HEIGHT), "quality": QUALITY})
+
+    return make
+
+
+def imagekit_contender():
+    from django.core.files import File
+    from imagekit import ImageSpec
+    from imagekit.processors import ResizeToFit, Transpose
+
+    class Tile(ImageSpec):
+        processors = [Transpose(), ResizeToFit(width=4 * HEIGHT, height=HEIGHT, upscale=False)]
+        format = "JPEG"
+        options = {"quality": QUALITY}
+
+    def make(path):
+        with open(path, "rb") as source:
+            Tile(source=File(source, name=path.name)).generate().read()
+
+    return make
+
+
+def video_contenders(scratch):
+    from library.ffmpeg_binaries import ffmpeg_path
+    from thumbnails.generators.video import generate_video_thumbnail, seek_seconds
+    from thumbnails.specs import ThumbnailSpec
+
+    spec = ThumbnailSpec.for_size(str(HEIGHT))
+    durations = {}
+
+    def duration(path):
+        if path not in durations:
+            durations[path] = probe_duration(path)
+        return durations[path]
+
+    def bare(path):
+        subprocess.run([ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-ss", str(seek_seconds(duration(path))),
+                        "-i", str(path), "-frames:v", "1", "-vf", f"scale=-2:{HEIGHT}", str(scratch / "frame.jpg")],
+                       check=True, timeout=120)
+
+    return {
+        "ours": lambda path: generate_video_thumbnail(path, spec, duration(path)),
+        "bare ffmpeg": bare,
+    }
+
+
+def probe_duration(path):
+    from library.ffmpeg_binaries import ffprobe_path
+
+    if ffprobe_path() is None:
+        return None
+    output = subprocess.run([ffprobe_path(), "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                             str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
+    return float(output.strip())
+
+
+# -- cache hits through the running server ---------------------------------------------------
+
+def cache_hit_figures(corpus, report):
+    report.section(f"Cache hits: requests/s, {HIT_CONCURRENCY} concurrent ({load_tool_name()})")
+    library = new_library(report, "site")
+    manage(library, "import", "--no-progress", corpus.photos[0])
+    manage(library, "shell", "-c", "from django.contrib.auth.models import User; "
+                                   "User.objects.create_user('bench', password='bench-password')")
+    path = manage(library, "shell", "-c", "from library.models import Photo; from thumbnails.links import "
+                                          "thumbnail_url; print(thumbnail_url(Photo.objects.get()))").stdout
+    figures = {}
+    with uvicorn(["--factory", "bench.bench_thumbnails:site_with_floor_routes"], django_env(library)) as base_url:
+        session, url = logged_in_session(base_url), base_url + path.strip().splitlines()[-1]
+        body = fetch(url, session)
+        figures["ours"] = requests_per_second(url, session)
+        figures["django"] = requests_per_second(f"{base_url}/bench-floor/plain", session)
+        figures["django-login"] = requests_per_second(f"{base_url}/bench-floor/login-required", session)
+    static_file = report.workdir("static") / "thumbnail.jpg"
+    static_file.write_bytes(body)
+    with uvicorn(["bench.bench_thumbnails:static_file_app"], {**os.environ, "PYTHONPATH": str(REPO_ROOT),
+                                                              "BENCH_STATIC_FILE": str(static_file)}) as base_url:
+        figures["static"] = requests_per_second(f"{base_url}/thumbnail.jpg", None)
+    report.row(f"thumbnail view, cache hit ({len(body)} bytes)", figures["ours"], "req/s")
+    report.row("static-file ASGI app, same bytes", figures["static"], "req/s")
+    report.row("Django, same bytes, no login check", figures["django"], "req/s")
+    report.row("Django, same bytes, @login_required", figures["django-login"], "req/s")
+    report.ratio("static file / thumbnail view (time per request)", figures["static"], figures["ours"], goal=HIT_GOAL)
+    report.ratio("Django plain / thumbnail view", figures["django"], figures["ours"])
+    report.ratio("Django @login_required / thumbnail view", figures["django-login"], figures["ours"])
+
+
+def site_with_floor_routes():
+    """`uvicorn --factory`: the real site plus two floor routes answering the same bytes from
+    memory, one without and one with a login check, to show what Django itself costs."""
+    import types
+
+    import django
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    django.setup()
+    body = {}
+
+    async def plain(request):
+        return HttpResponse(body.setdefault("jpeg", thumbnail_bytes()), content_type="image/jpeg")
+
+    urls = types.ModuleType("bench_thumbnail_urls")
+    urls.urlpatterns = [path("bench-floor/plain", plain),
+                        path("bench-floor/login-required", login_required(plain)),
+                        path("", include("photosite.urls"))]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+    from photosite.asgi import application
+
+    return application
+
+
+def thumbnail_bytes():
+    """The one thumbnail the bench's library holds (read from disk: no ORM inside the event loop)."""
+    from django.conf import settings
+
+    return next(Path(settings.STORAGES["thumbnails"]["OPTIONS"]["location"]).rglob("*.jpg")).read_bytes()
+
+
+async def static_file_app(scope, receive, send):
+    """The floor: an ASGI app that reads one file per request and sends it, nothing else."""
+    if scope["type"] != "http":
+        return
+    with open(os.environ["BENCH_STATIC_FILE"], "rb") as static:
+        body = static.read()
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", b"image/jpeg"), (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"private, max-age=31536000, immutable"), (b"etag", b'"static"')]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class uvicorn:  # noqa: N801 - used as a context manager, like open()
+    """One uvicorn process (one worker) on a free port, stopped on exit."""
+
+    def __init__(self, app_args, env):
+        self.app_args, self.env = app_args, env
+
+    def __enter__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "uvicorn", *self.app_args, "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "warning", "--no-access-log"],
+            cwd=REPO_ROOT, env=self.env, start_new_session=True)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_listening(port)
+        return base_url
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def wait_until_listening(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"uvicorn did not listen on port {port}")
+
+
+def logged_in_session(base_url):
+    """A session cookie from the site's real login form."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        client.get("/accounts/login/")
+        client.post("/accounts/login/", data={"username": "bench", "password": "bench-password",
+                                              "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+                    headers={"Referer": base_url + "/accounts/login/"})
+        return client.cookies["sessionid"]
+
+
+def fetch(url, session):
+    import httpx
+
+    response = httpx.get(url, cookies={"sessionid": session} if session else None, timeout=60)
+    response.raise_for_status()
+    assert "x-thumbnail-placeholder" not in response.headers, "the bench photo got a placeholder"
+    return response.content
+
+
+def load_tool_name():
+    return "ApacheBench ab -k" if shutil.which("ab") else "asyncio client"
+
+
+def requests_per_second(url, session):
+    fetch(url, session)
+    if shutil.which("ab"):
+        args = ["ab", "-q", "-k", "-n", str(HIT_REQUESTS), "-c", str(HIT_CONCURRENCY)]
+        if session:
+            args += ["-C", f"sessionid={session}"]
+        output = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=600).stdout
+        failed = int(re.search(r"Failed requests:\s+(\d+)", output)[1])
+        non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", output)
+        if failed or non_2xx:
+            raise RuntimeError(f"load run had failures:\n{output}")
+        return float(re.search(r"Requests per second:\s+([\d.]+)", output)[1])
+    return asyncio.run(asyncio_load(url, session))
+
+
+async def asyncio_load(url, session):
+    """Keep-alive HTTP/1.1 GETs over HIT_CONCURRENCY connections; requests per second."""
+    import httpx
+
+    cookies = {"sessionid": session} if session else None
+    async with httpx.AsyncClient(cookies=cookies, limits=httpx.Limits(max_connections=HIT_CONCURRENCY)) as client:
+        async def worker_loop(count):
+            for _ in range(count):
+                (await client.get(url)).raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker_loop(HIT_REQUESTS // HIT_CONCURRENCY) for _ in range(HIT_CONCURRENCY)))
+        return HIT_REQUESTS // HIT_CONCURRENCY * HIT_CONCURRENCY / (time.perf_counter() - started)
+
+
+def main(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="thumbnail benchmark")
+    parser.add_argument("--worker", choices=["photos", "videos"])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--scratch", type=Path)
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("paths", nargs="*", type=Path)
+    options = parser.parse_args(argv)
+    if options.worker:
+        return worker_main(options.worker, options.paths, options.repeat, options.scratch)
+    from bench.corpus import load_corpus
+    from bench.run import Report
+
+    report = Report("thumbnails", small=options.small, repeat=options.repeat)
+    run(load_corpus(small=options.small), report)
+    return 1 if report.goals_missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,130 @@
+"""`checklibrary --repair`: fixing what `library_check` found, without ever losing a picture.
+
+Files are (re-)registered through the import pipeline, which alone decides their outcome, so a
+repaired file obeys exactly the rules of a normal import (a repair session shows up among the
+command-line imports). Nothing the site did not write is deleted: a file with no row is removed
+only once the pipeline has a verified copy of the same bytes in the library, and rows whose file
+is missing are reported, never deleted."""
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from library.importing.pipeline import ImportPipeline
+from library.importing.placement import fsync_directory, move_without_overwrite
+from library.importing.staging import StagedFile
+from library.models import FileMove, ImportSource, OutcomeStatus, Photo
+from library.paths import absolute_path, library_root
+from thumbnails.cache import thumbnail_storage
+
+from .file_moves import finish_move
+from .library_check import CheckReport, Finding, Kind, file_sha256
+
+logger = logging.getLogger("photosite.library")
+
+
+class Repairer:
+    """Repairs the findings of one report; opens an import session only if a file needs one."""
+
+    def __init__(self, report: CheckReport):
+        self.report = report
+        self.pipeline = None
+
+    def run(self):
+        # Moves first: until they are settled, their files look like strays.
+        handlers = {Kind.INTERRUPTED_MOVE: self.settle_move, Kind.PARTIAL: self.remove_partial,
+                    Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register,
+                    Kind.ORPHAN_THUMBNAIL: self.remove_thumbnail}
+        for kind, handler in handlers.items():
+            for finding in self.report.by_kind().get(kind, []):
+                if not finding.repaired:
+                    handler(finding)
+        if self.pipeline is not None:
+            self.pipeline.finish()
+
+    def session_pipeline(self) -> ImportPipeline:
+        if self.pipeline is None:
+            self.pipeline = ImportPipeline.start(ImportSource.CLI)
+        return self.pipeline
+
+    def remove_partial(self, finding: Finding):
+        (library_root() / finding.path).unlink(missing_ok=True)
+        mark(finding, "removed")
+        logger.info("Removed partial temp file %s", finding.path)
+
+    def remove_thumbnail(self, finding: Finding):
+        thumbnail_storage().delete(finding.path)
+        mark(finding, "removed")
+
+    def import_staged(self, finding: Finding):
+        path = library_root() / finding.path
+        # Its original name and file time died with the crash; the time it was received stands in.
+        received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        staged = StagedFile(path, path.name, path.stat().st_size, file_sha256(path), received)
+        result = self.session_pipeline().import_staged(staged)
+        mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else ""))
+
+    def register(self, finding: Finding):
+        """A library file without a row: import a copy through the pipeline, then let the
+        original go only if the library now holds its bytes under a row."""
+        source = library_root() / finding.path
+        result = self.session_pipeline().import_path(source)
+        if result.status == OutcomeStatus.FAILED:
+            finding.repair_note = f"could not register it: {result.error}"
+            return
+        photo = Photo.objects.get(pk=result.photo_id)
+        if photo.path == finding.path:
+            mark(finding, "registered")
+        else:
+            self.settle_copy(finding, source, photo)
+
+    def settle_copy(self, finding: Finding, source: Path, photo: Photo):
+        """`source` holds the bytes of `photo`: it fills in the photo's missing file, or goes
+        once the photo's own file is verified to hold the same bytes."""
+        kept = absolute_path(photo.path)
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            if move_without_overwrite(source, kept):
+                fsync_directory(kept.parent)
+                mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
+                self.mark_missing_restored(photo.pk)
+                return
+        if kept.exists() and file_sha256(kept) == photo.sha256:
+            source.unlink(missing_ok=True)  # a running import may have released it already
+            mark(finding, f"registered as photo {photo.pk} ({photo.path})")
+        else:
+            finding.repair_note = f"same bytes as photo {photo.pk}, whose own file is damaged; kept"
+
+    def settle_move(self, finding: Finding):
+        """The file is at the journal's source or target (or both names, mid-move): finish the
+        move when it reached the target, forget it when the file never left."""
+        move = FileMove.objects.filter(pk=finding.move_id).first()
+        if move is None:
+            mark(finding, "finished meanwhile")
+            return
+        source, target = absolute_path(move.source), absolute_path(move.target)
+        if source.exists() and target.exists() and os.path.samefile(source, target):
+            source.unlink()
+            fsync_directory(source.parent)
+        if source.exists():
+            move.delete()
+            mark(finding, "undone: the file never left its place")
+        elif target.exists():
+            finish_move(move)
+            mark(finding, f"finished: the file is at {move.target}")
+        else:
+            finding.repair_note = "the file is at neither place; journal kept"
+
+    def mark_missing_restored(self, photo_id):
+        for other in self.report.findings:
+            if other.kind == Kind.MISSING and other.photo_id == photo_id:
+                mark(other, "restored from an unregistered copy")
+
+
+def mark(finding: Finding, note: str):
+    finding.repaired, finding.repair_note = True, note
+
+
+def repair(report: CheckReport):
+    Repairer(report).run()
+    logger.info("Library repair done: %d finding(s) left", len(report.unrepaired()))

@@ -1,0 +1,101 @@
+"""Shared pieces of the fault tests: many distinct small photos, real `manage.py` processes, and
+the invariant every fault must leave intact: one file per row, one row per file, each file
+holding the bytes its row's SHA-256 names, nothing left in .import_temp."""
+import contextlib
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from live_site import PROJECT_DIR, LiveSite
+
+POLL_SECONDS = 0.02
+
+
+def make_distinct_jpegs(folder: Path, count: int, start=0, size=(64, 48)) -> list[Path]:
+    """`count` small JPEGs, each with different pixels (so different bytes and hashes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(start, start + count):
+        image = Image.new("RGB", size, (index % 256, index // 256 % 256, 77))
+        image.putpixel((index % size[0], 0), (255, 255, 255))
+        path = folder / f"IMG_{index:05d}.jpg"
+        image.save(path, "JPEG", quality=90)
+        paths.append(path)
+    return paths
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def start_manage(site: LiveSite, *args, log_name="manage") -> subprocess.Popen:
+    log = open(site.log_dir / f"{log_name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=site.env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_9(process: subprocess.Popen):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
+
+
+def library_files(root: Path) -> dict[str, str]:
+    """relative path → SHA-256 of every original (hidden folders are the site's own)."""
+    files = {}
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            files[relative.as_posix()] = sha256_of(path)
+    return files
+
+
+def photo_rows(site: LiveSite) -> dict[str, str]:
+    """relative path → SHA-256 of every Photo row, read straight from the site's database."""
+    query = "SELECT path, sha256 FROM library_photo"
+    url = site.env.get("DATABASE_URL", f"sqlite:///{site.root / '.photosite' / 'db.sqlite3'}")
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url) as connection:
+            return dict(connection.execute(query).fetchall())
+    with sqlite3.connect(url.removeprefix("sqlite://"), timeout=30) as connection:
+        return dict(connection.execute(query).fetchall())
+
+
+def wait_for(condition, timeout=20, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def count_originals(root: Path) -> int:
+    return sum(1 for folder in root.glob("[0-9]*") for _ in folder.iterdir())
+
+
+def assert_library_consistent(site: LiveSite) -> dict[str, str]:
+    """The invariant; returns the rows (path → SHA-256)."""
+    rows = photo_rows(site)
+    files = library_files(site.root)
+    assert files == rows, {"files without a row": files.keys() - rows.keys(), "rows without a file": rows.keys() - files.keys(),
+                           "files whose bytes differ from their row": {path for path in files if files[path] != rows.get(path)}}
+    assert len(set(rows.values())) == len(rows), "the same bytes stored twice"
+    temp = site.root / ".import_temp"
+    assert not temp.exists() or list(temp.iterdir()) == []
+    return rows
+
+
+def check_and_repair(site: LiveSite) -> str:
+    completed = site.manage("checklibrary", "--repair", "--stale-after", "0", "--no-progress", check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout

@@ -1,0 +1,162 @@
+"""No one let in: every URL the site routes is walked (so routes added later are covered too)
+and must refuse anonymous visitors, the admin refuses non-staff users, state-changing requests
+need the CSRF token, and an import session's events reach only its owner (and staff)."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from library.importing.pipeline import ImportPipeline
+from library.models import ImportSource
+
+from factories import make_jpeg
+
+pytestmark = pytest.mark.django_db
+
+# Open to anonymous visitors by design: signing in and out.
+PUBLIC_ROUTES = {"accounts/login/", "admin/login/", "accounts/logout/", "admin/logout/"}
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+REFUSED_STATUSES = {401, 403, 404, 405}
+NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")
+ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def all_routes(resolver=None, prefix=""):
+    """(route text, pattern) for every URL pattern, through every include()."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from all_routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def sample_value(name, converter, ids):
+    """A plausible value for a URL parameter: the id of a real object where the name says which,
+    so that a 404 means 'refused', not 'no such object'."""
+    if converter in ("int", None) and name in ids:
+        return str(ids[name])
+    return {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001"}.get(converter, str(ids.get(name, 1)))
+
+
+def concrete_url(route: str, entry: URLPattern, ids) -> str:
+    if isinstance(entry.pattern, RoutePattern):
+        path = ROUTE_PARAMETER.sub(lambda m: sample_value(m["name"], m["converter"] or "str", ids), route)
+    else:
+        assert isinstance(entry.pattern, RegexPattern) or "(?P<" in route
+        path = NAMED_GROUP.sub(lambda m: regex_sample(m["name"], m["body"], ids), route)
+        path = path.replace("^", "").replace("$", "")
+    return "/" + path
+
+
+def regex_sample(name, body, ids):
+    for candidate in (*body.split("|"), str(ids.get(name, 1)), "library", "x"):
+        if re.fullmatch(body, candidate):
+            return candidate
+    raise AssertionError(f"no sample for (?P<{name}>{body})")
+
+
+@pytest.fixture
+def ids(library_root, media_dir, django_user_model):
+    """A photo and a web import session owned by someone, so every id in a URL is real."""
+    owner = django_user_model.objects.create_user("owner")
+    pipeline = ImportPipeline.start(ImportSource.WEB, user=owner)
+    photo_id = pipeline.import_path(make_jpeg(media_dir / "a.jpg")).photo_id
+    pipeline.finish()
+    return {"photo_id": photo_id, "session_id": pipeline.session.pk, "object_id": photo_id, "id": owner.pk,
+            "uidb64": "MQ", "token": "set-password", "app_label": "library", "url": "library/photo/"}
+
+
+def routes_except(public):
+    return [(route, entry) for route, entry in all_routes() if route not in public]
+
+
+def assert_refused(response, url):
+    if response.status_code in (301, 302):
+        location = urlsplit(response.headers["Location"]).path
+        assert location.startswith(LOGIN_PATHS), f"{url} redirects to {location}, not to a login page"
+    else:
+        assert response.status_code in REFUSED_STATUSES, f"{url} answered {response.status_code} to a stranger"
+
+
+def test_every_route_is_walked():
+    routes = dict(all_routes())
+    for expected in ("import/", "api/imports/<int:session_id>/events", "photo/<int:photo_id>/original",
+                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/"):
+        assert expected in routes, sorted(routes)
+
+
+@pytest.mark.parametrize("method", ["get", "head", "post", "put", "patch", "delete"])
+def test_anonymous_visitors_are_refused_everywhere(ids, method):
+    # given
+    client = Client()
+    for route, entry in routes_except(PUBLIC_ROUTES):
+        url = concrete_url(route, entry, ids)
+        assert resolve(url).func == entry.callback, f"{route} sampled as {url} resolves elsewhere"
+        # when
+        response = getattr(client, method)(url)
+        # then
+        assert_refused(response, f"{method.upper()} {url}")
+
+
+def test_the_login_page_is_open(client):
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_the_admin_is_for_staff_only(ids, django_user_model):
+    # given a signed-in user who is not staff
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("visitor"))
+    admin_routes = [(route, entry) for route, entry in routes_except(PUBLIC_ROUTES) if route.startswith("admin/")]
+    assert admin_routes
+    for route, entry in admin_routes:
+        url = concrete_url(route, entry, ids)
+        # when
+        response = client.get(url)
+        # then
+        assert_refused(response, f"GET {url} as non-staff")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_state_changing_requests_need_the_csrf_token(ids, django_user_model, method):
+    # given a staff user's browser session, sending no CSRF token
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(django_user_model.objects.create_superuser("boss", email=None, password=None))
+    for route, entry in all_routes():
+        url = concrete_url(route, entry, ids)
+        # when
+        response = getattr(client, method)(url, data=b"x=1", content_type="application/x-www-form-urlencoded")
+        # then: the CSRF check (403), or no such method at all (405)
+        assert response.status_code in (403, 405), f"{method.upper()} {url} without a CSRF token: {response.status_code}"
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_RANGE": "bytes=0-10"}, {"HTTP_IF_NONE_MATCH": "*"}])
+def test_originals_and_thumbnails_need_a_session(ids, headers):
+    client = Client()
+    for url in (f"/photo/{ids['photo_id']}/original", f"/photo/{ids['photo_id']}/original?download=1",
+                f"/api/photo/{ids['photo_id']}/thumbnail", f"/api/photo/{ids['photo_id']}/thumbnail?size=preview"):
+        response = client.get(url, **headers)
+        assert_refused(response, url)
+        assert b"\xff\xd8" not in b"".join(getattr(response, "streaming_content", [response.content]))
+
+
+def test_import_events_reach_only_their_owner(ids, django_user_model):
+    # given another user, signed in
+    stranger = Client()
+    stranger.force_login(django_user_model.objects.create_user("stranger"))
+    url = f"/api/imports/{ids['session_id']}/events"
+    # when / then
+    assert stranger.get(url).status_code == 404
+    assert stranger.get(f"/api/imports/{ids['session_id']}").status_code == 404
+    assert Client().get(url).status_code == 401
+
+
+@pytest.mark.parametrize("status, location", [(200, None), (302, "/somewhere-else/"), (500, None)])
+def test_the_walk_would_catch_an_open_page(status, location):
+    response = HttpResponse("secret", status=status, headers={"Location": location} if location else {})
+    with pytest.raises(AssertionError):
+        assert_refused(response, "/open-page/")

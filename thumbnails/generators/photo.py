@@ -1,0 +1,173 @@
+"""Photo thumbnails with Pillow, on the fast path.
+
+A 12-megapixel JPEG is never decoded in full: `draft()` asks libjpeg for a DCT-scaled decode
+(1/2, 1/4 or 1/8) just above the target size, the picture is shrunk, and only then turned
+upright (rotating 400 pixels is cheaper than rotating 12 million). Colour management and mode
+conversion also happen on the small picture. Memory therefore stays bounded by the scaled
+decode for JPEGs; other formats are decoded once at full size, and the pixel limit refuses
+decompression bombs before any decoding."""
+import io
+import struct
+from pathlib import Path
+
+from django.conf import settings
+from PIL import Image, ImageCms
+
+from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
+from thumbnails.specs import ThumbnailSpec
+
+from .encoding import encode, fitted_size
+
+TAG_ORIENTATION = 0x0112
+# How to turn the stored pixels upright, for each EXIF orientation (as ImageOps.exif_transpose).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIDEWAYS = {5, 6, 7, 8}
+# Transparent pixels are shown on this light neutral grey (not black, which JPEG would give).
+FLATTEN_BACKGROUND = (238, 238, 238)
+RAW_EXTENSIONS = {".dng", ".nef", ".arw", ".cr2", ".cr3"}
+RAW_PREVIEW_SCAN_BYTES = 64 * 1024 * 1024
+SRGB_PROFILE = ImageCms.createProfile("sRGB")
+# What Pillow raises on files it cannot decode; all of them mean "this file is bad".
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)
+
+
+def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
+    """Encoded thumbnail bytes of the photo at `source`; raises a ThumbnailError subclass."""
+    if not source.is_file():
+        raise SourceMissingError(f"the photo's file is missing: {source.name}")
+    try:
+        with open_picture(source) as image:
+            return encode(upright_rgb_thumbnail(image, spec), spec)
+    except Image.DecompressionBombError as error:
+        raise ImageTooLargeError(f"{source.name} is too large to decode (decompression bomb?): {error}") from error
+    except DECODE_ERRORS as error:
+        raise UnreadableImageError(f"cannot decode {source.name}: {error}") from error
+
+
+def open_picture(source: Path) -> Image.Image:
+    """The image to thumbnail: the file itself, or for a raw file its largest embedded preview."""
+    if source.suffix.lower() in RAW_EXTENSIONS:
+        preview = largest_embedded_jpeg(source)
+        if preview is not None:
+            exif = preview.getexif()
+            if TAG_ORIENTATION not in exif:  # previews often leave the orientation to the raw's own tags
+                exif[TAG_ORIENTATION] = container_orientation(source) or 1
+            return preview
+    return Image.open(source)
+
+
+def container_orientation(source: Path) -> int | None:
+    """The orientation a TIFF-based raw file records in its first IFD (None for other containers)."""
+    try:
+        with Image.open(source) as container:
+            return container.getexif().get(TAG_ORIENTATION)
+    except DECODE_ERRORS:
+        return None
+
+
+def upright_rgb_thumbnail(image: Image.Image, spec: ThumbnailSpec) -> Image.Image:
+    check_pixel_limit(image)
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+    orientation = image.getexif().get(TAG_ORIENTATION)
+    icc_profile = image.info.get("icc_profile")
+    small = shrink(image, orientation in SIDEWAYS, spec)
+    rgb = to_srgb(small, icc_profile)
+    return rgb.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else rgb
+
+
+def check_pixel_limit(image: Image.Image):
+    width, height = image.size
+    if width * height > settings.PHOTOSITE_MAX_IMAGE_PIXELS:
+        raise ImageTooLargeError(
+            f"{width}×{height} pixels exceeds the limit of {settings.PHOTOSITE_MAX_IMAGE_PIXELS} (decompression bomb?)"
+        )
+
+
+def shrink(image: Image.Image, sideways: bool, spec: ThumbnailSpec) -> Image.Image:
+    """The stored pixels scaled so that, once upright, they fit the spec's box."""
+    box = spec.box[::-1] if sideways else spec.box
+    target = fitted_size(image.size, box)
+    image.draft(image.mode if image.mode != "CMYK" else None, target)
+    image = resizable(image)
+    if image.size == target:
+        return image
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def resizable(image: Image.Image) -> Image.Image:
+    """A mode that resizes smoothly: palettes and bilevel become colour/grey, 16-bit becomes 8-bit
+    (Pillow would resize palettes by nearest neighbour and clip 16-bit values to white)."""
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode == "PA":
+        return image.convert("RGBA")
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode.startswith("I"):
+        return sixteen_bit_to_grey(image)
+    if image.mode == "F":
+        return image.convert("L")
+    image.load()
+    return image
+
+
+def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """An RGB picture in sRGB: colour-managed when the file has a profile, alpha flattened."""
+    if image.mode in ("RGBA", "LA", "RGBa", "La"):
+        image = flatten(image.convert("RGBA"))
+    if icc_profile and image.mode in ("RGB", "CMYK", "L"):
+        converted = convert_profile(image, icc_profile)
+        if converted is not None:
+            return converted
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def sixteen_bit_to_grey(image: Image.Image) -> Image.Image:
+    """Scale 16-bit values down instead of clipping them (Pillow's convert would give white)."""
+    wide = image.convert("I")
+    highest = wide.getextrema()[1]
+    if highest <= 255:
+        return wide.convert("L")
+    return wide.point(lambda value: value * (255 / 65535)).convert("L")
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    background = Image.new("RGB", image.size, FLATTEN_BACKGROUND)
+    background.paste(image, mask=image.getchannel("A"))
+    return background
+
+
+def convert_profile(image: Image.Image, icc_profile: bytes) -> Image.Image | None:
+    """None when the embedded profile is unusable: the picture is then shown as if sRGB."""
+    try:
+        source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, source_profile, SRGB_PROFILE, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+
+
+def largest_embedded_jpeg(source: Path) -> Image.Image | None:
+    """Raw files carry JPEG previews; the largest one Pillow can read (None if there is none)."""
+    with open(source, "rb") as raw:
+        data = raw.read(RAW_PREVIEW_SCAN_BYTES)
+    best, best_area = None, 0
+    start = data.find(b"\xff\xd8\xff")
+    while start != -1:
+        try:
+            candidate = Image.open(io.BytesIO(data[start:]))
+            area = candidate.width * candidate.height
+            if candidate.format == "JPEG" and area > best_area:
+                best, best_area = candidate, area
+        except DECODE_ERRORS:
+            pass
+        start = data.find(b"\xff\xd8\xff", start + 3)
+    return best

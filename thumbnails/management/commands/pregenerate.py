@@ -1,0 +1,83 @@
+"""`manage.py pregenerate`: make missing thumbnails now, here (in parallel processes), or hand
+them to the background workers with `--queue`."""
+import os
+import time
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from library.models import ImportSession, MediaKind
+from thumbnails import pregeneration
+from thumbnails.specs import SIZES, InvalidSpecError, ThumbnailSpec
+from thumbnails.tasks import queue_photos
+
+
+class Command(BaseCommand):
+    help = "Make the missing thumbnails of the library (or of a session, a date range, a kind)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--session", type=int, help="only the photos of this import session")
+        parser.add_argument("--since", help="only photos imported on or after this date (YYYY-MM-DD[THH:MM])")
+        parser.add_argument("--kind", choices=MediaKind.values, help="only photos or only videos")
+        parser.add_argument("--size", action="append", choices=list(SIZES),
+                            help="thumbnail size to make (repeatable; default: PHOTOSITE_PREGENERATE_SIZES)")
+        parser.add_argument("--force", action="store_true", help="remake thumbnails that already exist")
+        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                            help="processes to run here (default: all cores, %(default)s)")
+        parser.add_argument("--queue", action="store_true", help="queue the work for the background workers instead")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar (for scripts and logs)")
+
+    def handle(self, *args, **options):
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1")
+        specs = self.specs(options["size"])
+        photo_ids = list(self.selection(options).values_list("id", flat=True))
+        if not photo_ids:
+            self.stdout.write("No photos match; nothing to do.")
+            return
+        if options["queue"]:
+            tasks = queue_photos(photo_ids, specs, options["force"])
+            self.stdout.write(self.style.SUCCESS(f"Queued {len(photo_ids)} photos in {tasks} tasks for the workers."))
+            return
+        started = time.monotonic()
+        with tqdm(total=len(photo_ids), unit="photo", file=self.stderr, disable=options["no_progress"]) as bar:
+            if options["jobs"] == 1:
+                tally = pregeneration.pregenerate(photo_ids, specs, options["force"], bar.update)
+            else:
+                tally = pregeneration.pregenerate_in_processes(
+                    photo_ids, specs, options["force"], options["jobs"], bar.update)
+        self.print_summary(tally, len(photo_ids), time.monotonic() - started)
+
+    def selection(self, options):
+        session_id = options["session"]
+        if session_id is not None and not ImportSession.objects.filter(pk=session_id).exists():
+            raise CommandError(f"there is no import session {session_id}")
+        since = parse_since(options["since"]) if options["since"] else None
+        return pregeneration.select_photos(session_id=session_id, since=since, kind=options["kind"])
+
+    @staticmethod
+    def specs(sizes):
+        if not sizes:
+            return pregeneration.default_specs()
+        try:
+            return [ThumbnailSpec.for_size(size) for size in sizes]
+        except InvalidSpecError as error:
+            raise CommandError(str(error)) from error
+
+    def print_summary(self, tally, photos, seconds):
+        summary = (f"{photos} photos: {tally.made} thumbnails made, {tally.skipped} already there, "
+                   f"{tally.failed} failed in {seconds:.1f} s")
+        if tally.failed:
+            self.stdout.write(self.style.WARNING(summary))
+            raise CommandError(f"{tally.failed} thumbnail(s) failed; the causes are in .logs/errors.log")
+        self.stdout.write(self.style.SUCCESS(summary))
+
+
+def parse_since(text):
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(f"--since: not a date: {text!r} (use YYYY-MM-DD)") from error
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

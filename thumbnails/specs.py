@@ -1,0 +1,87 @@
+"""Which thumbnails exist: a small allow-list of sizes and formats, and the spec string that
+names each one in the cache, in URLs and in the database.
+
+The spec carries the generator's version, so changing how thumbnails are made (bump
+GENERATOR_VERSION) gives every thumbnail a new name instead of serving stale pictures."""
+import re
+from dataclasses import dataclass
+
+GENERATOR_VERSION = 1
+
+# Size name (the `?size=` of the URL) → (height, widest width). The width bound keeps a
+# panorama's tile from being thousands of pixels wide; "preview" is what the photo viewer shows
+# (browsers cannot display HEIC or raw files, so the viewer needs a large rendition).
+SIZES = {
+    "400": (400, 1600),
+    "800": (800, 3200),
+    "preview": (1600, 2400),
+}
+DEFAULT_SIZE = "400"
+
+# Format → (file extension, content type).
+FORMATS = {
+    "jpeg": ("jpg", "image/jpeg"),
+    "webp": ("webp", "image/webp"),
+}
+DEFAULT_FORMAT = "jpeg"
+
+_HEIGHTS = {height: width for height, width in SIZES.values()}
+_SPEC_PATTERN = re.compile(r"^h(?P<height>\d+)-(?P<format>[a-z]+)-v(?P<version>\d+)$")
+
+
+class InvalidSpecError(ValueError):
+    """A size, format or spec string outside the allow-list."""
+
+
+@dataclass(frozen=True)
+class ThumbnailSpec:
+    height: int
+    format: str = DEFAULT_FORMAT
+    version: int = GENERATOR_VERSION
+
+    def __post_init__(self):
+        if self.height not in _HEIGHTS:
+            raise InvalidSpecError(f"unknown thumbnail height {self.height}")
+        if self.format not in FORMATS:
+            raise InvalidSpecError(f"unknown thumbnail format {self.format!r}")
+
+    def __str__(self):
+        return f"h{self.height}-{self.format}-v{self.version}"
+
+    @classmethod
+    def from_string(cls, text: str) -> "ThumbnailSpec":
+        match = _SPEC_PATTERN.match(text)
+        if match is None:
+            raise InvalidSpecError(f"not a thumbnail spec: {text!r}")
+        return cls(int(match["height"]), match["format"], int(match["version"]))
+
+    @classmethod
+    def for_size(cls, size: str = DEFAULT_SIZE, image_format: str = DEFAULT_FORMAT) -> "ThumbnailSpec":
+        """From a size name of the allow-list ("400", "800", "preview")."""
+        if size not in SIZES:
+            raise InvalidSpecError(f"unknown thumbnail size {size!r}; choose one of {', '.join(SIZES)}")
+        return cls(SIZES[size][0], image_format)
+
+    @property
+    def box(self) -> tuple[int, int]:
+        """(widest width, height) a thumbnail of this spec fits in."""
+        return _HEIGHTS[self.height], self.height
+
+    @property
+    def extension(self) -> str:
+        return FORMATS[self.format][0]
+
+    @property
+    def content_type(self) -> str:
+        return FORMATS[self.format][1]
+
+    @property
+    def is_current(self) -> bool:
+        return self.version == GENERATOR_VERSION
+
+
+DEFAULT_SPEC = ThumbnailSpec.for_size(DEFAULT_SIZE)
+
+
+def all_current_specs() -> list[ThumbnailSpec]:
+    return [ThumbnailSpec.for_size(size, image_format) for size in SIZES for image_format in FORMATS]

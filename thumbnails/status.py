@@ -1,0 +1,36 @@
+"""How many thumbnails are cached, missing or failed: for `librarystatus`, status pages and the
+admin's filter. Answers come from the rendition rows, never from listing the storage."""
+from django.db.models import Exists, OuterRef, QuerySet
+
+from library.models import Photo
+
+from .models import Thumbnail, ThumbnailState
+from .specs import DEFAULT_SPEC, ThumbnailSpec
+
+CACHED, MISSING, FAILED = "cached", "missing", "failed"
+STATES = (CACHED, MISSING, FAILED)
+
+
+def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpec = DEFAULT_SPEC) -> QuerySet:
+    """`photos` narrowed to those whose `spec` thumbnail is cached, missing (never made, or not
+    yet) or failed."""
+    if state not in STATES:
+        raise ValueError(f"unknown thumbnail state {state!r}; choose one of {', '.join(STATES)}")
+    renditions = Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(spec))
+    if state == CACHED:
+        return photos.filter(Exists(renditions.filter(state=ThumbnailState.READY)))
+    if state == FAILED:
+        return photos.filter(Exists(renditions.filter(state=ThumbnailState.FAILED)))
+    return photos.exclude(Exists(renditions.exclude(state=ThumbnailState.PENDING)))
+
+
+def thumbnail_counts(spec: ThumbnailSpec = DEFAULT_SPEC, photos: QuerySet | None = None) -> dict[str, int]:
+    """{"cached": n, "missing": n, "failed": n} over `photos` (default: photos not in the trash)."""
+    photos = Photo.objects.filter(trashed_at__isnull=True) if photos is None else photos
+    return {state: photos_with_thumbnail_state(photos, state, spec).count() for state in STATES}
+
+
+def failures(spec: ThumbnailSpec | None = None) -> QuerySet:
+    """Failed renditions with their last error, newest attempt first."""
+    rows = Thumbnail.objects.filter(state=ThumbnailState.FAILED).select_related("photo")
+    return (rows.filter(spec=str(spec)) if spec else rows).order_by("-retry_after")

@@ -1,0 +1,65 @@
+"""Background pre-generation through django-q2: what an import queues, and what a worker runs.
+
+Task arguments are photo ids and spec strings, never model objects: a task may run minutes
+later on another machine, after the photo changed or went to the trash. Queuing never fails an
+import: a broker that is down costs the head start, nothing else — the view still makes every
+thumbnail on demand."""
+import logging
+import os
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django_q.tasks import async_task
+from redis import RedisError
+
+from library.models import ImportSession
+
+from . import pregeneration
+from .specs import ThumbnailSpec
+
+logger = logging.getLogger("photosite.background")
+
+TASK_GROUP = "pregenerate"
+
+
+def pregenerate_batch(photo_ids: list[int], spec_names: list[str], force: bool = False) -> dict:
+    """The django-q2 task: one batch of photos. Returns the tally, which django-q2 stores."""
+    started = time.monotonic()
+    specs = [ThumbnailSpec.from_string(name) for name in spec_names]
+    tally = pregeneration.pregenerate(photo_ids, specs, force)
+    logger.info("Background: batch of %d photos: %d made, %d skipped, %d failed in %.1f s",
+                len(photo_ids), tally.made, tally.skipped, tally.failed, time.monotonic() - started)
+    return tally.as_dict()
+
+
+def queue_photos(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = False, workers: int | None = None) -> int:
+    """Queues the photos in batches; returns the number of tasks. One transaction, so the ORM
+    broker writes a 50,000-photo session's thousand rows in one go."""
+    size = pregeneration.batch_size_for(len(photo_ids), workers or settings.PHOTOSITE_WORKERS)
+    spec_names = [str(spec) for spec in specs]
+    tasks = 0
+    with transaction.atomic():
+        for batch in pregeneration.batches(photo_ids, size):
+            async_task("thumbnails.tasks.pregenerate_batch", batch, spec_names, force, group=TASK_GROUP)
+            tasks += 1
+    return tasks
+
+
+def queue_session(sender, session: ImportSession, **kwargs):
+    """Receiver of library.signals.import_session_finished (sent once the session is committed)."""
+    photo_ids = list(pregeneration.select_photos(session_id=session.pk).values_list("id", flat=True))
+    if not photo_ids:
+        return
+    try:
+        tasks = queue_photos(photo_ids, pregeneration.default_specs())
+    except (DatabaseError, RedisError) as error:
+        logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
+        return
+    logger.info("Background: queued %d photos of import session %s in %d tasks", len(photo_ids), session.pk, tasks)
+
+
+def lower_worker_priority(sender, proc_name, **kwargs):
+    """Receiver of django-q2's post_spawn, in each new worker process: background work yields the
+    CPU to the web server and to imports (ffmpeg, a child of the worker, inherits this)."""
+    os.nice(settings.PHOTOSITE_WORKER_NICENESS)

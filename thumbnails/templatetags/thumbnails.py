@@ -1,0 +1,17 @@
+"""`{% load thumbnails %}` then `{% thumbnail_url photo %}`, `{% thumbnail_url photo "800" %}`,
+`{% thumbnail_srcset photo %}`: links only; nothing is generated while a page renders."""
+from django import template
+
+from thumbnails import links
+
+register = template.Library()
+
+
+@register.simple_tag
+def thumbnail_url(photo, size="400"):
+    return links.thumbnail_url(photo, str(size))
+
+
+@register.simple_tag
+def thumbnail_srcset(photo):
+    return links.thumbnail_srcset(photo)

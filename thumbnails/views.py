@@ -1,0 +1,94 @@
+"""`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
+miss `cache.ensure()`; on failure a grey placeholder. Async, so cache hits never queue behind
+a generation: misses run in a worker thread (at most the event loop's pool size at once).
+
+Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
+under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.db import close_old_connections
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from library.models import Photo
+
+from . import cache
+from .errors import ThumbnailError
+from .links import content_version
+from .placeholder import placeholder_jpeg
+from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+NO_STORE = "no-store"
+PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name")
+
+
+@require_safe
+@login_required
+async def photo_thumbnail(request, photo_id):
+    try:
+        spec = spec_for_request(request)
+    except InvalidSpecError as error:
+        return HttpResponseBadRequest(str(error))
+    photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
+    if photo is None:
+        raise Http404("no such photo")
+    etag = f'"{photo.sha256}-{spec}"'
+    cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
+    if etag in parse_if_none_match(request):
+        return with_headers(HttpResponseNotModified(), etag, cache_control)
+    data = await cached_or_made(photo, spec)
+    if data is None:
+        response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
+        response["X-Thumbnail-Placeholder"] = "1"
+        return with_headers(response, None, NO_STORE)
+    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, cache_control)
+
+
+def spec_for_request(request) -> ThumbnailSpec:
+    image_format = "webp" if "image/webp" in request.headers.get("Accept", "") else "jpeg"
+    return ThumbnailSpec.for_size(request.GET.get("size", DEFAULT_SIZE), image_format)
+
+
+def parse_if_none_match(request) -> set[str]:
+    header = request.headers.get("If-None-Match", "")
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+    """The thumbnail's bytes (made first on a miss, including a file that vanished from the
+    storage), or None when it cannot be made; the cache has then logged why.
+
+    A hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the page
+    cache, cheaper to read than a hop to a worker thread. Other storages may be remote, so
+    they are read in a worker thread, like every miss."""
+    if cache.is_local():
+        try:
+            return cache.read(photo, spec)
+        except FileNotFoundError:
+            pass
+    return await sync_to_async(read_or_make, thread_sensitive=False)(photo, spec)
+
+
+def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+    try:
+        return cache.read(photo, spec)
+    except FileNotFoundError:
+        pass
+    try:
+        cache.ensure(photo, spec)
+        return cache.read(photo, spec)
+    except (ThumbnailError, FileNotFoundError):
+        return None
+    finally:
+        close_old_connections()
+
+
+def with_headers(response, etag, cache_control):
+    if etag:
+        response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    patch_vary_headers(response, ["Accept"])
+    return response
