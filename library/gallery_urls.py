@@ -1,2 +1,10 @@
 """Routes of this part of the site; mounted by photosite/urls.py."""
-urlpatterns = []
+from django.urls import path
+
+from library.views import gallery, originals
+
+urlpatterns = [
+    path("", gallery.gallery, name="gallery"),
+    path("photo/<int:photo_id>/", gallery.photo_page, name="photo"),
+    path("photo/<int:photo_id>/original", originals.original, name="original"),
+]

@@ -92,6 +92,10 @@ class Photo(models.Model):
             models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
             models.Index(fields=["import_session", "id"], name="photo_session_idx"),
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
+            # The gallery's keyset walk: only photos not in the trash, already in display order.
+            models.Index(
+                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=models.Q(trashed_at__isnull=True)
+            ),
         ]
 
     def __str__(self):
@@ -120,3 +124,40 @@ class ImportOutcome(models.Model):
 
     def __str__(self):
         return f"{self.original_name}: {self.status}"
+
+
+class MoveReason(models.TextChoices):
+    TRASH = "trash", "Moved to the trash"
+    RESTORE = "restore", "Restored from the trash"
+    REDATE = "redate", "Date taken fixed"
+
+
+class FileMove(models.Model):
+    """A journal entry written (and committed) *before* an original file is moved, deleted with the
+    row update once the move is done. A crash in between leaves this row behind, so a later
+    `checklibrary --repair` can finish the move (the file is at `target`) or forget it (the file
+    is still at `source`); `row_changes()` says what finishing means for the Photo."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="file_moves")
+    reason = models.CharField(max_length=8, choices=MoveReason.choices)
+    source = models.CharField(max_length=255, help_text="Relative to the library root.")
+    target = models.CharField(max_length=255, help_text="Relative to the library root.")
+    taken_at = models.DateTimeField(null=True, blank=True, help_text="The new date taken, when redating.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.source} → {self.target}"
+
+    def row_changes(self):
+        """The Photo fields that go with the file being at `target`."""
+        changes = {"path": self.target}
+        if self.reason == MoveReason.TRASH:
+            changes["trashed_at"] = self.created_at
+        elif self.reason == MoveReason.RESTORE:
+            changes["trashed_at"] = None
+        else:
+            changes.update(taken_at=self.taken_at, taken_at_source=DateSource.MANUAL)
+        return changes

@@ -3,6 +3,7 @@ embedded default (SQLite, ORM queue, local disk) and a scaled-out deployment
 (PostgreSQL, Redis, several workers). Every variable is listed in README.md."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -23,6 +24,8 @@ PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20
 # is a decompression bomb, not a photo (the largest stitched panoramas stay well below).
 PHOTOSITE_MAX_IMAGE_PIXELS = int(os.environ.get("PHOTOSITE_MAX_IMAGE_PIXELS", 500_000_000))
 PHOTOSITE_IMPORT_JOBS = int(os.environ.get("PHOTOSITE_IMPORT_JOBS", 4))
+# Tiles per gallery page (one query each, however deep the page; infinite scroll asks for the next).
+PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 120))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "photosite-insecure-development-key-change-me")
 DEBUG = env_bool("DEBUG", False)
@@ -120,19 +123,64 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Uploads always go to disk (our handler writes straight into .import_temp while hashing).
-FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+# Under ASGI Django spools each request body before any view runs; bodies up to this size stay
+# in memory (the import page sends a few files, at most ~8 MB, per request), larger ones spill to
+# a temp file. Files themselves always go to disk: our upload handler writes them straight into
+# .import_temp while hashing, whatever this setting says.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PHOTOSITE_UPLOAD_SPOOL_BYTES", 32 * 1024 * 1024))
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+# Import progress channels are readable by their session's owner and staff only.
+EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 
+
+def redis_connection_kwargs(url):
+    """django-eventstream wants redis.Redis(**kwargs), not a URL."""
+    parts = urlsplit(url)
+    return {"host": parts.hostname or "localhost", "port": parts.port or 6379, "db": int(parts.path.strip("/") or 0),
+            "username": parts.username, "password": parts.password}
+
+
+# With several web processes an import's events must reach the process holding the browser's
+# stream: django-eventstream then publishes every event through Redis pub/sub.
+if REDIS_URL:
+    EVENTSTREAM_REDIS = redis_connection_kwargs(REDIS_URL)
+
+# Background workers (django-q2). A task is a batch of photo ids; `retry` must exceed `timeout`
+# or a long batch would be handed to a second worker while the first still runs. A worker that
+# dies mid-task never acknowledges it, so the broker hands it out again after `retry` seconds.
+PHOTOSITE_WORKERS = int(os.environ.get("PHOTOSITE_WORKERS", os.cpu_count() or 1))
+# Added to the workers' nice value (19 is the lowest CPU priority), so that an import or a page
+# view running at the same time keeps its speed; the workers get what the machine leaves over.
+PHOTOSITE_WORKER_NICENESS = int(os.environ.get("PHOTOSITE_WORKER_NICENESS", 19))
+# Photos per background task: small enough to spread a session over every worker, big enough
+# that a 50,000-file session is not 50,000 queue rows.
+PHOTOSITE_PREGENERATE_BATCH_SIZE = int(os.environ.get("PHOTOSITE_PREGENERATE_BATCH_SIZE", 50))
+# Thumbnail sizes made ahead of time (names from thumbnails.specs.SIZES); the gallery's grid size.
+PHOTOSITE_PREGENERATE_SIZES = env_list("PHOTOSITE_PREGENERATE_SIZES", "400")
+PHOTOSITE_TASK_TIMEOUT = int(os.environ.get("PHOTOSITE_TASK_TIMEOUT", 600))
 Q_CLUSTER = {
-    "name": "photosite",
-    "workers": int(os.environ.get("PHOTOSITE_WORKERS", os.cpu_count() or 1)),
-    "timeout": 600,
-    "retry": 900,
-    "orm": "default",
+    # Several sites may share one Redis: the name keeps their queues apart.
+    "name": os.environ.get("PHOTOSITE_QUEUE_NAME", "photosite"),
+    "workers": PHOTOSITE_WORKERS,
+    "timeout": PHOTOSITE_TASK_TIMEOUT,
+    "retry": int(os.environ.get("PHOTOSITE_TASK_RETRY", PHOTOSITE_TASK_TIMEOUT + 300)),
+    # A batch that raised or hit its timeout is recorded as a Failure and not run again (each
+    # item already logged its own error; the view retries those photos on demand).
+    "ack_failures": True,
+    "max_attempts": 3,
+    "queue_limit": PHOTOSITE_WORKERS,  # prefetch little: other clusters get a share, Ctrl-C is quick
+    "recycle": 200,
+    "max_rss": int(os.environ.get("PHOTOSITE_WORKER_MAX_RSS_MB", 1024)) * 1024,  # kilobytes
+    "save_limit": 250,
 }
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's own Redis broker pops a task for good; ours keeps it until acknowledged.
+    Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
+else:
+    Q_CLUSTER["orm"] = "default"
 
 LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
 LOGGING = {
@@ -165,6 +213,10 @@ LOGGING = {
         # Per-file lines go to the day's import log only (a console line per file would bury the
         # progress bar); failures also reach errors.log.
         "photosite.import": {"handlers": ["import_log", "errors_log"], "level": LOG_LEVEL, "propagate": False},
-        "django_q": {"handlers": ["console", "site_log"], "level": "INFO"},
+        # django-q2 logs as "django-q". Its per-task lines ("Enqueued …", "Processed …") go to the
+        # site's log only: a 50,000-file import would otherwise print a thousand of them.
+        "django-q": {"handlers": ["site_log", "errors_log"], "level": "INFO", "propagate": False},
+        # Server errors (500s) with their traceback: by default Django prints them only when DEBUG is on.
+        "django.request": {"handlers": ["console", "errors_log"], "level": "ERROR", "propagate": False},
     },
 }

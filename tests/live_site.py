@@ -111,7 +111,9 @@ class LiveSite:
     def stop(self):
         for process in [self.web, *self.workers]:
             if process is not None and process.poll() is None:
-                kill_group(process, signal.SIGTERM)
+                # To the leader only: qcluster and uvicorn stop their own children (a SIGTERM to
+                # the whole group kills qcluster's helpers under it and leaves it waiting).
+                process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:

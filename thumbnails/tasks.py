@@ -7,6 +7,7 @@ thumbnail on demand."""
 import logging
 import os
 import time
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -16,7 +17,7 @@ from redis import RedisError
 from library.models import ImportSession
 
 from . import pregeneration
-from .specs import ThumbnailSpec
+from .specs import GENERATOR_VERSION, ThumbnailSpec
 
 logger = logging.getLogger("photosite.background")
 
@@ -26,7 +27,8 @@ TASK_GROUP = "pregenerate"
 def pregenerate_batch(photo_ids: list[int], spec_names: list[str], force: bool = False) -> dict:
     """The django-q2 task: one batch of photos. Returns the tally, which django-q2 stores."""
     started = time.monotonic()
-    specs = [ThumbnailSpec.from_string(name) for name in spec_names]
+    # A task queued before an upgrade that bumped the generator's version makes today's thumbnails.
+    specs = [replace(ThumbnailSpec.from_string(name), version=GENERATOR_VERSION) for name in spec_names]
     tally = pregeneration.pregenerate(photo_ids, specs, force)
     logger.info("Background: batch of %d photos: %d made, %d skipped, %d failed in %.1f s",
                 len(photo_ids), tally.made, tally.skipped, tally.failed, time.monotonic() - started)

@@ -1,0 +1,205 @@
+"""Photosite's benchmarks, in one command:
+
+    .venv/bin/python bench/run.py [NAME ...] [--small] [--repeat N]
+
+With no NAME it runs every `bench/bench_*.py` in name order; NAME is `import` or `bench_import`.
+`--small` uses a small corpus (30 photos, 2 videos) for a quick check; the goals are only
+meaningful on the full one. Exit status 1 when a bench fails or misses a goal.
+
+Speed goals are ratios against a floor measured in the same run on the same machine (copying
+and hashing the same bytes, say), never absolute times: the machine is shared and noisy, so
+each measurement is repeated (`report.best_time`) and the best is kept.
+
+The contract for a bench module `bench/bench_<name>.py`:
+
+    def run(corpus, report):
+        report.section("Import")
+        floor = report.best_time(lambda: ..., setup=lambda: ...)
+        report.row("floor", floor, "s")
+        report.ratio("import / floor", ours, floor, goal=1.5)
+
+- `corpus` (bench/corpus.py): `.root`, `.photos`, `.videos`, `.all_files`, `.total_bytes`,
+  `.warm()`; generated once under bench/.corpus/.
+- `report` (Report below): `section(title)`, `row(label, value, unit)`, `ratio(label, ours,
+  baseline, goal)` (ours / baseline must be <= goal), `workdir(name)` (a fresh empty folder
+  under bench/.work/<bench>/), `best_time(fn, setup=None)`, and `.repeat`. Rows are printed as
+  a table and appended as JSON lines to bench/.work/results.jsonl.
+- Django: run Django work in subprocesses so each bench gets its own library and settings:
+  `new_library(report, name)` makes a migrated library (SQLite inside it) and returns its
+  root; `manage(library_root, "import", ...)` runs `manage.py` against it; `django_env()` gives
+  the environment for other subprocesses (a uvicorn server, a django-q2 cluster).
+  `setup_django(library_root)` configures Django in this process, once, for benches that must.
+
+Benchmark-only dependencies go in bench/requirements.txt; when a bench module fails to import,
+run.py installs that file with pip into the running interpreter's environment and retries.
+"""
+import argparse
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_ROOT / "bench"
+WORK_DIR = BENCH_DIR / ".work"
+RESULTS_PATH = WORK_DIR / "results.jsonl"
+REQUIREMENTS = BENCH_DIR / "requirements.txt"
+PYTHON = sys.executable
+
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+class Report:
+    """Prints one bench's figures as a table and keeps them as JSON lines."""
+
+    def __init__(self, bench, *, small=False, repeat=2, results_path=RESULTS_PATH):
+        self.bench = bench
+        self.small = small
+        self.repeat = repeat
+        self.results_path = results_path
+        self.goals_missed = []
+        self.run_id = time.strftime("%Y-%m-%dT%H:%M:%S")
+
+    def section(self, title):
+        print(f"\n== {title} ==", flush=True)
+
+    def row(self, label, value, unit=""):
+        shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
+        print(f"  {label:<48} {shown:>14} {unit}", flush=True)
+        self._record(label=label, value=value, unit=unit)
+
+    def ratio(self, label, ours, baseline, goal=None):
+        """Prints ours / baseline; with a goal, whether that ratio is at most the goal."""
+        ratio = ours / baseline
+        verdict = ""
+        if goal is not None:
+            met = ratio <= goal
+            verdict = f"(goal <= {goal:g}x: {'met' if met else 'MISSED'})"
+            if not met:
+                self.goals_missed.append(label)
+        print(f"  {label:<48} {ratio:>13.2f}x {verdict}", flush=True)
+        self._record(label=label, value=ratio, unit="x", ours=ours, baseline=baseline, goal=goal)
+        return ratio
+
+    def workdir(self, name):
+        """A fresh, empty scratch folder under bench/.work/<bench>/."""
+        path = WORK_DIR / self.bench / name
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return path
+
+    def best_time(self, fn, setup=None, repeat=None):
+        """The best wall time of `fn()` over `repeat` runs; `setup()` runs untimed before each."""
+        times = []
+        for _ in range(repeat or self.repeat):
+            if setup is not None:
+                setup()
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    def _record(self, **fields):
+        self.results_path.parent.mkdir(parents=True, exist_ok=True)
+        line = {"run": self.run_id, "bench": self.bench, "small": self.small, **fields}
+        with self.results_path.open("a") as results:
+            results.write(json.dumps(line) + "\n")
+
+
+def django_env(library_root=None, **extra):
+    """The environment for a Django subprocess: this repo's settings, the library at
+    `library_root` and, with no DATABASE_URL, the default SQLite database inside it."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "photosite.settings"
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    if library_root is not None:
+        env["PHOTOSITE_LIBRARY_ROOT"] = str(library_root)
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def manage(library_root, *args, timeout=3600, **run_kwargs):
+    """Runs `manage.py ARGS` against the library, its output captured (and shown only when it
+    fails, as CalledProcessError)."""
+    run_kwargs.setdefault("capture_output", True)
+    completed = subprocess.run([PYTHON, str(REPO_ROOT / "manage.py"), *map(str, args)], cwd=REPO_ROOT,
+                               env=django_env(library_root), timeout=timeout, text=True, **run_kwargs)
+    if completed.returncode:
+        print(completed.stdout or "", completed.stderr or "", sep="\n", file=sys.stderr)
+        completed.check_returncode()
+    return completed
+
+
+def new_library(report, name="library"):
+    """A fresh library folder with a migrated SQLite database (not timed)."""
+    root = report.workdir(name)
+    manage(root, "migrate", "--no-input")
+    return root
+
+
+def setup_django(library_root):
+    """Configures Django in this process (once per process) against `library_root`."""
+    import django
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "photosite.settings"
+    os.environ["PHOTOSITE_LIBRARY_ROOT"] = str(library_root)
+    os.environ.pop("DATABASE_URL", None)
+    django.setup()
+
+
+def bench_modules(names):
+    available = {path.stem.removeprefix("bench_"): path.stem for path in sorted(BENCH_DIR.glob("bench_*.py"))}
+    if not names:
+        return list(available.values())
+    unknown = [name for name in names if name.removeprefix("bench_") not in available]
+    if unknown:
+        raise SystemExit(f"unknown bench {', '.join(unknown)}; available: {', '.join(available)}")
+    return [available[name.removeprefix("bench_")] for name in names]
+
+
+def import_bench(stem):
+    try:
+        return importlib.import_module(f"bench.{stem}")
+    except ModuleNotFoundError:
+        if not REQUIREMENTS.exists():
+            raise
+        print(f"installing {REQUIREMENTS.relative_to(REPO_ROOT)} ...", flush=True)
+        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+        importlib.invalidate_caches()
+        return importlib.import_module(f"bench.{stem}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="benches to run (default: all)")
+    parser.add_argument("--small", action="store_true", help="quick run on a small corpus")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the best is kept")
+    options = parser.parse_args(argv)
+
+    from bench.corpus import load_corpus
+
+    corpus = load_corpus(small=options.small)
+    print(f"corpus: {corpus.describe()}")
+    failed = []
+    for stem in bench_modules(options.names):
+        report = Report(stem.removeprefix("bench_"), small=options.small, repeat=options.repeat)
+        try:
+            import_bench(stem).run(corpus, report)
+        except Exception:  # noqa: BLE001 - one broken bench must not hide the others' figures
+            traceback.print_exc()
+            failed.append(f"{stem} (error)")
+        failed += [f"{stem}: {label}" for label in report.goals_missed]
+    if failed:
+        print("\nFAILED or goal missed:\n  " + "\n  ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Curation in Django's admin. Previews only *link* to the thumbnail view (the browser asks
+for them, the view makes them lazily); nothing is generated while a page renders. Photos are
+never deleted outright: "delete" is the move to `.trash/`, reversible with "restore"."""
+import logging
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Exists, OuterRef
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from library.models import FileMove, ImportOutcome, ImportSession, Photo
+from library.services.redating import redate
+from library.services.trash import move_to_trash, restore_from_trash
+from library.templatetags.gallery_tags import clock
+from thumbnails import pregeneration
+from thumbnails.links import thumbnail_url
+from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.specs import DEFAULT_SPEC
+from thumbnails.tasks import queue_photos
+
+logger = logging.getLogger("photosite.admin")
+
+
+class ThumbnailStateFilter(admin.SimpleListFilter):
+    """By the grid thumbnail's record (the size the gallery shows)."""
+
+    title = "thumbnail"
+    parameter_name = "thumbnail"
+
+    def lookups(self, request, model_admin):
+        return [("cached", "Cached"), ("missing", "Missing"), ("failed", "Failed")]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        records = Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(DEFAULT_SPEC))
+        if self.value() == "cached":
+            return queryset.filter(Exists(records.filter(state=ThumbnailState.READY)))
+        if self.value() == "failed":
+            return queryset.filter(Exists(records.filter(state=ThumbnailState.FAILED)))
+        return queryset.exclude(Exists(records.exclude(state=ThumbnailState.PENDING)))
+
+
+class CameraFilter(admin.SimpleListFilter):
+    title = "camera"
+    parameter_name = "camera"
+
+    def lookups(self, request, model_admin):
+        models_seen = Photo.objects.exclude(camera_model="").values_list("camera_model", flat=True)
+        return [(name, name) for name in models_seen.order_by("camera_model").distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(camera_model=self.value()) if self.value() else queryset
+
+
+class TrashFilter(admin.SimpleListFilter):
+    title = "trash"
+    parameter_name = "trash"
+
+    def lookups(self, request, model_admin):
+        return [("no", "In the library"), ("yes", "In the trash")]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(trashed_at__isnull=self.value() == "no")
+
+
+class RedateForm(forms.Form):
+    taken_at = forms.DateTimeField(
+        label="New date taken", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In the site's time zone. The files move to the folder of the new day.",
+    )
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "in_trash"]
+    list_display_links = ["thumbnail", "original_name"]
+    list_filter = ["kind", TrashFilter, ThumbnailStateFilter, CameraFilter, "import_session"]
+    search_fields = ["original_name", "^sha256"]
+    date_hierarchy = "taken_at"
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["regenerate_thumbnails", "fix_date_taken", "trash_photos", "restore_photos"]
+    readonly_fields = ["preview", *[field.name for field in Photo._meta.fields]]
+    fieldsets = [
+        (None, {"fields": ["preview", "original_name", "kind", "taken_at", "taken_at_source", "trashed_at"]}),
+        ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
+                             "duration"]}),
+        ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Deleting is the "move to trash" action: the file is kept, in .trash/."""
+        return False
+
+    @admin.display(description="")
+    def thumbnail(self, photo):
+        badge = format_html(" ▶ {}", clock(photo.duration)) if photo.is_video else ""
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="height:64px;max-width:160px;background:#8883">{}',
+            thumbnail_url(photo, "400"), badge,
+        )
+
+    @admin.display(description="Preview")
+    def preview(self, photo):
+        if photo.is_video:
+            return format_html(
+                '<video controls preload="none" poster="{}" src="{}" style="max-height:480px;max-width:100%"></video>',
+                thumbnail_url(photo, "preview"), reverse("original", args=[photo.pk]),
+            )
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-height:480px;max-width:100%;background:#8883"></a>',
+            reverse("original", args=[photo.pk]), thumbnail_url(photo, "preview"),
+        )
+
+    @admin.display(description="In trash", boolean=True, ordering="trashed_at")
+    def in_trash(self, photo):
+        return photo.trashed_at is not None
+
+    @admin.action(description="Regenerate thumbnails (queued)")
+    def regenerate_thumbnails(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        queue_photos(ids, pregeneration.default_specs(), force=True)
+        self.message_user(request, f"Regeneration of the thumbnails of {len(ids)} item(s) is queued.")
+
+    @admin.action(description="Fix the date taken…")
+    def fix_date_taken(self, request, queryset):
+        form = RedateForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for photo in queryset:
+                redate(photo, form.cleaned_data["taken_at"])
+            self.message_user(request, f"Date taken set on {queryset.count()} item(s); their files moved.")
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": "Fix the date taken", "form": form,
+            "photos": queryset, "opts": self.model._meta, "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "library/admin/redate.html", context)
+
+    @admin.action(description="Delete (move to trash)")
+    def trash_photos(self, request, queryset):
+        self._each(request, queryset.filter(trashed_at__isnull=True), move_to_trash, "moved to the trash")
+
+    @admin.action(description="Restore from trash")
+    def restore_photos(self, request, queryset):
+        self._each(request, queryset.filter(trashed_at__isnull=False), restore_from_trash, "restored")
+
+    def _each(self, request, queryset, operation, done):
+        """Runs `operation` per photo; one file that cannot move does not stop the others."""
+        count = 0
+        for photo in queryset:
+            try:
+                operation(photo)
+            except OSError as error:
+                logger.error("Could not move photo %s (%s): %s", photo.pk, photo.path, error)
+                self.message_user(request, f"{photo.original_name}: {error}", messages.ERROR)
+                continue
+            count += 1
+        self.message_user(request, f"{count} item(s) {done}.")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportSession)
+class ImportSessionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "user", "started_at", "imported_count", "duplicate_count", "failed_count",
+                    "duration", "outcomes_link"]
+    list_filter = ["source"]
+    list_select_related = ["user"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Duration", ordering="duration_seconds")
+    def duration(self, session):
+        return "running" if session.duration_seconds is None else f"{session.duration_seconds:.1f} s"
+
+    @admin.display(description="Files")
+    def outcomes_link(self, session):
+        url = reverse("admin:library_importoutcome_changelist") + f"?session__id__exact={session.pk}"
+        return format_html('<a href="{}">per-file outcomes</a>', url)
+
+
+@admin.register(ImportOutcome)
+class ImportOutcomeAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "status", "error", "size", "photo_link", "session", "created_at"]
+    list_filter = ["status", "session"]
+    search_fields = ["original_name", "error"]
+    list_select_related = ["session"]
+
+    @admin.display(description="Photo")
+    def photo_link(self, outcome):
+        if outcome.photo_id is None:
+            return "—"
+        url = reverse("admin:library_photo_change", args=[outcome.photo_id])
+        return format_html('<a href="{}">#{}</a>', url, outcome.photo_id)
+
+
+@admin.register(FileMove)
+class FileMoveAdmin(ReadOnlyAdmin):
+    """Moves of originals in progress; a row that stays means a move was interrupted
+    (`manage.py checklibrary --repair` finishes or forgets it)."""
+
+    list_display = ["photo", "reason", "source", "target", "created_at"]
+    list_select_related = ["photo"]

@@ -1,0 +1,64 @@
+"""`manage.py serve`: the whole site in one command — migrate, a first user, then the ASGI web
+server (uvicorn) and the background workers (django-q2's `qcluster`) until Ctrl-C.
+
+Static files need no `collectstatic`: photosite/asgi.py serves them through Django's
+ASGIStaticFilesHandler (a stylesheet and a script or two; no extra dependency, no build step)."""
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from library.services.serving import PASSWORD_ENV, Supervisor, ensure_first_user
+
+
+class Command(BaseCommand):
+    help = "Run Photosite: the web server and the background workers, stopped together with Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+        parser.add_argument("--web-workers", type=int, default=1, help="uvicorn processes (default: %(default)s)")
+        parser.add_argument("--stop-timeout", type=float, default=30,
+                            help="seconds the workers get to finish their task on Ctrl-C (default: %(default)s)")
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.announce_first_user()
+        connections.close_all()  # the children open their own
+        supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"])
+        supervisor.watch_signals()
+        supervisor.start("web server", self.uvicorn_argv(options))
+        supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
+        self.stdout.write(self.style.SUCCESS(
+            f"Photosite is running at http://{options['host']}:{options['port']}/ "
+            f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}); Ctrl-C stops it."
+        ))
+        exited = supervisor.wait()
+        self.stdout.write("Stopping…")
+        supervisor.stop_all()
+        if exited is not None:
+            raise CommandError(f"the {exited.name} exited (code {exited.process.returncode}); stopped everything")
+        self.stdout.write("Stopped.")
+
+    def announce_first_user(self):
+        created = ensure_first_user()
+        if created is None:
+            return
+        username, password = created
+        if password is None:
+            self.stdout.write(f"Created the first user {username!r} with the password from {PASSWORD_ENV}.")
+        else:
+            self.stdout.write(self.style.WARNING(
+                f"Created the first user {username!r} with the password {password} — shown only this once."
+            ))
+
+    @staticmethod
+    def uvicorn_argv(options):
+        return [
+            sys.executable, "-m", "uvicorn", "photosite.asgi:application",
+            "--host", options["host"], "--port", str(options["port"]), "--workers", str(options["web_workers"]),
+            # Open event streams would otherwise hold a shutdown forever.
+            "--timeout-graceful-shutdown", "5",
+        ]

@@ -1,0 +1,1 @@
+"""Operations on the library that views, the admin and the import pipeline share."""

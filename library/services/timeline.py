@@ -1,0 +1,96 @@
+"""The gallery's walk through the library, newest first, by keyset pagination on
+(`taken_at`, `id`): each page starts strictly after the last tile of the previous one, so a page
+deep in a 100,000-photo library costs what the first one does (no OFFSET), and a photo imported
+meanwhile never shifts the pages. Served by the partial index `photo_gallery_idx`."""
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from django.db.models import Q
+from django.utils import timezone
+
+from library.importing.dates import wall_clock_date
+from library.models import Photo
+
+# Only what a tile needs: rendering 100+ tiles must not drag along every column.
+TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type")
+
+
+class BadCursorError(ValueError):
+    """A `?after=` value that we did not write."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The position after a tile: its taken_at and id. Written as `<ISO datetime>~<id>`."""
+
+    taken_at: datetime
+    id: int
+
+    def __str__(self):
+        return f"{self.taken_at.isoformat()}~{self.id}"
+
+    @classmethod
+    def from_string(cls, text: str) -> "Cursor":
+        moment, _, pk = text.rpartition("~")
+        try:
+            taken_at = datetime.fromisoformat(moment.replace(" ", "+"))
+            return cls(taken_at if taken_at.tzinfo else timezone.make_aware(taken_at), int(pk))
+        except ValueError as error:
+            raise BadCursorError(f"not a gallery position: {text!r}") from error
+
+    @classmethod
+    def start_of_month_after(cls, year: int, month: int) -> "Cursor":
+        """A position just before the last moment of `year`-`month`: jumping there shows that month first."""
+        zone = timezone.get_default_timezone()
+        return cls(datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone), 0)
+
+
+@dataclass(frozen=True)
+class Page:
+    photos: list
+    next_cursor: Cursor | None
+
+    def days(self):
+        """[(date, [photos])] in display order; a day may continue on the next page."""
+        return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda p: wall_clock_date(p.taken_at))]
+
+
+def visible_photos():
+    return Photo.objects.filter(trashed_at__isnull=True)
+
+
+def page_after(cursor: Cursor | None, size: int) -> Page:
+    """One page of tiles after `cursor` (from the newest when None), in a single query."""
+    photos = visible_photos().only(*TILE_FIELDS).order_by("-taken_at", "-id")
+    if cursor is not None:
+        # The redundant `taken_at <= t` gives the planner an index range to start from; with the
+        # OR alone, SQLite scans the index from the newest photo (20 ms, 90,000 photos deep).
+        after = Q(taken_at__lt=cursor.taken_at) | Q(taken_at=cursor.taken_at, id__lt=cursor.id)
+        photos = photos.filter(after, taken_at__lte=cursor.taken_at)
+    rows = list(photos[: size + 1])
+    if len(rows) <= size:
+        return Page(rows, None)
+    last = rows[size - 1]
+    return Page(rows[:size], Cursor(last.taken_at, last.id))
+
+
+def year_range() -> tuple[int, int] | None:
+    """(oldest year, newest year) with photos, read off both ends of the gallery index."""
+    ordered = visible_photos().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
+    newest = ordered.first()
+    if newest is None:
+        return None
+    oldest = ordered.reverse().first()
+    return timezone.localtime(oldest).year, timezone.localtime(newest).year
+
+
+def older_neighbour(photo: Photo) -> Photo | None:
+    page = page_after(Cursor(photo.taken_at, photo.pk), 1)
+    return page.photos[0] if page.photos else None
+
+
+def newer_neighbour(photo: Photo) -> Photo | None:
+    newer = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
+    photos = visible_photos().filter(newer, taken_at__gte=photo.taken_at)
+    return photos.order_by("taken_at", "id").only(*TILE_FIELDS).first()

@@ -1,0 +1,59 @@
+"""Deleting from the library means moving to `<library>/.trash/`, never unlinking: the file
+keeps its relative path under `.trash/` (the row's `path` says where it is), the row stays
+with `trashed_at` set (so the gallery hides it and a re-import of the same bytes brings it
+back), and its cached thumbnails are removed."""
+import logging
+from pathlib import Path
+
+from library.importing.dates import wall_clock_date
+from library.importing.placement import MAX_NAME_ATTEMPTS, target_relative_path
+from library.models import MoveReason, Photo
+from library.paths import TRASH_DIR, absolute_path, library_root
+from thumbnails import cache as thumbnails_cache
+
+from .file_moves import move_original
+
+logger = logging.getLogger("photosite.library")
+
+# The import outcome's text when a re-import brought a photo back from the trash.
+RESTORED_NOTE = "restored from trash"
+
+
+def move_to_trash(photo: Photo):
+    """Move the photo's file under .trash/ and hide it; a photo already in the trash is left alone."""
+    if photo.trashed_at is not None:
+        return
+    move_original(photo, MoveReason.TRASH, trash_candidates(photo.path))
+    thumbnails_cache.delete_all(photo)
+
+
+def restore_from_trash(photo: Photo, replacement: Path | None = None) -> bool:
+    """Put a trashed photo back in its `YYYY-MM-DD/` folder, under a free name by the naming rule;
+    False when it is not (or no longer, after a concurrent restore) in the trash.
+
+    `replacement` is a file inside the library with the same bytes (a re-import's staged file):
+    it is used when the trash no longer has the original, e.g. after `.trash/` was emptied by hand."""
+    photo.refresh_from_db()
+    if photo.trashed_at is None:
+        return False
+    source = None
+    if replacement is not None and not absolute_path(photo.path).exists():
+        logger.warning("Photo %s was missing from the trash; restoring the re-imported copy", photo.pk)
+        source = str(replacement.relative_to(library_root()))
+    move_original(photo, MoveReason.RESTORE, library_candidates(photo), source=source)
+    return True
+
+
+def trash_candidates(relative: str):
+    yield f"{TRASH_DIR}/{relative}"
+    stem, dot, extension = relative.rpartition(".")
+    for attempt in range(1, MAX_NAME_ATTEMPTS):
+        yield f"{TRASH_DIR}/{stem}_{attempt}{dot}{extension}"
+
+
+def library_candidates(photo: Photo, taken_at=None):
+    """The names the import's rule gives this photo (taken at `taken_at`), in order of preference."""
+    taken_on = wall_clock_date(taken_at or photo.taken_at)
+    extension = photo.path.rpartition(".")[2]
+    for attempt in range(MAX_NAME_ATTEMPTS):
+        yield target_relative_path(taken_on, photo.sha256, extension, attempt)

@@ -1,0 +1,123 @@
+// The gallery's behaviour: load the next page as the end comes into view, and the in-page viewer
+// (click a tile; ←/→ step, Esc closes; videos play from the original with Range seeking).
+"use strict";
+
+const gallery = document.getElementById("gallery");
+const viewer = document.getElementById("viewer");
+const stage = viewer.querySelector(".viewer-stage");
+const caption = viewer.querySelector(".viewer-caption");
+const download = viewer.querySelector(".viewer-download");
+let current = -1;
+let loading = null;
+
+function tiles() {
+  return gallery.querySelectorAll(".tile");
+}
+
+// Appends a fragment page. A day cut by the page boundary continues in the section already shown.
+function appendPage(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const section of template.content.querySelectorAll("section.day")) {
+    const sections = gallery.querySelectorAll("section.day");
+    const last = sections[sections.length - 1];
+    if (last && last.dataset.day === section.dataset.day) {
+      last.querySelector(".tiles").append(...section.querySelector(".tiles").children);
+    } else {
+      gallery.querySelector(".more")?.before(section);
+      if (!section.isConnected) gallery.append(section);
+    }
+  }
+  gallery.querySelector(".more")?.remove();
+  const more = template.content.querySelector(".more");
+  if (more) {
+    gallery.append(more);
+    observer.observe(more);
+  }
+}
+
+function loadMore() {
+  const more = gallery.querySelector(".more");
+  if (!more) return Promise.resolve(false);
+  if (!loading) {
+    observer.unobserve(more);
+    const url = new URL(more.href);
+    url.searchParams.set("fragment", "1");
+    loading = fetch(url, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(response.statusText))))
+      .then((html) => { appendPage(html); return true; })
+      .catch(() => { observer.observe(more); return false; })
+      .finally(() => { loading = null; });
+  }
+  return loading;
+}
+
+const observer = new IntersectionObserver(
+  (entries) => { if (entries.some((entry) => entry.isIntersecting)) loadMore(); },
+  { rootMargin: "1200px 0px" },
+);
+const firstMore = gallery.querySelector(".more");
+if (firstMore) observer.observe(firstMore);
+
+// Photos show their large preview (browsers cannot show HEIC or raw); videos play the original.
+function mediaFor(tile) {
+  if (tile.kind !== "video") {
+    const image = document.createElement("img");
+    image.alt = tile.name;
+    image.src = tile.preview;
+    return image;
+  }
+  const video = document.createElement("video");
+  video.controls = true;
+  video.autoplay = true;
+  video.preload = "metadata";
+  video.poster = tile.preview;
+  video.src = tile.original;
+  return video;
+}
+
+function show(index) {
+  const all = tiles();
+  if (index < 0 || index >= all.length) return;
+  current = index;
+  const tile = all[index].dataset;
+  stage.querySelector("video")?.pause();
+  const media = mediaFor(tile);
+  stage.replaceChildren(media);
+  const day = all[index].closest("section.day").querySelector("h2").textContent;
+  caption.textContent = `${tile.name} · ${day}`;
+  download.href = `${tile.original}?download=1`;
+  viewer.dataset.photoId = tile.id;
+  if (!viewer.open) viewer.showModal();
+  // Warm the browser's cache with the next photo, so stepping forward shows it at once.
+  const next = all[index + 1]?.dataset;
+  if (next && next.kind !== "video") new Image().src = next.preview;
+}
+
+async function step(delta) {
+  if (current + delta >= tiles().length && (await loadMore()) === false) return;
+  show(current + delta);
+}
+
+gallery.addEventListener("click", (event) => {
+  const tile = event.target.closest(".tile");
+  if (!tile || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  show([...tiles()].indexOf(tile));
+});
+viewer.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowRight") step(1);
+  else if (event.key === "ArrowLeft") step(-1);
+  else return;
+  event.preventDefault();
+});
+viewer.addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (button?.dataset.step) step(Number(button.dataset.step));
+  else if (button?.classList.contains("viewer-close")) viewer.close();
+});
+viewer.addEventListener("close", () => {
+  stage.querySelector("video")?.pause();
+  stage.replaceChildren();
+  tiles()[current]?.focus();
+});

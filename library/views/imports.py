@@ -1,0 +1,103 @@
+"""The web import: the page, its JSON API and the session's Server-Sent-Event stream.
+
+Thin on purpose: the rules live in library.services.web_import, the bytes go through
+library.uploads, progress is published by library.importing.sse."""
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+from django_eventstream.views import events as eventstream_events
+
+from library.importing.sse import channel_for, history_start, without_idle_connections
+from library.services import web_import
+from library.services.web_import import SessionFinishedError, SessionNotFoundError
+from library.uploads import StagingUploadHandler
+
+
+def api_error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def api_view(view):
+    """Logged-in users only (401 otherwise, not a redirect to the login page); session errors become 404/409."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return api_error("login required", 401)
+        try:
+            return view(request, *args, **kwargs)
+        except SessionNotFoundError as error:
+            return api_error(str(error), 404)
+        except SessionFinishedError as error:
+            return api_error(str(error), 409)
+    return wrapper
+
+
+@login_required
+@require_GET
+def import_page(request):
+    return render(request, "library/import.html")
+
+
+@require_POST
+@api_view
+def create_session(request):
+    session = web_import.start_session(request.user)
+    return JsonResponse(web_import.session_summary(session), status=201)
+
+
+@require_GET
+@api_view
+def session_detail(request, session_id):
+    return JsonResponse(web_import.session_summary(web_import.session_for(request.user, session_id)))
+
+
+@csrf_exempt  # checked below, once our upload handler is in place (the CSRF check reads the body)
+@require_POST
+@api_view
+def upload_files(request, session_id):
+    handler = StagingUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _upload_files(request, session_id, handler)
+    except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent) as error:
+        return api_error(f"malformed upload: {error}", 400)
+    finally:
+        handler.discard()
+
+
+@csrf_protect
+def _upload_files(request, session_id, handler):
+    session = web_import.session_for(request.user, session_id, open_only=True)
+    last_modified = request.POST.getlist("lastModified")  # parsed already: the files went through `handler`
+    uploads = handler.uploads
+    if not uploads:
+        return api_error("no files: send one or more multipart fields named 'file'", 400)
+    results = web_import.import_uploads(session, uploads, last_modified)
+    session.refresh_from_db()
+    return JsonResponse({"id": session.pk, "results": [r.as_dict() for r in results], "counts": session.counts()})
+
+
+@require_POST
+@api_view
+def finish_session(request, session_id):
+    session = web_import.session_for(request.user, session_id, open_only=True)
+    return JsonResponse(web_import.session_summary(web_import.finish_session(session)))
+
+
+@require_GET
+@api_view
+def session_events(request, session_id):
+    """The session's event stream. Without Last-Event-ID the client gets the whole history first."""
+    session = web_import.session_for(request.user, session_id)
+    if not request.headers.get("Last-Event-ID") and not request.GET.get("lastEventId"):
+        request.META["HTTP_LAST_EVENT_ID"] = history_start(session.pk)
+    response = eventstream_events(request, channels=[channel_for(session.pk)])
+    if response.streaming:
+        response.streaming_content = without_idle_connections(response.streaming_content)
+    return response

@@ -1,0 +1,139 @@
+"""The gallery and the admin in a real browser (Playwright driving Debian's Chromium) against a
+real uvicorn-served site: log in, day headings, infinite scroll, the viewer and its keys, a
+video that plays, and an admin action that moves a file to the trash. Screenshots land in
+tests/.artifacts/ (gallery-*.png) for a person to look at."""
+from datetime import datetime
+
+import pytest
+
+import factories
+from browser import screenshot
+from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAGE_SIZE = 4
+# Sixty photos over five days (landscape and portrait): more than a screen and its look-ahead,
+# so scrolling has pages to load; and one video on the newest day.
+PHOTOS = [(datetime(2024, 5, day, hour), (640, 480) if hour % 3 else (480, 640))
+          for day in (8, 9, 10, 11, 12) for hour in range(8, 20)]
+VIDEO_TAKEN = "2024-05-12T21:00:00Z"
+DAYS = ["Sunday 12 May 2024", "Saturday 11 May 2024", "Friday 10 May 2024", "Thursday 9 May 2024",
+        "Wednesday 8 May 2024"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One live site for the module, with a small page size so that scrolling has pages to load."""
+    root = tmp_path_factory.mktemp("gallery-site")
+    media = root / "media"
+    media.mkdir()
+    for index, (taken, (width, height)) in enumerate(PHOTOS):
+        factories.make_jpeg(media / f"IMG_{index}.jpg", width, height, taken=taken)
+    factories.make_video(media / "clip.mp4", seconds=3, creation_time=VIDEO_TAKEN)
+    site = LiveSite(root / "library", extra_env={"PHOTOSITE_GALLERY_PAGE_SIZE": str(PAGE_SIZE)})
+    site.root.mkdir()
+    try:
+        site.prepare()
+        site.manage("import", "--no-progress", str(media))
+        yield site.start_web()
+    finally:
+        site.stop()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1100, "height": 700}, base_url=site.base_url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", ADMIN_USER)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base_url + "/")
+    yield page
+    context.close()
+
+
+def test_grid_has_day_headings_and_loads_more_on_scroll(page):
+    # given the first page
+    headings = page.locator("section.day h2")
+    assert headings.first.inner_text() == "Sunday 12 May 2024"
+    assert page.request.get("/").text().count("data-id=") == PAGE_SIZE  # the server sends one page
+    assert page.locator(".tile").count() < len(PHOTOS) + 1
+    box = page.locator(".tile").first.bounding_box()
+    assert box["width"] > 50 and box["height"] > 50  # sized before its picture arrives
+    # when scrolling to the end until nothing more comes
+    for _ in range(10):
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(200)
+    # then every photo and the video are there, each day once
+    page.wait_for_function(f"document.querySelectorAll('.tile').length === {len(PHOTOS) + 1}")
+    assert headings.all_inner_texts() == DAYS
+    assert page.locator(".tile[data-kind=video] .badge").inner_text() == "▶ 0:03"
+    page.wait_for_function("[...document.images].every((image) => image.complete && image.naturalWidth > 0)")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "gallery-grid")
+
+
+def test_viewer_steps_with_the_keyboard_and_closes_with_escape(page):
+    # given
+    tiles = page.locator(".tile")
+    names = [tiles.nth(index).get_attribute("data-name") for index in range(3)]
+    # when
+    tiles.nth(1).click()
+    # then
+    viewer = page.locator("#viewer")
+    assert viewer.is_visible()
+    assert names[1] in page.locator(".viewer-caption").inner_text()
+    page.wait_for_function("document.querySelector('#viewer img')?.naturalWidth > 0")
+    screenshot(page, "gallery-viewer")
+    page.keyboard.press("ArrowRight")
+    assert names[2] in page.locator(".viewer-caption").inner_text()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert names[0] in page.locator(".viewer-caption").inner_text()
+    assert page.locator(".viewer-download").get_attribute("href").endswith("/original?download=1")
+    page.keyboard.press("Escape")
+    assert not viewer.is_visible()
+
+
+def test_a_video_plays_in_the_page_and_can_seek(page):
+    # when
+    page.locator(".tile[data-kind=video]").click()
+    # then it plays, from the original, with Range requests behind the seeking
+    page.wait_for_function("document.querySelector('#viewer video')?.currentTime > 0.3", timeout=15000)
+    page.evaluate("document.querySelector('#viewer video').currentTime = 2.5")
+    page.wait_for_function("document.querySelector('#viewer video').currentTime >= 2.5", timeout=15000)
+    screenshot(page, "gallery-video")
+
+
+ON_SCREEN_IMAGES_LOADED = """[...document.images]
+    .filter((image) => image.getBoundingClientRect().top < innerHeight)
+    .every((image) => image.complete && image.naturalWidth > 0)"""
+
+
+def test_phone_sized_screen(browser, site, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_function(ON_SCREEN_IMAGES_LOADED)
+    widths = page.locator(".tile").evaluate_all("(tiles) => tiles.map((tile) => tile.getBoundingClientRect().right)")
+    assert max(widths) <= 390
+    screenshot(page, "gallery-phone")
+
+
+def test_admin_delete_moves_the_file_to_the_trash(page, site):
+    # given the admin list
+    page.goto("/admin/library/photo/?q=IMG_0.jpg")
+    page.wait_for_function(ON_SCREEN_IMAGES_LOADED)
+    screenshot(page, "gallery-admin-list")
+    photo_id = page.get_attribute("input[name=_selected_action]", "value")
+    assert site.client().get(f"/photo/{photo_id}/").status_code == 200
+    # when
+    page.check("input[name=_selected_action]")
+    page.select_option("select[name=action]", "trash_photos")
+    page.click("button[name=index]")
+    # then
+    assert "1 item(s) moved to the trash" in page.locator(".messagelist").inner_text()
+    trashed = list((site.root / ".trash").rglob("*.jpg"))
+    assert len(trashed) == 1
+    assert site.client().get(f"/photo/{photo_id}/").status_code == 404

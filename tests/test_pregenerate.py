@@ -1,0 +1,192 @@
+"""Pre-generation in this process: selection, batching, the per-photo loop and `manage.py
+pregenerate` / `librarystatus` on a real library (real Pillow, real ffmpeg, the real cache)."""
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+
+from library.importing.pipeline import ImportPipeline
+from library.models import ImportSource, Photo
+from thumbnails import cache, pregeneration
+from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.specs import DEFAULT_SPEC
+
+import factories
+from test_thumbnail_support import import_file, picture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def photos(library_root, media_dir):
+    """Three photos (newest last) and a video, imported for real."""
+    files = [factories.make_jpeg(media_dir / f"p{day}.jpg", 320, 240, taken=factories.a_date(day=day))
+             for day in (1, 2, 3)]
+    files.append(factories.make_video(media_dir / "clip.mp4", seconds=0.5, width=160, height=120))
+    return [import_file(path) for path in files]
+
+
+def break_file(photo, library_root):
+    """What a disk error or a stray edit does to a file after its import."""
+    (library_root / photo.path).write_text("no longer a video\n")
+
+
+def queued_tasks():
+    return [SignedPackage.loads(row.payload) for row in OrmQ.objects.order_by("id")]
+
+
+@pytest.mark.parametrize(("count", "workers", "limit", "expected"), [
+    (1, 2, 50, 1),            # one photo: one task
+    (20, 2, 50, 3),           # a small session is spread over every worker (8 tasks)
+    (6, 1, 50, 2),
+    (50_000, 2, 50, 50),      # a huge one: tasks of at most the limit, not one per file
+    (1000, 64, 50, 4),
+    (10, 2, 3, 2),
+])
+def test_batch_size_spreads_small_sessions_and_caps_big_ones(settings, count, workers, limit, expected):
+    settings.PHOTOSITE_PREGENERATE_BATCH_SIZE = limit
+    assert pregeneration.batch_size_for(count, workers) == expected
+
+
+def test_batches_keep_order_and_cover_every_id():
+    assert list(pregeneration.batches(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_selection_is_newest_first_and_filters(photos):
+    # given
+    first, second, third, video = photos
+    second.trashed_at = timezone.now()
+    second.save()
+    Photo.objects.filter(pk=first.pk).update(imported_at=timezone.now() - timedelta(days=10))
+    # when / then
+    assert set(pregeneration.select_photos()) == {first, third, video}
+    assert list(pregeneration.select_photos(kind="photo")) == [third, first]
+    assert list(pregeneration.select_photos(kind="video")) == [video]
+    assert first not in pregeneration.select_photos(since=timezone.now() - timedelta(days=1))
+
+
+def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
+    # given: someone already looked at one photo
+    cache.ensure(photos[0], DEFAULT_SPEC)
+    progress = []
+    # when
+    tally = pregeneration.pregenerate([p.pk for p in photos], [DEFAULT_SPEC], progress=progress.append)
+    # then
+    assert tally.as_dict() == {"made": 3, "skipped": 1, "failed": 0}
+    assert progress == [1, 1, 1, 1]
+    for photo in photos:
+        assert picture(cache.read(photo, DEFAULT_SPEC)).height <= 400
+    assert set(Thumbnail.objects.values_list("generations", flat=True)) == {1}
+
+
+def test_force_remakes_through_the_cache(photos):
+    ids = [p.pk for p in photos]
+    pregeneration.pregenerate(ids, [DEFAULT_SPEC])
+    tally = pregeneration.pregenerate(ids, [DEFAULT_SPEC], force=True)
+    assert tally.made == 4
+    assert set(Thumbnail.objects.values_list("generations", flat=True)) == {2}
+
+
+def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_root):
+    # given: the video breaks after its import; it sits first in the batch
+    video = photos[3]
+    break_file(video, library_root)
+    ids = [video.pk, *(p.pk for p in photos[:3])]
+    # when
+    tally = pregeneration.pregenerate(ids, [DEFAULT_SPEC])
+    # then
+    assert tally.as_dict() == {"made": 3, "skipped": 0, "failed": 1}
+    assert Thumbnail.objects.get(photo=video).state == ThumbnailState.FAILED
+    site_log = (library_root / ".logs" / "photosite.log").read_text()
+    errors_log = (library_root / ".logs" / "errors.log").read_text()
+    assert f"Background: no h400-jpeg-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
+    assert f"photo {video.pk} (clip.mp4)" in errors_log  # the cause, written by the cache
+
+
+def test_photos_gone_since_they_were_queued_are_skipped(photos):
+    photos[0].delete()
+    tally = pregeneration.pregenerate([photos[0].pk, photos[1].pk], [DEFAULT_SPEC])
+    assert tally.as_dict() == {"made": 1, "skipped": 1, "failed": 0}
+
+
+def test_a_finished_import_queues_its_photos_in_batches(library_root, media_dir, settings,
+                                                       django_capture_on_commit_callbacks):
+    # given
+    settings.PHOTOSITE_WORKERS = 1
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+    for day in range(1, 7):
+        pipeline.import_path(factories.make_jpeg(media_dir / f"{day}.jpg", 64, 48, taken=factories.a_date(day=day)))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.finish()
+    # then: ids and spec strings only, newest first, two per task (6 photos over 1 worker × 4)
+    tasks = queued_tasks()
+    assert [task["func"] for task in tasks] == ["thumbnails.tasks.pregenerate_batch"] * 3
+    newest_first = list(Photo.objects.order_by("-taken_at").values_list("id", flat=True))
+    assert [task["args"][0] for task in tasks] == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
+    assert {tuple(task["args"][1]) for task in tasks} == {("h400-jpeg-v1",)}
+    assert not Thumbnail.objects.exists(), "the import itself never makes a thumbnail"
+
+
+def test_the_queued_task_does_the_work_when_run(photos):
+    from thumbnails.tasks import pregenerate_batch
+
+    assert pregenerate_batch([p.pk for p in photos], ["h400-jpeg-v1"]) == {"made": 4, "skipped": 0, "failed": 0}
+
+
+def test_a_task_queued_before_an_upgrade_makes_the_current_version(photos):
+    from thumbnails.tasks import pregenerate_batch
+
+    pregenerate_batch([photos[0].pk], ["h400-jpeg-v0"])
+    assert cache.exists(photos[0], DEFAULT_SPEC) and str(DEFAULT_SPEC) != "h400-jpeg-v0"
+
+
+def test_command_makes_missing_thumbnails_and_summarises(photos, capsys):
+    call_command("pregenerate", "--jobs", "1", "--no-progress", "--kind", "photo")
+    assert "3 photos: 3 thumbnails made, 0 already there, 0 failed" in capsys.readouterr().out
+    call_command("pregenerate", "--jobs", "1", "--no-progress")
+    assert "4 photos: 1 thumbnails made, 3 already there, 0 failed" in capsys.readouterr().out
+
+
+def test_command_fails_when_a_thumbnail_fails(photos, library_root, capsys):
+    break_file(photos[3], library_root)
+    with pytest.raises(CommandError, match="1 thumbnail"):
+        call_command("pregenerate", "--jobs", "1", "--no-progress")
+    assert "3 thumbnails made, 0 already there, 1 failed" in capsys.readouterr().out
+
+
+def test_command_can_hand_the_work_to_the_workers(photos, capsys):
+    call_command("pregenerate", "--queue", "--force", "--session", str(photos[0].import_session_id))
+    assert "Queued 1 photos in 1 tasks" in capsys.readouterr().out
+    assert [task["args"] for task in queued_tasks()] == [([photos[0].pk], ["h400-jpeg-v1"], True)]
+    assert not Thumbnail.objects.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--session", "999"], "no import session 999"),
+    (["--since", "last tuesday"], "not a date"),
+    (["--jobs", "0"], "at least 1"),
+])
+def test_command_refuses_bad_input(photos, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("pregenerate", *args)
+
+
+def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, capsys):
+    # given: one thumbnail made, one failed, one task waiting
+    cache.ensure(photos[0], DEFAULT_SPEC)
+    break_file(photos[3], library_root)
+    pregeneration.pregenerate([photos[3].pk], [DEFAULT_SPEC])
+    call_command("pregenerate", "--queue", "--session", str(photos[1].import_session_id))
+    # when
+    call_command("librarystatus")
+    # then
+    out = capsys.readouterr().out
+    size = (library_root / ".thumbnails" / cache.storage_name(photos[0].sha256, DEFAULT_SPEC)).stat().st_size
+    assert "Photos:                    3" in out and "Videos:                    1" in out
+    assert "Thumbnails h400-jpeg-v1:   1 cached, 2 missing, 1 failed" in out
+    assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
+    assert "Background queue:          1 waiting, 0 in progress (ORM default)" in out

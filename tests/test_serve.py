@@ -1,0 +1,131 @@
+"""`manage.py serve` as a person runs it: one command on an empty library brings up the site and
+its workers; Ctrl-C stops both; a child that dies takes the whole thing down, loudly."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import factories
+from live_site import PROJECT_DIR, LiveSite
+
+pytestmark = pytest.mark.slow
+
+
+def start_serve(site, port=None):
+    log = open(site.log_dir / "serve.log", "w+b")  # noqa: SIM115 - closed with the process by the test
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port or site.port), "--stop-timeout", "10"],
+        cwd=PROJECT_DIR, env=site.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return process, site.log_dir / "serve.log"
+
+
+def descendants(pid):
+    """Every process under `pid` (from /proc), children first."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found += [int(child), *descendants(int(child))]
+    return found
+
+
+def nice_value(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def answers(url):
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = LiveSite(tmp_path / "library", extra_env={"PHOTOSITE_WORKERS": "1"})
+    site.root.mkdir()
+    return site
+
+
+def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
+    # given: an empty library, no database yet
+    process, log = start_serve(site)
+    try:
+        # when
+        wait_for(lambda: answers(site.base_url + "/accounts/login/"), 40, "the site")
+        # then: migrated, with a first user whose password is shown once
+        password = re.search(r"first user 'admin' with the password (\S+)", log.read_text())[1]
+        assert site.client("admin", password).get("/admin/").status_code == 200
+        assert answers(site.base_url + "/static/library/site.css"), "static files are served"
+        # and the workers run the thumbnails an import queues
+        source = factories.make_jpeg(tmp_path / "a.jpg", 320, 240)
+        site.manage("import", str(source), "--no-progress")
+        wait_for(lambda: list((site.root / ".thumbnails").rglob("*.jpg")), 30, "a thumbnail made by a worker")
+        children = descendants(process.pid)
+        assert len(children) >= 3, "uvicorn, qcluster and its worker processes"
+        niceness = {pid: nice_value(pid) for pid in children}
+        web = next(pid for pid in children if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        assert max(niceness.values()) == min(19, niceness[web] + 19), "the workers yield the CPU to the web server"
+        # when: Ctrl-C
+        process.send_signal(signal.SIGINT)
+        # then
+        assert process.wait(timeout=30) == 0
+        assert "Stopped." in log.read_text()
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_serve_stops_everything_and_fails_when_a_child_dies(site):
+    # given: the port is taken, so the web server cannot start
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process, log = start_serve(site, port=taken.getsockname()[1])
+        try:
+            # when / then
+            assert process.wait(timeout=40) == 1
+            assert "the web server exited" in log.read_text()
+            assert not [pid for pid in all_qclusters_of(site) if alive(pid)]
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def all_qclusters_of(site):
+    """qcluster processes started for this site's library (found by their environment)."""
+    marker = f"PHOTOSITE_LIBRARY_ROOT={site.root}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"qcluster" in (entry / "cmdline").read_bytes() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids

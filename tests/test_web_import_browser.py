@@ -1,0 +1,90 @@
+"""The import page in a real browser (Playwright driving Debian's Chromium) against the real server."""
+import json
+from datetime import timedelta
+
+import pytest
+
+import factories
+from browser import screenshot
+from live_site import ADMIN_PASSWORD, ADMIN_USER
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def page(live_site, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    # given: a person logging in through the form on their way to the import page
+    page.goto(live_site.base_url + "/import/")
+    page.fill("input[name=username]", ADMIN_USER)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/import/")
+    yield page
+    context.close()
+
+
+def counter(page, name):
+    return page.locator(f"[data-count={name}]")
+
+
+def expect_counters(page, **expected):
+    for name, value in expected.items():
+        page.wait_for_function("([name, value]) => document.querySelector(`[data-count=${name}]`).textContent === value",
+                               arg=[name, str(value)])
+
+
+def test_a_dozen_files_through_the_picker(live_site, page, tmp_path):
+    # given: ten photos, one of them twice under another name, and a text file posing as a photo
+    photos = [factories.make_jpeg(tmp_path / f"IMG_{i:04d}.JPG", 320, 240, taken=factories.a_date() + timedelta(days=i))
+              for i in range(10)]
+    copy = tmp_path / "copy of IMG_0000.JPG"
+    copy.write_bytes(photos[0].read_bytes())
+    junk = factories.make_text_file(tmp_path / "notes.jpg")
+    # when
+    page.set_input_files("#file-picker", [*photos, copy, junk])
+    # then
+    page.locator("#summary").wait_for(state="visible")
+    expect_counters(page, imported=10, duplicate=1, failed=1, remaining=0)
+    assert "10 imported, 1 already in the library, 1 failed" in page.locator("#summary-text").text_content()
+    assert "notes.jpg" in page.locator("#failures li").text_content()
+    assert "not a supported photo or video" in page.locator("#failures li").text_content()
+    duplicate_link = page.locator("#duplicates li a")
+    assert "copy of IMG_0000.JPG" in duplicate_link.text_content()
+    assert duplicate_link.get_attribute("href").startswith("/photo/")
+    screenshot(page, "web-import-complete")
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_a_reloaded_page_reattaches_to_its_session(live_site, page, tmp_path):
+    # given: a session of five files of which three reached the server before the page was reloaded
+    photos = [factories.make_jpeg(tmp_path / f"IMG_{i:04d}.JPG", 160, 120, taken=factories.a_date(day=i + 1))
+              for i in range(3)]
+    session = page.request.post(live_site.base_url + "/api/imports/",
+                                headers={"X-CSRFToken": csrf_token(page)}).json()
+    for photo in photos:
+        page.request.post(f"{live_site.base_url}/api/imports/{session['id']}/files",
+                          headers={"X-CSRFToken": csrf_token(page)}, multipart={"file": path_payload(photo)})
+    page.evaluate("saved => sessionStorage.setItem('photosite.import.session', saved)",
+                  json.dumps({"id": session["id"], "events_url": session["events_url"], "queued": 5}))
+    # when
+    page.reload()
+    # then
+    expect_counters(page, imported=3, remaining=2)
+    assert "interrupted" in page.locator("#import-status").text_content()
+    screenshot(page, "web-import-reattached")
+    page.click("#finish-button")
+    page.locator("#summary").wait_for(state="visible")
+    assert "3 imported" in page.locator("#summary-text").text_content()
+
+
+def csrf_token(page):
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+
+
+def path_payload(path):
+    return {"name": path.name, "mimeType": "image/jpeg", "buffer": path.read_bytes()}
