@@ -41,20 +41,23 @@ def run(corpus, report):
 def throughput_figures(report, library, items):
     report.section(f"Pre-generation of {items} thumbnails (best of {report.repeat})")
     # Interleaved, so that a burst of load from elsewhere on the machine hits all three alike.
-    direct, one, two = [], [], []
+    direct, ensured, one, two = [], [], [], []
     for _ in range(report.repeat):
         direct.append(driver(library, "direct")["seconds"])
+        ensured.append(driver(library, "ensure")["seconds"])
         for workers, times in ((1, one), (2, two)):
             # At the generator's own priority: this measures the queue's overhead, not `nice`.
             with Cluster(library, workers, PHOTOSITE_WORKER_NICENESS=0):
                 times.append(driver(library, "queue-and-wait")["seconds"])
-    direct, one, two = min(direct), min(one), min(two)
+    direct, ensured, one, two = min(direct), min(ensured), min(one), min(two)
     report.row("generator called directly, 1 process", direct, "s")
+    report.row("cache.ensure() called directly (+ fsynced write, rows)", ensured, "s")
     report.row("queue + 1 worker", one, "s")
     report.row("queue + 2 workers", two, "s")
     report.row("1 worker: ms per thumbnail", one / items * 1000, "ms")
     report.ratio("2 workers / 1 worker (time)", two, one, goal=THROUGHPUT_GOAL)
     report.ratio("1 worker / generator directly (per thumbnail)", one, direct, goal=OVERHEAD_GOAL)
+    report.ratio("1 worker / cache.ensure() directly (the queue alone)", one, ensured)
 
 
 def import_figures(corpus, report, busy_library):
@@ -134,7 +137,7 @@ def drive(mode):
     ids = [photo.pk for photo in photos]
     broker = get_broker()
     result = {}
-    if mode in ("reset", "queue-and-wait"):
+    if mode in ("reset", "queue-and-wait", "ensure"):
         broker.purge_queue()
         for photo in photos:
             cache.delete_all(photo)
@@ -142,6 +145,11 @@ def drive(mode):
         started = time.perf_counter()
         for photo in photos:
             cache.generate(photo, DEFAULT_SPEC)
+        result["seconds"] = time.perf_counter() - started
+    elif mode == "ensure":
+        started = time.perf_counter()
+        for photo in photos:
+            cache.ensure(photo, DEFAULT_SPEC)
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-and-wait":
         started = time.perf_counter()

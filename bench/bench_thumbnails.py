@@ -6,10 +6,12 @@
   faster than the fastest peer, within 1.5x of the floor.
 - Videos: our generator against the bare `ffmpeg -ss S -i F -frames:v 1 -vf scale=-2:400 out.jpg`
   extracting the same frame. Goal: within 1.2x.
-- Cache hits: requests/s of the thumbnail view on a running uvicorn (logged-in session, the
-  content-addressed URL) against the same bytes served by a tiny static-file ASGI app on the
-  same uvicorn (the least an ASGI server can do per request). Load from ApacheBench (`ab -k`)
-  when installed, else a small asyncio client. Goal: within 1.5x.
+- Cache hits: requests/s of the thumbnail URL on a running uvicorn (logged-in session, the
+  content-addressed URL) answered by the fast path (thumbnails/fast_path.py), and by the Django
+  view on a second server with PHOTOSITE_THUMBNAIL_FAST_PATH=0, against the same bytes served
+  by a tiny static-file ASGI app on the same uvicorn (the least an ASGI server can do per
+  request) and by Django's own static handler (`/static/`). Load from ApacheBench (`ab -k`)
+  when installed, else a small asyncio client. Goal: the fast path within 1.5x of the static app.
 
 Peers and generators run in a subprocess with its own minimal Django settings (the peers need
 their apps installed; the site must not). Run with bench/run.py, or alone:
@@ -37,6 +39,7 @@ HEIGHT = 400
 QUALITY = 82
 HIT_REQUESTS = 4000
 HIT_CONCURRENCY = 8
+GOAL_ROUNDS = 4
 
 
 def run(corpus, report):
@@ -224,32 +227,66 @@ def probe_duration(path):
 # -- cache hits through the running server ---------------------------------------------------
 
 def cache_hit_figures(corpus, report):
-    report.section(f"Cache hits: requests/s, {HIT_CONCURRENCY} concurrent ({load_tool_name()})")
+    """Every contender is served while all servers are up, round by round in turn, and keeps its
+    best round: on a loaded machine a slow moment then hurts them all alike."""
+    report.section(f"Cache hits: requests/s, {HIT_CONCURRENCY} concurrent, best of {report.repeat} "
+                   f"(the fast path and the static app: of {report.repeat + GOAL_ROUNDS}) ({load_tool_name()})")
     library = new_library(report, "site")
     manage(library, "import", "--no-progress", corpus.photos[0])
     manage(library, "shell", "-c", "from django.contrib.auth.models import User; "
                                    "User.objects.create_user('bench', password='bench-password')")
     path = manage(library, "shell", "-c", "from library.models import Photo; from thumbnails.links import "
                                           "thumbnail_url; print(thumbnail_url(Photo.objects.get()))").stdout
-    figures = {}
-    with uvicorn(["--factory", "bench.bench_thumbnails:site_with_floor_routes"], django_env(library)) as base_url:
-        session, url = logged_in_session(base_url), base_url + path.strip().splitlines()[-1]
-        body = fetch(url, session)
-        figures["ours"] = requests_per_second(url, session)
-        figures["django"] = requests_per_second(f"{base_url}/bench-floor/plain", session)
-        figures["django-login"] = requests_per_second(f"{base_url}/bench-floor/login-required", session)
-    static_file = report.workdir("static") / "thumbnail.jpg"
-    static_file.write_bytes(body)
-    with uvicorn(["bench.bench_thumbnails:static_file_app"], {**os.environ, "PYTHONPATH": str(REPO_ROOT),
-                                                              "BENCH_STATIC_FILE": str(static_file)}) as base_url:
-        figures["static"] = requests_per_second(f"{base_url}/thumbnail.jpg", None)
-    report.row(f"thumbnail view, cache hit ({len(body)} bytes)", figures["ours"], "req/s")
+    path = path.strip().splitlines()[-1]
+    static_dir = report.workdir("static")
+    site_env = {**django_env(library), "BENCH_STATIC_DIR": str(static_dir)}
+    site_app = ["--factory", "bench.bench_thumbnails:site_with_floor_routes"]
+    with uvicorn(site_app, site_env) as site_url, \
+            uvicorn(site_app, {**site_env, "PHOTOSITE_THUMBNAIL_FAST_PATH": "0"}) as django_only_url:
+        session = logged_in_session(site_url)
+        body = fetch(django_only_url + path, session, fast_path=False).content
+        (static_dir / "thumbnail.jpg").write_bytes(body)
+        with uvicorn(["bench.bench_thumbnails:static_file_app"], {
+                **os.environ, "PYTHONPATH": str(REPO_ROOT), "BENCH_STATIC_FILE": str(static_dir / "thumbnail.jpg"),
+        }) as static_url:
+            fetch(site_url + path, session)  # the view fills the fast path's tables
+            fetch(site_url + path, session, fast_path=True)
+            goal_pair = {"fast path": (site_url + path, session), "static": (static_url + "/thumbnail.jpg", None)}
+            figures = best_rates(report.repeat, {
+                **goal_pair,
+                "django view": (django_only_url + path, session),
+                "django static": (site_url + "/static/thumbnail.jpg", None),
+                "django": (f"{site_url}/bench-floor/plain", session),
+                "django-login": (f"{site_url}/bench-floor/login-required", session),
+            })
+            # The two the goal compares take a few more turns back to back: a couple of seconds
+            # each, so noise from the machine's other work is cheap to wash out.
+            for label, rate in best_rates(GOAL_ROUNDS, goal_pair).items():
+                figures[label] = max(figures[label], rate)
+    cache_hit_table(report, figures, len(body))
+
+
+def best_rates(rounds, targets):
+    """Label → the best requests/s over `rounds` rounds, the targets taking turns each round."""
+    best = dict.fromkeys(targets, 0.0)
+    for _ in range(rounds):
+        for label, (url, session) in targets.items():
+            best[label] = max(best[label], requests_per_second(url, session))
+    return best
+
+
+def cache_hit_table(report, figures, size):
+    report.row(f"thumbnail, fast path ({size} bytes)", figures["fast path"], "req/s")
+    report.row("thumbnail, Django view (FAST_PATH=0)", figures["django view"], "req/s")
     report.row("static-file ASGI app, same bytes", figures["static"], "req/s")
+    report.row("Django static handler (/static/), same bytes", figures["django static"], "req/s")
     report.row("Django, same bytes, no login check", figures["django"], "req/s")
     report.row("Django, same bytes, @login_required", figures["django-login"], "req/s")
-    report.ratio("static file / thumbnail view (time per request)", figures["static"], figures["ours"], goal=HIT_GOAL)
-    report.ratio("Django plain / thumbnail view", figures["django"], figures["ours"])
-    report.ratio("Django @login_required / thumbnail view", figures["django-login"], figures["ours"])
+    report.ratio("static file / fast path (time per request)", figures["static"], figures["fast path"],
+                 goal=HIT_GOAL)
+    report.ratio("static file / Django view", figures["static"], figures["django view"])
+    report.ratio("static file / Django static handler", figures["static"], figures["django static"])
+    report.ratio("fast path / Django view (speed-up)", figures["fast path"], figures["django view"])
 
 
 def site_with_floor_routes():
@@ -269,6 +306,7 @@ def site_with_floor_routes():
     async def plain(request):
         return HttpResponse(body.setdefault("jpeg", thumbnail_bytes()), content_type="image/jpeg")
 
+    settings.STATICFILES_DIRS = [os.environ["BENCH_STATIC_DIR"]]
     urls = types.ModuleType("bench_thumbnail_urls")
     urls.urlpatterns = [path("bench-floor/plain", plain),
                         path("bench-floor/login-required", login_required(plain)),
@@ -345,13 +383,17 @@ def logged_in_session(base_url):
         return client.cookies["sessionid"]
 
 
-def fetch(url, session):
+def fetch(url, session, fast_path=None):
+    """The response; with `fast_path` True or False, checks which path answered it."""
     import httpx
 
     response = httpx.get(url, cookies={"sessionid": session} if session else None, timeout=60)
     response.raise_for_status()
     assert "x-thumbnail-placeholder" not in response.headers, "the bench photo got a placeholder"
-    return response.content
+    if fast_path is not None:
+        served_fast = response.headers.get("x-thumbnail-served-by") == "fast-path"
+        assert served_fast == fast_path, f"{url} was {'' if served_fast else 'not '}served by the fast path"
+    return response
 
 
 def load_tool_name():

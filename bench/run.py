@@ -3,8 +3,8 @@
     .venv/bin/python bench/run.py [NAME ...] [--small] [--repeat N]
 
 With no NAME it runs every `bench/bench_*.py` in name order; NAME is `import` or `bench_import`.
-`--small` uses a small corpus (30 photos, 2 videos) for a quick check; the goals are only
-meaningful on the full one. Exit status 1 when a bench fails or misses a goal.
+`--small` uses a small corpus (30 photos, 2 videos) for a quick check; goals are judged only
+on the full one. Exit status 1 when a bench fails or misses a goal.
 
 Speed goals are ratios against a floor measured in the same run on the same machine (copying
 and hashing the same bytes, say), never absolute times: the machine is shared and noisy, so
@@ -75,13 +75,14 @@ class Report:
         self._record(label=label, value=value, unit=unit)
 
     def ratio(self, label, ours, baseline, goal=None):
-        """Prints ours / baseline; with a goal, whether that ratio is at most the goal."""
+        """Prints ours / baseline; with a goal, whether that ratio is at most the goal. On the
+        small corpus fixed costs (a process starting, say) dominate, so goals are shown, not judged."""
         ratio = ours / baseline
         verdict = ""
         if goal is not None:
             met = ratio <= goal
-            verdict = f"(goal <= {goal:g}x: {'met' if met else 'MISSED'})"
-            if not met:
+            verdict = f"(goal <= {goal:g}x: {'met' if met else 'MISSED'}{', not judged on --small' if self.small else ''})"
+            if not met and not self.small:
                 self.goals_missed.append(label)
         print(f"  {label:<48} {ratio:>13.2f}x {verdict}", flush=True)
         self._record(label=label, value=ratio, unit="x", ours=ours, baseline=baseline, goal=goal)
@@ -126,9 +127,10 @@ def django_env(library_root=None, **extra):
 
 
 def manage(library_root, *args, timeout=3600, **run_kwargs):
-    """Runs `manage.py ARGS` against the library, its output captured (and shown only when it
-    fails, as CalledProcessError)."""
-    run_kwargs.setdefault("capture_output", True)
+    """Runs `manage.py ARGS` against the library and returns the CompletedProcess, its output
+    captured as text (`.stdout`) and shown only when it fails (then CalledProcessError)."""
+    if "stdout" not in run_kwargs and "stderr" not in run_kwargs:
+        run_kwargs.setdefault("capture_output", True)
     completed = subprocess.run([PYTHON, str(REPO_ROOT / "manage.py"), *map(str, args)], cwd=REPO_ROOT,
                                env=django_env(library_root), timeout=timeout, text=True, **run_kwargs)
     if completed.returncode:

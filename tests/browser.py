@@ -1,5 +1,6 @@
 """Playwright driving Debian's Chromium (Playwright's own browser download is not available
 here, so we launch the system binary by its path)."""
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -21,3 +22,12 @@ def screenshot(page, name):
     path = ARTIFACTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def run_coroutine(coroutine):
+    """asyncio.run() in a thread of its own: Playwright's sync API (the session-wide `browser`
+    fixture) keeps an event loop running in the main thread, where asyncio.run() refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()

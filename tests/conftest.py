@@ -125,3 +125,4 @@ def postgres_url():
     except psycopg.Error as error:
         service_missing(f"PostgreSQL is not reachable at {url}: {error}")
     return url
+

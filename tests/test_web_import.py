@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import factories
+from browser import run_coroutine
 from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite, postgres_database_for_test
 
 pytestmark = [pytest.mark.slow]
@@ -221,7 +222,7 @@ def test_a_hundred_idle_streams_do_not_stop_the_site(site, admin, images):
             finally:
                 await asyncio.gather(*(stream.__aexit__(None, None, None) for stream in streams))
 
-    statuses, answer, page, seconds = asyncio.run(scenario())
+    statuses, answer, page, seconds = run_coroutine(scenario())
     # then
     assert statuses == [200] * 100
     assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "imported"

@@ -5,6 +5,7 @@ a generation: misses run in a worker thread (at most the event loop's pool size 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
 under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 
-from . import cache
+from . import cache, fast_path_tables
 from .errors import ThumbnailError
 from .links import content_version
 from .placeholder import placeholder_jpeg
@@ -44,6 +45,7 @@ async def photo_thumbnail(request, photo_id):
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
+    remember_for_fast_path(request, photo, spec, etag)
     return with_headers(HttpResponse(data, content_type=spec.content_type), etag, cache_control)
 
 
@@ -84,6 +86,17 @@ def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
         return None
     finally:
         close_old_connections()
+
+
+def remember_for_fast_path(request, photo: Photo, spec: ThumbnailSpec, etag: str):
+    """Let `thumbnails.fast_path` serve this session's next requests for this thumbnail before
+    Django (for a short while; see `fast_path_tables` for the trade-off). Local disk only."""
+    if not (settings.PHOTOSITE_THUMBNAIL_FAST_PATH and cache.is_local()):
+        return
+    path = cache.thumbnail_storage().path(cache.storage_name(photo.sha256, spec))
+    fast_path_tables.remember_session(request.session.session_key)
+    fast_path_tables.remember_hit(photo.pk, spec, fast_path_tables.KnownHit(
+        path, etag, spec.content_type, content_version(photo)))
 
 
 def with_headers(response, etag, cache_control):

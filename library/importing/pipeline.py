@@ -106,9 +106,9 @@ class ImportPipeline:
         existing = Photo.objects.filter(sha256=staged.sha256).first()
         if existing is not None and existing.trashed_at is not None:
             make_durable(staged)  # the restore may keep these very bytes
-        if existing is not None and existing.trashed_at is not None and restore_from_trash(existing, staged.temp_path):
-            logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
-            return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
+            if restore_from_trash(existing, staged.temp_path):
+                logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
+                return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         if existing is not None:
             logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
             return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)

@@ -24,6 +24,9 @@ class Command(BaseCommand):
                             help="seconds the workers get to finish their task on Ctrl-C (default: %(default)s)")
 
     def handle(self, *args, **options):
+        if options["web_workers"] > 1 and not settings.REDIS_URL:
+            # Each process would only see the import events published in itself.
+            raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
         call_command("migrate", interactive=False, verbosity=0)
         self.announce_first_user()
         connections.close_all()  # the children open their own
