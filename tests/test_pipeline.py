@@ -258,3 +258,18 @@ def test_reporter_hears_every_file_with_running_counts(library_root, media_dir, 
         ("failed", {"imported": 1, "duplicate": 1, "failed": 1}),
         ("complete", {"imported": 1, "duplicate": 1, "failed": 1}),
     ]
+
+
+def test_a_cli_copy_stays_partial_until_it_is_known_to_be_new(library_root, media_dir):
+    # given a copy staged without an fsync (the CLI's way: its source is still on disk)
+    from library.importing.staging import PARTIAL_SUFFIX, STAGED_SUFFIX, make_durable, stage_copy
+
+    source = factories.make_jpeg(media_dir / "a.jpg")
+    copied = stage_copy(source, durable=False)
+    uploaded = stage_copy(source, durable=True)
+    # then a crash now would leave a `.part` file, which `checklibrary --repair` removes, not imports
+    assert copied.temp_path.suffix == PARTIAL_SUFFIX and not copied.durable
+    assert uploaded.temp_path.suffix == STAGED_SUFFIX and uploaded.durable
+    make_durable(copied)
+    for staged in (copied, uploaded):
+        staged.temp_path.unlink()

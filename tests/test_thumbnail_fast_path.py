@@ -270,8 +270,11 @@ def test_an_expired_hit_falls_through(tables, known_thumbnail, settings):
     assert call()[3]
 
 
-def test_a_file_gone_from_the_disk_falls_through_and_is_forgotten(tables, known_thumbnail):
+@pytest.mark.parametrize("damage", ["deleted", "replaced by a folder"])
+def test_a_file_gone_from_the_disk_falls_through_and_is_forgotten(tables, known_thumbnail, damage):
     known_thumbnail.unlink()
+    if damage == "replaced by a folder":
+        known_thumbnail.mkdir()
     assert call()[3]
     assert tables.known_hit(7, SPEC) is None
 
