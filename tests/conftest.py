@@ -69,19 +69,10 @@ def live_site(tmp_path):
     """A migrated Photosite served by uvicorn in its own process, with an `admin` superuser.
 
     Uses a fresh PostgreSQL database when the test run itself is on PostgreSQL."""
-    from live_site import LiveSite, postgres_database_for_test
+    from live_site import running_site
 
-    database_url, drop = None, None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        database_url, drop = postgres_database_for_test(os.environ["DATABASE_URL"])
-    site = LiveSite(tmp_path / "live-library", database_url)
-    site.root.mkdir()
-    try:
-        yield site.prepare().start_web()
-    finally:
-        site.stop()
-        if drop:
-            drop()
+    with running_site(tmp_path / "live-library") as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ holding the bytes its row's SHA-256 names, nothing left in .import_temp."""
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +17,8 @@ from PIL import Image
 from live_site import PROJECT_DIR, LiveSite
 
 POLL_SECONDS = 0.02
+# The last line `manage.py import` prints.
+SUMMARY = re.compile(r"(\d+) imported, (\d+) duplicate, (\d+) failed")
 
 
 def make_distinct_jpegs(folder: Path, count: int, start=0, size=(64, 48)) -> list[Path]:

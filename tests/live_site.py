@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -159,3 +160,24 @@ def postgres_database_for_test(base_url: str):
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return base_url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+@contextmanager
+def running_site(root: Path, database_url=None, extra_env=None, web_workers=1, start_web=True):
+    """A migrated site (serving, unless `start_web` is False) for the length of a `with` block.
+
+    Its database is its own: a fresh PostgreSQL database beside `database_url`, or beside the
+    test run's DATABASE_URL when that is PostgreSQL; SQLite inside the library otherwise, or
+    always with `database_url="sqlite"`. Afterwards its processes are stopped and a
+    PostgreSQL database is dropped."""
+    base_url = database_url or os.environ.get("DATABASE_URL", "")
+    database_url, drop = postgres_database_for_test(base_url) if base_url.startswith("postgres") else (None, None)
+    root.mkdir(parents=True, exist_ok=True)
+    site = LiveSite(root, database_url, extra_env=extra_env)
+    try:
+        site.prepare()
+        yield site.start_web(workers=web_workers) if start_web else site
+    finally:
+        site.stop()
+        if drop:
+            drop()

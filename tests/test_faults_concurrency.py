@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from fault_helpers import assert_library_consistent, make_distinct_jpegs, sha256_of, start_manage
-from live_site import LiveSite, postgres_database_for_test
+from live_site import running_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -33,18 +33,9 @@ def overlapping_folders(tmp_path, count):
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def site(request, tmp_path):
-    database_url, drop = None, None
-    if request.param == "postgres":
-        database_url, drop = postgres_database_for_test(request.getfixturevalue("postgres_url"))
-    root = tmp_path / "library"
-    root.mkdir()
-    live = LiveSite(root, database_url)
-    try:
-        yield live.prepare().start_web()
-    finally:
-        live.stop()
-        if drop:
-            drop()
+    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else "sqlite"
+    with running_site(tmp_path / "library", database_url) as live:
+        yield live
 
 
 def test_four_concurrent_imports_keep_one_copy_per_file(site, tmp_path):

@@ -1,7 +1,6 @@
 """Power-cut faults with real processes: `kill -9` of `manage.py import` and of the web server
 in the middle of an import. After `checklibrary --repair` every file that was fully received is
 in the library exactly once with its row, and re-running the import brings in the rest."""
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +8,7 @@ import httpx
 import pytest
 
 from fault_helpers import (
+    SUMMARY,
     assert_library_consistent,
     check_and_repair,
     count_originals,
@@ -21,9 +21,6 @@ from fault_helpers import (
 from live_site import LiveSite
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
-
-SUMMARY = re.compile(r"(\d+) imported, (\d+) duplicate, (\d+) failed")
-
 
 @pytest.fixture
 def site(tmp_path):

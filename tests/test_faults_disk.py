@@ -1,19 +1,15 @@
 """The disk filling up mid-import: a 3 MB tmpfs library (mounted by the test, as root) takes a
 5 MB import. Files that do not fit fail one by one with a clear error, nothing is corrupt, the
 site keeps serving, and once there is room again a re-run brings in the rest."""
-import re
 import subprocess
 
 import pytest
 
 from factories import make_noisy_jpeg
-from fault_helpers import assert_library_consistent, sha256_of
+from fault_helpers import SUMMARY, assert_library_consistent, sha256_of
 from live_site import LiveSite
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
-
-SUMMARY = re.compile(r"(\d+) imported, (\d+) duplicate, (\d+) failed")
-
 
 @pytest.fixture
 def small_disk(tmp_path):

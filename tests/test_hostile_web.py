@@ -1,14 +1,13 @@
 """The hostile corpus through the web import API of a real server: each file gets a clear
 per-file result (never a traceback), nothing is written outside the library, .import_temp is
 empty afterwards, and the site goes on serving."""
-import os
 from datetime import timedelta
 
 import pytest
 
 from factories import a_date, make_jpeg
 from hostile import CONTENT_CASES, FAILED, HOSTILE_UPLOAD_NAMES, OVERLONG_UPLOAD_NAME
-from live_site import LiveSite, postgres_database_for_test
+from live_site import running_site
 
 pytestmark = [pytest.mark.slow]
 
@@ -17,16 +16,8 @@ BAD_LAST_MODIFIED = ["-99999999999999999", "1e309", "NaN", "253402300800000", "0
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    database_url, drop = None, None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        database_url, drop = postgres_database_for_test(os.environ["DATABASE_URL"])
-    root = tmp_path_factory.mktemp("hostile-web") / "library"
-    root.mkdir()
-    live = LiveSite(root, database_url).prepare().start_web()
-    yield live
-    live.stop()
-    if drop:
-        drop()
+    with running_site(tmp_path_factory.mktemp("hostile-web") / "library") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

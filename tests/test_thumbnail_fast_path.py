@@ -3,7 +3,6 @@ sessions and thumbnails Django itself served recently, with the very response Dj
 
 End to end over one real uvicorn-served site for the module (starting one per test would cost
 seconds each), plus plain ASGI calls of the middleware for everything that must fall through."""
-import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +16,8 @@ from thumbnails.fast_path_tables import ExpiringLruTable, KnownHit
 from thumbnails.specs import ThumbnailSpec
 
 import factories
-from live_site import PROJECT_DIR, LiveSite, postgres_database_for_test
+from browser import run_coroutine
+from live_site import PROJECT_DIR, running_site
 
 FAST_PATH = "fast-path"
 # Headers that differ between any two responses, or that only the fast path adds.
@@ -29,20 +29,10 @@ WEBP = "image/avif,image/webp,*/*"
 def site(tmp_path_factory):
     """One live site for the module, with two imported photos; like conftest's `live_site`."""
     tmp = tmp_path_factory.mktemp("fast-path")
-    database_url, drop = None, None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        database_url, drop = postgres_database_for_test(os.environ["DATABASE_URL"])
-    site = LiveSite(tmp / "live-library", database_url)
-    site.root.mkdir()
-    try:
-        site.prepare().start_web()
+    with running_site(tmp / "live-library") as site:
         for name, width in (("kept.jpg", 1600), ("trashed.jpg", 1200)):
             site.manage("import", "--no-progress", str(factories.make_jpeg(tmp / name, width, 900)))
         yield site
-    finally:
-        site.stop()
-        if drop:
-            drop()
 
 
 @pytest.fixture
@@ -228,7 +218,7 @@ def call(path="/api/photo/7/thumbnail", method="GET", query=b"", cookie=f"sessio
 
     scope = {"type": "http", "method": method, "path": path, "query_string": query,
              "headers": [(b"cookie", cookie.encode())] if cookie else []}
-    asyncio.run(ThumbnailFastPath(inner)(scope, receive, send))
+    run_coroutine(ThumbnailFastPath(inner)(scope, receive, send))
     return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"], inner.called
 
 

@@ -34,6 +34,17 @@ def test_unknown_photo_is_404(library_root, client):
     assert client.get("/api/photo/999999/thumbnail").status_code == 404
 
 
+def test_a_photo_in_the_trash_is_shown_to_staff_only(photo, client, django_user_model):
+    # given
+    from library.services.trash import move_to_trash
+
+    move_to_trash(photo)
+    # then
+    assert client.get(thumbnail_url(photo)).status_code == 404
+    client.force_login(django_user_model.objects.create_user("curator", password="pw", is_staff=True))
+    assert client.get(thumbnail_url(photo)).status_code == 200
+
+
 def test_unknown_size_is_400(photo, client):
     assert client.get(f"/api/photo/{photo.pk}/thumbnail?size=12").status_code == 400
 

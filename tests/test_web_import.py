@@ -2,7 +2,6 @@
 (read with a real HTTP client: ids, history, Last-Event-ID replay), idle streams, and bad input."""
 import asyncio
 import json
-import os
 import re
 import socket
 import time
@@ -14,7 +13,7 @@ import pytest
 
 import factories
 from browser import run_coroutine
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite, postgres_database_for_test
+from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
 pytestmark = [pytest.mark.slow]
 
@@ -23,28 +22,11 @@ DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # -- a live site per module (starting one takes seconds; each test makes its own sessions) -------
-def start_site(root, extra_env=None, workers=1):
-    database_url, drop = None, None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        database_url, drop = postgres_database_for_test(os.environ["DATABASE_URL"])
-    root.mkdir(parents=True)
-    site = LiveSite(root, database_url, extra_env=extra_env)
-    site.drop_database = drop
-    return site.prepare().start_web(workers=workers)
-
-
-def stop_site(site):
-    site.stop()
-    if site.drop_database:
-        site.drop_database()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    live = start_site(tmp_path_factory.mktemp("web-import") / "library")
-    live.create_user("bob", "bob-password-123")
-    yield live
-    stop_site(live)
+    with running_site(tmp_path_factory.mktemp("web-import") / "library") as live:
+        live.create_user("bob", "bob-password-123")
+        yield live
 
 
 @pytest.fixture(scope="module")
@@ -436,10 +418,9 @@ def test_hostile_file_names_stay_names(site, admin, tmp_path, file_name, shown_a
 
 @pytest.fixture(scope="module")
 def small_limit_site(tmp_path_factory):
-    live = start_site(tmp_path_factory.mktemp("web-import-limit") / "library",
-                      extra_env={"PHOTOSITE_MAX_UPLOAD_BYTES": "50000"})
-    yield live
-    stop_site(live)
+    with running_site(tmp_path_factory.mktemp("web-import-limit") / "library",
+                      extra_env={"PHOTOSITE_MAX_UPLOAD_BYTES": "50000"}) as live:
+        yield live
 
 
 def test_a_file_over_the_size_limit_fails_alone(small_limit_site, tmp_path):
@@ -463,9 +444,8 @@ def test_a_file_over_the_size_limit_fails_alone(small_limit_site, tmp_path):
 @pytest.mark.redis
 def test_events_cross_web_processes_through_redis(tmp_path, redis_url, images):
     # given: two uvicorn worker processes sharing Redis, so the upload and the stream may land in different ones
-    live = start_site(tmp_path / "library", workers=2,
-                      extra_env={"REDIS_URL": redis_url, "PHOTOSITE_QUEUE_NAME": f"web-import-test-{tmp_path.name}"})
-    try:
+    with running_site(tmp_path / "library", web_workers=2,
+                      extra_env={"REDIS_URL": redis_url, "PHOTOSITE_QUEUE_NAME": f"web-import-test-{tmp_path.name}"}) as live:
         client = live.client()
         session = new_session(client)
         timeout = httpx.Timeout(STREAM_TIMEOUT_SECONDS)
@@ -482,5 +462,3 @@ def test_events_cross_web_processes_through_redis(tmp_path, redis_url, images):
         # then
         assert sorted(e["data"]["name"] for e in events) == sorted(image.name for image in images[:4])
         assert [e["id"] for e in events] == [f"{session['channel']}:{n}" for n in range(1, 5)]
-    finally:
-        stop_site(live)

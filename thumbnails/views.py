@@ -23,7 +23,7 @@ from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 NO_STORE = "no-store"
-PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name")
+PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name", "trashed_at")
 
 
 @require_safe
@@ -34,8 +34,8 @@ async def photo_thumbnail(request, photo_id):
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error))
     photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
-    if photo is None:
-        raise Http404("no such photo")
+    if photo is None or (photo.trashed_at is not None and not (await request.auser()).is_staff):
+        raise Http404("no such photo")  # a photo in the trash is for the staff's eyes only (the admin)
     etag = f'"{photo.sha256}-{spec}"'
     cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
     if etag in parse_if_none_match(request):
