@@ -104,14 +104,8 @@ class ImportPipeline:
 
     def _place(self, staged: StagedFile, name: str) -> FileResult:
         existing = Photo.objects.filter(sha256=staged.sha256).first()
-        if existing is not None and existing.trashed_at is not None:
-            make_durable(staged)  # the restore may keep these very bytes
-            if restore_from_trash(existing, staged.temp_path):
-                logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
-                return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         if existing is not None:
-            logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
-            return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
+            return self._known_bytes(staged, name, existing)
         with open(staged.temp_path, "rb") as temp_file:
             file_format = detect_format(temp_file.read(HEAD_BYTES), name)
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
@@ -140,6 +134,17 @@ class ImportPipeline:
             raise
         logger.info("Imported: %s -> %s", name, relative)
         return result
+
+    def _known_bytes(self, staged: StagedFile, name: str, existing: Photo) -> FileResult:
+        """Bytes already in the library: a duplicate, unless their photo is in the trash, where
+        importing them again means the person wants it back."""
+        if existing.trashed_at is not None:
+            make_durable(staged)  # the restore may keep these very bytes
+            if restore_from_trash(existing, staged.temp_path):
+                logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
+                return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
+        logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
+        return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
 
     def _record(self, name, size, status, photo=None, error="") -> FileResult:
         with transaction.atomic():
