@@ -138,18 +138,22 @@ def batches(corpus):
 
 
 def upload(site, client, session_id, paths):
-    return post_files(site.base_url, f"/api/imports/{session_id}/files", paths,
-                      cookies=client.cookies, headers=client.headers)
+    headers = {name: client.headers[name] for name in ("X-CSRFToken", "Referer")}
+    return post_files(site.base_url, f"/api/imports/{session_id}/files", paths, cookies=client.cookies, headers=headers)
 
 
-def post_files(base_url, url, paths, **client_options):
-    with httpx.Client(base_url=base_url, timeout=600, **client_options) as own:
-        files = [("file", (path.name, path.open("rb"))) for path in paths]
-        try:
-            return own.post(url, files=files).status_code
-        finally:
-            for _, (_, handle) in files:
-                handle.close()
+def post_files(base_url, url, paths, cookies=None, headers=None):
+    """One multipart POST, sent by curl: a client written in C, so that on this 2-core machine the
+    client's own work does not crowd out the server it measures (a browser runs elsewhere)."""
+    args = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "600"]
+    for name, value in (cookies or {}).items():
+        args += ["-b", f"{name}={value}"]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    for path in paths:
+        args += ["-F", f"file=@{path}"]
+    completed = subprocess.run([*args, base_url + url], capture_output=True, text=True, check=True, timeout=660)
+    return int(completed.stdout)
 
 
 class EventListener:

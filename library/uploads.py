@@ -11,7 +11,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFut
 
 from library.importing.errors import ImportFileError
 from library.importing.names import display_name
-from library.importing.staging import StagingWriter
+from library.importing.staging import COPY_CHUNK_BYTES, StagingWriter
 
 logger = logging.getLogger("photosite.import.uploads")
 
@@ -37,6 +37,10 @@ class StagingUploadHandler(FileUploadHandler):
 
     `uploads` lists every file met, in request order, including those that could not be staged
     (over the limit, empty, cut off) with their reason."""
+
+    # Django's parser hands over 64 KiB at a time by default; photos are megabytes, and each
+    # chunk costs a round of Python, so larger chunks mean less time per byte.
+    chunk_size = COPY_CHUNK_BYTES
 
     def __init__(self, request=None):
         super().__init__(request)

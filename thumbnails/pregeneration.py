@@ -80,12 +80,16 @@ def batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def pregenerate(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = False,
-                progress: Callable[[int], None] | None = None) -> Tally:
+                progress: Callable[[int], None] | None = None,
+                before_each: Callable[[], object] | None = None) -> Tally:
     """Makes the missing thumbnails of these photos (all of them with `force`). Photos deleted
-    or trashed since they were chosen are skipped. `progress(1)` is called after each photo."""
+    or trashed since they were chosen are skipped. `progress(1)` is called after each photo,
+    `before_each()` before it (the background workers wait there while an import runs)."""
     photos = Photo.objects.filter(trashed_at__isnull=True).in_bulk(photo_ids)
     total = Tally()
     for photo_id in photo_ids:
+        if before_each is not None:
+            before_each()
         photo = photos.get(photo_id)
         tally = Tally(skipped=len(specs)) if photo is None else pregenerate_photo(photo, specs, force)
         total.add(tally)

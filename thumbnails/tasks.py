@@ -14,6 +14,7 @@ from django.db import DatabaseError, transaction
 from django_q.tasks import async_task
 from redis import RedisError
 
+from library.importing.activity import wait_while_importing
 from library.models import ImportSession
 
 from . import pregeneration
@@ -29,7 +30,11 @@ def pregenerate_batch(photo_ids: list[int], spec_names: list[str], force: bool =
     started = time.monotonic()
     # A task queued before an upgrade that bumped the generator's version makes today's thumbnails.
     specs = [replace(ThumbnailSpec.from_string(name), version=GENERATOR_VERSION) for name in spec_names]
-    tally = pregeneration.pregenerate(photo_ids, specs, force)
+    # Step aside while an import runs (it comes first), but never for so long that the task's
+    # timeout would kill it: then it would count as failed and not be handed out again.
+    wait_limit = settings.Q_CLUSTER["timeout"] / 2
+    tally = pregeneration.pregenerate(photo_ids, specs, force,
+                                      before_each=lambda: wait_while_importing(wait_limit - (time.monotonic() - started)))
     logger.info("Background: batch of %d photos: %d made, %d skipped, %d failed in %.1f s",
                 len(photo_ids), tally.made, tally.skipped, tally.failed, time.monotonic() - started)
     return tally.as_dict()
