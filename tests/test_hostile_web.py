@@ -22,9 +22,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(site):
-    logged_in = site.client()
-    yield logged_in
-    logged_in.close()
+    with site.client() as logged_in:
+        yield logged_in
 
 
 @pytest.fixture(scope="module")

@@ -37,9 +37,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def client(site):
-    client = site.client()
-    yield client
-    client.close()
+    with site.client() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -31,16 +31,14 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def admin(site):
-    client = site.client()
-    yield client
-    client.close()
+    with site.client() as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def bob(site):
-    client = site.client("bob", "bob-password-123")
-    yield client
-    client.close()
+    with site.client("bob", "bob-password-123") as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
