@@ -1,6 +1,7 @@
 """The hostile corpus through the web import API of a real server: each file gets a clear
 per-file result (never a traceback), nothing is written outside the library, .import_temp is
 empty afterwards, and the site goes on serving."""
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(site):
-    with site.client() as logged_in:
+    with closing(site.client()) as logged_in:
         yield logged_in
 
 

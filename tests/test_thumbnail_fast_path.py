@@ -6,6 +6,7 @@ seconds each), plus plain ASGI calls of the middleware for everything that must 
 import os
 import subprocess
 import sys
+from contextlib import closing
 
 import httpx
 import pytest
@@ -37,7 +38,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def client(site):
-    with site.client() as client:
+    with closing(site.client()) as client:
         yield client
 
 

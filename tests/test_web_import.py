@@ -5,6 +5,7 @@ import json
 import re
 import socket
 import time
+from contextlib import closing
 from datetime import timedelta
 from itertools import islice
 
@@ -31,13 +32,13 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def admin(site):
-    with site.client() as client:
+    with closing(site.client()) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def bob(site):
-    with site.client("bob", "bob-password-123") as client:
+    with closing(site.client("bob", "bob-password-123")) as client:
         yield client
 
 
