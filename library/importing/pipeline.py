@@ -71,12 +71,11 @@ class ImportPipeline:
         except ImportFileError as error:
             return self.record_failure(name, staged.size, str(error))
         except OSError as error:
-            logger.error("Could not store %s: %s", name, error)
             return self.record_failure(name, staged.size, f"could not store the file: {error.strerror or error}")
         except DatabaseError:
             logger.exception("Database error while importing %s", name)
             return self.record_failure(name, staged.size, "the library database could not record the file")
-        except Exception:
+        except Exception:  # the per-file boundary: one file's bug must not end the session (traceback logged)
             logger.exception("Unexpected error while importing %s", name)
             return self.record_failure(name, staged.size, "unexpected error (details in errors.log)")
         finally:
