@@ -105,6 +105,10 @@ class Photo(models.Model):
     def is_video(self):
         return self.kind == MediaKind.VIDEO
 
+    def is_visible_to(self, user) -> bool:
+        """A photo in the trash is for the staff's eyes only (the admin); to others it is gone."""
+        return self.trashed_at is None or user.is_staff
+
 
 class ImportOutcome(models.Model):
     """What happened to one file of an import session, kept so a person can see why a file failed

@@ -30,7 +30,7 @@ from django.http.cookie import parse_cookie
 from . import fast_path_tables
 from .fast_path_tables import KnownHit
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
-from .views import IMMUTABLE, REVALIDATE
+from .views import IMMUTABLE, REVALIDATE, if_none_match, spec_for
 
 # Ids of up to 18 digits (any longer is no photo; Django answers it).
 THUMBNAIL_PATH = re.compile(r"/api/photo/(?P<photo_id>[0-9]{1,18})/thumbnail")
@@ -102,15 +102,10 @@ def request_headers(scope) -> dict[str, str]:
 def requested_spec(headers: dict[str, str], query: dict[str, str]) -> ThumbnailSpec | None:
     """The spec the view would pick (`?size=`, WebP when accepted); None for a size outside the
     allow-list, which Django answers with a 400 and the reason."""
-    image_format = "webp" if "image/webp" in headers.get("accept", "") else "jpeg"
     try:
-        return ThumbnailSpec.for_size(query.get("size", DEFAULT_SIZE), image_format)
+        return spec_for(query.get("size", DEFAULT_SIZE), headers.get("accept", ""))
     except InvalidSpecError:
         return None
-
-
-def if_none_match(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 def read_file(path: str) -> bytes:

@@ -20,13 +20,18 @@ def target_relative_path(taken_on: date, sha256: str, extension: str, attempt: i
     return f"{folder}/img_{taken_on:%Y%m%d}_{sha256[:HASH_CHARS]}{suffix}.{extension.lower()}"
 
 
+def candidate_paths(taken_on: date, sha256: str, extension: str):
+    """The names the rule gives a file, in order of preference: the plain one, then `_1`, `_2`, …"""
+    for attempt in range(MAX_NAME_ATTEMPTS):
+        yield target_relative_path(taken_on, sha256, extension, attempt)
+
+
 def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str) -> str:
     """Move the temp file to its place; returns the relative path it got. A name already taken
     (by another file, or by a concurrent import of these same bytes) gets a numbered variant:
     the database decides afterwards which copy is kept."""
     root = library_root()
-    for attempt in range(MAX_NAME_ATTEMPTS):
-        relative = target_relative_path(taken_on, sha256, extension, attempt)
+    for relative in candidate_paths(taken_on, sha256, extension):
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if move_without_overwrite(temp_path, target):

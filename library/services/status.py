@@ -6,13 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.files.storage import FileSystemStorage
 from django.db.models import Count, Q, Sum
 from django_q.brokers import get_broker
 from django_q.models import Failure
 
 from library.models import MediaKind, Photo
-from thumbnails.cache import thumbnail_storage
+from thumbnails.cache import is_local, thumbnail_storage
 from thumbnails.models import Thumbnail, ThumbnailState
 
 
@@ -37,9 +36,8 @@ def media_counts() -> dict[str, int]:
 def cache_size() -> tuple[int, int]:
     """(files, bytes) of the thumbnail cache: measured on disk like `du` where the storage is a
     folder, else summed from the cache's records (an object store has no cheap walk)."""
-    storage = thumbnail_storage()
-    if isinstance(storage, FileSystemStorage):
-        return folder_size(Path(storage.location))
+    if is_local():
+        return folder_size(Path(thumbnail_storage().location))
     totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(files=Count("id"), bytes=Sum("bytes"))
     return totals["files"], totals["bytes"] or 0
 

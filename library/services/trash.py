@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from library.importing.dates import wall_clock_date
-from library.importing.placement import MAX_NAME_ATTEMPTS, target_relative_path
+from library.importing.placement import MAX_NAME_ATTEMPTS, candidate_paths
 from library.models import MoveReason, Photo
 from library.paths import TRASH_DIR, absolute_path, library_root
 from thumbnails import cache as thumbnails_cache
@@ -53,7 +53,4 @@ def trash_candidates(relative: str):
 
 def library_candidates(photo: Photo, taken_at=None):
     """The names the import's rule gives this photo (taken at `taken_at`), in order of preference."""
-    taken_on = wall_clock_date(taken_at or photo.taken_at)
-    extension = photo.path.rpartition(".")[2]
-    for attempt in range(MAX_NAME_ATTEMPTS):
-        yield target_relative_path(taken_on, photo.sha256, extension, attempt)
+    return candidate_paths(wall_clock_date(taken_at or photo.taken_at), photo.sha256, photo.path.rpartition(".")[2])

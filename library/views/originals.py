@@ -32,9 +32,8 @@ async def read_range(path, byte_range: ByteRange):
 
 @login_required
 async def original(request, photo_id):
-    user = await request.auser()
     photo = await Photo.objects.filter(pk=photo_id).afirst()
-    if photo is None or (photo.trashed_at is not None and not user.is_staff):
+    if photo is None or not photo.is_visible_to(await request.auser()):
         raise Http404("no such photo")
     path = absolute_path(photo.path)
     try:
