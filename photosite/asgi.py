@@ -1,5 +1,8 @@
 """ASGI entry point: the site runs under uvicorn so Server-Sent-Event streams need no thread each.
 
+Request bodies of the upload route stream into its view as they arrive (photosite.streaming_body)
+instead of being read whole first, as Django's own ASGIHandler does.
+
 Static files are served by Django's ASGIStaticFilesHandler straight from the apps' static
 folders: the site has a handful of them, so no `collectstatic` step and no extra dependency.
 
@@ -8,12 +11,16 @@ PHOTOSITE_THUMBNAIL_FAST_PATH=0); it is imported once Django is set up, as it us
 settings and models."""
 import os
 
+import django
 from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosite.settings")
-application = ASGIStaticFilesHandler(get_asgi_application())
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does before its handler
+
+from photosite.streaming_body import StreamingBodyASGIHandler  # noqa: E402 - needs the set-up apps
+
+application = ASGIStaticFilesHandler(StreamingBodyASGIHandler())
 
 if settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
     from thumbnails.fast_path import ThumbnailFastPath

@@ -128,11 +128,6 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Under ASGI Django spools each request body before any view runs; bodies up to this size stay
-# in memory (the import page sends a few files, at most ~8 MB, per request), larger ones spill to
-# a temp file. Files themselves always go to disk: our upload handler writes them straight into
-# .import_temp while hashing, whatever this setting says.
-FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PHOTOSITE_UPLOAD_SPOOL_BYTES", 32 * 1024 * 1024))
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"

@@ -62,11 +62,11 @@ def regex_sample(name, body, ids):
 
 @pytest.fixture
 def ids(library_root, media_dir, django_user_model):
-    """A photo and a web import session owned by someone, so every id in a URL is real."""
+    """A photo and a web import session owned by someone, so every id in a URL is real. The
+    session stays open: the upload route refuses a finished one before it checks CSRF."""
     owner = django_user_model.objects.create_user("owner")
     pipeline = ImportPipeline.start(ImportSource.WEB, user=owner)
     photo_id = pipeline.import_path(make_jpeg(media_dir / "a.jpg")).photo_id
-    pipeline.finish()
     return {"photo_id": photo_id, "session_id": pipeline.session.pk, "object_id": photo_id, "id": owner.pk,
             "uidb64": "MQ", "token": "set-password", "app_label": "library", "url": "library/photo/"}
 

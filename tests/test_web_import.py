@@ -310,7 +310,7 @@ def test_a_multipart_without_files_is_a_bad_request(site, admin, body):
 
 
 # -- hostile requests --------------------------------------------------------------------------
-def test_a_request_cut_off_mid_file_leaves_nothing_behind(site, admin, images):
+def test_a_request_cut_off_mid_file_fails_that_file_and_leaves_nothing_behind(site, admin, images):
     # given: headers announcing a 2 MB body, then half of it, then the connection drops
     session = new_session(admin)
     head = (b'--cutoff\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
@@ -319,11 +319,68 @@ def test_a_request_cut_off_mid_file_leaves_nothing_behind(site, admin, images):
     # when
     with socket.create_connection(("127.0.0.1", site.port)) as connection:
         connection.sendall(request + head + images[9].read_bytes() + b"\0" * 900_000)
-    time.sleep(0.5)
+    wait_for(lambda: processed(admin, session) == 1)
     # then
     assert temp_leftovers(site) == []
-    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 0}
+    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1}
+    events = read_events(admin, session["events_url"], until="file")
+    assert (events[0]["data"]["name"], events[0]["data"]["error"]) == (
+        "big.jpg", "the upload was cut off before the end of the file")
     assert upload(admin, session, images[9]).json()["results"][0]["status"] == "imported"
+
+
+def test_a_request_cut_off_after_a_whole_file_keeps_that_file(site, admin, tmp_path):
+    # given: one whole file, then half of a second one, then the connection drops
+    session = new_session(admin)
+    whole, half = (factories.make_noisy_jpeg(tmp_path / f"cut{i}.jpg", 800, 600, seed=10 + i, taken=factories.a_date())
+                   for i in range(2))
+    body, content_type = raw_multipart([(b"whole.jpg", whole.read_bytes()), (b"half.jpg", half.read_bytes())])
+    cut_at = body.index(b'filename="half.jpg"') + 1000
+    # when
+    with socket.create_connection(("127.0.0.1", site.port)) as connection:
+        connection.sendall(raw_request(site, admin, session, content_type, len(body)) + body[:cut_at])
+    wait_for(lambda: processed(admin, session) == 2)
+    # then
+    outcomes = {event["data"]["name"]: event["data"]["status"]
+                for event in read_events(admin, session["events_url"], until=None, count=2)}
+    assert outcomes == {"whole.jpg": "imported", "half.jpg": "failed"}
+    assert temp_leftovers(site) == []
+
+
+def test_files_are_staged_while_their_request_is_still_arriving(site, admin, tmp_path):
+    # given: a request whose first file has been sent whole, and whose second is still to come
+    session = new_session(admin)
+    first, second = (factories.make_noisy_jpeg(tmp_path / f"slow{i}.jpg", 1600, 1200, seed=20 + i,
+                                               taken=factories.a_date()) for i in range(2))
+    body, content_type = raw_multipart([(b"first.jpg", first.read_bytes()), (b"second.jpg", second.read_bytes())])
+    pause_at = body.index(b'filename="second.jpg"') + 1000
+    with socket.create_connection(("127.0.0.1", site.port)) as connection:
+        connection.sendall(raw_request(site, admin, session, content_type, len(body)) + body[:pause_at])
+        # then: the first file is already in .import_temp, hashed and whole, before the body ends
+        wait_for(lambda: [path.stat().st_size for path in temp_leftovers(site) if path.suffix == ".staged"]
+                 == [first.stat().st_size])
+        # when: the rest arrives
+        connection.sendall(body[pause_at:])
+        response = connection.makefile("rb").read1(65536)
+    # then
+    assert response.startswith(b"HTTP/1.1 200")
+    assert admin.get(f"/api/imports/{session['id']}").json()["counts"]["imported"] == 2
+    assert temp_leftovers(site) == []
+
+
+def test_a_refused_upload_is_answered_without_waiting_for_its_body(site, bob, admin, images):
+    # given: someone else's session, and a request announcing 50 MB of which only the start is sent
+    session = new_session(admin)
+    head = (b'--big\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n\r\n')
+    request = raw_request(site, bob, session, "multipart/form-data; boundary=big", 50_000_000)
+    # when
+    with socket.create_connection(("127.0.0.1", site.port), timeout=STREAM_TIMEOUT_SECONDS) as connection:
+        connection.sendall(request + head + images[0].read_bytes())
+        response = connection.makefile("rb").read1(65536)
+    # then
+    assert response.startswith(b"HTTP/1.1 404")
+    assert temp_leftovers(site) == []
+    assert admin.get("/api/imports/").status_code == 405  # the site goes on answering
 
 
 def test_closing_the_tab_mid_request_loses_no_file_already_sent(site, admin, tmp_path):

@@ -17,6 +17,7 @@ from library.importing.sse import channel_for, history_start, without_idle_conne
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import StagingUploadHandler
+from photosite.streaming_body import streams_request_body
 
 
 def api_error(message, status):
@@ -57,14 +58,18 @@ def session_detail(request, session_id):
     return JsonResponse(web_import.session_summary(web_import.session_for(request.user, session_id)))
 
 
+@streams_request_body  # the files reach StagingUploadHandler as they arrive, not after the last byte
 @csrf_exempt  # checked below, once our upload handler is in place (the CSRF check reads the body)
 @require_POST
 @api_view
 def upload_files(request, session_id):
+    # Before a byte of the body is read: a request for a session that is not the user's, or is
+    # finished, is answered at once rather than after its files were received and staged.
+    session = web_import.session_for(request.user, session_id, open_only=True)
     handler = StagingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
-        return _upload_files(request, session_id, handler)
+        return _upload_files(request, session, handler)
     except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent) as error:
         return api_error(f"malformed upload: {error}", 400)
     finally:
@@ -72,8 +77,7 @@ def upload_files(request, session_id):
 
 
 @csrf_protect
-def _upload_files(request, session_id, handler):
-    session = web_import.session_for(request.user, session_id, open_only=True)
+def _upload_files(request, session, handler):
     last_modified = request.POST.getlist("lastModified")  # parsed already: the files went through `handler`
     uploads = handler.uploads
     if not uploads:

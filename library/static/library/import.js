@@ -6,7 +6,9 @@
 
   const PARALLEL_REQUESTS = 4;
   const BATCH_MAX_FILES = 4;
-  const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+  // Request bodies stream to the server as they are sent, so size is no memory concern there;
+  // a few files per request spread Django's fixed cost per request over several files.
+  const BATCH_MAX_BYTES = 32 * 1024 * 1024;
   const LIST_LIMIT = 300;
   const SCAN_CHUNK = 200;
   const STORAGE_KEY = "photosite.import.session";

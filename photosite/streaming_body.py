@@ -1,0 +1,174 @@
+"""Request bodies that reach the view while they arrive, for the views that ask for it.
+
+Django's ASGI handler reads a whole request body into a spooled temporary file before the view
+runs. For uploads of photos and videos that means each file first sits whole in memory (or in a
+second temporary file), and hashing and writing it into `.import_temp` only start once its last
+byte is in. A view marked `@streams_request_body` reads its body while the client is still
+sending it: a task pumps the ASGI messages into a small bounded buffer and the view's thread reads
+from that buffer. The network, the hashing and the disk then overlap, and no more than
+BUFFER_BYTES of a request are ever held in memory.
+
+If the client goes away mid-body, the reader sees the body end early. Django's multipart parser
+then reports the file it was in as interrupted, and every file that arrived whole is still imported."""
+import asyncio
+import threading
+from collections import deque
+from contextvars import ContextVar
+
+from django.core.handlers.asgi import ASGIHandler
+from django.urls import Resolver404, resolve
+
+# Enough to keep the disk busy while the next bytes arrive; the ASGI server's own flow control
+# holds the client back beyond it.
+BUFFER_BYTES = 4 * 1024 * 1024
+# A client that sends nothing for this long mid-body has gone without closing the connection.
+STALL_SECONDS = 120
+
+_streaming_body = ContextVar("streaming_body", default=None)
+
+
+def streams_request_body(view):
+    """Mark a (sync) view whose request body should stream in rather than be read up front."""
+    view.streams_request_body = True
+    return view
+
+
+class StreamingBody:
+    """A request body read by a sync view's thread while an event-loop task receives it."""
+
+    def __init__(self, receive, limit=BUFFER_BYTES):
+        self._receive = receive
+        self._limit = limit
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._chunks = deque()
+        self._buffered = 0
+        self._wanted = 1  # bytes the reader waits for: it is woken only once they are in
+        self._done = False  # the last body message came, the client left, or the request ended
+        self._disconnected = False
+        self._lock = threading.Condition()
+        self._room = asyncio.Event()
+        self._body_over = asyncio.Event()
+        self._pump_task = asyncio.create_task(self._pump())
+
+    async def _pump(self):
+        try:
+            while True:
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    self._disconnected = True
+                    return
+                with self._lock:
+                    if chunk := message.get("body", b""):
+                        self._chunks.append(chunk)
+                        self._buffered += len(chunk)
+                        if self._buffered >= self._wanted:
+                            self._lock.notify()
+                    if not message.get("more_body", False):
+                        return
+                    full = self._buffered >= self._limit
+                    if full:
+                        self._room.clear()
+                if full:
+                    await self._room.wait()
+        finally:
+            self._finish()
+
+    def read(self, size=-1):
+        """The next bytes of the body, at most `size` (all the rest if negative); b"" at its end.
+
+        A read hands over what one ASGI message brought rather than joining messages up to `size`:
+        copying them together cost more than the parser's extra rounds per megabyte. With nothing
+        buffered it waits for `size` bytes (or the end), so the view's thread wakes once per read,
+        not once per message."""
+        if size < 0:
+            return b"".join(iter(lambda: self.read(self._limit), b""))
+        with self._lock:
+            if not self._chunks:
+                self._wait_for_bytes(min(size, self._limit))
+            return self._take_first(size)
+
+    def readline(self, size=-1):
+        """Django iterates a request by lines to drain what its parser left unread."""
+        parts = []
+        with self._lock:
+            while size != 0 and self._wait_for_bytes():
+                end = self._chunks[0].find(b"\n") + 1 or len(self._chunks[0])
+                parts.append(self._take_first(end if size < 0 else min(end, size)))
+                size -= len(parts[-1])
+                if parts[-1].endswith(b"\n"):
+                    break
+        return b"".join(parts)
+
+    def _wait_for_bytes(self, wanted=1):
+        """Wait (holding the lock) until `wanted` bytes are buffered or the body is over; True if any are."""
+        if threading.get_ident() == self._loop_thread:
+            raise RuntimeError("a streamed request body is read from a sync view's thread, not the event loop")
+        self._wanted = max(wanted, 1)
+        if not self._lock.wait_for(lambda: self._buffered >= self._wanted or self._done, timeout=STALL_SECONDS):
+            self._done = True  # the client stalled: the parser sees the body end here
+        if not self._chunks and not self._body_over.is_set():
+            self._loop.call_soon_threadsafe(self._body_over.set)  # the view has read it all
+        return bool(self._chunks)
+
+    def _take_first(self, size):
+        """Up to `size` bytes of the first buffered chunk; lets the pump go on once there is room."""
+        if not self._chunks:
+            return b""
+        chunk = self._chunks.popleft()
+        if len(chunk) > size:
+            self._chunks.appendleft(chunk[size:])
+            chunk = chunk[:size]
+        self._buffered -= len(chunk)
+        if self._buffered < self._limit and not self._room.is_set():  # the pump clears it under the lock
+            self._loop.call_soon_threadsafe(self._room.set)
+        return chunk
+
+    async def receive_after_body(self):
+        """Django's handler listens for a disconnect while the view runs, and cancels the view when
+        it hears one. That listener must not take body messages, and a client that leaves must
+        not cancel a view that has yet to read the files that did arrive: it hears from the
+        connection only once the view has read the body to its end."""
+        await self._body_over.wait()
+        if self._disconnected:
+            return {"type": "http.disconnect"}
+        return await self._receive()
+
+    def close(self):
+        """End of the request: stop receiving, and wake a reader still waiting."""
+        self._pump_task.cancel()
+        self._finish()
+        self._body_over.set()
+
+    def _finish(self):
+        with self._lock:
+            self._done = True
+            self._lock.notify_all()
+
+
+class StreamingBodyASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with bodies streamed to the views marked `@streams_request_body`."""
+
+    async def handle(self, scope, receive, send):
+        if not self._streams_body(scope):
+            return await super().handle(scope, receive, send)
+        body = StreamingBody(receive)
+        token = _streaming_body.set(body)
+        try:
+            await super().handle(scope, body.receive_after_body, send)
+        finally:
+            _streaming_body.reset(token)
+            body.close()
+
+    async def read_body(self, receive):
+        return _streaming_body.get() or await super().read_body(receive)
+
+    @staticmethod
+    def _streams_body(scope):
+        if scope["method"] != "POST":
+            return False
+        try:
+            match = resolve(scope["path"].removeprefix(scope.get("root_path", "")))
+        except Resolver404:
+            return False
+        return getattr(match.func, "streams_request_body", False)

@@ -1,0 +1,111 @@
+"""photosite.streaming_body: a request body read by a view's thread while it arrives.
+
+The end-to-end behaviour (files staged before the request ends, cut-off requests) is tested over a
+real server in test_web_import; these tests pin the buffer's own rules with a scripted ASGI receive."""
+import asyncio
+
+import pytest
+
+from photosite.streaming_body import StreamingBody
+
+from browser import run_coroutine
+
+
+class ScriptedReceive:
+    """An ASGI `receive` that hands out the given messages, then waits like a quiet connection."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        self.taken = 0
+
+    async def __call__(self):
+        if self.taken == len(self.messages):
+            await asyncio.Event().wait()
+        self.taken += 1
+        return self.messages[self.taken - 1]
+
+
+def body_messages(*chunks, more_body_at_end=False):
+    return [{"type": "http.request", "body": chunk, "more_body": more_body_at_end or i < len(chunks) - 1}
+            for i, chunk in enumerate(chunks)]
+
+
+def read_all(body, size):
+    parts = []
+    while part := body.read(size):
+        assert len(part) <= size
+        parts.append(part)
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000, 1 << 20])
+def test_reads_give_back_the_body_in_order(size):
+    chunks = [bytes([i]) * (100 + 37 * i) for i in range(20)]
+
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(*chunks)), limit=500)
+        return await asyncio.to_thread(read_all, body, size)
+
+    assert run_coroutine(scenario()) == b"".join(chunks)
+
+
+def test_lines_are_read_across_messages():
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(b"first li", b"ne\nsecond\n", b"", b"third")))
+        return await asyncio.to_thread(lambda: list(iter(body.readline, b"")))
+
+    assert run_coroutine(scenario()) == [b"first line\n", b"second\n", b"third"]
+
+
+def test_the_pump_stops_receiving_while_the_buffer_is_full():
+    # given: a client with far more to send than the buffer holds, and a view not reading yet
+    receive = ScriptedReceive(body_messages(*[b"x" * 100] * 50))
+
+    async def scenario():
+        body = StreamingBody(receive, limit=300)
+        await asyncio.sleep(0.05)
+        received_before_reading = receive.taken
+        everything = await asyncio.to_thread(read_all, body, 1000)
+        return received_before_reading, len(everything)
+
+    # when / then: it stopped at the limit, and went on once the view read
+    assert run_coroutine(scenario()) == (3, 5000)
+
+
+def test_a_client_leaving_mid_body_ends_the_body_after_what_arrived():
+    receive = ScriptedReceive([*body_messages(b"whole file", more_body_at_end=True), {"type": "http.disconnect"}])
+
+    async def scenario():
+        body = StreamingBody(receive)
+        listener = asyncio.create_task(body.receive_after_body())
+        await asyncio.sleep(0.05)
+        heard_before_reading = listener.done()
+        read = await asyncio.to_thread(read_all, body, 4)
+        return heard_before_reading, read, await asyncio.wait_for(listener, 1)
+
+    heard_before_reading, read, heard = run_coroutine(scenario())
+    # the view is not cancelled before it has read the bytes that did arrive
+    assert heard_before_reading is False
+    assert read == b"whole file"
+    assert heard == {"type": "http.disconnect"}
+
+
+def test_reading_on_the_event_loop_is_refused_rather_than_deadlocking():
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(b"abc")))
+        with pytest.raises(RuntimeError, match="sync view's thread"):
+            body.read(3)
+        body.close()
+
+    run_coroutine(scenario())
+
+
+def test_closing_wakes_a_reader_that_is_still_waiting():
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(b"partial", more_body_at_end=True)))
+        reader = asyncio.create_task(asyncio.to_thread(read_all, body, 1 << 20))
+        await asyncio.sleep(0.05)
+        body.close()
+        return await asyncio.wait_for(reader, 5)
+
+    assert run_coroutine(scenario()) == b"partial"
