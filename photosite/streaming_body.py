@@ -48,7 +48,7 @@ class StreamingBody:
         self._disconnected = False
         self._lock = threading.Condition()
         self._room = asyncio.Event()
-        self._body_over = asyncio.Event()
+        self._read_to_end = asyncio.Event()
         self._pump_task = asyncio.create_task(self._pump())
 
     async def _pump(self):
@@ -107,8 +107,8 @@ class StreamingBody:
         self._wanted = max(wanted, 1)
         if not self._lock.wait_for(lambda: self._buffered >= self._wanted or self._done, timeout=STALL_SECONDS):
             self._done = True  # the client stalled: the parser sees the body end here
-        if not self._chunks and not self._body_over.is_set():
-            self._loop.call_soon_threadsafe(self._body_over.set)  # the view has read it all
+        if not self._chunks and not self._read_to_end.is_set():
+            self._loop.call_soon_threadsafe(self._read_to_end.set)  # the view has read it all
         return bool(self._chunks)
 
     def _take_first(self, size):
@@ -129,7 +129,7 @@ class StreamingBody:
         it hears one. That listener must not take body messages, and a client that leaves must
         not cancel a view that has yet to read the files that did arrive: it hears from the
         connection only once the view has read the body to its end."""
-        await self._body_over.wait()
+        await self._read_to_end.wait()
         if self._disconnected:
             return {"type": "http.disconnect"}
         return await self._receive()
@@ -138,7 +138,7 @@ class StreamingBody:
         """End of the request: stop receiving, and wake a reader still waiting."""
         self._pump_task.cancel()
         self._finish()
-        self._body_over.set()
+        self._read_to_end.set()
 
     def _finish(self):
         with self._lock:
