@@ -5,7 +5,7 @@ import json
 import re
 import socket
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import timedelta
 from itertools import islice
 
@@ -77,6 +77,17 @@ def parse_sse(lines):
             field, _, value = line.partition(":")
             value = value.removeprefix(" ")
             event[field] = event["data"] + "\n" + value if field == "data" and "data" in event else value
+
+
+@contextmanager
+def listening(base_url, cookies, events_url):
+    """A browser's event stream, open (its `stream-open` event seen) before the test acts: yields
+    an iterator over the events that follow."""
+    with httpx.Client(base_url=base_url, cookies=cookies) as listener, \
+            listener.stream("GET", events_url, timeout=httpx.Timeout(STREAM_TIMEOUT_SECONDS)) as stream:
+        events = parse_sse(stream.iter_lines())
+        assert next(events)["event"] == "stream-open"
+        yield events
 
 
 def read_events(client, url, until="complete", headers=None, count=None):
@@ -154,14 +165,10 @@ def test_last_event_id_replays_only_what_was_missed(admin, images):
 def test_events_arrive_live_while_files_are_uploaded(site, admin, images):
     # given: a browser already listening
     session = new_session(admin)
-    timeout = httpx.Timeout(STREAM_TIMEOUT_SECONDS)
-    with httpx.Client(base_url=site.base_url, cookies=admin.cookies) as listener, \
-            listener.stream("GET", session["events_url"], timeout=timeout) as stream:
-        lines = stream.iter_lines()
-        assert next(e for e in parse_sse(lines))["event"] == "stream-open"
+    with listening(site.base_url, admin.cookies, session["events_url"]) as events:
         # when
         upload(admin, session, images[4])
-        event = next(e for e in parse_sse(lines) if e["event"] != "keep-alive")
+        event = next(e for e in events if e["event"] != "keep-alive")
     # then
     assert event["event"] == "file"
     assert event["id"] == f"{session['channel']}:1"
@@ -504,17 +511,13 @@ def test_events_cross_web_processes_through_redis(tmp_path, redis_url, images):
                       extra_env={"REDIS_URL": redis_url, "PHOTOSITE_QUEUE_NAME": f"web-import-test-{tmp_path.name}"}) as live:
         client = live.client()
         session = new_session(client)
-        timeout = httpx.Timeout(STREAM_TIMEOUT_SECONDS)
-        with httpx.Client(base_url=live.base_url, cookies=client.cookies) as listener, \
-                listener.stream("GET", session["events_url"], timeout=timeout) as stream:
-            lines = stream.iter_lines()
-            assert next(e for e in parse_sse(lines))["event"] == "stream-open"
+        with listening(live.base_url, client.cookies, session["events_url"]) as stream_events:
             # when
             for image in images[:4]:
                 uploader = live.client()  # a new connection each time: either process may answer
                 upload(uploader, {"id": session["id"]}, image)
                 uploader.close()
-            events = list(islice((e for e in parse_sse(lines) if e["event"] == "file"), 4))
+            events = list(islice((e for e in stream_events if e["event"] == "file"), 4))
         # then
         assert sorted(e["data"]["name"] for e in events) == sorted(image.name for image in images[:4])
         assert [e["id"] for e in events] == [f"{session['channel']}:{n}" for n in range(1, 5)]
