@@ -1,6 +1,7 @@
 """Pre-generation in this process: selection, batching, the per-photo loop and `manage.py
 pregenerate` / `librarystatus` on a real library (real Pillow, real ffmpeg, the real cache)."""
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -104,6 +105,42 @@ def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_ro
     errors_log = (library_root / ".logs" / "errors.log").read_text()
     assert f"Background: no h400-jpeg-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
     assert f"photo {video.pk} (clip.mp4)" in errors_log  # the cause, written by the cache
+
+
+def killed_between_rename_and_record(photo):
+    """What a worker killed mid-`make_claimed` leaves: the whole file under its name, its row not
+    ready and still under the dead worker's claim. Returns the stored file's path."""
+    name = cache.storage_name(photo.sha256, DEFAULT_SPEC)
+    row = cache.rendition_row(photo, DEFAULT_SPEC, name)
+    assert cache.claim(row)
+    storage = cache.thumbnail_storage()
+    cache.save_atomically(storage, name, cache.generate(photo, DEFAULT_SPEC))
+    return Path(storage.path(name))
+
+
+def test_a_thumbnail_whose_maker_was_killed_before_recording_it_is_recorded_not_remade(photos):
+    # given: the maker died between the rename and the row's update, and its lease has lapsed
+    stored = killed_between_rename_and_record(photos[0])
+    written = stored.stat()
+    Thumbnail.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    # when
+    tally = pregeneration.pregenerate([photos[0].pk], [DEFAULT_SPEC])
+    # then: counted as cached, made once, the file untouched
+    assert tally.as_dict() == {"made": 0, "skipped": 1, "failed": 0}
+    row = Thumbnail.objects.get(photo=photos[0])
+    assert (row.state, row.generations, row.bytes, row.claimed_until) == (ThumbnailState.READY, 1, written.st_size, None)
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
+def test_a_found_thumbnail_under_a_live_claim_is_left_to_its_maker(photos):
+    # given: the maker has renamed the file and is about to record it
+    killed_between_rename_and_record(photos[0])
+    # when
+    tally = pregeneration.pregenerate([photos[0].pk], [DEFAULT_SPEC])
+    # then: skipped, and the row is the maker's to update (so it never counts two generations)
+    assert tally.skipped == 1
+    row = Thumbnail.objects.get(photo=photos[0])
+    assert (row.state, row.generations) == (ThumbnailState.PENDING, 0)
 
 
 def test_photos_gone_since_they_were_queued_are_skipped(photos):

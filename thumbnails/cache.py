@@ -85,7 +85,8 @@ def ensure(photo: Photo, spec: ThumbnailSpec, force: bool = False) -> str:
         if time.monotonic() > deadline:
             raise ThumbnailBusyError(f"another process is still making {spec} of photo {photo.pk}")
     if not force and storage.exists(name):
-        release(row)
+        if not record_found(photo, spec, claimed_row=row):
+            release(row)
         return name
     return make_claimed(photo, spec, row, name, storage)
 
@@ -100,11 +101,14 @@ def refuse_during_backoff(row: Thumbnail):
         raise ThumbnailBackoffError(f"{row.last_error} (next attempt after {row.retry_after:%Y-%m-%d %H:%M:%S})")
 
 
+def unclaimed() -> Q:
+    now = timezone.now()
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
 def claim(row: Thumbnail) -> bool:
     """Win the row's lease with one conditional UPDATE: the database picks a single winner."""
-    now = timezone.now()
-    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    return Thumbnail.objects.filter(unclaimed, pk=row.pk).update(claimed_until=now + CLAIM_LEASE) == 1
+    return Thumbnail.objects.filter(unclaimed(), pk=row.pk).update(claimed_until=timezone.now() + CLAIM_LEASE) == 1
 
 
 def release(row: Thumbnail):
@@ -122,13 +126,33 @@ def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, s
     except BaseException:
         release(row)  # a bug or an interrupt: let the next request try at once, not after the lease
         raise
-    Thumbnail.objects.filter(pk=row.pk).update(
-        state=ThumbnailState.READY, name=name, bytes=len(data), generated_at=timezone.now(),
-        generations=F("generations") + 1, attempts=0, last_error="", retry_after=None, claimed_until=None,
-    )
+    Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)))
     logger.info("Thumbnail made: photo %s %s, %d bytes in %.0f ms", photo.pk, spec, len(data),
                 (time.monotonic() - started) * 1000)
     return name
+
+
+def ready_fields(name: str, size: int) -> dict:
+    """What a row records once its thumbnail is in the storage: one more generation, no failure, no claim."""
+    return {"state": ThumbnailState.READY, "name": name, "bytes": size, "generated_at": timezone.now(),
+            "generations": F("generations") + 1, "attempts": 0, "last_error": "", "retry_after": None,
+            "claimed_until": None}
+
+
+def record_found(photo: Photo, spec: ThumbnailSpec, claimed_row: Thumbnail | None = None) -> bool:
+    """Records a thumbnail that is in the storage while its row is not ready: its maker was killed
+    between the rename and the row's update, so the file is whole but unrecorded (the status page
+    and the admin filter would count it missing). It counts as the one generation it was.
+
+    `claimed_row` is the row when the caller holds its claim. Without one, a row under a live
+    claim is left alone: its maker may be about to record the file itself."""
+    name = storage_name(photo.sha256, spec)
+    if claimed_row is None:
+        rows = Thumbnail.objects.filter(unclaimed(), pk=rendition_row(photo, spec, name).pk)
+    else:
+        rows = Thumbnail.objects.filter(pk=claimed_row.pk)
+    unrecorded = rows.exclude(state=ThumbnailState.READY)
+    return unrecorded.update(**ready_fields(name, thumbnail_storage().size(name))) == 1
 
 
 def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:

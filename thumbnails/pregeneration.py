@@ -21,6 +21,7 @@ from library.models import Photo
 
 from . import cache
 from .errors import ThumbnailError
+from .models import Thumbnail, ThumbnailState
 from .specs import ThumbnailSpec
 
 logger = logging.getLogger("photosite.background")
@@ -86,22 +87,35 @@ def pregenerate(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = 
     or trashed since they were chosen are skipped. `progress(1)` is called after each photo,
     `before_each()` before it (the background workers wait there while an import runs)."""
     photos = Photo.objects.filter(trashed_at__isnull=True).in_bulk(photo_ids)
+    recorded = recorded_renditions(photo_ids, specs)
     total = Tally()
     for photo_id in photo_ids:
         if before_each is not None:
             before_each()
         photo = photos.get(photo_id)
-        tally = Tally(skipped=len(specs)) if photo is None else pregenerate_photo(photo, specs, force)
+        tally = Tally(skipped=len(specs)) if photo is None else pregenerate_photo(photo, specs, force, recorded)
         total.add(tally)
         if progress is not None:
             progress(1)
     return total
 
 
-def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool) -> Tally:
+def recorded_renditions(photo_ids: list[int], specs: list[ThumbnailSpec]) -> set[tuple[int, str]]:
+    """(photo id, spec) of the renditions whose rows say ready: one query for a whole batch."""
+    rows = Thumbnail.objects.filter(photo_id__in=photo_ids, spec__in=[str(spec) for spec in specs],
+                                    state=ThumbnailState.READY)
+    return set(rows.values_list("photo_id", "spec"))
+
+
+def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
+                      recorded: set[tuple[int, str]]) -> Tally:
+    """A thumbnail already cached is skipped; if its row does not say so (its maker was killed
+    before recording it), the row is brought up to date on the way."""
     tally = Tally()
     for spec in specs:
         if not force and cache.exists(photo, spec):
+            if (photo.pk, str(spec)) not in recorded:
+                cache.record_found(photo, spec)
             tally.skipped += 1
             continue
         try:
