@@ -316,6 +316,20 @@ def test_a_multipart_without_files_is_a_bad_request(site, admin, body):
     assert "no files" in response.json()["error"]
 
 
+def test_a_body_without_a_length_is_refused_with_a_reason(site, admin, images):
+    # given: a script streaming its multipart body in chunks (no Content-Length)
+    session = new_session(admin)
+    body, content_type = raw_multipart([(b"a.jpg", images[0].read_bytes())])
+    # when
+    response = admin.post(f"/api/imports/{session['id']}/files", content=iter([body]),
+                          headers={"Content-Type": content_type})
+    # then
+    assert response.status_code == 411
+    assert "Content-Length required" in response.json()["error"]
+    assert temp_leftovers(site) == []
+    assert upload(admin, session, images[0]).json()["results"][0]["status"] == "imported"
+
+
 # -- hostile requests --------------------------------------------------------------------------
 def test_a_request_cut_off_mid_file_fails_that_file_and_leaves_nothing_behind(site, admin, images):
     # given: headers announcing a 2 MB body, then half of it, then the connection drops

@@ -66,6 +66,11 @@ def upload_files(request, session_id):
     # Before a byte of the body is read: a request for a session that is not the user's, or is
     # finished, is answered at once rather than after its files were received and staged.
     session = web_import.session_for(request.user, session_id, open_only=True)
+    if not request.META.get("CONTENT_LENGTH"):
+        # Django's multipart parser reads a body of unknown length as empty: say what is wrong
+        # rather than answering "no files" to a client that sent some.
+        return api_error("Content-Length required: chunked upload bodies are not accepted; "
+                         "send the multipart form with its length", 411)
     handler = StagingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
