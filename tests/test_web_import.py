@@ -316,10 +316,11 @@ def test_a_multipart_without_files_is_a_bad_request(site, admin, body):
     assert "no files" in response.json()["error"]
 
 
-def test_a_body_without_a_length_is_refused_with_a_reason(site, admin, images):
+def test_a_body_without_a_length_is_refused_with_a_reason(site, admin, tmp_path):
     # given: a script streaming its multipart body in chunks (no Content-Length)
     session = new_session(admin)
-    body, content_type = raw_multipart([(b"a.jpg", images[0].read_bytes())])
+    picture = factories.make_jpeg(tmp_path / "chunked.jpg", 64, 48, model=str(tmp_path))
+    body, content_type = raw_multipart([(b"chunked.jpg", picture.read_bytes())])
     # when
     response = admin.post(f"/api/imports/{session['id']}/files", content=iter([body]),
                           headers={"Content-Type": content_type})
@@ -327,7 +328,7 @@ def test_a_body_without_a_length_is_refused_with_a_reason(site, admin, images):
     assert response.status_code == 411
     assert "Content-Length required" in response.json()["error"]
     assert temp_leftovers(site) == []
-    assert upload(admin, session, images[0]).json()["results"][0]["status"] == "imported"
+    assert upload(admin, session, picture).json()["results"][0]["status"] == "imported"
 
 
 # -- hostile requests --------------------------------------------------------------------------
