@@ -101,14 +101,15 @@ def refuse_during_backoff(row: Thumbnail):
         raise ThumbnailBackoffError(f"{row.last_error} (next attempt after {row.retry_after:%Y-%m-%d %H:%M:%S})")
 
 
-def unclaimed() -> Q:
-    now = timezone.now()
+def unclaimed(now) -> Q:
+    """Rows nobody holds at `now`: never claimed, released, or with a lapsed lease."""
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
 
 def claim(row: Thumbnail) -> bool:
     """Win the row's lease with one conditional UPDATE: the database picks a single winner."""
-    return Thumbnail.objects.filter(unclaimed(), pk=row.pk).update(claimed_until=timezone.now() + CLAIM_LEASE) == 1
+    now = timezone.now()
+    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + CLAIM_LEASE) == 1
 
 
 def release(row: Thumbnail):
@@ -148,7 +149,7 @@ def record_found(photo: Photo, spec: ThumbnailSpec, claimed_row: Thumbnail | Non
     claim is left alone: its maker may be about to record the file itself."""
     name = storage_name(photo.sha256, spec)
     if claimed_row is None:
-        rows = Thumbnail.objects.filter(unclaimed(), pk=rendition_row(photo, spec, name).pk)
+        rows = Thumbnail.objects.filter(unclaimed(timezone.now()), pk=rendition_row(photo, spec, name).pk)
     else:
         rows = Thumbnail.objects.filter(pk=claimed_row.pk)
     unrecorded = rows.exclude(state=ThumbnailState.READY)
