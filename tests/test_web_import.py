@@ -390,18 +390,29 @@ def test_files_are_staged_while_their_request_is_still_arriving(site, admin, tmp
     assert temp_leftovers(site) == []
 
 
-def test_a_refused_upload_is_answered_without_waiting_for_its_body(site, bob, admin, images):
-    # given: someone else's session, and a request announcing 50 MB of which only the start is sent
+@pytest.mark.parametrize(("refusal", "status"), [
+    ("no-csrf-token", b"403"), ("anonymous", b"401"), ("finished-session", b"409"), ("someone-elses-session", b"404"),
+])
+def test_a_refused_upload_is_answered_before_its_body_is_read(site, bob, admin, images, refusal, status):
+    # given: a request announcing 50 MB, of which the start of a file (more than the server buffers) is sent
     session = new_session(admin)
-    head = (b'--big\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n\r\n')
-    request = raw_request(site, bob, session, "multipart/form-data; boundary=big", 50_000_000)
+    if refusal == "finished-session":
+        admin.post(f"/api/imports/{session['id']}/finish")
+    sender = bob if refusal == "someone-elses-session" else admin
+    request = raw_request(site, sender, session, "multipart/form-data; boundary=big", 50_000_000)
+    if refusal == "no-csrf-token":  # a cross-site form: the session cookie comes, the header does not
+        request = re.sub(rb"X-CSRFToken: [^\r]*\r\n", b"", request)
+    if refusal == "anonymous":
+        request = re.sub(rb"sessionid=[^;\r]*(; )?", b"", request)
+    head = b'--big\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n\r\n'
     # when
-    with socket.create_connection(("127.0.0.1", site.port), timeout=STREAM_TIMEOUT_SECONDS) as connection:
-        connection.sendall(request + head + images[0].read_bytes())
+    with socket.create_connection(("127.0.0.1", site.port), timeout=10) as connection:
+        connection.sendall(request + head + images[0].read_bytes() + b"\0" * 6_000_000)
         response = connection.makefile("rb").read1(65536)
-    # then
-    assert response.startswith(b"HTTP/1.1 404")
-    assert temp_leftovers(site) == []
+        # then: the answer came while the body was still being sent, and not a byte of it was staged
+        assert response.startswith(b"HTTP/1.1 " + status), response[:200]
+        assert temp_leftovers(site) == []
+    assert admin.get(f"/api/imports/{session['id']}").json()["counts"]["failed"] == 0
     assert admin.get("/api/imports/").status_code == 405  # the site goes on answering
 
 

@@ -9,7 +9,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 from django_eventstream.views import events as eventstream_events
 
@@ -17,6 +16,7 @@ from library.importing.sse import channel_for, history_start, without_idle_conne
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import StagingUploadHandler
+from photosite.header_csrf import csrf_protect_by_header
 from photosite.streaming_body import streams_request_body
 
 
@@ -59,12 +59,13 @@ def session_detail(request, session_id):
 
 
 @streams_request_body  # the files reach StagingUploadHandler as they arrive, not after the last byte
-@csrf_exempt  # checked below, once our upload handler is in place (the CSRF check reads the body)
+@csrf_protect_by_header  # Django's own check would read the body (its files) looking for the token
 @require_POST
 @api_view
 def upload_files(request, session_id):
-    # Before a byte of the body is read: a request for a session that is not the user's, or is
-    # finished, is answered at once rather than after its files were received and staged.
+    # Before a byte of the body is read: a forged request (above), an anonymous one, and one for a
+    # session that is not the user's or is finished are answered at once, not after their files
+    # were received and staged.
     session = web_import.session_for(request.user, session_id, open_only=True)
     if not request.META.get("CONTENT_LENGTH"):
         # Django's multipart parser reads a body of unknown length as empty: say what is wrong
@@ -81,7 +82,6 @@ def upload_files(request, session_id):
         handler.discard()
 
 
-@csrf_protect
 def _upload_files(request, session, handler):
     last_modified = request.POST.getlist("lastModified")  # parsed already: the files went through `handler`
     uploads = handler.uploads
