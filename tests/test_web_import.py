@@ -287,6 +287,39 @@ def test_staff_may_follow_another_users_session(admin, bob, images):
     assert [e["event"] for e in events] == ["file", "complete"]
 
 
+def trash(site, photo_id):
+    site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+                f"move_to_trash(Photo.objects.get(pk={photo_id}))")
+
+
+def is_trashed(site, photo_id):
+    return site.manage("shell", "-c", "from library.models import Photo;"
+                       f"print(Photo.objects.get(pk={photo_id}).trashed_at is not None)").stdout.split()[-1] == "True"
+
+
+def test_an_ordinary_user_reuploading_a_trashed_photo_does_not_bring_it_back(site, admin, bob, tmp_path):
+    # given: a photo in the trash
+    picture = factories.make_jpeg(tmp_path / "trashed.jpg", 64, 48, model=f"{tmp_path}-trash")
+    photo_id = upload(admin, new_session(admin), picture).json()["results"][0]["photo_id"]
+    trash(site, photo_id)
+    session = new_session(bob)
+    # when: an ordinary user uploads its bytes again
+    result = upload(bob, session, picture).json()["results"][0]
+    # then: a duplicate, which neither restores the photo nor points at it
+    assert (result["status"], result["error"], result["photo_id"]) == ("duplicate", "in the trash", None)
+    assert is_trashed(site, photo_id)
+    assert bob.get(f"/api/photo/{photo_id}/thumbnail").status_code == 404
+    assert read_events(bob, session["events_url"], until="file")[0]["data"]["photo_id"] is None
+    assert temp_leftovers(site) == []
+    # when: staff upload them
+    again = upload(admin, new_session(admin), picture).json()["results"][0]
+    # then: the photo is back, for everyone
+    assert (again["status"], again["error"], again["photo_id"]) == ("imported", "restored from trash", photo_id)
+    assert not is_trashed(site, photo_id)
+    assert bob.get(f"/api/photo/{photo_id}/thumbnail").status_code == 200
+    assert temp_leftovers(site) == []
+
+
 @pytest.mark.parametrize("path", ["/api/imports/{id}/files", "/api/imports/{id}/finish"])
 def test_a_finished_session_takes_nothing_more(site, admin, images, path):
     # given

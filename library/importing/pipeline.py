@@ -13,8 +13,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from library.models import ImportOutcome, ImportSession, OutcomeStatus, Photo
-from library.services.trash import RESTORED_NOTE, restore_from_trash
+from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeStatus, Photo
+from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
 from .dates import wall_clock_date
@@ -135,15 +135,26 @@ class ImportPipeline:
         return result
 
     def _known_bytes(self, staged: StagedFile, name: str, existing: Photo) -> FileResult:
-        """Bytes already in the library: a duplicate, unless their photo is in the trash, where
-        importing them again means the person wants it back."""
+        """Bytes already in the library: a duplicate, unless their photo is in the trash and the
+        importer may see the trash, where importing them again means the person wants it back.
+        To anyone else the trashed photo stays gone: no restore, and no link to it."""
         if existing.trashed_at is not None:
+            if not self._importer_sees(existing):
+                logger.info("Duplicate of trashed photo %s, not restored for an ordinary user: %s", existing.pk, name)
+                return self._record(name, staged.size, OutcomeStatus.DUPLICATE, error=IN_TRASH_NOTE)
             make_durable(staged)  # the restore may keep these very bytes
             if restore_from_trash(existing, staged.temp_path):
                 logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
                 return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
         return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
+
+    def _importer_sees(self, photo: Photo) -> bool:
+        """The command line is run by the machine's operator, who has the library's files anyway:
+        staff, as far as the trash goes. A web import is its session user's."""
+        if self.session.source == ImportSource.CLI:
+            return True
+        return self.session.user is not None and photo.is_visible_to(self.session.user)
 
     def _record(self, name, size, status, photo=None, error="") -> FileResult:
         with transaction.atomic():

@@ -1,7 +1,7 @@
 """Deleting from the library means moving to `<library>/.trash/`, never unlinking: the file
 keeps its relative path under `.trash/` (the row's `path` says where it is), the row stays
-with `trashed_at` set (so the gallery hides it and a re-import of the same bytes brings it
-back), and its cached thumbnails are removed."""
+with `trashed_at` set (so the gallery hides it and a re-import of the same bytes by staff or
+the command line brings it back), and its cached thumbnails are removed."""
 import logging
 from pathlib import Path
 
@@ -17,6 +17,8 @@ logger = logging.getLogger("photosite.library")
 
 # The import outcome's text when a re-import brought a photo back from the trash.
 RESTORED_NOTE = "restored from trash"
+# Its text when the photo is in the trash and the importer may not bring it back (trash is for staff).
+IN_TRASH_NOTE = "in the trash"
 
 
 def move_to_trash(photo: Photo):
