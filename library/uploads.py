@@ -54,7 +54,9 @@ class StagingUploadHandler(FileUploadHandler):
             raise SkipFile()
         self.error = ""
         try:
-            self.writer = StagingWriter(display_name(self.file_name))
+            self.writer = StagingWriter(display_name(self.file_name), expected_size=self.content_length)
+        except ImportFileError as error:
+            self.error = str(error)
         except OSError as error:
             logger.error("Could not stage upload %s: %s", display_name(self.file_name), error)
             self.error = f"could not store the file: {error.strerror or error}"

@@ -20,6 +20,9 @@ def env_list(name, default):
 
 PHOTOSITE_LIBRARY_ROOT = Path(os.environ.get("PHOTOSITE_LIBRARY_ROOT", BASE_DIR / "photos")).resolve()
 PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20 * 1024**3))
+# Free space an import never eats into on the library's filesystem, so uploads cannot fill the
+# disk the database and logs live on (0 turns the check off; the disk's own ENOSPC still applies).
+PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 1024**3))
 # Largest image (in pixels) we read the header of or make a thumbnail from; beyond it a file
 # is a decompression bomb, not a photo (the largest stitched panoramas stay well below).
 PHOTOSITE_MAX_IMAGE_PIXELS = int(os.environ.get("PHOTOSITE_MAX_IMAGE_PIXELS", 500_000_000))

@@ -20,3 +20,7 @@ class FileTooLargeError(ImportFileError):
 
 class EmptyFileError(ImportFileError):
     """Zero bytes: nothing to keep."""
+
+
+class NotEnoughSpaceError(ImportFileError):
+    """The file would take the library's free space below PHOTOSITE_MIN_FREE_BYTES."""

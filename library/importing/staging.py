@@ -2,7 +2,8 @@
 
 Every entry point (web upload, CLI copy) writes through a StagingWriter, so each byte is read
 once: the SHA-256 and the size are known the moment the last chunk is written, and the data
-is fsynced before anything may claim it."""
+is fsynced before anything may claim it. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
+the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import hashlib
 import os
 import tempfile
@@ -14,7 +15,7 @@ from django.conf import settings
 
 from library.paths import import_temp_dir
 
-from .errors import EmptyFileError, FileTooLargeError
+from .errors import EmptyFileError, FileTooLargeError, NotEnoughSpaceError
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
@@ -25,6 +26,9 @@ WRITEBACK_BYTES = 1024 * 1024
 # `.staged`. After a crash, `checklibrary --repair` imports the `.staged` ones (their bytes are
 # whole) and removes the `.part` ones (cut off mid-write).
 PARTIAL_SUFFIX = ".part"
+# The free space is looked at (one statvfs) before each stretch of this many bytes is written:
+# a file whose size is not known ahead (a web upload) stops within one stretch of the reserve.
+SPACE_CHECK_BYTES = 16 * 1024 * 1024
 STAGED_SUFFIX = ".staged"
 
 
@@ -46,14 +50,18 @@ class StagingWriter:
     """Writes one incoming file into .import_temp, hashing and counting as it goes.
 
     The temp name is ours (random, `.part`), never derived from the user's file name.
-    `abort()` removes the partial file, so a cut-off upload leaves nothing behind."""
+    `abort()` removes the partial file, so a cut-off upload leaves nothing behind.
+    `expected_size` (when the caller knows it) lets a file that cannot fit fail before a byte is written."""
 
-    def __init__(self, original_name, max_bytes=None):
+    def __init__(self, original_name, max_bytes=None, expected_size=None):
         self.original_name = original_name
         self.max_bytes = settings.PHOTOSITE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
+        self.expected_size = expected_size
         self.hasher = hashlib.sha256()
         self.size = 0
         self.written_back = 0
+        self.next_space_check = 0
+        ensure_free_space(expected_size or 0)
         descriptor, name = tempfile.mkstemp(dir=import_temp_dir(), suffix=PARTIAL_SUFFIX)
         self.temp_path = Path(name)
         self.file = os.fdopen(descriptor, "wb", buffering=0)
@@ -62,6 +70,10 @@ class StagingWriter:
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise FileTooLargeError(f"file is larger than the limit of {self.max_bytes:,} bytes")
+        start = self.size - len(chunk)
+        if start >= self.next_space_check:
+            ensure_free_space(max(len(chunk), self._next_stretch(start)))
+            self.next_space_check = start + SPACE_CHECK_BYTES
         self.hasher.update(chunk)
         # An unbuffered write may write only part of the chunk (a disk filling up does that
         # without an error); the rest is written again, which raises if there is no room.
@@ -71,6 +83,11 @@ class StagingWriter:
         if self.size - self.written_back >= WRITEBACK_BYTES:
             start_writeback(self.file.fileno(), self.written_back, self.size - self.written_back)
             self.written_back = self.size
+
+    def _next_stretch(self, start):
+        if self.expected_size is None:
+            return SPACE_CHECK_BYTES
+        return min(SPACE_CHECK_BYTES, self.expected_size - start)
 
     def finish(self, source_mtime=None, durable=True) -> StagedFile:
         """With `durable=False` the data is not fsynced yet and the file keeps its `.part` name,
@@ -102,18 +119,34 @@ def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
     The command-line import passes `durable=False`: its source stays on disk, and the copy of
     a duplicate is thrown away, so waiting for it to reach the disk would be wasted time; the
     pipeline fsyncs a new file's copy (`make_durable`) before claiming it."""
-    writer = StagingWriter(original_name or source.name)
-    try:
-        with open(source, "rb", buffering=0) as source_file:
+    with open(source, "rb", buffering=0) as source_file:
+        status = os.fstat(source_file.fileno())
+        writer = StagingWriter(original_name or source.name, expected_size=status.st_size)
+        try:
             buffer = bytearray(COPY_CHUNK_BYTES)
             view = memoryview(buffer)
             while count := source_file.readinto(buffer):
                 writer.write(view[:count])
-            mtime = datetime.fromtimestamp(os.fstat(source_file.fileno()).st_mtime).astimezone()
-    except BaseException:
-        writer.abort()
-        raise
+        except BaseException:
+            writer.abort()
+            raise
+    mtime = datetime.fromtimestamp(status.st_mtime).astimezone()
     return writer.finish(source_mtime=mtime, durable=durable)
+
+
+def ensure_free_space(needed):
+    """Raises NotEnoughSpaceError unless `needed` more bytes leave the library's filesystem its reserve."""
+    reserve = settings.PHOTOSITE_MIN_FREE_BYTES
+    if reserve <= 0:
+        return
+    disk = os.statvfs(import_temp_dir())
+    if disk.f_bavail * disk.f_frsize - needed < reserve:
+        raise NotEnoughSpaceError(f"not enough free space: the library keeps PHOTOSITE_MIN_FREE_BYTES "
+                                  f"({readable_size(reserve)}) free for its database and logs")
+
+
+def readable_size(size):
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / 1024**2:.0f} MB"
 
 
 def start_writeback(descriptor, offset, length):
