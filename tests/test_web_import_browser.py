@@ -88,3 +88,30 @@ def csrf_token(page):
 
 def path_payload(path):
     return {"name": path.name, "mimeType": "image/jpeg", "buffer": path.read_bytes()}
+
+
+def test_an_ordinary_users_copy_of_a_trashed_photo_is_named_but_not_linked(live_site, browser, tmp_path):
+    # given: a photo in the trash, and an ordinary user on the import page
+    (tmp_path / "card").mkdir()
+    photo = factories.make_jpeg(tmp_path / "card" / "IMG_TRASHED.JPG", 320, 240, taken=factories.a_date())
+    live_site.manage("import", str(photo.parent), "--no-progress")
+    live_site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+                     "move_to_trash(Photo.objects.get())")
+    live_site.create_user("carol", "carol-password-123")
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(live_site.base_url + "/import/")
+    page.fill("input[name=username]", "carol")
+    page.fill("input[name=password]", "carol-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/import/")
+    # when: she picks its bytes
+    page.set_input_files("#file-picker", [photo])
+    # then: a duplicate, said to be in the trash, with no link or preview of the photo
+    expect_counters(page, imported=0, duplicate=1, failed=0, remaining=0)
+    page.locator("#duplicates").evaluate("details => { details.open = true; }")
+    assert page.locator("#duplicates li").text_content() == "IMG_TRASHED.JPG — in the trash"
+    assert page.locator("#duplicates li a, #duplicates li img").count() == 0
+    screenshot(page, "web-import-duplicate-in-trash")
+    context.close()

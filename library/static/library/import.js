@@ -62,9 +62,16 @@
     });
   }
 
-  function addDuplicate(name, photoId) {
+  function addDuplicate(name, photoId, note) {
     addToList(duplicates, () => {
       const item = document.createElement("li");
+      if (photoId == null) {  // a photo this person may not see (in the trash): named, not linked
+        const label = document.createElement("span");
+        label.className = "file-name";
+        label.textContent = name;
+        item.append(label, ` — ${note}`);
+        return item;
+      }
       const link = document.createElement("a");
       link.href = `/photo/${photoId}/`;
       const preview = document.createElement("img");
@@ -136,7 +143,7 @@
       state.seen.add(outcome.outcome_id);
     }
     if (outcome.status === "failed") addFailure(outcome.name, outcome.error);
-    if (outcome.status === "duplicate" && outcome.photo_id != null) addDuplicate(outcome.name, outcome.photo_id);
+    if (outcome.status === "duplicate") addDuplicate(outcome.name, outcome.photo_id, outcome.error);
     applyCounts(outcome.counts);
   }
 
