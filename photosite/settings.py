@@ -2,10 +2,13 @@
 embedded default (SQLite, ORM queue, local disk) and a scaled-out deployment
 (PostgreSQL, Redis, several workers). Every variable is listed in README.md."""
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+
+from photosite.secret_key import site_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,8 +38,16 @@ PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 
 PHOTOSITE_THUMBNAIL_FAST_PATH = env_bool("PHOTOSITE_THUMBNAIL_FAST_PATH", True)
 PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 60))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "photosite-insecure-development-key-change-me")
 DEBUG = env_bool("DEBUG", False)
+# SECRET_KEY from the environment, else generated on the first start and kept in the library
+# (photosite/secret_key.py): every process of the site, on every machine sharing the library,
+# reads the same one. `serve` says where it is when it makes it.
+_secret_key = site_secret_key(
+    os.environ.get("SECRET_KEY"), PHOTOSITE_LIBRARY_ROOT / ".photosite" / "secret_key", DEBUG
+)
+SECRET_KEY = _secret_key.value
+PHOTOSITE_SECRET_KEY_FILE = _secret_key.file
+PHOTOSITE_SECRET_KEY_CREATED = _secret_key.created
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -49,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_eventstream",
     "django_q",
+    "axes",
     "library",
     "thumbnails",
 ]
@@ -61,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "photosite.urls"
@@ -130,6 +144,41 @@ STATIC_ROOT = PHOTOSITE_LIBRARY_ROOT / ".photosite" / "static"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Password guessing (django-axes): after PHOTOSITE_LOGIN_FAILURE_LIMIT wrong passwords for one
+# user name, or from one address, both login pages (/accounts/login/ and /admin/login/) refuse
+# that user name, or that address, for PHOTOSITE_LOGIN_COOLOFF_MINUTES; every try meanwhile
+# starts the wait again. Attempts are rows in the database (AccessAttempt in the admin, where
+# staff delete one to unlock), so a restart or another web process changes nothing. The address
+# is REMOTE_ADDR, never a request header a client could pick its own counter with: uvicorn sets
+# it from X-Forwarded-For only with PHOTOSITE_BEHIND_TLS_PROXY, from the proxy's address (`serve`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("PHOTOSITE_LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PHOTOSITE_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "library.views.lockout.locked_out"
+
+# Behind a TLS proxy (Caddy, nginx: README "Behind a TLS proxy"): trust its X-Forwarded-Proto,
+# send every plain-HTTP request to HTTPS, keep the session and CSRF cookies off plain HTTP and
+# tell browsers to use HTTPS only (HSTS). With it, a generated SECRET_KEY and DEBUG off,
+# `manage.py check --deploy` reports nothing.
+PHOTOSITE_BEHIND_TLS_PROXY = env_bool("PHOTOSITE_BEHIND_TLS_PROXY", False)
+if PHOTOSITE_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("PHOTOSITE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PHOTOSITE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PHOTOSITE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Asking to be on the browsers' built-in HTTPS-only list is the owner's choice for the
+        # whole domain, and hard to undo; off by default, so its reminder (W021) is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 

@@ -79,6 +79,8 @@ def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
         # then: migrated, with a first user whose password is shown once
         password = re.search(r"first user 'admin' with the password (\S+)", log.read_text())[1]
         assert site.client("admin", password).get("/admin/").status_code == 200
+        # and a secret key generated and kept where it says
+        assert f"secret key and kept it in {site.root / '.photosite' / 'secret_key'}" in log.read_text()
         assert answers(site.base_url + "/static/library/site.css"), "static files are served"
         # and the workers run the thumbnails an import queues
         source = factories.make_jpeg(tmp_path / "a.jpg", 320, 240)
@@ -89,6 +91,8 @@ def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
         niceness = {pid: nice_value(pid) for pid in children}
         web = next(pid for pid in children if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes())
         assert max(niceness.values()) == min(19, niceness[web] + 19), "the workers yield the CPU to the web server"
+        # no proxy trusted: X-Forwarded-For cannot choose the address login throttling counts by
+        assert b"--no-proxy-headers" in Path(f"/proc/{web}/cmdline").read_bytes()
         # when: Ctrl-C
         process.send_signal(signal.SIGINT)
         # then

@@ -28,6 +28,7 @@ class Command(BaseCommand):
             # Each process would only see the import events published in itself.
             raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
         call_command("migrate", interactive=False, verbosity=0)
+        self.announce_secret_key()
         self.announce_first_user()
         connections.close_all()  # the children open their own
         supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"])
@@ -44,6 +45,13 @@ class Command(BaseCommand):
         if exited is not None:
             raise CommandError(f"the {exited.name} exited (code {exited.process.returncode}); stopped everything")
         self.stdout.write("Stopped.")
+
+    def announce_secret_key(self):
+        if settings.PHOTOSITE_SECRET_KEY_CREATED:
+            self.stdout.write(
+                f"Generated this site's secret key and kept it in {settings.PHOTOSITE_SECRET_KEY_FILE} "
+                "(readable by you only); every process sharing this library uses it."
+            )
 
     def announce_first_user(self):
         created = ensure_first_user()
@@ -64,4 +72,13 @@ class Command(BaseCommand):
             "--host", options["host"], "--port", str(options["port"]), "--workers", str(options["web_workers"]),
             # Open event streams would otherwise hold a shutdown forever.
             "--timeout-graceful-shutdown", "5",
+            *proxy_header_argv(),
         ]
+
+
+def proxy_header_argv():
+    """uvicorn takes the client's address and scheme from X-Forwarded-For/-Proto of peers in
+    FORWARDED_ALLOW_IPS (default 127.0.0.1), even with no proxy there: then any local program,
+    or a proxy passing those headers on, could pick the address login throttling counts by.
+    Only PHOTOSITE_BEHIND_TLS_PROXY says a proxy is there to trust."""
+    return ["--proxy-headers"] if settings.PHOTOSITE_BEHIND_TLS_PROXY else ["--no-proxy-headers"]
