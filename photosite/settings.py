@@ -33,10 +33,10 @@ PHOTOSITE_IMPORT_JOBS = int(os.environ.get("PHOTOSITE_IMPORT_JOBS", 4))
 # Tiles per gallery page (one query each, however deep the page; infinite scroll asks for the next).
 PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 120))
 # Cached thumbnails answered before Django for sessions Django authenticated in the last TTL
-# seconds (thumbnails/fast_path.py). A session logged out in another worker process keeps
-# fetching thumbnails it could already see for at most the TTL.
+# seconds (thumbnails/fast_path.py). A session logged out, or a user deactivated, in another
+# process keeps fetching thumbnails it could already see for at most the TTL.
 PHOTOSITE_THUMBNAIL_FAST_PATH = env_bool("PHOTOSITE_THUMBNAIL_FAST_PATH", True)
-PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 60))
+PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 5))
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library

@@ -92,7 +92,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url():
     """The machine's Redis (REDIS_URL, default 127.0.0.1:6379, database 15 for tests)."""
     import redis

@@ -13,7 +13,7 @@ import pytest
 
 from thumbnails import fast_path_tables
 from thumbnails.fast_path import ThumbnailFastPath
-from thumbnails.fast_path_tables import ExpiringLruTable, KnownHit
+from thumbnails.fast_path_tables import ExpiringLruTable, KnownHit, Principal, file_identity
 from thumbnails.specs import ThumbnailSpec
 
 import factories
@@ -174,6 +174,7 @@ def test_the_switch_takes_the_fast_path_out_of_the_stack(tmp_path, switch, outer
 
 SPEC = ThumbnailSpec.for_size("400")
 SESSION = "a-trusted-session"
+STAFF_SESSION = "a-staff-session"
 
 
 class InnerApp:
@@ -197,12 +198,18 @@ def tables():
     fast_path_tables.hits.clear()
 
 
+def remember_hit(tables, thumbnail, photo_id=7, in_trash=False):
+    tables.remember_hit(photo_id, SPEC, KnownHit(str(thumbnail), file_identity(thumbnail.stat()), '"etag-7"',
+                                                 "image/jpeg", "abc-1", in_trash))
+
+
 @pytest.fixture
 def known_thumbnail(tables, tmp_path):
     thumbnail = tmp_path / "thumbnail.jpg"
     thumbnail.write_bytes(b"\xff\xd8 thumbnail bytes")
-    tables.remember_session(SESSION)
-    tables.remember_hit(7, SPEC, KnownHit(str(thumbnail), '"etag-7"', "image/jpeg", "abc-1"))
+    tables.remember_session(SESSION, Principal(user_id=2, is_staff=False))
+    tables.remember_session(STAFF_SESSION, Principal(user_id=1, is_staff=True))
+    remember_hit(tables, thumbnail)
     return thumbnail
 
 
@@ -250,19 +257,40 @@ def test_anything_else_falls_through_to_django(known_thumbnail, request_args, wh
 
 def test_an_expired_session_falls_through(tables, known_thumbnail, settings):
     settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = -1
-    tables.remember_session("stale-session")
+    tables.remember_session("stale-session", Principal(user_id=2, is_staff=False))
     assert call(cookie="sessionid=stale-session")[3]
 
 
 def test_an_expired_hit_falls_through(tables, known_thumbnail, settings):
     settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = -1
-    tables.remember_hit(7, SPEC, KnownHit(str(known_thumbnail), '"etag-7"', "image/jpeg", "abc-1"))
+    remember_hit(tables, known_thumbnail)
     assert call()[3]
 
 
-@pytest.mark.parametrize("damage", ["deleted", "replaced by a folder"])
+def test_a_trashed_photos_hit_is_served_to_staff_only(tables, known_thumbnail):
+    # given a hit the view remembered for a staff member looking at a trashed photo
+    remember_hit(tables, known_thumbnail, in_trash=True)
+    # when an ordinary session and a staff session ask for it
+    ordinary, staff = call(), call(cookie=f"sessionid={STAFF_SESSION}")
+    # then Django answers the ordinary one, the fast path the staff one
+    assert ordinary[3] and ordinary[0] == 418
+    assert (staff[0], staff[3]) == (200, False)
+
+
+def test_the_default_ttl_keeps_revocation_within_five_seconds():
+    from django.conf import settings
+
+    assert settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL <= 5
+
+
+@pytest.mark.parametrize("damage", ["deleted", "replaced by a folder", "deleted and made again"])
 def test_a_file_gone_from_the_disk_falls_through_and_is_forgotten(tables, known_thumbnail, damage):
-    known_thumbnail.unlink()
+    if damage == "deleted and made again":  # a trashed photo's thumbnail, made again for staff
+        remade = known_thumbnail.with_name("remade.part")  # as the cache writes: a new file renamed into place
+        remade.write_bytes(known_thumbnail.read_bytes())
+        remade.rename(known_thumbnail)
+    else:
+        known_thumbnail.unlink()
     if damage == "replaced by a folder":
         known_thumbnail.mkdir()
     assert call()[3]

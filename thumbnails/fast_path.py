@@ -7,28 +7,35 @@ times what sending the same bytes as a static file costs. The thumbnail itself i
 disk, so the fast path only has to decide whether it may send it, without the database:
 
 - the session cookie must be one Django itself authenticated within the last TTL seconds (the
-  view served this session a thumbnail), and
-- the thumbnail must be one the view served from local disk within the TTL, so its file, ETag
-  and content version are known.
+  view served this session a thumbnail), which says who it is (staff or not);
+- the thumbnail must be one the view served from local disk within the TTL, so its file, ETag,
+  content version and whether the photo was in the trash are known, and its file must still be
+  the very one the view served (not deleted, not made again since);
+- `library.models.photo_is_visible`, the rule the view asks, must let that session see it: a
+  trashed photo's thumbnail goes to staff only.
 
-Both come from the in-process tables of `fast_path_tables`, which documents the one trade-off:
-what Django would now decide differently (a session logged out in another process, a deleted
-photo) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds rather than at
-once; a logout in this process does at once. Everything else — other paths and methods, an
-unknown session or thumbnail, a bad `?size=`, a file gone from the disk (a trashed photo) —
-goes to Django unchanged, which decides as it always does.
+All of it comes from the in-process tables of `fast_path_tables`, which documents the one
+trade-off: what Django would now decide differently (a session logged out or a user deactivated
+in another process) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (5
+by default) rather than at once; a logout in this process does at once. Everything else — other
+paths and methods, an unknown session or thumbnail, a bad `?size=`, a trashed photo and a
+session not staff's, a file gone from the disk or replaced — goes to Django unchanged, which
+decides as it always does.
 
 The response carries the same headers as the view's (see HEADERS_DJANGO_ADDS), plus
 `X-Thumbnail-Served-By: fast-path` so tests and operators can tell which path answered.
 `PHOTOSITE_THUMBNAIL_FAST_PATH=0` leaves it out of the ASGI stack."""
+import os
 import re
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http.cookie import parse_cookie
 
+from library.models import photo_is_visible
+
 from . import fast_path_tables
-from .fast_path_tables import KnownHit
+from .fast_path_tables import KnownHit, file_identity
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 from .views import IMMUTABLE, REVALIDATE, if_none_match, spec_for
 
@@ -69,18 +76,18 @@ class ThumbnailFastPath:
         if match is None or scope["method"] not in ("GET", "HEAD"):
             return None
         headers = request_headers(scope)
-        if not fast_path_tables.is_trusted_session(parse_cookie(headers.get("cookie", "")).get(self.cookie_name)):
+        principal = fast_path_tables.trusted_principal(parse_cookie(headers.get("cookie", "")).get(self.cookie_name))
+        if principal is None:
             return None
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         spec = requested_spec(headers, query)
         photo_id = int(match["photo_id"])
         hit = fast_path_tables.known_hit(photo_id, spec) if spec else None
-        if hit is None:
+        if hit is None or not photo_is_visible(hit.in_trash, principal):
             return None
-        try:
-            body = read_file(hit.path)
-        except OSError:
-            fast_path_tables.forget_hit(photo_id, spec)  # gone (trashed photo) or unreadable: Django decides
+        body = read_file(hit)
+        if body is None:
+            fast_path_tables.forget_hit(photo_id, spec)  # gone, remade or unreadable: Django decides
             return None
         cache_control = IMMUTABLE if query.get("v") == hit.content_version else REVALIDATE
         if hit.etag in if_none_match(headers.get("if-none-match", "")):
@@ -108,11 +115,19 @@ def requested_spec(headers: dict[str, str], query: dict[str, str]) -> ThumbnailS
         return None
 
 
-def read_file(path: str) -> bytes:
-    """A thumbnail is a few dozen kilobytes, usually in the page cache: reading it right in the
+def read_file(hit: KnownHit) -> bytes | None:
+    """The hit's bytes, or None unless its file is still the one the view served: a trashed
+    photo's thumbnails are deleted, and one made again since (for staff) is a new file.
+
+    A thumbnail is a few dozen kilobytes, usually in the page cache: reading it right in the
     event loop is cheaper than a hop to a worker thread (the view does the same)."""
-    with open(path, "rb") as cached:
-        return cached.read()
+    try:
+        with open(hit.path, "rb") as cached:
+            if file_identity(os.fstat(cached.fileno())) != hit.file_identity:
+                return None
+            return cached.read()
+    except OSError:
+        return None
 
 
 def response_headers(hit: KnownHit, cache_control: str) -> list[tuple[bytes, bytes]]:

@@ -1,21 +1,29 @@
 """What the thumbnail fast path (`thumbnails.fast_path`) may serve without asking Django: two
 small in-process tables that only the Django view fills, each right after it did the real work.
 
-- Sessions Django authenticated: the view adds the session key after it served a logged-in
-  request. Logging out *in this process* removes it at once.
-- Known hits: (photo id, spec) → the file on local disk, its ETag, content type and content
-  version; the view adds one when it served a cached thumbnail from a local FileSystemStorage.
-  A file gone from the disk (a trashed photo) makes the fast path forget the entry.
+- Sessions Django authenticated: session key → who it was (user id, staff or not), added by the
+  view after it served a logged-in request. Logging out *in this process* removes it at once.
+- Known hits: (photo id, spec) → the file on local disk (its path and identity), its ETag,
+  content type and content version, and whether the photo was in the trash; the view adds one
+  when it served a cached thumbnail from a local FileSystemStorage. The fast path serves a hit
+  only to whom `library.models.photo_is_visible` lets see it (the trash is for staff), the rule
+  the view asks too.
 
-Entries of both expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (60 by default), and
-that is the trade-off: whatever Django would now decide differently — a session logged out in
-another worker process, a password change, a deactivated user, an expired session, a photo
-deleted from the database — takes effect on the fast path within at most the TTL. Until then
-such a session only gets thumbnails the site already served, and every logged-in user may see
-every photo, so that is the whole exposure. Each session and each thumbnail then passes through
-Django once per TTL, which is what keeps the tables honest.
+A trashed photo's thumbnails are deleted, in whichever process trashed it; a thumbnail made
+again afterwards (staff opening the trashed photo in the admin) is a new file. So a hit counts
+only while its file is the very one the view served (same device, inode and change time): in
+any web process, on any machine sharing the folder, a trash or a remade file sends the request
+to Django, which decides as it always does.
+
+Entries of both expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (5 by default), and
+that is the trade-off: whatever else Django would now decide differently — a session logged out
+in another process, a password change, a deactivated user, a staff flag taken away, an expired
+session — takes effect on the fast path within at most the TTL. Until then such a session only
+gets thumbnails the site already served and that it could see. Each session and each thumbnail
+passes through Django once per TTL, which is what keeps the tables honest.
 
 Both tables are bounded LRUs, so memory stays flat whatever the traffic."""
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -32,11 +40,26 @@ MAX_HITS = 100_000
 
 
 @dataclass(frozen=True)
+class Principal:
+    """Who a session belonged to when Django last authenticated it: what the access rule asks."""
+    user_id: int
+    is_staff: bool
+
+
+@dataclass(frozen=True)
 class KnownHit:
     path: str
+    file_identity: tuple[int, int, int]  # see file_identity()
     etag: str
     content_type: str
     content_version: str
+    in_trash: bool
+
+
+def file_identity(status: os.stat_result) -> tuple[int, int, int]:
+    """What tells one file from another at the same path: a file deleted and made again (the
+    atomic write renames a new file into place) has a new inode or at least a new change time."""
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
 class ExpiringLruTable:
@@ -75,17 +98,17 @@ class ExpiringLruTable:
             self._entries.clear()
 
 
-sessions = ExpiringLruTable(MAX_SESSIONS)  # session key → True
+sessions = ExpiringLruTable(MAX_SESSIONS)  # session key → Principal
 hits = ExpiringLruTable(MAX_HITS)  # (photo id, spec) → KnownHit
 
 
-def remember_session(session_key: str | None):
+def remember_session(session_key: str | None, principal: Principal):
     if session_key:
-        sessions.put(session_key, True)
+        sessions.put(session_key, principal)
 
 
-def is_trusted_session(session_key: str | None) -> bool:
-    return bool(session_key) and sessions.get(session_key) is not None
+def trusted_principal(session_key: str | None) -> Principal | None:
+    return sessions.get(session_key) if session_key else None
 
 
 def remember_hit(photo_id: int, spec: ThumbnailSpec, hit: KnownHit):

@@ -4,6 +4,8 @@ a generation: misses run in a worker thread (at most the event loop's pool size 
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
 under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
+import os
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -34,7 +36,8 @@ async def photo_thumbnail(request, photo_id):
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error))
     photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
-    if photo is None or not photo.is_visible_to(await request.auser()):
+    user = await request.auser()
+    if photo is None or not photo.is_visible_to(user):
         raise Http404("no such photo")
     etag = f'"{photo.sha256}-{spec}"'
     cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
@@ -45,7 +48,7 @@ async def photo_thumbnail(request, photo_id):
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
-    remember_for_fast_path(request, photo, spec, etag)
+    remember_for_fast_path(request, user, photo, spec, etag)
     return with_headers(HttpResponse(data, content_type=spec.content_type), etag, cache_control)
 
 
@@ -92,15 +95,20 @@ def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
         close_old_connections()
 
 
-def remember_for_fast_path(request, photo: Photo, spec: ThumbnailSpec, etag: str):
+def remember_for_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
     """Let `thumbnails.fast_path` serve this session's next requests for this thumbnail before
-    Django (for a short while; see `fast_path_tables` for the trade-off). Local disk only."""
+    Django (for a short while; see `fast_path_tables` for the trade-off), and other sessions'
+    too when the access rule lets them see it. Local disk only."""
     if not (settings.PHOTOSITE_THUMBNAIL_FAST_PATH and cache.is_local()):
         return
     path = cache.thumbnail_storage().path(cache.storage_name(photo.sha256, spec))
-    fast_path_tables.remember_session(request.session.session_key)
+    try:
+        identity = fast_path_tables.file_identity(os.stat(path))
+    except FileNotFoundError:
+        return  # deleted since it was read (its photo trashed): nothing to remember
+    fast_path_tables.remember_session(request.session.session_key, fast_path_tables.Principal(user.pk, user.is_staff))
     fast_path_tables.remember_hit(photo.pk, spec, fast_path_tables.KnownHit(
-        path, etag, spec.content_type, content_version(photo)))
+        path, identity, etag, spec.content_type, content_version(photo), photo.trashed_at is not None))
 
 
 def with_headers(response, etag, cache_control):
