@@ -55,6 +55,13 @@ def page(browser, site):
     context.csp.assert_none()
 
 
+# Each tile has its photo's aspect ratio (portrait and landscape alike), within a pixel's rounding.
+TILE_SHAPES_MATCH_THEIR_PHOTOS = """() => [...document.querySelectorAll(".tile")].every((tile) => {
+    const image = tile.querySelector("img"), box = tile.getBoundingClientRect();
+    return Math.abs(box.width / box.height - image.getAttribute("width") / image.getAttribute("height")) < 0.02;
+})"""
+
+
 def test_grid_has_day_headings_and_loads_more_on_scroll(page):
     # given the first page
     headings = page.locator("section.day h2")
@@ -63,6 +70,7 @@ def test_grid_has_day_headings_and_loads_more_on_scroll(page):
     assert page.locator(".tile").count() < len(PHOTOS) + 1
     box = page.locator(".tile").first.bounding_box()
     assert box["width"] > 50 and box["height"] > 50  # sized before its picture arrives
+    assert page.evaluate(TILE_SHAPES_MATCH_THEIR_PHOTOS)  # set by gallery.js, not a style attribute
     # when scrolling to the end until nothing more comes
     for _ in range(10):
         page.mouse.wheel(0, 3000)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 import factories
-from browser import watched_context
+from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
 pytestmark = [pytest.mark.slow]
@@ -100,5 +100,6 @@ def test_an_admin_following_a_crafted_link_runs_no_script(site, browser, photo_i
     assert site.client().get(f"/photo/{photo_id}/").status_code == 200
     assert response.status == 400
     assert "<" in page.locator("body").inner_text()
+    screenshot(page, f"crafted-link-{name}")
     context.close()
     context.csp.assert_none()
