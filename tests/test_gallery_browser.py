@@ -71,8 +71,11 @@ def test_grid_has_day_headings_and_loads_more_on_scroll(page):
     box = page.locator(".tile").first.bounding_box()
     assert box["width"] > 50 and box["height"] > 50  # sized before its picture arrives
     assert page.evaluate(TILE_SHAPES_MATCH_THEIR_PHOTOS)  # set by gallery.js, not a style attribute
-    # when scrolling to the end until nothing more comes
-    for _ in range(10):
+    # when scrolling to the end until nothing more comes (on a busy machine a page may take
+    # longer than a turn of the wheel: keep scrolling while pages are still arriving)
+    for _ in range(60):
+        if page.locator(".tile").count() == len(PHOTOS) + 1:
+            break
         page.mouse.wheel(0, 3000)
         page.wait_for_timeout(200)
     # then every photo and the video are there, each day once
