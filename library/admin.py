@@ -94,6 +94,9 @@ class PhotoAdmin(admin.ModelAdmin):
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
     ]
 
+    class Media:
+        css = {"all": ["library/admin.css"]}  # the previews' sizes
+
     def has_add_permission(self, request):
         return False
 
@@ -105,7 +108,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def thumbnail(self, photo):
         badge = format_html(" ▶ {}", clock(photo.duration)) if photo.is_video else ""
         return format_html(
-            '<img src="{}" alt="" loading="lazy" style="height:64px;max-width:160px;background:#8883">{}',
+            '<img class="photo-thumbnail" src="{}" alt="" loading="lazy">{}',
             thumbnail_url(photo, "400"), badge,
         )
 
@@ -113,11 +116,11 @@ class PhotoAdmin(admin.ModelAdmin):
     def preview(self, photo):
         if photo.is_video:
             return format_html(
-                '<video controls preload="none" poster="{}" src="{}" style="max-height:480px;max-width:100%"></video>',
+                '<video class="photo-preview" controls preload="none" poster="{}" src="{}"></video>',
                 thumbnail_url(photo, "preview"), reverse("original", args=[photo.pk]),
             )
         return format_html(
-            '<a href="{}"><img src="{}" alt="" style="max-height:480px;max-width:100%;background:#8883"></a>',
+            '<a href="{}"><img class="photo-preview" src="{}" alt=""></a>',
             reverse("original", args=[photo.pk]), thumbnail_url(photo, "preview"),
         )
 

@@ -31,3 +31,38 @@ def run_coroutine(coroutine):
 
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, coroutine).result()
+
+
+# Runs in every page of a watched context before the page's own scripts (Playwright injects it
+# past the page's Content-Security-Policy) and reports each violation the page meets.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+  window.photositeCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} in ${event.documentURI}`);
+}, true);"""
+
+
+class CspWatch:
+    """Every Content-Security-Policy violation in one browser context: Chromium's console errors
+    ("Refused to … because it violates the following Content Security Policy directive") and the
+    pages' `securitypolicyviolation` events. A browser test that meets one fails: the policy is
+    on in every test, so a page that only works without it cannot pass. (Give `wait_for_function`
+    a function, "() => …": a bare expression is polled through eval(), which the policy refuses.)"""
+
+    def __init__(self, context):
+        self.violations = []
+        context.expose_binding("photositeCspViolation", lambda source, text: self.violations.append(text))
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self.console)
+
+    def console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(message.text)
+
+    def assert_none(self):
+        assert self.violations == [], "Content-Security-Policy violations:\n" + "\n".join(self.violations)
+
+
+def watched_context(browser, **options):
+    """A browser context whose CSP violations are collected (`context.csp.assert_none()`)."""
+    context = browser.new_context(**options)
+    context.csp = CspWatch(context)
+    return context

@@ -65,7 +65,6 @@ def test_tiles_carry_their_size_lazy_loading_and_video_badge(logged_in):
     # when
     html = logged_in.get("/").content.decode()
     # then
-    assert "--w:1920;--h:1080" in html
     assert 'loading="lazy"' in html
     assert 'width="1920" height="1080"' in html
     assert f'src="{thumbnail_url(video)}"' in html

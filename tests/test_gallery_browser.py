@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot
+from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,7 +43,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport={"width": 1100, "height": 700}, base_url=site.base_url)
+    context = watched_context(browser, viewport={"width": 1100, "height": 700}, base_url=site.base_url)
     page = context.new_page()
     page.goto("/accounts/login/")
     page.fill("input[name=username]", ADMIN_USER)
@@ -52,6 +52,14 @@ def page(browser, site):
     page.wait_for_url(site.base_url + "/")
     yield page
     context.close()
+    context.csp.assert_none()
+
+
+# Each tile has its photo's aspect ratio (portrait and landscape alike), within a pixel's rounding.
+TILE_SHAPES_MATCH_THEIR_PHOTOS = """() => [...document.querySelectorAll(".tile")].every((tile) => {
+    const image = tile.querySelector("img"), box = tile.getBoundingClientRect();
+    return Math.abs(box.width / box.height - image.getAttribute("width") / image.getAttribute("height")) < 0.02;
+})"""
 
 
 def test_grid_has_day_headings_and_loads_more_on_scroll(page):
@@ -62,15 +70,19 @@ def test_grid_has_day_headings_and_loads_more_on_scroll(page):
     assert page.locator(".tile").count() < len(PHOTOS) + 1
     box = page.locator(".tile").first.bounding_box()
     assert box["width"] > 50 and box["height"] > 50  # sized before its picture arrives
-    # when scrolling to the end until nothing more comes
-    for _ in range(10):
+    assert page.evaluate(TILE_SHAPES_MATCH_THEIR_PHOTOS)  # set by gallery.js, not a style attribute
+    # when scrolling to the end until nothing more comes (on a busy machine a page may take
+    # longer than a turn of the wheel: keep scrolling while pages are still arriving)
+    for _ in range(60):
+        if page.locator(".tile").count() == len(PHOTOS) + 1:
+            break
         page.mouse.wheel(0, 3000)
         page.wait_for_timeout(200)
     # then every photo and the video are there, each day once
-    page.wait_for_function(f"document.querySelectorAll('.tile').length === {len(PHOTOS) + 1}")
+    page.wait_for_function(f"() => document.querySelectorAll('.tile').length === {len(PHOTOS) + 1}")
     assert headings.all_inner_texts() == DAYS
     assert page.locator(".tile[data-kind=video] .badge").inner_text() == "▶ 0:03"
-    page.wait_for_function("[...document.images].every((image) => image.complete && image.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.images].every((image) => image.complete && image.naturalWidth > 0)")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "gallery-grid")
 
@@ -85,7 +97,7 @@ def test_viewer_steps_with_the_keyboard_and_closes_with_escape(page):
     viewer = page.locator("#viewer")
     assert viewer.is_visible()
     assert names[1] in page.locator(".viewer-caption").inner_text()
-    page.wait_for_function("document.querySelector('#viewer img')?.naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#viewer img')?.naturalWidth > 0")
     screenshot(page, "gallery-viewer")
     page.keyboard.press("ArrowRight")
     assert names[2] in page.locator(".viewer-caption").inner_text()
@@ -101,13 +113,13 @@ def test_a_video_plays_in_the_page_and_can_seek(page):
     # when
     page.locator(".tile[data-kind=video]").click()
     # then it plays, from the original, with Range requests behind the seeking
-    page.wait_for_function("document.querySelector('#viewer video')?.currentTime > 0.3", timeout=15000)
+    page.wait_for_function("() => document.querySelector('#viewer video')?.currentTime > 0.3", timeout=15000)
     page.evaluate("document.querySelector('#viewer video').currentTime = 2.5")
-    page.wait_for_function("document.querySelector('#viewer video').currentTime >= 2.5", timeout=15000)
+    page.wait_for_function("() => document.querySelector('#viewer video').currentTime >= 2.5", timeout=15000)
     screenshot(page, "gallery-video")
 
 
-ON_SCREEN_IMAGES_LOADED = """[...document.images]
+ON_SCREEN_IMAGES_LOADED = """() => [...document.images]
     .filter((image) => image.getBoundingClientRect().top < innerHeight)
     .every((image) => image.complete && image.naturalWidth > 0)"""
 

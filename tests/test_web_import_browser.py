@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 import factories
-from browser import screenshot
+from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -15,7 +15,7 @@ WAIT_MS = 30_000
 
 @pytest.fixture
 def page(live_site, browser):
-    context = browser.new_context()
+    context = watched_context(browser)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     # given: a person logging in through the form on their way to the import page
@@ -26,6 +26,7 @@ def page(live_site, browser):
     page.wait_for_url("**/import/")
     yield page
     context.close()
+    context.csp.assert_none()
 
 
 def counter(page, name):

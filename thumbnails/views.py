@@ -25,6 +25,8 @@ from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 NO_STORE = "no-store"
+# Error answers are plain text: their reason quotes the query, which must never be read as markup.
+PLAIN_TEXT = "text/plain; charset=utf-8"
 PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name", "trashed_at")
 
 
@@ -34,7 +36,7 @@ async def photo_thumbnail(request, photo_id):
     try:
         spec = spec_for_request(request)
     except InvalidSpecError as error:
-        return HttpResponseBadRequest(str(error))
+        return HttpResponseBadRequest(str(error), content_type=PLAIN_TEXT)
     photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
     user = await request.auser()
     if photo is None or not photo.is_visible_to(user):

@@ -13,7 +13,7 @@ register = template.Library()
 DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
-    '<a class="tile" href="{base}{id}/" style="--w:{width};--h:{height}" data-id="{id}" data-kind="{kind}" '
+    '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
     'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
@@ -41,6 +41,8 @@ def tile_fields(photo, base):
 
 @register.simple_tag
 def tiles(photos):
-    """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives."""
+    """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives. The
+    ratio is the image's width and height attributes, which gallery.js copies into the tile's
+    style (a style attribute here would be refused by the Content-Security-Policy)."""
     base = reverse("photo", args=[0]).removesuffix("0/")
     return format_html_join("", TILE_HTML, (tile_fields(photo, base) for photo in photos))

@@ -3,7 +3,6 @@ viewer page per photo (the in-page viewer in gallery.js is the usual way in; thi
 its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
 from library.services.timeline import (
@@ -38,7 +37,7 @@ def gallery(request):
     try:
         cursor = requested_cursor(request)
     except BadCursorError as error:
-        return HttpResponseBadRequest(str(error))
+        return bad_position(request, str(error))
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
     context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
     if request.GET.get("fragment"):
@@ -51,6 +50,13 @@ def gallery(request):
         jumped_month=request.GET.get("month", ""),
     )
     return render(request, "library/gallery.html", context)
+
+
+def bad_position(request, reason: str):
+    """400 for a position we did not write, as a page a person can read. The reason quotes the
+    query, so it goes through the template's escaping, never straight into the body: a crafted
+    link must not put markup (a script reading the CSRF cookie) into a page of this origin."""
+    return render(request, "library/bad_request.html", {"reason": reason}, status=400)
 
 
 @login_required

@@ -14,10 +14,21 @@ function tiles() {
   return gallery.querySelectorAll(".tile");
 }
 
+// Gives each tile its photo's aspect ratio, which gallery.css sizes it by. Set through the
+// CSSOM: the Content-Security-Policy refuses style attributes in the markup.
+function shapeTiles(root) {
+  for (const image of root.querySelectorAll(".tile > img")) {
+    image.parentElement.style.setProperty("--w", image.getAttribute("width"));
+    image.parentElement.style.setProperty("--h", image.getAttribute("height"));
+  }
+}
+shapeTiles(gallery);
+
 // Appends a fragment page. A day cut by the page boundary continues in the section already shown.
 function appendPage(html) {
   const template = document.createElement("template");
   template.innerHTML = html;
+  shapeTiles(template.content);
   for (const section of template.content.querySelectorAll("section.day")) {
     const sections = gallery.querySelectorAll("section.day");
     const last = sections[sections.length - 1];
