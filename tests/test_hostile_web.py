@@ -180,3 +180,15 @@ def test_a_static_path_out_of_the_static_folders_is_404(site, client, target, lo
     # then
     assert response.status_code == 404
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/photo/" + THOUSANDS_OF_DIGITS + "/"], ids=["no-route", "no-int"])
+def test_a_post_with_a_broken_multipart_body_to_no_route_is_404(site, client, path):
+    # given a signed-in browser (so the CSRF check runs) and a multipart type without a boundary
+    headers = {"Content-Type": "multipart/form-data"}
+    # when
+    response, log = log_after(site, lambda: client.post(path, headers=headers, content=b"--x--"))
+    # then: Django's own 404 page reads the body for its CSRF token, fails, and answers 500
+    assert response.status_code == 404
+    assert response.text == "Not found."
+    assert "Internal Server Error" not in log and "Traceback" not in log
