@@ -192,3 +192,18 @@ def test_a_post_with_a_broken_multipart_body_to_no_route_is_404(site, client, pa
     assert response.status_code == 404
     assert response.text == "Not found."
     assert "Internal Server Error" not in log and "Traceback" not in log
+
+
+@pytest.mark.postgres
+def test_a_nul_character_in_a_url_is_400_on_postgresql(postgres_url, tmp_path):
+    # given a site on PostgreSQL, which cannot hold NUL in a text value (DataError, a 500)
+    urls = ["/admin/django_q/success/?pk__in=%00", "/admin/django_q/success/%00/change/",
+            "/admin/library/photo/?camera=%00", "/admin/library/photo/?q=%00", "/?after=%00"]
+    with running_site(tmp_path / "library", database_url=postgres_url) as postgres_site, \
+            closing(postgres_site.client()) as staff:
+        for url in urls:
+            # when
+            response, log = log_after(postgres_site, lambda url=url: staff.get(url))
+            # then
+            assert (response.status_code, response.text) == (400, "A NUL character is not allowed in a URL."), url
+            assert "Traceback" not in log, url
