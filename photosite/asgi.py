@@ -5,6 +5,8 @@ instead of being read whole first, as Django's own ASGIHandler does.
 
 Static files are served by Django's ASGIStaticFilesHandler straight from the apps' static
 folders: the site has a handful of them, so no `collectstatic` step and no extra dependency.
+A path that climbs out of them (`/static/../x`) is a 404: Django's finders refuse it with
+SuspiciousFileOperation, which the stock handler lets through as a 500 and a traceback.
 
 Thumbnail cache hits are answered in front of both by `thumbnails.fast_path` (unless
 PHOTOSITE_THUMBNAIL_FAST_PATH=0); it is imported once Django is set up, as it uses the site's
@@ -14,13 +16,24 @@ import os
 import django
 from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosite.settings")
 django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does before its handler
 
 from photosite.streaming_body import StreamingBodyASGIHandler  # noqa: E402 - needs the set-up apps
 
-application = ASGIStaticFilesHandler(StreamingBodyASGIHandler())
+
+class StaticFilesHandler(ASGIStaticFilesHandler):
+    def serve(self, request):
+        try:
+            return super().serve(request)
+        except SuspiciousFileOperation as error:
+            raise Http404("no such static file") from error
+
+
+application = StaticFilesHandler(StreamingBodyASGIHandler())
 
 if settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
     from thumbnails.fast_path import ThumbnailFastPath

@@ -13,3 +13,7 @@ urlpatterns = [
     path("", include("library.import_urls")),
     path("", include("library.gallery_urls")),
 ]
+
+handler400 = "photosite.error_views.bad_request"
+handler403 = "photosite.error_views.permission_denied"
+handler404 = "photosite.error_views.not_found"

@@ -1,10 +1,15 @@
 """HTTP Range requests (RFC 9110 §14) for originals: a video player seeks by asking for byte
 ranges, so without them a browser cannot jump into a long clip. One range per request is all
-players ask for; a multi-range request is answered with the whole file, which the RFC allows."""
+players ask for; a multi-range request is answered with the whole file, which the RFC allows.
+
+The header is the client's to write, so it is read defensively: a position with more digits
+than the file size has is beyond any file (never handed to `int()`, which refuses strings of
+4,300 digits and more), and anything that is not a byte range is ignored, as §14.2 says."""
 import re
 from dataclasses import dataclass
 
-RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
+# ASCII digits only: `\d` would also take other scripts' digits, which `int()` accepts.
+RANGE_PATTERN = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
 
 class UnsatisfiableRangeError(ValueError):
@@ -31,14 +36,22 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     first, last = match.groups()
     if not first:
-        suffix = min(int(last), size)
+        suffix = at_most(last, size)
         if suffix == 0:
             raise UnsatisfiableRangeError(header)
         return ByteRange(size - suffix, size - 1)
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
+    start = at_most(first, size)
+    end = at_most(last, size - 1) if last else size - 1
     if start >= size:
         raise UnsatisfiableRangeError(header)
     if end < start:
         return None
     return ByteRange(start, end)
+
+
+def at_most(digits: str, limit: int) -> int:
+    """The number `digits` spell, or `limit` when it is larger (however many digits it has)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(limit)):
+        return limit
+    return min(int(digits), limit)

@@ -2,8 +2,9 @@
 (`taken_at`, `id`): each page starts strictly after the last tile of the previous one, so a page
 deep in a 100,000-photo library costs what the first one does (no OFFSET), and a photo imported
 meanwhile never shifts the pages. Served by the partial index `photo_gallery_idx`."""
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby
 
 from django.db.models import Q
@@ -16,8 +17,19 @@ from library.models import Photo
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type")
 
 
+# A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").
+CURSOR_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**63 - 1
+MONTH_JUMP = re.compile(r"(?P<year>[0-9]{1,4})-(?P<month>[0-9]{1,2})")
+
+
 class BadCursorError(ValueError):
-    """A `?after=` value that we did not write."""
+    """A `?after=` (or `?year=`/`?month=`) value that we did not write."""
+
+
+def quoted(text: str) -> str:
+    """`text` for an error message: the reason stays short however long the value sent was."""
+    return repr(text if len(text) <= 60 else text[:60] + "…")
 
 
 @dataclass(frozen=True)
@@ -32,12 +44,27 @@ class Cursor:
 
     @classmethod
     def from_string(cls, text: str) -> "Cursor":
+        """The position `str()` wrote; anything else is a BadCursorError, including a moment
+        that exists only in its own offset (0001-01-01T00:00+14:00 is before year 1 in UTC,
+        which the database adapter cannot represent)."""
         moment, _, pk = text.rpartition("~")
         try:
             taken_at = datetime.fromisoformat(moment.replace(" ", "+"))
-            return cls(taken_at if taken_at.tzinfo else timezone.make_aware(taken_at), int(pk))
-        except ValueError as error:
-            raise BadCursorError(f"not a gallery position: {text!r}") from error
+            taken_at = taken_at if taken_at.tzinfo else timezone.make_aware(taken_at)
+            taken_at.astimezone(UTC)
+        except (ValueError, OverflowError) as error:
+            raise BadCursorError(f"not a gallery position: {quoted(text)}") from error
+        if not (CURSOR_ID.fullmatch(pk) and int(pk) <= MAX_ID):
+            raise BadCursorError(f"not a gallery position: {quoted(text)}")
+        return cls(taken_at, int(pk))
+
+    @classmethod
+    def for_month(cls, year: str, month: str) -> "Cursor":
+        """`?year=YYYY&month=M` of the gallery's month picker, as the position that shows that month first."""
+        match = MONTH_JUMP.fullmatch(f"{year}-{month}")
+        if not (match and 1 <= int(match["month"]) <= 12 and 1 <= int(match["year"]) < 9999):
+            raise BadCursorError(f"not a month: {quoted(year)}-{quoted(month)}")
+        return cls.start_of_month_after(int(match["year"]), int(match["month"]))
 
     @classmethod
     def start_of_month_after(cls, year: int, month: int) -> "Cursor":

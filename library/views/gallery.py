@@ -27,9 +27,7 @@ def requested_cursor(request) -> Cursor | None:
     year, month = request.GET.get("year", ""), request.GET.get("month", "12")
     if not year:
         return None
-    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and 1 <= int(year) < 9999):
-        raise BadCursorError(f"not a month: {year}-{month}")
-    return Cursor.start_of_month_after(int(year), int(month))
+    return Cursor.for_month(year, month)
 
 
 @login_required
