@@ -31,6 +31,9 @@ PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 
 # fetching thumbnails it could already see for at most the TTL.
 PHOTOSITE_THUMBNAIL_FAST_PATH = env_bool("PHOTOSITE_THUMBNAIL_FAST_PATH", True)
 PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 60))
+# The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
+# A client whose Accept lacks image/webp gets JPEG, made on its first request.
+PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "photosite-insecure-development-key-change-me")
 DEBUG = env_bool("DEBUG", False)

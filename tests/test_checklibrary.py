@@ -208,7 +208,7 @@ def test_an_interrupted_move_is_finished_or_undone(library_root, media_dir, cras
 def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_dir):
     # given a real thumbnail, one of bytes no photo has, and a crashed write
     photo = imported_photo(media_dir)
-    spec = ThumbnailSpec.for_size("400")
+    spec = ThumbnailSpec.for_size("400", "jpeg")
     live = thumbnail_cache.ensure(photo, spec)
     storage = thumbnail_cache.thumbnail_storage()
     orphan = thumbnail_cache.storage_name("f" * 64, spec)
