@@ -132,11 +132,11 @@ def drive(mode):
 
     from library.models import Photo
     from thumbnails import cache
+    from thumbnails.formats import made_ahead_spec, made_ahead_specs
     from thumbnails.models import Thumbnail, ThumbnailState
-    from thumbnails.pregeneration import default_specs
-    from thumbnails.specs import DEFAULT_SPEC
     from thumbnails.tasks import queue_photos
 
+    spec = made_ahead_spec()
     photos = list(Photo.objects.order_by("-taken_at", "-id"))
     ids = [photo.pk for photo in photos]
     broker = get_broker()
@@ -148,16 +148,16 @@ def drive(mode):
     if mode == "direct":
         started = time.perf_counter()
         for photo in photos:
-            cache.generate(photo, DEFAULT_SPEC)
+            cache.generate(photo, spec)
         result["seconds"] = time.perf_counter() - started
     elif mode == "ensure":
         started = time.perf_counter()
         for photo in photos:
-            cache.ensure(photo, DEFAULT_SPEC)
+            cache.ensure(photo, spec)
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-and-wait":
         started = time.perf_counter()
-        queue_photos(ids, default_specs(), workers=2)  # the same tasks for 1 and 2 workers
+        queue_photos(ids, made_ahead_specs(), workers=2)  # the same tasks for 1 and 2 workers
         deadline = time.monotonic() + WAIT_LIMIT
         while Thumbnail.objects.exclude(state=ThumbnailState.PENDING).count() < len(ids):
             if time.monotonic() > deadline:
@@ -167,7 +167,7 @@ def drive(mode):
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-busy":
         for _ in range(BUSY_ROUNDS):
-            queue_photos(ids, default_specs(), force=True, workers=2)
+            queue_photos(ids, made_ahead_specs(), force=True, workers=2)
     elif mode == "queued":
         result["tasks"] = broker.queue_size()
     print(json.dumps(result))

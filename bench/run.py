@@ -30,8 +30,10 @@ The contract for a bench module `bench/bench_<name>.py`:
   the environment for other subprocesses (a uvicorn server, a django-q2 cluster).
   `setup_django(library_root)` configures Django in this process, once, for benches that must.
 
-Benchmark-only dependencies go in bench/requirements.txt; when a bench module fails to import,
-run.py installs that file with pip into the running interpreter's environment and retries.
+Benchmark-only dependencies go in bench/requirements.txt; before any bench runs, run.py checks
+that each pinned package is installed at its version and, if one is not, installs the file with
+pip into the running interpreter's environment. Checking first matters: a bench may need a peer
+only in a worker subprocess (bench_thumbnails does), where a missing module cannot be retried.
 """
 import argparse
 import importlib
@@ -42,6 +44,7 @@ import subprocess
 import sys
 import time
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -166,16 +169,33 @@ def bench_modules(names):
     return [available[name.removeprefix("bench_")] for name in names]
 
 
-def import_bench(stem):
-    try:
-        return importlib.import_module(f"bench.{stem}")
-    except ModuleNotFoundError:
-        if not REQUIREMENTS.exists():
-            raise
-        print(f"installing {REQUIREMENTS.relative_to(REPO_ROOT)} ...", flush=True)
-        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
-        importlib.invalidate_caches()
-        return importlib.import_module(f"bench.{stem}")
+def missing_requirements(path=REQUIREMENTS) -> list[str]:
+    """The `name==version` pins of the requirements file not installed at that version here."""
+    if not path.exists():
+        return []
+    missing = []
+    for line in path.read_text().splitlines():
+        pin = line.split("#", 1)[0].strip()
+        if not pin:
+            continue
+        name, _, version = pin.partition("==")
+        try:
+            installed = metadata.version(name.strip())
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed is None or (version and installed != version.strip()):
+            missing.append(pin)
+    return missing
+
+
+def install_requirements():
+    """Installs bench/requirements.txt into this interpreter's environment when anything in it is missing."""
+    missing = missing_requirements()
+    if not missing:
+        return
+    print(f"installing {REQUIREMENTS.relative_to(REPO_ROOT)} ({', '.join(missing)} missing) ...", flush=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+    importlib.invalidate_caches()
 
 
 def main(argv=None):
@@ -185,6 +205,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the best is kept")
     options = parser.parse_args(argv)
 
+    install_requirements()
     from bench.corpus import load_corpus
 
     corpus = load_corpus(small=options.small)
@@ -193,7 +214,7 @@ def main(argv=None):
     for stem in bench_modules(options.names):
         report = Report(stem.removeprefix("bench_"), small=options.small, repeat=options.repeat)
         try:
-            import_bench(stem).run(corpus, report)
+            importlib.import_module(f"bench.{stem}").run(corpus, report)
         except Exception:  # noqa: BLE001 - one broken bench must not hide the others' figures
             traceback.print_exc()
             failed.append(f"{stem} (error)")

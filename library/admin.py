@@ -6,7 +6,6 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,33 +14,27 @@ from library.models import FileMove, ImportOutcome, ImportSession, Photo
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 from library.templatetags.gallery_tags import clock
-from thumbnails import pregeneration
+from thumbnails.formats import made_ahead_specs
 from thumbnails.links import thumbnail_url
-from thumbnails.models import Thumbnail, ThumbnailState
-from thumbnails.specs import DEFAULT_SPEC
+from thumbnails.status import STATES, photos_with_thumbnail_state
 from thumbnails.tasks import queue_photos
 
 logger = logging.getLogger("photosite.admin")
 
 
 class ThumbnailStateFilter(admin.SimpleListFilter):
-    """By the grid thumbnail's record (the size the gallery shows)."""
+    """By the record of the grid thumbnail in the format browsers are served (thumbnails.status)."""
 
     title = "thumbnail"
     parameter_name = "thumbnail"
 
     def lookups(self, request, model_admin):
-        return [("cached", "Cached"), ("missing", "Missing"), ("failed", "Failed")]
+        return [(state, state.capitalize()) for state in STATES]
 
     def queryset(self, request, queryset):
-        if self.value() is None:
+        if self.value() not in STATES:
             return queryset
-        records = Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(DEFAULT_SPEC))
-        if self.value() == "cached":
-            return queryset.filter(Exists(records.filter(state=ThumbnailState.READY)))
-        if self.value() == "failed":
-            return queryset.filter(Exists(records.filter(state=ThumbnailState.FAILED)))
-        return queryset.exclude(Exists(records.exclude(state=ThumbnailState.PENDING)))
+        return photos_with_thumbnail_state(queryset, self.value())
 
 
 class CameraFilter(admin.SimpleListFilter):
@@ -131,7 +124,7 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.action(description="Regenerate thumbnails (queued)")
     def regenerate_thumbnails(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        queue_photos(ids, pregeneration.default_specs(), force=True)
+        queue_photos(ids, made_ahead_specs(), force=True)
         self.message_user(request, f"Regeneration of the thumbnails of {len(ids)} item(s) is queued.")
 
     @admin.action(description="Fix the date taken…")

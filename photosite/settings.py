@@ -38,6 +38,9 @@ PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 
 # process keeps fetching thumbnails it could already see for at most the TTL.
 PHOTOSITE_THUMBNAIL_FAST_PATH = env_bool("PHOTOSITE_THUMBNAIL_FAST_PATH", True)
 PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 5))
+# The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
+# A client whose Accept lacks image/webp gets JPEG, made on its first request.
+PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library

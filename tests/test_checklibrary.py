@@ -13,6 +13,7 @@ from library.importing.staging import stage_copy
 from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
 from thumbnails import cache as thumbnail_cache
+from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
 
 from factories import a_date, make_jpeg, make_text_file
@@ -208,7 +209,7 @@ def test_an_interrupted_move_is_finished_or_undone(library_root, media_dir, cras
 def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_dir):
     # given a real thumbnail, one of bytes no photo has, and a crashed write
     photo = imported_photo(media_dir)
-    spec = ThumbnailSpec.for_size("400")
+    spec = ThumbnailSpec.for_size("400", "jpeg")
     live = thumbnail_cache.ensure(photo, spec)
     storage = thumbnail_cache.thumbnail_storage()
     orphan = thumbnail_cache.storage_name("f" * 64, spec)
@@ -216,9 +217,19 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     crashed = library_root / ".thumbnails" / "ab" / ".tmp-crashed"
     crashed.parent.mkdir(parents=True, exist_ok=True)
     crashed.write_bytes(b"half")
+    # and, of the same photo, one by an older generator (with its row) and one in a format no
+    # spec has any more: nothing serves them
+    old_version = thumbnail_cache.storage_name(photo.sha256, ThumbnailSpec(400, "jpeg", 0))
+    storage.save(old_version, ContentFile(b"v0"))
+    Thumbnail.objects.create(photo=photo, spec="h400-jpeg-v0", name=old_version, state=ThumbnailState.READY)
+    dropped_format = live.replace("-h400-jpeg-v1.jpg", "-h400-png-v1.png")
+    storage.save(dropped_format, ContentFile(b"png"))
     # when
     ok, out = run_check("--repair")
     # then
     assert ok, out
     assert orphan in out and Kind.ORPHAN_THUMBNAIL in out
+    assert old_version in out and dropped_format in out and "no current thumbnail spec names it" in out
     assert storage.exists(live) and not storage.exists(orphan) and not crashed.exists()
+    assert not storage.exists(old_version) and not storage.exists(dropped_format)
+    assert list(Thumbnail.objects.values_list("spec", flat=True)) == ["h400-jpeg-v1"]

@@ -54,10 +54,10 @@ def redis_server():
 
 def thumbnails(root):
     folder = root / ".thumbnails"
-    return sorted(folder.rglob("*.jpg")) if folder.exists() else []
+    return sorted(folder.rglob("*.webp")) if folder.exists() else []  # what the workers make
 
 
-def assert_whole_jpegs(paths):
+def assert_whole_thumbnails(paths):
     for path in paths:
         assert not path.name.startswith(".tmp-"), f"half-written thumbnail left: {path}"
         with Image.open(path) as image:
@@ -94,7 +94,7 @@ def test_redis_restarted_under_a_running_cluster(redis_server, tmp_path):
         wait_for(lambda: len(thumbnails(root)) == len(first) + len(lost) + len(later), timeout=40,
                  message="the lost work, queued again")
         # then
-        assert_whole_jpegs(thumbnails(root))
+        assert_whole_thumbnails(thumbnails(root))
         assert "could not queue thumbnails" in (root / ".logs" / "errors.log").read_text()
     finally:
         site.stop()

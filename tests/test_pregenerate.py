@@ -13,12 +13,15 @@ from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
 from thumbnails import cache, pregeneration
 from thumbnails.models import Thumbnail, ThumbnailState
-from thumbnails.specs import DEFAULT_SPEC
+from thumbnails.specs import ThumbnailSpec
 
 import factories
 from test_thumbnail_support import import_file, picture
 
 pytestmark = pytest.mark.django_db
+
+# What the workers make by default: the grid size in the format browsers are served.
+GRID = ThumbnailSpec.from_string("h400-webp-v1")
 
 
 @pytest.fixture
@@ -71,22 +74,22 @@ def test_selection_is_newest_first_and_filters(photos):
 
 def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
     # given: someone already looked at one photo
-    cache.ensure(photos[0], DEFAULT_SPEC)
+    cache.ensure(photos[0], GRID)
     progress = []
     # when
-    tally = pregeneration.pregenerate([p.pk for p in photos], [DEFAULT_SPEC], progress=progress.append)
+    tally = pregeneration.pregenerate([p.pk for p in photos], [GRID], progress=progress.append)
     # then
     assert tally.as_dict() == {"made": 3, "skipped": 1, "failed": 0}
     assert progress == [1, 1, 1, 1]
     for photo in photos:
-        assert picture(cache.read(photo, DEFAULT_SPEC)).height <= 400
+        assert picture(cache.read(photo, GRID)).height <= 400
     assert set(Thumbnail.objects.values_list("generations", flat=True)) == {1}
 
 
 def test_force_remakes_through_the_cache(photos):
     ids = [p.pk for p in photos]
-    pregeneration.pregenerate(ids, [DEFAULT_SPEC])
-    tally = pregeneration.pregenerate(ids, [DEFAULT_SPEC], force=True)
+    pregeneration.pregenerate(ids, [GRID])
+    tally = pregeneration.pregenerate(ids, [GRID], force=True)
     assert tally.made == 4
     assert set(Thumbnail.objects.values_list("generations", flat=True)) == {2}
 
@@ -97,24 +100,24 @@ def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_ro
     break_file(video, library_root)
     ids = [video.pk, *(p.pk for p in photos[:3])]
     # when
-    tally = pregeneration.pregenerate(ids, [DEFAULT_SPEC])
+    tally = pregeneration.pregenerate(ids, [GRID])
     # then
     assert tally.as_dict() == {"made": 3, "skipped": 0, "failed": 1}
     assert Thumbnail.objects.get(photo=video).state == ThumbnailState.FAILED
     site_log = (library_root / ".logs" / "photosite.log").read_text()
     errors_log = (library_root / ".logs" / "errors.log").read_text()
-    assert f"Background: no h400-jpeg-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
+    assert f"Background: no h400-webp-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
     assert f"photo {video.pk} (clip.mp4)" in errors_log  # the cause, written by the cache
 
 
 def killed_between_rename_and_record(photo):
     """What a worker killed mid-`make_claimed` leaves: the whole file under its name, its row not
     ready and still under the dead worker's claim. Returns the stored file's path."""
-    name = cache.storage_name(photo.sha256, DEFAULT_SPEC)
-    row = cache.rendition_row(photo, DEFAULT_SPEC, name)
+    name = cache.storage_name(photo.sha256, GRID)
+    row = cache.rendition_row(photo, GRID, name)
     assert cache.claim(row)
     storage = cache.thumbnail_storage()
-    cache.save_atomically(storage, name, cache.generate(photo, DEFAULT_SPEC))
+    cache.save_atomically(storage, name, cache.generate(photo, GRID))
     return Path(storage.path(name))
 
 
@@ -124,7 +127,7 @@ def test_a_thumbnail_whose_maker_was_killed_before_recording_it_is_recorded_not_
     written = stored.stat()
     Thumbnail.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
     # when
-    tally = pregeneration.pregenerate([photos[0].pk], [DEFAULT_SPEC])
+    tally = pregeneration.pregenerate([photos[0].pk], [GRID])
     # then: counted as cached, made once, the file untouched
     assert tally.as_dict() == {"made": 0, "skipped": 1, "failed": 0}
     row = Thumbnail.objects.get(photo=photos[0])
@@ -136,7 +139,7 @@ def test_a_found_thumbnail_under_a_live_claim_is_left_to_its_maker(photos):
     # given: the maker has renamed the file and is about to record it
     killed_between_rename_and_record(photos[0])
     # when
-    tally = pregeneration.pregenerate([photos[0].pk], [DEFAULT_SPEC])
+    tally = pregeneration.pregenerate([photos[0].pk], [GRID])
     # then: skipped, and the row is the maker's to update (so it never counts two generations)
     assert tally.skipped == 1
     row = Thumbnail.objects.get(photo=photos[0])
@@ -145,7 +148,7 @@ def test_a_found_thumbnail_under_a_live_claim_is_left_to_its_maker(photos):
 
 def test_photos_gone_since_they_were_queued_are_skipped(photos):
     photos[0].delete()
-    tally = pregeneration.pregenerate([photos[0].pk, photos[1].pk], [DEFAULT_SPEC])
+    tally = pregeneration.pregenerate([photos[0].pk, photos[1].pk], [GRID])
     assert tally.as_dict() == {"made": 1, "skipped": 1, "failed": 0}
 
 
@@ -164,21 +167,21 @@ def test_a_finished_import_queues_its_photos_in_batches(library_root, media_dir,
     assert [task["func"] for task in tasks] == ["thumbnails.tasks.pregenerate_batch"] * 3
     newest_first = list(Photo.objects.order_by("-taken_at").values_list("id", flat=True))
     assert [task["args"][0] for task in tasks] == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
-    assert {tuple(task["args"][1]) for task in tasks} == {("h400-jpeg-v1",)}
+    assert {tuple(task["args"][1]) for task in tasks} == {("h400-webp-v1",)}
     assert not Thumbnail.objects.exists(), "the import itself never makes a thumbnail"
 
 
 def test_the_queued_task_does_the_work_when_run(photos):
     from thumbnails.tasks import pregenerate_batch
 
-    assert pregenerate_batch([p.pk for p in photos], ["h400-jpeg-v1"]) == {"made": 4, "skipped": 0, "failed": 0}
+    assert pregenerate_batch([p.pk for p in photos], ["h400-webp-v1"]) == {"made": 4, "skipped": 0, "failed": 0}
 
 
 def test_a_task_queued_before_an_upgrade_makes_the_current_version(photos):
     from thumbnails.tasks import pregenerate_batch
 
-    pregenerate_batch([photos[0].pk], ["h400-jpeg-v0"])
-    assert cache.exists(photos[0], DEFAULT_SPEC) and str(DEFAULT_SPEC) != "h400-jpeg-v0"
+    pregenerate_batch([photos[0].pk], ["h400-webp-v0"])
+    assert cache.exists(photos[0], GRID) and str(GRID) != "h400-webp-v0"
 
 
 def test_command_makes_missing_thumbnails_and_summarises(photos, capsys):
@@ -198,7 +201,7 @@ def test_command_fails_when_a_thumbnail_fails(photos, library_root, capsys):
 def test_command_can_hand_the_work_to_the_workers(photos, capsys):
     call_command("pregenerate", "--queue", "--force", "--session", str(photos[0].import_session_id))
     assert "Queued 1 photos in 1 tasks" in capsys.readouterr().out
-    assert [task["args"] for task in queued_tasks()] == [([photos[0].pk], ["h400-jpeg-v1"], True)]
+    assert [task["args"] for task in queued_tasks()] == [([photos[0].pk], ["h400-webp-v1"], True)]
     assert not Thumbnail.objects.exists()
 
 
@@ -214,16 +217,16 @@ def test_command_refuses_bad_input(photos, args, message):
 
 def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, capsys):
     # given: one thumbnail made, one failed, one task waiting
-    cache.ensure(photos[0], DEFAULT_SPEC)
+    cache.ensure(photos[0], GRID)
     break_file(photos[3], library_root)
-    pregeneration.pregenerate([photos[3].pk], [DEFAULT_SPEC])
+    pregeneration.pregenerate([photos[3].pk], [GRID])
     call_command("pregenerate", "--queue", "--session", str(photos[1].import_session_id))
     # when
     call_command("librarystatus")
     # then
     out = capsys.readouterr().out
-    size = (library_root / ".thumbnails" / cache.storage_name(photos[0].sha256, DEFAULT_SPEC)).stat().st_size
+    size = (library_root / ".thumbnails" / cache.storage_name(photos[0].sha256, GRID)).stat().st_size
     assert "Photos:                    3" in out and "Videos:                    1" in out
-    assert "Thumbnails h400-jpeg-v1:   1 cached, 2 missing, 1 failed" in out
+    assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
     assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
     assert "Background queue:          1 waiting, 0 in progress (ORM default)" in out

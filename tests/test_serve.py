@@ -85,7 +85,7 @@ def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
         # and the workers run the thumbnails an import queues
         source = factories.make_jpeg(tmp_path / "a.jpg", 320, 240)
         site.manage("import", str(source), "--no-progress")
-        wait_for(lambda: list((site.root / ".thumbnails").rglob("*.jpg")), 30, "a thumbnail made by a worker")
+        wait_for(lambda: list((site.root / ".thumbnails").rglob("*.webp")), 30, "a thumbnail made by a worker")
         children = descendants(process.pid)
         assert len(children) >= 3, "uvicorn, qcluster and its worker processes"
         niceness = {pid: nice_value(pid) for pid in children}

@@ -69,13 +69,13 @@ def wait_for(predicate, timeout, what):
 def finished_thumbnails(site):
     """Thumbnails under their final names (a `.tmp-` file is a write in progress, never served)."""
     folder = site.root / ".thumbnails"
-    return [path for path in folder.rglob("*.jpg") if not path.name.startswith(".")] if folder.exists() else []
+    return [path for path in folder.rglob("*.webp") if not path.name.startswith(".")] if folder.exists() else []
 
 
-def assert_complete_jpeg(path):
+def assert_complete_webp(path):
     with Image.open(path) as image:
         image.load()  # raises on a truncated file
-        assert image.format == "JPEG" and image.height <= 400
+        assert image.format == "WEBP" and image.height <= 400
 
 
 def site_state(site):
@@ -108,7 +108,7 @@ def test_a_killed_cluster_loses_no_work_and_leaves_nothing_half_written(site, tm
     made = finished_thumbnails(site)
     assert 1 <= len(made) < 6
     for path in made:
-        assert_complete_jpeg(path)
+        assert_complete_webp(path)
     # when: a new cluster starts. The dead worker's claim on the rendition it was making is a
     # 90-second lease; the test lets it lapse now instead of waiting for it.
     site.manage("shell", "-c", "from thumbnails.models import Thumbnail; Thumbnail.objects.update(claimed_until=None)")
@@ -116,7 +116,7 @@ def test_a_killed_cluster_loses_no_work_and_leaves_nothing_half_written(site, tm
     # then: the killed task was handed out again and finished; nothing was made twice
     wait_for(lambda: len(finished_thumbnails(site)) == 6, 40, "all six thumbnails")
     for path in finished_thumbnails(site):
-        assert_complete_jpeg(path)
+        assert_complete_webp(path)
     state = wait_for(lambda: idle_state(site), 30, "an empty queue")
     assert [generations for _, generations, _ in state["rows"].values()] == [1] * 6
     assert state["failures"] == 0
@@ -148,5 +148,5 @@ def test_two_clusters_make_each_thumbnail_once_and_a_broken_video_does_not_stop_
     assert {tuple(row) for row in rows.values()} == {("ready", 1, 0)}, "each thumbnail made exactly once"
     assert state["failures"] == 0, "no batch failed as a whole"
     logs = site.root / ".logs"
-    assert "Background: no h400-jpeg-v1 thumbnail for photo" in (logs / "photosite.log").read_text()
+    assert "Background: no h400-webp-v1 thumbnail for photo" in (logs / "photosite.log").read_text()
     assert "(broken.mp4)" in (logs / "errors.log").read_text()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from thumbnails import cache
 from thumbnails.errors import SourceMissingError, ThumbnailBackoffError, UnreadableImageError
 from thumbnails.models import Thumbnail, ThumbnailState
-from thumbnails.specs import DEFAULT_SPEC, ThumbnailSpec
+from thumbnails.specs import ThumbnailSpec
 from thumbnails.status import photos_with_thumbnail_state, thumbnail_counts
 
 import factories
@@ -17,56 +17,58 @@ from test_thumbnail_support import import_file, picture
 
 pytestmark = pytest.mark.django_db
 
+TILE = ThumbnailSpec.for_size("400", "jpeg")
+
 
 @pytest.fixture
 def photo(library_root, media_dir):
     return import_file(factories.make_jpeg(media_dir / "a.jpg", 1200, 900))
 
 
-def rendition(photo, spec=DEFAULT_SPEC):
+def rendition(photo, spec=TILE):
     return Thumbnail.objects.get(photo=photo, spec=str(spec))
 
 
 def test_ensure_stores_the_thumbnail_under_its_content_name(photo, library_root):
     # when
-    name = cache.ensure(photo, DEFAULT_SPEC)
+    name = cache.ensure(photo, TILE)
     # then
     sha = photo.sha256
     assert name == f"{sha[:2]}/{sha[2:4]}/{sha}-h400-jpeg-v1.jpg"
     stored = library_root / ".thumbnails" / name
     assert picture(stored.read_bytes()).size == (533, 400)
     assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no temp file left behind
-    assert cache.exists(photo, DEFAULT_SPEC)
+    assert cache.exists(photo, TILE)
     row = rendition(photo)
     assert (row.state, row.generations, row.bytes, row.name) == (ThumbnailState.READY, 1, stored.stat().st_size, name)
 
 
 def test_a_cached_thumbnail_is_not_made_again(photo):
-    cache.ensure(photo, DEFAULT_SPEC)
-    cache.ensure(photo, DEFAULT_SPEC)
+    cache.ensure(photo, TILE)
+    cache.ensure(photo, TILE)
     assert rendition(photo).generations == 1
 
 
 def test_jpeg_and_webp_are_separate_entries(photo):
     webp = ThumbnailSpec.for_size("400", "webp")
-    assert cache.ensure(photo, webp) != cache.ensure(photo, DEFAULT_SPEC)
+    assert cache.ensure(photo, webp) != cache.ensure(photo, TILE)
     assert picture(cache.read(photo, webp)).format == "WEBP"
 
 
 def test_a_thumbnail_that_vanished_from_the_storage_is_made_again(photo, library_root):
     # given a cached thumbnail whose file someone deleted
-    name = cache.ensure(photo, DEFAULT_SPEC)
+    name = cache.ensure(photo, TILE)
     (library_root / ".thumbnails" / name).unlink()
     # when
-    cache.ensure(photo, DEFAULT_SPEC)
+    cache.ensure(photo, TILE)
     # then
-    assert cache.exists(photo, DEFAULT_SPEC)
+    assert cache.exists(photo, TILE)
     assert rendition(photo).generations == 2
 
 
 def test_force_remakes_a_cached_thumbnail(photo):
-    cache.ensure(photo, DEFAULT_SPEC)
-    cache.ensure(photo, DEFAULT_SPEC, force=True)
+    cache.ensure(photo, TILE)
+    cache.ensure(photo, TILE, force=True)
     assert rendition(photo).generations == 2
 
 
@@ -74,10 +76,10 @@ def test_the_storage_is_swappable(photo, settings):
     # given thumbnails kept in memory instead of on disk
     settings.STORAGES = {**settings.STORAGES, "thumbnails": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     # when
-    name = cache.ensure(photo, DEFAULT_SPEC)
+    name = cache.ensure(photo, TILE)
     # then
     assert storages["thumbnails"].exists(name)
-    assert picture(cache.read(photo, DEFAULT_SPEC)).size == (533, 400)
+    assert picture(cache.read(photo, TILE)).size == (533, 400)
     cache.delete_all(photo)
     assert not storages["thumbnails"].exists(name)
 
@@ -88,9 +90,9 @@ def test_a_failure_is_logged_once_and_backs_off(photo, library_root, caplog):
     # when the thumbnail is asked for twice
     with caplog.at_level(logging.ERROR, logger="photosite.thumbnails"):
         with pytest.raises(UnreadableImageError):
-            cache.ensure(photo, DEFAULT_SPEC)
+            cache.ensure(photo, TILE)
         with pytest.raises(ThumbnailBackoffError, match="cannot decode"):
-            cache.ensure(photo, DEFAULT_SPEC)
+            cache.ensure(photo, TILE)
     # then it was tried once, recorded, and written once to errors.log
     row = rendition(photo)
     assert (row.state, row.attempts) == (ThumbnailState.FAILED, 1)
@@ -105,15 +107,15 @@ def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
     original = (library_root / photo.path).read_bytes()
     (library_root / photo.path).write_bytes(b"garbage")
     with pytest.raises(UnreadableImageError):
-        cache.ensure(photo, DEFAULT_SPEC)
+        cache.ensure(photo, TILE)
     Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
     # when it fails again, the wait grows; when the file is good again, it succeeds
     with pytest.raises(UnreadableImageError):
-        cache.ensure(photo, DEFAULT_SPEC)
+        cache.ensure(photo, TILE)
     assert rendition(photo).retry_after > timezone.now() + timedelta(minutes=3)
     (library_root / photo.path).write_bytes(original)
     Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
-    cache.ensure(photo, DEFAULT_SPEC)
+    cache.ensure(photo, TILE)
     row = rendition(photo)
     assert (row.state, row.attempts, row.last_error) == (ThumbnailState.READY, 0, "")
 
@@ -121,32 +123,35 @@ def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
 def test_a_photo_whose_file_is_gone_fails_with_a_clear_error(photo, library_root):
     (library_root / photo.path).unlink()
     with pytest.raises(SourceMissingError, match="missing"):
-        cache.ensure(photo, DEFAULT_SPEC)
+        cache.ensure(photo, TILE)
 
 
 def test_delete_all_removes_files_and_rows(photo, library_root):
-    names = [cache.ensure(photo, spec) for spec in (DEFAULT_SPEC, ThumbnailSpec.for_size("800", "webp"))]
+    names = [cache.ensure(photo, spec) for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
     cache.delete_all(photo)
     assert not any((library_root / ".thumbnails" / name).exists() for name in names)
     assert not Thumbnail.objects.filter(photo=photo).exists()
 
 
-def test_status_counts_cached_missing_and_failed(library_root, media_dir):
-    # given three photos: one cached, one failed, one never asked for
+def test_status_counts_cached_missing_and_failed_in_the_format_browsers_get(library_root, media_dir):
+    # given three photos: one cached (and a JPEG of another), one failed, one never asked for
+    grid = ThumbnailSpec.for_size("400", "webp")
     cached, failed, missing = (import_file(factories.make_jpeg(media_dir / f"{n}.jpg", 320 + n, 240)) for n in range(3))
-    cache.ensure(cached, DEFAULT_SPEC)
+    cache.ensure(cached, grid)
+    cache.ensure(missing, TILE)
     (library_root / failed.path).unlink()
     with pytest.raises(SourceMissingError):
-        cache.ensure(failed, DEFAULT_SPEC)
-    # when / then
+        cache.ensure(failed, grid)
+    # when / then: by default the grid's WebP is counted, the thumbnail a browser shows
     assert thumbnail_counts() == {"cached": 1, "missing": 1, "failed": 1}
     from library.models import Photo
 
     assert list(photos_with_thumbnail_state(Photo.objects.all(), "missing")) == [missing]
-    assert thumbnail_counts(ThumbnailSpec.for_size("800")) == {"cached": 0, "missing": 3, "failed": 0}
+    assert thumbnail_counts(TILE) == {"cached": 1, "missing": 2, "failed": 0}
+    assert thumbnail_counts(ThumbnailSpec.for_size("800", "jpeg")) == {"cached": 0, "missing": 3, "failed": 0}
 
 
 def test_videos_go_through_ffmpeg(library_root, media_dir):
     video = import_file(factories.make_video(media_dir / "clip.mp4", seconds=1, width=640, height=480, rotation=-90))
-    cache.ensure(video, DEFAULT_SPEC)
-    assert picture(cache.read(video, DEFAULT_SPEC)).size == (300, 400)
+    cache.ensure(video, TILE)
+    assert picture(cache.read(video, TILE)).size == (300, 400)

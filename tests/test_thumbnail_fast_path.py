@@ -172,7 +172,7 @@ def test_the_switch_takes_the_fast_path_out_of_the_stack(tmp_path, switch, outer
 
 # -- the middleware alone, called as a plain ASGI app -------------------------------------------
 
-SPEC = ThumbnailSpec.for_size("400")
+SPEC = ThumbnailSpec.for_size("400", "jpeg")
 SESSION = "a-trusted-session"
 STAFF_SESSION = "a-staff-session"
 

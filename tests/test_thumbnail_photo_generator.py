@@ -15,7 +15,7 @@ from thumbnails.specs import ThumbnailSpec
 import factories
 from test_thumbnail_support import is_red, picture
 
-TILE = ThumbnailSpec.for_size("400")
+TILE = ThumbnailSpec.for_size("400", "jpeg")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -94,7 +94,7 @@ def test_animated_gif_gives_its_first_frame(media_dir):
 def test_webp_and_preview_specs(media_dir):
     source = factories.make_jpeg(media_dir / "p.jpg", 4000, 2000)
     webp = picture(generate_photo_thumbnail(source, ThumbnailSpec.for_size("400", "webp")))
-    preview = picture(generate_photo_thumbnail(source, ThumbnailSpec.for_size("preview")))
+    preview = picture(generate_photo_thumbnail(source, ThumbnailSpec.for_size("preview", "jpeg")))
     assert (webp.format, webp.size) == ("WEBP", (800, 400))
     assert preview.size == (2400, 1200)  # the longest edge is bounded
 
@@ -167,7 +167,7 @@ def test_a_50_megapixel_jpeg_needs_less_than_150_mb(media_dir):
         from thumbnails.generators.photo import generate_photo_thumbnail
         from thumbnails.specs import ThumbnailSpec
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        generate_photo_thumbnail(Path({str(source)!r}), ThumbnailSpec.for_size("preview"))
+        generate_photo_thumbnail(Path({str(source)!r}), ThumbnailSpec.for_size("preview", "jpeg"))
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
     """)
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True,

@@ -28,7 +28,7 @@ def test_strings_outside_the_allow_list_are_refused(text):
 
 def test_unknown_size_names_are_refused():
     with pytest.raises(InvalidSpecError, match="choose one of"):
-        ThumbnailSpec.for_size("4000")
+        ThumbnailSpec.for_size("4000", "jpeg")
 
 
 def test_every_current_spec_has_a_distinct_name():

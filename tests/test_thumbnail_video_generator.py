@@ -11,7 +11,7 @@ from thumbnails.specs import ThumbnailSpec
 import factories
 from test_thumbnail_support import picture
 
-TILE = ThumbnailSpec.for_size("400")
+TILE = ThumbnailSpec.for_size("400", "jpeg")
 
 
 def test_a_phone_video_rotated_by_its_display_matrix_gives_a_portrait_thumbnail(media_dir):

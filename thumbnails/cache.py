@@ -27,7 +27,7 @@ from .errors import ThumbnailBackoffError, ThumbnailBusyError, ThumbnailError, T
 from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .models import Thumbnail, ThumbnailState
-from .specs import ThumbnailSpec, all_current_specs
+from .specs import InvalidSpecError, ThumbnailSpec, all_current_specs
 
 logger = logging.getLogger("photosite.thumbnails")
 
@@ -51,6 +51,25 @@ def is_local() -> bool:
 
 def storage_name(sha256: str, spec: ThumbnailSpec) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{spec}.{spec.extension}"
+
+
+def is_current_name(name: str) -> bool:
+    """Whether a name in the storage is one today's specs would give: false for a thumbnail of an
+    older generator version or of a format no longer in the allow-list, which nothing serves."""
+    base = name.rsplit("/", 1)[-1]
+    sha256, _, rest = base.partition("-")
+    spec_text, _, extension = rest.rpartition(".")
+    try:
+        spec = ThumbnailSpec.from_string(spec_text)
+    except InvalidSpecError:
+        return False
+    return spec.is_current and storage_name(sha256, spec) == name
+
+
+def delete_stored(name: str):
+    """Removes a thumbnail from the storage and its row, if any (for `checklibrary --repair`)."""
+    thumbnail_storage().delete(name)
+    Thumbnail.objects.filter(name=name).delete()
 
 
 def exists(photo: Photo, spec: ThumbnailSpec) -> bool:

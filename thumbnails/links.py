@@ -7,7 +7,7 @@ from django.urls import reverse
 from library.models import Photo
 
 from .generators.encoding import fitted_size
-from .specs import DEFAULT_SIZE, GENERATOR_VERSION, SIZES, ThumbnailSpec
+from .specs import DEFAULT_SIZE, GENERATOR_VERSION, SIZES, check_size
 
 VERSION_HASH_LENGTH = 12
 
@@ -18,7 +18,7 @@ def content_version(photo: Photo) -> str:
 
 def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
     """The cacheable-forever URL of the photo's thumbnail (`size`: "400", "800" or "preview")."""
-    ThumbnailSpec.for_size(size)
+    check_size(size)
     base = reverse("photo-thumbnail", args=[photo.pk])
     size_part = "" if size == DEFAULT_SIZE else f"size={size}&"
     return f"{base}?{size_part}v={content_version(photo)}"

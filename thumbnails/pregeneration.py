@@ -46,10 +46,6 @@ class Tally:
         return asdict(self)
 
 
-def default_specs() -> list[ThumbnailSpec]:
-    return [ThumbnailSpec.for_size(size) for size in settings.PHOTOSITE_PREGENERATE_SIZES]
-
-
 def select_photos(session_id: int | None = None, since: datetime | None = None, kind: str | None = None) -> QuerySet:
     """Photos in the library (not trashed), newest first: the top of the gallery is made first."""
     photos = Photo.objects.filter(trashed_at__isnull=True)

@@ -18,12 +18,11 @@ SIZES = {
 }
 DEFAULT_SIZE = "400"
 
-# Format → (file extension, content type).
+# Format → (file extension, content type). Which one a client gets is thumbnails.formats' to say.
 FORMATS = {
     "jpeg": ("jpg", "image/jpeg"),
     "webp": ("webp", "image/webp"),
 }
-DEFAULT_FORMAT = "jpeg"
 
 _HEIGHTS = {height: width for height, width in SIZES.values()}
 _SPEC_PATTERN = re.compile(r"^h(?P<height>\d+)-(?P<format>[a-z]+)-v(?P<version>\d+)$")
@@ -36,7 +35,7 @@ class InvalidSpecError(ValueError):
 @dataclass(frozen=True)
 class ThumbnailSpec:
     height: int
-    format: str = DEFAULT_FORMAT
+    format: str
     version: int = GENERATOR_VERSION
 
     def __post_init__(self):
@@ -56,10 +55,10 @@ class ThumbnailSpec:
         return cls(int(match["height"]), match["format"], int(match["version"]))
 
     @classmethod
-    def for_size(cls, size: str = DEFAULT_SIZE, image_format: str = DEFAULT_FORMAT) -> "ThumbnailSpec":
-        """From a size name of the allow-list ("400", "800", "preview")."""
-        if size not in SIZES:
-            raise InvalidSpecError(f"unknown thumbnail size {size!r}; choose one of {', '.join(SIZES)}")
+    def for_size(cls, size: str, image_format: str) -> "ThumbnailSpec":
+        """From a size name of the allow-list ("400", "800", "preview") and a format. No format is
+        the default: which one a client gets is thumbnails.formats' policy."""
+        check_size(size)
         return cls(SIZES[size][0], image_format)
 
     @property
@@ -80,7 +79,10 @@ class ThumbnailSpec:
         return self.version == GENERATOR_VERSION
 
 
-DEFAULT_SPEC = ThumbnailSpec.for_size(DEFAULT_SIZE)
+def check_size(size: str):
+    """InvalidSpecError unless `size` is a size name of the allow-list."""
+    if size not in SIZES:
+        raise InvalidSpecError(f"unknown thumbnail size {size!r}; choose one of {', '.join(SIZES)}")
 
 
 def all_current_specs() -> list[ThumbnailSpec]:

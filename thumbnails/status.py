@@ -1,19 +1,23 @@
 """How many thumbnails are cached, missing or failed: for `librarystatus`, status pages and the
-admin's filter. Answers come from the rendition rows, never from listing the storage."""
+admin's filter. Answers come from the rendition rows, never from listing the storage. The spec
+counted by default is the grid's in the format browsers are served (thumbnails.formats): the
+one whose absence a person scrolling the gallery would see."""
 from django.db.models import Exists, OuterRef, QuerySet
 
 from library.models import Photo
 
+from .formats import made_ahead_spec
 from .models import Thumbnail, ThumbnailState
-from .specs import DEFAULT_SPEC, ThumbnailSpec
+from .specs import ThumbnailSpec
 
 CACHED, MISSING, FAILED = "cached", "missing", "failed"
 STATES = (CACHED, MISSING, FAILED)
 
 
-def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpec = DEFAULT_SPEC) -> QuerySet:
-    """`photos` narrowed to those whose `spec` thumbnail is cached, missing (never made, or not
-    yet) or failed."""
+def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpec | None = None) -> QuerySet:
+    """`photos` narrowed to those whose `spec` thumbnail (default: the grid's, made ahead) is
+    cached, missing (never made, or not yet) or failed."""
+    spec = spec or made_ahead_spec()
     if state not in STATES:
         raise ValueError(f"unknown thumbnail state {state!r}; choose one of {', '.join(STATES)}")
     renditions = Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(spec))
@@ -24,7 +28,7 @@ def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpe
     return photos.exclude(Exists(renditions.exclude(state=ThumbnailState.PENDING)))
 
 
-def thumbnail_counts(spec: ThumbnailSpec = DEFAULT_SPEC, photos: QuerySet | None = None) -> dict[str, int]:
+def thumbnail_counts(spec: ThumbnailSpec | None = None, photos: QuerySet | None = None) -> dict[str, int]:
     """{"cached": n, "missing": n, "failed": n} over `photos` (default: photos not in the trash)."""
     photos = Photo.objects.filter(trashed_at__isnull=True) if photos is None else photos
     return {state: photos_with_thumbnail_state(photos, state, spec).count() for state in STATES}

@@ -18,6 +18,7 @@ from library.importing.activity import wait_while_importing
 from library.models import ImportSession
 
 from . import pregeneration
+from .formats import made_ahead_specs
 from .specs import GENERATOR_VERSION, ThumbnailSpec
 
 logger = logging.getLogger("photosite.background")
@@ -59,7 +60,7 @@ def queue_session(sender, session: ImportSession, **kwargs):
     if not photo_ids:
         return
     try:
-        tasks = queue_photos(photo_ids, pregeneration.default_specs())
+        tasks = queue_photos(photo_ids, made_ahead_specs())
     except (DatabaseError, RedisError) as error:
         logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
         return

@@ -18,6 +18,7 @@ from library.models import Photo
 
 from . import cache, fast_path_tables
 from .errors import ThumbnailError
+from .formats import served_spec
 from .links import content_version
 from .placeholder import placeholder_jpeg
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
@@ -59,8 +60,8 @@ def spec_for_request(request) -> ThumbnailSpec:
 
 
 def spec_for(size: str, accept: str) -> ThumbnailSpec:
-    """`?size=` from the allow-list, WebP when the browser accepts it (the fast path picks alike)."""
-    return ThumbnailSpec.for_size(size, "webp" if "image/webp" in accept else "jpeg")
+    """`?size=` from the allow-list, in the format `formats` serves this Accept (the fast path picks alike)."""
+    return served_spec(size, accept)
 
 
 def if_none_match(header: str) -> set[str]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from library.importing.staging import PARTIAL_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
 from library.paths import IMPORT_TEMP_DIR, library_root
-from thumbnails.cache import thumbnail_storage
+from thumbnails.cache import is_current_name, thumbnail_storage
 
 READ_CHUNK_BYTES = 1024 * 1024
 THUMBNAIL_BATCH = 1000
@@ -173,13 +173,16 @@ def check_moves(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
 
 
 def check_thumbnails(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
-    """Cached thumbnails of bytes no photo has any more, and temp files of crashed writes."""
+    """Cached thumbnails of bytes no photo has any more or of a spec nothing serves any more (an
+    older generator version, a format dropped from the allow-list), and temp files of crashed writes."""
     storage = thumbnail_storage()
     batch = []
     for name in storage_files(storage):
         base = name.rsplit("/", 1)[-1]
         match = THUMBNAIL_NAME.match(base)
-        if match:
+        if match and not is_current_name(name):
+            report.findings.append(Finding(Kind.ORPHAN_THUMBNAIL, name, "no current thumbnail spec names it"))
+        elif match:
             batch.append((name, match["sha256"]))
         elif base.startswith(THUMBNAIL_TEMP_PREFIX) and is_stale(storage, name, stale_after):
             report.findings.append(Finding(Kind.ORPHAN_THUMBNAIL, name, "unfinished write of a thumbnail"))

@@ -15,7 +15,7 @@ from library.importing.placement import fsync_directory, move_without_overwrite
 from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo
 from library.paths import absolute_path, library_root
-from thumbnails.cache import thumbnail_storage
+from thumbnails.cache import delete_stored
 
 from .file_moves import finish_move
 from .library_check import CheckReport, Finding, Kind, file_sha256
@@ -53,7 +53,7 @@ class Repairer:
         logger.info("Removed partial temp file %s", finding.path)
 
     def remove_thumbnail(self, finding: Finding):
-        thumbnail_storage().delete(finding.path)
+        delete_stored(finding.path)
         mark(finding, "removed")
 
     def import_staged(self, finding: Finding):

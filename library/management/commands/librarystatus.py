@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from redis import RedisError
 
 from library.services import status
-from thumbnails.pregeneration import default_specs
+from thumbnails.formats import made_ahead_specs
 from thumbnails.status import thumbnail_counts
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         self.line("Photos", media["photos"])
         self.line("Videos", media["videos"])
         self.line("In the trash", media["trashed"])
-        for spec in default_specs():
+        for spec in made_ahead_specs():
             counts = thumbnail_counts(spec)
             self.line(f"Thumbnails {spec}", f"{counts['cached']} cached, {counts['missing']} missing, "
                                             f"{counts['failed']} failed")

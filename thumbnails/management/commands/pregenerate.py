@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from library.models import ImportSession, MediaKind
 from thumbnails import pregeneration
-from thumbnails.specs import SIZES, InvalidSpecError, ThumbnailSpec
+from thumbnails.formats import made_ahead_spec, made_ahead_specs
+from thumbnails.specs import SIZES, InvalidSpecError
 from thumbnails.tasks import queue_photos
 
 
@@ -60,9 +61,9 @@ class Command(BaseCommand):
     @staticmethod
     def specs(sizes):
         if not sizes:
-            return pregeneration.default_specs()
+            return made_ahead_specs()
         try:
-            return [ThumbnailSpec.for_size(size) for size in sizes]
+            return [made_ahead_spec(size) for size in sizes]
         except InvalidSpecError as error:
             raise CommandError(str(error)) from error
 
