@@ -212,6 +212,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
 EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
+# Import event streams open at once in one web process, per user and in all (429 past them).
+PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
+PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))
 
 
 def redis_connection_kwargs(url):

@@ -1,6 +1,5 @@
 """The web import end to end over the real ASGI server: the JSON API, the Server-Sent-Event stream
 (read with a real HTTP client: ids, history, Last-Event-ID replay), idle streams, and bad input."""
-import asyncio
 import json
 import re
 import socket
@@ -13,7 +12,6 @@ import httpx
 import pytest
 
 import factories
-from browser import run_coroutine
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
 pytestmark = [pytest.mark.slow]
@@ -187,35 +185,6 @@ def test_the_browser_file_time_dates_a_photo_without_exif(site, admin, tmp_path)
     # then
     assert response.json()["results"][0]["status"] == "imported"
     assert [p.parent.name for p in site.root.glob("2019-05-*/*")] == ["2019-05-04"]
-
-
-def test_a_hundred_idle_streams_do_not_stop_the_site(site, admin, images):
-    # given
-    session = new_session(admin)
-    cookies = dict(admin.cookies)
-
-    async def scenario():
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=site.base_url, cookies=cookies, limits=limits,
-                                     timeout=STREAM_TIMEOUT_SECONDS) as client:
-            streams = [client.stream("GET", session["events_url"]) for _ in range(100)]
-            responses = await asyncio.gather(*(stream.__aenter__() for stream in streams))
-            try:
-                await asyncio.gather(*(anext(r.aiter_text()) for r in responses))
-                # when: all hundred are open and idle
-                started = time.monotonic()
-                answer = await asyncio.to_thread(upload, admin, session, images[5])
-                page = await asyncio.to_thread(admin.get, "/import/")
-                return [r.status_code for r in responses], answer, page, time.monotonic() - started
-            finally:
-                await asyncio.gather(*(stream.__aexit__(None, None, None) for stream in streams))
-
-    statuses, answer, page, seconds = run_coroutine(scenario())
-    # then
-    assert statuses == [200] * 100
-    assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "imported"
-    assert page.status_code == 200
-    assert seconds < STREAM_TIMEOUT_SECONDS
 
 
 # -- who may do what ---------------------------------------------------------------------------

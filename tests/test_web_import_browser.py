@@ -116,3 +116,19 @@ def test_an_ordinary_users_copy_of_a_trashed_photo_is_named_but_not_linked(live_
     assert page.locator("#duplicates li a, #duplicates li img").count() == 0
     screenshot(page, "web-import-duplicate-in-trash")
     context.close()
+
+
+def test_the_page_says_so_when_its_login_session_ends(live_site, page):
+    # given: the page following a session of one file, the stream open
+    session = page.request.post(live_site.base_url + "/api/imports/", headers={"X-CSRFToken": csrf_token(page)}).json()
+    page.evaluate("saved => sessionStorage.setItem('photosite.import.session', saved)",
+                  json.dumps({"id": session["id"], "events_url": session["events_url"], "queued": 1}))
+    page.reload()
+    expect_counters(page, remaining=1)
+    # when: the login session is deleted (as a logout in another tab or a password change would)
+    live_site.manage("shell", "-c", "from django.contrib.sessions.models import Session; Session.objects.all().delete()")
+    # then: the stream ends, and the page says why rather than going on showing progress
+    page.wait_for_function("() => document.getElementById('import-status').textContent.includes('login session ended')",
+                           timeout=10_000)
+    assert "Progress stream closed: your login session ended" in page.locator("#import-status").text_content()
+    screenshot(page, "web-import-login-ended")

@@ -4,10 +4,7 @@ Events are stored (DjangoModelStorage) with per-channel ids, so a browser that r
 `Last-Event-ID` gets what it missed and a page reloaded mid-import replays the session's history.
 Only the session's owner and staff may read its channel."""
 import re
-from contextlib import aclosing
 
-from asgiref.sync import sync_to_async
-from django.db import connections
 from django_eventstream import send_event
 from django_eventstream.channelmanager import DefaultChannelManager
 
@@ -17,16 +14,29 @@ CHANNEL_PREFIX = "import-"
 CHANNEL_PATTERN = re.compile(rf"^{CHANNEL_PREFIX}(\d+)$")
 FILE_EVENT = "file"
 COMPLETE_EVENT = "complete"
+EVENT_NUMBER = re.compile(r"[0-9]{1,18}")  # a BigIntegerField's range, not an overflow
 
 
 def channel_for(session_id) -> str:
     return f"{CHANNEL_PREFIX}{session_id}"
 
 
-def history_start(session_id) -> str:
-    """A Last-Event-ID meaning "from the beginning": django-eventstream stores an event 0 in
-    each channel, so replaying after it yields every event the session ever sent."""
-    return f"{channel_for(session_id)}:0"
+class InvalidLastEventIdError(ValueError):
+    """A Last-Event-ID that is not one of this session's event ids."""
+
+
+def event_after(session_id, last_event_id) -> int:
+    """The stored event a stream of `session_id` starts after: the one `last_event_id` names
+    (`import-<session>:<n>`, what the browser sends on reconnecting), else 0, "from the
+    beginning": django-eventstream stores an event 0 in each channel, so a late connection
+    replays every event the session ever sent. An id of another channel, or a malformed one,
+    is refused rather than ignored: it never selects anything but this channel."""
+    if not last_event_id:
+        return 0
+    channel, separator, number = last_event_id.partition(":")
+    if channel != channel_for(session_id) or not separator or not EVENT_NUMBER.fullmatch(number):
+        raise InvalidLastEventIdError(f"Last-Event-ID must be {channel_for(session_id)}:<n>")
+    return int(number)
 
 
 class SSEReporter:
@@ -60,16 +70,3 @@ class ImportChannelManager(DefaultChannelManager):
         if not user.is_staff:
             sessions = sessions.filter(user=user)
         return sessions.exists()
-
-
-async def without_idle_connections(chunks):
-    """Pass a stream's chunks on, closing this stream's database connection after each one.
-
-    django-eventstream reads the stored history in the stream's own thread, whose connection
-    would otherwise stay open for as long as the browser tab does: a hundred idle tabs would use
-    up PostgreSQL's connection limit."""
-    close = sync_to_async(connections.close_all)
-    async with aclosing(chunks):
-        async for chunk in chunks:
-            await close()
-            yield chunk

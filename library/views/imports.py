@@ -10,9 +10,9 @@ from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
-from django_eventstream.views import events as eventstream_events
 
-from library.importing.sse import channel_for, history_start, without_idle_connections
+from library.importing import sse_stream
+from library.importing.sse import InvalidLastEventIdError, channel_for, event_after
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import StagingUploadHandler
@@ -102,11 +102,15 @@ def finish_session(request, session_id):
 @require_GET
 @api_view
 def session_events(request, session_id):
-    """The session's event stream. Without Last-Event-ID the client gets the whole history first."""
+    """The session's event stream, after the checks: handed off to library.event_route, which
+    streams without a thread. Without Last-Event-ID the client gets the whole history first."""
     session = web_import.session_for(request.user, session_id)
-    if not request.headers.get("Last-Event-ID") and not request.GET.get("lastEventId"):
-        request.META["HTTP_LAST_EVENT_ID"] = history_start(session.pk)
-    response = eventstream_events(request, channels=[channel_for(session.pk)])
-    if response.streaming:
-        response.streaming_content = without_idle_connections(response.streaming_content)
-    return response
+    # django-eventstream's own parameters (es-meta, recover, channel, link) are not taken: the
+    # channel is the session's, and the user the one logged in.
+    if set(request.GET) - {"lastEventId"}:
+        return api_error("the event stream takes no query parameters but lastEventId", 400)
+    try:
+        after = event_after(session.pk, request.headers.get("Last-Event-ID") or request.GET.get("lastEventId"))
+    except InvalidLastEventIdError as error:
+        return api_error(str(error), 400)
+    return sse_stream.handoff(channel_for(session.pk), after, request.user.pk)
