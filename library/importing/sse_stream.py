@@ -16,10 +16,12 @@ an event is sent in this process or arrives through the Redis backplane. Each re
 storage is a short hop to the event loop's shared thread pool; an idle stream is a coroutine
 waiting on an asyncio event."""
 import asyncio
+import logging
+from contextlib import suppress
 from functools import partial
 
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpResponse
 from django_eventstream.storage import EventDoesNotExist
 from django_eventstream.utils import get_storage, make_id, sse_encode_error, sse_encode_event
@@ -31,6 +33,8 @@ BATCH = 100
 # Padding first, so proxies and old browsers that buffer the start of a response pass it on.
 OPENING = ":" + " " * 2048 + "\n\nevent: stream-open\ndata:\n\n"
 KEEP_ALIVE = "event: keep-alive\ndata:\n\n"
+RETRY_READ_SECONDS = 1
+logger = logging.getLogger("photosite.import.events")
 LOGIN_ENDED = sse_encode_error("forbidden", "your login session ended: log in again to follow the import")
 
 
@@ -60,7 +64,15 @@ async def events(channel, after, ended: asyncio.Event):
             with manager.lock:  # what was queued is re-read below, from the storage that owns the ids
                 listener.aevent.clear()
                 listener.channel_items, listener.overflow = {}, False
-            text, after, more = await read_after(channel, after)
+            try:
+                text, after, more = await read_after(channel, after)
+            except DatabaseError as error:
+                # A busy or restarting database is no reason to drop a browser's stream (it would
+                # only reconnect and ask again): the same read is tried again shortly.
+                logger.warning("Event stream of %s could not read its events, retrying: %s", channel, error)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), RETRY_READ_SECONDS)
+                continue
             if text:
                 yield text
             if not more and not await woken(listener.aevent, ended):
