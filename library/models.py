@@ -50,10 +50,6 @@ class ImportSession(models.Model):
     def is_finished(self):
         return self.finished_at is not None
 
-    @property
-    def processed_count(self):
-        return self.imported_count + self.duplicate_count + self.failed_count
-
     def counts(self):
         return {
             "imported": self.imported_count,
