@@ -44,7 +44,7 @@ class TrashFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(trashed_at__isnull=self.value() == "no")
+        return queryset.in_library() if self.value() == "no" else queryset.in_trash()
 
 
 class RedateForm(forms.Form):
@@ -122,11 +122,11 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete (move to trash)")
     def trash_photos(self, request, queryset):
-        self._each(request, queryset.filter(trashed_at__isnull=True), move_to_trash, "moved to the trash")
+        self._each(request, queryset.in_library(), move_to_trash, "moved to the trash")
 
     @admin.action(description="Restore from trash")
     def restore_photos(self, request, queryset):
-        self._each(request, queryset.filter(trashed_at__isnull=False), restore_from_trash, "restored")
+        self._each(request, queryset.in_trash(), restore_from_trash, "restored")
 
     def _each(self, request, queryset, operation, done):
         """Runs `operation` per photo; one file that cannot move does not stop the others."""

@@ -58,6 +58,18 @@ class ImportSession(models.Model):
         }
 
 
+# A photo outside the trash: what the gallery shows and what thumbnails are counted and made for.
+IN_LIBRARY = models.Q(trashed_at__isnull=True)
+
+
+class PhotoQuerySet(models.QuerySet):
+    def in_library(self):
+        return self.filter(IN_LIBRARY)
+
+    def in_trash(self):
+        return self.exclude(IN_LIBRARY)
+
+
 class Photo(models.Model):
     """A unique file in the library (photos and videos alike), identified by its SHA-256."""
 
@@ -82,6 +94,8 @@ class Photo(models.Model):
     )
     trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
 
+    objects = PhotoQuerySet.as_manager()
+
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [
@@ -90,7 +104,7 @@ class Photo(models.Model):
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
             # The gallery's keyset walk: only photos not in the trash, already in display order.
             models.Index(
-                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=models.Q(trashed_at__isnull=True)
+                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=IN_LIBRARY
             ),
         ]
 

@@ -36,7 +36,7 @@ def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpe
 
 def thumbnail_counts(spec: ThumbnailSpec | None = None, photos: QuerySet | None = None) -> dict[str, int]:
     """{"cached": n, "missing": n, "failed": n} over `photos` (default: photos not in the trash)."""
-    photos = Photo.objects.filter(trashed_at__isnull=True) if photos is None else photos
+    photos = Photo.objects.in_library() if photos is None else photos
     return {state: photos_with_thumbnail_state(photos, state, spec).count() for state in STATES}
 
 

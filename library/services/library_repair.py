@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.placement import fsync_directory, move_without_overwrite
+from library.importing.placement import fsync_path, move_without_overwrite
 from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo
 from library.paths import absolute_path, library_root
@@ -82,7 +82,7 @@ class Repairer:
         if not kept.exists():
             kept.parent.mkdir(parents=True, exist_ok=True)
             if move_without_overwrite(source, kept):
-                fsync_directory(kept.parent)
+                fsync_path(kept.parent)
                 mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
                 self.mark_missing_restored(photo.pk)
                 return
@@ -102,7 +102,7 @@ class Repairer:
         source, target = absolute_path(move.source), absolute_path(move.target)
         if source.exists() and target.exists() and os.path.samefile(source, target):
             source.unlink()
-            fsync_directory(source.parent)
+            fsync_path(source.parent)
         if source.exists():
             move.delete()
             mark(finding, "undone: the file never left its place")

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django_q.brokers import get_broker
 from django_q.models import Failure
 
-from library.models import MediaKind, Photo
+from library.models import IN_LIBRARY, MediaKind, Photo
 from library.signals import status_requested
 
 
@@ -22,9 +22,9 @@ class QueueCounts:
 def media_counts() -> dict[str, int]:
     """Photos and videos in the library, and items in the trash."""
     counts = Photo.objects.aggregate(
-        photos=Count("id", filter=Q(kind=MediaKind.PHOTO, trashed_at__isnull=True)),
-        videos=Count("id", filter=Q(kind=MediaKind.VIDEO, trashed_at__isnull=True)),
-        trashed=Count("id", filter=Q(trashed_at__isnull=False)),
+        photos=Count("id", filter=Q(kind=MediaKind.PHOTO) & IN_LIBRARY),
+        videos=Count("id", filter=Q(kind=MediaKind.VIDEO) & IN_LIBRARY),
+        trashed=Count("id", filter=~IN_LIBRARY),
     )
     return counts
 
