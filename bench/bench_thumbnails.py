@@ -22,14 +22,15 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench.run import PYTHON, REPO_ROOT, django_env, manage, new_library
+
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+from live_site import uvicorn
 
 PHOTO_GOAL_VS_PEER = 1 / 3
 PHOTO_GOAL_VS_FLOOR = 1.5
@@ -341,40 +342,6 @@ async def static_file_app(scope, receive, send):
         (b"content-type", b"image/jpeg"), (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"private, max-age=31536000, immutable"), (b"etag", b'"static"')]})
     await send({"type": "http.response.body", "body": body})
-
-
-class uvicorn:  # noqa: N801 - used as a context manager, like open()
-    """One uvicorn process (one worker) on a free port, stopped on exit."""
-
-    def __init__(self, app_args, env):
-        self.app_args, self.env = app_args, env
-
-    def __enter__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", *self.app_args, "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning", "--no-access-log"],
-            cwd=REPO_ROOT, env=self.env, start_new_session=True)
-        base_url = f"http://127.0.0.1:{port}"
-        wait_until_listening(port)
-        return base_url
-
-    def __exit__(self, *exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
-
-
-def wait_until_listening(port, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"uvicorn did not listen on port {port}")
 
 
 def logged_in_session(base_url):

@@ -16,7 +16,6 @@ there is, so that on this 2-core machine the client takes as little as possible 
 measures (a browser runs on another machine). Its CPU time is reported too."""
 import http.client
 import resource
-import subprocess
 import sys
 import threading
 import time
@@ -27,10 +26,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.bench_import import count_library_files, flush_dirty_pages, import_corpus
-from bench.run import PYTHON, REPO_ROOT, django_env, new_library
+from bench.run import REPO_ROOT, django_env, new_library
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
-from live_site import LiveSite, free_port
+from live_site import LiveSite, uvicorn
 
 PARALLEL_REQUESTS = 4
 BATCH_MAX_FILES = 4
@@ -97,18 +96,9 @@ def web_import(report, corpus, attempt):
 
 def upload_to_sink(corpus):
     """The corpus uploaded as the page would, to `discard_body` served by uvicorn."""
-    port = free_port()
-    server = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "bench.bench_web_import:discard_body", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO_ROOT, env=django_env())
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_for_server(base_url)
-        with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
-            list(pool.map(lambda batch: post_files(base_url, "/", batch), batches(corpus)))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with uvicorn(["bench.bench_web_import:discard_body"], django_env()) as base_url, \
+            ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
+        list(pool.map(lambda batch: post_files(base_url, "/", batch), batches(corpus)))
 
 
 async def discard_body(scope, receive, send):
@@ -120,18 +110,6 @@ async def discard_body(scope, receive, send):
         message = await receive()
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
-
-
-def wait_for_server(base_url):
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base_url, timeout=1)
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def batches(corpus):

@@ -1,6 +1,9 @@
 """Curation in Django's admin. Previews only *link* to the thumbnail view (the browser asks
 for them, the view makes them lazily); nothing is generated while a page renders. Photos are
-never deleted outright: "delete" is the move to `.trash/`, reversible with "restore"."""
+never deleted outright: "delete" is the move to `.trash/`, reversible with "restore".
+
+Other apps add their filters and actions to the photo list with `extend_photo_admin` from their
+own admin module (thumbnails/admin.py: the thumbnail state filter, "Regenerate thumbnails")."""
 import logging
 
 from django import forms
@@ -14,27 +17,9 @@ from library.models import FileMove, ImportOutcome, ImportSession, Photo
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 from library.templatetags.gallery_tags import clock
-from thumbnails.formats import made_ahead_specs
 from thumbnails.links import thumbnail_url
-from thumbnails.status import STATES, photos_with_thumbnail_state
-from thumbnails.tasks import queue_photos
 
 logger = logging.getLogger("photosite.admin")
-
-
-class ThumbnailStateFilter(admin.SimpleListFilter):
-    """By the record of the grid thumbnail in the format browsers are served (thumbnails.status)."""
-
-    title = "thumbnail"
-    parameter_name = "thumbnail"
-
-    def lookups(self, request, model_admin):
-        return [(state, state.capitalize()) for state in STATES]
-
-    def queryset(self, request, queryset):
-        if self.value() not in STATES:
-            return queryset
-        return photos_with_thumbnail_state(queryset, self.value())
 
 
 class CameraFilter(admin.SimpleListFilter):
@@ -59,7 +44,7 @@ class TrashFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(trashed_at__isnull=self.value() == "no")
+        return queryset.in_library() if self.value() == "no" else queryset.in_trash()
 
 
 class RedateForm(forms.Form):
@@ -73,12 +58,12 @@ class RedateForm(forms.Form):
 class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
-    list_filter = ["kind", TrashFilter, ThumbnailStateFilter, CameraFilter, "import_session"]
+    list_filter = ["kind", TrashFilter, CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
     date_hierarchy = "taken_at"
     list_per_page = 50
     show_full_result_count = False
-    actions = ["regenerate_thumbnails", "fix_date_taken", "trash_photos", "restore_photos"]
+    actions = ["fix_date_taken", "trash_photos", "restore_photos"]
     readonly_fields = ["preview", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken_at", "taken_at_source", "trashed_at"]}),
@@ -121,12 +106,6 @@ class PhotoAdmin(admin.ModelAdmin):
     def in_trash(self, photo):
         return photo.trashed_at is not None
 
-    @admin.action(description="Regenerate thumbnails (queued)")
-    def regenerate_thumbnails(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        queue_photos(ids, made_ahead_specs(), force=True)
-        self.message_user(request, f"Regeneration of the thumbnails of {len(ids)} item(s) is queued.")
-
     @admin.action(description="Fix the date taken…")
     def fix_date_taken(self, request, queryset):
         form = RedateForm(request.POST if "apply" in request.POST else None)
@@ -143,11 +122,11 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete (move to trash)")
     def trash_photos(self, request, queryset):
-        self._each(request, queryset.filter(trashed_at__isnull=True), move_to_trash, "moved to the trash")
+        self._each(request, queryset.in_library(), move_to_trash, "moved to the trash")
 
     @admin.action(description="Restore from trash")
     def restore_photos(self, request, queryset):
-        self._each(request, queryset.filter(trashed_at__isnull=False), restore_from_trash, "restored")
+        self._each(request, queryset.in_trash(), restore_from_trash, "restored")
 
     def _each(self, request, queryset, operation, done):
         """Runs `operation` per photo; one file that cannot move does not stop the others."""
@@ -161,6 +140,15 @@ class PhotoAdmin(admin.ModelAdmin):
                 continue
             count += 1
         self.message_user(request, f"{count} item(s) {done}.")
+
+
+def extend_photo_admin(list_filter=(), actions=()):
+    """Called by other apps' admin modules: their filters go after the trash filter, their
+    actions first in the menu, so the library shows them without importing them."""
+    after_trash = PhotoAdmin.list_filter.index(TrashFilter) + 1
+    PhotoAdmin.list_filter = [*PhotoAdmin.list_filter[:after_trash], *list_filter,
+                              *PhotoAdmin.list_filter[after_trash:]]
+    PhotoAdmin.actions = [*actions, *PhotoAdmin.actions]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -50,16 +50,24 @@ class ImportSession(models.Model):
     def is_finished(self):
         return self.finished_at is not None
 
-    @property
-    def processed_count(self):
-        return self.imported_count + self.duplicate_count + self.failed_count
-
     def counts(self):
         return {
             "imported": self.imported_count,
             "duplicate": self.duplicate_count,
             "failed": self.failed_count,
         }
+
+
+# A photo outside the trash: what the gallery shows and what thumbnails are counted and made for.
+IN_LIBRARY = models.Q(trashed_at__isnull=True)
+
+
+class PhotoQuerySet(models.QuerySet):
+    def in_library(self):
+        return self.filter(IN_LIBRARY)
+
+    def in_trash(self):
+        return self.exclude(IN_LIBRARY)
 
 
 class Photo(models.Model):
@@ -86,6 +94,8 @@ class Photo(models.Model):
     )
     trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
 
+    objects = PhotoQuerySet.as_manager()
+
     class Meta:
         ordering = ["-taken_at", "-id"]
         indexes = [
@@ -94,7 +104,7 @@ class Photo(models.Model):
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
             # The gallery's keyset walk: only photos not in the trash, already in display order.
             models.Index(
-                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=models.Q(trashed_at__isnull=True)
+                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=IN_LIBRARY
             ),
         ]
 

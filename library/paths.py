@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 
 IMPORT_TEMP_DIR = ".import_temp"
-LOGS_DIR = ".logs"
+LOGS_DIR = ".logs"  # photosite/log_handlers.py writes here
 TRASH_DIR = ".trash"
 
 
@@ -22,7 +22,3 @@ def import_temp_dir() -> Path:
 def absolute_path(relative_path: str) -> Path:
     """The file of a Photo. `relative_path` always comes from our own database row, never from a user."""
     return library_root() / relative_path
-
-
-def is_hidden(path: Path) -> bool:
-    return path.name.startswith(".")

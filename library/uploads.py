@@ -9,7 +9,7 @@ import logging
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 
-from library.importing.errors import ImportFileError
+from library.importing.errors import ImportFileError, os_error_message
 from library.importing.names import display_name
 from library.importing.staging import COPY_CHUNK_BYTES, StagingWriter
 
@@ -59,7 +59,7 @@ class StagingUploadHandler(FileUploadHandler):
             self.error = str(error)
         except OSError as error:
             logger.error("Could not stage upload %s: %s", display_name(self.file_name), error)
-            self.error = f"could not store the file: {error.strerror or error}"
+            self.error = os_error_message(error)
         raise StopFutureHandlers()
 
     def receive_data_chunk(self, raw_data, start):
@@ -70,7 +70,7 @@ class StagingUploadHandler(FileUploadHandler):
                 self._give_up(str(error))
             except OSError as error:
                 logger.error("Could not stage upload %s: %s", self.writer.original_name, error)
-                self._give_up(f"could not store the file: {error.strerror or error}")
+                self._give_up(os_error_message(error))
         # The rest of a refused file is read and dropped so the next file of the request still counts.
         return None
 
@@ -86,7 +86,7 @@ class StagingUploadHandler(FileUploadHandler):
                 upload = StagedUpload(name, file_size, error=str(error))
             except OSError as error:
                 logger.error("Could not stage upload %s: %s", name, error)
-                upload = StagedUpload(name, file_size, error=f"could not store the file: {error.strerror or error}")
+                upload = StagedUpload(name, file_size, error=os_error_message(error))
         self.uploads.append(upload)
         return upload
 

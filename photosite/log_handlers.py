@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from django.conf import settings
+from library.paths import LOGS_DIR, library_root
 
 
 class LibraryLogHandler(logging.Handler):
@@ -19,7 +19,7 @@ class LibraryLogHandler(logging.Handler):
 
     def current_path(self):
         name = datetime.now().astimezone().strftime(self.filename_pattern)
-        return Path(settings.PHOTOSITE_LIBRARY_ROOT) / ".logs" / name
+        return logs_dir() / name
 
     def emit(self, record):
         try:
@@ -38,5 +38,9 @@ class LibraryLogHandler(logging.Handler):
         would bury the import's own per-file messages, the ones that name the problem)."""
         if not self.unwritable_reported:
             self.unwritable_reported = True
-            sys.stderr.write(f"photosite: cannot write the log in {Path(settings.PHOTOSITE_LIBRARY_ROOT) / '.logs'}: "
+            sys.stderr.write(f"photosite: cannot write the log in {logs_dir()}: "
                              f"{error.strerror or error}\n")
+
+
+def logs_dir() -> Path:
+    return library_root() / LOGS_DIR

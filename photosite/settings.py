@@ -4,10 +4,10 @@ embedded default (SQLite, ORM queue, local disk) and a scaled-out deployment
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
 from photosite.secret_key import site_secret_key
 
@@ -217,17 +217,25 @@ PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_P
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))
 
 
-def redis_connection_kwargs(url):
-    """django-eventstream wants redis.Redis(**kwargs), not a URL."""
-    parts = urlsplit(url)
-    return {"host": parts.hostname or "localhost", "port": parts.port or 6379, "db": int(parts.path.strip("/") or 0),
-            "username": parts.username, "password": parts.password}
+def eventstream_redis_kwargs(url):
+    """django-eventstream passes EVENTSTREAM_REDIS to both redis.Redis(**kwargs) and
+    redis.asyncio.Redis(**kwargs), not a URL. Redis' own URL parsing keeps every option
+    (`rediss://`, `unix://`, `?socket_timeout=…`); only its connection class (which neither
+    client takes, and which differs between the two) becomes the `ssl` / `unix_socket_path`
+    arguments each client turns into its own."""
+    kwargs = parse_url(url)
+    connection_class = kwargs.pop("connection_class", None)
+    if connection_class is SSLConnection:
+        kwargs["ssl"] = True
+    if connection_class is UnixDomainSocketConnection:
+        kwargs["unix_socket_path"] = kwargs.pop("path")
+    return kwargs
 
 
 # With several web processes an import's events must reach the process holding the browser's
 # stream: django-eventstream then publishes every event through Redis pub/sub.
 if REDIS_URL:
-    EVENTSTREAM_REDIS = redis_connection_kwargs(REDIS_URL)
+    EVENTSTREAM_REDIS = eventstream_redis_kwargs(REDIS_URL)
 
 # Background workers (django-q2). A task is a batch of photo ids; `retry` must exceed `timeout`
 # or a long batch would be handed to a second worker while the first still runs. A worker that

@@ -50,6 +50,13 @@ def library_root(tmp_path, settings):
 
 
 @pytest.fixture
+def logged_in(client, django_user_model):
+    """Django's test client, logged in as an ordinary (non-staff) user."""
+    client.force_login(django_user_model.objects.create_user("viewer"))
+    return client
+
+
+@pytest.fixture
 def media_dir(tmp_path):
     """Where a test makes its source files (outside the library, like a camera card)."""
     path = tmp_path / "source"

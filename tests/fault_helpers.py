@@ -9,14 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from PIL import Image
 
 from live_site import PROJECT_DIR, LiveSite
 
-POLL_SECONDS = 0.02
 # The last line `manage.py import` prints.
 SUMMARY = re.compile(r"(\d+) imported, (\d+) duplicate, (\d+) failed")
 
@@ -71,15 +69,6 @@ def photo_rows(site: LiveSite) -> dict[str, str]:
             return dict(connection.execute(query).fetchall())
     with sqlite3.connect(url.removeprefix("sqlite://"), timeout=30) as connection:
         return dict(connection.execute(query).fetchall())
-
-
-def wait_for(condition, timeout=20, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def count_originals(root: Path) -> int:

@@ -3,18 +3,22 @@
 The site gets its own library folder and its own database (SQLite inside the library, or a
 fresh PostgreSQL database when the test run itself uses PostgreSQL), is migrated with the
 real `manage.py`, and serves through uvicorn exactly as in production. Tests talk to it over
-HTTP only, never through the test process's database connection."""
+HTTP only, never through the test process's database connection.
+
+`start_uvicorn` / `uvicorn` launch any ASGI app the same way, for the site here and for the
+benchmarks' floor apps (bench/bench_thumbnails.py, bench/bench_web_import.py)."""
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from polling import wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ADMIN_USER = "admin"
@@ -74,26 +78,11 @@ class LiveSite:
         )
 
     def start_web(self, workers=1):
-        log = open(self.log_dir / "web.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.web = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "photosite.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"],
-            cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.wait_until_up()
+        log_path = self.log_dir / "web.log"
+        with open(log_path, "ab") as log:  # the child keeps its own descriptor
+            self.web = start_uvicorn(["photosite.asgi:application"], self.env, self.port, workers, log)
+        wait_until_answering(self.web, self.base_url + "/accounts/login/", log_path)
         return self
-
-    def wait_until_up(self):
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise RuntimeError(f"web server exited: {(self.log_dir / 'web.log').read_text()[-2000:]}")
-            try:
-                httpx.get(self.base_url + "/accounts/login/", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("web server did not answer in time")
 
     def start_workers(self, name="cluster", extra_env=None):
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
@@ -136,6 +125,46 @@ class LiveSite:
         client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
         client.headers["Referer"] = self.base_url + "/"
         return client
+
+
+def start_uvicorn(app_args, env, port, workers=1, log=None) -> subprocess.Popen:
+    """uvicorn serving `app_args` (an app path, perhaps with `--factory`) on 127.0.0.1:`port`, as in
+    production; in its own process group, so stopping it stops its workers too."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *app_args, "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True,
+    )
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, log_path: Path | None = None):
+    """Until `url` answers at all (any status: the app is loaded, not just the port bound); a server
+    that exits first fails at once, with the end of its log."""
+    def answers():
+        if process.poll() is not None:
+            tail = log_path.read_text()[-2000:] if log_path else ""
+            raise RuntimeError(f"web server exited: {tail}")
+        try:
+            httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
+
+    wait_for(answers, STARTUP_TIMEOUT_SECONDS, f"a web server at {url}")
+
+
+@contextmanager
+def uvicorn(app_args, env, path="/"):
+    """One uvicorn process (one worker) on a free port; its base URL for the `with` block."""
+    port = free_port()
+    process = start_uvicorn(app_args, env, port)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(process, base_url + path)
+        yield base_url
+    finally:
+        kill_group(process, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def kill_group(process, sig):

@@ -13,6 +13,7 @@ from library.importing.staging import stage_copy
 from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
 from thumbnails import cache as thumbnail_cache
+from thumbnails.library_check import ORPHAN_THUMBNAIL
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
 
@@ -228,7 +229,7 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     ok, out = run_check("--repair")
     # then
     assert ok, out
-    assert orphan in out and Kind.ORPHAN_THUMBNAIL in out
+    assert orphan in out and ORPHAN_THUMBNAIL in out
     assert old_version in out and dropped_format in out and "no current thumbnail spec names it" in out
     assert storage.exists(live) and not storage.exists(orphan) and not crashed.exists()
     assert not storage.exists(old_version) and not storage.exists(dropped_format)

@@ -16,9 +16,9 @@ from fault_helpers import (
     make_distinct_jpegs,
     sha256_of,
     start_manage,
-    wait_for,
 )
 from live_site import LiveSite
+from polling import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
 
@@ -35,7 +35,7 @@ def test_kill_9_of_a_folder_import(site, tmp_path):
     # given an import of 150 photos, killed once some are in
     sources = make_distinct_jpegs(tmp_path / "card", 150)
     process = start_manage(site, "import", str(tmp_path / "card"), "--no-progress", "--jobs", "4", log_name="import")
-    wait_for(lambda: count_originals(site.root) >= 20, message="the first photos to land")
+    wait_for(lambda: count_originals(site.root) >= 20, what="the first photos to land")
     kill_9(process)
     landed = count_originals(site.root)
     assert landed < len(sources), "the import finished before the kill: nothing was tested"

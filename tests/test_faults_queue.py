@@ -11,8 +11,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from fault_helpers import kill_9, make_distinct_jpegs, wait_for
+from fault_helpers import kill_9, make_distinct_jpegs
 from live_site import LiveSite, free_port
+from polling import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(90)]
 
@@ -28,7 +29,7 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for(self.answers, timeout=10, message="redis-server to listen")
+        wait_for(self.answers, timeout=10, what="redis-server to listen")
         return self
 
     def answers(self):
@@ -77,7 +78,7 @@ def test_redis_restarted_under_a_running_cluster(redis_server, tmp_path):
         first, lost, later = (make_distinct_jpegs(tmp_path / name, 4, start=index * 4, size=(320, 240))
                               for index, name in enumerate(("first", "lost", "later")))
         assert "0 failed" in site.manage("import", str(tmp_path / "first"), "--no-progress").stdout
-        wait_for(lambda: len(thumbnails(root)) == len(first), timeout=30, message="the first thumbnails")
+        wait_for(lambda: len(thumbnails(root)) == len(first), timeout=30, what="the first thumbnails")
         # when Redis dies: an import still succeeds (only its head start on thumbnails is lost)
         redis_server.kill()
         during = site.manage("import", str(tmp_path / "lost"), "--no-progress", check=False)
@@ -87,12 +88,12 @@ def test_redis_restarted_under_a_running_cluster(redis_server, tmp_path):
         redis_server.start()
         assert "0 failed" in site.manage("import", str(tmp_path / "later"), "--no-progress").stdout
         wait_for(lambda: len(thumbnails(root)) == len(first) + len(later), timeout=40,
-                 message="the cluster to resume after the restart")
+                 what="the cluster to resume after the restart")
         assert cluster.poll() is None, "the cluster died with Redis"
         # and the work lost with the queue can be queued again
         site.manage("pregenerate", "--queue", "--no-progress")
         wait_for(lambda: len(thumbnails(root)) == len(first) + len(lost) + len(later), timeout=40,
-                 message="the lost work, queued again")
+                 what="the lost work, queued again")
         # then
         assert_whole_thumbnails(thumbnails(root))
         assert "could not queue thumbnails" in (root / ".logs" / "errors.log").read_text()

@@ -28,12 +28,6 @@ def make_rows(count, start=START, step=timedelta(hours=7), **fields):
     return Photo.objects.bulk_create(photos)
 
 
-@pytest.fixture
-def logged_in(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("viewer"))
-    return client
-
-
 def tile_ids(html):
     return [int(pk) for pk in re.findall(r'data-id="(\d+)"', html)]
 

@@ -20,12 +20,6 @@ def video(library_root, media_dir):
     return photo, (library_root / photo.path).read_bytes()
 
 
-@pytest.fixture
-def logged_in(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("viewer"))
-    return client
-
-
 def get(client, photo, **headers):
     response = client.get(f"/photo/{photo.pk}/original", headers=headers)
     body = b"".join(response) if response.streaming else response.content

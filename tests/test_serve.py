@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 
 import factories
 from live_site import PROJECT_DIR, LiveSite
+from polling import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -45,15 +45,6 @@ def alive(pid):
     except FileNotFoundError:
         return False
     return state != "Z"
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def answers(url):

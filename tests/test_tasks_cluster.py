@@ -3,7 +3,6 @@ and on PostgreSQL with Redis (our acknowledging broker). Imports run through the
 `manage.py import`, whose finish queues the work; the tests watch the thumbnail folder."""
 import json
 import signal
-import time
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ from PIL import Image
 
 import factories
 from live_site import LiveSite, kill_group, postgres_database_for_test
+from polling import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -54,16 +54,6 @@ def site(request, tmp_path):
 
             queue = f"django_q:{env['PHOTOSITE_QUEUE_NAME']}:q"
             redis.Redis.from_url(env["REDIS_URL"]).delete(queue, f"{queue}:in_flight")
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def finished_thumbnails(site):

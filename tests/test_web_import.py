@@ -3,7 +3,6 @@
 import json
 import re
 import socket
-import time
 from contextlib import closing, contextmanager
 from datetime import timedelta
 from itertools import islice
@@ -13,6 +12,7 @@ import pytest
 
 import factories
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
+from polling import wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -343,7 +343,7 @@ def test_a_request_cut_off_mid_file_fails_that_file_and_leaves_nothing_behind(si
     # when
     with socket.create_connection(("127.0.0.1", site.port)) as connection:
         connection.sendall(request + head + images[9].read_bytes() + b"\0" * 900_000)
-    wait_for(lambda: processed(admin, session) == 1)
+    wait_for(lambda: processed(admin, session) == 1, STREAM_TIMEOUT_SECONDS)
     # then
     assert temp_leftovers(site) == []
     assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1}
@@ -363,7 +363,7 @@ def test_a_request_cut_off_after_a_whole_file_keeps_that_file(site, admin, tmp_p
     # when
     with socket.create_connection(("127.0.0.1", site.port)) as connection:
         connection.sendall(raw_request(site, admin, session, content_type, len(body)) + body[:cut_at])
-    wait_for(lambda: processed(admin, session) == 2)
+    wait_for(lambda: processed(admin, session) == 2, STREAM_TIMEOUT_SECONDS)
     # then
     outcomes = {event["data"]["name"]: event["data"]["status"]
                 for event in read_events(admin, session["events_url"], until=None, count=2)}
@@ -382,7 +382,7 @@ def test_files_are_staged_while_their_request_is_still_arriving(site, admin, tmp
         connection.sendall(raw_request(site, admin, session, content_type, len(body)) + body[:pause_at])
         # then: the first file is already in .import_temp, hashed and whole, before the body ends
         wait_for(lambda: [path.stat().st_size for path in temp_leftovers(site) if path.suffix == ".staged"]
-                 == [first.stat().st_size])
+                 == [first.stat().st_size], STREAM_TIMEOUT_SECONDS)
         # when: the rest arrives
         connection.sendall(body[pause_at:])
         response = connection.makefile("rb").read1(65536)
@@ -426,23 +426,16 @@ def test_closing_the_tab_mid_request_loses_no_file_already_sent(site, admin, tmp
     body, content_type = raw_multipart([(path.name.encode(), path.read_bytes()) for path in pictures])
     with socket.create_connection(("127.0.0.1", site.port)) as connection:
         connection.sendall(raw_request(site, admin, session, content_type, len(body)) + body)
-        wait_for(lambda: processed(admin, session) >= 1)
+        wait_for(lambda: processed(admin, session) >= 1, STREAM_TIMEOUT_SECONDS)
     # when: the connection has closed
     # then
-    wait_for(lambda: processed(admin, session) == 3)
+    wait_for(lambda: processed(admin, session) == 3, STREAM_TIMEOUT_SECONDS)
     assert admin.get(f"/api/imports/{session['id']}").json()["counts"]["imported"] == 3
     assert temp_leftovers(site) == []
 
 
 def processed(client, session):
     return sum(client.get(f"/api/imports/{session['id']}").json()["counts"].values())
-
-
-def wait_for(condition):
-    deadline = time.monotonic() + STREAM_TIMEOUT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_body_ending_inside_a_file_fails_that_file(site, admin, tmp_path):

@@ -5,14 +5,13 @@ class ThumbnailsConfig(AppConfig):
     name = "thumbnails"
 
     def ready(self):
-        """Background pre-generation: a finished import queues its thumbnails, and each django-q2
-        worker lowers its CPU priority as it starts. Importing `formats` registers its check."""
+        """The library's signals reach this app's handlers (the library never imports it), and each
+        django-q2 worker lowers its CPU priority as it starts. Importing `formats` registers its check."""
         from django_q.signals import post_spawn
 
-        from library.signals import import_session_finished
-
         from . import formats  # noqa: F401 - registers the format check
-        from .tasks import lower_worker_priority, queue_session
+        from .signal_handlers import register_signal_handlers
+        from .tasks import lower_worker_priority
 
-        import_session_finished.connect(queue_session, dispatch_uid="thumbnails.queue_session")
+        register_signal_handlers()
         post_spawn.connect(lower_worker_priority, dispatch_uid="thumbnails.lower_worker_priority")

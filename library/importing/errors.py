@@ -24,3 +24,9 @@ class EmptyFileError(ImportFileError):
 
 class NotEnoughSpaceError(ImportFileError):
     """The file would take the library's free space below PHOTOSITE_MIN_FREE_BYTES."""
+
+
+def os_error_message(error: OSError, action: str = "store") -> str:
+    """What the person importing reads when the disk refused (`store`) or the source could not be
+    read (`read`): the system's own words ("No space left on device"), never a traceback."""
+    return f"could not {action} the file: {error.strerror or error}"

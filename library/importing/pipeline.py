@@ -19,7 +19,7 @@ from library.signals import import_session_finished
 
 from .dates import wall_clock_date
 from .detection import HEAD_BYTES, detect_format
-from .errors import ImportFileError
+from .errors import ImportFileError, os_error_message
 from .metadata import read_metadata
 from .names import display_name
 from .placement import claim_path, release_path
@@ -60,7 +60,7 @@ class ImportPipeline:
             return self.record_failure(name, None, str(error))
         except OSError as error:
             action = "store" if error.errno in DISK_ERRNOS else "read"
-            return self.record_failure(name, None, f"could not {action} the file: {error.strerror or error}")
+            return self.record_failure(name, None, os_error_message(error, action))
         return self.import_staged(staged)
 
     def import_staged(self, staged: StagedFile) -> FileResult:
@@ -71,7 +71,7 @@ class ImportPipeline:
         except ImportFileError as error:
             return self.record_failure(name, staged.size, str(error))
         except OSError as error:
-            return self.record_failure(name, staged.size, f"could not store the file: {error.strerror or error}")
+            return self.record_failure(name, staged.size, os_error_message(error))
         except DatabaseError:
             logger.exception("Database error while importing %s", name)
             return self.record_failure(name, staged.size, "the library database could not record the file")

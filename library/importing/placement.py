@@ -35,7 +35,7 @@ def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str) -> 
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if move_without_overwrite(temp_path, target):
-            fsync_directory(target.parent)
+            fsync_path(target.parent)
             return relative
     raise FileExistsError(f"no free name for {sha256[:HASH_CHARS]} after {MAX_NAME_ATTEMPTS} attempts")
 
@@ -70,8 +70,9 @@ def release_path(relative: str):
     (library_root() / relative).unlink(missing_ok=True)
 
 
-def fsync_directory(directory: Path):
-    descriptor = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path):
+    """Hand a file's data, or a directory's entries (a name just linked or removed), to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:

@@ -16,6 +16,7 @@ from django.conf import settings
 from library.paths import import_temp_dir
 
 from .errors import EmptyFileError, FileTooLargeError, NotEnoughSpaceError
+from .placement import fsync_path
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
@@ -159,10 +160,5 @@ def start_writeback(descriptor, offset, length):
 def make_durable(staged: StagedFile):
     """fsyncs the data of a file staged with `durable=False`; the pipeline calls this before
     anything may claim the bytes, since a row must never point at data a crash can lose."""
-    if staged.durable:
-        return
-    descriptor = os.open(staged.temp_path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    if not staged.durable:
+        fsync_path(staged.temp_path)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from library.importing.placement import fsync_directory, move_without_overwrite
+from library.importing.placement import fsync_path, move_without_overwrite
 from library.models import FileMove, Photo
 from library.paths import absolute_path
 
@@ -43,8 +43,8 @@ def move_original(photo: Photo, reason: str, candidates: Iterable[str], taken_at
         if not moved:
             journal.delete()
             continue
-        fsync_directory(target.parent)
-        fsync_directory(source.parent)
+        fsync_path(target.parent)
+        fsync_path(source.parent)
         finish_move(journal)
         logger.info("Moved photo %s (%s): %s -> %s", photo.pk, reason, journal.source, relative)
         photo.refresh_from_db()

@@ -5,7 +5,6 @@ file is checked by its size (one `stat`, fast on a big library); `verify_hashes`
 byte and compares it with the SHA-256 recorded at import, which is how bit rot shows."""
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,19 +17,16 @@ from django.utils import timezone
 from library.importing.staging import PARTIAL_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
 from library.paths import IMPORT_TEMP_DIR, library_root
-from thumbnails.cache import is_current_name, thumbnail_storage
+from library.signals import library_checked
 
 READ_CHUNK_BYTES = 1024 * 1024
-THUMBNAIL_BATCH = 1000
-# Thumbnail names start with the photo's SHA-256; a crashed write leaves a `.tmp-` file.
-THUMBNAIL_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")
-THUMBNAIL_TEMP_PREFIX = ".tmp-"
 # A file written more recently than this may belong to an import that is still running.
 DEFAULT_STALE_AFTER_SECONDS = 15 * 60
 
 
 class Kind:
-    """What a finding is about; also the heading the command lists it under."""
+    """What a finding is about; also the heading the command lists it under. Other apps' findings
+    (`check_other_apps`) bring their own kinds."""
 
     UNTRACKED = "files without a database row"
     MISSING = "rows whose file is missing"
@@ -39,7 +35,6 @@ class Kind:
     PARTIAL = "partial files left in .import_temp"
     STAGED = "complete files left in .import_temp"
     STRAY_TEMP = "unknown files in .import_temp"
-    ORPHAN_THUMBNAIL = "orphaned thumbnails"
     INTERRUPTED_MOVE = "moves of originals cut off by a crash"
 
 
@@ -52,6 +47,9 @@ class Finding:
     move_id: int | None = None
     repaired: bool = False
     repair_note: str = ""
+    # How another app's finding is repaired (returns the note); the library's own kinds are
+    # library_repair's.
+    repair: Callable[[], str] | None = None
 
 
 @dataclass
@@ -172,47 +170,7 @@ def check_moves(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
         report.findings.append(Finding(Kind.INTERRUPTED_MOVE, move.source, detail, move.photo_id, move.pk))
 
 
-def check_thumbnails(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
-    """Cached thumbnails of bytes no photo has any more or of a spec nothing serves any more (an
-    older generator version, a format dropped from the allow-list), and temp files of crashed writes."""
-    storage = thumbnail_storage()
-    batch = []
-    for name in storage_files(storage):
-        base = name.rsplit("/", 1)[-1]
-        match = THUMBNAIL_NAME.match(base)
-        if match and not is_current_name(name):
-            report.findings.append(Finding(Kind.ORPHAN_THUMBNAIL, name, "no current thumbnail spec names it"))
-        elif match:
-            batch.append((name, match["sha256"]))
-        elif base.startswith(THUMBNAIL_TEMP_PREFIX) and is_stale(storage, name, stale_after):
-            report.findings.append(Finding(Kind.ORPHAN_THUMBNAIL, name, "unfinished write of a thumbnail"))
-        if len(batch) >= THUMBNAIL_BATCH:
-            report_orphans(report, batch)
-            batch = []
-    report_orphans(report, batch)
-
-
-def report_orphans(report: CheckReport, batch):
-    known = set(Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch}).values_list("sha256", flat=True))
-    for name, sha256 in batch:
-        if sha256 not in known:
-            report.findings.append(Finding(Kind.ORPHAN_THUMBNAIL, name, "no photo has these bytes"))
-
-
-def storage_files(storage, folder="") -> Iterator[str]:
-    try:
-        dirs, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for name in sorted(dirs):
-        yield from storage_files(storage, f"{folder}/{name}" if folder else name)
-
-
-def is_stale(storage, name, stale_after) -> bool:
-    try:
-        modified = storage.get_modified_time(name)
-    except (FileNotFoundError, NotImplementedError):
-        return False
-    return (timezone.now() - modified).total_seconds() >= stale_after
+def check_other_apps(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
+    """Files other apps keep in or beside the library (the thumbnails app's cache): each app
+    answers `library_checked` with its own findings, so the library never looks inside them."""
+    library_checked.send(sender=CheckReport, report=report, stale_after=stale_after)

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.placement import fsync_directory, move_without_overwrite
+from library.importing.placement import fsync_path, move_without_overwrite
 from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo
 from library.paths import absolute_path, library_root
-from thumbnails.cache import delete_stored
 
 from .file_moves import finish_move
 from .library_check import CheckReport, Finding, Kind, file_sha256
@@ -33,12 +32,14 @@ class Repairer:
     def run(self):
         # Moves first: until they are settled, their files look like strays.
         handlers = {Kind.INTERRUPTED_MOVE: self.settle_move, Kind.PARTIAL: self.remove_partial,
-                    Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register,
-                    Kind.ORPHAN_THUMBNAIL: self.remove_thumbnail}
+                    Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register}
         for kind, handler in handlers.items():
             for finding in self.report.by_kind().get(kind, []):
                 if not finding.repaired:
                     handler(finding)
+        for finding in self.report.findings:
+            if finding.repair is not None and not finding.repaired:
+                mark(finding, finding.repair())  # another app's finding, e.g. an orphaned thumbnail
         if self.pipeline is not None:
             self.pipeline.finish()
 
@@ -51,10 +52,6 @@ class Repairer:
         (library_root() / finding.path).unlink(missing_ok=True)
         mark(finding, "removed")
         logger.info("Removed partial temp file %s", finding.path)
-
-    def remove_thumbnail(self, finding: Finding):
-        delete_stored(finding.path)
-        mark(finding, "removed")
 
     def import_staged(self, finding: Finding):
         path = library_root() / finding.path
@@ -85,7 +82,7 @@ class Repairer:
         if not kept.exists():
             kept.parent.mkdir(parents=True, exist_ok=True)
             if move_without_overwrite(source, kept):
-                fsync_directory(kept.parent)
+                fsync_path(kept.parent)
                 mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
                 self.mark_missing_restored(photo.pk)
                 return
@@ -105,7 +102,7 @@ class Repairer:
         source, target = absolute_path(move.source), absolute_path(move.target)
         if source.exists() and target.exists() and os.path.samefile(source, target):
             source.unlink()
-            fsync_directory(source.parent)
+            fsync_path(source.parent)
         if source.exists():
             move.delete()
             mark(finding, "undone: the file never left its place")

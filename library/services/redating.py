@@ -5,6 +5,7 @@ import logging
 from datetime import datetime
 
 from library.models import DateSource, MoveReason, Photo
+from library.signals import photo_redated
 
 from .file_moves import move_original
 from .trash import library_candidates
@@ -21,4 +22,5 @@ def redate(photo: Photo, taken_at: datetime):
     else:
         move_original(photo, MoveReason.REDATE, candidates, taken_at=taken_at)
     photo.refresh_from_db()
+    photo_redated.send(sender=Photo, photo=photo)
     logger.info("Photo %s redated to %s (%s)", photo.pk, taken_at.isoformat(), photo.path)

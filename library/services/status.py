@@ -1,18 +1,14 @@
-"""The library at a glance, for `manage.py librarystatus`: what the old design learned from
-`tail` and `du` — media counts, the thumbnail cache's size on disk, and the background queue
-(waiting, in progress, failed tasks). Cached / missing / failed thumbnail counts are
-thumbnails.status's."""
-import os
+"""The library at a glance, for `manage.py librarystatus`: media counts and the background queue
+(waiting, in progress, failed tasks). Other apps add their own lines through
+library.signals.status_requested (thumbnail counts and the cache's size: thumbnails.status)."""
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django_q.brokers import get_broker
 from django_q.models import Failure
 
-from library.models import MediaKind, Photo
-from thumbnails.cache import is_local, thumbnail_storage
-from thumbnails.models import Thumbnail, ThumbnailState
+from library.models import IN_LIBRARY, MediaKind, Photo
+from library.signals import status_requested
 
 
 @dataclass(frozen=True)
@@ -26,32 +22,16 @@ class QueueCounts:
 def media_counts() -> dict[str, int]:
     """Photos and videos in the library, and items in the trash."""
     counts = Photo.objects.aggregate(
-        photos=Count("id", filter=Q(kind=MediaKind.PHOTO, trashed_at__isnull=True)),
-        videos=Count("id", filter=Q(kind=MediaKind.VIDEO, trashed_at__isnull=True)),
-        trashed=Count("id", filter=Q(trashed_at__isnull=False)),
+        photos=Count("id", filter=Q(kind=MediaKind.PHOTO) & IN_LIBRARY),
+        videos=Count("id", filter=Q(kind=MediaKind.VIDEO) & IN_LIBRARY),
+        trashed=Count("id", filter=~IN_LIBRARY),
     )
     return counts
 
 
-def cache_size() -> tuple[int, int]:
-    """(files, bytes) of the thumbnail cache: measured on disk like `du` where the storage is a
-    folder, else summed from the cache's records (an object store has no cheap walk)."""
-    if is_local():
-        return folder_size(Path(thumbnail_storage().location))
-    totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(files=Count("id"), bytes=Sum("bytes"))
-    return totals["files"], totals["bytes"] or 0
-
-
-def folder_size(root: Path) -> tuple[int, int]:
-    files = size = 0
-    for folder, _, names in os.walk(root):
-        for name in names:
-            try:
-                size += os.stat(os.path.join(folder, name)).st_size
-            except FileNotFoundError:  # replaced or deleted while we walk
-                continue
-            files += 1
-    return files, size
+def other_apps_lines() -> list[tuple[str, str]]:
+    """(label, value) lines of the apps that answer `status_requested`, in the order they answer."""
+    return [line for _, lines in status_requested.send(sender=QueueCounts) for line in lines]
 
 
 def queue_counts() -> QueueCounts:

@@ -83,13 +83,9 @@ class Page:
         return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda p: wall_clock_date(p.taken_at))]
 
 
-def visible_photos():
-    return Photo.objects.filter(trashed_at__isnull=True)
-
-
 def page_after(cursor: Cursor | None, size: int) -> Page:
     """One page of tiles after `cursor` (from the newest when None), in a single query."""
-    photos = visible_photos().only(*TILE_FIELDS).order_by("-taken_at", "-id")
+    photos = Photo.objects.in_library().only(*TILE_FIELDS).order_by("-taken_at", "-id")
     if cursor is not None:
         # The redundant `taken_at <= t` gives the planner an index range to start from; with the
         # OR alone, SQLite scans the index from the newest photo (20 ms, 90,000 photos deep).
@@ -104,7 +100,7 @@ def page_after(cursor: Cursor | None, size: int) -> Page:
 
 def year_range() -> tuple[int, int] | None:
     """(oldest year, newest year) with photos, read off both ends of the gallery index."""
-    ordered = visible_photos().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
+    ordered = Photo.objects.in_library().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
     newest = ordered.first()
     if newest is None:
         return None
@@ -119,5 +115,5 @@ def older_neighbour(photo: Photo) -> Photo | None:
 
 def newer_neighbour(photo: Photo) -> Photo | None:
     newer = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
-    photos = visible_photos().filter(newer, taken_at__gte=photo.taken_at)
+    photos = Photo.objects.in_library().filter(newer, taken_at__gte=photo.taken_at)
     return photos.order_by("taken_at", "id").only(*TILE_FIELDS).first()

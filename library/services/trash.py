@@ -1,7 +1,8 @@
 """Deleting from the library means moving to `<library>/.trash/`, never unlinking: the file
 keeps its relative path under `.trash/` (the row's `path` says where it is), the row stays
 with `trashed_at` set (so the gallery hides it and a re-import of the same bytes by staff or
-the command line brings it back), and its cached thumbnails are removed."""
+the command line brings it back), and `photo_trashed` tells other apps (the thumbnails app
+removes the photo's cached thumbnails)."""
 import logging
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from library.importing.dates import wall_clock_date
 from library.importing.placement import MAX_NAME_ATTEMPTS, candidate_paths
 from library.models import MoveReason, Photo
 from library.paths import TRASH_DIR, absolute_path, library_root
-from thumbnails import cache as thumbnails_cache
+from library.signals import photo_restored, photo_trashed
 
 from .file_moves import move_original
 
@@ -26,7 +27,7 @@ def move_to_trash(photo: Photo):
     if photo.trashed_at is not None:
         return
     move_original(photo, MoveReason.TRASH, trash_candidates(photo.path))
-    thumbnails_cache.delete_all(photo)
+    photo_trashed.send(sender=Photo, photo=photo)
 
 
 def restore_from_trash(photo: Photo, replacement: Path | None = None) -> bool:
@@ -43,6 +44,7 @@ def restore_from_trash(photo: Photo, replacement: Path | None = None) -> bool:
         logger.warning("Photo %s was missing from the trash; restoring the re-imported copy", photo.pk)
         source = str(replacement.relative_to(library_root()))
     move_original(photo, MoveReason.RESTORE, library_candidates(photo), source=source)
+    photo_restored.send(sender=Photo, photo=photo)
     return True
 
 

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from library.models import Photo
 from library.services.timeline import (
     BadCursorError,
     Cursor,
     newer_neighbour,
     older_neighbour,
     page_after,
-    visible_photos,
     year_range,
 )
 
@@ -60,6 +60,6 @@ def bad_position(request, reason: str):
 @login_required
 def photo_page(request, photo_id):
     """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
-    photo = get_object_or_404(visible_photos(), pk=photo_id)
+    photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
     context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
     return render(request, "library/photo.html", context)

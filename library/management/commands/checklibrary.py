@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 bar.close()
         library_check.check_import_temp(report, options["stale_after"])
         library_check.check_moves(report, options["stale_after"])
-        library_check.check_thumbnails(report, options["stale_after"])
+        library_check.check_other_apps(report, options["stale_after"])
         return report
 
     def print_report(self, report):

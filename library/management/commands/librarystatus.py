@@ -1,12 +1,10 @@
-"""`manage.py librarystatus`: photos, videos, thumbnails and the background queue at a glance."""
+"""`manage.py librarystatus`: photos, videos, other apps' lines (thumbnails) and the background
+queue at a glance."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.template.defaultfilters import filesizeformat
 from redis import RedisError
 
 from library.services import status
-from thumbnails.formats import made_ahead_specs
-from thumbnails.status import thumbnail_counts
 
 
 class Command(BaseCommand):
@@ -18,12 +16,8 @@ class Command(BaseCommand):
         self.line("Photos", media["photos"])
         self.line("Videos", media["videos"])
         self.line("In the trash", media["trashed"])
-        for spec in made_ahead_specs():
-            counts = thumbnail_counts(spec)
-            self.line(f"Thumbnails {spec}", f"{counts['cached']} cached, {counts['missing']} missing, "
-                                            f"{counts['failed']} failed")
-        files, size = status.cache_size()
-        self.line("Thumbnail cache", f"{files} files, {filesizeformat(size)} ({size} bytes)")
+        for label, value in status.other_apps_lines():
+            self.line(label, value)
         self.show_queue()
 
     def show_queue(self):

@@ -1,0 +1,76 @@
+"""The thumbnail part of `manage.py checklibrary`: cached thumbnails of bytes no photo has any
+more, of a spec nothing serves any more (an older generator version, a format dropped from the
+allow-list), and temp files of crashed writes. The library sends `library_checked`; this app
+alone knows its storage and its names, so it looks there and says how to repair."""
+import re
+from collections.abc import Iterator
+from functools import partial
+
+from django.core.files.storage import Storage, storages
+from django.utils import timezone
+
+from library.models import Photo
+from library.services.library_check import CheckReport, Finding
+
+from .cache import delete_stored, is_current_name
+
+# The heading `checklibrary` lists these findings under.
+ORPHAN_THUMBNAIL = "orphaned thumbnails"
+BATCH = 1000
+# Thumbnail names start with the photo's SHA-256; a crashed write leaves a `.tmp-` file.
+THUMBNAIL_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")
+TEMP_PREFIX = ".tmp-"
+
+
+def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **kwargs):
+    """Receiver of library.signals.library_checked."""
+    storage = storages["thumbnails"]
+    batch = []
+    for name in storage_files(storage):
+        base = name.rsplit("/", 1)[-1]
+        match = THUMBNAIL_NAME.match(base)
+        if match and not is_current_name(name):
+            report.findings.append(orphan(name, "no current thumbnail spec names it"))
+        elif match:
+            batch.append((name, match["sha256"]))
+        elif base.startswith(TEMP_PREFIX) and is_stale(storage, name, stale_after):
+            report.findings.append(orphan(name, "unfinished write of a thumbnail"))
+        if len(batch) >= BATCH:
+            report_orphans(report, batch)
+            batch = []
+    report_orphans(report, batch)
+
+
+def orphan(name: str, detail: str) -> Finding:
+    return Finding(ORPHAN_THUMBNAIL, name, detail, repair=partial(remove, name))
+
+
+def remove(name: str) -> str:
+    delete_stored(name)
+    return "removed"
+
+
+def report_orphans(report: CheckReport, batch):
+    known = set(Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch}).values_list("sha256", flat=True))
+    for name, sha256 in batch:
+        if sha256 not in known:
+            report.findings.append(orphan(name, "no photo has these bytes"))
+
+
+def storage_files(storage: Storage, folder="") -> Iterator[str]:
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for name in sorted(dirs):
+        yield from storage_files(storage, f"{folder}/{name}" if folder else name)
+
+
+def is_stale(storage: Storage, name: str, stale_after: float) -> bool:
+    try:
+        modified = storage.get_modified_time(name)
+    except (FileNotFoundError, NotImplementedError):
+        return False
+    return (timezone.now() - modified).total_seconds() >= stale_after
