@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 import pytest
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource
 
 from factories import make_jpeg
+from routes import ROUTE_PARAMETER, all_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +23,6 @@ PUBLIC_ROUTES = {"accounts/login/", "admin/login/", "accounts/logout/", "admin/l
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 REFUSED_STATUSES = {401, 403, 404, 405}
 NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")
-ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
-
-
-def all_routes(resolver=None, prefix=""):
-    """(route text, pattern) for every URL pattern, through every include()."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from all_routes(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def sample_value(name, converter, ids):
     """A plausible value for a URL parameter: the id of a real object where the name says which,
     so that a 404 means 'refused', not 'no such object'."""

@@ -13,13 +13,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import a_date, make_jpeg
 from live_site import running_site
+from routes import ROUTE_PARAMETER, all_routes
 
 pytestmark = [pytest.mark.slow]
 
@@ -28,7 +28,6 @@ pytestmark = [pytest.mark.slow]
 ADMIN_EXAMPLES = {"anonymous": 1, "ordinary": 1, "staff": 3}
 SITE_EXAMPLES = 10
 ROLES = ["anonymous", "ordinary", "staff"]
-ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 # A request whose answer streams (the import's event stream) is judged by its status alone.
 READ_TIMEOUT_SECONDS = 10
@@ -100,13 +99,9 @@ def is_admin(route):
     return route.text.startswith("admin/")
 
 
-def all_routes(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from all_routes(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield as_route(prefix + str(entry.pattern), isinstance(entry.pattern, RegexPattern))
+def fuzzed_routes():
+    for text, entry in all_routes():
+        yield as_route(text, isinstance(entry.pattern, RegexPattern))
 
 
 def as_route(text, is_regex):
@@ -125,7 +120,7 @@ def choices_of(match, is_regex):
     return tuple(choice for choice in match["body"].split("|") if choice.isidentifier()) if is_regex else ()
 
 
-ROUTES = [*all_routes(), Route("static/<path>", ("static/", Parameter("static_path")))]
+ROUTES = [*fuzzed_routes(), Route("static/<path>", ("static/", Parameter("static_path")))]
 
 
 # -- the site ----------------------------------------------------------------------------------
