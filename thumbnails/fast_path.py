@@ -37,7 +37,7 @@ from library.models import photo_is_visible
 from . import fast_path_tables
 from .fast_path_tables import KnownHit, file_identity
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
-from .views import IMMUTABLE, REVALIDATE, if_none_match, spec_for
+from .views import IMMUTABLE, REVALIDATE, etag_matches, spec_for
 
 # Ids of up to 18 digits (any longer is no photo; Django answers it).
 THUMBNAIL_PATH = re.compile(r"/api/photo/(?P<photo_id>[0-9]{1,18})/thumbnail")
@@ -90,7 +90,7 @@ class ThumbnailFastPath:
             fast_path_tables.forget_hit(photo_id, spec)  # gone, remade or unreadable: Django decides
             return None
         cache_control = IMMUTABLE if query.get("v") == hit.content_version else REVALIDATE
-        if hit.etag in if_none_match(headers.get("if-none-match", "")):
+        if etag_matches(hit.etag, headers.get("if-none-match", "")):
             return 304, [(b"content-length", b"0"), *response_headers(hit, cache_control)], b""
         content_headers = [(b"content-type", hit.content_type.encode()), (b"content-length", str(len(body)).encode())]
         return 200, [*content_headers, *response_headers(hit, cache_control)], body

@@ -33,8 +33,3 @@ def thumbnail_counts(spec: ThumbnailSpec | None = None, photos: QuerySet | None 
     photos = Photo.objects.filter(trashed_at__isnull=True) if photos is None else photos
     return {state: photos_with_thumbnail_state(photos, state, spec).count() for state in STATES}
 
-
-def failures(spec: ThumbnailSpec | None = None) -> QuerySet:
-    """Failed renditions with their last error, newest attempt first."""
-    rows = Thumbnail.objects.filter(state=ThumbnailState.FAILED).select_related("photo")
-    return (rows.filter(spec=str(spec)) if spec else rows).order_by("-retry_after")

@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
-miss `cache.ensure()`; on failure a grey placeholder. Async, so cache hits never queue behind
+miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. Async, so cache hits never queue behind
 a generation: misses run in a worker thread (at most the event loop's pool size at once).
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
@@ -38,13 +39,14 @@ async def photo_thumbnail(request, photo_id):
         spec = spec_for_request(request)
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error), content_type=PLAIN_TEXT)
-    photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
+    photos = Photo.objects.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=cache.recorded_annotation(spec))
+    photo = await photos.filter(pk=photo_id).afirst()
     user = await request.auser()
     if photo is None or not photo.is_visible_to(user):
         raise Http404("no such photo")
-    etag = f'"{photo.sha256}-{spec}"'
+    etag = cache.etag(photo, spec)
     cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
-    if etag in if_none_match(request.headers.get("If-None-Match", "")):
+    if etag_matches(etag, request.headers.get("If-None-Match", "")):
         return with_headers(HttpResponseNotModified(), etag, cache_control)
     data = await cached_or_made(photo, spec)
     if data is None:
@@ -64,34 +66,31 @@ def spec_for(size: str, accept: str) -> ThumbnailSpec:
     return served_spec(size, accept)
 
 
-def if_none_match(header: str) -> set[str]:
-    """The entity tags of an If-None-Match header (weak ones compared as strong)."""
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+def etag_matches(etag: str, if_none_match: str) -> bool:
+    """Whether an If-None-Match header names this entity tag (weakly compared, as RFC 9110 asks)."""
+    return etag in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
 
 
 async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     """The thumbnail's bytes (made first on a miss, including a file that vanished from the
     storage), or None when it cannot be made; the cache has then logged why.
 
-    A hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the page
-    cache, cheaper to read than a hop to a worker thread. Other storages may be remote, so
-    they are read in a worker thread, like every miss."""
-    if cache.is_local():
+    A recorded hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the
+    page cache, cheaper to read than a hop to a worker thread. Everything else goes through
+    `cache.ensure()` in a worker thread: a miss, a file its row does not record yet (ensure
+    records it), and any hit in a storage that may be remote."""
+    if photo.thumbnail_recorded and cache.is_local():
         try:
             return cache.read(photo, spec)
         except FileNotFoundError:
             pass
-    return await sync_to_async(read_or_make, thread_sensitive=False)(photo, spec)
+    return await sync_to_async(ensured_bytes, thread_sensitive=False)(photo, spec)
 
 
-def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+    """On a miss, the bytes `ensure` just made (never read back from the storage)."""
     try:
-        return cache.read(photo, spec)
-    except FileNotFoundError:
-        pass
-    try:
-        cache.ensure(photo, spec)
-        return cache.read(photo, spec)
+        return cache.ensure(photo, spec, recorded=photo.thumbnail_recorded).read()
     except (ThumbnailError, FileNotFoundError):
         return None
     finally:
@@ -101,10 +100,10 @@ def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
 def remember_for_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
     """Let `thumbnails.fast_path` serve this session's next requests for this thumbnail before
     Django (for a short while; see `fast_path_tables` for the trade-off), and other sessions'
-    too when the access rule lets them see it. Local disk only."""
-    if not (settings.PHOTOSITE_THUMBNAIL_FAST_PATH and cache.is_local()):
+    too when the access rule lets them see it. Only when the storage can give a local path."""
+    path = cache.thumbnail_path(photo, spec) if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
+    if path is None:
         return
-    path = cache.thumbnail_storage().path(cache.storage_name(photo.sha256, spec))
     try:
         identity = fast_path_tables.file_identity(os.stat(path))
     except FileNotFoundError:
