@@ -13,6 +13,7 @@ else waits for its result, whichever process or machine they run in. Failures ar
 the row and back off, so a file that makes ffmpeg fail is not re-run on every request. The rest
 is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair)."""
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from library.models import Photo
@@ -106,6 +107,28 @@ def read_stored(name: str) -> bytes:
 def thumbnail_path(photo: Photo, spec: ThumbnailSpec) -> str | None:
     """Where the thumbnail's file is on this machine, or None when the storage is not local."""
     return local_path(thumbnail_storage(), storage_name(photo.sha256, spec))
+
+
+def stored_size() -> tuple[int, int]:
+    """(files, bytes) of the cache: measured on disk like `du` where the storage is local, else
+    summed from the rows (an object store has no cheap walk)."""
+    root = local_path(thumbnail_storage(), "")
+    if root is not None:
+        return folder_size(root)
+    totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(files=Count("id"), bytes=Sum("bytes"))
+    return totals["files"], totals["bytes"] or 0
+
+
+def folder_size(root: str) -> tuple[int, int]:
+    files = size = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            try:
+                size += os.stat(os.path.join(folder, name)).st_size
+            except FileNotFoundError:  # replaced or deleted while we walk
+                continue
+            files += 1
+    return files, size
 
 
 def recorded_annotation(spec: ThumbnailSpec) -> Exists:

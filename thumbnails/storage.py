@@ -9,8 +9,11 @@ available name, as Django's storages promise, and `save()` returns it). A crashe
 only a `.tmp-` file, which `checklibrary` finds (`is_unfinished_write`).
 
 Code using the thumbnails storage never asks which class it is: it uses the Storage API, and
-where it can use a local path it asks `.path()` and falls back when the storage has none (the
-base Storage raises NotImplementedError), as Wagtail's `is_stored_locally` does."""
+where a local path helps (the fast path, measuring the cache like `du`) it asks the storage for
+one with `local_path()` and falls back when it has none. That is Wagtail's `is_stored_locally`
+idea; Wagtail tries `.path()`, but Django's InMemoryStorage answers `.path()` with a path where
+no file is, so here a storage that keeps its files on this machine says so by having
+`local_path`. Any other backend works through the Storage API alone."""
 import os
 import tempfile
 
@@ -58,10 +61,12 @@ class AtomicFileSystemStorage(FileSystemStorage):
                 raise
         return temp.name
 
+    def local_path(self, name: str) -> str:
+        """Where the file is (or would be) on this machine: readers may open it directly."""
+        return self.path(name)
+
 
 def local_path(storage, name: str) -> str | None:
-    """The file's path on this machine, or None when the storage keeps files elsewhere."""
-    try:
-        return storage.path(name)
-    except NotImplementedError:
-        return None
+    """The file's path on this machine, or None when the storage does not keep its files here."""
+    ask = getattr(storage, "local_path", None)
+    return ask(name) if ask is not None else None
