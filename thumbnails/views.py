@@ -1,32 +1,28 @@
 """`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
-miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. Async, so cache hits never queue behind
-a generation: misses run in a worker thread (at most the event loop's pool size at once).
+miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. What the
+response says (spec, Cache-Control, ETag matching) is `responses`', shared with the fast path.
+Async, so cache hits never queue behind a generation: misses run in a worker thread (at most the
+event loop's pool size at once).
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
 under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
-import os
-
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
-from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
 
-from . import cache, fast_path_tables
+from . import cache
 from .errors import ThumbnailError
-from .formats import served_spec
 from .links import content_version
 from .placeholder import placeholder_jpeg
+from .responses import NO_STORE, Offer, cache_control, etag_matches, leave_offer, spec_for
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 
-IMMUTABLE = "private, max-age=31536000, immutable"
-REVALIDATE = "private, no-cache"
-NO_STORE = "no-store"
 # Error answers are plain text: their reason quotes the query, which must never be read as markup.
 PLAIN_TEXT = "text/plain; charset=utf-8"
 PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name", "trashed_at")
@@ -45,30 +41,20 @@ async def photo_thumbnail(request, photo_id):
     if photo is None or not photo.is_visible_to(user):
         raise Http404("no such photo")
     etag = cache.etag(photo, spec)
-    cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
+    caching = cache_control(request.GET.get("v"), content_version(photo))
     if etag_matches(etag, request.headers.get("If-None-Match", "")):
-        return with_headers(HttpResponseNotModified(), etag, cache_control)
+        return with_headers(HttpResponseNotModified(), etag, caching)
     data = await cached_or_made(photo, spec)
     if data is None:
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
-    remember_for_fast_path(request, user, photo, spec, etag)
-    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, cache_control)
+    offer_to_fast_path(request, user, photo, spec, etag)
+    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, caching)
 
 
 def spec_for_request(request) -> ThumbnailSpec:
     return spec_for(request.GET.get("size", DEFAULT_SIZE), request.headers.get("Accept", ""))
-
-
-def spec_for(size: str, accept: str) -> ThumbnailSpec:
-    """`?size=` from the allow-list, in the format `formats` serves this Accept (the fast path picks alike)."""
-    return served_spec(size, accept)
-
-
-def etag_matches(etag: str, if_none_match: str) -> bool:
-    """Whether an If-None-Match header names this entity tag (weakly compared, as RFC 9110 asks)."""
-    return etag in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
 
 
 async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
@@ -97,20 +83,14 @@ def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
         close_old_connections()
 
 
-def remember_for_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
-    """Let `thumbnails.fast_path` serve this session's next requests for this thumbnail before
-    Django (for a short while; see `fast_path_tables` for the trade-off), and other sessions'
-    too when the access rule lets them see it. Only when the storage can give a local path."""
+def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
+    """Offer `thumbnails.fast_path` this thumbnail, so that it may answer the next requests for
+    it before Django (for a short while; see `fast_path_tables` for the trade-off): only when the
+    storage keeps it on this machine, and with what the access rule needs to decide."""
     path = cache.thumbnail_path(photo, spec) if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
-    if path is None:
-        return
-    try:
-        identity = fast_path_tables.file_identity(os.stat(path))
-    except FileNotFoundError:
-        return  # deleted since it was read (its photo trashed): nothing to remember
-    fast_path_tables.remember_session(request.session.session_key, fast_path_tables.Principal(user.pk, user.is_staff))
-    fast_path_tables.remember_hit(photo.pk, spec, fast_path_tables.KnownHit(
-        path, identity, etag, spec.content_type, content_version(photo), photo.trashed_at is not None))
+    if path is not None:
+        leave_offer(request, Offer(request.session.session_key, user.pk, user.is_staff, photo.pk, spec, path, etag,
+                                   spec.content_type, content_version(photo), photo.trashed_at is not None))
 
 
 def with_headers(response, etag, cache_control):
