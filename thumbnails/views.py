@@ -93,9 +93,9 @@ def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: s
                                    spec.content_type, content_version(photo), photo.trashed_at is not None))
 
 
-def with_headers(response, etag, cache_control):
+def with_headers(response, etag, caching):
     if etag:
         response["ETag"] = etag
-    response["Cache-Control"] = cache_control
+    response["Cache-Control"] = caching
     patch_vary_headers(response, ["Accept"])
     return response
