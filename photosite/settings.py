@@ -151,7 +151,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "thumbnails": {
         "BACKEND": os.environ.get(
-            "PHOTOSITE_THUMBNAIL_STORAGE", "django.core.files.storage.FileSystemStorage"
+            "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
         ),
         "OPTIONS": {
             "location": os.environ.get(

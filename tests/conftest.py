@@ -42,7 +42,7 @@ def library_root(tmp_path, settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "thumbnails": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "thumbnails.storage.AtomicFileSystemStorage",
             "OPTIONS": {"location": str(root / ".thumbnails")},
         },
     }

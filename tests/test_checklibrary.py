@@ -211,7 +211,7 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     # given a real thumbnail, one of bytes no photo has, and a crashed write
     photo = imported_photo(media_dir)
     spec = ThumbnailSpec.for_size("400", "jpeg")
-    live = thumbnail_cache.ensure(photo, spec)
+    live = thumbnail_cache.ensure(photo, spec).name
     storage = thumbnail_cache.thumbnail_storage()
     orphan = thumbnail_cache.storage_name("f" * 64, spec)
     storage.save(orphan, ContentFile(b"old thumbnail"))

@@ -31,7 +31,7 @@ def rendition(photo, spec=TILE):
 
 def test_ensure_stores_the_thumbnail_under_its_content_name(photo, library_root):
     # when
-    name = cache.ensure(photo, TILE)
+    name = cache.ensure(photo, TILE).name
     # then
     sha = photo.sha256
     assert name == f"{sha[:2]}/{sha[2:4]}/{sha}-h400-jpeg-v1.jpg"
@@ -51,13 +51,13 @@ def test_a_cached_thumbnail_is_not_made_again(photo):
 
 def test_jpeg_and_webp_are_separate_entries(photo):
     webp = ThumbnailSpec.for_size("400", "webp")
-    assert cache.ensure(photo, webp) != cache.ensure(photo, TILE)
+    assert cache.ensure(photo, webp).name != cache.ensure(photo, TILE).name
     assert picture(cache.read(photo, webp)).format == "WEBP"
 
 
 def test_a_thumbnail_that_vanished_from_the_storage_is_made_again(photo, library_root):
     # given a cached thumbnail whose file someone deleted
-    name = cache.ensure(photo, TILE)
+    name = cache.ensure(photo, TILE).name
     (library_root / ".thumbnails" / name).unlink()
     # when
     cache.ensure(photo, TILE)
@@ -76,7 +76,7 @@ def test_the_storage_is_swappable(photo, settings):
     # given thumbnails kept in memory instead of on disk
     settings.STORAGES = {**settings.STORAGES, "thumbnails": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     # when
-    name = cache.ensure(photo, TILE)
+    name = cache.ensure(photo, TILE).name
     # then
     assert storages["thumbnails"].exists(name)
     assert picture(cache.read(photo, TILE)).size == (533, 400)
@@ -127,7 +127,7 @@ def test_a_photo_whose_file_is_gone_fails_with_a_clear_error(photo, library_root
 
 
 def test_delete_all_removes_files_and_rows(photo, library_root):
-    names = [cache.ensure(photo, spec) for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
+    names = [cache.ensure(photo, spec).name for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
     cache.delete_all(photo)
     assert not any((library_root / ".thumbnails" / name).exists() for name in names)
     assert not Thumbnail.objects.filter(photo=photo).exists()

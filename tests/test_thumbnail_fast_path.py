@@ -14,6 +14,7 @@ import pytest
 from thumbnails import fast_path_tables
 from thumbnails.fast_path import ThumbnailFastPath
 from thumbnails.fast_path_tables import ExpiringLruTable, KnownHit, Principal, file_identity
+from thumbnails.responses import OFFER_SCOPE_KEY, Offer
 from thumbnails.specs import ThumbnailSpec
 
 import factories
@@ -304,3 +305,39 @@ def test_tables_forget_the_least_recently_used_entry():
     table.get("a")
     table.put("c", 3)
     assert (table.get("a"), table.get("b"), table.get("c")) == (1, None, 3)
+
+
+class OfferingApp:
+    """Stands for Django serving a local hit: the view's offer in the scope, then its response."""
+
+    def __init__(self, offer, headers):
+        self.offer, self.headers = offer, headers
+
+    async def __call__(self, scope, receive, send):
+        scope[OFFER_SCOPE_KEY] = self.offer
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        await send({"type": "http.response.body", "body": b"bytes"})
+
+
+def test_the_fast_path_learns_from_what_django_sent(tables, tmp_path):
+    # given Django answering a request with the view's offer and its middleware's headers
+    thumbnail = tmp_path / "thumbnail.jpg"
+    thumbnail.write_bytes(b"\xff\xd8 thumbnail bytes")
+    offer = Offer(SESSION, 2, False, 7, SPEC, str(thumbnail), '"etag-7"', "image/jpeg", "abc-1", False)
+    django_headers = [(b"Content-Type", b"image/jpeg"), (b"ETag", b'"etag-7"'), (b"Vary", b"Accept, Cookie"),
+                      (b"X-Frame-Options", b"DENY"), (b"Set-Cookie", b"sessionid=x"), (b"Content-Length", b"5")]
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/api/photo/7/thumbnail", "query_string": b"",
+             "headers": [(b"cookie", f"sessionid={SESSION}".encode())]}
+    run_coroutine(ThumbnailFastPath(OfferingApp(offer, django_headers))(scope, None, send))
+    # when the same request comes again
+    status, headers, body, inner_called = call()
+    # then the fast path answers it, with Django's own headers but never its cookie
+    assert (status, body, inner_called) == (200, thumbnail.read_bytes(), False)
+    assert OFFER_SCOPE_KEY not in scope and sent[0]["headers"] == django_headers
+    assert headers[b"vary"] == b"Accept, Cookie" and headers[b"x-frame-options"] == b"DENY"
+    assert b"set-cookie" not in headers and headers[b"content-length"] == str(len(body)).encode()

@@ -1,23 +1,27 @@
-"""The thumbnail cache: where thumbnails live, and the one way to make a missing one.
+"""The thumbnail cache: the one owner of both records of a thumbnail, its file in the storage
+and its `Thumbnail` row, and the one way to make a missing one.
 
 Names come from the photo's SHA-256 and the spec (`ab/cd/<sha256>-h400-jpeg-v1.jpg`), so the
 same bytes imported twice share thumbnails and a new generator version never meets an old
-file. Files go through `storages["thumbnails"]`, so a deployment can put them elsewhere.
+file. Files go through `storages["thumbnails"]` and the Storage API alone, so a deployment can
+put them elsewhere; atomic, no-overwrite writes are that storage's job (thumbnails.storage).
 
-`ensure()` is shared by both strategies, the lazy view and the background pre-generation:
-whoever wins the claim on the rendition row makes the thumbnail, everyone else waits for its
-result, whichever process or machine they run in. Failures are recorded on the row and back
-off, so a file that makes ffmpeg fail is not re-run on every request."""
+`ensure()` is shared by both strategies, the lazy view and the background pre-generation, and
+keeps file and row in step: it returns what to serve (the bytes it just made, or the stored
+file) with its ETag. Whoever wins the claim on the rendition row makes the thumbnail, everyone
+else waits for its result, whichever process or machine they run in. Failures are recorded on
+the row and back off, so a file that makes ffmpeg fail is not re-run on every request. The rest
+is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair)."""
 import logging
 import os
-import tempfile
+import re
 import time
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.db.models import F, Q
+from django.core.files.storage import Storage, storages
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from library.models import Photo
@@ -27,7 +31,8 @@ from .errors import ThumbnailBackoffError, ThumbnailBusyError, ThumbnailError, T
 from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .models import Thumbnail, ThumbnailState
-from .specs import InvalidSpecError, ThumbnailSpec, all_current_specs
+from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, all_current_specs
+from .storage import local_path
 
 logger = logging.getLogger("photosite.thumbnails")
 
@@ -38,6 +43,7 @@ WAIT_POLL_SECONDS = 0.05
 WAIT_LIMIT_SECONDS = CLAIM_LEASE.total_seconds()
 RETRY_FIRST_SECONDS = 60
 RETRY_LONGEST_SECONDS = 24 * 3600
+THUMBNAIL_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")
 
 
 def thumbnail_storage() -> Storage:
@@ -45,12 +51,24 @@ def thumbnail_storage() -> Storage:
 
 
 def is_local() -> bool:
-    """Whether the storage is a local folder (reads are then quick enough to do anywhere)."""
-    return isinstance(thumbnail_storage(), FileSystemStorage)
+    """Whether the storage keeps its files on this machine (reads are then quick enough to do anywhere)."""
+    return local_path(thumbnail_storage(), "") is not None
 
 
 def storage_name(sha256: str, spec: ThumbnailSpec) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{spec}.{spec.extension}"
+
+
+def etag(photo: Photo, spec: ThumbnailSpec) -> str:
+    """The thumbnail's entity tag: its content's name, so it changes exactly when the name does."""
+    return f'"{photo.sha256}-{spec}"'
+
+
+def photo_sha256_of(name: str) -> str | None:
+    """The SHA-256 of the photo a name in the storage is a thumbnail of (current or not), or None
+    for a name that is no thumbnail's (`checklibrary` asks, to find thumbnails of no photo)."""
+    match = THUMBNAIL_NAME.match(name.rsplit("/", 1)[-1])
+    return match["sha256"] if match else None
 
 
 def is_current_name(name: str) -> bool:
@@ -63,7 +81,7 @@ def is_current_name(name: str) -> bool:
         spec = ThumbnailSpec.from_string(spec_text)
     except InvalidSpecError:
         return False
-    return spec.is_current and storage_name(sha256, spec) == name
+    return spec.version == GENERATOR_VERSION and storage_name(sha256, spec) == name
 
 
 def delete_stored(name: str):
@@ -78,36 +96,107 @@ def exists(photo: Photo, spec: ThumbnailSpec) -> bool:
 
 def read(photo: Photo, spec: ThumbnailSpec) -> bytes:
     """The cached bytes; FileNotFoundError when the thumbnail is not (or no longer) there."""
-    with thumbnail_storage().open(storage_name(photo.sha256, spec), "rb") as cached:
+    return read_stored(storage_name(photo.sha256, spec))
+
+
+def read_stored(name: str) -> bytes:
+    with thumbnail_storage().open(name, "rb") as cached:
         return cached.read()
 
 
-def ensure(photo: Photo, spec: ThumbnailSpec, force: bool = False) -> str:
-    """The storage name of the photo's thumbnail, made first if it is missing (or if `force`).
+def thumbnail_path(photo: Photo, spec: ThumbnailSpec) -> str | None:
+    """Where the thumbnail's file is on this machine, or None when the storage is not local."""
+    return local_path(thumbnail_storage(), storage_name(photo.sha256, spec))
 
-    Single-flight across threads, processes and machines. Raises a ThumbnailError subclass
-    when it cannot be made (the failure is recorded and logged once, by whoever tried)."""
+
+def stored_size() -> tuple[int, int]:
+    """(files, bytes) of the cache: measured on disk like `du` where the storage is local, else
+    summed from the rows (an object store has no cheap walk)."""
+    root = local_path(thumbnail_storage(), "")
+    if root is not None:
+        return folder_size(root)
+    totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(files=Count("id"), bytes=Sum("bytes"))
+    return totals["files"], totals["bytes"] or 0
+
+
+def folder_size(root: str) -> tuple[int, int]:
+    files = size = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            try:
+                size += os.stat(os.path.join(folder, name)).st_size
+            except FileNotFoundError:  # replaced or deleted while we walk
+                continue
+            files += 1
+    return files, size
+
+
+def recorded_annotation(spec: ThumbnailSpec) -> Exists:
+    """For annotating a queryset of photos: whether the row of the photo's `spec` thumbnail says
+    it is cached. The view asks it with the photo (no extra query), to hand `ensure(recorded=)`."""
+    return Exists(Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(spec), state=ThumbnailState.READY))
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """A thumbnail in the storage, ready to serve. `made` holds its bytes when the call that
+    returned it made them (a miss): they are served as they are, never read back."""
+    name: str
+    etag: str
+    content_type: str
+    made: bytes | None = None
+
+    def read(self) -> bytes:
+        """Its bytes; FileNotFoundError when it is no longer in the storage (its photo trashed)."""
+        return self.made if self.made is not None else read_stored(self.name)
+
+
+def rendition(photo: Photo, spec: ThumbnailSpec, made: bytes | None = None) -> Rendition:
+    return Rendition(storage_name(photo.sha256, spec), etag(photo, spec), spec.content_type, made)
+
+
+def ensure(photo: Photo, spec: ThumbnailSpec, force: bool = False, recorded: bool | None = None) -> Rendition:
+    """The photo's thumbnail, made first if it is missing (or if `force`); either way its row says
+    cached afterwards. This is the one place that keeps the file and the row in step.
+
+    `recorded` is whether the caller already knows the row says cached (pre-generation asks for a
+    whole batch at once, the view with the photo); None makes ensure ask. A file found while its
+    row does not say so (its maker was killed between the write and the row's update) is recorded,
+    not made again. Single-flight across threads, processes and machines. Raises a ThumbnailError
+    subclass when it cannot be made (the failure is recorded and logged once, by whoever tried)."""
     name = storage_name(photo.sha256, spec)
     storage = thumbnail_storage()
     if not force and storage.exists(name):
-        return name
+        if not (is_recorded(photo, spec) if recorded is None else recorded):
+            record_found(rendition_row(photo, spec, name), name)
+        return rendition(photo, spec)
     row = rendition_row(photo, spec, name)
     if not force:
         refuse_during_backoff(row)
+    if not wait_for_claim(row, name, photo, spec):
+        return rendition(photo, spec)  # made meanwhile by the claim's holder, who records it
+    if not force and storage.exists(name):  # made between our look and our claim
+        record_claimed(row, name)
+        return rendition(photo, spec)
+    return rendition(photo, spec, made=make_claimed(photo, spec, row, name, storage, force))
+
+
+def is_recorded(photo: Photo, spec: ThumbnailSpec) -> bool:
+    return Thumbnail.objects.filter(photo=photo, spec=str(spec), state=ThumbnailState.READY).exists()
+
+
+def wait_for_claim(row: Thumbnail, name: str, photo: Photo, spec: ThumbnailSpec) -> bool:
+    """True once we hold the row's claim; False when the file appeared while another held it."""
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     while not claim(row):
         time.sleep(WAIT_POLL_SECONDS)
-        if storage.exists(name):
-            return name
+        if thumbnail_storage().exists(name):
+            return False
         row.refresh_from_db()
         refuse_during_backoff(row)
         if time.monotonic() > deadline:
             raise ThumbnailBusyError(f"another process is still making {spec} of photo {photo.pk}")
-    if not force and storage.exists(name):
-        if not record_found(photo, spec, claimed_row=row):
-            release(row)
-        return name
-    return make_claimed(photo, spec, row, name, storage)
+    return True
 
 
 def rendition_row(photo: Photo, spec: ThumbnailSpec, name: str) -> Thumbnail:
@@ -135,11 +224,13 @@ def release(row: Thumbnail):
     Thumbnail.objects.filter(pk=row.pk).update(claimed_until=None)
 
 
-def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, storage: Storage) -> str:
+def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, storage: Storage,
+                 replace: bool = False) -> bytes:
+    """Makes and stores the thumbnail while holding the row's claim; returns its bytes."""
     started = time.monotonic()
     try:
         data = generate(photo, spec)
-        save_atomically(storage, name, data)
+        save_atomically(storage, name, data, replace)
     except ThumbnailError as error:
         record_failure(photo, spec, row, error)
         raise
@@ -149,7 +240,7 @@ def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, s
     Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)))
     logger.info("Thumbnail made: photo %s %s, %d bytes in %.0f ms", photo.pk, spec, len(data),
                 (time.monotonic() - started) * 1000)
-    return name
+    return data
 
 
 def ready_fields(name: str, size: int) -> dict:
@@ -159,20 +250,20 @@ def ready_fields(name: str, size: int) -> dict:
             "claimed_until": None}
 
 
-def record_found(photo: Photo, spec: ThumbnailSpec, claimed_row: Thumbnail | None = None) -> bool:
-    """Records a thumbnail that is in the storage while its row is not ready: its maker was killed
-    between the rename and the row's update, so the file is whole but unrecorded (the status page
-    and the admin filter would count it missing). It counts as the one generation it was.
+def record_found(row: Thumbnail, name: str):
+    """Records a file found in the storage while its row does not say cached, under the row's
+    claim like any write of the row. A row under a live claim is left alone: its maker may be
+    about to record the file itself (so a file never counts two generations)."""
+    if claim(row):
+        record_claimed(row, name)
 
-    `claimed_row` is the row when the caller holds its claim. Without one, a row under a live
-    claim is left alone: its maker may be about to record the file itself."""
-    name = storage_name(photo.sha256, spec)
-    if claimed_row is None:
-        rows = Thumbnail.objects.filter(unclaimed(timezone.now()), pk=rendition_row(photo, spec, name).pk)
-    else:
-        rows = Thumbnail.objects.filter(pk=claimed_row.pk)
-    unrecorded = rows.exclude(state=ThumbnailState.READY)
-    return unrecorded.update(**ready_fields(name, thumbnail_storage().size(name))) == 1
+
+def record_claimed(row: Thumbnail, name: str):
+    """Records the stored file on a row we hold, as the one generation it was (unless the row
+    already says cached), and releases the claim."""
+    unrecorded = Thumbnail.objects.filter(pk=row.pk).exclude(state=ThumbnailState.READY)
+    if not unrecorded.update(**ready_fields(name, thumbnail_storage().size(name))):
+        release(row)
 
 
 def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
@@ -182,31 +273,20 @@ def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
     return generate_photo_thumbnail(source, spec)
 
 
-def save_atomically(storage: Storage, name: str, data: bytes):
-    """Readers never see half a file: on disk, a temp file renamed over the name; elsewhere the
-    storage's own save (object stores write whole objects)."""
+def save_atomically(storage: Storage, name: str, data: bytes, replace: bool = False):
+    """Stores the bytes under `name` (first removing what is there, with `replace`). Atomicity is
+    the storage's: thumbnails.storage on disk, an object store's whole-object writes elsewhere.
+
+    The name is the content's, so if a storage that never overwrites saved them under another
+    name, another writer stored the same thumbnail first (a lapsed claim): that copy stays."""
     try:
-        if isinstance(storage, FileSystemStorage):
-            replace_file(Path(storage.path(name)), data, storage.file_permissions_mode or 0o644)
-        else:
+        if replace:
             storage.delete(name)
-            storage.save(name, ContentFile(data))
+        saved = storage.save(name, ContentFile(data))
+        if saved != name:
+            storage.delete(saved)
     except OSError as error:
         raise ThumbnailStoreError(f"could not store thumbnail {name}: {error}") from error
-
-
-def replace_file(path: Path, data: bytes, mode: int):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as temp:
-        try:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-            os.chmod(temp.name, mode)
-            os.replace(temp.name, path)
-        except OSError:
-            os.unlink(temp.name)
-            raise
 
 
 def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: ThumbnailError):

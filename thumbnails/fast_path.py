@@ -9,12 +9,15 @@ disk, so the fast path only has to decide whether it may send it, without the da
 - the session cookie must be one Django itself authenticated within the last TTL seconds (the
   view served this session a thumbnail), which says who it is (staff or not);
 - the thumbnail must be one the view served from local disk within the TTL, so its file, ETag,
-  content version and whether the photo was in the trash are known, and its file must still be
-  the very one the view served (not deleted, not made again since);
+  content version, whether the photo was in the trash and the headers Django sent are known,
+  and its file must still be the very one the view served (not deleted, not made again since);
 - `library.models.photo_is_visible`, the rule the view asks, must let that session see it: a
   trashed photo's thumbnail goes to staff only.
 
-All of it comes from the in-process tables of `fast_path_tables`, which documents the one
+The view does not fill these tables: it leaves an offer in the request's ASGI scope
+(`thumbnails.responses`), and this middleware, seeing Django's response go out, remembers the
+offer with the headers Django sent. So data flows one way, view → Django's response → here.
+All of it lives in the in-process tables of `fast_path_tables`, which documents the one
 trade-off: what Django would now decide differently (a session logged out or a user deactivated
 in another process) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (5
 by default) rather than at once; a logout in this process does at once. Everything else — other
@@ -22,8 +25,9 @@ paths and methods, an unknown session or thumbnail, a bad `?size=`, a trashed ph
 session not staff's, a file gone from the disk or replaced — goes to Django unchanged, which
 decides as it always does.
 
-The response carries the same headers as the view's (see HEADERS_DJANGO_ADDS), plus
-`X-Thumbnail-Served-By: fast-path` so tests and operators can tell which path answered.
+The response carries the headers Django sent for that thumbnail (its middleware's included; see
+`replayed_headers`), plus `X-Thumbnail-Served-By: fast-path` so tests and operators can tell
+which path answered.
 `PHOTOSITE_THUMBNAIL_FAST_PATH=0` leaves it out of the ASGI stack."""
 import os
 import re
@@ -35,22 +39,15 @@ from django.http.cookie import parse_cookie
 from library.models import photo_is_visible
 
 from . import fast_path_tables
-from .fast_path_tables import KnownHit, file_identity
+from .fast_path_tables import KnownHit, Principal, file_identity
+from .responses import OFFER_SCOPE_KEY, Offer, cache_control, etag_matches, spec_for
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
-from .views import IMMUTABLE, REVALIDATE, if_none_match, spec_for
 
 # Ids of up to 18 digits (any longer is no photo; Django answers it).
 THUMBNAIL_PATH = re.compile(r"/api/photo/(?P<photo_id>[0-9]{1,18})/thumbnail")
-# What the site's middleware (security, sessions, clickjacking) adds to the view's response with
-# the current settings; the end-to-end tests compare both paths header by header, so a settings
-# change that alters these fails there.
-HEADERS_DJANGO_ADDS = [
-    (b"vary", b"Accept, Cookie"),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-]
+# Headers of Django's response the fast path does not replay: those it gives per answer itself
+# (type, length, tag, caching, which depends on `?v=`), and those that belong to one response.
+NOT_REPLAYED = {b"content-type", b"content-length", b"etag", b"cache-control", b"set-cookie", b"date", b"server"}
 SERVED_BY = (b"x-thumbnail-served-by", b"fast-path")
 
 
@@ -64,11 +61,22 @@ class ThumbnailFastPath:
     async def __call__(self, scope, receive, send):
         answer = self.answer(scope) if scope["type"] == "http" else None
         if answer is None:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, self.learning(scope, send) if is_thumbnail_request(scope) else send)
             return
         status, headers, body = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    @staticmethod
+    def learning(scope, send):
+        """`send`, remembering on the way out what the view offered and the headers Django sent."""
+        async def learn_then_send(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                offer = scope.pop(OFFER_SCOPE_KEY, None)
+                if offer is not None:
+                    remember(offer, message["headers"])
+            await send(message)
+        return learn_then_send
 
     def answer(self, scope) -> tuple[int, list, bytes] | None:
         """(status, headers, body) when the fast path may answer this request, else None."""
@@ -89,11 +97,35 @@ class ThumbnailFastPath:
         if body is None:
             fast_path_tables.forget_hit(photo_id, spec)  # gone, remade or unreadable: Django decides
             return None
-        cache_control = IMMUTABLE if query.get("v") == hit.content_version else REVALIDATE
-        if hit.etag in if_none_match(headers.get("if-none-match", "")):
-            return 304, [(b"content-length", b"0"), *response_headers(hit, cache_control)], b""
+        caching = cache_control(query.get("v"), hit.content_version)
+        if etag_matches(hit.etag, headers.get("if-none-match", "")):
+            return 304, [(b"content-length", b"0"), *response_headers(hit, caching)], b""
         content_headers = [(b"content-type", hit.content_type.encode()), (b"content-length", str(len(body)).encode())]
-        return 200, [*content_headers, *response_headers(hit, cache_control)], body
+        return 200, [*content_headers, *response_headers(hit, caching)], body
+
+
+def is_thumbnail_request(scope) -> bool:
+    """Cheaply: whether Django's answer may carry an offer (other routes' go out untouched)."""
+    return scope["type"] == "http" and scope["path"].endswith("/thumbnail")
+
+
+def remember(offer: Offer, django_headers: list[tuple[bytes, bytes]]):
+    """Remembers the session and the thumbnail the view offered, with the headers Django sent."""
+    try:
+        identity = file_identity(os.stat(offer.path))
+    except OSError:
+        return  # deleted since it was read (its photo trashed): nothing to remember
+    fast_path_tables.remember_session(offer.session_key, Principal(offer.user_id, offer.is_staff))
+    fast_path_tables.remember_hit(offer.photo_id, offer.spec, KnownHit(
+        offer.path, identity, offer.etag, offer.content_type, offer.content_version, offer.in_trash,
+        replayed_headers(django_headers)))
+
+
+def replayed_headers(django_headers: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:
+    """What Django's middleware (and the view's Vary) added, the same for every thumbnail: kept
+    once, shared by every hit (interned), so a hundred thousand hits cost no more memory."""
+    kept = tuple((name.lower(), value) for name, value in django_headers if name.lower() not in NOT_REPLAYED)
+    return fast_path_tables.shared_headers(kept)
 
 
 def request_headers(scope) -> dict[str, str]:
@@ -135,6 +167,6 @@ def response_headers(hit: KnownHit, cache_control: str) -> list[tuple[bytes, byt
     return [
         (b"etag", hit.etag.encode()),
         (b"cache-control", cache_control.encode()),
-        *HEADERS_DJANGO_ADDS,
+        *hit.headers,
         SERVED_BY,
     ]

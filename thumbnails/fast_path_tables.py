@@ -1,11 +1,13 @@
 """What the thumbnail fast path (`thumbnails.fast_path`) may serve without asking Django: two
-small in-process tables that only the Django view fills, each right after it did the real work.
+small in-process tables that the fast path fills from what the Django view offered (see
+`thumbnails.responses`), each right after the view did the real work.
 
-- Sessions Django authenticated: session key → who it was (user id, staff or not), added by the
-  view after it served a logged-in request. Logging out *in this process* removes it at once.
+- Sessions Django authenticated: session key → who it was (user id, staff or not), added when
+  the view served a logged-in request. Logging out *in this process* removes it at once.
 - Known hits: (photo id, spec) → the file on local disk (its path and identity), its ETag,
-  content type and content version, and whether the photo was in the trash; the view adds one
-  when it served a cached thumbnail from a local FileSystemStorage. The fast path serves a hit
+  content type and content version, whether the photo was in the trash, and the headers Django
+  sent with it; added when the view served a cached thumbnail from a storage on this machine.
+  The fast path serves a hit
   only to whom `library.models.photo_is_visible` lets see it (the trash is for staff), the rule
   the view asks too.
 
@@ -54,6 +56,7 @@ class KnownHit:
     content_type: str
     content_version: str
     in_trash: bool
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # what Django's middleware added (fast_path.replayed_headers)
 
 
 def file_identity(status: os.stat_result) -> tuple[int, int, int]:
@@ -100,6 +103,18 @@ class ExpiringLruTable:
 
 sessions = ExpiringLruTable(MAX_SESSIONS)  # session key → Principal
 hits = ExpiringLruTable(MAX_HITS)  # (photo id, spec) → KnownHit
+
+
+# Distinct header sets seen (a handful: they change only with the settings), so that every hit
+# shares one tuple instead of holding its own copy.
+_header_sets: dict[tuple, tuple] = {}
+MAX_HEADER_SETS = 64
+
+
+def shared_headers(headers: tuple) -> tuple:
+    if len(_header_sets) >= MAX_HEADER_SETS and headers not in _header_sets:
+        return headers
+    return _header_sets.setdefault(headers, headers)
 
 
 def remember_session(session_key: str | None, principal: Principal):

@@ -2,7 +2,6 @@
 more, of a spec nothing serves any more (an older generator version, a format dropped from the
 allow-list), and temp files of crashed writes. The library sends `library_checked`; this app
 alone knows its storage and its names, so it looks there and says how to repair."""
-import re
 from collections.abc import Iterator
 from functools import partial
 
@@ -12,14 +11,12 @@ from django.utils import timezone
 from library.models import Photo
 from library.services.library_check import CheckReport, Finding
 
-from .cache import delete_stored, is_current_name
+from .cache import delete_stored, is_current_name, photo_sha256_of
+from .storage import is_unfinished_write
 
 # The heading `checklibrary` lists these findings under.
 ORPHAN_THUMBNAIL = "orphaned thumbnails"
 BATCH = 1000
-# Thumbnail names start with the photo's SHA-256; a crashed write leaves a `.tmp-` file.
-THUMBNAIL_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")
-TEMP_PREFIX = ".tmp-"
 
 
 def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **kwargs):
@@ -27,13 +24,12 @@ def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **k
     storage = storages["thumbnails"]
     batch = []
     for name in storage_files(storage):
-        base = name.rsplit("/", 1)[-1]
-        match = THUMBNAIL_NAME.match(base)
-        if match and not is_current_name(name):
+        sha256 = photo_sha256_of(name)
+        if sha256 and not is_current_name(name):
             report.findings.append(orphan(name, "no current thumbnail spec names it"))
-        elif match:
-            batch.append((name, match["sha256"]))
-        elif base.startswith(TEMP_PREFIX) and is_stale(storage, name, stale_after):
+        elif sha256:
+            batch.append((name, sha256))
+        elif is_unfinished_write(name) and is_stale(storage, name, stale_after):
             report.findings.append(orphan(name, "unfinished write of a thumbnail"))
         if len(batch) >= BATCH:
             report_orphans(report, batch)

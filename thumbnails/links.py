@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from library.models import Photo
 
-from .generators.encoding import fitted_size
-from .specs import DEFAULT_SIZE, GENERATOR_VERSION, SIZES, check_size
+from .specs import DEFAULT_SIZE, GENERATOR_VERSION, check_size
 
 VERSION_HASH_LENGTH = 12
 
@@ -22,16 +21,3 @@ def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
     base = reverse("photo-thumbnail", args=[photo.pk])
     size_part = "" if size == DEFAULT_SIZE else f"size={size}&"
     return f"{base}?{size_part}v={content_version(photo)}"
-
-
-def thumbnail_srcset(photo: Photo) -> str:
-    """A `srcset` for a gallery tile: the 400-px thumbnail at 1x and the 800-px one at 2x."""
-    return f"{thumbnail_url(photo, '400')} 1x, {thumbnail_url(photo, '800')} 2x"
-
-
-def thumbnail_dimensions(photo: Photo, size: str = DEFAULT_SIZE) -> tuple[int, int] | None:
-    """(width, height) the thumbnail will have, for `<img width height>`; None if the photo's size is unknown."""
-    if not photo.width or not photo.height:
-        return None
-    height, widest = SIZES[size]
-    return fitted_size((photo.width, photo.height), (widest, height))

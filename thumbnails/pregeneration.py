@@ -48,7 +48,7 @@ class Tally:
 
 def select_photos(session_id: int | None = None, since: datetime | None = None, kind: str | None = None) -> QuerySet:
     """Photos in the library (not trashed), newest first: the top of the gallery is made first."""
-    photos = Photo.objects.filter(trashed_at__isnull=True)
+    photos = Photo.objects.in_library()
     if session_id is not None:
         photos = photos.filter(import_session_id=session_id)
     if since is not None:
@@ -82,7 +82,7 @@ def pregenerate(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = 
     """Makes the missing thumbnails of these photos (all of them with `force`). Photos deleted
     or trashed since they were chosen are skipped. `progress(1)` is called after each photo,
     `before_each()` before it (the background workers wait there while an import runs)."""
-    photos = Photo.objects.filter(trashed_at__isnull=True).in_bulk(photo_ids)
+    photos = Photo.objects.in_library().in_bulk(photo_ids)
     recorded = recorded_renditions(photo_ids, specs)
     total = Tally()
     for photo_id in photo_ids:
@@ -105,17 +105,12 @@ def recorded_renditions(photo_ids: list[int], specs: list[ThumbnailSpec]) -> set
 
 def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
                       recorded: set[tuple[int, str]]) -> Tally:
-    """A thumbnail already cached is skipped; if its row does not say so (its maker was killed
-    before recording it), the row is brought up to date on the way."""
+    """A thumbnail already cached is skipped (`ensure` brings its row up to date if its maker
+    was killed before recording it); `recorded` spares `ensure` asking the row of each."""
     tally = Tally()
     for spec in specs:
-        if not force and cache.exists(photo, spec):
-            if (photo.pk, str(spec)) not in recorded:
-                cache.record_found(photo, spec)
-            tally.skipped += 1
-            continue
         try:
-            cache.ensure(photo, spec, force=force)
+            made = cache.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
         except ThumbnailError as error:
             logger.warning("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
             tally.failed += 1
@@ -123,7 +118,10 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
             logger.exception("Background: unexpected error making %s of photo %s (%s)", spec, photo.pk, photo.original_name)
             tally.failed += 1
         else:
-            tally.made += 1
+            if made is None:
+                tally.skipped += 1
+            else:
+                tally.made += 1
     return tally
 
 

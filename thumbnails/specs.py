@@ -74,10 +74,6 @@ class ThumbnailSpec:
     def content_type(self) -> str:
         return FORMATS[self.format][1]
 
-    @property
-    def is_current(self) -> bool:
-        return self.version == GENERATOR_VERSION
-
 
 def check_size(size: str):
     """InvalidSpecError unless `size` is a size name of the allow-list."""

@@ -1,11 +1,11 @@
 """`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
-miss `cache.ensure()`; on failure a grey placeholder. Async, so cache hits never queue behind
-a generation: misses run in a worker thread (at most the event loop's pool size at once).
+miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. What the
+response says (spec, Cache-Control, ETag matching) is `responses`', shared with the fast path.
+Async, so cache hits never queue behind a generation: misses run in a worker thread (at most the
+event loop's pool size at once).
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
 under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
-import os
-
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -16,16 +16,13 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 
-from . import cache, fast_path_tables
+from . import cache
 from .errors import ThumbnailError
-from .formats import served_spec
 from .links import content_version
 from .placeholder import placeholder_jpeg
+from .responses import NO_STORE, Offer, cache_control, etag_matches, leave_offer, spec_for
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 
-IMMUTABLE = "private, max-age=31536000, immutable"
-REVALIDATE = "private, no-cache"
-NO_STORE = "no-store"
 # Error answers are plain text: their reason quotes the query, which must never be read as markup.
 PLAIN_TEXT = "text/plain; charset=utf-8"
 PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "original_name", "trashed_at")
@@ -38,85 +35,67 @@ async def photo_thumbnail(request, photo_id):
         spec = spec_for_request(request)
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error), content_type=PLAIN_TEXT)
-    photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
+    photos = Photo.objects.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=cache.recorded_annotation(spec))
+    photo = await photos.filter(pk=photo_id).afirst()
     user = await request.auser()
     if photo is None or not photo.is_visible_to(user):
         raise Http404("no such photo")
-    etag = f'"{photo.sha256}-{spec}"'
-    cache_control = IMMUTABLE if request.GET.get("v") == content_version(photo) else REVALIDATE
-    if etag in if_none_match(request.headers.get("If-None-Match", "")):
-        return with_headers(HttpResponseNotModified(), etag, cache_control)
+    etag = cache.etag(photo, spec)
+    caching = cache_control(request.GET.get("v"), content_version(photo))
+    if etag_matches(etag, request.headers.get("If-None-Match", "")):
+        return with_headers(HttpResponseNotModified(), etag, caching)
     data = await cached_or_made(photo, spec)
     if data is None:
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
-    remember_for_fast_path(request, user, photo, spec, etag)
-    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, cache_control)
+    offer_to_fast_path(request, user, photo, spec, etag)
+    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, caching)
 
 
 def spec_for_request(request) -> ThumbnailSpec:
     return spec_for(request.GET.get("size", DEFAULT_SIZE), request.headers.get("Accept", ""))
 
 
-def spec_for(size: str, accept: str) -> ThumbnailSpec:
-    """`?size=` from the allow-list, in the format `formats` serves this Accept (the fast path picks alike)."""
-    return served_spec(size, accept)
-
-
-def if_none_match(header: str) -> set[str]:
-    """The entity tags of an If-None-Match header (weak ones compared as strong)."""
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
-
-
 async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     """The thumbnail's bytes (made first on a miss, including a file that vanished from the
     storage), or None when it cannot be made; the cache has then logged why.
 
-    A hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the page
-    cache, cheaper to read than a hop to a worker thread. Other storages may be remote, so
-    they are read in a worker thread, like every miss."""
-    if cache.is_local():
+    A recorded hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the
+    page cache, cheaper to read than a hop to a worker thread. Everything else goes through
+    `cache.ensure()` in a worker thread: a miss, a file its row does not record yet (ensure
+    records it), and any hit in a storage that may be remote."""
+    if photo.thumbnail_recorded and cache.is_local():
         try:
             return cache.read(photo, spec)
         except FileNotFoundError:
             pass
-    return await sync_to_async(read_or_make, thread_sensitive=False)(photo, spec)
+    return await sync_to_async(ensured_bytes, thread_sensitive=False)(photo, spec)
 
 
-def read_or_make(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+    """On a miss, the bytes `ensure` just made (never read back from the storage)."""
     try:
-        return cache.read(photo, spec)
-    except FileNotFoundError:
-        pass
-    try:
-        cache.ensure(photo, spec)
-        return cache.read(photo, spec)
+        return cache.ensure(photo, spec, recorded=photo.thumbnail_recorded).read()
     except (ThumbnailError, FileNotFoundError):
         return None
     finally:
         close_old_connections()
 
 
-def remember_for_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
-    """Let `thumbnails.fast_path` serve this session's next requests for this thumbnail before
-    Django (for a short while; see `fast_path_tables` for the trade-off), and other sessions'
-    too when the access rule lets them see it. Local disk only."""
-    if not (settings.PHOTOSITE_THUMBNAIL_FAST_PATH and cache.is_local()):
-        return
-    path = cache.thumbnail_storage().path(cache.storage_name(photo.sha256, spec))
-    try:
-        identity = fast_path_tables.file_identity(os.stat(path))
-    except FileNotFoundError:
-        return  # deleted since it was read (its photo trashed): nothing to remember
-    fast_path_tables.remember_session(request.session.session_key, fast_path_tables.Principal(user.pk, user.is_staff))
-    fast_path_tables.remember_hit(photo.pk, spec, fast_path_tables.KnownHit(
-        path, identity, etag, spec.content_type, content_version(photo), photo.trashed_at is not None))
+def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
+    """Offer `thumbnails.fast_path` this thumbnail, so that it may answer the next requests for
+    it before Django (for a short while; see `fast_path_tables` for the trade-off): only when the
+    storage keeps it on this machine, and with what the access rule needs to decide."""
+    path = cache.thumbnail_path(photo, spec) if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
+    if path is not None:
+        leave_offer(request, Offer(request.session.session_key, user.pk, user.is_staff, photo.pk, spec, path, etag,
+                                   spec.content_type, content_version(photo), photo.trashed_at is not None))
 
 
-def with_headers(response, etag, cache_control):
+def with_headers(response, etag, caching):
     if etag:
         response["ETag"] = etag
-    response["Cache-Control"] = cache_control
+    response["Cache-Control"] = caching
     patch_vary_headers(response, ["Accept"])
     return response

@@ -1,5 +1,5 @@
-"""`{% load thumbnails %}` then `{% thumbnail_url photo %}`, `{% thumbnail_url photo "800" %}`,
-`{% thumbnail_srcset photo %}`: links only; nothing is generated while a page renders."""
+"""`{% load thumbnails %}` then `{% thumbnail_url photo %}` or `{% thumbnail_url photo "800" %}`:
+links only; nothing is generated while a page renders."""
 from django import template
 
 from thumbnails import links
@@ -11,7 +11,3 @@ register = template.Library()
 def thumbnail_url(photo, size="400"):
     return links.thumbnail_url(photo, str(size))
 
-
-@register.simple_tag
-def thumbnail_srcset(photo):
-    return links.thumbnail_srcset(photo)

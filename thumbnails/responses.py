@@ -1,0 +1,59 @@
+"""What a thumbnail response says, in one place for the view and the fast path alike: the spec a
+request gets, its Cache-Control, the If-None-Match rule, and the offer the view leaves for the
+fast path.
+
+Data flows one way. The view answers through Django, whose middleware adds its own headers; when
+it served a cached thumbnail from local disk, it leaves an `Offer` in the request's ASGI scope.
+`thumbnails.fast_path`, which wraps Django, takes the offer together with the headers Django
+actually sent, and remembers both. So the view never imports the fast path nor fills its tables,
+the fast path never imports the view, and the headers a fast answer carries are Django's own."""
+from dataclasses import dataclass
+
+from django.utils.http import parse_etags
+
+from .formats import served_spec
+from .specs import ThumbnailSpec
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+NO_STORE = "no-store"
+OFFER_SCOPE_KEY = "photosite.thumbnail_offer"
+
+
+def spec_for(size: str, accept: str) -> ThumbnailSpec:
+    """`?size=` from the allow-list, in the format `formats` serves this Accept."""
+    return served_spec(size, accept)
+
+
+def cache_control(asked_version: str | None, content_version: str) -> str:
+    """Forever for the content-addressed URL (`?v=` of today's content), else revalidate."""
+    return IMMUTABLE if asked_version == content_version else REVALIDATE
+
+
+def etag_matches(etag: str, if_none_match: str) -> bool:
+    """Whether an If-None-Match header names this entity tag (weakly compared, as RFC 9110 asks)."""
+    return etag in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A thumbnail the view just served from local disk, and to whom: what the fast path needs
+    to answer the same request itself (who may see it is still `photo_is_visible`'s to say)."""
+    session_key: str | None
+    user_id: int
+    is_staff: bool
+    photo_id: int
+    spec: ThumbnailSpec
+    path: str
+    etag: str
+    content_type: str
+    content_version: str
+    in_trash: bool
+
+
+def leave_offer(request, offer: Offer):
+    """Leaves the offer where the fast path, if it wraps this ASGI app, will find it; under WSGI
+    (or the test client) there is no scope and nobody to take it."""
+    scope = getattr(request, "scope", None)
+    if scope is not None:
+        scope[OFFER_SCOPE_KEY] = offer
