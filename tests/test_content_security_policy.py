@@ -13,7 +13,7 @@ import factories
 from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 POLICY = {
     "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",

@@ -11,7 +11,7 @@ import pytest
 from browser import screenshot
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 GUESSES = 30

@@ -12,7 +12,7 @@ import factories
 from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 # What the injected script would do: trash photo ID through the admin action with the admin's
 # CSRF cookie, and say so in a dialog (the marker the browser test listens for).

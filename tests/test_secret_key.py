@@ -13,6 +13,8 @@ from photosite.secret_key import DEVELOPMENT_KEY, site_secret_key
 
 from live_site import PROJECT_DIR, running_site
 
+pytestmark = pytest.mark.outside_database
+
 RACERS = 8
 
 

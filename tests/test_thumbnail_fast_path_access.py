@@ -13,7 +13,7 @@ import pytest
 import factories
 from live_site import running_site
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 FAST_PATH = "fast-path"
 WEBP = "image/avif,image/webp,*/*"

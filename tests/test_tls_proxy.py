@@ -9,6 +9,8 @@ import pytest
 
 from live_site import ADMIN_PASSWORD, ADMIN_USER, PROJECT_DIR, running_site
 
+pytestmark = pytest.mark.outside_database
+
 PROXY = {"PHOTOSITE_BEHIND_TLS_PROXY": "1"}
 HTTPS = {"X-Forwarded-Proto": "https"}
 
