@@ -208,8 +208,8 @@ def remember_hit(tables, thumbnail, photo_id=7, in_trash=False):
 def known_thumbnail(tables, tmp_path):
     thumbnail = tmp_path / "thumbnail.jpg"
     thumbnail.write_bytes(b"\xff\xd8 thumbnail bytes")
-    tables.remember_session(SESSION, Principal(user_id=2, is_staff=False))
-    tables.remember_session(STAFF_SESSION, Principal(user_id=1, is_staff=True))
+    tables.remember_session(SESSION, Principal(is_staff=False))
+    tables.remember_session(STAFF_SESSION, Principal(is_staff=True))
     remember_hit(tables, thumbnail)
     return thumbnail
 
@@ -258,7 +258,7 @@ def test_anything_else_falls_through_to_django(known_thumbnail, request_args, wh
 
 def test_an_expired_session_falls_through(tables, known_thumbnail, settings):
     settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = -1
-    tables.remember_session("stale-session", Principal(user_id=2, is_staff=False))
+    tables.remember_session("stale-session", Principal(is_staff=False))
     assert call(cookie="sessionid=stale-session")[3]
 
 
@@ -323,7 +323,7 @@ def test_the_fast_path_learns_from_what_django_sent(tables, tmp_path):
     # given Django answering a request with the view's offer and its middleware's headers
     thumbnail = tmp_path / "thumbnail.jpg"
     thumbnail.write_bytes(b"\xff\xd8 thumbnail bytes")
-    offer = Offer(SESSION, 2, False, 7, SPEC, str(thumbnail), '"etag-7"', "image/jpeg", "abc-1", False)
+    offer = Offer(SESSION, False, 7, SPEC, str(thumbnail), '"etag-7"', "image/jpeg", "abc-1", False)
     django_headers = [(b"Content-Type", b"image/jpeg"), (b"ETag", b'"etag-7"'), (b"Vary", b"Accept, Cookie"),
                       (b"X-Frame-Options", b"DENY"), (b"Set-Cookie", b"sessionid=x"), (b"Content-Length", b"5")]
     sent = []

@@ -115,7 +115,7 @@ def remember(offer: Offer, django_headers: list[tuple[bytes, bytes]]):
         identity = file_identity(os.stat(offer.path))
     except OSError:
         return  # deleted since it was read (its photo trashed): nothing to remember
-    fast_path_tables.remember_session(offer.session_key, Principal(offer.user_id, offer.is_staff))
+    fast_path_tables.remember_session(offer.session_key, Principal(offer.is_staff))
     fast_path_tables.remember_hit(offer.photo_id, offer.spec, KnownHit(
         offer.path, identity, offer.etag, offer.content_type, offer.content_version, offer.in_trash,
         replayed_headers(django_headers)))

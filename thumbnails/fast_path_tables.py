@@ -44,7 +44,6 @@ MAX_HITS = 100_000
 @dataclass(frozen=True)
 class Principal:
     """Who a session belonged to when Django last authenticated it: what the access rule asks."""
-    user_id: int
     is_staff: bool
 
 

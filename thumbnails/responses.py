@@ -40,7 +40,6 @@ class Offer:
     """A thumbnail the view just served from local disk, and to whom: what the fast path needs
     to answer the same request itself (who may see it is still `photo_is_visible`'s to say)."""
     session_key: str | None
-    user_id: int
     is_staff: bool
     photo_id: int
     spec: ThumbnailSpec

@@ -89,7 +89,7 @@ def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: s
     storage keeps it on this machine, and with what the access rule needs to decide."""
     path = cache.thumbnail_path(photo, spec) if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
     if path is not None:
-        leave_offer(request, Offer(request.session.session_key, user.pk, user.is_staff, photo.pk, spec, path, etag,
+        leave_offer(request, Offer(request.session.session_key, user.is_staff, photo.pk, spec, path, etag,
                                    spec.content_type, content_version(photo), photo.trashed_at is not None))
 
 
