@@ -11,6 +11,7 @@ from library.importing.pipeline import ImportPipeline
 from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
 from library.models import ImportSource, OutcomeStatus
+from library.services.database import ensure_database
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
+        ensure_database(self.stdout)
         sources = list(iter_source_files(options["paths"]))
         if not sources:
             self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))

@@ -5,12 +5,14 @@ from django.core.management.base import BaseCommand
 from redis import RedisError
 
 from library.services import status
+from library.services.database import ensure_database
 
 
 class Command(BaseCommand):
     help = "Show the library's photos, videos, thumbnail cache and background queue."
 
     def handle(self, *args, **options):
+        ensure_database(self.stdout)
         media = status.media_counts()
         self.line("Library", str(settings.PHOTOSITE_LIBRARY_ROOT))
         self.line("Photos", media["photos"])

@@ -6,10 +6,10 @@ ASGIStaticFilesHandler (a stylesheet and a script or two; no extra dependency, n
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from library.services.database import ensure_database
 from library.services.serving import PASSWORD_ENV, Supervisor, ensure_first_user
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if options["web_workers"] > 1 and not settings.REDIS_URL:
             # Each process would only see the import events published in itself.
             raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database(self.stdout)
         self.announce_secret_key()
         self.announce_first_user()
         connections.close_all()  # the children open their own
