@@ -14,7 +14,7 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -34,7 +34,8 @@ def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration)) if photo.is_video else ""
     return {
-        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
+        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
+        "time": f"{photo.taken_local:%H:%M}", "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
     }
 
