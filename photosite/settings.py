@@ -273,6 +273,9 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
+# The terminal gets warnings and errors only; every line is in <library>/.logs/ (a line per request
+# and per thumbnail buried `serve`'s terminal and `pregenerate`'s progress bar).
+CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -280,7 +283,12 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "access_log": {
+            "class": "photosite.log_handlers.LibraryLogHandler",
+            "filename_pattern": "access.log",
+            "formatter": "line",
+        },
         "import_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "import_%Y%m%d.log",
@@ -310,3 +318,9 @@ LOGGING = {
         "django.request": {"handlers": ["console", "errors_log"], "level": "ERROR", "propagate": False},
     },
 }
+
+# uvicorn's line per request, into .logs/access.log; off by default (it costs every request a
+# write). uvicorn writes access lines while its access logger has a handler, so it gets one only then.
+PHOTOSITE_ACCESS_LOG = env_bool("PHOTOSITE_ACCESS_LOG", False)
+if PHOTOSITE_ACCESS_LOG:
+    LOGGING["loggers"]["uvicorn.access"] = {"handlers": ["access_log"], "level": "INFO", "propagate": False}
