@@ -230,3 +230,29 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
     assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
     assert "Background queue:          1 waiting, 0 in progress (ORM default)" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_shows_its_bar_and_each_failure_once(tmp_path, jobs):
+    # given a library of two photos and a video broken after its import
+    from test_first_run import manage
+
+    root, media = tmp_path / "library", tmp_path / "media"
+    root.mkdir()
+    media.mkdir()
+    for day in (1, 2):
+        factories.make_jpeg(media / f"p{day}.jpg", 320, 240, taken=factories.a_date(day=day))
+    factories.make_video(media / "clip.mp4", seconds=0.5, width=160, height=120)
+    assert manage(root, "import", str(media), "--no-progress").returncode == 0
+    video, = (root / path for path in root.rglob("*.mp4"))
+    video.write_text("no longer a video\n")
+    # when
+    result = manage(root, "pregenerate", "--jobs", jobs)
+    # then: the bar, the failure once, no INFO lines in the terminal
+    terminal = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "3/3" in result.stderr, terminal
+    assert terminal.count("clip.mp4") == 1, terminal
+    assert " INFO " not in terminal, terminal
+    assert "2 thumbnails made, 0 already there, 1 failed" in result.stdout
