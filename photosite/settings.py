@@ -271,6 +271,17 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
 else:
     Q_CLUSTER["orm"] = "default"
+    # Each running cluster's heartbeat (django-q2's Stat, refreshed every half second, gone 3 s
+    # after it stops), where `librarystatus` in another process can see it: in the library,
+    # since the default cache is per process. (The Redis broker keeps them in Redis.)
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "queue_stats": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / ".photosite" / "queue_stats"),
+        },
+    }
+    Q_CLUSTER["cache"] = "queue_stats"
 
 LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
 # The terminal gets warnings and errors only; every line is in <library>/.logs/ (a line per request

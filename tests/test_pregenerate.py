@@ -229,7 +229,29 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     assert "Photos:                    3" in out and "Videos:                    1" in out
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
     assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
-    assert "Background queue:          1 waiting, 0 in progress (ORM default)" in out
+    assert "Background queue:          1 waiting, 0 in progress (queued in the database)" in out
+    assert ("Workers:                   none running (`manage.py serve` starts them, or `manage.py qcluster`); "
+            "the waiting tasks run when workers start") in out
+
+
+@pytest.mark.slow
+def test_librarystatus_sees_a_running_cluster(tmp_path):
+    # given a site whose workers run in another process
+    from live_site import LiveSite
+    from polling import wait_for
+
+    site = LiveSite(tmp_path / "library", extra_env={"PHOTOSITE_WORKERS": "1"})
+    site.root.mkdir()
+    site.prepare()
+    site.start_workers()
+    try:
+        # when / then
+        wait_for(lambda: "Workers:                   1 cluster(s) running" in site.manage("librarystatus").stdout,
+                 30, "librarystatus to see the cluster")
+    finally:
+        site.stop()
+    # and once it stopped, it says none is running
+    wait_for(lambda: "none running" in site.manage("librarystatus").stdout, 15, "the heartbeat to expire")
 
 
 @pytest.mark.slow
