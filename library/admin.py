@@ -21,6 +21,10 @@ from thumbnails.links import thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
 
+admin.site.site_header = "Photosite administration"
+admin.site.site_title = "Photosite admin"
+admin.site.index_title = "Curation"
+
 
 class CameraFilter(admin.SimpleListFilter):
     title = "camera"

@@ -108,7 +108,7 @@ ROOT_URLCONF = "photosite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "photosite" / "templates"],  # the admin's frame (admin/base_site.html)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -190,3 +190,14 @@ def test_a_jump_to_a_month_goes_by_the_cameras_day(logged_in, settings):
     html = logged_in.get("/?month=2022-1").content.decode()
     # then
     assert tile_ids(html) == [january.pk]
+
+
+@pytest.mark.outside_database
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.04, "0:00.1"), (0.4, "0:00.4"), (0.94, "0:00.9"), (0.96, "0:01"), (7.2, "0:07"), (205, "3:25"),
+    (3723, "1:02:03"), (None, ""),
+])
+def test_a_duration_as_a_player_shows_it_never_0_00(seconds, shown):
+    from library.templatetags.gallery_tags import clock
+
+    assert clock(seconds) == shown

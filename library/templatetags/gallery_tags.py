@@ -22,9 +22,12 @@ VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
 
 @register.filter
 def clock(seconds):
-    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03."""
+    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
+    (0:00.4), never 0:00."""
     if seconds is None:
         return ""
+    if seconds < 0.95:
+        return f"0:00.{max(1, round(seconds * 10))}"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
