@@ -38,7 +38,7 @@ class Command(BaseCommand):
             results = list(pool.map(lambda source: self.import_one(pipeline, source, options["move"]), sources))
         session = pipeline.finish()
         reporter.close()
-        self.print_summary(session, results)
+        self.print_summary(session, sources, results)
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
 
@@ -54,10 +54,10 @@ class Command(BaseCommand):
         finally:
             close_old_connections()
 
-    def print_summary(self, session, results):
-        for result in results:
+    def print_summary(self, session, sources, results):
+        for source, result in zip(sources, results, strict=True):
             if result.status == OutcomeStatus.FAILED:
-                self.stdout.write(self.style.WARNING(f"failed: {result.name}: {result.error}"))
+                self.stdout.write(self.style.WARNING(f"failed: {source.shown}: {result.error}"))
         summary = (
             f"Import session {session.pk}: {session.imported_count} imported, {session.duplicate_count} duplicate, "
             f"{session.failed_count} failed in {session.duration_seconds:.1f} s"
