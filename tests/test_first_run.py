@@ -55,3 +55,12 @@ def test_import_into_a_new_library_imports(tmp_path):
     assert "1 imported" in result.stdout
     status = manage(root, "librarystatus")
     assert [line.split() for line in status.stdout.splitlines() if line.startswith("Photos:")] == [["Photos:", "1"]]
+
+
+@pytest.mark.django_db
+def test_a_migrated_database_is_known_at_a_glance():
+    """The quick check commands ask at every start agrees with Django's plan on a migrated database."""
+    from library.services.database import every_migration_file_recorded, pending_migrations
+
+    assert pending_migrations() == []
+    assert every_migration_file_recorded()
