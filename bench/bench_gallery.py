@@ -60,6 +60,7 @@ def run(corpus, report):
 def generate(rows):
     from datetime import UTC, datetime, timedelta
 
+    from library.importing.dates import dating
     from library.models import ImportSession, MediaKind, Photo
 
     session = ImportSession.objects.create(source="cli")
@@ -72,7 +73,7 @@ def generate(rows):
             original_name=f"IMG_{index:06d}.jpg", path=f"x/{index}.jpg", size=4_500_000,
             format="mp4" if video else "jpeg", mime_type="video/mp4" if video else "image/jpeg",
             width=(4000, 3000)[index % 2], height=(3000, 4000)[index % 2], duration=12.5 if video else None,
-            taken_at=newest - timedelta(minutes=37 * index), taken_at_source="exif", import_session=session,
+            **dating(newest - timedelta(minutes=37 * index)), taken_at_source="exif", import_session=session,
         ))
         if len(batch) == 5000:
             Photo.objects.bulk_create(batch)
@@ -108,8 +109,8 @@ def measure(rows):
     User.objects.create_user("bench", password="bench")
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="bench"))
-    deep = Photo.objects.order_by("-taken_at", "-id")[int(rows * 0.9)]
-    after = str(Cursor(deep.taken_at, deep.pk))
+    deep = Photo.objects.order_by("-taken_on", "-taken_at", "-id")[int(rows * 0.9)]
+    after = str(Cursor.of(deep))
 
     def get(url, status=200):
         response = client.get(url)

@@ -21,6 +21,10 @@ from thumbnails.links import thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
 
+admin.site.site_header = "Photosite administration"
+admin.site.site_title = "Photosite admin"
+admin.site.index_title = "Curation"
+
 
 class CameraFilter(admin.SimpleListFilter):
     title = "camera"
@@ -56,17 +60,17 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "in_trash"]
+    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
     list_filter = ["kind", TrashFilter, CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
-    date_hierarchy = "taken_at"
+    date_hierarchy = "taken_on"
     list_per_page = 50
     show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos"]
-    readonly_fields = ["preview", *[field.name for field in Photo._meta.fields]]
+    readonly_fields = ["preview", "taken", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
-        (None, {"fields": ["preview", "original_name", "kind", "taken_at", "taken_at_source", "trashed_at"]}),
+        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
                              "duration"]}),
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
@@ -101,6 +105,12 @@ class PhotoAdmin(admin.ModelAdmin):
             '<a href="{}"><img class="photo-preview" src="{}" alt=""></a>',
             reverse("original", args=[photo.pk]), thumbnail_url(photo, "preview"),
         )
+
+    @admin.display(description="Taken", ordering="taken_at")
+    def taken(self, photo):
+        """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
+        return format_html('<time datetime="{}" title="{}">{}</time>', photo.taken_at.isoformat(), photo.taken_zone,
+                           f"{photo.taken_local:%Y-%m-%d %H:%M}")
 
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):

@@ -2,6 +2,8 @@
 from django.conf import settings
 from django.db import models
 
+from library.importing.dates import dating, offset_label, shown_time
+
 
 class MediaKind(models.TextChoices):
     PHOTO = "photo", "Photo"
@@ -84,7 +86,10 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
     orientation = models.PositiveSmallIntegerField(null=True, blank=True, help_text="EXIF orientation 1-8.")
     duration = models.FloatField(null=True, blank=True, help_text="Seconds, for videos.")
-    taken_at = models.DateTimeField()
+    taken_at = models.DateTimeField(help_text="The exact instant: the order of photos within a day.")
+    taken_at_offset = models.SmallIntegerField(
+        help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")
+    taken_on = models.DateField(help_text="The day on that wall clock: the gallery's day and its folder's.")
     taken_at_source = models.CharField(max_length=10, choices=DateSource.choices)
     camera_make = models.CharField(max_length=64, blank=True)
     camera_model = models.CharField(max_length=64, blank=True)
@@ -102,14 +107,31 @@ class Photo(models.Model):
             models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
             models.Index(fields=["import_session", "id"], name="photo_session_idx"),
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
-            # The gallery's keyset walk: only photos not in the trash, already in display order.
+            # The gallery's keyset walk: only photos not in the trash, already in display order
+            # (days on the camera's clock, newest first; within a day, by the exact instant).
             models.Index(
-                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=IN_LIBRARY
+                fields=["-taken_on", "-taken_at", "-id"], name="photo_gallery_day_idx", condition=IN_LIBRARY
             ),
         ]
 
     def __str__(self):
-        return f"{self.original_name} ({self.taken_at:%Y-%m-%d})"
+        return f"{self.original_name} ({self.taken_on:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        """A row made with only `taken_at` (a test, the shell) gets its wall clock from it, as the
+        import's would (`dating`); `bulk_create` callers pass `dating(...)`'s fields themselves."""
+        if self.taken_on is None:
+            vars(self).update(dating(self.taken_at))
+        super().save(*args, **kwargs)
+
+    @property
+    def taken_local(self):
+        """When it was taken, on the camera's own clock (naive): what every page shows."""
+        return shown_time(self.taken_at, self.taken_at_offset)
+
+    @property
+    def taken_zone(self) -> str:
+        return offset_label(self.taken_at_offset)
 
     @property
     def is_video(self):
@@ -180,5 +202,5 @@ class FileMove(models.Model):
         elif self.reason == MoveReason.RESTORE:
             changes["trashed_at"] = None
         else:
-            changes.update(taken_at=self.taken_at, taken_at_source=DateSource.MANUAL)
+            changes.update(**dating(self.taken_at), taken_at_source=DateSource.MANUAL)
         return changes

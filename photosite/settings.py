@@ -108,7 +108,7 @@ ROOT_URLCONF = "photosite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "photosite" / "templates"],  # the admin's frame (admin/base_site.html)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -271,8 +271,22 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
 else:
     Q_CLUSTER["orm"] = "default"
+    # Each running cluster's heartbeat (django-q2's Stat, refreshed every half second, gone 3 s
+    # after it stops), where `librarystatus` in another process can see it: in the library,
+    # since the default cache is per process. (The Redis broker keeps them in Redis.)
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "queue_stats": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / ".photosite" / "queue_stats"),
+        },
+    }
+    Q_CLUSTER["cache"] = "queue_stats"
 
 LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
+# The terminal gets warnings and errors only; every line is in <library>/.logs/ (a line per request
+# and per thumbnail buried `serve`'s terminal and `pregenerate`'s progress bar).
+CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -280,7 +294,12 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "access_log": {
+            "class": "photosite.log_handlers.LibraryLogHandler",
+            "filename_pattern": "access.log",
+            "formatter": "line",
+        },
         "import_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "import_%Y%m%d.log",
@@ -310,3 +329,9 @@ LOGGING = {
         "django.request": {"handlers": ["console", "errors_log"], "level": "ERROR", "propagate": False},
     },
 }
+
+# uvicorn's line per request, into .logs/access.log; off by default (it costs every request a
+# write). uvicorn writes access lines while its access logger has a handler, so it gets one only then.
+PHOTOSITE_ACCESS_LOG = env_bool("PHOTOSITE_ACCESS_LOG", False)
+if PHOTOSITE_ACCESS_LOG:
+    LOGGING["loggers"]["uvicorn.access"] = {"handlers": ["access_log"], "level": "INFO", "propagate": False}

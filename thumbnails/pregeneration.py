@@ -112,7 +112,9 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
         try:
             made = cache.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
         except ThumbnailError as error:
-            logger.warning("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
+            # The cache has logged the failure as an error (terminal, errors.log); this line is
+            # the batch's bookkeeping, for photosite.log only, so the terminal shows it once.
+            logger.info("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
             tally.failed += 1
         except Exception:  # the per-photo boundary: one photo must not end the batch
             logger.exception("Background: unexpected error making %s of photo %s (%s)", spec, photo.pk, photo.original_name)

@@ -3,7 +3,7 @@
 The date falls back in a fixed order: what the file says (EXIF / video container), then a
 date in the file name, then the source file's modification time, then the moment of import."""
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -40,4 +40,6 @@ def with_date_fallbacks(found: MediaMetadata, original_name, source_mtime) -> Me
     from_name = date_from_filename(original_name)
     if from_name is not None:
         return replace(found, taken_at=from_name, taken_at_source=DateSource.FILENAME)
-    return replace(found, taken_at=source_mtime or timezone.now(), taken_at_source=DateSource.MTIME)
+    # A file time is a bare instant (shown in TIME_ZONE), whatever zone the caller read it in.
+    taken_at = (source_mtime or timezone.now()).astimezone(UTC)
+    return replace(found, taken_at=taken_at, taken_at_source=DateSource.MTIME)

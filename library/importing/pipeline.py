@@ -17,7 +17,7 @@ from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeSt
 from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
-from .dates import wall_clock_date
+from .dates import dating
 from .detection import HEAD_BYTES, detect_format
 from .errors import ImportFileError, os_error_message
 from .metadata import read_metadata
@@ -109,14 +109,15 @@ class ImportPipeline:
             file_format = detect_format(temp_file.read(HEAD_BYTES), name)
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
         make_durable(staged)
-        relative = claim_path(staged.temp_path, wall_clock_date(metadata.taken_at), staged.sha256, file_format.extension)
+        dated = dating(metadata.taken_at)
+        relative = claim_path(staged.temp_path, dated["taken_on"], staged.sha256, file_format.extension)
         try:
             with transaction.atomic():
                 photo = Photo.objects.create(
                     sha256=staged.sha256, kind=file_format.kind, original_name=name, path=relative,
                     size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
                     width=metadata.width, height=metadata.height, orientation=metadata.orientation,
-                    duration=metadata.duration, taken_at=metadata.taken_at,
+                    duration=metadata.duration, **dated,
                     taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
                     camera_model=metadata.camera_model, import_session=self.session,
                 )

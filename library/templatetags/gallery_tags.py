@@ -14,7 +14,7 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -22,9 +22,12 @@ VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
 
 @register.filter
 def clock(seconds):
-    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03."""
+    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
+    (0:00.4), never 0:00."""
     if seconds is None:
         return ""
+    if seconds < 0.95:
+        return f"0:00.{max(1, round(seconds * 10))}"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -34,7 +37,8 @@ def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration)) if photo.is_video else ""
     return {
-        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
+        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
+        "time": f"{photo.taken_local:%H:%M}", "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
     }
 

@@ -96,7 +96,7 @@ function show(index) {
   const media = mediaFor(tile);
   stage.replaceChildren(media);
   const day = all[index].closest("section.day").querySelector("h2").textContent;
-  caption.textContent = `${tile.name} · ${day}`;
+  caption.textContent = `${tile.name} · ${day}, ${tile.time}`;
   download.href = `${tile.original}?download=1`;
   viewer.dataset.photoId = tile.id;
   if (!viewer.open) viewer.showModal();

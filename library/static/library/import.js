@@ -25,7 +25,7 @@
   function freshState() {
     return {
       session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0,
-      counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), events: null,
+      counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), failureLabels: new Map(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
   }
@@ -51,15 +51,23 @@
     }
   }
 
-  function addFailure(name, reason) {
+  // A failure names the file by its path in what was dropped or picked ("trip/docs/LICENSE"):
+  // the server knows base names only, so a failure first heard from the event stream is renamed
+  // when its upload's answer arrives.
+  function addFailure(name, reason, outcomeId) {
     addToList(failures, () => {
       const item = document.createElement("li");
       const label = document.createElement("span");
       label.className = "file-name";
       label.textContent = name;
+      if (outcomeId != null) state.failureLabels.set(outcomeId, label);
       item.append(label, ` — ${reason}`);
       return item;
     });
+  }
+
+  function shownPath(file) {
+    return file.webkitRelativePath || file.droppedPath || file.name;
   }
 
   function addDuplicate(name, photoId, note) {
@@ -139,10 +147,14 @@
 
   function applyOutcome(outcome) {
     if (outcome.outcome_id != null) {
-      if (state.seen.has(outcome.outcome_id)) return;
+      if (state.seen.has(outcome.outcome_id)) {
+        const label = state.failureLabels.get(outcome.outcome_id);
+        if (label && outcome.path) label.textContent = outcome.path;
+        return;
+      }
       state.seen.add(outcome.outcome_id);
     }
-    if (outcome.status === "failed") addFailure(outcome.name, outcome.error);
+    if (outcome.status === "failed") addFailure(outcome.path || outcome.name, outcome.error, outcome.outcome_id);
     if (outcome.status === "duplicate") addDuplicate(outcome.name, outcome.photo_id, outcome.error);
     applyCounts(outcome.counts);
   }
@@ -251,7 +263,8 @@
       const response = await post(`/api/imports/${state.session.id}/files`, form);
       if (response.ok) {
         const answer = await response.json();
-        answer.results.forEach((result) => applyOutcome({ ...result, counts: answer.counts }));
+        answer.results.forEach((result, index) =>
+          applyOutcome({ ...result, path: shownPath(batch[index]), counts: answer.counts }));
         return;
       }
       reason = `the server refused the upload (${response.status})`;
@@ -259,7 +272,7 @@
       reason = `the upload failed (${error.message})`;
     }
     state.localFailed += batch.length;
-    batch.forEach((file) => addFailure(file.name, reason));
+    batch.forEach((file) => addFailure(shownPath(file), reason));
     render();
   }
 
@@ -293,7 +306,9 @@
   async function walk(entry, found) {
     if (entry.isFile) {
       if (entry.name.startsWith(".")) return;  // .DS_Store, ._IMG_0001.JPG: system files, not photos
-      found.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      file.droppedPath = entry.fullPath.replace(/^\//, "");  // a dropped folder's File has no webkitRelativePath
+      found.push(file);
       if (found.length >= SCAN_CHUNK) await addFiles(found.splice(0));
       return;
     }

@@ -9,6 +9,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from library.models import ImportSession, MediaKind
+from library.services.database import ensure_database
 from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs
 from thumbnails.specs import SIZES, InvalidSpecError
@@ -33,6 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
+        ensure_database(self.stdout)
         specs = self.specs(options["size"])
         photo_ids = list(self.selection(options).values_list("id", flat=True))
         if not photo_ids:
