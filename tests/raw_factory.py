@@ -1,0 +1,118 @@
+"""Raw camera files made in the test itself: a DNG (what LibRaw reads like any maker's raw) with a
+Bayer mosaic, an optional embedded JPEG preview, an orientation, and EXIF (make, model, date).
+
+Written by hand, a page of TIFF, so nothing beyond Pillow and numpy is needed: tifffile would
+want imagecodecs just to store an already-encoded JPEG preview. The layout is what cameras
+write: IFD0 is the preview (NewSubfileType 1) and carries the camera's tags, the raw mosaic is
+a SubIFD (NewSubfileType 0), the dates are in the EXIF IFD."""
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ASCII, SHORT, LONG, RATIONAL, SRATIONAL, BYTE = 2, 3, 4, 5, 10, 1
+_TYPE_FORMATS = {BYTE: "B", ASCII: "B", SHORT: "H", LONG: "I", RATIONAL: "II", SRATIONAL: "ii"}
+WHITE_LEVEL = 4095
+IDENTITY_MATRIX = (1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1)
+
+
+def make_dng(path: Path, width=600, height=400, *, preview_size=(600, 400), orientation=1,
+             make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0) -> Path:
+    """A DNG of `width`×`height` sensor pixels (even numbers) with a JPEG preview of `preview_size`
+    (None for no preview); the preview's top left quarter is red, like the mosaic's brightest corner."""
+    mosaic = bayer_mosaic(width, height, seed)
+    preview = marked_preview_jpeg(*preview_size) if preview_size else None
+    path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken))
+    return path
+
+
+def bayer_mosaic(width, height, seed=0) -> bytes:
+    """RGGB sensor values: a red top left quarter on a grey scene with a little noise."""
+    values = np.full((height, width), 1200, dtype=np.uint16)
+    values[: height // 2 : 2, : width // 2 : 2] = WHITE_LEVEL  # red sites of the top left quarter
+    values[: height // 2, : width // 2][1::2, 1::2] = 100  # its blue sites
+    values[: height // 2, : width // 2][0::2, 1::2] = 100  # and green
+    values[: height // 2, : width // 2][1::2, 0::2] = 100
+    noise = np.random.default_rng(seed).integers(0, 60, (height, width), dtype=np.uint16)
+    return (values + noise).clip(0, WHITE_LEVEL).astype("<u2").tobytes()
+
+
+def marked_preview_jpeg(width, height) -> bytes:
+    image = Image.new("RGB", (width, height), (128, 128, 128))
+    image.paste((220, 20, 20), (0, 0, width // 2, height // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, taken) -> bytes:
+    width, height = size
+    raw_ifd = {
+        254: (LONG, [0]), 258: (SHORT, [16]), 259: (SHORT, [1]), 262: (SHORT, [32803]),
+        277: (SHORT, [1]), 284: (SHORT, [1]), 33421: (SHORT, [2, 2]), 33422: (BYTE, [0, 1, 1, 2]),
+        50714: (LONG, [0]), 50717: (LONG, [WHITE_LEVEL]),
+    }
+    raw_ifd.update({256: (LONG, [width]), 257: (LONG, [height]), 278: (LONG, [height])})
+    exif_ifd = {36867: (ASCII, taken), 36868: (ASCII, taken)}
+    main = {
+        254: (LONG, [1]), 271: (ASCII, make), 272: (ASCII, model), 274: (SHORT, [orientation]),
+        306: (ASCII, taken), 50706: (BYTE, [1, 4, 0, 0]), 50708: (ASCII, f"{make} {model}"),
+        50721: (SRATIONAL, list(IDENTITY_MATRIX)), 50778: (SHORT, [21]),
+    }
+    if preview:
+        main.update({256: (LONG, [preview_size[0]]), 257: (LONG, [preview_size[1]]), 258: (SHORT, [8, 8, 8]),
+                     259: (SHORT, [7]), 262: (SHORT, [6]), 277: (SHORT, [3]), 278: (LONG, [preview_size[1]])})
+    return _tiff([main, raw_ifd, exif_ifd], strips={0: preview, 1: mosaic}, links={0: {330: 1, 34665: 2}})
+
+
+def _tiff(ifds, strips, links) -> bytes:
+    """Little-endian TIFF: the IFDs first, then their out-of-line values, then the strips.
+    `strips[i]` is IFD i's single strip; `links[i][tag] = j` makes tag point at IFD j."""
+    for index, pointers in links.items():
+        for tag in pointers:
+            ifds[index][tag] = (LONG, [0])
+    for index, data in strips.items():
+        if data:
+            ifds[index][273], ifds[index][279] = (LONG, [0]), (LONG, [len(data)])
+    ifd_offsets, position = [], 8
+    for ifd in ifds:
+        ifd_offsets.append(position)
+        position += 2 + 12 * len(ifd) + 4
+    for index, pointers in links.items():
+        for tag, target in pointers.items():
+            ifds[index][tag] = (LONG, [ifd_offsets[target]])
+    values_start = position
+    packed = {(i, tag): _pack(*ifds[i][tag]) for i, ifd in enumerate(ifds) for tag in ifd}
+    strip_start = values_start + sum(len(v) + len(v) % 2 for v in packed.values() if len(v) > 4)
+    for index, data in strips.items():
+        if data:
+            ifds[index][273] = (LONG, [strip_start])
+            packed[(index, 273)] = _pack(LONG, [strip_start])
+            strip_start += len(data) + len(data) % 2
+    out, values = bytearray(b"II*\x00" + struct.pack("<I", 8)), bytearray()
+    for i, ifd in enumerate(ifds):
+        out += struct.pack("<H", len(ifd))
+        for tag in sorted(ifd):
+            kind, value = ifd[tag]
+            data = packed[(i, tag)]
+            count = len(value) + 1 if kind == ASCII else len(value) // (2 if kind in (RATIONAL, SRATIONAL) else 1)
+            if len(data) <= 4:
+                out += struct.pack("<HHI", tag, kind, count) + data.ljust(4, b"\x00")
+            else:
+                out += struct.pack("<HHII", tag, kind, count, values_start + len(values))
+                values += data + b"\x00" * (len(data) % 2)
+        out += struct.pack("<I", 0)
+    out += values
+    for index in sorted(strips):
+        if strips[index]:
+            out += strips[index] + b"\x00" * (len(strips[index]) % 2)
+    return bytes(out)
+
+
+def _pack(kind, value) -> bytes:
+    if kind == ASCII:
+        return value.encode("ascii") + b"\x00"
+    return struct.pack("<" + _TYPE_FORMATS[kind] * (len(value) // (2 if kind in (RATIONAL, SRATIONAL) else 1)),
+                       *value)
