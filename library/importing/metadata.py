@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from library.models import DateSource, MediaKind
 
-from . import photo_metadata, raw_metadata, video_metadata
+from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename
-from .detection import FileFormat
+from .detection import JXL, FileFormat
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ def read_metadata(path, file_format: FileFormat, original_name: str, source_mtim
         found = MediaMetadata(**video_metadata.read(path))
     elif file_format.is_raw:
         found = MediaMetadata(**raw_metadata.read(path))
+    elif file_format == JXL:
+        found = MediaMetadata(**jxl_metadata.read(path))
     else:
         found = MediaMetadata(**photo_metadata.read(path, file_format))
     return with_date_fallbacks(found, original_name, source_mtime)
