@@ -23,9 +23,10 @@ logger = logging.getLogger("photosite.import")
 MAKE_AT, MODEL_AT, NORMALIZED_MAKE_AT, DNG_VERSION_AT, TEXT_LENGTH = 4, 68, 196, 332, 64
 TIMESTAMP_AT = 16
 IPARAMS_BYTES = DNG_VERSION_AT + 4
-# LibRaw's flip → the EXIF orientation that turns the stored picture upright.
-FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
-SIDEWAYS_FLIPS = {5, 6}
+# LibRaw's flip (dcraw's bits: 1 mirror left-right, 2 upside down, 4 transpose; from the EXIF
+# orientation by dcraw's "50132467") → the EXIF orientation that turns the stored picture upright.
+FLIP_ORIENTATION = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
+SIDEWAYS_FLIPS = {4, 5, 6, 7}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
-"""Raw camera files made in the test itself: a DNG (what LibRaw reads like any maker's raw) with a
-Bayer mosaic, an optional embedded JPEG preview, an orientation, and EXIF (make, model, date).
+"""Raw and JPEG XL files made in the test itself.
+
+A DNG (what LibRaw reads like any maker's raw) with a Bayer mosaic, an optional embedded JPEG
+preview, an orientation, and EXIF (make, model, date); a JPEG XL encoded by pillow-jxl with
+EXIF, like factories.make_jpeg.
 
 Written by hand, a page of TIFF, so nothing beyond Pillow and numpy is needed: tifffile would
 want imagecodecs just to store an already-encoded JPEG preview. The layout is what cameras
@@ -10,7 +13,10 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pillow_jxl  # noqa: F401 - registers the JPEG XL plugin with Pillow
 from PIL import Image
+
+import factories
 
 ASCII, SHORT, LONG, RATIONAL, SRATIONAL, BYTE = 2, 3, 4, 5, 10, 1
 _TYPE_FORMATS = {BYTE: "B", ASCII: "B", SHORT: "H", LONG: "I", RATIONAL: "II", SRATIONAL: "ii"}
@@ -18,12 +24,17 @@ WHITE_LEVEL = 4095
 IDENTITY_MATRIX = (1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1)
 
 
-def make_dng(path: Path, width=600, height=400, *, preview_size=(600, 400), orientation=1,
+def make_dng(path: Path, width=600, height=400, *, preview_size=(600, 400), preview=None, orientation=1,
              make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0) -> Path:
     """A DNG of `width`×`height` sensor pixels (even numbers) with a JPEG preview of `preview_size`
-    (None for no preview); the preview's top left quarter is red, like the mosaic's brightest corner."""
+    (None for no preview), or the picture `preview`; a made preview has a red top left quarter,
+    as the mosaic has, both as stored (before the orientation turns them)."""
     mosaic = bayer_mosaic(width, height, seed)
-    preview = marked_preview_jpeg(*preview_size) if preview_size else None
+    if preview is not None:
+        preview_size = preview.size
+        preview = jpeg_of(preview)
+    elif preview_size:
+        preview = marked_preview_jpeg(*preview_size)
     path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken))
     return path
 
@@ -42,6 +53,10 @@ def bayer_mosaic(width, height, seed=0) -> bytes:
 def marked_preview_jpeg(width, height) -> bytes:
     image = Image.new("RGB", (width, height), (128, 128, 128))
     image.paste((220, 20, 20), (0, 0, width // 2, height // 2))
+    return jpeg_of(image)
+
+
+def jpeg_of(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
@@ -116,3 +131,17 @@ def _pack(kind, value) -> bytes:
         return value.encode("ascii") + b"\x00"
     return struct.pack("<" + _TYPE_FORMATS[kind] * (len(value) // (2 if kind in (RATIONAL, SRATIONAL) else 1)),
                        *value)
+
+
+def make_jxl(path: Path, width=640, height=480, *, orientation=None, taken=None, make=None, model=None,
+             mode="RGB") -> Path:
+    """A JPEG XL whose displayed picture is `width`×`height` with a red top-left corner, stored
+    turned for `orientation` (written in EXIF, as pillow-jxl does; its codestream says none)."""
+    picture = factories.upright_marked_image(width, height)
+    if orientation in factories.INVERSE_ORIENTATION:
+        picture = picture.transpose(factories.INVERSE_ORIENTATION[orientation])
+    if mode != "RGB":
+        picture = picture.convert(mode)
+    exif = factories.exif_bytes(taken=taken, orientation=orientation, make=make, model=model)
+    picture.save(path, "JXL", exif=exif, quality=90, effort=3)
+    return path
