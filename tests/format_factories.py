@@ -10,6 +10,7 @@ write: IFD0 is the preview (NewSubfileType 1) and carries the camera's tags, the
 a SubIFD (NewSubfileType 0), the dates are in the EXIF IFD."""
 import io
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -144,4 +145,19 @@ def make_jxl(path: Path, width=640, height=480, *, orientation=None, taken=None,
         picture = picture.convert(mode)
     exif = factories.exif_bytes(taken=taken, orientation=orientation, make=make, model=model)
     picture.save(path, "JXL", exif=exif, quality=90, effort=3)
+    return path
+
+
+def make_avif(path: Path, width=640, height=480, *, bits=8) -> Path:
+    """An AVIF still with a red top-left corner; 10-bit through ffmpeg's libaom (Pillow writes 8-bit)."""
+    picture = factories.upright_marked_image(width, height)
+    if bits == 8:
+        picture.save(path, "AVIF", quality=80)
+        return path
+    source = path.with_suffix(".png")
+    picture.save(source)
+    subprocess.run([factories.ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-i", str(source),
+                    "-c:v", "libaom-av1", "-pix_fmt", "yuv420p10le", "-still-picture", "1", "-cpu-used", "8",
+                    str(path)], check=True, timeout=60, stdin=subprocess.DEVNULL)
+    source.unlink()
     return path

@@ -39,9 +39,10 @@ SIDEWAYS = {5, 6, 7, 8}
 # Transparent pixels are shown on this light neutral grey (not black, which JPEG would give).
 FLATTEN_BACKGROUND = (238, 238, 238)
 SRGB_PROFILE = ImageCms.createProfile("sRGB")
-# What Pillow raises on files it cannot decode; all of them mean "this file is bad".
+# What Pillow, rawpy and pillow-jxl (RuntimeError) raise on files they cannot decode; all of
+# them mean "this file is bad". Anything else a decoder raises is caught in cache.generate.
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError,
-                 rawpy.LibRawError)
+                 rawpy.LibRawError, RuntimeError)
 
 
 def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:

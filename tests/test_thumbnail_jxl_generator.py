@@ -1,0 +1,54 @@
+"""JPEG XL thumbnails through pillow-jxl (upright by the EXIF or the codestream's orientation, 16-bit
+flattened, bombs refused from the header), and AVIF (8- and 10-bit) still working beside them."""
+import pytest
+
+from thumbnails.errors import ImageTooLargeError, UnreadableImageError
+from thumbnails.generators.photo import generate_photo_thumbnail
+from thumbnails.specs import ThumbnailSpec
+
+from format_factories import make_avif, make_jxl
+from test_raw_and_jxl_metadata import codestream
+from test_thumbnail_support import is_red, picture
+
+TILE = ThumbnailSpec.for_size("400", "jpeg")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_of_a_jpeg_xl_gives_an_upright_thumbnail(media_dir, orientation):
+    source = make_jxl(media_dir / f"o{orientation}.jxl", 1200, 800, orientation=orientation)
+    thumbnail = picture(generate_photo_thumbnail(source, TILE))
+    assert thumbnail.size == (600, 400)
+    assert is_red(thumbnail.getpixel((5, 5)))
+    assert not is_red(thumbnail.getpixel((thumbnail.width - 5, 5)))
+    assert not is_red(thumbnail.getpixel((5, thumbnail.height - 5)))
+
+
+def test_a_16_bit_jpeg_xl_is_flattened_not_clipped(media_dir):
+    source = make_jxl(media_dir / "hdr.jxl", 640, 480, mode="I;16")
+    thumbnail = picture(generate_photo_thumbnail(source, TILE))
+    assert thumbnail.mode == "RGB" and thumbnail.size == (533, 400)
+    assert thumbnail.getpixel((thumbnail.width - 5, thumbnail.height - 5))[0] < 250  # grey, not white
+
+
+def test_a_jpeg_xl_bomb_is_refused_before_it_is_decoded(media_dir, settings):
+    settings.PHOTOSITE_MAX_IMAGE_PIXELS = 10_000_000
+    source = media_dir / "bomb.jxl"
+    source.write_bytes(codestream(width=8000, height=8000, orientation=1))
+    with pytest.raises(ImageTooLargeError, match="8000×8000"):
+        generate_photo_thumbnail(source, TILE)
+
+
+def test_a_cut_off_jpeg_xl_is_unreadable(media_dir):
+    whole = make_jxl(media_dir / "whole.jxl", 640, 480).read_bytes()
+    source = media_dir / "cut.jxl"
+    source.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(UnreadableImageError):
+        generate_photo_thumbnail(source, TILE)
+
+
+@pytest.mark.parametrize("bits", [8, 10])
+def test_avif_keeps_working(media_dir, bits):
+    source = make_avif(media_dir / f"still{bits}.avif", 640, 480, bits=bits)
+    thumbnail = picture(generate_photo_thumbnail(source, TILE))
+    assert thumbnail.size == (533, 400)
+    assert is_red(thumbnail.getpixel((5, 5)))
