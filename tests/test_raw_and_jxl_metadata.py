@@ -102,9 +102,9 @@ def test_a_codestream_orientation_wins_over_a_stale_exif_one():
 
 
 def codestream(width, height, orientation):
-    """A JPEG XL codestream's first bytes: SizeHeader (not small, U32 with 13 bits), then
+    """A JPEG XL codestream's first bytes: SizeHeader (not small, U32 with 30 bits), then
     ImageMetadata with extra_fields and the orientation (bits least significant first)."""
-    fields = [(0, 1), (1, 2), (height - 1, 13), (0, 3), (1, 2), (width - 1, 13), (0, 1), (1, 1),
+    fields = [(0, 1), (3, 2), (height - 1, 30), (0, 3), (3, 2), (width - 1, 30), (0, 1), (1, 1),
               (orientation - 1, 3)]
     value, position = 0, 0
     for field, bits in fields:

@@ -311,12 +311,13 @@ def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: Thu
     attempts = row.attempts + 1
     delay = min(RETRY_FIRST_SECONDS * 4 ** (attempts - 1), RETRY_LONGEST_SECONDS)
     retry_after = timezone.now() + timedelta(seconds=delay)
+    reason = " ".join(str(error).split())  # one line: decoders' messages may hold line breaks
     Thumbnail.objects.filter(pk=row.pk).update(
-        state=ThumbnailState.FAILED, attempts=attempts, last_error=str(error), retry_after=retry_after,
+        state=ThumbnailState.FAILED, attempts=attempts, last_error=reason, retry_after=retry_after,
         claimed_until=None,
     )
     logger.error("Thumbnail failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
-                 photo.pk, photo.original_name, spec, attempts, delay, error)
+                 photo.pk, photo.original_name, spec, attempts, delay, reason)
 
 
 def delete_all(photo: Photo):

@@ -56,7 +56,14 @@ def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
     except Image.DecompressionBombError as error:
         raise ImageTooLargeError(f"{source.name} is too large to decode (decompression bomb?): {error}") from error
     except DECODE_ERRORS as error:
-        raise UnreadableImageError(f"cannot decode {source.name}: {error}") from error
+        raise UnreadableImageError(f"cannot decode {source.name}: {decoder_message(error)}") from error
+
+
+def decoder_message(error: Exception) -> str:
+    """The decoder's reason as text (rawpy hands LibRaw's message over as bytes)."""
+    if error.args and isinstance(error.args[0], bytes):
+        return error.args[0].decode("utf-8", "replace")
+    return str(error)
 
 
 def open_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int | None]:
