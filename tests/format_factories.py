@@ -161,3 +161,15 @@ def make_avif(path: Path, width=640, height=480, *, bits=8) -> Path:
                     str(path)], check=True, timeout=60, stdin=subprocess.DEVNULL)
     source.unlink()
     return path
+
+
+def jxl_codestream(width, height, orientation):
+    """A JPEG XL codestream's first bytes: SizeHeader (not small, U32 with 30 bits), then
+    ImageMetadata with extra_fields and the orientation (bits least significant first)."""
+    fields = [(0, 1), (3, 2), (height - 1, 30), (0, 3), (3, 2), (width - 1, 30), (0, 1), (1, 1),
+              (orientation - 1, 3)]
+    value, position = 0, 0
+    for field, bits in fields:
+        value |= field << position
+        position += bits
+    return b"\xff\x0a" + value.to_bytes((position + 7) // 8 + 8, "little")

@@ -14,7 +14,7 @@ from library.importing.raw_metadata import libraw_moment
 from library.models import DateSource
 
 import factories
-from format_factories import make_dng, make_jxl
+from format_factories import jxl_codestream, make_dng, make_jxl
 
 SIDEWAYS = {5, 6, 7, 8}
 
@@ -95,29 +95,17 @@ def test_a_16_bit_jpeg_xl_reads_like_any_other(tmp_path):
 
 def test_a_codestream_orientation_wins_over_a_stale_exif_one():
     # given a codestream saying "rotate 90° clockwise" (6): what libjxl then applies itself
-    header = read_jxl_header(codestream(width=64, height=48, orientation=6))
+    header = read_jxl_header(jxl_codestream(width=64, height=48, orientation=6))
     # then an EXIF orientation beside it (stale, or the same) changes nothing
     assert (header.width, header.height, header.orientation) == (64, 48, 6)
     assert header.shown_orientation(3) == 6 and header.size_shown(6) == (48, 64)
-
-
-def codestream(width, height, orientation):
-    """A JPEG XL codestream's first bytes: SizeHeader (not small, U32 with 30 bits), then
-    ImageMetadata with extra_fields and the orientation (bits least significant first)."""
-    fields = [(0, 1), (3, 2), (height - 1, 30), (0, 3), (3, 2), (width - 1, 30), (0, 1), (1, 1),
-              (orientation - 1, 3)]
-    value, position = 0, 0
-    for field, bits in fields:
-        value |= field << position
-        position += bits
-    return b"\xff\x0a" + value.to_bytes((position + 7) // 8 + 8, "little")
 
 
 def test_a_jpeg_xl_claiming_absurd_dimensions_is_refused_from_its_header(tmp_path, settings):
     # given a few bytes claiming 8000×8000 pixels, past a 10-megapixel limit
     settings.PHOTOSITE_MAX_IMAGE_PIXELS = 10_000_000
     source = tmp_path / "bomb.jxl"
-    source.write_bytes(codestream(width=8000, height=8000, orientation=1))
+    source.write_bytes(jxl_codestream(width=8000, height=8000, orientation=1))
     # then
     with pytest.raises(FileTooLargeError, match="8000×8000"):
         metadata_of(source)

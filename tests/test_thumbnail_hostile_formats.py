@@ -20,8 +20,7 @@ from thumbnails.links import thumbnail_url
 
 import factories
 from conftest import CORPUS_DIR
-from format_factories import dng_bytes, make_avif, make_dng, make_jxl
-from test_raw_and_jxl_metadata import codestream
+from format_factories import dng_bytes, jxl_codestream, make_avif, make_dng, make_jxl
 from test_thumbnail_support import picture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,7 +99,7 @@ def with_dimensions(name, data, width, height):
         box = data.find(b"ispe")
         return data[:box + 8] + width.to_bytes(4, "big") + height.to_bytes(4, "big") + data[box + 16:]
     if name.endswith(".jxl"):
-        return codestream(max(width, 1), max(height, 1), 1) + data[40:]
+        return jxl_codestream(max(width, 1), max(height, 1), 1) + data[40:]
     if name.startswith("dng"):
         return dng_bytes((width, height), bytes(64), None, None, 1, "Photosite", "Hostile", "2023:04:05 06:07:08")
     return None

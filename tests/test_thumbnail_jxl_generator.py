@@ -6,8 +6,7 @@ from thumbnails.errors import ImageTooLargeError, UnreadableImageError
 from thumbnails.generators.photo import generate_photo_thumbnail
 from thumbnails.specs import ThumbnailSpec
 
-from format_factories import make_avif, make_jxl
-from test_raw_and_jxl_metadata import codestream
+from format_factories import jxl_codestream, make_avif, make_jxl
 from test_thumbnail_support import is_red, picture
 
 TILE = ThumbnailSpec.for_size("400", "jpeg")
@@ -33,7 +32,7 @@ def test_a_16_bit_jpeg_xl_is_flattened_not_clipped(media_dir):
 def test_a_jpeg_xl_bomb_is_refused_before_it_is_decoded(media_dir, settings):
     settings.PHOTOSITE_MAX_IMAGE_PIXELS = 10_000_000
     source = media_dir / "bomb.jxl"
-    source.write_bytes(codestream(width=8000, height=8000, orientation=1))
+    source.write_bytes(jxl_codestream(width=8000, height=8000, orientation=1))
     with pytest.raises(ImageTooLargeError, match="8000×8000"):
         generate_photo_thumbnail(source, TILE)
 

@@ -12,7 +12,9 @@ from pathlib import Path, PurePath
 from library.models import MediaKind
 
 from .errors import UnsupportedFileError
+from .jxl_header import JXL_EXTENSION
 from .libraw_header import RawHeader, read_raw_header
+from .raw_families import MAKER_EXTENSIONS, MAKER_SIGNATURES, RAW_MIME_TYPES, TIFF_BASED_RAW
 
 HEAD_BYTES = 4096
 
@@ -46,7 +48,7 @@ TIFF = _photo("tiff", "image/tiff", "tif")
 HEIC = _photo("heic", "image/heic")
 HEIF = _photo("heif", "image/heif")
 AVIF = _photo("avif", "image/avif")
-JXL = _photo("jxl", "image/jxl")
+JXL = _photo(JXL_EXTENSION, "image/jxl")
 MP4 = _video("mp4", "video/mp4")
 MOV = _video("mov", "video/quicktime")
 M4V = _video("m4v", "video/x-m4v")
@@ -56,35 +58,8 @@ WEBM = _video("webm", "video/webm")
 AVI = _video("avi", "video/x-msvideo")
 MTS = _video("mts", "video/mp2t")
 
-# Every raw family LibRaw reads that cameras still hand people, by the extension it is kept under.
-RAW_FORMATS = {format.name: format for format in (
-    _raw("dng", "image/x-adobe-dng"), _raw("cr2", "image/x-canon-cr2"), _raw("cr3", "image/x-canon-cr3"),
-    _raw("crw", "image/x-canon-crw"), _raw("nef", "image/x-nikon-nef"), _raw("nrw", "image/x-nikon-nrw"),
-    _raw("arw", "image/x-sony-arw"), _raw("srf", "image/x-sony-srf"), _raw("sr2", "image/x-sony-sr2"),
-    _raw("raf", "image/x-fuji-raf"), _raw("rw2", "image/x-panasonic-rw2"), _raw("rwl", "image/x-leica-rwl"),
-    _raw("orf", "image/x-olympus-orf"), _raw("pef", "image/x-pentax-pef"), _raw("srw", "image/x-samsung-srw"),
-    _raw("3fr", "image/x-hasselblad-3fr"), _raw("fff", "image/x-hasselblad-fff"), _raw("erf", "image/x-epson-erf"),
-    _raw("dcr", "image/x-kodak-dcr"), _raw("kdc", "image/x-kodak-kdc"), _raw("mef", "image/x-mamiya-mef"),
-    _raw("mos", "image/x-leaf-mos"), _raw("mrw", "image/x-minolta-mrw"), _raw("x3f", "image/x-sigma-x3f"),
-    _raw("gpr", "image/x-gopro-gpr"), _raw("iiq", "image/x-phaseone-iiq"), _raw("raw", "image/x-panasonic-raw"),
-)}
+RAW_FORMATS = {name: _raw(name, mime) for name, mime in RAW_MIME_TYPES.items()}
 CR3 = RAW_FORMATS["cr3"]
-# Raw formats in a plain TIFF container: only the extension (or the maker) tells them apart.
-TIFF_BASED_RAW = {"dng", "cr2", "nef", "nrw", "arw", "srf", "sr2", "pef", "srw", "3fr", "fff", "erf", "dcr", "kdc",
-                  "mef", "mos", "gpr", "iiq"}
-# A TIFF-like raw under a name that says nothing: kept under its maker's usual extension.
-MAKER_EXTENSIONS = {"canon": "cr2", "nikon": "nef", "sony": "arw", "pentax": "pef", "ricoh": "pef",
-                    "samsung": "srw", "hasselblad": "3fr", "kodak": "dcr", "mamiya": "mef", "leaf": "mos",
-                    "epson": "erf", "phase one": "iiq", "phaseone": "iiq", "gopro": "gpr"}
-# Makers' own raw signatures (first bytes) → the family and the other extensions it may be kept under.
-MAKER_SIGNATURES = (
-    (b"FUJIFILMCCD-RAW", "raf", ()),
-    (b"II\x1a\x00\x00\x00HEAPCCDR", "crw", ()),
-    (b"\x00MRM", "mrw", ()),
-    (b"FOVb", "x3f", ()),
-    (b"IIRO", "orf", ()), (b"IIRS", "orf", ()), (b"MMOR", "orf", ()),
-    (b"IIU\x00", "rw2", ("rwl", "raw")),
-)
 TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*")
 JXL_SIGNATURES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
 

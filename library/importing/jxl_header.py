@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import brotli
 
+JXL_EXTENSION = "jxl"
+# Enough of the file for the header and, in practice, the Exif box.
+JXL_HEADER_BYTES = 256 * 1024
 CODESTREAM_SIGNATURE = b"\xff\x0a"
 CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 # SizeHeader's `ratio` field: width as a fraction of height.
@@ -47,7 +50,7 @@ class JxlHeader:
 
 
 def read_jxl_header(data: bytes) -> JxlHeader:
-    """From the file's first bytes (64 KB hold the header and, in practice, the Exif box)."""
+    """From the file's first JXL_HEADER_BYTES."""
     if data.startswith(CODESTREAM_SIGNATURE):
         codestream, exif = data, None
     elif data.startswith(CONTAINER_SIGNATURE):

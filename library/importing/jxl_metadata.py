@@ -7,16 +7,14 @@ from PIL import Image
 from library.models import DateSource
 
 from .errors import CorruptFileError
-from .jxl_header import JxlHeaderError, read_jxl_header
+from .jxl_header import JXL_HEADER_BYTES, JxlHeaderError, read_jxl_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, ORIENTATION, check_pixel_count, clean_text, first_exif_date
 from .raw_metadata import EXIF_ERRORS
-
-HEADER_BYTES = 256 * 1024
 
 
 def read(path: Path) -> dict:
     with open(path, "rb") as source:
-        head = source.read(HEADER_BYTES)
+        head = source.read(JXL_HEADER_BYTES)
     try:
         header = read_jxl_header(head)
     except JxlHeaderError as error:

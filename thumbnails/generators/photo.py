@@ -16,7 +16,8 @@ import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
-from library.importing.detection import JXL, RAW_FORMATS
+from library.importing.jxl_header import JXL_EXTENSION
+from library.importing.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
 from thumbnails.specs import ThumbnailSpec
 
@@ -70,9 +71,9 @@ def open_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int | 
     """The picture to thumbnail and the orientation that turns it upright (None: its own EXIF's).
     The library names files by their detected format, so the extension says which are raw."""
     extension = source.suffix.lower().lstrip(".")
-    if extension in RAW_FORMATS:
+    if extension in RAW_EXTENSIONS:
         return raw_picture(source, spec)
-    if extension == JXL.extension:
+    if extension == JXL_EXTENSION:
         return jxl_picture(source)
     return Image.open(source), None
 
