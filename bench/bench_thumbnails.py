@@ -84,10 +84,12 @@ def raw_and_jxl_figures(corpus, report):
                    f"best of {report.repeat})")
     timings = worker(report, "raw", raws)
     for label in ("ours, from the preview", "floor: preview decode at the needed scale",
-                  "ours, no preview: half-size demosaic"):
+                  "ours, the preview as a JPEG of its own", "ours, no preview: half-size demosaic"):
         report.row(label, timings[label], "ms")
     report.ratio("ours from the preview / preview decode", timings["ours, from the preview"],
                  timings["floor: preview decode at the needed scale"], goal=RAW_PREVIEW_GOAL)
+    report.ratio("  (the preview as a JPEG / preview decode)", timings["ours, the preview as a JPEG of its own"],
+                 timings["floor: preview decode at the needed scale"])
     report.section(f"JPEG XL thumbnails: ms per 12 MP JPEG XL ({len(jxls)} files, best of {report.repeat})")
     timings = worker(report, "jxl", jxls)
     for label in ("ours", "floor: pillow-jxl decode"):
@@ -96,7 +98,8 @@ def raw_and_jxl_figures(corpus, report):
 
 
 def make_format_files(folder, sources):
-    """A DNG with the JPEG as its preview, the same without one, and the JPEG's pixels as JPEG XL
+    """A DNG with the JPEG as its preview (and that JPEG beside it), the same DNG without one, and the
+    JPEG's pixels as JPEG XL
     (quality 90, libjxl effort 3), for each source; prints the two lists as JSON."""
     import numpy as np
     import pillow_jxl  # noqa: F401 - registers the JPEG XL plugin
@@ -113,6 +116,7 @@ def make_format_files(folder, sources):
         mosaic = np.random.default_rng(index).integers(0, 4095, (height, width), dtype=np.uint16).tobytes()
         raw = folder / f"raw{index}.dng"
         raw.write_bytes(dng_bytes((width, height), mosaic, jpeg, size, 1, "Bench", "DNG", "2024:01:31 10:00:00"))
+        raw.with_name(f"raw{index}-preview.jpg").write_bytes(jpeg)
         raw.with_name(f"raw{index}-no-preview.dng").write_bytes(
             dng_bytes((width, height), mosaic, None, None, 1, "Bench", "DNG", "2024:01:31 10:00:00"))
         jxl = folder / f"photo{index}.jxl"
@@ -146,6 +150,8 @@ def raw_contenders():
     return {
         "ours, from the preview": lambda path: generate_photo_thumbnail(path, spec),
         "floor: preview decode at the needed scale": floor,
+        "ours, the preview as a JPEG of its own": lambda path: generate_photo_thumbnail(
+            path.with_name(f"{path.stem}-preview.jpg"), spec),
         "ours, no preview: half-size demosaic": lambda path: generate_photo_thumbnail(
             path.with_name(f"{path.stem}-no-preview.dng"), spec),
     }
