@@ -4,7 +4,7 @@ upright in every orientation."""
 import pytest
 from PIL import Image
 
-from thumbnails.errors import UnreadableImageError
+from thumbnails.errors import ImageTooLargeError, UnreadableImageError
 from thumbnails.generators.photo import UPRIGHT, generate_photo_thumbnail
 from thumbnails.generators.raw import raw_picture
 from thumbnails.specs import ThumbnailSpec
@@ -114,3 +114,12 @@ def test_the_corpus_raws_give_a_picture(corpus_dir, name, size):
 def test_the_corpus_nef_without_preview_or_readable_sensor_data_is_unreadable(corpus_dir):
     with pytest.raises(UnreadableImageError, match="Nikon.nef"):
         generate_photo_thumbnail(corpus_dir / "raw" / "Nikon.nef", TILE)
+
+
+def test_a_sensor_past_the_pixel_limit_is_not_demosaiced(media_dir, settings):
+    # given a 1200×800 raw without a preview, and a limit below its size
+    settings.PHOTOSITE_MAX_IMAGE_PIXELS = 500_000
+    source = make_dng(media_dir / "big.dng", 1200, 800, preview_size=None)
+    # then
+    with pytest.raises(ImageTooLargeError, match="1200×800 sensor pixels"):
+        generate_photo_thumbnail(source, TILE)

@@ -12,7 +12,7 @@ from pathlib import Path, PurePath
 from library.models import MediaKind
 
 from .errors import UnsupportedFileError
-from .jxl_header import JXL_EXTENSION
+from .jxl_header import CODESTREAM_SIGNATURE, CONTAINER_SIGNATURE, JXL_EXTENSION
 from .libraw_header import RawHeader, read_raw_header
 from .raw_families import MAKER_EXTENSIONS, MAKER_SIGNATURES, RAW_MIME_TYPES, TIFF_BASED_RAW
 
@@ -61,7 +61,7 @@ MTS = _video("mts", "video/mp2t")
 RAW_FORMATS = {name: _raw(name, mime) for name, mime in RAW_MIME_TYPES.items()}
 CR3 = RAW_FORMATS["cr3"]
 TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*")
-JXL_SIGNATURES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
+JXL_SIGNATURES = (CODESTREAM_SIGNATURE, CONTAINER_SIGNATURE)
 
 HEIF_BRANDS = {b"heic": HEIC, b"heix": HEIC, b"heim": HEIC, b"heis": HEIC, b"hevc": HEIC, b"hevx": HEIC,
                b"mif1": HEIF, b"msf1": HEIF, b"avif": AVIF, b"avis": AVIF}

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import rawpy
+from django.conf import settings
 from PIL import Image
 
 from library.importing.libraw_header import FLIP_ORIENTATION, SIDEWAYS_FLIPS
+from thumbnails.errors import ImageTooLargeError
 from thumbnails.specs import ThumbnailSpec
 
 from .encoding import fitted_size
@@ -24,15 +26,17 @@ TURNED = range(2, 9)
 
 def raw_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
     """(picture as stored, EXIF orientation that turns it upright). Raises rawpy.LibRawError or
-    what Pillow raises when neither the preview nor the sensor data can be read."""
+    what Pillow raises when neither the preview nor the sensor data can be read (ImageTooLargeError:
+    a sensor past the pixel limit, and no preview)."""
     with rawpy.imread(str(source)) as raw:
         orientation = FLIP_ORIENTATION.get(raw.sizes.flip, 1)
         preview = embedded_preview(raw)
         if preview is not None and big_enough(preview.size, raw.sizes, spec):
             return preview, preview_orientation(preview, orientation)
         try:
+            check_sensor_size(raw.sizes)
             return half_size_demosaic(raw), orientation
-        except rawpy.LibRawError:
+        except (rawpy.LibRawError, ImageTooLargeError):
             if preview is None:
                 raise
             return preview, preview_orientation(preview, orientation)
@@ -62,6 +66,13 @@ def big_enough(preview_size: tuple[int, int], sizes, spec: ThumbnailSpec) -> boo
     box = spec.box[::-1] if sizes.flip in SIDEWAYS_FLIPS else spec.box
     target = fitted_size((sizes.width, sizes.height), box)
     return max(preview_size) >= max(target)
+
+
+def check_sensor_size(sizes):
+    """A sensor claiming more pixels than the limit is not demosaiced (a bomb, or a broken header)."""
+    if sizes.width * sizes.height > settings.PHOTOSITE_MAX_IMAGE_PIXELS:
+        raise ImageTooLargeError(f"{sizes.width}×{sizes.height} sensor pixels exceeds the limit of "
+                                 f"{settings.PHOTOSITE_MAX_IMAGE_PIXELS} (decompression bomb?)")
 
 
 def half_size_demosaic(raw: rawpy.RawPy) -> Image.Image:
