@@ -124,3 +124,18 @@ def test_jxl_dates_in_utc_offsets_are_kept(tmp_path):
     picture = factories.upright_marked_image(64, 48)
     picture.save(source, "JXL", exif=factories.exif_bytes(taken="2022:03:04 05:06:07", offset="+00:00"))
     assert metadata_of(source).taken_at == exif_date
+
+
+def test_libraws_header_names_the_camera_and_the_flip(tmp_path):
+    # given what fills make, model and date where the raw's EXIF is out of Pillow's reach
+    header = read_raw_header(make_dng(tmp_path / "a.dng", 600, 400, orientation=8, make="Photosite",
+                                      model="Factory Two"))
+    # then
+    assert (header.make, header.model, header.is_dng) == ("Photosite", "Factory Two", True)
+    assert (header.orientation, header.displayed_size) == (8, (400, 600))
+
+
+def test_libraw_takes_a_plain_tiff_for_no_raw(tmp_path):
+    source = tmp_path / "scan.tif"
+    factories.make_image(source, "TIFF")
+    assert read_raw_header(source) is None

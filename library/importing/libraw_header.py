@@ -71,14 +71,19 @@ def read_raw_header(path: Path) -> RawHeader | None:
 
 
 def camera_records(path: Path) -> tuple[bytes, bytes]:
-    """The raw bytes of LibRaw's iparams and imgother records for the file (zeros if it will not open)."""
+    """The raw bytes of LibRaw's iparams and imgother records for the file: zeros if it will not
+    open, or where rawpy's LibRaw is not a shared library beside it (a build from source): EXIF
+    then gives make, model and date alone."""
+    empty = bytes(IPARAMS_BYTES), bytes(TIMESTAMP_AT + 8)
     library = _libraw()
+    if library is None:
+        return empty
     handle = library.libraw_init(0)
     if not handle:
         raise MemoryError("LibRaw could not allocate its state")
     try:
         if library.libraw_open_file(handle, str(path).encode()) != 0:
-            return bytes(IPARAMS_BYTES), bytes(TIMESTAMP_AT + 8)
+            return empty
         return (ctypes.string_at(library.libraw_get_iparams(handle), IPARAMS_BYTES),
                 ctypes.string_at(library.libraw_get_imgother(handle), TIMESTAMP_AT + 8))
     finally:
@@ -90,9 +95,14 @@ def _text(record: bytes, offset: int) -> str:
 
 
 @cache
-def _libraw() -> ctypes.CDLL:
-    """The LibRaw shared library inside the rawpy wheel (the one rawpy itself calls)."""
-    library = ctypes.CDLL(str(Path(rawpy.__file__).with_name("libraw_r.so")))
+def _libraw() -> ctypes.CDLL | None:
+    """The LibRaw shared library inside the rawpy wheel (the one rawpy itself calls); None, said
+    once, where there is none."""
+    try:
+        library = ctypes.CDLL(str(Path(rawpy.__file__).with_name("libraw_r.so")))
+    except OSError as error:
+        logger.warning("LibRaw's C API is not reachable beside rawpy (%s): raw files get EXIF facts only", error)
+        return None
     library.libraw_init.restype = ctypes.c_void_p
     library.libraw_init.argtypes = [ctypes.c_uint]
     library.libraw_open_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
