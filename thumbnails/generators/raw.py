@@ -9,7 +9,6 @@ read. The orientation is LibRaw's flip (the preview's own EXIF orientation when 
 import io
 from pathlib import Path
 
-import numpy as np
 import rawpy
 from django.conf import settings
 from PIL import Image
@@ -58,7 +57,7 @@ def embedded_preview(raw: rawpy.RawPy) -> Image.Image | None:
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
         return Image.open(io.BytesIO(thumb.data))
-    return Image.fromarray(np.ascontiguousarray(thumb.data))
+    return Image.fromarray(thumb.data)
 
 
 def big_enough(preview_size: tuple[int, int], sizes, spec: ThumbnailSpec) -> bool:
