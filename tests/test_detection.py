@@ -4,6 +4,7 @@ import pytest
 
 from library.importing.detection import HEAD_BYTES, detect_format
 from library.importing.errors import UnsupportedFileError
+from library.importing.raw_families import TIFF_BASED_RAW
 
 import factories
 from format_factories import make_dng, make_jxl
@@ -46,6 +47,14 @@ def test_detects_format_from_content(tmp_path, make, name, expected_format, expe
     detected = detect_format(path.read_bytes()[:HEAD_BYTES], name, path)
     # then
     assert (detected.name, detected.extension) == (expected_format, expected_extension)
+
+
+@pytest.mark.parametrize("family", sorted(TIFF_BASED_RAW))
+def test_every_tiff_based_raw_family_is_told_apart_by_its_extension(tmp_path, family):
+    # given a raw LibRaw reads in a TIFF container (a DNG's structure), named as that family's files are
+    path = make_dng(tmp_path / f"camera.{family.upper()}")
+    # then it is kept as that family
+    assert detect_format(path.read_bytes()[:HEAD_BYTES], path.name, path).name == family
 
 
 def test_a_jpeg_xl_codestream_without_container_is_detected(tmp_path):

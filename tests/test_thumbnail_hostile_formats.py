@@ -98,11 +98,28 @@ def with_dimensions(name, data, width, height):
     if name.endswith((".heic", ".avif")):
         box = data.find(b"ispe")
         return data[:box + 8] + width.to_bytes(4, "big") + height.to_bytes(4, "big") + data[box + 16:]
+    if name.endswith(".webp"):
+        frame = data.find(b"\x9d\x01\x2a") + 3  # VP8 key frame: 14-bit width and height follow
+        return data[:frame] + small_width.to_bytes(2, "little") + small_height.to_bytes(2, "little") + data[frame + 4:]
+    if name.startswith("tiff"):
+        return with_tiff_size(data, width, height)
     if name.endswith(".jxl"):
         return jxl_codestream(max(width, 1), max(height, 1), 1) + data[40:]
     if name.startswith("dng"):
         return dng_bytes((width, height), bytes(64), None, None, 1, "Photosite", "Hostile", "2023:04:05 06:07:08")
     return None
+
+
+def with_tiff_size(tiff, width, height):
+    """Pillow's little-endian TIFF with ImageWidth and ImageLength (first IFD) set as LONGs."""
+    patched = bytearray(tiff)
+    first = struct.unpack("<I", tiff[4:8])[0]
+    for index in range(struct.unpack("<H", tiff[first:first + 2])[0]):
+        entry = first + 2 + 12 * index
+        tag = struct.unpack("<H", tiff[entry:entry + 2])[0]
+        if tag in (256, 257):
+            patched[entry + 2:entry + 12] = struct.pack("<HII", 4, 1, width if tag == 256 else height)
+    return bytes(patched)
 
 
 def hostile_photos(root, folder):

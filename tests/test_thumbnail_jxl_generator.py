@@ -1,11 +1,15 @@
 """JPEG XL thumbnails through pillow-jxl (upright by the EXIF or the codestream's orientation, 16-bit
 flattened, bombs refused from the header), and AVIF (8- and 10-bit) still working beside them."""
+import shutil
+import subprocess
+
 import pytest
 
 from thumbnails.errors import ImageTooLargeError, UnreadableImageError
 from thumbnails.generators.photo import generate_photo_thumbnail
 from thumbnails.specs import ThumbnailSpec
 
+import factories
 from format_factories import jxl_codestream, make_avif, make_jxl
 from test_thumbnail_support import is_red, picture
 
@@ -51,3 +55,22 @@ def test_avif_keeps_working(media_dir, bits):
     thumbnail = picture(generate_photo_thumbnail(source, TILE))
     assert thumbnail.size == (533, 400)
     assert is_red(thumbnail.getpixel((5, 5)))
+
+
+@pytest.mark.parametrize("how", ["jpeg-kept-losslessly", "re-encoded"])
+def test_a_cjxl_file_turned_by_its_codestream_is_upright_once(media_dir, how):
+    # given a rotated phone JPEG (EXIF orientation 6) made into JPEG XL by libjxl's own encoder:
+    # kept losslessly (handed back as that JPEG, unturned) or re-encoded (libjxl turns it itself)
+    cjxl = shutil.which("cjxl")
+    if cjxl is None:
+        pytest.skip("libjxl's cjxl is not installed (Debian: libjxl-tools)")
+    jpeg = factories.make_jpeg(media_dir / "phone.jpg", 1200, 800, orientation=6)
+    source = media_dir / f"{how}.jxl"
+    extra = [] if how == "jpeg-kept-losslessly" else ["--lossless_jpeg=0", "-q", "90"]
+    subprocess.run([cjxl, str(jpeg), str(source), *extra], check=True, capture_output=True, timeout=60)
+    # when
+    thumbnail = picture(generate_photo_thumbnail(source, TILE))
+    # then it is turned exactly once
+    assert thumbnail.size == (600, 400)
+    assert is_red(thumbnail.getpixel((5, 5)))
+    assert not is_red(thumbnail.getpixel((thumbnail.width - 5, 5)))
