@@ -1,5 +1,6 @@
 """Metadata of raws (LibRaw's header, the raw's EXIF) and JPEG XL files (their header and EXIF
 box), read without decoding a pixel: date taken, size as displayed, orientation, camera."""
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -95,7 +96,7 @@ def test_a_16_bit_jpeg_xl_reads_like_any_other(tmp_path):
 
 def test_a_codestream_orientation_wins_over_a_stale_exif_one():
     # given a codestream saying "rotate 90° clockwise" (6): what libjxl then applies itself
-    header = read_jxl_header(jxl_codestream(width=64, height=48, orientation=6))
+    header = read_jxl_header(io.BytesIO(jxl_codestream(width=64, height=48, orientation=6)))
     # then an EXIF orientation beside it (stale, or the same) changes nothing
     assert (header.width, header.height, header.orientation) == (64, 48, 6)
     assert header.shown_orientation(3) == 6 and header.size_shown(6) == (48, 64)
@@ -139,3 +140,16 @@ def test_libraw_takes_a_plain_tiff_for_no_raw(tmp_path):
     source = tmp_path / "scan.tif"
     factories.make_image(source, "TIFF")
     assert read_raw_header(source) is None
+
+
+def test_a_jpeg_xl_with_a_large_box_before_its_codestream_is_read(tmp_path):
+    # given a container whose first boxes are a 1 MB XMP packet and the Exif, then the codestream
+    plain = make_jxl(tmp_path / "plain.jxl", 640, 480, orientation=6, taken="2022:03:04 05:06:07").read_bytes()
+    xmp = b"<x:xmpmeta/>".ljust(1024 * 1024, b" ")
+    boxes = (len(xmp) + 8).to_bytes(4, "big") + b"xml " + xmp
+    signature_and_ftyp = plain[:32]
+    source = tmp_path / "with-xmp.jxl"
+    source.write_bytes(signature_and_ftyp + boxes + plain[32:])
+    # then its size, orientation and date are read all the same
+    found = metadata_of(source)
+    assert (found.width, found.height, found.orientation, found.taken_at.year) == (640, 480, 6, 2022)

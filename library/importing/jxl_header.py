@@ -1,19 +1,21 @@
-"""The facts of a JPEG XL file that its first bytes hold, without decoding it: the coded size,
-the codestream's orientation, and the EXIF box.
+"""The facts of a JPEG XL file that its headers hold, without decoding it: the coded size, the
+codestream's orientation, and the EXIF box.
 
 pillow-jxl decodes every pixel when a file is opened, so the import (which promises no pixel
 decoding) and the thumbnail generator (which must refuse a decompression bomb before decoding
 it) read the header here. The size header and the orientation are bit fields at the start of
 the codestream (ISO/IEC 18181-1, SizeHeader and ImageMetadata); the container (18181-2) is a
 sequence of ISO-BMFF boxes holding the codestream (jxlc, or jxlp parts) and an optional Exif box,
-which cjxl brotli-compresses by default (a brob box)."""
+which cjxl brotli-compresses by default (a brob box). Boxes are walked by seeking, so a large XMP
+box before the codestream costs nothing, and only the first bytes of each part are read."""
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import brotli
 
 JXL_EXTENSION = "jxl"
-# Enough of the file for the header and, in practice, the Exif box.
-JXL_HEADER_BYTES = 256 * 1024
+# Far more of the codestream than SizeHeader and the orientation take (a few dozen bits).
+CODESTREAM_HEAD_BYTES = 256
 CODESTREAM_SIGNATURE = b"\xff\x0a"
 CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 # SizeHeader's `ratio` field: width as a fraction of height.
@@ -49,44 +51,52 @@ class JxlHeader:
         return (self.height, self.width) if orientation in SIDEWAYS else (self.width, self.height)
 
 
-def read_jxl_header(data: bytes) -> JxlHeader:
-    """From the file's first JXL_HEADER_BYTES."""
-    if data.startswith(CODESTREAM_SIGNATURE):
-        codestream, exif = data, None
-    elif data.startswith(CONTAINER_SIGNATURE):
-        codestream, exif = container_parts(data)
+def read_jxl_header(file: BinaryIO) -> JxlHeader:
+    """From a JPEG XL file opened for reading in binary (a bare codestream or a container)."""
+    start = file.read(len(CONTAINER_SIGNATURE))
+    if start.startswith(CODESTREAM_SIGNATURE):
+        codestream, exif = start + file.read(CODESTREAM_HEAD_BYTES), None
+    elif start == CONTAINER_SIGNATURE:
+        codestream, exif = container_parts(file)
     else:
         raise JxlHeaderError("not a JPEG XL file")
     width, height, orientation = codestream_header(codestream)
     return JxlHeader(width, height, orientation, exif)
 
 
-def container_parts(data: bytes) -> tuple[bytes, bytes | None]:
+def container_parts(file: BinaryIO) -> tuple[bytes, bytes | None]:
     """(start of the codestream, EXIF as a TIFF structure or None) from the container's boxes.
-    The codestream may be split over several jxlp boxes, its header too: they are joined."""
-    parts, exif, position = [], None, 0
-    while position + 8 <= len(data):
-        size, kind = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
-        header = 8
+    The codestream may be split over several jxlp boxes, its header too: their starts are joined."""
+    codestream, exif = b"", None
+    while len(codestream) < CODESTREAM_HEAD_BYTES or exif is None:
+        box = file.read(8)
+        if len(box) < 8:
+            break
+        size, kind, header = int.from_bytes(box[:4], "big"), box[4:], 8
         if size == 1:
-            size, header = int.from_bytes(data[position + 8:position + 16], "big"), 16
-        end = len(data) if size == 0 else position + size
-        if end < position + header:
+            size, header = int.from_bytes(file.read(8), "big"), 16
+        if size != 0 and size < header:
             raise JxlHeaderError("broken JPEG XL box")
-        body = data[position + header:end]
-        if kind == b"jxlc":
-            parts.append(body)
-        elif kind == b"jxlp":
-            parts.append(body[4:])
-        elif kind == b"Exif" and exif is None:
-            exif = exif_payload(body)
-        elif kind == b"brob" and body[:4] == b"Exif" and exif is None:
-            exif = exif_payload(unpacked(body[4:]))
-        position = end
-    codestream = b"".join(parts)
+        body_end = None if size == 0 else file.tell() + size - header
+        if kind in (b"jxlc", b"jxlp") and len(codestream) < CODESTREAM_HEAD_BYTES:
+            part = file.read(CODESTREAM_HEAD_BYTES + 4)
+            codestream += part[4:] if kind == b"jxlp" else part
+        elif kind in (b"Exif", b"brob") and exif is None:
+            exif = exif_box(kind, file.read(EXIF_LIMIT if body_end is None else min(body_end - file.tell(),
+                                                                                    EXIF_LIMIT + 4)))
+        if body_end is None:
+            break
+        file.seek(body_end)
     if not codestream.startswith(CODESTREAM_SIGNATURE):
-        raise JxlHeaderError("no JPEG XL codestream in the first bytes")
+        raise JxlHeaderError("no JPEG XL codestream")
     return codestream, exif
+
+
+def exif_box(kind: bytes, body: bytes) -> bytes | None:
+    """The TIFF structure of an Exif box, or of a brob box holding one (None for another brob)."""
+    if kind == b"Exif":
+        return exif_payload(body)
+    return exif_payload(unpacked(body[4:])) if body[:4] == b"Exif" else None
 
 
 def exif_payload(body: bytes) -> bytes | None:

@@ -7,16 +7,15 @@ from PIL import Image
 from library.models import DateSource
 
 from .errors import CorruptFileError
-from .jxl_header import JXL_HEADER_BYTES, JxlHeaderError, read_jxl_header
+from .jxl_header import JxlHeaderError, read_jxl_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, ORIENTATION, check_pixel_count, clean_text, first_exif_date
 from .raw_metadata import EXIF_ERRORS
 
 
 def read(path: Path) -> dict:
-    with open(path, "rb") as source:
-        head = source.read(JXL_HEADER_BYTES)
     try:
-        header = read_jxl_header(head)
+        with open(path, "rb") as source:
+            header = read_jxl_header(source)
     except JxlHeaderError as error:
         raise CorruptFileError(f"cannot read this JXL file: {error}") from error
     exif = Image.Exif()

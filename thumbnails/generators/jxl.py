@@ -11,7 +11,7 @@ import pillow_jxl  # noqa: F401 - importing it registers its JPEG XL plugin with
 from django.conf import settings
 from PIL import Image
 
-from library.importing.jxl_header import JXL_HEADER_BYTES, read_jxl_header
+from library.importing.jxl_header import read_jxl_header
 from thumbnails.errors import ImageTooLargeError
 
 ALREADY_UPRIGHT = 1
@@ -21,7 +21,7 @@ def jxl_picture(source: Path) -> tuple[Image.Image, int | None]:
     """(decoded picture, orientation left to apply; None: its EXIF's). Raises JxlHeaderError or
     what pillow-jxl raises on a broken file."""
     with open(source, "rb") as file:
-        header = read_jxl_header(file.read(JXL_HEADER_BYTES))
+        header = read_jxl_header(file)
     if header.width * header.height > settings.PHOTOSITE_MAX_IMAGE_PIXELS:
         raise ImageTooLargeError(f"{header.width}×{header.height} pixels exceeds the limit of "
                                  f"{settings.PHOTOSITE_MAX_IMAGE_PIXELS} (decompression bomb?)")
