@@ -37,26 +37,22 @@ def read(path: Path) -> dict:
     width, height = header.displayed_size
     check_pixel_count((width, height))
     exif = raw_exif(path)
-    sub_ifd = exif.get_ifd(EXIF_IFD) if exif is not None else {}
-    taken_at = first_exif_date(exif, sub_ifd) if exif is not None else None
-    source = DateSource.EXIF
-    if taken_at is None:
-        taken_at = libraw_moment(header)
-    if taken_at is None:
-        source = ""
+    # LibRaw's timestamp is what the file says too (its maker's own records, read by LibRaw).
+    taken_at = first_exif_date(exif, exif.get_ifd(EXIF_IFD)) or libraw_moment(header)
     return {
         "width": width,
         "height": height,
         "orientation": header.orientation,
         "taken_at": taken_at,
-        "taken_at_source": source,
-        "camera_make": clean_text(exif.get(MAKE) if exif is not None else None) or clean_text(header.make),
-        "camera_model": clean_text(exif.get(MODEL) if exif is not None else None) or clean_text(header.model),
+        "taken_at_source": DateSource.EXIF if taken_at else "",
+        "camera_make": clean_text(exif.get(MAKE)) or clean_text(header.make),
+        "camera_model": clean_text(exif.get(MODEL)) or clean_text(header.model),
     }
 
 
-def raw_exif(path: Path) -> Image.Exif | None:
-    """The raw's EXIF as Pillow parses it: its TIFF structure, else the first EXIF block inside it."""
+def raw_exif(path: Path) -> Image.Exif:
+    """The raw's EXIF as Pillow parses it: its TIFF structure, else the first EXIF block inside it
+    (empty when there is none Pillow can read)."""
     with open(path, "rb") as raw:
         data = raw.read(EXIF_SCAN_BYTES)
     if data[:4] in TIFF_LIKE_MAGIC:
@@ -64,7 +60,7 @@ def raw_exif(path: Path) -> Image.Exif | None:
     else:
         start = data.find(EXIF_MARKER)
         if start < 0:
-            return None
+            return Image.Exif()
         data = data[start:]
     exif = Image.Exif()
     try:
@@ -72,7 +68,7 @@ def raw_exif(path: Path) -> Image.Exif | None:
         exif.get_ifd(EXIF_IFD)  # parsed now, so a broken pointer is caught here
     except EXIF_ERRORS as error:
         logger.info("Unreadable EXIF in raw file %s: %s", path.name, error)
-        return None
+        return Image.Exif()
     return exif
 
 
