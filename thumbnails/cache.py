@@ -27,7 +27,13 @@ from django.utils import timezone
 from library.models import Photo
 from library.paths import absolute_path
 
-from .errors import ThumbnailBackoffError, ThumbnailBusyError, ThumbnailError, ThumbnailStoreError
+from .errors import (
+    DecoderFailureError,
+    ThumbnailBackoffError,
+    ThumbnailBusyError,
+    ThumbnailError,
+    ThumbnailStoreError,
+)
 from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .models import Thumbnail, ThumbnailState
@@ -267,10 +273,21 @@ def record_claimed(row: Thumbnail, name: str):
 
 
 def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
+    """The generator's bytes; whatever it raises is a ThumbnailError, so the file gets a placeholder,
+    one errors.log line and the back-off, never a 500.
+
+    The one place that says so: a generator is pure (a file in, bytes out), so anything it raises
+    comes from the file, through a decoder (Pillow and its plugins, rawpy, numpy, ffmpeg's output)
+    that may raise any class on hostile bytes: Pillow's TIFF plugin gave TypeError on a CR2."""
     source = absolute_path(photo.path)
-    if photo.is_video:
-        return generate_video_thumbnail(source, spec, photo.duration)
-    return generate_photo_thumbnail(source, spec)
+    try:
+        if photo.is_video:
+            return generate_video_thumbnail(source, spec, photo.duration)
+        return generate_photo_thumbnail(source, spec)
+    except ThumbnailError:
+        raise
+    except Exception as error:
+        raise DecoderFailureError(f"cannot decode {source.name}: {type(error).__name__}: {error}") from error
 
 
 def save_atomically(storage: Storage, name: str, data: bytes, replace: bool = False):
@@ -294,12 +311,13 @@ def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: Thu
     attempts = row.attempts + 1
     delay = min(RETRY_FIRST_SECONDS * 4 ** (attempts - 1), RETRY_LONGEST_SECONDS)
     retry_after = timezone.now() + timedelta(seconds=delay)
+    reason = " ".join(str(error).split())  # one line: decoders' messages may hold line breaks
     Thumbnail.objects.filter(pk=row.pk).update(
-        state=ThumbnailState.FAILED, attempts=attempts, last_error=str(error), retry_after=retry_after,
+        state=ThumbnailState.FAILED, attempts=attempts, last_error=reason, retry_after=retry_after,
         claimed_until=None,
     )
     logger.error("Thumbnail failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
-                 photo.pk, photo.original_name, spec, attempts, delay, error)
+                 photo.pk, photo.original_name, spec, attempts, delay, reason)
 
 
 def delete_all(photo: Photo):

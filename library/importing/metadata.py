@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from library.models import DateSource, MediaKind
 
-from . import photo_metadata, video_metadata
+from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename
-from .detection import FileFormat
+from .detection import JXL, FileFormat
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ class MediaMetadata:
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:
     if file_format.kind == MediaKind.VIDEO:
         found = MediaMetadata(**video_metadata.read(path))
+    elif file_format.is_raw:
+        found = MediaMetadata(**raw_metadata.read(path))
+    elif file_format == JXL:
+        found = MediaMetadata(**jxl_metadata.read(path))
     else:
         found = MediaMetadata(**photo_metadata.read(path, file_format))
     return with_date_fallbacks(found, original_name, source_mtime)

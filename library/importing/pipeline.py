@@ -106,7 +106,7 @@ class ImportPipeline:
         if existing is not None:
             return self._known_bytes(staged, name, existing)
         with open(staged.temp_path, "rb") as temp_file:
-            file_format = detect_format(temp_file.read(HEAD_BYTES), name)
+            file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
         make_durable(staged)
         dated = dating(metadata.taken_at)
