@@ -1,4 +1,5 @@
-// The import page: queues dropped or picked files, uploads them a few requests at a time, and
+// The import page: queues dropped or picked files, hashes each (Web Workers, hash_pool.js), asks the
+// server which hashes the library holds already and sends only the others, a few requests at a time;
 // shows progress from the session's Server-Sent-Event stream (so a reloaded page re-attaches to it).
 // Only counters and capped lists touch the DOM: a row per file would freeze the tab at 20,000 files.
 (() => {
@@ -9,6 +10,13 @@
   // Request bodies stream to the server as they are sent, so size is no memory concern there;
   // a few files per request spread Django's fixed cost per request over several files.
   const BATCH_MAX_BYTES = 32 * 1024 * 1024;
+  // A file this big goes alone, resumably (tus, in pieces of the server's chunk size): after a cut,
+  // a reload or a server restart it goes on from the bytes the server holds. Smaller files are cheap
+  // to send again, and one request for several of them costs the server less.
+  const RESUMABLE_MIN_BYTES = BATCH_MAX_BYTES;
+  const HASH_WORKERS = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
+  const KNOWN_QUERY_MAX = 500;
+  const RETRY_DELAYS_MS = [0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 20000, 30000];
   const LIST_LIMIT = 300;
   const SCAN_CHUNK = 200;
   const STORAGE_KEY = "photosite.import.session";
@@ -24,7 +32,7 @@
 
   function freshState() {
     return {
-      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0,
+      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, hashing: 0, hashed: [], checking: 0,
       counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
@@ -209,21 +217,74 @@
     if (!files.length) return;
     await ensureSession();
     state.interrupted = false;
-    state.queue.push(...files);
     state.queued += files.length;
     remember();
     render();
-    pump();
+    files.forEach(hashFile);
   }
 
+  // ---- hashing, and asking which files the library holds already ------------------------------
+  let hashPool = null;
+  function hashFile(file) {
+    state.hashing += 1;
+    try {
+      hashPool = hashPool || new window.PhotositeHashPool(root.dataset.hashWorkerUrl, HASH_WORKERS);
+    } catch (error) {  // no Web Workers: send without asking (the server hashes what it gets anyway)
+      hashed({ file, sha256: "" });
+      return;
+    }
+    hashPool.hash(file).then((sha256) => hashed({ file, sha256 }), (error) => {
+      state.hashing -= 1;
+      localFailure(file, `could not read the file (${error.message})`);
+      finishWhenDone();
+    });
+  }
+
+  function hashed(item) {
+    state.hashing -= 1;
+    if (!item.sha256) {
+      state.queue.push(item);
+      pump();
+      return;
+    }
+    state.hashed.push(item);
+    askKnown();
+  }
+
+  // One question at a time: while it is out, the next hashes gather for the following one.
+  async function askKnown() {
+    if (state.checking || !state.hashed.length) return;
+    const items = state.hashed.splice(0, KNOWN_QUERY_MAX);
+    state.checking += 1;
+    let results = null;
+    try {
+      const response = await post(`/api/imports/${state.session.id}/known`, JSON.stringify({
+        files: items.map(({ file, sha256 }) => ({ name: file.name, sha256 })) }));
+      if (response.ok) {
+        const answer = await response.json();
+        results = answer.results;
+        results.forEach((result) => result && applyOutcome({ ...result, counts: answer.counts }));
+      }
+    } catch (error) {
+      results = null;  // the files are sent: the server's own hash decides in the end
+    }
+    items.forEach((item, index) => { if (!results || !results[index]) state.queue.push(item); });
+    state.checking -= 1;
+    pump();
+    askKnown();
+    finishWhenDone();
+  }
+
+  // ---- sending ----------------------------------------------------------------------------------
   function nextBatch() {
     const batch = [];
     let bytes = 0;
     while (state.queue.length && batch.length < BATCH_MAX_FILES) {
-      const file = state.queue[0];
-      if (batch.length && bytes + file.size > BATCH_MAX_BYTES) break;
+      const { file } = state.queue[0];
+      if (batch.length && (bytes + file.size > BATCH_MAX_BYTES || file.size >= RESUMABLE_MIN_BYTES)) break;
       batch.push(state.queue.shift());
       bytes += file.size;
+      if (file.size >= RESUMABLE_MIN_BYTES) break;
     }
     return batch;
   }
@@ -231,8 +292,9 @@
   function pump() {
     while (state.active < PARALLEL_REQUESTS && state.queue.length) {
       const batch = nextBatch();
+      const big = batch.length === 1 && batch[0].file.size >= RESUMABLE_MIN_BYTES;
       state.active += 1;
-      upload(batch).finally(() => {
+      (big ? sendResumably(batch[0]) : upload(batch)).finally(() => {
         state.active -= 1;
         pump();
         finishWhenDone();
@@ -242,9 +304,10 @@
 
   async function upload(batch) {
     const form = new FormData();
-    for (const file of batch) {
+    for (const { file, sha256 } of batch) {
       form.append("file", file, file.name);
       form.append("lastModified", String(file.lastModified));
+      form.append("sha256", sha256);
     }
     let reason;
     try {
@@ -258,13 +321,58 @@
     } catch (error) {
       reason = `the upload failed (${error.message})`;
     }
-    state.localFailed += batch.length;
-    batch.forEach((file) => addFailure(file.name, reason));
+    batch.forEach(({ file }) => localFailure(file, reason));
+  }
+
+  // tus-js-client finds an upload of the same bytes begun earlier (this page or a reloaded one: the
+  // fingerprint is the file's hash) and asks the server how much of it arrived before going on.
+  // Its outcome comes by the event stream, like every file's.
+  function sendResumably({ file, sha256 }) {
+    return new Promise((resolve) => {
+      const upload = new window.tus.Upload(file, {
+        endpoint: `/api/imports/${state.session.id}/uploads`,
+        chunkSize: Number(root.dataset.uploadChunkBytes),
+        retryDelays: RETRY_DELAYS_MS,
+        metadata: { filename: file.name, sha256, lastModified: String(file.lastModified) },
+        headers: { "X-CSRFToken": root.dataset.csrfToken, "Photosite-Import-Session": String(state.session.id) },
+        fingerprint: () => Promise.resolve(`photosite-upload-${sha256}-${file.size}`),
+        removeFingerprintOnSuccess: true,
+        onSuccess: resolve,
+        onError: (error) => {
+          const response = error.originalResponse;
+          if (!response || response.getHeader("Photosite-Failure-Recorded") !== "1") {
+            localFailure(file, `the upload failed (${refusalReason(response) || error.message})`);
+          }
+          resolve();
+        },
+      });
+      upload.findPreviousUploads().then((previous) => {
+        if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+        upload.start();
+      });
+    });
+  }
+
+  function refusalReason(response) {
+    try {
+      return response && JSON.parse(response.getBody()).error;
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function localFailure(file, reason) {
+    state.localFailed += 1;
+    addFailure(file.name, reason);
     render();
   }
 
+  function busy() {
+    return state.queue.length || state.active || state.hashing || state.hashed.length || state.checking;
+  }
+
   async function finishWhenDone() {
-    if (state.queue.length || state.active || state.scans || state.finishing || state.complete) return;
+    if (busy() || state.scans || state.finishing || state.complete) return;
     if (!state.session || state.interrupted) return;
     state.finishing = true;
     render();
@@ -347,7 +455,7 @@
     finishWhenDone().catch(reportError);
   });
   window.addEventListener("beforeunload", (event) => {
-    if (state.queue.length || state.active) event.preventDefault();  // files not yet sent would be lost
+    if (busy()) event.preventDefault();  // files not yet sent would be lost
   });
 
   reattach().catch(reportError);
