@@ -97,7 +97,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         # 'wasm-unsafe-eval' lets the import page's hashing worker compile WebAssembly (hash-wasm's
-        # streaming SHA-256) and nothing else: eval() and new Function() stay refused.
+        # streaming SHA-256) in browsers where a worker runs under its page's policy; it allows
+        # WebAssembly.compile and nothing else: eval() and new Function() stay refused.
         "script-src": [SELF, "'wasm-unsafe-eval'"],
         "worker-src": [SELF],
         "style-src": [SELF],
@@ -109,6 +110,12 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# Static files' own policy (photosite/asgi.py). A worker runs under the policy of its script's
+# response (Chromium, Firefox): the hashing worker may load scripts of the site and compile
+# WebAssembly, and do nothing else — no network, no other origin. Documents and workers are the
+# only things a policy on a static file governs; to a stylesheet or an image it means nothing.
+PHOTOSITE_STATIC_CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'"
 
 ROOT_URLCONF = "photosite.urls"
 TEMPLATES = [

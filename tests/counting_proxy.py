@@ -6,6 +6,7 @@ a large upload is still under way."""
 import socket
 import threading
 import time
+from contextlib import suppress
 
 FORWARD_BYTES = 256 * 1024
 
@@ -51,13 +52,11 @@ class CountingProxy:
                         time.sleep(max(0.0, started + moved / self.rate - time.monotonic()))
                 target.sendall(data)
         except OSError:
-            pass
+            pass  # either side went away: the other is closed below, as a dropped connection
         finally:
             for end in (source, target):
-                try:
+                with suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 end.close()
 
     def close(self):

@@ -1,6 +1,7 @@
 // The import page's hashing: a few Web Workers (hash_worker.js), each hashing one file at a time, so
 // hashing the next files overlaps sending the ones already hashed. `hash(file)` resolves to the
-// file's SHA-256 (lowercase hex), or rejects when the file cannot be read.
+// file's SHA-256 (lowercase hex), or "" when no hasher can run here (the file is then sent unasked);
+// it rejects when the file cannot be read.
 (() => {
   "use strict";
 
@@ -32,13 +33,13 @@
       }
     }
 
-    answered(worker, { id, sha256, error }) {
+    answered(worker, { id, sha256, error, unavailable }) {
       const job = this.pending.get(id);
       this.pending.delete(id);
       this.idle.push(worker);
       this.dispatch();
       if (error) job.reject(new Error(error));
-      else job.resolve(sha256);
+      else job.resolve(unavailable ? "" : sha256);
     }
   }
 
