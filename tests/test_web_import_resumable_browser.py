@@ -96,8 +96,10 @@ def test_an_upload_cut_by_a_server_restart_goes_on_from_what_the_server_holds(si
         # when: the web server is killed (SIGKILL) once 75% of the file went out (the server holds less:
         # up to 14 MB are in the sockets' buffers and the server's), and started again
         wait_for(lambda: proxy.sent - started > 0.75 * size, 60, "75% of the upload sent")
+        assert "Sending VIDEO_SIZED.JPG" in page.locator("#import-status").text_content()
         site.kill_web()
         sent_before_restart = proxy.sent - started
+        screenshot(page, "web-import-resumable-in-progress")
         site.start_web()
         # then: the upload finishes, having sent again less than half of the file
         assert "1 imported, 0 already in the library, 0 failed" in summary_text(page)

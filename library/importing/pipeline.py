@@ -100,7 +100,7 @@ class ImportPipeline:
                               outcome.pk) for outcome in outcomes]
         for result in results:
             logger.info("Duplicate (not sent, its hash is known): %s is photo %s", result.name, result.photo_id)
-        transaction.on_commit(lambda: [self.reporter.file_done(result, counts) for result in results])
+        transaction.on_commit(lambda: self.reporter.files_done(results, counts))
         return results
 
     def record_failure(self, name, size, error) -> FileResult:

@@ -33,6 +33,7 @@
   function freshState() {
     return {
       session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, hashing: 0, hashed: [], checking: 0,
+      resumable: new Map(),
       counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
@@ -129,10 +130,17 @@
     if (state.interrupted) {
       return `This import was interrupted by a page reload: ${remaining.toLocaleString()} of ` +
         `${state.queued.toLocaleString()} files did not reach the library. Add them again (files already ` +
-        "imported will show as duplicates), or finish this import.";
+        "imported are not sent again; big files go on from where they were cut off), or finish this import.";
     }
     if (!state.session) return "Nothing imported yet.";
-    return `Importing… ${done.toLocaleString()} of ${state.queued.toLocaleString()} files done.`;
+    return `Importing… ${done.toLocaleString()} of ${state.queued.toLocaleString()} files done.${sendingText()}`;
+  }
+
+  // Big files take a while each: say how far along they are.
+  function sendingText() {
+    const parts = [...state.resumable.entries()].map(([name, { sent, total }]) =>
+      `${name} ${Math.floor((100 * sent) / Math.max(1, total))} %`);
+    return parts.length ? ` Sending ${parts.join(", ")}.` : "";
   }
 
   // ---- outcomes, from the event stream and from the upload responses --------------------------
@@ -173,6 +181,10 @@
   function listen(session) {
     const events = new EventSource(session.events_url);
     events.addEventListener("file", (event) => applyOutcome(JSON.parse(event.data)));
+    events.addEventListener("files", (event) => {
+      const { files, counts } = JSON.parse(event.data);
+      files.forEach((outcome) => applyOutcome({ ...outcome, counts }));
+    });
     events.addEventListener("complete", (event) => showSummary(JSON.parse(event.data)));
     events.addEventListener("stream-reset", () => refreshCounts(session));
     events.addEventListener("stream-error", (event) => {
@@ -337,8 +349,16 @@
         headers: { "X-CSRFToken": root.dataset.csrfToken, "Photosite-Import-Session": String(state.session.id) },
         fingerprint: () => Promise.resolve(`photosite-upload-${sha256}-${file.size}`),
         removeFingerprintOnSuccess: true,
-        onSuccess: resolve,
+        onProgress: (sent, total) => {
+          state.resumable.set(file.name, { sent, total });
+          render();
+        },
+        onSuccess: () => {
+          state.resumable.delete(file.name);
+          resolve();
+        },
         onError: (error) => {
+          state.resumable.delete(file.name);
           const response = error.originalResponse;
           if (!response || response.getHeader("Photosite-Failure-Recorded") !== "1") {
             localFailure(file, `the upload failed (${refusalReason(response) || error.message})`);
