@@ -62,7 +62,7 @@ class StagingWriter:
     from that state or, without it (a restarted server, another process), by hashing the bytes
     already there once."""
 
-    def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX):
+    def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX, *, resume=None):
         self.original_name = original_name
         self.max_bytes = settings.PHOTOSITE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
         self.expected_size = expected_size
@@ -70,31 +70,29 @@ class StagingWriter:
         self.size = 0
         self.written_back = 0
         self.next_space_check = 0
-        ensure_free_space(expected_size or 0)
-        descriptor, name = tempfile.mkstemp(dir=import_temp_dir(), suffix=suffix)
-        self.temp_path = Path(name)
-        self.file = os.fdopen(descriptor, "wb", buffering=0)
+        if resume is None:
+            ensure_free_space(expected_size or 0)
+            descriptor, name = tempfile.mkstemp(dir=import_temp_dir(), suffix=suffix)
+            self.temp_path = Path(name)
+            self.file = os.fdopen(descriptor, "wb", buffering=0)
+        else:
+            self.temp_path = Path(resume)
+            self.file = open(self.temp_path, "r+b", buffering=0)  # noqa: SIM115 - closed by pause/finish/abort
+            self.size = self.written_back = self.next_space_check = os.fstat(self.file.fileno()).st_size
 
     @classmethod
     def reopen(cls, path: Path, original_name, expected_size, hasher=None, size=None) -> "StagingWriter":
         """Go on writing a paused file. `hasher` must be the state `pause()` returned at `size`
         bytes; otherwise the bytes on disk are hashed again."""
-        writer = cls.__new__(cls)
-        writer.original_name = original_name
-        writer.max_bytes = settings.PHOTOSITE_MAX_UPLOAD_BYTES
-        writer.expected_size = expected_size
-        writer.temp_path = Path(path)
-        writer.file = open(path, "r+b", buffering=0)  # noqa: SIM115 - closed by pause/finish/abort
+        writer = cls(original_name, expected_size=expected_size, resume=path)
         try:
-            on_disk = os.fstat(writer.file.fileno()).st_size
-            if hasher is None or size != on_disk:
+            if hasher is None or size != writer.size:
                 hasher = hash_file(writer.file)
-            writer.file.seek(on_disk)
+            writer.file.seek(writer.size)
         except BaseException:
             writer.file.close()
             raise
-        writer.hasher, writer.size = hasher, on_disk
-        writer.written_back = writer.next_space_check = on_disk
+        writer.hasher = hasher
         return writer
 
     def pause(self):

@@ -27,7 +27,7 @@ from library.importing.errors import ImportFileError, os_error_message
 from library.importing.names import display_name
 from library.importing.pipeline import ImportPipeline
 from library.importing.sse import SSEReporter
-from library.importing.staging import COPY_CHUNK_BYTES, RESUMABLE_SUFFIX, StagingWriter, ensure_free_space
+from library.importing.staging import COPY_CHUNK_BYTES, RESUMABLE_SUFFIX, StagingWriter
 from library.models import ResumableUpload
 from library.paths import import_temp_dir
 
@@ -97,7 +97,6 @@ def create(user, session, name, length, claimed_sha256, last_modified=None) -> R
     try:
         if length > settings.PHOTOSITE_MAX_UPLOAD_BYTES:
             raise ImportFileError(f"file is larger than the limit of {settings.PHOTOSITE_MAX_UPLOAD_BYTES:,} bytes")
-        ensure_free_space(length)
         writer = StagingWriter(name, expected_size=length, suffix=RESUMABLE_SUFFIX)
     except ImportFileError as error:
         raise _refused(session, name, length, str(error)) from error
