@@ -104,9 +104,9 @@ def test_a_piece_cut_off_keeps_what_arrived_and_the_upload_goes_on_from_there(si
     location = create(client, session_id, photo_bytes, name="CUT.JPG")
     send_cut_off_piece(site, client, location, photo_bytes[:CHUNK_BYTES], keep=600_000)
     # when: the client asks what the server holds and sends the rest from there
-    held = wait_for(lambda: int(client.head(location, headers=TUS).headers["Upload-Offset"]) or None, 10,
-                    "the cut-off bytes to be kept")
-    assert held >= 500_000
+    wait_for(lambda: client.head(location, headers=TUS).headers["Upload-Offset"] == "600000", 10,
+             "the 600 kB that arrived to be kept")
+    held = 600_000
     assert patch(client, location, 0, photo_bytes[:10]).status_code == 409  # not where the server is
     send_all(client, location, photo_bytes, start=held)
     # then
@@ -170,6 +170,26 @@ def test_the_known_question_answers_only_for_photos_outside_the_trash(site, clie
     answer = client.post(f"/api/imports/{session_id}/known", json={"files": [
         {"name": "TRASHED.JPG", "sha256": sha256}, {"name": "NEW.JPG", "sha256": "0" * 64}]}).json()
     assert answer["results"] == [None, None]  # to be sent: the upload's trash rules decide
+
+
+def test_the_sizes_question_names_only_sizes_of_photos_outside_the_trash(site, client, tmp_path):
+    # given: a photo in the library and one in the trash
+    session_id = new_session(client)
+    kept, trashed = (factories.make_noisy_jpeg(tmp_path / f"{name}.JPG", 300, 200, seed=seed, taken=factories.a_date(day=12))
+                     for seed, name in ((41, "SIZE_KEPT"), (42, "SIZE_TRASHED")))
+    for photo in (kept, trashed):
+        client.post(f"/api/imports/{session_id}/files", files={"file": (photo.name, photo.read_bytes())})
+    site.manage("shell", "-v0", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+                "move_to_trash(Photo.objects.get(original_name='SIZE_TRASHED.JPG'))")
+    # when
+    answer = client.post(f"/api/imports/{session_id}/sizes",
+                         json={"sizes": [kept.stat().st_size, trashed.stat().st_size, 7]})
+    # then
+    assert kept.stat().st_size != trashed.stat().st_size
+    assert answer.json() == {"held": [kept.stat().st_size]}
+    for hostile in ({"sizes": ["1"]}, {"sizes": [-1]}, {"sizes": [True]}, {"sizes": [2**70]}, {"sizes": 5},
+                    {"sizes": list(range(1001))}, {}):
+        assert client.post(f"/api/imports/{session_id}/sizes", json=hostile).status_code == 400
 
 
 def test_an_upload_is_its_creators_alone(site, client, photo_bytes):

@@ -116,3 +116,32 @@ def test_an_upload_cut_by_a_server_restart_goes_on_from_what_the_server_holds(si
     source_hash = hashlib.sha256(big.read_bytes()).hexdigest()
     assert stored == [source_hash, source_hash]
     assert list((site.root / ".import_temp").iterdir()) == []
+
+
+def test_a_reloaded_page_given_the_same_file_goes_on_from_what_the_server_holds(site, browser, tmp_path):
+    # given: a 64 MB file being sent (slowed to 24 MB/s)
+    big = make_big_jpeg(tmp_path / "RELOADED.JPG", 64, seed=5)
+    size = big.stat().st_size
+    proxy = CountingProxy(site.port, rate=24 * 1024 * 1024)
+    page = open_import_page(browser, proxy.base_url)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while files are on their way
+    try:
+        started = proxy.sent
+        page.set_input_files("#file-picker", big)
+        wait_for(lambda: proxy.sent - started > 0.7 * size, 60, "70% of the upload sent")
+        # when: the page is reloaded, and the same file chosen again
+        page.reload()
+        sent_before_reload = proxy.sent - started
+        page.locator("#import-actions").wait_for(state="visible")  # the interrupted session, re-attached
+        page.set_input_files("#file-picker", big)
+        # then: it finishes without sending the file's first part again
+        assert "1 imported, 0 already in the library, 0 failed" in summary_text(page)
+        sent_after_reload = proxy.sent - started - sent_before_reload
+        page.wait_for_function("() => document.querySelector('[data-count=remaining]').textContent === '0'")
+        screenshot(page, "web-import-resumed-after-reload")
+    finally:
+        page.context.close()
+        proxy.close()
+    page.context.csp.assert_none()
+    assert sent_after_reload < 0.5 * size, f"{sent_after_reload:,} of {size:,} bytes sent after the reload"
+    assert list((site.root / ".import_temp").iterdir()) == []

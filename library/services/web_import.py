@@ -15,6 +15,7 @@ HASH_MISMATCH_ERROR = ("the bytes received differ from the file the browser read
                        "the file may have changed while it was sent: add it again")
 # Hashes asked about in one request (the page asks in batches as its Web Worker hashes).
 MAX_KNOWN_QUERY = 500
+MAX_SIZES_QUERY = 1000
 
 
 class SessionNotFoundError(LookupError):
@@ -69,6 +70,13 @@ def import_staged_upload(pipeline, staged, name, size, error, mtime=None, claime
 def per_upload(values, uploads):
     """Values sent one per file: used when there is one for each, else none are."""
     return values if len(values) == len(uploads) else [None] * len(uploads)
+
+
+def sizes_held(sizes) -> list:
+    """Which of these file sizes a photo outside the trash has: a file of any other size is new
+    for certain, and the page sends it without hashing it first. (Any user may see those photos
+    and download them, sizes and all; a trashed photo's size is not told, as its hash is not.)"""
+    return sorted(set(Photo.objects.in_library().filter(size__in=set(sizes)).values_list("size", flat=True)))
 
 
 def record_known_files(session, files) -> list:

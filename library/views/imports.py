@@ -113,6 +113,22 @@ def known_files(request, session_id):
     return JsonResponse({"results": [result and result.as_dict() for result in results], "counts": session.counts()})
 
 
+@require_POST
+@api_view
+def held_sizes(request, session_id):
+    """Which of these file sizes (JSON `{"sizes": [n, …]}`) a photo in the library has: only files of
+    those sizes are worth hashing before they are sent."""
+    web_import.session_for(request.user, session_id, open_only=True)
+    try:
+        sizes = json.loads(request.body)["sizes"]
+    except (ValueError, KeyError, TypeError):
+        sizes = None
+    if not isinstance(sizes, list) or len(sizes) > web_import.MAX_SIZES_QUERY or not all(
+            isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**63 for size in sizes):
+        return api_error(f'send JSON {{"sizes": [...]}}: at most {web_import.MAX_SIZES_QUERY} byte counts', 400)
+    return JsonResponse({"held": web_import.sizes_held(sizes)})
+
+
 def parse_known_query(body):
     """(name, sha256) pairs from the page's question; ValueError with what is wrong."""
     try:

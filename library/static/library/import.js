@@ -16,6 +16,7 @@
   const RESUMABLE_MIN_BYTES = BATCH_MAX_BYTES;
   const HASH_WORKERS = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1));
   const KNOWN_QUERY_MAX = 500;
+  const SIZES_QUERY_MAX = 1000;
   const RETRY_DELAYS_MS = [0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 20000, 30000];
   const LIST_LIMIT = 300;
   const SCAN_CHUNK = 200;
@@ -32,7 +33,7 @@
 
   function freshState() {
     return {
-      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, hashing: 0, hashed: [], checking: 0,
+      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, requests: 0, sizing: [], askingSizes: false, hashing: 0, hashed: [], checking: 0,
       resumable: new Map(),
       counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
@@ -228,14 +229,52 @@
   async function addFiles(files) {
     if (!files.length) return;
     await ensureSession();
+    if (state.interrupted) {  // the files a reload cut off are not queued any more: these replace them
+      const { imported, duplicate, failed } = state.counts;
+      state.queued = imported + duplicate + failed + state.localFailed;
+    }
     state.interrupted = false;
     state.queued += files.length;
     remember();
     render();
-    files.forEach(hashFile);
+    files.forEach(sortFile);
   }
 
-  // ---- hashing, and asking which files the library holds already ------------------------------
+  // ---- asking which files the library holds already: by size, then by hash ----------------------
+  // Only a file the size of a photo in the library can be one: the others (every file of a first
+  // import, nearly) are sent without being hashed here, so hashing costs a new import nothing. A big
+  // file is always hashed: its resumable upload is found again, and checked at the end, by its hash.
+  function sortFile(file) {
+    if (file.size >= RESUMABLE_MIN_BYTES) {
+      hashFile(file);
+      return;
+    }
+    state.sizing.push(file);
+    askSizes();
+  }
+
+  async function askSizes() {
+    if (state.askingSizes || !state.sizing.length) return;
+    const files = state.sizing.splice(0, SIZES_QUERY_MAX);
+    state.askingSizes = true;
+    let held = null;  // not answered: hash them all, to be safe
+    try {
+      const response = await post(`/api/imports/${state.session.id}/sizes`,
+                                  JSON.stringify({ sizes: [...new Set(files.map((file) => file.size))] }));
+      if (response.ok) held = new Set((await response.json()).held);
+    } catch (error) {
+      held = null;
+    }
+    state.askingSizes = false;
+    for (const file of files) {
+      if (!held || held.has(file.size)) hashFile(file);
+      else state.queue.push({ file, sha256: "" });
+    }
+    pump();
+    askSizes();
+    finishWhenDone();
+  }
+
   let hashPool = null;
   function hashFile(file) {
     state.hashing += 1;
@@ -288,10 +327,12 @@
   }
 
   // ---- sending ----------------------------------------------------------------------------------
+  // The session's first request carries one file, so that its outcome shows at once.
   function nextBatch() {
     const batch = [];
     let bytes = 0;
-    while (state.queue.length && batch.length < BATCH_MAX_FILES) {
+    const most = state.requests++ ? BATCH_MAX_FILES : 1;
+    while (state.queue.length && batch.length < most) {
       const { file } = state.queue[0];
       if (batch.length && (bytes + file.size > BATCH_MAX_BYTES || file.size >= RESUMABLE_MIN_BYTES)) break;
       batch.push(state.queue.shift());
@@ -388,7 +429,8 @@
   }
 
   function busy() {
-    return state.queue.length || state.active || state.hashing || state.hashed.length || state.checking;
+    return state.queue.length || state.active || state.sizing.length || state.askingSizes || state.hashing ||
+      state.hashed.length || state.checking;
   }
 
   async function finishWhenDone() {
