@@ -1,5 +1,6 @@
 """The web import's rules, kept out of the views: whose session is whose, what a finished session
 accepts, and how uploaded files meet the one import pipeline (with Server-Sent-Event progress)."""
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -13,6 +14,8 @@ from library.models import ImportSession, ImportSource, Photo
 # hash decides, and a file that changed on the way (or a client that lied) is not kept.
 HASH_MISMATCH_ERROR = ("the bytes received differ from the file the browser read (its SHA-256 does not match); "
                        "the file may have changed while it was sent: add it again")
+# How the page writes a SHA-256 (hash-wasm and WebCrypto alike), in every request that carries one.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # Hashes asked about in one request (the page asks in batches as its Web Worker hashes).
 MAX_KNOWN_QUERY = 500
 MAX_SIZES_QUERY = 1000

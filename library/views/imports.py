@@ -3,7 +3,6 @@
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
 library.uploads, progress is published by library.importing.sse."""
 import json
-import re
 from functools import wraps
 
 from django.conf import settings
@@ -21,8 +20,6 @@ from library.services.web_import import SessionFinishedError, SessionNotFoundErr
 from library.uploads import StagingUploadHandler
 from photosite.header_csrf import csrf_protect_by_header
 from photosite.streaming_body import streams_request_body
-
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def api_error(message, status):
@@ -138,7 +135,7 @@ def parse_known_query(body):
     if not isinstance(files, list) or len(files) > web_import.MAX_KNOWN_QUERY:
         raise ValueError(f"'files' must be a list of at most {web_import.MAX_KNOWN_QUERY}")
     if not all(isinstance(file, dict) and isinstance(file.get("name"), str) and isinstance(file.get("sha256"), str)
-               and SHA256_HEX.fullmatch(file["sha256"]) for file in files):
+               and web_import.SHA256_HEX.fullmatch(file["sha256"]) for file in files):
         raise ValueError("each file needs a 'name' and a 'sha256' of 64 lowercase hex digits")
     return [(file["name"], file["sha256"]) for file in files]
 

@@ -37,7 +37,6 @@ CHUNK_CONTENT_TYPE = "application/offset+octet-stream"
 SESSION_HEADER = "Photosite-Import-Session"
 RECORDED_HEADER = "Photosite-Failure-Recorded"
 DIGITS = re.compile(r"[0-9]{1,18}")  # no sign, no spaces, within a BigIntegerField
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 METADATA_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -109,7 +108,7 @@ def create_upload(request, session_id):
         raise BadHeaderError("file is empty (0 bytes)")
     metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
     claimed = metadata.get("sha256", "").lower()
-    if not metadata.get("filename") or not SHA256_HEX.fullmatch(claimed):
+    if not metadata.get("filename") or not web_import.SHA256_HEX.fullmatch(claimed):
         raise BadHeaderError("Upload-Metadata needs filename and sha256 (64 hex digits)")
     last_modified = metadata.get("lastModified")
     last_modified = int(last_modified) if last_modified and DIGITS.fullmatch(last_modified) else None
