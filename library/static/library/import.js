@@ -1,5 +1,6 @@
-// The import page: queues dropped or picked files, hashes each (Web Workers, hash_pool.js), asks the
-// server which hashes the library holds already and sends only the others, a few requests at a time;
+// The import page: queues dropped or picked files, asks the server which of them the library holds
+// already (by size, then by a hash made in Web Workers: hash_pool.js) and sends only the others, a few
+// requests at a time, big files resumably (tus);
 // shows progress from the session's Server-Sent-Event stream (so a reloaded page re-attaches to it).
 // Only counters and capped lists touch the DOM: a row per file would freeze the tab at 20,000 files.
 (() => {
@@ -35,8 +36,8 @@
 
   function freshState() {
     return {
-      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, requests: 0, sizing: [], askingSizes: false, hashing: 0, hashed: [], checking: 0,
-      resumable: new Map(),
+      session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, requests: 0,
+      sizing: [], askingSizes: false, hashing: 0, hashed: [], checking: 0, resumable: new Map(),
       counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
