@@ -2,7 +2,8 @@
 
 A real uvicorn-served site (tests/live_site.LiveSite, as in the end-to-end tests) gets the corpus
 the way the import page sends it: the server asked which of the files' sizes a photo has; a file
-of such a size hashed (SHA-256, two threads as the page's two Web Workers) and the server asked in
+of such a size hashed (SHA-256, two threads, as the page's workers on a
+2-core client would do with native hashing) and the server asked in
 batches which hashes it holds; the others sent a few requests in parallel, each with up to four
 files or 32 MB (the corpus has no file big enough for the page's resumable path). A listener on the session's Server-Sent-Event stream records when each
 event arrives. Measured: the time from the first file picked to the first event (goal: under a
