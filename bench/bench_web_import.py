@@ -2,15 +2,15 @@
 
 A real uvicorn-served site (tests/live_site.LiveSite, as in the end-to-end tests) gets the corpus
 the way the import page sends it: the server asked which of the files' sizes a photo has; a file
-of such a size hashed (SHA-256, two threads, as the page's workers on a
-2-core client would do with native hashing) and the server asked in
-batches which hashes it holds; the others sent a few requests in parallel, each with up to four
-files or 32 MB (the corpus has no file big enough for the page's resumable path). A listener on the session's Server-Sent-Event stream records when each
-event arrives. Measured: the time from the first file picked to the first event (goal: under a
-second, so the page never shows a frozen 0/0/0), and to the `complete` event against the CLI
-import of the same files into a fresh library (goal: within 1.3x). Then the same corpus again
-into the same site: the bytes the client sends (goal: under 5% of the corpus) and the time
-(goal: at most 0.3x the first import's).
+of such a size hashed (SHA-256 in two threads, as the page's workers hash on a 2-core client) and
+the server asked in batches which hashes it holds; the others sent a few requests in parallel,
+each with up to four files or 32 MB (the corpus has no file big enough for the page's resumable
+path). A listener on the session's Server-Sent-Event stream records when each event arrives.
+Measured: the time from the files picked to the first event (goal: under a second, so the page
+never shows a frozen 0/0/0), and to the `complete` event against the CLI import of the same files
+into a fresh library (goal: within 1.3x). Then the same corpus again into the same site: the bytes
+the client sends (goal: under 5% of the corpus) and the time (goal: at most 0.3x the first
+import's).
 
 For scale, the same uploads also go to a bare ASGI app under uvicorn that reads and drops the bodies:
 the cost of moving the bytes over HTTP on this machine (client included), which no server-side work
