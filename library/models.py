@@ -1,4 +1,6 @@
 """The library's records: one Photo per unique file, and the import sessions that brought them in."""
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -167,6 +169,27 @@ class ImportOutcome(models.Model):
 
     def __str__(self):
         return f"{self.original_name}: {self.status}"
+
+
+class ResumableUpload(models.Model):
+    """A web upload that arrives in pieces (tus), whose bytes so far wait in `.import_temp` under
+    `temp_name`; how many there are is the file's size on disk, never a number kept here (a
+    server killed mid-piece keeps what it wrote). It is its user's alone. Removed once complete,
+    terminated, or untouched for a day (the workers and `checklibrary --repair`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="resumable_uploads")
+    original_name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    claimed_sha256 = models.CharField(max_length=64, help_text="What the browser computed; only compared, never trusted.")
+    last_modified = models.BigIntegerField(null=True, blank=True, help_text="The browser's File.lastModified (ms).")
+    temp_name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.original_name} ({self.length:,} bytes)"
 
 
 class MoveReason(models.TextChoices):

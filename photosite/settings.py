@@ -24,6 +24,9 @@ def env_list(name, default):
 
 PHOTOSITE_LIBRARY_ROOT = Path(os.environ.get("PHOTOSITE_LIBRARY_ROOT", BASE_DIR / "photos")).resolve()
 PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20 * 1024**3))
+# The largest piece of a resumable upload (one PATCH): below the body limits proxies commonly
+# have (nginx's client_max_body_size, Cloudflare's 100 MB), and what a cut costs at most.
+PHOTOSITE_UPLOAD_CHUNK_BYTES = int(os.environ.get("PHOTOSITE_UPLOAD_CHUNK_BYTES", 64 * 1024**2))
 # Free space an import never eats into on the library's filesystem, so uploads cannot fill the
 # disk the database and logs live on (0 turns the check off; the disk's own ENOSPC still applies).
 PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 1024**3))
@@ -93,7 +96,11 @@ CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/api/photo/"],
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        # 'wasm-unsafe-eval' lets the import page's hashing worker compile WebAssembly (hash-wasm's
+        # streaming SHA-256) in browsers where a worker runs under its page's policy; it allows
+        # WebAssembly.compile and nothing else: eval() and new Function() stay refused.
+        "script-src": [SELF, "'wasm-unsafe-eval'"],
+        "worker-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF],
         "media-src": [SELF],
@@ -103,6 +110,12 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# Static files' own policy (photosite/asgi.py). A worker runs under the policy of its script's
+# response (Chromium, Firefox): the hashing worker may load scripts of the site and compile
+# WebAssembly, and do nothing else — no network, no other origin. Documents and workers are the
+# only things a policy on a static file governs; to a stylesheet or an image it means nothing.
+PHOTOSITE_STATIC_CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'"
 
 ROOT_URLCONF = "photosite.urls"
 TEMPLATES = [

@@ -81,6 +81,28 @@ class ImportPipeline:
         finally:
             staged.temp_path.unlink(missing_ok=True)
 
+    def record_known_files(self, files) -> list[FileResult]:
+        """Files the browser did not send because their SHA-256 is a photo in the library
+        (`files`: (name, photo) pairs): duplicates, recorded together in one transaction. Taking
+        the browser's word costs nothing here: a client that lies only loses its own file."""
+        with transaction.atomic():
+            outcomes = ImportOutcome.objects.bulk_create([
+                ImportOutcome(session=self.session, original_name=display_name(name), size=photo.size,
+                              status=OutcomeStatus.DUPLICATE, photo=photo)
+                for name, photo in files
+            ])
+            ImportSession.objects.filter(pk=self.session.pk).update(duplicate_count=F("duplicate_count") + len(outcomes))
+            counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
+                pk=self.session.pk
+            )
+        counts = {key.removesuffix("_count"): value for key, value in counts.items()}
+        results = [FileResult(outcome.original_name, outcome.size, OutcomeStatus.DUPLICATE, "", outcome.photo_id,
+                              outcome.pk) for outcome in outcomes]
+        for result in results:
+            logger.info("Duplicate (not sent, its hash is known): %s is photo %s", result.name, result.photo_id)
+        transaction.on_commit(lambda: self.reporter.files_done(results, counts))
+        return results
+
     def record_failure(self, name, size, error) -> FileResult:
         """For files that failed before or during staging too (unreadable, empty, cut off)."""
         logger.error("Import failed: %s: %s", name, error)
