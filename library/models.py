@@ -2,6 +2,8 @@
 from django.conf import settings
 from django.db import models
 
+from .video_playback import Playback
+
 
 class MediaKind(models.TextChoices):
     PHOTO = "photo", "Photo"
@@ -84,6 +86,9 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
     orientation = models.PositiveSmallIntegerField(null=True, blank=True, help_text="EXIF orientation 1-8.")
     duration = models.FloatField(null=True, blank=True, help_text="Seconds, for videos.")
+    video_codecs = models.CharField(max_length=64, blank=True, help_text="What the import's probe found, for videos.")
+    playback = models.CharField(max_length=9, choices=Playback.choices, blank=True,
+                                help_text="The import's verdict for videos (library.video_playback).")
     taken_at = models.DateTimeField()
     taken_at_source = models.CharField(max_length=10, choices=DateSource.choices)
     camera_make = models.CharField(max_length=64, blank=True)

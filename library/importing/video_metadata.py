@@ -1,4 +1,5 @@
-"""Video facts for the import: creation time, displayed size, rotation and duration.
+"""Video facts for the import: creation time, displayed size, rotation, duration and the
+streams' codecs (for library.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit."""
@@ -8,6 +9,7 @@ import subprocess
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 from library.models import DateSource
+from library.video_playback import VideoCodecs
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
@@ -48,7 +50,9 @@ def probe_with_ffprobe(path) -> dict:
         {},
     )
     tags = {**stream.get("tags", {}), **probe.get("format", {}).get("tags", {})}
+    audio = next((s for s in probe.get("streams", []) if s.get("codec_type") == "audio"), {})
     return {
+        "codecs": VideoCodecs(stream.get("codec_name", ""), stream.get("pix_fmt", ""), audio.get("codec_name", "")),
         "width": stream.get("width"),
         "height": stream.get("height"),
         "rotation": stream_rotation(stream),
@@ -76,6 +80,8 @@ def first_creation_time(tags):
 STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
 DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)")
+VIDEO_CODEC = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)")
+AUDIO_CODEC = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
 METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -89,7 +95,9 @@ def probe_with_ffmpeg(path) -> dict:
     duration = DURATION.search(text)
     rotation = ROTATION.search(text)
     tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in CREATION_TAGS}
+    video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
     return {
+        "codecs": VideoCodecs(*(video.groups() if video else ("", "")), audio.group(1) if audio else ""),
         "width": int(size.group(1)) if size else None,
         "height": int(size.group(2)) if size else None,
         "rotation": float(rotation.group(1)) if rotation else None,
