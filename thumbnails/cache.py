@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -30,6 +31,7 @@ from library.paths import absolute_path
 from .errors import ThumbnailBackoffError, ThumbnailBusyError, ThumbnailError, ThumbnailStoreError
 from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
+from .generators.video_rendition import VideoRenditionSpec
 from .models import Thumbnail, ThumbnailState
 from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, all_current_specs
 from .storage import local_path
@@ -55,7 +57,12 @@ def is_local() -> bool:
     return local_path(thumbnail_storage(), "") is not None
 
 
-def storage_name(sha256: str, spec: ThumbnailSpec) -> str:
+def current_video_spec() -> VideoRenditionSpec:
+    """The web rendition videos get today (thumbnails.video_cache makes and serves it)."""
+    return VideoRenditionSpec(settings.PHOTOSITE_VIDEO_RENDITION_LINES)
+
+
+def storage_name(sha256: str, spec: ThumbnailSpec | VideoRenditionSpec) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{spec}.{spec.extension}"
 
 
@@ -77,6 +84,8 @@ def is_current_name(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     sha256, _, rest = base.partition("-")
     spec_text, _, extension = rest.rpartition(".")
+    if name == storage_name(sha256, current_video_spec()):
+        return True
     try:
         spec = ThumbnailSpec.from_string(spec_text)
     except InvalidSpecError:
@@ -214,10 +223,10 @@ def unclaimed(now) -> Q:
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
 
-def claim(row: Thumbnail) -> bool:
+def claim(row: Thumbnail, lease: timedelta = CLAIM_LEASE) -> bool:
     """Win the row's lease with one conditional UPDATE: the database picks a single winner."""
     now = timezone.now()
-    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + CLAIM_LEASE) == 1
+    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + lease) == 1
 
 
 def release(row: Thumbnail):

@@ -14,7 +14,8 @@ from library.importing.dates import wall_clock_date
 from library.models import Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
-TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type")
+TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type",
+               "playback")
 
 
 # A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").

@@ -37,7 +37,10 @@ PROBE_TIMEOUT_SECONDS = 30
 TIMEOUT_BASE_SECONDS = 120
 TIMEOUT_PER_SECOND = 3  # a third of real time on a loaded machine, for long videos
 HDR_TRANSFERS = re.compile(r"Stream #\S+.*?: Video: .*?/(smpte2084|arib-std-b67)[,)]")
-FRAGMENTED = "+frag_keyframe+empty_moov+default_base_moof"
+# The streamed copy: its header at once, then a fragment at each keyframe and every quarter of a
+# second between them, flushed to the file as written: a follower gets the first picture after a
+# few dozen frames, not after the first second of video has been encoded.
+FRAGMENTED = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1"
 _SPEC_PATTERN = re.compile(r"^v(?P<lines>\d+)-h264-v(?P<version>\d+)$")
 
 
@@ -106,8 +109,10 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
     if growing is None:
         output = ffmpeg.output(video, stream["a:0?"], str(target), format="mp4", movflags="+faststart", **options)
     else:
-        outputs = f"[f=mp4:movflags={FRAGMENTED}]{growing}|[f=mp4:movflags=+faststart]{target}"
-        output = ffmpeg.output(video, stream["a:0?"], outputs, format="tee", **options)
+        outputs = f"[f=mp4:{FRAGMENTED}]{growing}|[f=mp4:movflags=+faststart]{target}"
+        # The tee muxer does not ask encoders for global headers itself: without them the
+        # fragmented copy's header (written before the first frame) would carry no SPS/PPS.
+        output = ffmpeg.output(video, stream["a:0?"], outputs, format="tee", flags="+global_header", **options)
     return [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             *output.compile(cmd="ffmpeg")[1:]]
 
