@@ -72,6 +72,15 @@ def serves_rendition(photo) -> bool:
     return mode() == ALWAYS or photo.playback != Playback.ORIGINAL
 
 
+def videos_served_renditions(photos):
+    """`photos` narrowed to the videos `serves_rendition` says yes to, as one query (for the
+    workers, `pregenerate`, the admin and `librarystatus`)."""
+    if mode() == NEVER:
+        return photos.none()
+    videos = photos.filter(kind="video")
+    return videos if mode() == ALWAYS else videos.exclude(playback=Playback.ORIGINAL)
+
+
 @checks.register()
 def check_mode(app_configs, **kwargs) -> list[checks.Error]:
     if mode() in MODES:

@@ -179,6 +179,11 @@ def make_camera_video(folder, kind, seconds=2.0, width=320, height=240, fps=25):
     return make_video(Path(folder) / name, seconds, width, height, fps=fps, audio=True, **options)
 
 
+def ffmpeg_summary(path) -> str:
+    """What `ffmpeg -i` says of a file's streams (it exits 1: no output is named)."""
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+
+
 def make_audio_only_mp4(path, seconds=1.0):
     path = Path(path)
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000",
