@@ -70,3 +70,13 @@ def test_the_mode_turns_the_verdict_into_what_is_served(settings, mode, playback
     settings.PHOTOSITE_VIDEO_RENDITIONS = mode
     assert serves_rendition(Photo(kind="video", playback=playback)) is served
     assert serves_rendition(Photo(kind="photo")) is False
+
+
+@pytest.mark.outside_database
+def test_an_unknown_mode_stops_the_site_at_its_checks(settings):
+    from library.video_playback import check_mode
+
+    settings.PHOTOSITE_VIDEO_RENDITIONS = "sometimes"
+    assert [error.id for error in check_mode(None)] == ["library.E010"]
+    settings.PHOTOSITE_VIDEO_RENDITIONS = "always"
+    assert check_mode(None) == []

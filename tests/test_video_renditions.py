@@ -232,3 +232,17 @@ def test_checklibrary_keeps_current_renditions(library_root, media_dir):
     assert cache.is_current_name(video_cache.storage_name(photo))
     assert not cache.is_current_name(video_cache.storage_name(photo).replace("-v1.mp4", "-v0.mp4"))
     assert Path(library_root / ".thumbnails" / video_cache.storage_name(photo)).exists()
+
+
+def test_admin_shows_the_verdict_and_filters_by_rendition_state(admin_client, library_root, media_dir):
+    # given
+    import_videos(media_dir, "android-h264", "iphone-hevc", "avchd-mts")
+    video_cache.ensure(video("iphone-hevc"))
+    # when
+    made = admin_client.get("/admin/library/photo/?rendition=cached").content.decode()
+    missing = admin_client.get("/admin/library/photo/?rendition=missing").content.decode()
+    detail = admin_client.get(f"/admin/library/photo/{video('avchd-mts').pk}/change/").content.decode()
+    # then
+    assert "IMG_0001.MOV" in made and "00001.MTS" not in made and "VID_0001.mp4" not in made
+    assert "00001.MTS" in missing and "IMG_0001.MOV" not in missing and "VID_0001.mp4" not in missing
+    assert "Needs a web rendition" in detail and "h264 yuv420p + ac3" in detail
