@@ -90,6 +90,8 @@ def worker_main(repeat: int):
     import django
 
     django.setup()
+    from django.conf import settings
+
     from library.models import Photo
     from library.paths import absolute_path
     from thumbnails import cache, video_cache
@@ -97,7 +99,8 @@ def worker_main(repeat: int):
 
     photo = Photo.objects.get()
     floor_target = Path(os.environ["PHOTOSITE_LIBRARY_ROOT"]) / "floor.mp4"
-    command = rendition_command(absolute_path(photo.path), floor_target, video_cache.spec())
+    command = rendition_command(absolute_path(photo.path), floor_target, video_cache.spec(),
+                                preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
     best = dict.fromkeys(["ours", "floor", "ours_cpu", "floor_cpu"], float("inf"))
     for _ in range(repeat):
         for label, make in (("ours", lambda: video_cache.ensure(photo, force=True)),

@@ -80,3 +80,11 @@ def test_an_unknown_mode_stops_the_site_at_its_checks(settings):
     assert [error.id for error in check_mode(None)] == ["library.E010"]
     settings.PHOTOSITE_VIDEO_RENDITIONS = "always"
     assert check_mode(None) == []
+
+
+@pytest.mark.outside_database
+def test_an_unknown_preset_stops_the_site_at_its_checks(settings):
+    from thumbnails.video_cache import check_preset
+
+    settings.PHOTOSITE_VIDEO_RENDITION_PRESET = "placebo-ish"
+    assert [error.id for error in check_preset(None)] == ["thumbnails.E002"]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.core import checks
 from django.core.files import File
 from django.db import close_old_connections
 
@@ -29,7 +31,7 @@ from library.paths import absolute_path, library_root
 
 from . import cache
 from .errors import ThumbnailError, ThumbnailStoreError
-from .generators.video_rendition import VideoRenditionSpec, make_rendition, timeout_for
+from .generators.video_rendition import PRESETS, VideoRenditionSpec, make_rendition, timeout_for
 from .models import Thumbnail, ThumbnailState
 
 logger = logging.getLogger("photosite.thumbnails")
@@ -148,7 +150,8 @@ def make_claimed(photo: Photo, row: Thumbnail):
     for leftover in (path, finished):
         leftover.unlink(missing_ok=True)  # an abandoned attempt's
     try:
-        make_rendition(absolute_path(photo.path), finished, spec(), photo.duration, growing=path)
+        make_rendition(absolute_path(photo.path), finished, spec(), photo.duration, growing=path,
+                       preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         size = store(finished, storage_name(photo))
     except ThumbnailError as error:
         cache.record_failure(photo, spec(), row, error)
@@ -177,3 +180,13 @@ def store(finished: Path, name: str) -> int:
     except OSError as error:
         raise ThumbnailStoreError(f"could not store video rendition {name}: {error}") from error
 
+
+
+@checks.register()
+def check_preset(app_configs, **kwargs) -> list[checks.Error]:
+    """A preset x264 does not know would fail every rendition: refuse to start instead."""
+    preset = settings.PHOTOSITE_VIDEO_RENDITION_PRESET
+    if preset in PRESETS:
+        return []
+    return [checks.Error(f"PHOTOSITE_VIDEO_RENDITION_PRESET={preset!r} is not an x264 preset offered here",
+                         hint=f"use one of {', '.join(PRESETS)}", id="thumbnails.E002")]

@@ -13,8 +13,8 @@ video starts within a second or two instead of after the whole transcode (thumbn
   down to 8 bits.
 - At most 60 frames a second; sound kept (first audio stream) when there is some.
 - A keyframe every second: the streamed copy's fragments, and seek points, are a second apart.
-- x264 preset `veryfast` (see README "Video renditions": the fastest preset that keeps the
-  rendition near the original's size; `superfast` and `ultrafast` double or triple it)."""
+- x264 at CRF 23 with the caller's preset (PHOTOSITE_VIDEO_RENDITION_PRESET, `ultrafast` by
+  default: see README "Video renditions" for the measured trade-off against `veryfast`)."""
 import re
 import subprocess
 from dataclasses import dataclass
@@ -28,7 +28,8 @@ from thumbnails.errors import SourceMissingError, VideoRenditionError, VideoRend
 from .video import describe_failure
 
 RENDITION_VERSION = 1
-PRESET = "veryfast"
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
+DEFAULT_PRESET = "ultrafast"
 CRF = 23
 AUDIO_BITRATE = "160k"
 MAX_FPS = 60
@@ -69,13 +70,13 @@ def timeout_for(duration: float | None) -> float:
 
 
 def make_rendition(source: Path, target: Path, spec: VideoRenditionSpec, duration: float | None = None,
-                   growing: Path | None = None, timeout: float | None = None):
+                   growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
     raises a ThumbnailError subclass when ffmpeg cannot make it."""
     if not source.exists():
         raise SourceMissingError(f"the video's file is missing: {source.name}")
     timeout = timeout_for(duration) if timeout is None else timeout
-    command = rendition_command(source, target, spec, is_hdr(source), growing)
+    command = rendition_command(source, target, spec, is_hdr(source), growing, preset)
     try:
         result = subprocess.run(command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired as error:
@@ -96,12 +97,12 @@ def is_hdr(source: Path) -> bool:
 
 
 def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr: bool = False,
-                      growing: Path | None = None) -> list[str]:
+                      growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
     stream = ffmpeg.input(str(source))
     video = to_sdr(scaled(stream["v:0"], spec.lines)) if hdr else scaled(stream["v:0"], spec.lines).filter(
         "format", "yuv420p")
-    options = {"vcodec": "libx264", "preset": PRESET, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
+    options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
                "fpsmax": MAX_FPS, "force_key_frames": KEYFRAMES, "acodec": "aac", "b:a": AUDIO_BITRATE,
                "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
     if hdr:
