@@ -97,6 +97,10 @@ def test_each_kind_shows_a_frame_and_plays(page, kind):
     size = page.evaluate("[document.querySelector('#viewer video').videoWidth, document.querySelector('#viewer video').videoHeight]")
     assert size == ([360, 640] if kind == "iphone-hevc" else [640, 360])  # the phone's rotation applied
     screenshot(page, f"video-{kind}")
+    # and it seeks back within what it received (a rendition may still be streaming) and plays on
+    page.evaluate("document.querySelector('#viewer video').currentTime = 0.2")
+    page.wait_for_function("() => { const v = document.querySelector('#viewer video');"
+                           " return !v.seeking && v.currentTime > 0.4 && v.currentTime < 2; }", timeout=10000)
 
 
 def test_a_video_ffmpeg_cannot_decode_keeps_its_poster_and_offers_the_original(page):
