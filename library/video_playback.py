@@ -66,7 +66,8 @@ def mode() -> str:
 
 def serves_rendition(photo) -> bool:
     """Whether this photo's video is played from a web rendition (False for photos). A video
-    imported before verdicts were recorded (blank) gets a rendition: that always plays."""
+    imported before verdicts were recorded (blank) is linked to its rendition, which always
+    plays; the rendition view then probes it once and records its verdict."""
     if not photo.is_video or mode() == NEVER:
         return False
     return mode() == ALWAYS or photo.playback != Playback.ORIGINAL

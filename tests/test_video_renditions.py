@@ -176,6 +176,20 @@ def test_view_redirects_to_the_original_when_it_plays_as_it_is(logged_in, librar
     assert logged_in.get(f"/api/photo/{video('iphone-hevc').pk}/video").status_code == 302
 
 
+def test_a_video_imported_before_verdicts_is_probed_on_its_first_play(logged_in, library_root, media_dir):
+    # given videos whose rows have no verdict yet
+    import_videos(media_dir, "android-h264", "mjpeg-avi")
+    Photo.objects.update(playback="", video_codecs="")
+    # when each is played
+    original = logged_in.get(f"/api/photo/{video('android-h264').pk}/video")
+    logged_in.get(f"/api/photo/{video('mjpeg-avi').pk}/video")
+    # then the verdict is recorded, and a video that plays as it is goes to its original
+    assert original.status_code == 302 and original["Location"].endswith("/original")
+    assert video("android-h264").playback == "original" and video("mjpeg-avi").playback == "rendition"
+    assert video("mjpeg-avi").video_codecs == "mjpeg yuvj422p + pcm_s16le"
+    wait_for(lambda: Thumbnail.objects.filter(photo=video("mjpeg-avi"), state=ThumbnailState.READY).exists())
+
+
 def test_view_answers_422_for_a_video_ffmpeg_cannot_decode(logged_in, library_root, media_dir):
     photo = broken_video(media_dir, library_root)
     with pytest.raises(VideoRenditionError):

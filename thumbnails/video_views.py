@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from library.importing.video_metadata import record_playback
 from library.models import Photo
 from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
 from library.video_playback import serves_rendition
@@ -49,6 +50,8 @@ async def photo_video(request, photo_id):
     photo = await Photo.objects.filter(pk=photo_id).afirst()
     if photo is None or not photo.is_visible_to(await request.auser()) or not photo.is_video:
         raise Http404("no such video")
+    if not photo.playback:  # imported before verdicts were recorded: decide now, once
+        await hop(record_playback, photo)
     if not serves_rendition(photo):
         return HttpResponseRedirect(reverse("original", args=[photo.pk]))
     try:

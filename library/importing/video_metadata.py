@@ -8,8 +8,9 @@ import re
 import subprocess
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.models import DateSource
-from library.video_playback import VideoCodecs
+from library.models import DateSource, Photo
+from library.paths import absolute_path
+from library.video_playback import VideoCodecs, verdict
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
@@ -27,6 +28,17 @@ def read(path) -> dict:
         info["width"], info["height"] = info["height"], info["width"]
     taken_at = info.pop("creation_time")
     return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else ""}
+
+
+def record_playback(photo: Photo):
+    """For a video imported before verdicts were recorded: probes it now and records its codecs
+    and verdict on its row (and on `photo`). A file that no longer reads keeps a blank verdict."""
+    try:
+        codecs = read(absolute_path(photo.path))["codecs"]
+    except (CorruptFileError, UnsupportedFileError, OSError):
+        return
+    photo.video_codecs, photo.playback = codecs.summary(), verdict(photo.format, codecs)
+    Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
 
 
 def run_probe(args):
