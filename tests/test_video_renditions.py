@@ -190,6 +190,13 @@ def test_a_video_imported_before_verdicts_is_probed_on_its_first_play(logged_in,
     wait_for(lambda: Thumbnail.objects.filter(photo=video("mjpeg-avi"), state=ThumbnailState.READY).exists())
 
 
+def test_workers_record_a_missing_verdict_before_making_anything(library_root, media_dir):
+    import_videos(media_dir, "android-h264")
+    Photo.objects.update(playback="")
+    assert make_renditions([video("android-h264").pk]) == {"made": 0, "skipped": 1, "failed": 0}
+    assert video("android-h264").playback == "original"
+
+
 def test_view_answers_422_for_a_video_ffmpeg_cannot_decode(logged_in, library_root, media_dir):
     photo = broken_video(media_dir, library_root)
     with pytest.raises(VideoRenditionError):

@@ -17,8 +17,9 @@ import django
 from django.conf import settings
 from django.db.models import QuerySet
 
+from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.video_playback import videos_served_renditions
+from library.video_playback import serves_rendition, videos_served_renditions
 
 from . import cache, video_cache
 from .errors import ThumbnailError
@@ -144,7 +145,9 @@ def pregenerate_renditions(photo_ids: list[int], force: bool = False,
 
 
 def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
-    if video is None:
+    if video is not None and not video.playback:  # imported before verdicts were recorded
+        record_playback(video)
+    if video is None or not serves_rendition(video):
         return Tally(skipped=1)
     try:
         made = video_cache.ensure(video, force=force)
