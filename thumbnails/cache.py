@@ -11,7 +11,10 @@ keeps file and row in step: it returns what to serve (the bytes it just made, or
 file) with its ETag. Whoever wins the claim on the rendition row makes the thumbnail, everyone
 else waits for its result, whichever process or machine they run in. Failures are recorded on
 the row and back off, so a file that makes ffmpeg fail is not re-run on every request. The rest
-is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair)."""
+is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair).
+
+Videos' web renditions (thumbnails.video_cache) live in the same storage and rows and use the
+same claim, back-off and failure record; only how they are made and served differs."""
 import logging
 import os
 import re
@@ -298,7 +301,8 @@ def save_atomically(storage: Storage, name: str, data: bytes, replace: bool = Fa
         raise ThumbnailStoreError(f"could not store thumbnail {name}: {error}") from error
 
 
-def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: ThumbnailError):
+def record_failure(photo: Photo, spec: ThumbnailSpec | VideoRenditionSpec, row: Thumbnail, error: ThumbnailError,
+                   what: str = "Thumbnail"):
     row.refresh_from_db(fields=["attempts"])
     attempts = row.attempts + 1
     delay = min(RETRY_FIRST_SECONDS * 4 ** (attempts - 1), RETRY_LONGEST_SECONDS)
@@ -307,8 +311,8 @@ def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: Thu
         state=ThumbnailState.FAILED, attempts=attempts, last_error=str(error), retry_after=retry_after,
         claimed_until=None,
     )
-    logger.error("Thumbnail failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
-                 photo.pk, photo.original_name, spec, attempts, delay, error)
+    logger.error("%s failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
+                 what, photo.pk, photo.original_name, spec, attempts, delay, error)
 
 
 def delete_all(photo: Photo):

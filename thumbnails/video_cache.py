@@ -154,7 +154,7 @@ def make_claimed(photo: Photo, row: Thumbnail):
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         size = store(finished, storage_name(photo))
     except ThumbnailError as error:
-        cache.record_failure(photo, spec(), row, error)
+        cache.record_failure(photo, spec(), row, error, what="Video rendition")
         raise
     except BaseException:
         cache.release(row)
