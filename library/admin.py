@@ -62,7 +62,7 @@ class RedateForm(forms.Form):
 class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
-    list_filter = ["kind", TrashFilter, CameraFilter, "import_session"]
+    list_filter = ["kind", "playback", TrashFilter, CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
     date_hierarchy = "taken_on"
     list_per_page = 50
@@ -72,7 +72,7 @@ class PhotoAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
-                             "duration"]}),
+                             "duration", "video_codecs", "playback"]}),
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
     ]
 

@@ -44,6 +44,14 @@ PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FA
 # The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
 # A client whose Accept lacks image/webp gets JPEG, made on its first request.
 PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
+# Which videos are played from a web rendition (library/video_playback.py): `needed` (those
+# browsers cannot play as they are), `always` or `never`. Renditions are at most this many lines
+# on their short side (1080 = 1080p).
+PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
+PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_LINES", 1080))
+# x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
+# streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
+PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library

@@ -42,3 +42,11 @@ class ThumbnailBackoffError(ThumbnailError):
 
 class ThumbnailBusyError(ThumbnailError):
     """Another process is making this thumbnail and did not finish in time."""
+
+
+class VideoRenditionError(ThumbnailError):
+    """ffmpeg could not turn the video into a web rendition (unreadable, no video, or it failed)."""
+
+
+class VideoRenditionTimeoutError(VideoRenditionError):
+    """ffmpeg ran past the rendition's time limit and was killed."""

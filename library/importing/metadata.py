@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from library.models import DateSource, MediaKind
+from library.video_playback import verdict
 
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename
@@ -24,11 +25,15 @@ class MediaMetadata:
     taken_at_source: str = ""
     camera_make: str = ""
     camera_model: str = ""
+    video_codecs: str = ""
+    playback: str = ""
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:
     if file_format.kind == MediaKind.VIDEO:
-        found = MediaMetadata(**video_metadata.read(path))
+        facts = video_metadata.read(path)
+        codecs = facts.pop("codecs")
+        found = MediaMetadata(**facts, video_codecs=codecs.summary(), playback=verdict(file_format.name, codecs))
     elif file_format.is_raw:
         found = MediaMetadata(**raw_metadata.read(path))
     elif file_format == JXL:

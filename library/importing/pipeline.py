@@ -142,6 +142,7 @@ class ImportPipeline:
                     duration=metadata.duration, **dated,
                     taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
                     camera_model=metadata.camera_model, import_session=self.session,
+                    video_codecs=metadata.video_codecs, playback=metadata.playback,
                 )
                 result = self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=photo)
         except IntegrityError:

@@ -16,7 +16,7 @@ from library.models import Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "taken_at_offset",
-               "taken_on", "mime_type")
+               "taken_on", "mime_type", "playback")
 ORDER = ("-taken_on", "-taken_at", "-id")
 
 

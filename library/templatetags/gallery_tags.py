@@ -5,7 +5,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from thumbnails.links import thumbnail_url
+from thumbnails.links import playable_url, thumbnail_url
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original"><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" data-play="{play}"><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -40,6 +40,7 @@ def tile_fields(photo, base):
         "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
         "time": f"{photo.taken_local:%H:%M}", "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
+        "play": playable_url(photo) if photo.is_video else "",
     }
 
 

@@ -1,5 +1,6 @@
 // The gallery's behaviour: load the next page as the end comes into view, and the in-page viewer
-// (click a tile; ←/→ step, Esc closes; videos play from the original with Range seeking).
+// (click a tile; ←/→ step, Esc closes; videos play their playable source — the original, or a web
+// rendition that may still be streaming while it is made — and say so when the browser cannot).
 "use strict";
 
 const gallery = document.getElementById("gallery");
@@ -70,7 +71,7 @@ const observer = new IntersectionObserver(
 const firstMore = gallery.querySelector(".more");
 if (firstMore) observer.observe(firstMore);
 
-// Photos show their large preview (browsers cannot show HEIC or raw); videos play the original.
+// Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`.
 function mediaFor(tile) {
   if (tile.kind !== "video") {
     const image = document.createElement("img");
@@ -83,8 +84,30 @@ function mediaFor(tile) {
   video.autoplay = true;
   video.preload = "metadata";
   video.poster = tile.preview;
-  video.src = tile.original;
+  video.src = tile.play;
+  video.addEventListener("error", () => video.replaceWith(unplayable(tile)));
+  // Sound over no picture (a codec the browser lacks, served as it is): never a blank player.
+  video.addEventListener("loadedmetadata", () => {
+    if (video.videoWidth === 0) video.replaceWith(unplayable(tile));
+  });
   return video;
+}
+
+// What a video the browser cannot play shows instead: its poster, why, and the download.
+function unplayable(tile) {
+  const box = document.createElement("figure");
+  box.className = "unplayable";
+  const poster = document.createElement("img");
+  poster.alt = tile.name;
+  poster.src = tile.preview;
+  const note = document.createElement("figcaption");
+  note.textContent = "This video can't be played in the browser. ";
+  const link = document.createElement("a");
+  link.href = `${tile.original}?download=1`;
+  link.textContent = "Download original";
+  note.append(link);
+  box.append(poster, note);
+  return box;
 }
 
 function show(index) {
