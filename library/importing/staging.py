@@ -6,6 +6,8 @@ is fsynced before anything may claim it. The writer also keeps PHOTOSITE_MIN_FRE
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import hashlib
 import os
+import secrets
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +17,8 @@ from django.conf import settings
 
 from library.paths import import_temp_dir
 
-from .errors import EmptyFileError, FileTooLargeError, NotEnoughSpaceError
-from .placement import fsync_path
+from .errors import EmptyFileError, FileChangedError, FileTooLargeError, NotEnoughSpaceError
+from .placement import fsync_path, sync_filesystem
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
@@ -135,6 +137,44 @@ def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
     return writer.finish(source_mtime=mtime, durable=durable)
 
 
+def stage_link(source: Path, original_name=None) -> StagedFile | None:
+    """For `--move`: a hard link to the source in .import_temp instead of a copy, so the bytes
+    are read once (for the hash) and never written again. None when a link would not do and the
+    caller should copy: another filesystem, links not allowed there, a symbolic link, or a file
+    with other names (the library's original would share its bytes with a path someone can
+    still write to). The source keeps its name until the import is done; a crash leaves a
+    `.part` link that `checklibrary --repair` removes, the source untouched."""
+    try:
+        before = os.lstat(source)
+    except OSError:
+        return None  # stage_copy reports why it cannot be read
+    temp_dir = import_temp_dir()
+    if not stat.S_ISREG(before.st_mode) or before.st_nlink != 1 or before.st_dev != os.stat(temp_dir).st_dev:
+        return None
+    temp_path = temp_dir / f"{secrets.token_hex(16)}{PARTIAL_SUFFIX}"
+    try:
+        os.link(source, temp_path, follow_symlinks=False)
+    except OSError:
+        return None  # EPERM (protected hard links, a file someone else owns), EXDEV, EMLINK, …
+    try:
+        return hash_linked(temp_path, before, original_name or source.name)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+
+
+def hash_linked(temp_path: Path, before: os.stat_result, original_name) -> StagedFile:
+    with open(temp_path, "rb", buffering=0) as linked:
+        digest = hashlib.file_digest(linked, "sha256").hexdigest()
+        after = os.fstat(linked.fileno())
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise FileChangedError("the file changed while it was being imported; import it again once it is complete")
+    if after.st_size == 0:
+        raise EmptyFileError("file is empty (0 bytes)")
+    mtime = datetime.fromtimestamp(before.st_mtime).astimezone()
+    return StagedFile(temp_path, original_name, after.st_size, digest, mtime, durable=False)
+
+
 def ensure_free_space(needed):
     """Raises NotEnoughSpaceError unless `needed` more bytes leave the library's filesystem its reserve."""
     reserve = settings.PHOTOSITE_MIN_FREE_BYTES
@@ -161,4 +201,13 @@ def make_durable(staged: StagedFile):
     """fsyncs the data of a file staged with `durable=False`; the pipeline calls this before
     anything may claim the bytes, since a row must never point at data a crash can lose."""
     if not staged.durable:
+        fsync_path(staged.temp_path)
+
+
+def make_all_durable(staged_files: list[StagedFile]):
+    """`make_durable` for a group: one syncfs for all of them where the system has it."""
+    waiting = [staged for staged in staged_files if not staged.durable]
+    if len(waiting) > 1 and sync_filesystem(import_temp_dir()):
+        return
+    for staged in waiting:
         fsync_path(staged.temp_path)

@@ -1,12 +1,10 @@
 """`manage.py import PATH [PATH …]`: bring files and folders into the library."""
-import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
+from library.importing.groups import import_sources
 from library.importing.pipeline import ImportPipeline
 from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
@@ -15,6 +13,9 @@ from library.models import ImportSource, OutcomeStatus
 
 class Command(BaseCommand):
     help = "Import photos and videos (files or folders, recursively) into the library. Sources are copied, never changed."
+    # The system checks load every URLconf, view and admin module: a third of a second before the
+    # first byte is copied (bench/bench_import.py). `serve` runs them; an import needs none of them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="files or folders to import")
@@ -32,25 +33,12 @@ class Command(BaseCommand):
             return
         reporter = ProgressBarReporter(total=len(sources), stream=self.stderr, enabled=not options["no_progress"])
         pipeline = ImportPipeline.start(ImportSource.CLI, reporter=reporter)
-        with ThreadPoolExecutor(max_workers=options["jobs"]) as pool:
-            results = list(pool.map(lambda source: self.import_one(pipeline, source, options["move"]), sources))
+        results = import_sources(pipeline, sources, options["jobs"], options["move"])
         session = pipeline.finish()
         reporter.close()
         self.print_summary(session, results)
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
-
-    @staticmethod
-    def import_one(pipeline, source, move):
-        try:
-            if source.problem:
-                return pipeline.record_failure(str(source.path), None, source.problem)
-            result = pipeline.import_path(source.path)
-            if move and result.status != OutcomeStatus.FAILED:
-                os.unlink(source.path)
-            return result
-        finally:
-            close_old_connections()
 
     def print_summary(self, session, results):
         for result in results:

@@ -1,0 +1,70 @@
+"""Many files through the pipeline at once (the command line, the watch folder).
+
+Worker threads copy and hash (both release the GIL, so on two cores one file is hashed while
+another is copied) and read metadata; the calling thread commits their outcomes a group at a
+time, while the workers go on with the next files. A group's files share the waits for their
+fsyncs and one transaction (bench/bench_import.py: an fsync and a commit per file made the
+import of 240 photos 1.4x copying and hashing them; grouped, see the README's figures)."""
+import contextlib
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+from library.models import OutcomeStatus
+
+from .pipeline import Failure, ImportPipeline, Prepared
+from .progress import FileResult
+from .sources import SourceFile
+
+GROUP_FILES = 32
+GROUP_BYTES = 256 * 1024 * 1024
+# Files staged ahead of the group being committed: enough to keep the workers busy meanwhile,
+# few enough that an interrupted import leaves little in .import_temp.
+AHEAD_FILES = 2 * GROUP_FILES
+
+
+def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False) -> list[FileResult]:
+    """Imports `sources` (SourceFile) in order; with `move`, each source not failed is deleted
+    once its outcome is committed (its bytes are in the library, or were there already)."""
+    results = []
+    sources = iter(sources)
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
+        pending = deque()
+
+        def fill():
+            while len(pending) < AHEAD_FILES and (source := next(sources, None)) is not None:
+                pending.append((source, pool.submit(prepare_source, pipeline, source, move)))
+
+        group, group_bytes = [], 0
+        fill()
+        while pending:
+            source, future = pending.popleft()
+            item = future.result()
+            fill()
+            group.append((source, item))
+            group_bytes += item.staged.size if isinstance(item, Prepared) else 0
+            if len(group) >= GROUP_FILES or group_bytes >= GROUP_BYTES or not pending:
+                results += commit_group(pipeline, group, move)
+                group, group_bytes = [], 0
+    return results
+
+
+def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool) -> Prepared | Failure:
+    if source.problem:
+        return Failure(str(source.path), None, source.problem)
+    return pipeline.prepare_path(source.path, move=move)
+
+
+def commit_group(pipeline: ImportPipeline, group, move: bool) -> list[FileResult]:
+    results = pipeline.commit([item for _, item in group])
+    if move:
+        for (source, _), result in zip(group, results, strict=True):
+            if result.status != OutcomeStatus.FAILED:
+                remove_source(source.path)
+    return results
+
+
+def remove_source(path):
+    """A source that vanished meanwhile (someone else moved it) is not an error: its bytes are safe."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
