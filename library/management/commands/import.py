@@ -1,4 +1,6 @@
-"""`manage.py import PATH [PATH …]`: bring files and folders into the library."""
+"""`manage.py import PATH [PATH …]`: bring files and folders into the library; with `--watch`,
+keep running and import what appears in the folders."""
+import signal
 from pathlib import Path
 
 from django.conf import settings
@@ -23,10 +25,20 @@ class Command(BaseCommand):
         parser.add_argument("--jobs", type=int, default=settings.PHOTOSITE_IMPORT_JOBS,
                             help="files handled at once (default: %(default)s)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar (for scripts and logs)")
+        parser.add_argument("--watch", action="store_true",
+                            help="keep running: import each file that appears in the folders once it is complete")
+        parser.add_argument("--poll", action="store_true", default=settings.PHOTOSITE_WATCH_POLL,
+                            help="with --watch: look for changes every second instead of waiting for the system's "
+                                 "events (network filesystems, where those never arrive)")
+        parser.add_argument("--settle", type=float, default=settings.PHOTOSITE_WATCH_SETTLE_SECONDS,
+                            help="with --watch: seconds a file's size and time must stay the same before it is "
+                                 "taken (default: %(default)s)")
 
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
+        if options["watch"]:
+            return self.watch(options)
         sources = list(iter_source_files(options["paths"]))
         if not sources:
             self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))
@@ -39,6 +51,28 @@ class Command(BaseCommand):
         self.print_summary(session, results)
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
+
+    def watch(self, options):
+        from library.importing.watch import WatchFolder  # watchdog: not for the start-up of every import
+
+        folders = [Path(path) for path in options["paths"]]
+        if missing := [str(folder) for folder in folders if not folder.is_dir()]:
+            raise CommandError(f"--watch needs folders; not a folder: {', '.join(missing)}")
+        watcher = WatchFolder(folders, move=options["move"], poll=options["poll"], settle_seconds=options["settle"],
+                              jobs=options["jobs"], on_results=self.print_batch)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: watcher.stop())
+        self.stdout.write(f"Watching {', '.join(map(str, folders))} ({'polling' if options['poll'] else 'events'}); "
+                          "Ctrl-C stops.")
+        watcher.run()
+        self.stdout.write("Stopped watching.")
+
+    def print_batch(self, results):
+        counts = {status: sum(result.status == status for result in results) for status in OutcomeStatus.values}
+        for result in results:
+            if result.status == OutcomeStatus.FAILED:
+                self.stdout.write(self.style.WARNING(f"failed: {result.name}: {result.error}"))
+        self.stdout.write(f"{counts['imported']} imported, {counts['duplicate']} duplicate, {counts['failed']} failed")
 
     def print_summary(self, session, results):
         for result in results:

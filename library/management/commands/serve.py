@@ -4,6 +4,7 @@ server (uvicorn) and the background workers (django-q2's `qcluster`) until Ctrl-
 Static files need no `collectstatic`: photosite/asgi.py serves them through Django's
 ASGIStaticFilesHandler (a stylesheet and a script or two; no extra dependency, no build step)."""
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         if options["web_workers"] > 1 and not settings.REDIS_URL:
             # Each process would only see the import events published in itself.
             raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
+        if missing := [path for path in settings.PHOTOSITE_WATCH_DIRS if not Path(path).is_dir()]:
+            raise CommandError(f"PHOTOSITE_WATCH_DIRS names what is not a folder: {', '.join(missing)}")
         call_command("migrate", interactive=False, verbosity=0)
         self.announce_secret_key()
         self.announce_first_user()
@@ -35,6 +38,8 @@ class Command(BaseCommand):
         supervisor.watch_signals()
         supervisor.start("web server", self.uvicorn_argv(options))
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
+        if settings.PHOTOSITE_WATCH_DIRS:
+            supervisor.start("watch folder", self.watch_argv())
         self.stdout.write(self.style.SUCCESS(
             f"Photosite is running at http://{options['host']}:{options['port']}/ "
             f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}); Ctrl-C stops it."
@@ -64,6 +69,13 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"Created the first user {username!r} with the password {password} — shown only this once."
             ))
+
+    @staticmethod
+    def watch_argv():
+        """`import --watch` for every PHOTOSITE_WATCH_DIRS folder; it reads --poll and --settle from settings."""
+        move = ["--move"] if settings.PHOTOSITE_WATCH_MOVE else []
+        return [sys.executable, "-m", "django", "import", "--watch", "--no-progress", *move, "--",
+                *settings.PHOTOSITE_WATCH_DIRS]
 
     @staticmethod
     def uvicorn_argv(options):
