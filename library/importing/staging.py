@@ -4,7 +4,9 @@ Every entry point (web upload, CLI copy) writes through a StagingWriter, so each
 once: the SHA-256 and the size are known the moment the last chunk is written, and the data
 is fsynced before anything may claim it. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
+import errno
 import hashlib
+import mmap
 import os
 import secrets
 import stat
@@ -33,6 +35,10 @@ PARTIAL_SUFFIX = ".part"
 # a file whose size is not known ahead (a web upload) stops within one stretch of the reserve.
 SPACE_CHECK_BYTES = 16 * 1024 * 1024
 STAGED_SUFFIX = ".staged"
+COPY_RANGE_BYTES = 64 * 1024 * 1024
+# What copy_file_range answers where the kernel cannot copy between these two files.
+KERNEL_COPY_UNAVAILABLE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
+MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # the copy's pages mapped at once, not one fault each
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,33 @@ class StagingWriter:
             start_writeback(self.file.fileno(), self.written_back, self.size - self.written_back)
             self.written_back = self.size
 
+    def copy_in_kernel(self, source_file) -> bool:
+        """The whole of `source_file` copied by the kernel (copy_file_range: no trip through this
+        process's memory), then hashed from the copy's pages mapped in place, so the hash is of
+        the very bytes stored. That is one copy of the data where reading and writing it makes
+        two (bench/bench_import.py: about 0.8 s of CPU less for the 1.2 GB corpus, on a machine
+        where cp + OpenSSL's SHA-256 of it takes 2.7 s). False, with nothing written, where the
+        kernel cannot (another filesystem type, an old kernel): then the caller writes it."""
+        if self.size or not hasattr(os, "copy_file_range"):
+            return False
+        source, target = source_file.fileno(), self.file.fileno()
+        while True:
+            try:
+                count = os.copy_file_range(source, target, COPY_RANGE_BYTES)
+            except OSError as error:
+                if self.size == 0 and error.errno in KERNEL_COPY_UNAVAILABLE:
+                    return False
+                raise
+            if count == 0:
+                break
+            self.size += count
+            if self.size > self.max_bytes:
+                raise FileTooLargeError(f"file is larger than the limit of {self.max_bytes:,} bytes")
+        if self.size:
+            with mmap.mmap(target, self.size, flags=mmap.MAP_SHARED | MAP_POPULATE, prot=mmap.PROT_READ) as pages:
+                self.hasher.update(pages)
+        return True
+
     def _next_stretch(self, start):
         if self.expected_size is None:
             return SPACE_CHECK_BYTES
@@ -117,19 +150,20 @@ class StagingWriter:
 
 
 def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
-    """Copy a file from disk into .import_temp, hashing while copying (one read of the source).
+    """Copy a file from disk into .import_temp and hash the copy (one read of the source).
 
     The command-line import passes `durable=False`: its source stays on disk, and the copy of
     a duplicate is thrown away, so waiting for it to reach the disk would be wasted time; the
-    pipeline fsyncs a new file's copy (`make_durable`) before claiming it."""
+    pipeline makes a new file's copy durable (`make_all_durable`) before claiming it."""
     with open(source, "rb", buffering=0) as source_file:
         status = os.fstat(source_file.fileno())
         writer = StagingWriter(original_name or source.name, expected_size=status.st_size)
         try:
-            buffer = bytearray(COPY_CHUNK_BYTES)
-            view = memoryview(buffer)
-            while count := source_file.readinto(buffer):
-                writer.write(view[:count])
+            if not writer.copy_in_kernel(source_file):
+                buffer = bytearray(COPY_CHUNK_BYTES)
+                view = memoryview(buffer)
+                while count := source_file.readinto(buffer):
+                    writer.write(view[:count])
         except BaseException:
             writer.abort()
             raise
