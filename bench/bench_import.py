@@ -13,9 +13,12 @@ the library's own filesystem links them into place instead of copying: it is com
 copying import (goal 0.6x). The corpus is read once first so every contender starts from a warm
 page cache, and dirty pages are flushed (`sync`, untimed) before each run so no contender pays
 for the previous one's writes. Each round times every contender in turn; the best of the rounds
-is reported (the machine is shared: single runs vary by half)."""
+is reported (the machine is shared: single runs vary by half), and so is the least CPU time each
+needed (user + system of its processes), which load from elsewhere moves much less."""
+import resource
 import shutil
 import subprocess
+import time
 from statistics import median
 
 from bench.run import manage, new_library
@@ -51,17 +54,23 @@ def run(corpus, report):
     }
     # Rounds alternate the contenders, so a burst of load from elsewhere hits them alike.
     rounds = {name: [] for name in [*floors, "first", "again", "move"]}
+    cpu = {name: [] for name in rounds}
+
+    def measure(name, fn, setup):
+        wall, seconds = timed(fn, setup)
+        rounds[name].append(wall)
+        cpu[name].append(seconds)
+
     for _ in range(report.repeat):
         for name, floor in floors.items():
-            rounds[name].append(report.best_time(floor, fresh_scratch, 1))
-        rounds["first"].append(report.best_time(lambda: import_corpus(library["root"], corpus.root), fresh_library, 1))
+            measure(name, floor, fresh_scratch)
+        measure("first", lambda: import_corpus(library["root"], corpus.root), fresh_library)
         stored = count_library_files(library["root"])
-        rounds["again"].append(report.best_time(lambda: import_corpus(library["root"], corpus.root),
-                                                flush_dirty_pages, 1))
-        rounds["move"].append(report.best_time(lambda: import_corpus(moved["root"], moved["source"], "--move"),
-                                               fresh_move, 1))
+        measure("again", lambda: import_corpus(library["root"], corpus.root), flush_dirty_pages)
+        measure("move", lambda: import_corpus(moved["root"], moved["source"], "--move"), fresh_move)
         moved_stored = count_library_files(moved["root"])
     best = {name: min(times) for name, times in rounds.items()}
+    least_cpu = {name: min(times) for name, times in cpu.items()}
     for folder in (scratch["dir"], library["root"], moved["root"], moved["source"].parent):
         shutil.rmtree(folder)  # GBs of copies
 
@@ -82,9 +91,26 @@ def run(corpus, report):
     report.ratio("re-import / floor (cp + openssl + sync)", best["again"], best[goal_floor])
     report.ratio("import --move / import", best["move"], best["first"], goal=MOVE_GOAL)
     report.ratio("import / floor (cp + openssl + sync), medians", median(rounds["first"]), median(rounds[goal_floor]))
+    # CPU seconds (user + system, of the processes each contender ran): on a machine loaded by
+    # others, wall time is roughly the CPU a contender needs times the load, so this is the steadier view.
+    for name in (goal_floor, "cp + sync", "first", "move"):
+        report.row(f"CPU: {'import' if name == 'first' else 'import --move' if name == 'move' else name}",
+                   least_cpu[name], "s")
+    report.ratio("import / floor (cp + openssl + sync), CPU seconds", least_cpu["first"], least_cpu[goal_floor])
     for label, count in (("import", stored), ("import --move", moved_stored)):
         if count != files:
             report.goals_missed.append(f"{label} stored {count} of {files} files")
+
+
+def timed(fn, setup):
+    """Wall seconds of `fn()` and CPU seconds of the child processes it ran; `setup()` untimed."""
+    setup()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    fn()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def copy(corpus, scratch):

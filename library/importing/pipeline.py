@@ -70,7 +70,7 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Entry:
-    """An outcome to record: (name, size, status, photo, error)."""
+    """An outcome to record; `_record` writes a group of them in one transaction."""
 
     name: str
     size: int | None
@@ -92,9 +92,9 @@ class ImportPipeline:
         logger.info("Import session %s started (%s)", session.pk, source)
         return cls(session, reporter)
 
-    def import_path(self, source: Path, name=None, move=False) -> FileResult:
-        """Bring a file from disk in (see `prepare_path`) and decide its outcome."""
-        return self.commit([self.prepare_path(source, name, move)])[0]
+    def import_path(self, source: Path, name=None) -> FileResult:
+        """Copy a file from disk in (see `prepare_path`) and decide its outcome."""
+        return self.commit([self.prepare_path(source, name)])[0]
 
     def import_staged(self, staged: StagedFile) -> FileResult:
         """Decide the outcome of a staged file. The temp file is gone afterwards, whatever happened."""

@@ -1,8 +1,9 @@
 """Landing a file in `<library>/.import_temp/`, hashing its bytes on the way in.
 
 Every entry point (web upload, CLI copy) writes through a StagingWriter, so each byte is read
-once: the SHA-256 and the size are known the moment the last chunk is written, and the data
-is fsynced before anything may claim it. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
+once: the SHA-256 and the size are known the moment the last chunk is written (a CLI copy is
+made by the kernel and hashed from the copy's pages), and the data is fsynced before anything
+may claim it. `--move` links the source in instead (`stage_link`), where it can. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import errno
 import hashlib
