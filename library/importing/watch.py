@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
@@ -61,9 +61,11 @@ class HandledFiles:
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
         self.path = library_root() / ".photosite" / f"watch-{key}.json"
         try:
-            self.signatures = {name: tuple(value) for name, value in json.loads(self.path.read_text()).items()}
+            kept = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            self.signatures = {}
+            kept = {}
+        # Files gone from the folder since are forgotten, so the record never outgrows the folder.
+        self.signatures = {name: tuple(value) for name, value in kept.items() if os.path.lexists(name)}
 
     def already(self, path: Path, signature) -> bool:
         return self.signatures.get(str(path)) == signature
@@ -134,10 +136,20 @@ class WatchFolder(FileSystemEventHandler):
         if not ready:
             return
         close_old_connections()  # a database connection idle for hours may be gone
-        pipeline = ImportPipeline.start(ImportSource.CLI)
-        results = import_sources(pipeline, [SourceFile(path) for path in ready], self.jobs, self.move)
-        pipeline.finish()
-        close_old_connections()
+        try:
+            pipeline = ImportPipeline.start(ImportSource.CLI)
+            results = import_sources(pipeline, [SourceFile(path) for path in ready], self.jobs, self.move)
+            pipeline.finish()
+        except DatabaseError:
+            # The database away for a moment (locked, restarting) must not end the watcher: the
+            # files are looked at again, and what was recorded meanwhile is a duplicate.
+            logger.exception("Watch folder: the library database failed; %d file(s) will be tried again", len(ready))
+            with self.lock:
+                for path in ready:
+                    self.candidates.setdefault(path, Candidate((), time.monotonic()))
+            return
+        finally:
+            close_old_connections()
         for folder in self.folders:
             mine = {path: signature for path, signature in ready.items() if folder in path.parents}
             done = {path: mine[path] for path, result in zip(ready, results, strict=True)
