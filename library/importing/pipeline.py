@@ -186,7 +186,7 @@ class ImportPipeline:
                     refused[id(item)] = self._failure_entry(item.name, item.staged.size, os_error_message(error))
             sync_folders([relative for _, relative in claimed])
             with transaction.atomic():
-                entries = [self._row(item, relative) for item, relative in claimed]
+                entries = self._rows(claimed) if claimed else []
                 recorded = self._record([*entries, *refused.values()])
         except OSError as error:
             self._release(claimed)
@@ -203,28 +203,43 @@ class ImportPipeline:
                 logger.info("Imported: %s -> %s", item.name, relative)
         return dict(zip([id(item) for item, _ in claimed] + list(refused), recorded, strict=True))
 
-    def _row(self, item: Prepared, relative: str) -> Entry:
-        """The photo's row, in a savepoint of the group's transaction: bytes a concurrent import
-        recorded first make this one a duplicate, and its copy is removed."""
-        staged, metadata, file_format = item.staged, item.metadata, item.file_format
+    def _rows(self, claimed) -> list[Entry]:
+        """The photos' rows, in one INSERT; if one of them meets bytes a concurrent import
+        recorded first, row by row instead, so only that one becomes a duplicate."""
         try:
             with transaction.atomic():
-                photo = Photo.objects.create(
-                    sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
-                    size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
-                    width=metadata.width, height=metadata.height, orientation=metadata.orientation,
-                    duration=metadata.duration, taken_at=metadata.taken_at,
-                    taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
-                    camera_model=metadata.camera_model, import_session=self.session,
-                )
+                photos = Photo.objects.bulk_create([self._photo(item, relative) for item, relative in claimed])
         except IntegrityError:
-            winner = Photo.objects.filter(sha256=staged.sha256).first()
+            return [self._row(item, relative) for item, relative in claimed]
+        return [Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
+                for (item, _), photo in zip(claimed, photos, strict=True)]
+
+    def _row(self, item: Prepared, relative: str) -> Entry:
+        """One photo's row, in a savepoint of the group's transaction: bytes a concurrent import
+        recorded first make this one a duplicate, and its copy is removed."""
+        try:
+            with transaction.atomic():
+                photo = self._photo(item, relative)
+                photo.save(force_insert=True)
+        except IntegrityError:
+            winner = Photo.objects.filter(sha256=item.staged.sha256).first()
             if winner is None:
                 raise
             release_path(relative)
             logger.info("Duplicate (concurrent import): %s is photo %s", item.name, winner.pk)
-            return Entry(item.name, staged.size, OutcomeStatus.DUPLICATE, photo=winner)
-        return Entry(item.name, staged.size, OutcomeStatus.IMPORTED, photo=photo)
+            return Entry(item.name, item.staged.size, OutcomeStatus.DUPLICATE, photo=winner)
+        return Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
+
+    def _photo(self, item: Prepared, relative: str) -> Photo:
+        staged, metadata, file_format = item.staged, item.metadata, item.file_format
+        return Photo(
+            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
+            size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
+            width=metadata.width, height=metadata.height, orientation=metadata.orientation,
+            duration=metadata.duration, taken_at=metadata.taken_at,
+            taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
+            camera_model=metadata.camera_model, import_session=self.session,
+        )
 
     @staticmethod
     def _release(claimed):
