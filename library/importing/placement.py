@@ -76,10 +76,13 @@ def release_path(relative: str):
 
 def sync_folders(relative_paths):
     """Makes the names just claimed durable: each day folder once, then the library folder (which
-    holds the day folders, perhaps just made). On a journalling filesystem the first fsync
-    commits every name of the group and the rest find nothing left to write."""
+    holds the day folders, perhaps just made); for several folders, one syncfs instead (a group
+    of photos from as many days spent 0.6 s in their folders' fsyncs, bench/bench_import.py)."""
     root = library_root()
-    for folder in sorted({(root / relative).parent for relative in relative_paths}):
+    folders = {(root / relative).parent for relative in relative_paths}
+    if len(folders) > 1 and sync_filesystem(root):
+        return
+    for folder in sorted(folders):
         fsync_path(folder)
     fsync_path(root)
 
