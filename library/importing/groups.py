@@ -36,17 +36,29 @@ def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False) -> 
                 pending.append((source, pool.submit(prepare_source, pipeline, source, move)))
 
         group, group_bytes = [], 0
-        fill()
-        while pending:
-            source, future = pending.popleft()
-            item = future.result()
+        try:
             fill()
-            group.append((source, item))
-            group_bytes += item.staged.size if isinstance(item, Prepared) else 0
-            if len(group) >= GROUP_FILES or group_bytes >= GROUP_BYTES or not pending:
-                results += commit_group(pipeline, group, move)
-                group, group_bytes = [], 0
+            while pending:
+                source, future = pending.popleft()
+                item = future.result()
+                fill()
+                group.append((source, item))
+                group_bytes += item.staged.size if isinstance(item, Prepared) else 0
+                if len(group) >= GROUP_FILES or group_bytes >= GROUP_BYTES or not pending:
+                    results += commit_group(pipeline, group, move)
+                    group, group_bytes = [], 0
+        except BaseException:  # Ctrl-C, SIGTERM: the files staged ahead must not stay in .import_temp
+            pool.shutdown(cancel_futures=True)
+            discard([item for _, item in group] + [future.result() for _, future in pending
+                                                    if not future.cancelled() and future.exception() is None])
+            raise
     return results
+
+
+def discard(items):
+    for item in items:
+        if isinstance(item, Prepared):
+            item.staged.temp_path.unlink(missing_ok=True)
 
 
 def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool) -> Prepared | Failure:
