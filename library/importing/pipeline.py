@@ -172,8 +172,8 @@ class ImportPipeline:
         return session
 
     def _place(self, new: list[Prepared]) -> dict:
-        """The data of every file made durable (one syncfs), then each claimed, then their folders'
-        new names fsynced (the first fsync commits them all), then one transaction for the rows."""
+        """The data of every file made durable (one syncfs), then each claimed, then the folders'
+        new names made durable (`sync_folders`), then one transaction for the rows and outcomes."""
         if not new:
             return {}
         claimed, refused = [], {}
