@@ -23,16 +23,18 @@ GROUP_BYTES = 256 * 1024 * 1024
 AHEAD_FILES = 2 * GROUP_FILES
 
 
-def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False) -> list[FileResult]:
+def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False, stop=None) -> list[FileResult]:
     """Imports `sources` (SourceFile) in order; with `move`, each source not failed is deleted
-    once its outcome is committed (its bytes are in the library, or were there already)."""
+    once its outcome is committed (its bytes are in the library, or were there already). Once
+    `stop` (a threading.Event) is set, no new file is started: those under way are finished."""
     results = []
     sources = iter(sources)
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
         pending = deque()
 
         def fill():
-            while len(pending) < AHEAD_FILES and (source := next(sources, None)) is not None:
+            while (len(pending) < AHEAD_FILES and not (stop and stop.is_set())
+                   and (source := next(sources, None)) is not None):
                 pending.append((source, pool.submit(prepare_source, pipeline, source, move)))
 
         group, group_bytes = [], 0

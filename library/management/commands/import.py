@@ -1,6 +1,8 @@
 """`manage.py import PATH [PATH …]`: bring files and folders into the library; with `--watch`,
 keep running and import what appears in the folders."""
+import contextlib
 import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -45,10 +47,13 @@ class Command(BaseCommand):
             return
         reporter = ProgressBarReporter(total=len(sources), stream=self.stderr, enabled=not options["no_progress"])
         pipeline = ImportPipeline.start(ImportSource.CLI, reporter=reporter)
-        results = import_sources(pipeline, sources, options["jobs"], options["move"])
+        with interruptible() as stop:
+            results = import_sources(pipeline, sources, options["jobs"], options["move"], stop)
         session = pipeline.finish()
         reporter.close()
         self.print_summary(session, results)
+        if stop.is_set():
+            raise CommandError(f"interrupted: {len(sources) - len(results)} file(s) not imported; run it again for them")
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
 
@@ -84,3 +89,24 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(summary) if not session.failed_count else self.style.WARNING(summary))
         self.stdout.write(f"Library: {Path(settings.PHOTOSITE_LIBRARY_ROOT)}")
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Ctrl-C finishes the files under way (so every file placed gets its row) and starts no more;
+    a second Ctrl-C stops at once, as a crash would (`checklibrary --repair` tidies up)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield stop
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(*_):
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
