@@ -74,8 +74,9 @@ class Command(BaseCommand):
     def watch_argv():
         """`import --watch` for every PHOTOSITE_WATCH_DIRS folder; it reads --poll and --settle from settings."""
         move = ["--move"] if settings.PHOTOSITE_WATCH_MOVE else []
-        return [sys.executable, "-m", "django", "import", "--watch", "--no-progress", *move, "--",
-                *settings.PHOTOSITE_WATCH_DIRS]
+        # Resolved here: the child runs in the project folder, not where serve was started.
+        folders = [str(Path(path).resolve()) for path in settings.PHOTOSITE_WATCH_DIRS]
+        return [sys.executable, "-m", "django", "import", "--watch", "--no-progress", *move, "--", *folders]
 
     @staticmethod
     def uvicorn_argv(options):
