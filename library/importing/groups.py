@@ -2,9 +2,9 @@
 
 Worker threads copy and hash (both release the GIL, so on two cores one file is hashed while
 another is copied) and read metadata; the calling thread commits their outcomes a group at a
-time, while the workers go on with the next files. A group's files share the waits for their
-fsyncs and one transaction (bench/bench_import.py: an fsync and a commit per file made the
-import of 240 photos 1.4x copying and hashing them; grouped, see the README's figures)."""
+time, while the workers go on with the next files. A group's files share the waits for the
+disk (two syncfs) and one transaction: with an fsync of the file and one of its folder per file,
+the fsyncs were the largest part of the import's time (README, "Benchmarks")."""
 import contextlib
 import os
 from collections import deque
@@ -19,7 +19,7 @@ from .sources import SourceFile
 GROUP_FILES = 32
 GROUP_BYTES = 256 * 1024 * 1024
 # Files staged ahead of the group being committed: enough to keep the workers busy meanwhile,
-# few enough that an interrupted import leaves little in .import_temp.
+# few enough that an import killed outright leaves little in .import_temp.
 AHEAD_FILES = 2 * GROUP_FILES
 
 
