@@ -34,6 +34,11 @@ PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 10
 # is a decompression bomb, not a photo (the largest stitched panoramas stay well below).
 PHOTOSITE_MAX_IMAGE_PIXELS = int(os.environ.get("PHOTOSITE_MAX_IMAGE_PIXELS", 500_000_000))
 PHOTOSITE_IMPORT_JOBS = int(os.environ.get("PHOTOSITE_IMPORT_JOBS", 4))
+# Watch folders (`import --watch`; `serve` runs one watcher for them all), separated like PATH.
+PHOTOSITE_WATCH_DIRS = [path for path in os.environ.get("PHOTOSITE_WATCH_DIRS", "").split(os.pathsep) if path]
+PHOTOSITE_WATCH_MOVE = env_bool("PHOTOSITE_WATCH_MOVE", False)
+PHOTOSITE_WATCH_POLL = env_bool("PHOTOSITE_WATCH_POLL", False)
+PHOTOSITE_WATCH_SETTLE_SECONDS = float(os.environ.get("PHOTOSITE_WATCH_SETTLE_SECONDS", 3))
 # Tiles per gallery page (one query each, however deep the page; infinite scroll asks for the next).
 PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 120))
 # Cached thumbnails answered before Django for sessions Django authenticated in the last TTL

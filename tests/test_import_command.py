@@ -1,7 +1,9 @@
 """`manage.py import`: folders, skipping rules, --move, summary and exit status."""
 import os
+import shutil
 from datetime import datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -112,3 +114,70 @@ def test_parallel_jobs_import_everything_once(library_root, media_dir):
     output = run_import("--jobs", "4", media_dir)
     assert "20 imported, 1 duplicate, 0 failed" in output
     assert Photo.objects.count() == 20
+
+
+def test_move_on_the_same_filesystem_links_the_file_into_place(library_root, media_dir):
+    # given
+    source = factories.make_jpeg(media_dir / "a.jpg")
+    inode, data = source.stat().st_ino, source.read_bytes()
+    # when
+    run_import("--move", media_dir)
+    # then: the very file, not a copy of it, and nothing left behind in .import_temp
+    stored = library_root / Photo.objects.get().path
+    assert stored.stat().st_ino == inode and stored.stat().st_nlink == 1
+    assert stored.read_bytes() == data and not source.exists()
+    assert list((library_root / ".import_temp").iterdir()) == []
+
+
+def test_move_copies_a_file_with_other_names_and_leaves_them_alone(library_root, media_dir, tmp_path):
+    # given: the source has a second name outside the imported folder
+    source = factories.make_jpeg(media_dir / "a.jpg")
+    other_name = tmp_path / "other.jpg"
+    os.link(source, other_name)
+    # when
+    run_import("--move", media_dir)
+    # then: the library's original shares no bytes with a path someone can still write to
+    stored = library_root / Photo.objects.get().path
+    assert stored.stat().st_ino != other_name.stat().st_ino
+    assert other_name.read_bytes() == stored.read_bytes() and not source.exists()
+
+
+def test_move_across_filesystems_copies(library_root, tmp_path):
+    # given: a source on another filesystem (tmpfs)
+    shared_memory = Path("/dev/shm")
+    if not shared_memory.is_dir() or shared_memory.stat().st_dev == library_root.stat().st_dev:
+        pytest.skip("no second filesystem (/dev/shm) to import from")
+    card = shared_memory / f"photosite-test-{tmp_path.name}"
+    card.mkdir()
+    try:
+        source = factories.make_jpeg(card / "a.jpg")
+        data = source.read_bytes()
+        # when
+        output = run_import("--move", card)
+        # then
+        assert "1 imported" in output and not source.exists()
+        assert (library_root / Photo.objects.get().path).read_bytes() == data
+    finally:
+        shutil.rmtree(card)
+
+
+def test_a_source_written_to_while_it_is_moved_in_fails_and_stays(library_root, media_dir, monkeypatch):
+    # given: the file changes between the look at it and the end of its hashing (a sync still writing)
+    from library.importing import staging
+
+    source = factories.make_jpeg(media_dir / "a.jpg")
+    real_hash = staging.hash_linked
+
+    def hash_while_written(temp_path, before, name):
+        with open(source, "ab") as appending:
+            appending.write(b"more bytes")
+        return real_hash(temp_path, before, name)
+
+    monkeypatch.setattr(staging, "hash_linked", hash_while_written)
+    # when
+    with pytest.raises(CommandError):
+        run_import("--move", media_dir)
+    # then
+    assert "changed while it was being imported" in ImportSession.objects.get().outcomes.get().error
+    assert source.exists() and Photo.objects.count() == 0
+    assert list((library_root / ".import_temp").iterdir()) == []

@@ -273,3 +273,23 @@ def test_a_cli_copy_stays_partial_until_it_is_known_to_be_new(library_root, medi
     make_durable(copied)
     for staged in (copied, uploaded):
         staged.temp_path.unlink()
+
+
+@pytest.mark.parametrize("stretch", [1_000_003, 64 * 1024 * 1024], ids=["unaligned stretches", "one stretch"])
+def test_the_kernel_copy_hashes_exactly_the_bytes_it_stored(library_root, media_dir, monkeypatch, stretch):
+    # given: a file copied in stretches that end off a page boundary, or in one
+    import hashlib
+    import os
+
+    from library.importing import staging
+
+    monkeypatch.setattr(staging, "COPY_RANGE_BYTES", stretch)
+    source = media_dir / "clip.mp4"
+    source.write_bytes(os.urandom(5_432_109))
+    # when
+    staged = staging.stage_copy(source, durable=False)
+    # then
+    assert staged.size == source.stat().st_size
+    assert staged.temp_path.read_bytes() == source.read_bytes()
+    assert staged.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    staged.temp_path.unlink()

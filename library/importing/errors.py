@@ -22,6 +22,10 @@ class EmptyFileError(ImportFileError):
     """Zero bytes: nothing to keep."""
 
 
+class FileChangedError(ImportFileError):
+    """The source was written to while it was read: its bytes and their hash may not agree."""
+
+
 class NotEnoughSpaceError(ImportFileError):
     """The file would take the library's free space below PHOTOSITE_MIN_FREE_BYTES."""
 

@@ -1,12 +1,16 @@
-"""The one import pipeline: every entry point (web upload, `manage.py import`) hands it staged
-files, and it alone decides each file's outcome.
+"""The one import pipeline: every entry point (web upload, `manage.py import`, the watch folder)
+hands it staged files, and it alone decides each file's outcome.
 
-Per file: duplicate check by hash → content sniffing → metadata → atomic no-overwrite move into
-`YYYY-MM-DD/` → database row (the unique hash makes the database the arbiter when two imports
-of the same bytes race) → outcome record and running counts → progress report. No thumbnail
-work happens here, ever: thumbnails are made lazily or by the background workers."""
+Two steps. `prepare` (no database, so the command runs it in worker threads): content sniffing
+→ metadata. `commit`, for a group of prepared files: duplicate check by hash → data fsynced →
+atomic no-overwrite move into `YYYY-MM-DD/` → the folders' new names fsynced → database rows
+(the unique hash makes the database the arbiter when two imports of the same bytes race),
+outcome records and running counts, all in one transaction → progress report. A row is
+committed only once its file is durable; a group shares the fsyncs' waits and the commit.
+No thumbnail work happens here, ever: thumbnails are made lazily or by the background workers."""
 import errno
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -17,25 +21,62 @@ from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeSt
 from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
-from .dates import dating
-from .detection import HEAD_BYTES, detect_format
+from .dates import dating, wall_clock_date
+from .detection import HEAD_BYTES, FileFormat, detect_format
 from .errors import ImportFileError, os_error_message
-from .metadata import read_metadata
+from .metadata import MediaMetadata, read_metadata
 from .names import display_name
-from .placement import claim_path, release_path
+from .placement import claim_path, release_path, sync_folders
 from .progress import FileResult, NullReporter
-from .staging import StagedFile, make_durable, stage_copy
+from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
 logger = logging.getLogger("photosite.import")
 
 # Errors of the library's disk (not of the source) while copying a file into .import_temp.
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
+DATABASE_FAILURE = "the library database could not record the file"
+
 COUNT_FIELDS = {
     OutcomeStatus.IMPORTED: "imported_count",
     OutcomeStatus.DUPLICATE: "duplicate_count",
     OutcomeStatus.FAILED: "failed_count",
 }
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that failed before its group was committed; `commit` records it."""
+
+    name: str
+    size: int | None
+    error: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A staged file whose format and metadata are known: ready to be placed."""
+
+    staged: StagedFile
+    name: str
+    file_format: FileFormat
+    metadata: MediaMetadata
+
+    def claim(self) -> str:
+        """Into its place, the folder's new name not yet fsynced (the group does that once)."""
+        return claim_path(self.staged.temp_path, wall_clock_date(self.metadata.taken_at), self.staged.sha256,
+                          self.file_format.extension, sync_folder=False)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An outcome to record; `_record` writes a group of them in one transaction."""
+
+    name: str
+    size: int | None
+    status: str
+    photo: Photo | None = None
+    error: str = ""
 
 
 class ImportPipeline:
@@ -52,34 +93,59 @@ class ImportPipeline:
         return cls(session, reporter)
 
     def import_path(self, source: Path, name=None) -> FileResult:
-        """Copy a file from disk into .import_temp (hashing on the way) and import it."""
-        name = display_name(name or source.name)
-        try:
-            staged = stage_copy(source, name, durable=False)
-        except ImportFileError as error:
-            return self.record_failure(name, None, str(error))
-        except OSError as error:
-            action = "store" if error.errno in DISK_ERRNOS else "read"
-            return self.record_failure(name, None, os_error_message(error, action))
-        return self.import_staged(staged)
+        """Copy a file from disk in (see `prepare_path`) and decide its outcome."""
+        return self.commit([self.prepare_path(source, name)])[0]
 
     def import_staged(self, staged: StagedFile) -> FileResult:
         """Decide the outcome of a staged file. The temp file is gone afterwards, whatever happened."""
+        return self.commit([self.prepare(staged)])[0]
+
+    def prepare_path(self, source: Path, name=None, move=False) -> Prepared | Failure:
+        """Copy a file from disk into .import_temp, hashing on the way; with `move`, link it there
+        when it is on the library's filesystem (no copy: the source's name goes once it is done)."""
+        name = display_name(name or source.name)
+        try:
+            staged = (move and stage_link(source, name)) or stage_copy(source, name, durable=False)
+        except ImportFileError as error:
+            return Failure(name, None, str(error))
+        except OSError as error:
+            action = "store" if error.errno in DISK_ERRNOS else "read"
+            return Failure(name, None, os_error_message(error, action))
+        return self.prepare(staged)
+
+    def prepare(self, staged: StagedFile) -> Prepared | Failure:
+        """Format and metadata; touches no database. A failure removes the temp file."""
         name = display_name(staged.original_name)
         try:
-            return self._place(staged, name)
+            with open(staged.temp_path, "rb") as temp_file:
+                file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
+            metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
+            return Prepared(staged, name, file_format, metadata)
         except ImportFileError as error:
-            return self.record_failure(name, staged.size, str(error))
+            failure = Failure(name, staged.size, str(error))
         except OSError as error:
-            return self.record_failure(name, staged.size, os_error_message(error))
-        except DatabaseError:
-            logger.exception("Database error while importing %s", name)
-            return self.record_failure(name, staged.size, "the library database could not record the file")
+            failure = Failure(name, staged.size, os_error_message(error))
         except Exception:  # the per-file boundary: one file's bug must not end the session (traceback logged)
             logger.exception("Unexpected error while importing %s", name)
-            return self.record_failure(name, staged.size, "unexpected error (details in errors.log)")
+            failure = Failure(name, staged.size, "unexpected error (details in errors.log)")
+        staged.temp_path.unlink(missing_ok=True)
+        return failure
+
+    def commit(self, items: list[Prepared | Failure]) -> list[FileResult]:
+        """Decide the outcome of a group of files, in their order. Every temp file is gone afterwards."""
+        prepared = [item for item in items if isinstance(item, Prepared)]
+        try:
+            known = Photo.objects.in_bulk([item.staged.sha256 for item in prepared], field_name="sha256")
+            settled = {id(item): self._known_bytes(item, known[item.staged.sha256])
+                       for item in prepared if item.staged.sha256 in known}
+            settled.update({id(item): self._failure_entry(item.name, item.size, item.error)
+                            for item in items if isinstance(item, Failure)})
+            results = dict(zip(settled, self._record(list(settled.values())), strict=True))
+            results.update(self._place([item for item in prepared if item.staged.sha256 not in known]))
         finally:
-            staged.temp_path.unlink(missing_ok=True)
+            for item in prepared:
+                item.staged.temp_path.unlink(missing_ok=True)
+        return [results[id(item)] for item in items]
 
     def record_known_files(self, files) -> list[FileResult]:
         """Files the browser did not send because their SHA-256 is a photo in the library
@@ -105,8 +171,12 @@ class ImportPipeline:
 
     def record_failure(self, name, size, error) -> FileResult:
         """For files that failed before or during staging too (unreadable, empty, cut off)."""
+        return self._record([self._failure_entry(name, size, error)])[0]
+
+    @staticmethod
+    def _failure_entry(name, size, error) -> Entry:
         logger.error("Import failed: %s: %s", name, error)
-        return self._record(display_name(name), size, OutcomeStatus.FAILED, error=error)
+        return Entry(display_name(name), size, OutcomeStatus.FAILED, error=error)
 
     def finish(self) -> ImportSession:
         session = self.session
@@ -123,55 +193,101 @@ class ImportPipeline:
         transaction.on_commit(lambda: self.reporter.session_complete(session))
         return session
 
-    def _place(self, staged: StagedFile, name: str) -> FileResult:
-        existing = Photo.objects.filter(sha256=staged.sha256).first()
-        if existing is not None:
-            return self._known_bytes(staged, name, existing)
-        with open(staged.temp_path, "rb") as temp_file:
-            file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
-        metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
-        make_durable(staged)
-        dated = dating(metadata.taken_at)
-        relative = claim_path(staged.temp_path, dated["taken_on"], staged.sha256, file_format.extension)
+    def _place(self, new: list[Prepared]) -> dict:
+        """The data of every file made durable (one syncfs), then each claimed, then the folders'
+        new names made durable (`sync_folders`), then one transaction for the rows and outcomes."""
+        if not new:
+            return {}
+        claimed, refused = [], {}
+        try:
+            make_all_durable([item.staged for item in new])
+            for item in new:
+                try:
+                    claimed.append((item, item.claim()))
+                except OSError as error:
+                    refused[id(item)] = self._failure_entry(item.name, item.staged.size, os_error_message(error))
+            sync_folders([relative for _, relative in claimed])
+            with transaction.atomic():
+                entries = self._rows(claimed) if claimed else []
+                recorded = self._record([*entries, *refused.values()])
+        except OSError as error:
+            self._release(claimed)
+            return self._fail_all(new, os_error_message(error))
+        except DatabaseError:
+            logger.exception("Database error while importing %s", ", ".join(item.name for item in new))
+            self._release(claimed)
+            return self._fail_all(new, DATABASE_FAILURE)
+        except BaseException:
+            self._release(claimed)
+            raise
+        for (item, relative), entry in zip(claimed, entries, strict=True):
+            if entry.status == OutcomeStatus.IMPORTED:
+                logger.info("Imported: %s -> %s", item.name, relative)
+        return dict(zip([id(item) for item, _ in claimed] + list(refused), recorded, strict=True))
+
+    def _rows(self, claimed) -> list[Entry]:
+        """The photos' rows, in one INSERT; if one of them meets bytes a concurrent import
+        recorded first, row by row instead, so only that one becomes a duplicate."""
         try:
             with transaction.atomic():
-                photo = Photo.objects.create(
-                    sha256=staged.sha256, kind=file_format.kind, original_name=name, path=relative,
-                    size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
-                    width=metadata.width, height=metadata.height, orientation=metadata.orientation,
-                    duration=metadata.duration, **dated,
-                    taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
-                    camera_model=metadata.camera_model, import_session=self.session,
-                    video_codecs=metadata.video_codecs, playback=metadata.playback,
-                )
-                result = self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=photo)
+                photos = Photo.objects.bulk_create([self._photo(item, relative) for item, relative in claimed])
         except IntegrityError:
-            release_path(relative)
-            winner = Photo.objects.filter(sha256=staged.sha256).first()
+            return [self._row(item, relative) for item, relative in claimed]
+        return [Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
+                for (item, _), photo in zip(claimed, photos, strict=True)]
+
+    def _row(self, item: Prepared, relative: str) -> Entry:
+        """One photo's row, in a savepoint of the group's transaction: bytes a concurrent import
+        recorded first make this one a duplicate, and its copy is removed."""
+        try:
+            with transaction.atomic():
+                photo = self._photo(item, relative)
+                photo.save(force_insert=True)
+        except IntegrityError:
+            winner = Photo.objects.filter(sha256=item.staged.sha256).first()
             if winner is None:
                 raise
-            logger.info("Duplicate (concurrent import): %s is photo %s", name, winner.pk)
-            return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=winner)
-        except BaseException:
             release_path(relative)
-            raise
-        logger.info("Imported: %s -> %s", name, relative)
-        return result
+            logger.info("Duplicate (concurrent import): %s is photo %s", item.name, winner.pk)
+            return Entry(item.name, item.staged.size, OutcomeStatus.DUPLICATE, photo=winner)
+        return Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
 
-    def _known_bytes(self, staged: StagedFile, name: str, existing: Photo) -> FileResult:
+    def _photo(self, item: Prepared, relative: str) -> Photo:
+        staged, metadata, file_format = item.staged, item.metadata, item.file_format
+        return Photo(
+            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
+            size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
+            width=metadata.width, height=metadata.height, orientation=metadata.orientation,
+            duration=metadata.duration, **dating(metadata.taken_at),
+            taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
+            camera_model=metadata.camera_model, import_session=self.session,
+            video_codecs=metadata.video_codecs, playback=metadata.playback,
+        )
+
+    @staticmethod
+    def _release(claimed):
+        """Undo claims whose rows were not written: no file stays in the library unclaimed."""
+        for _, relative in claimed:
+            release_path(relative)
+
+    def _fail_all(self, items, error) -> dict:
+        return {id(item): self.record_failure(item.name, item.staged.size, error) for item in items}
+
+    def _known_bytes(self, item: Prepared, existing: Photo) -> Entry:
         """Bytes already in the library: a duplicate, unless their photo is in the trash and the
         importer may see the trash, where importing them again means the person wants it back.
         To anyone else the trashed photo stays gone: no restore, and no link to it."""
+        staged, name = item.staged, item.name
         if existing.trashed_at is not None:
             if not self._importer_sees(existing):
                 logger.info("Duplicate of trashed photo %s, not restored for an ordinary user: %s", existing.pk, name)
-                return self._record(name, staged.size, OutcomeStatus.DUPLICATE, error=IN_TRASH_NOTE)
+                return Entry(name, staged.size, OutcomeStatus.DUPLICATE, error=IN_TRASH_NOTE)
             make_durable(staged)  # the restore may keep these very bytes
             if restore_from_trash(existing, staged.temp_path):
                 logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
-                return self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
+                return Entry(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
-        return self._record(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
+        return Entry(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
 
     def _importer_sees(self, photo: Photo) -> bool:
         """The command line is run by the machine's operator, who has the library's files anyway:
@@ -180,17 +296,29 @@ class ImportPipeline:
             return True
         return self.session.user is not None and photo.is_visible_to(self.session.user)
 
-    def _record(self, name, size, status, photo=None, error="") -> FileResult:
+    def _record(self, entries: list[Entry]) -> list[FileResult]:
+        """Outcomes and the session's counts in one transaction; the reporter hears each file once
+        it is committed."""
+        if not entries:
+            return []
         with transaction.atomic():
-            outcome = ImportOutcome.objects.create(
-                session=self.session, original_name=name, size=size, status=status, error=error, photo=photo
+            outcomes = ImportOutcome.objects.bulk_create([
+                ImportOutcome(session=self.session, original_name=entry.name, size=entry.size, status=entry.status,
+                              error=entry.error, photo=entry.photo)
+                for entry in entries
+            ])
+            increments = {}
+            for entry in entries:
+                field = COUNT_FIELDS[entry.status]
+                increments[field] = increments.get(field, 0) + 1
+            ImportSession.objects.filter(pk=self.session.pk).update(
+                **{field: F(field) + count for field, count in increments.items()}
             )
-            ImportSession.objects.filter(pk=self.session.pk).update(**{COUNT_FIELDS[status]: F(COUNT_FIELDS[status]) + 1})
             counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
                 pk=self.session.pk
             )
-        result = FileResult(name, size, status, error, photo.pk if photo else None, outcome.pk)
-        transaction.on_commit(
-            lambda: self.reporter.file_done(result, {key.removesuffix("_count"): value for key, value in counts.items()})
-        )
-        return result
+        counts = {key.removesuffix("_count"): value for key, value in counts.items()}
+        results = [FileResult(entry.name, entry.size, entry.status, entry.error, entry.photo.pk if entry.photo else None,
+                              outcome.pk) for entry, outcome in zip(entries, outcomes, strict=True)]
+        transaction.on_commit(lambda: [self.reporter.file_done(result, counts) for result in results])
+        return results

@@ -1,11 +1,16 @@
 """Landing a file in `<library>/.import_temp/`, hashing its bytes on the way in.
 
 Every entry point (web upload, CLI copy) writes through a StagingWriter, so each byte is read
-once: the SHA-256 and the size are known the moment the last chunk is written, and the data
-is fsynced before anything may claim it. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
+once: the SHA-256 and the size are known the moment the last chunk is written (a CLI copy is
+made by the kernel and hashed from the copy's pages), and the data is fsynced before anything
+may claim it. `--move` links the source in instead (`stage_link`), where it can. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
+import errno
 import hashlib
+import mmap
 import os
+import secrets
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +20,8 @@ from django.conf import settings
 
 from library.paths import import_temp_dir
 
-from .errors import EmptyFileError, FileTooLargeError, NotEnoughSpaceError
-from .placement import fsync_path
+from .errors import EmptyFileError, FileChangedError, FileTooLargeError, NotEnoughSpaceError
+from .placement import fsync_path, sync_filesystem
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
@@ -34,6 +39,12 @@ RESUMABLE_SUFFIX = ".upload"
 # a file whose size is not known ahead (a web upload) stops within one stretch of the reserve.
 SPACE_CHECK_BYTES = 16 * 1024 * 1024
 STAGED_SUFFIX = ".staged"
+# The stretch the kernel copies, then the process maps and hashes, at a time (a 20 GB video is never
+# mapped whole).
+COPY_RANGE_BYTES = 64 * 1024 * 1024
+# What copy_file_range answers where the kernel cannot copy between these two files.
+KERNEL_COPY_UNAVAILABLE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
+MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # the copy's pages mapped at once, not one fault each
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,49 @@ class StagingWriter:
             start_writeback(self.file.fileno(), self.written_back, self.size - self.written_back)
             self.written_back = self.size
 
+    def copy_in_kernel(self, source_file) -> bool:
+        """The whole of `source_file` copied by the kernel (copy_file_range: no trip through this
+        process's memory), each stretch hashed from the copy's pages mapped in place, so the hash
+        is of the very bytes stored. That is one copy of the data where reading and writing it
+        makes two (the 1.2 GB bench corpus: 1.50-1.55 CPU seconds instead of 2.9-3.1, as much as
+        cp + OpenSSL's SHA-256 of it). Each stretch's writeback is started at once, so the group's
+        syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
+        (another filesystem type, an old kernel): then the caller writes it."""
+        if self.size or not hasattr(os, "copy_file_range"):
+            return False
+        source, target = source_file.fileno(), self.file.fileno()
+        while True:
+            try:
+                count = os.copy_file_range(source, target, COPY_RANGE_BYTES)
+            except OSError as error:
+                if self.size == 0 and error.errno in KERNEL_COPY_UNAVAILABLE:
+                    return False
+                raise
+            if count == 0:
+                return True
+            if self.size + count > self.max_bytes:
+                raise FileTooLargeError(f"file is larger than the limit of {self.max_bytes:,} bytes")
+            self.hash_copied(target, self.size, count)
+            start_writeback(target, self.size, count)
+            self.size += count
+
+    def hash_copied(self, descriptor, offset, length):
+        """Hashes bytes the kernel just wrote, through a mapping of their pages (no copy). Only
+        our own temp file is mapped: a file someone else could truncate meanwhile would crash the
+        process with SIGBUS."""
+        skip = offset % mmap.ALLOCATIONGRANULARITY  # a mapping starts on a page boundary
+        with mmap.mmap(descriptor, skip + length, offset=offset - skip, flags=mmap.MAP_SHARED | MAP_POPULATE,
+                       prot=mmap.PROT_READ) as pages:
+            whole = memoryview(pages)
+            try:
+                stretch = whole[skip:]
+                try:
+                    self.hasher.update(stretch)
+                finally:
+                    stretch.release()
+            finally:
+                whole.release()
+
     def _next_stretch(self, start):
         if self.expected_size is None:
             return SPACE_CHECK_BYTES
@@ -148,19 +202,20 @@ class StagingWriter:
 
 
 def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
-    """Copy a file from disk into .import_temp, hashing while copying (one read of the source).
+    """Copy a file from disk into .import_temp and hash the copy (one read of the source).
 
     The command-line import passes `durable=False`: its source stays on disk, and the copy of
     a duplicate is thrown away, so waiting for it to reach the disk would be wasted time; the
-    pipeline fsyncs a new file's copy (`make_durable`) before claiming it."""
+    pipeline makes a new file's copy durable (`make_all_durable`) before claiming it."""
     with open(source, "rb", buffering=0) as source_file:
         status = os.fstat(source_file.fileno())
         writer = StagingWriter(original_name or source.name, expected_size=status.st_size)
         try:
-            buffer = bytearray(COPY_CHUNK_BYTES)
-            view = memoryview(buffer)
-            while count := source_file.readinto(buffer):
-                writer.write(view[:count])
+            if not writer.copy_in_kernel(source_file):
+                buffer = bytearray(COPY_CHUNK_BYTES)
+                view = memoryview(buffer)
+                while count := source_file.readinto(buffer):
+                    writer.write(view[:count])
         except BaseException:
             writer.abort()
             raise
@@ -177,6 +232,44 @@ def hash_file(file):
     while count := file.readinto(buffer):
         hasher.update(view[:count])
     return hasher
+
+
+def stage_link(source: Path, original_name=None) -> StagedFile | None:
+    """For `--move`: a hard link to the source in .import_temp instead of a copy, so the bytes
+    are read once (for the hash) and never written again. None when a link would not do and the
+    caller should copy: another filesystem, links not allowed there, a symbolic link, or a file
+    with other names (the library's original would share its bytes with a path someone can
+    still write to). The source keeps its name until the import is done; a crash leaves a
+    `.part` link that `checklibrary --repair` removes, the source untouched."""
+    try:
+        before = os.lstat(source)
+    except OSError:
+        return None  # stage_copy reports why it cannot be read
+    temp_dir = import_temp_dir()
+    if not stat.S_ISREG(before.st_mode) or before.st_nlink != 1 or before.st_dev != os.stat(temp_dir).st_dev:
+        return None
+    temp_path = temp_dir / f"{secrets.token_hex(16)}{PARTIAL_SUFFIX}"
+    try:
+        os.link(source, temp_path, follow_symlinks=False)
+    except OSError:
+        return None  # EPERM (protected hard links, a file someone else owns), EXDEV, EMLINK, …
+    try:
+        return hash_linked(temp_path, before, original_name or source.name)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+
+
+def hash_linked(temp_path: Path, before: os.stat_result, original_name) -> StagedFile:
+    with open(temp_path, "rb", buffering=0) as linked:
+        digest = hashlib.file_digest(linked, "sha256").hexdigest()
+        after = os.fstat(linked.fileno())
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise FileChangedError("the file changed while it was being imported; import it again once it is complete")
+    if after.st_size == 0:
+        raise EmptyFileError("file is empty (0 bytes)")
+    mtime = datetime.fromtimestamp(before.st_mtime).astimezone()
+    return StagedFile(temp_path, original_name, after.st_size, digest, mtime, durable=False)
 
 
 def ensure_free_space(needed):
@@ -205,4 +298,13 @@ def make_durable(staged: StagedFile):
     """fsyncs the data of a file staged with `durable=False`; the pipeline calls this before
     anything may claim the bytes, since a row must never point at data a crash can lose."""
     if not staged.durable:
+        fsync_path(staged.temp_path)
+
+
+def make_all_durable(staged_files: list[StagedFile]):
+    """`make_durable` for a group: one syncfs for all of them where the system has it."""
+    waiting = [staged for staged in staged_files if not staged.durable]
+    if len(waiting) > 1 and sync_filesystem(import_temp_dir()):
+        return
+    for staged in waiting:
         fsync_path(staged.temp_path)

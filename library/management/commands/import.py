@@ -1,12 +1,14 @@
-"""`manage.py import PATH [PATH …]`: bring files and folders into the library."""
-import os
-from concurrent.futures import ThreadPoolExecutor
+"""`manage.py import PATH [PATH …]`: bring files and folders into the library; with `--watch`,
+keep running and import what appears in the folders."""
+import contextlib
+import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
+from library.importing.groups import import_sources
 from library.importing.pipeline import ImportPipeline
 from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
@@ -16,6 +18,9 @@ from library.services.database import ensure_database
 
 class Command(BaseCommand):
     help = "Import photos and videos (files or folders, recursively) into the library. Sources are copied, never changed."
+    # The system checks load every URLconf, view and admin module: a third of a second before the
+    # first byte is copied (bench/bench_import.py). `serve` runs them; an import needs none of them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="files or folders to import")
@@ -23,39 +28,62 @@ class Command(BaseCommand):
         parser.add_argument("--jobs", type=int, default=settings.PHOTOSITE_IMPORT_JOBS,
                             help="files handled at once (default: %(default)s)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar (for scripts and logs)")
+        parser.add_argument("--watch", action="store_true",
+                            help="keep running: import each file that appears in the folders once it is complete")
+        parser.add_argument("--poll", action="store_true", default=settings.PHOTOSITE_WATCH_POLL,
+                            help="with --watch: look for changes every second instead of waiting for the system's "
+                                 "events (network filesystems, where those never arrive)")
+        parser.add_argument("--settle", type=float, default=settings.PHOTOSITE_WATCH_SETTLE_SECONDS,
+                            help="with --watch: seconds a file's size and time must stay the same before it is "
+                                 "taken (default: %(default)s)")
 
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
         ensure_database(self.stdout)
+        if options["watch"]:
+            return self.watch(options)
         sources = list(iter_source_files(options["paths"]))
         if not sources:
             self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))
             return
         reporter = ProgressBarReporter(total=len(sources), stream=self.stderr, enabled=not options["no_progress"])
         pipeline = ImportPipeline.start(ImportSource.CLI, reporter=reporter)
-        with ThreadPoolExecutor(max_workers=options["jobs"]) as pool:
-            results = list(pool.map(lambda source: self.import_one(pipeline, source, options["move"]), sources))
+        with interruptible() as stop:
+            results = import_sources(pipeline, sources, options["jobs"], options["move"], stop)
         session = pipeline.finish()
         reporter.close()
         self.print_summary(session, sources, results)
+        if stop.is_set():
+            raise CommandError(f"interrupted: {len(sources) - len(results)} file(s) not imported; run it again for them")
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
 
-    @staticmethod
-    def import_one(pipeline, source, move):
-        try:
-            if source.problem:
-                return pipeline.record_failure(str(source.path), None, source.problem)
-            result = pipeline.import_path(source.path)
-            if move and result.status != OutcomeStatus.FAILED:
-                os.unlink(source.path)
-            return result
-        finally:
-            close_old_connections()
+    def watch(self, options):
+        from library.importing.watch import WatchFolder  # watchdog: not for the start-up of every import
+
+        folders = [Path(path) for path in options["paths"]]
+        if missing := [str(folder) for folder in folders if not folder.is_dir()]:
+            raise CommandError(f"--watch needs folders; not a folder: {', '.join(missing)}")
+        watcher = WatchFolder(folders, move=options["move"], poll=options["poll"], settle_seconds=options["settle"],
+                              jobs=options["jobs"], on_results=self.print_batch)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: watcher.stop())
+        self.stdout.write(f"Watching {', '.join(map(str, folders))} ({'polling' if options['poll'] else 'events'}); "
+                          "Ctrl-C stops.")
+        watcher.run()
+        self.stdout.write("Stopped watching.")
+
+    def print_batch(self, results):
+        counts = {status: sum(result.status == status for result in results) for status in OutcomeStatus.values}
+        for result in results:
+            if result.status == OutcomeStatus.FAILED:
+                self.stdout.write(self.style.WARNING(f"failed: {result.name}: {result.error}"))
+        self.stdout.write(f"{counts['imported']} imported, {counts['duplicate']} duplicate, {counts['failed']} failed")
 
     def print_summary(self, session, sources, results):
-        for source, result in zip(sources, results, strict=True):
+        # An interrupted import has results for the first sources only (they are taken in order).
+        for source, result in zip(sources[:len(results)], results, strict=True):
             if result.status == OutcomeStatus.FAILED:
                 self.stdout.write(self.style.WARNING(f"failed: {source.shown}: {result.error}"))
         summary = (
@@ -64,3 +92,24 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(summary) if not session.failed_count else self.style.WARNING(summary))
         self.stdout.write(f"Library: {Path(settings.PHOTOSITE_LIBRARY_ROOT)}")
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Ctrl-C finishes the files under way (so every file placed gets its row) and starts no more;
+    a second Ctrl-C stops at once, as a crash would (`checklibrary --repair` tidies up)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield stop
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(*_):
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -4,6 +4,7 @@ server (uvicorn) and the background workers (django-q2's `qcluster`) until Ctrl-
 Static files need no `collectstatic`: photosite/asgi.py serves them through Django's
 ASGIStaticFilesHandler (a stylesheet and a script or two; no extra dependency, no build step)."""
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         if options["web_workers"] > 1 and not settings.REDIS_URL:
             # Each process would only see the import events published in itself.
             raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
+        if missing := [path for path in settings.PHOTOSITE_WATCH_DIRS if not Path(path).is_dir()]:
+            raise CommandError(f"PHOTOSITE_WATCH_DIRS names what is not a folder: {', '.join(missing)}")
         ensure_database(self.stdout)
         self.announce_secret_key()
         self.announce_first_user()
@@ -36,6 +39,8 @@ class Command(BaseCommand):
         supervisor.watch_signals()
         supervisor.start("web server", self.uvicorn_argv(options))
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
+        if settings.PHOTOSITE_WATCH_DIRS:
+            supervisor.start("watch folder", self.watch_argv())
         self.stdout.write(self.style.SUCCESS(
             f"Photosite is running at http://{options['host']}:{options['port']}/ "
             f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}, logs in {library_root() / LOGS_DIR}); Ctrl-C stops it."
@@ -65,6 +70,14 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"Created the first user {username!r} with the password {password} — shown only this once."
             ))
+
+    @staticmethod
+    def watch_argv():
+        """`import --watch` for every PHOTOSITE_WATCH_DIRS folder; it reads --poll and --settle from settings."""
+        move = ["--move"] if settings.PHOTOSITE_WATCH_MOVE else []
+        # Resolved here: the child runs in the project folder, not where serve was started.
+        folders = [str(Path(path).resolve()) for path in settings.PHOTOSITE_WATCH_DIRS]
+        return [sys.executable, "-m", "django", "import", "--watch", "--no-progress", *move, "--", *folders]
 
     @staticmethod
     def uvicorn_argv(options):

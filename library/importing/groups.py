@@ -1,0 +1,84 @@
+"""Many files through the pipeline at once (the command line, the watch folder).
+
+Worker threads copy and hash (both release the GIL, so on two cores one file is hashed while
+another is copied) and read metadata; the calling thread commits their outcomes a group at a
+time, while the workers go on with the next files. A group's files share the waits for the
+disk (two syncfs) and one transaction: with an fsync of the file and one of its folder per file,
+the fsyncs were the largest part of the import's time (README, "Benchmarks")."""
+import contextlib
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+from library.models import OutcomeStatus
+
+from .pipeline import Failure, ImportPipeline, Prepared
+from .progress import FileResult
+from .sources import SourceFile
+
+GROUP_FILES = 32
+GROUP_BYTES = 256 * 1024 * 1024
+# Files staged ahead of the group being committed: enough to keep the workers busy meanwhile,
+# few enough that an import killed outright leaves little in .import_temp.
+AHEAD_FILES = 2 * GROUP_FILES
+
+
+def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False, stop=None) -> list[FileResult]:
+    """Imports `sources` (SourceFile) in order; with `move`, each source not failed is deleted
+    once its outcome is committed (its bytes are in the library, or were there already). Once
+    `stop` (a threading.Event) is set, no new file is started: those under way are finished."""
+    results = []
+    sources = iter(sources)
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
+        pending = deque()
+
+        def fill():
+            while (len(pending) < AHEAD_FILES and not (stop and stop.is_set())
+                   and (source := next(sources, None)) is not None):
+                pending.append((source, pool.submit(prepare_source, pipeline, source, move)))
+
+        group, group_bytes = [], 0
+        try:
+            fill()
+            while pending:
+                source, future = pending.popleft()
+                item = future.result()
+                fill()
+                group.append((source, item))
+                group_bytes += item.staged.size if isinstance(item, Prepared) else 0
+                if len(group) >= GROUP_FILES or group_bytes >= GROUP_BYTES or not pending:
+                    results += commit_group(pipeline, group, move)
+                    group, group_bytes = [], 0
+        except BaseException:  # Ctrl-C, SIGTERM: the files staged ahead must not stay in .import_temp
+            pool.shutdown(cancel_futures=True)
+            discard([item for _, item in group] + [future.result() for _, future in pending
+                                                    if not future.cancelled() and future.exception() is None])
+            raise
+    return results
+
+
+def discard(items):
+    for item in items:
+        if isinstance(item, Prepared):
+            item.staged.temp_path.unlink(missing_ok=True)
+
+
+def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool) -> Prepared | Failure:
+    if source.problem:
+        return Failure(str(source.path), None, source.problem)
+    return pipeline.prepare_path(source.path, move=move)
+
+
+def commit_group(pipeline: ImportPipeline, group, move: bool) -> list[FileResult]:
+    results = pipeline.commit([item for _, item in group])
+    if move:
+        for (source, _), result in zip(group, results, strict=True):
+            if result.status != OutcomeStatus.FAILED:
+                remove_source(source.path)
+    return results
+
+
+def remove_source(path):
+    """A source that vanished meanwhile (someone else moved it) is not an error: its bytes are safe."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
