@@ -58,13 +58,42 @@ class ImportSession(models.Model):
         }
 
 
-# A photo outside the trash: what the gallery shows and what thumbnails are counted and made for.
+class MomentRole(models.TextChoices):
+    """A file's part in a moment. The still of a Live Photo and the JPEG of a RAW+JPEG pair are the
+    moment's face (its gallery tile); the motion and the raw come with it."""
+
+    STILL = "still", "Still of a Live Photo"
+    MOTION = "motion", "Motion of a Live Photo"
+    JPEG = "jpeg", "JPEG of a RAW+JPEG pair"
+    RAW = "raw", "Raw of a RAW+JPEG pair"
+
+
+# Members that are never a tile of their own: the gallery shows them through their moment's face.
+HIDDEN_ROLES = (MomentRole.MOTION, MomentRole.RAW)
+
+# A photo outside the trash: what thumbnails are counted and made for.
 IN_LIBRARY = models.Q(trashed_at__isnull=True)
+# A gallery tile: in the library, and not a member shown through another file of its moment.
+GALLERY_TILE = IN_LIBRARY & ~models.Q(moment_role__in=HIDDEN_ROLES)
+
+
+class Moment(models.Model):
+    """Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair):
+    one tile, trashed, restored and re-dated together. Each file stays its own Photo, so a
+    duplicate is still found per file."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Moment #{self.pk}"
 
 
 class PhotoQuerySet(models.QuerySet):
     def in_library(self):
         return self.filter(IN_LIBRARY)
+
+    def gallery_tiles(self):
+        return self.filter(GALLERY_TILE)
 
     def in_trash(self):
         return self.exclude(IN_LIBRARY)
@@ -93,6 +122,18 @@ class Photo(models.Model):
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    moment = models.ForeignKey(Moment, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    moment_role = models.CharField(max_length=6, choices=MomentRole.choices, blank=True)
+    content_identifier = models.CharField(
+        max_length=64, blank=True, help_text="Apple's Live Photo identifier, shared by the still and its motion."
+    )
+    source_folder = models.CharField(
+        max_length=1024, blank=True, help_text="The folder the file was imported from (empty for web uploads)."
+    )
+    embedded_video_offset = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Where the video inside a motion photo starts, in bytes."
+    )
+    embedded_video_length = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -102,9 +143,12 @@ class Photo(models.Model):
             models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
             models.Index(fields=["import_session", "id"], name="photo_session_idx"),
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
-            # The gallery's keyset walk: only photos not in the trash, already in display order.
+            # The gallery's keyset walk: only its tiles, already in display order.
             models.Index(
-                fields=["-taken_at", "-id"], name="photo_gallery_idx", condition=IN_LIBRARY
+                fields=["-taken_at", "-id"], name="photo_gallery_tile_idx", condition=GALLERY_TILE
+            ),
+            models.Index(
+                fields=["content_identifier"], name="photo_content_id_idx", condition=~models.Q(content_identifier="")
             ),
         ]
 
@@ -114,6 +158,10 @@ class Photo(models.Model):
     @property
     def is_video(self):
         return self.kind == MediaKind.VIDEO
+
+    @property
+    def has_embedded_video(self):
+        return self.embedded_video_offset is not None
 
     def is_visible_to(self, user) -> bool:
         return photo_is_visible(self.trashed_at is not None, user)

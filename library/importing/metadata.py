@@ -12,6 +12,7 @@ from library.models import DateSource, MediaKind
 from . import photo_metadata, video_metadata
 from .dates import date_from_filename
 from .detection import FileFormat
+from .motion_photos import EmbeddedVideo
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class MediaMetadata:
     taken_at_source: str = ""
     camera_make: str = ""
     camera_model: str = ""
+    content_identifier: str = ""  # a Live Photo's, in the still and in its motion
+    embedded_video: EmbeddedVideo | None = None  # a motion photo's
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:

@@ -7,6 +7,7 @@ of the same bytes race) → outcome record and running counts → progress repor
 work happens here, ever: thumbnails are made lazily or by the background workers."""
 import errno
 import logging
+import os
 from pathlib import Path
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -20,6 +21,7 @@ from library.signals import import_session_finished
 from .dates import wall_clock_date
 from .detection import HEAD_BYTES, detect_format
 from .errors import ImportFileError, os_error_message
+from .grouping import pair_new_photo
 from .metadata import read_metadata
 from .names import display_name
 from .placement import claim_path, release_path
@@ -61,13 +63,16 @@ class ImportPipeline:
         except OSError as error:
             action = "store" if error.errno in DISK_ERRNOS else "read"
             return self.record_failure(name, None, os_error_message(error, action))
-        return self.import_staged(staged)
+        return self.import_staged(staged, source_folder=os.path.dirname(os.path.abspath(source)))
 
-    def import_staged(self, staged: StagedFile) -> FileResult:
-        """Decide the outcome of a staged file. The temp file is gone afterwards, whatever happened."""
+    def import_staged(self, staged: StagedFile, source_folder: str = "") -> FileResult:
+        """Decide the outcome of a staged file. The temp file is gone afterwards, whatever happened.
+
+        `source_folder` is where the file came from, when known (the command line; a browser
+        sends only names): a Live Photo's still and motion without an identifier pair by it."""
         name = display_name(staged.original_name)
         try:
-            return self._place(staged, name)
+            return self._place(staged, name, source_folder)
         except ImportFileError as error:
             return self.record_failure(name, staged.size, str(error))
         except OSError as error:
@@ -101,7 +106,7 @@ class ImportPipeline:
         transaction.on_commit(lambda: self.reporter.session_complete(session))
         return session
 
-    def _place(self, staged: StagedFile, name: str) -> FileResult:
+    def _place(self, staged: StagedFile, name: str, source_folder: str) -> FileResult:
         existing = Photo.objects.filter(sha256=staged.sha256).first()
         if existing is not None:
             return self._known_bytes(staged, name, existing)
@@ -119,6 +124,8 @@ class ImportPipeline:
                     duration=metadata.duration, taken_at=metadata.taken_at,
                     taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
                     camera_model=metadata.camera_model, import_session=self.session,
+                    content_identifier=metadata.content_identifier, source_folder=source_folder,
+                    **embedded_video_fields(metadata.embedded_video),
                 )
                 result = self._record(name, staged.size, OutcomeStatus.IMPORTED, photo=photo)
         except IntegrityError:
@@ -132,7 +139,16 @@ class ImportPipeline:
             release_path(relative)
             raise
         logger.info("Imported: %s -> %s", name, relative)
+        self._pair(photo)
         return result
+
+    def _pair(self, photo: Photo):
+        """Joining a moment comes after the file is safely in: a failure to pair is logged, and
+        the file stays imported as a photo of its own (the admin can link it by hand)."""
+        try:
+            pair_new_photo(photo)
+        except DatabaseError:
+            logger.exception("Could not pair photo %s with the other file of its moment", photo.pk)
 
     def _known_bytes(self, staged: StagedFile, name: str, existing: Photo) -> FileResult:
         """Bytes already in the library: a duplicate, unless their photo is in the trash and the
@@ -170,3 +186,9 @@ class ImportPipeline:
             lambda: self.reporter.file_done(result, {key.removesuffix("_count"): value for key, value in counts.items()})
         )
         return result
+
+
+def embedded_video_fields(video) -> dict:
+    if video is None:
+        return {}
+    return {"embedded_video_offset": video.offset, "embedded_video_length": video.length}

@@ -1,7 +1,7 @@
 """The gallery's walk through the library, newest first, by keyset pagination on
 (`taken_at`, `id`): each page starts strictly after the last tile of the previous one, so a page
 deep in a 100,000-photo library costs what the first one does (no OFFSET), and a photo imported
-meanwhile never shifts the pages. Served by the partial index `photo_gallery_idx`."""
+meanwhile never shifts the pages. Served by the partial index `photo_gallery_tile_idx`."""
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime

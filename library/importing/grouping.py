@@ -1,0 +1,90 @@
+"""Pairing a file just imported with the other file of its moment, whichever came first, in this
+import or any earlier one, by any route.
+
+- A Live Photo: a still and a video with the same Apple content identifier (the still's maker
+  note, the motion's QuickTime metadata); failing that, the same base name in the same source
+  folder, taken within 2 s, the video at most 5 s long.
+- RAW+JPEG: a raw and a non-raw photo with the same base name and camera, taken within 1 s.
+
+It costs one indexed query per file (the time window on the timeline index, or the identifier on
+its own index) and runs after the file's row is committed: of two files of a pair imported side
+by side, the one committed second always sees the first. Linking is `services.moments.link`'s."""
+import logging
+from datetime import timedelta
+from pathlib import PurePath
+
+from django.db.models import Q
+
+from library.models import MediaKind, MomentRole, Photo
+from library.services.moments import link
+
+from .photo_metadata import RAW_FORMATS
+
+logger = logging.getLogger("photosite.import")
+
+LIVE_WINDOW = timedelta(seconds=2)
+LIVE_LONGEST_MOTION_SECONDS = 5.0
+RAW_WINDOW = timedelta(seconds=1)
+CANDIDATE_LIMIT = 50
+CANDIDATE_FIELDS = ("id", "kind", "format", "original_name", "taken_at", "duration", "camera_make", "camera_model",
+                    "content_identifier", "source_folder", "moment_id", "moment_role")
+
+
+def is_raw(photo: Photo) -> bool:
+    return photo.kind == MediaKind.PHOTO and photo.format in RAW_FORMATS
+
+
+def pair_new_photo(photo: Photo) -> Photo | None:
+    """Links the new photo with its partner, when there is one; returns the partner."""
+    query = partner_query(photo)
+    if query is None:
+        return None
+    candidates = Photo.objects.in_library().filter(query).exclude(pk=photo.pk).only(*CANDIDATE_FIELDS)
+    for candidate in candidates.order_by("id")[:CANDIDATE_LIMIT]:
+        roles = roles_for(photo, candidate)
+        if roles and link(photo, roles[0], candidate, roles[1]):
+            return candidate
+    return None
+
+
+def partner_query(photo: Photo) -> Q | None:
+    """Which rows could be this file's partner; None for a file that has none (a long video)."""
+    if photo.kind == MediaKind.VIDEO and not (photo.content_identifier or is_short(photo)):
+        return None
+    window = Q(taken_at__range=(photo.taken_at - LIVE_WINDOW, photo.taken_at + LIVE_WINDOW))
+    if photo.content_identifier:
+        window |= Q(content_identifier=photo.content_identifier)
+    return window
+
+
+def roles_for(new: Photo, other: Photo) -> tuple[str, str] | None:
+    """(new's role, other's role) when the two are one moment, else None."""
+    if new.kind != other.kind:
+        still, motion = (other, new) if new.kind == MediaKind.VIDEO else (new, other)
+        if not is_raw(still) and is_live_pair(still, motion):
+            return (MomentRole.MOTION, MomentRole.STILL) if new is motion else (MomentRole.STILL, MomentRole.MOTION)
+        return None
+    if new.kind == MediaKind.PHOTO and is_raw(new) != is_raw(other) and is_raw_pair(new, other):
+        return (MomentRole.RAW, MomentRole.JPEG) if is_raw(new) else (MomentRole.JPEG, MomentRole.RAW)
+    return None
+
+
+def is_live_pair(still: Photo, motion: Photo) -> bool:
+    """By the identifier when both have one; by name, folder, time and length when not."""
+    if still.content_identifier and motion.content_identifier:
+        return still.content_identifier == motion.content_identifier
+    return (same_base_name(still, motion) and still.source_folder == motion.source_folder
+            and abs(still.taken_at - motion.taken_at) <= LIVE_WINDOW and is_short(motion))
+
+
+def is_raw_pair(first: Photo, second: Photo) -> bool:
+    return (same_base_name(first, second) and abs(first.taken_at - second.taken_at) <= RAW_WINDOW
+            and (first.camera_make, first.camera_model) == (second.camera_make, second.camera_model))
+
+
+def is_short(video: Photo) -> bool:
+    return video.duration is not None and video.duration <= LIVE_LONGEST_MOTION_SECONDS
+
+
+def same_base_name(first: Photo, second: Photo) -> bool:
+    return PurePath(first.original_name).stem.casefold() == PurePath(second.original_name).stem.casefold()
