@@ -11,9 +11,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from library.importing.grouping import is_raw
 from library.models import FileMove, ImportOutcome, ImportSession, Photo
+from library.services.moments import CannotLinkError, link_by_hand, members, unlink
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 from library.templatetags.gallery_tags import clock
@@ -56,17 +58,19 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "in_trash"]
+    list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "moment_role", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
-    list_filter = ["kind", TrashFilter, CameraFilter, "import_session"]
+    list_filter = ["kind", TrashFilter, "moment_role", CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
     date_hierarchy = "taken_at"
     list_per_page = 50
     show_full_result_count = False
-    actions = ["fix_date_taken", "trash_photos", "restore_photos"]
-    readonly_fields = ["preview", *[field.name for field in Photo._meta.fields]]
+    actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
+    readonly_fields = ["preview", "moment_members", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken_at", "taken_at_source", "trashed_at"]}),
+        ("Moment", {"fields": ["moment_members", "moment_role", "content_identifier", "source_folder",
+                               "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
                              "duration"]}),
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
@@ -102,6 +106,16 @@ class PhotoAdmin(admin.ModelAdmin):
             reverse("original", args=[photo.pk]), thumbnail_url(photo, "preview"),
         )
 
+    @admin.display(description="Files of this moment")
+    def moment_members(self, photo):
+        """The group this file is in, each file with its part and a link (none: a file of its own)."""
+        if photo.moment_id is None:
+            return "—"
+        return format_html_join(" ", '<a href="{}"><img class="photo-thumbnail" src="{}" alt="">{} ({})</a>', (
+            (reverse("admin:library_photo_change", args=[member.pk]), thumbnail_url(member, "400"),
+             member.original_name, member.get_moment_role_display()) for member in members(photo)
+        ))
+
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):
         return photo.trashed_at is not None
@@ -127,6 +141,20 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.action(description="Restore from trash")
     def restore_photos(self, request, queryset):
         self._each(request, queryset.in_trash(), restore_from_trash, "restored")
+
+    @admin.action(description="Link as one moment (a still and its video, or a raw and its JPEG)")
+    def link_moment(self, request, queryset):
+        try:
+            moment = link_by_hand(list(queryset), is_raw)
+        except CannotLinkError as error:
+            self.message_user(request, f"Not linked: {error}.", messages.ERROR)
+            return
+        self.message_user(request, f"Linked as {moment}: one tile in the gallery.")
+
+    @admin.action(description="Unlink from their moment")
+    def unlink_moment(self, request, queryset):
+        freed = sum(unlink(photo) for photo in queryset.exclude(moment=None))
+        self.message_user(request, f"{freed} file(s) are photos of their own again.")
 
     def _each(self, request, queryset, operation, done):
         """Runs `operation` per photo; one file that cannot move does not stop the others."""

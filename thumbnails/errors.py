@@ -36,3 +36,7 @@ class ThumbnailBackoffError(ThumbnailError):
 
 class ThumbnailBusyError(ThumbnailError):
     """Another process is making this thumbnail and did not finish in time."""
+
+
+class EmbeddedVideoError(ThumbnailError):
+    """The video inside a motion photo is not where its metadata said."""

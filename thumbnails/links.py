@@ -21,3 +21,8 @@ def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
     base = reverse("photo-thumbnail", args=[photo.pk])
     size_part = "" if size == DEFAULT_SIZE else f"size={size}&"
     return f"{base}?{size_part}v={content_version(photo)}"
+
+
+def embedded_video_url(photo: Photo) -> str:
+    """The cacheable-forever URL of the video extracted from a motion photo (`thumbnails.motion`)."""
+    return f"{reverse('photo-embedded-video', args=[photo.pk])}?v={content_version(photo)}"

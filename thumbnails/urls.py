@@ -2,8 +2,9 @@
 `thumbnails.links.thumbnail_url(photo, size)` rather than reversing by hand."""
 from django.urls import path
 
-from . import views
+from . import embedded_video_views, views
 
 urlpatterns = [
     path("api/photo/<int:photo_id>/thumbnail", views.photo_thumbnail, name="photo-thumbnail"),
+    path("api/photo/<int:photo_id>/motion", embedded_video_views.photo_embedded_video, name="photo-embedded-video"),
 ]

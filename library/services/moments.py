@@ -85,10 +85,10 @@ def roles_by_kind(photos: list[Photo], is_raw) -> list[tuple[Photo, str]]:
 
 def unlink(photo: Photo) -> int:
     """Take the photo out of its moment; a moment left with one file ends. Returns files freed."""
-    if photo.moment_id is None:
-        return 0
     with transaction.atomic():
-        moment_id = photo.moment_id
+        moment_id = Photo.objects.select_for_update().filter(pk=photo.pk).values_list("moment_id", flat=True).first()
+        if moment_id is None:
+            return 0
         freed = Photo.objects.filter(pk=photo.pk).update(moment=None, moment_role="")
         rest = Photo.objects.filter(moment_id=moment_id)
         if rest.count() < 2:

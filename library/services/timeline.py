@@ -1,7 +1,11 @@
 """The gallery's walk through the library, newest first, by keyset pagination on
 (`taken_at`, `id`): each page starts strictly after the last tile of the previous one, so a page
 deep in a 100,000-photo library costs what the first one does (no OFFSET), and a photo imported
-meanwhile never shifts the pages. Served by the partial index `photo_gallery_tile_idx`."""
+meanwhile never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
+
+A moment (a Live Photo, a RAW+JPEG pair) is one tile: its face. The files shown through it (the
+motion, the raw) are left out by the index's condition and come back as the tile's `partners`,
+in one more query for a page that has moments and none for a page without."""
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,10 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from library.importing.dates import wall_clock_date
-from library.models import Photo
+from library.models import HIDDEN_ROLES, Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
-TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type")
+TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type",
+               "moment_id", "moment_role", "embedded_video_offset")
+PARTNER_FIELDS = ("id", "sha256", "kind", "original_name", "duration", "mime_type", "moment_id", "moment_role")
 
 
 # A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").
@@ -85,7 +91,7 @@ class Page:
 
 def page_after(cursor: Cursor | None, size: int) -> Page:
     """One page of tiles after `cursor` (from the newest when None), in a single query."""
-    photos = Photo.objects.in_library().only(*TILE_FIELDS).order_by("-taken_at", "-id")
+    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by("-taken_at", "-id")
     if cursor is not None:
         # The redundant `taken_at <= t` gives the planner an index range to start from; with the
         # OR alone, SQLite scans the index from the newest photo (20 ms, 90,000 photos deep).
@@ -93,14 +99,27 @@ def page_after(cursor: Cursor | None, size: int) -> Page:
         photos = photos.filter(after, taken_at__lte=cursor.taken_at)
     rows = list(photos[: size + 1])
     if len(rows) <= size:
-        return Page(rows, None)
+        return Page(with_partners(rows), None)
     last = rows[size - 1]
-    return Page(rows[:size], Cursor(last.taken_at, last.id))
+    return Page(with_partners(rows[:size]), Cursor(last.taken_at, last.id))
+
+
+def with_partners(photos: list) -> list:
+    """Gives each photo `partners`: the files of its moment shown through it (in the library)."""
+    moments = {photo.moment_id for photo in photos if photo.moment_id}
+    by_moment = {}
+    if moments:
+        hidden = Photo.objects.in_library().filter(moment_id__in=moments, moment_role__in=HIDDEN_ROLES)
+        for partner in hidden.only(*PARTNER_FIELDS).order_by("id"):
+            by_moment.setdefault(partner.moment_id, []).append(partner)
+    for photo in photos:
+        photo.partners = by_moment.get(photo.moment_id, []) if photo.moment_id else []
+    return photos
 
 
 def year_range() -> tuple[int, int] | None:
     """(oldest year, newest year) with photos, read off both ends of the gallery index."""
-    ordered = Photo.objects.in_library().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
+    ordered = Photo.objects.gallery_tiles().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
     newest = ordered.first()
     if newest is None:
         return None
@@ -115,5 +134,5 @@ def older_neighbour(photo: Photo) -> Photo | None:
 
 def newer_neighbour(photo: Photo) -> Photo | None:
     newer = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
-    photos = Photo.objects.in_library().filter(newer, taken_at__gte=photo.taken_at)
+    photos = Photo.objects.gallery_tiles().filter(newer, taken_at__gte=photo.taken_at)
     return photos.order_by("taken_at", "id").only(*TILE_FIELDS).first()
