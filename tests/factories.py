@@ -183,6 +183,9 @@ def apple_maker_note(content_identifier: str) -> bytes:
     the `Apple iOS` header, then a big-endian IFD whose offsets count from the note's start."""
     text = content_identifier.encode("ascii") + b"\x00"
     header = b"Apple iOS\x00" + b"\x00\x01" + b"MM"
+    if len(text) <= 4:  # a value of four bytes or fewer sits in the entry itself, as in any IFD
+        entry = struct.pack(">HHI", APPLE_CONTENT_IDENTIFIER_TAG, 2, len(text)) + text.ljust(4, b"\x00")
+        return header + struct.pack(">H", 1) + entry + struct.pack(">I", 0)
     value_offset = len(header) + 2 + 12 + 4
     ifd = struct.pack(">H", 1) + struct.pack(">HHII", APPLE_CONTENT_IDENTIFIER_TAG, 2, len(text), value_offset)
     return header + ifd + struct.pack(">I", 0) + text
@@ -242,4 +245,27 @@ def make_google_motion_photo(path, video_path, *, taken=None, width=640, height=
     )
     with open(path, "ab") as still:
         still.write(video)
+    return path
+
+
+def make_samsung_motion_photo(path, video_path, *, taken=None, width=640, height=480):
+    """A Samsung motion photo of the older kind, with no XMP: the MP4 in a `MotionPhoto_Data`
+    block of the trailer, whose `SEFH` directory (then its length and `SEFT`) ends the file."""
+    path = Path(path)
+    upright_marked_image(width, height).save(path, "JPEG", quality=85,
+                                             exif=exif_bytes(taken=taken, make="samsung", model="SM-S911B"))
+    video = Path(video_path).read_bytes()
+    name = b"MotionPhoto_Data"
+    block = struct.pack("<HHI", 0, 0x0A30, len(name)) + name + video
+    directory = b"SEFH" + struct.pack("<II", 106, 1) + struct.pack("<HHII", 0, 0x0A30, len(block), len(block))
+    with open(path, "ab") as still:
+        still.write(block + directory + struct.pack("<I", len(directory)) + b"SEFT")
+    return path
+
+
+def make_raw_like(path, *, taken=None, make=None, model=None, width=320, height=240):
+    """A raw stand-in: a TIFF with the camera's EXIF, which the detection calls DNG, NEF or CR2 by
+    its extension (as it does real TIFF-based raws)."""
+    path = Path(path)
+    upright_marked_image(width, height).save(path, "TIFF", exif=exif_bytes(taken=taken, make=make, model=model))
     return path
