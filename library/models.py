@@ -1,4 +1,8 @@
-"""The library's records: one Photo per unique file, and the import sessions that brought them in."""
+"""The library's records: one Photo per unique file, and the import sessions that brought them in.
+
+Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair) stay a
+Photo each, so duplicates are still found per file; the one the gallery shows is their face, and
+the others point at it (`shown_with`). Trash, restore and fix-date act on the whole moment."""
 from django.conf import settings
 from django.db import models
 
@@ -58,34 +62,12 @@ class ImportSession(models.Model):
         }
 
 
-class MomentRole(models.TextChoices):
-    """A file's part in a moment. The still of a Live Photo and the JPEG of a RAW+JPEG pair are the
-    moment's face (its gallery tile); the motion and the raw come with it."""
-
-    STILL = "still", "Still of a Live Photo"
-    MOTION = "motion", "Motion of a Live Photo"
-    JPEG = "jpeg", "JPEG of a RAW+JPEG pair"
-    RAW = "raw", "Raw of a RAW+JPEG pair"
-
-
-# Members that are never a tile of their own: the gallery shows them through their moment's face.
-HIDDEN_ROLES = (MomentRole.MOTION, MomentRole.RAW)
-
 # A photo outside the trash: what thumbnails are counted and made for.
 IN_LIBRARY = models.Q(trashed_at__isnull=True)
-# A gallery tile: in the library, and not a member shown through another file of its moment.
-GALLERY_TILE = IN_LIBRARY & ~models.Q(moment_role__in=HIDDEN_ROLES)
-
-
-class Moment(models.Model):
-    """Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair):
-    one tile, trashed, restored and re-dated together. Each file stays its own Photo, so a
-    duplicate is still found per file."""
-
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"Moment #{self.pk}"
+# A gallery tile: in the library, and not a file shown through another one's tile (a Live Photo's
+# motion, a RAW+JPEG pair's raw). A condition without parameters, so that SQLite can match the
+# gallery's query to the partial index below (it never matches a bound value to an index's literal).
+GALLERY_TILE = IN_LIBRARY & models.Q(shown_with__isnull=True)
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -122,8 +104,11 @@ class Photo(models.Model):
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
-    moment = models.ForeignKey(Moment, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
-    moment_role = models.CharField(max_length=6, choices=MomentRole.choices, blank=True)
+    shown_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
+        help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
+                  "a RAW+JPEG pair's JPEG for its raw. Together they are one moment.",
+    )
     content_identifier = models.CharField(
         max_length=64, blank=True, help_text="Apple's Live Photo identifier, shared by the still and its motion."
     )
@@ -147,9 +132,10 @@ class Photo(models.Model):
             models.Index(
                 fields=["-taken_at", "-id"], name="photo_gallery_tile_idx", condition=GALLERY_TILE
             ),
-            models.Index(
-                fields=["content_identifier"], name="photo_content_id_idx", condition=~models.Q(content_identifier="")
-            ),
+            # A tile's partners. Partial, so that no planner takes it to find the gallery's tiles
+            # (`shown_with IS NULL`, nearly every row) and then sort them.
+            models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
+            models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
         ]
 
     def __str__(self):

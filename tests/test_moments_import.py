@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from library.importing.pipeline import ImportPipeline
-from library.models import MomentRole, OutcomeStatus, Photo
+from library.models import OutcomeStatus, Photo
 
 import factories
 
@@ -27,10 +27,11 @@ def import_files(*paths):
     return [Photo.objects.get(pk=result.photo_id) for result in results]
 
 
-def roles(*photos):
+def faces(*photos):
+    """The photo each is shown with (its moment's face), or None for a photo of its own."""
     for photo in photos:
         photo.refresh_from_db()
-    return [photo.moment_role for photo in photos]
+    return [photo.shown_with_id for photo in photos]
 
 
 @pytest.fixture
@@ -52,8 +53,7 @@ def test_a_live_photo_pairs_by_its_content_identifier_in_either_order_across_imp
     still, motion = (second, first) if motion_first else (first, second)
     # then they are one moment: the still its face, the motion behind it
     assert (still.content_identifier, motion.content_identifier) == (IDENTIFIER, IDENTIFIER)
-    assert roles(still, motion) == [MomentRole.STILL, MomentRole.MOTION]
-    assert still.moment_id == motion.moment_id is not None
+    assert faces(still, motion) == [None, still.pk]
     assert list(Photo.objects.gallery_tiles()) == [still]
     assert still.import_session_id != motion.import_session_id
 
@@ -65,7 +65,7 @@ def test_the_name_fallback_pairs_a_still_and_a_short_video_of_one_folder_and_mom
     # when
     still, motion = import_files(still, motion)
     # then
-    assert roles(still, motion) == [MomentRole.STILL, MomentRole.MOTION]
+    assert faces(still, motion) == [None, still.pk]
     assert Photo.objects.gallery_tiles().count() == 1
 
 
@@ -84,7 +84,7 @@ def test_files_that_only_look_alike_stay_apart(library_root, media_dir, case):
     # when
     still, motion = import_files(still, motion)
     # then both stay photos of their own
-    assert roles(still, motion) == ["", ""]
+    assert faces(still, motion) == [None, None]
     assert Photo.objects.gallery_tiles().count() == 2
 
 
@@ -96,7 +96,7 @@ def test_raw_and_jpeg_of_one_shot_pair_and_the_jpeg_is_the_face(library_root, me
     raw, jpeg = import_files(raw, jpeg)
     # then
     assert raw.format == "dng"
-    assert roles(jpeg, raw) == [MomentRole.JPEG, MomentRole.RAW]
+    assert faces(jpeg, raw) == [None, jpeg.pk]
     assert list(Photo.objects.gallery_tiles()) == [jpeg]
 
 
@@ -106,7 +106,7 @@ def test_raw_and_jpeg_of_other_shots_stay_apart(library_root, media_dir, case):
     jpeg = factories.make_jpeg(media_dir / "DSC_0002.JPG", taken=TAKEN + timedelta(seconds=2 if case == "2 s apart" else 0),
                                make="Nikon", model="Z 7" if case == "another camera" else "Z 6")
     raw, jpeg = import_files(raw, jpeg)
-    assert roles(raw, jpeg) == ["", ""]
+    assert faces(raw, jpeg) == [None, None]
 
 
 def test_a_real_nikon_raw_pairs_with_its_jpeg(library_root, media_dir, corpus_dir):
@@ -120,7 +120,7 @@ def test_a_real_nikon_raw_pairs_with_its_jpeg(library_root, media_dir, corpus_di
     # when
     (jpeg,) = import_files(jpeg_path)
     # then
-    assert roles(jpeg, raw) == [MomentRole.JPEG, MomentRole.RAW]
+    assert faces(jpeg, raw) == [None, jpeg.pk]
 
 
 def test_a_motion_imported_again_alone_is_a_duplicate_of_its_own_row(library_root, live_pair):
@@ -131,7 +131,7 @@ def test_a_motion_imported_again_alone_is_a_duplicate_of_its_own_row(library_roo
     result = pipeline.import_path(live_pair[1])
     # then dedupe is per file: the motion's own row, and the moment is as it was
     assert (result.status, result.photo_id) == (OutcomeStatus.DUPLICATE, motion.pk)
-    assert roles(still, motion) == [MomentRole.STILL, MomentRole.MOTION]
+    assert faces(still, motion) == [None, still.pk]
 
 
 def test_a_second_motion_for_one_still_stays_apart(library_root, media_dir, live_pair):
@@ -141,7 +141,7 @@ def test_a_second_motion_for_one_still_stays_apart(library_root, media_dir, live
     # when
     (impostor,) = import_files(impostor)
     # then the moment keeps its one motion
-    assert roles(still, motion, impostor) == [MomentRole.STILL, MomentRole.MOTION, ""]
+    assert faces(still, motion, impostor) == [None, still.pk, None]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -167,5 +167,5 @@ def test_a_still_and_its_motion_imported_at_the_same_moment_make_one_moment(libr
         thread.join()
     # then the one committed second saw the first: one moment, one tile
     assert [result.status for result in results] == [OutcomeStatus.IMPORTED] * 2
-    assert Photo.objects.exclude(moment=None).count() == 2
+    assert Photo.objects.exclude(shown_with=None).count() == 1
     assert Photo.objects.gallery_tiles().count() == 1

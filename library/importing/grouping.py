@@ -8,14 +8,15 @@ import or any earlier one, by any route.
 
 It costs one indexed query per file (the time window on the timeline index, or the identifier on
 its own index) and runs after the file's row is committed: of two files of a pair imported side
-by side, the one committed second always sees the first. Linking is `services.moments.link`'s."""
+by side, the one committed second always sees the first. Linking is `services.moments.link`'s:
+the still or the JPEG becomes the moment's face, the motion or the raw is shown through it."""
 import logging
 from datetime import timedelta
 from pathlib import PurePath
 
 from django.db.models import Q
 
-from library.models import MediaKind, MomentRole, Photo
+from library.models import MediaKind, Photo
 from library.services.moments import link
 
 from .photo_metadata import RAW_FORMATS
@@ -27,7 +28,7 @@ LIVE_LONGEST_MOTION_SECONDS = 5.0
 RAW_WINDOW = timedelta(seconds=1)
 CANDIDATE_LIMIT = 50
 CANDIDATE_FIELDS = ("id", "kind", "format", "original_name", "taken_at", "duration", "camera_make", "camera_model",
-                    "content_identifier", "source_folder", "moment_id", "moment_role")
+                    "content_identifier", "source_folder", "shown_with_id")
 
 
 def is_raw(photo: Photo) -> bool:
@@ -41,8 +42,8 @@ def pair_new_photo(photo: Photo) -> Photo | None:
         return None
     candidates = Photo.objects.in_library().filter(query).exclude(pk=photo.pk).only(*CANDIDATE_FIELDS)
     for candidate in candidates.order_by("id")[:CANDIDATE_LIMIT]:
-        roles = roles_for(photo, candidate)
-        if roles and link(photo, roles[0], candidate, roles[1]):
+        pair = face_and_partner(photo, candidate)
+        if pair and link(*pair):
             return candidate
     return None
 
@@ -57,15 +58,13 @@ def partner_query(photo: Photo) -> Q | None:
     return window
 
 
-def roles_for(new: Photo, other: Photo) -> tuple[str, str] | None:
-    """(new's role, other's role) when the two are one moment, else None."""
+def face_and_partner(new: Photo, other: Photo) -> tuple[Photo, Photo] | None:
+    """(the still or JPEG, the motion or raw) when the two are one moment, else None."""
     if new.kind != other.kind:
         still, motion = (other, new) if new.kind == MediaKind.VIDEO else (new, other)
-        if not is_raw(still) and is_live_pair(still, motion):
-            return (MomentRole.MOTION, MomentRole.STILL) if new is motion else (MomentRole.STILL, MomentRole.MOTION)
-        return None
+        return (still, motion) if not is_raw(still) and is_live_pair(still, motion) else None
     if new.kind == MediaKind.PHOTO and is_raw(new) != is_raw(other) and is_raw_pair(new, other):
-        return (MomentRole.RAW, MomentRole.JPEG) if is_raw(new) else (MomentRole.JPEG, MomentRole.RAW)
+        return (other, new) if is_raw(new) else (new, other)
     return None
 
 

@@ -1,98 +1,90 @@
 """Moments: the files that are one picture to a person (a Live Photo's still and motion, a
 RAW+JPEG pair), linked at import (`library.importing.grouping`) or by hand in the admin.
 
-Linking is decided by the database: both rows are locked and re-read inside one transaction, so
-two imports pairing the same files at once (the still and its motion arrive side by side with
-`--jobs 4`) make one moment, never two. Trash, restore and fix-date act on `members()`."""
+A moment is its face (the file the gallery shows: the still, the JPEG) and the partners that
+point at it with `shown_with` (the motion, the raw), at most one of each kind. Linking is decided
+by the database: both rows are locked and re-read inside one transaction, so two imports pairing
+the same files at once (a still and its motion side by side with `--jobs 4`) link them once.
+Trash, restore and fix-date act on `members()`."""
 import logging
 
 from django.db import transaction
 
-from library.models import HIDDEN_ROLES, MediaKind, Moment, MomentRole, Photo
+from library.models import MediaKind, Photo
 
 logger = logging.getLogger("photosite.library")
+
+
+class Part:
+    """A file's part in its moment, as the admin and the viewer name it."""
+
+    STILL = "still of a Live Photo"
+    MOTION = "motion of a Live Photo"
+    JPEG = "JPEG of a RAW+JPEG pair"
+    RAW = "raw of a RAW+JPEG pair"
+
 
 class CannotLinkError(ValueError):
     """These files do not make one moment (the admin says why)."""
 
 
 def members(photo: Photo) -> list[Photo]:
-    """The photo and the other files of its moment, read afresh, the moment's face first."""
-    if photo.moment_id is None:
-        return list(Photo.objects.filter(pk=photo.pk))
-    rows = Photo.objects.filter(moment_id=photo.moment_id).order_by("id")
-    return sorted(rows, key=lambda row: row.moment_role in HIDDEN_ROLES)
+    """The photo's moment read afresh: its face first, then the partners shown through it."""
+    face_id = Photo.objects.filter(pk=photo.pk).values_list("shown_with_id", flat=True).first() or photo.pk
+    return sorted(Photo.objects.filter(pk=face_id) | Photo.objects.filter(shown_with_id=face_id),
+                  key=lambda row: (row.shown_with_id is not None, row.pk))
 
 
-def link(first: Photo, first_role: str, second: Photo, second_role: str) -> bool:
-    """Make `first` and `second` one moment in these roles. A file already in a moment (in the
-    same role) brings the other into it when that role is free there; False when the files
-    cannot be linked (by then)."""
+def link(face: Photo, partner: Photo) -> bool:
+    """Show `partner` through `face`'s tile. False when that no longer makes one moment: either
+    is shown through another file, the partner has partners of its own, or the face has a
+    partner of this kind already (one motion per still, one raw per JPEG)."""
     with transaction.atomic():
-        rows = {row.pk: row for row in Photo.objects.select_for_update().filter(pk__in=[first.pk, second.pk])}
-        if len(rows) != 2:
+        rows = {row.pk: row for row in Photo.objects.select_for_update().filter(pk__in=[face.pk, partner.pk])}
+        if len(rows) != 2 or rows[face.pk].shown_with_id or rows[partner.pk].shown_with_id:
             return False
-        first_row, second_row = rows[first.pk], rows[second.pk]
-        if first_row.moment_id and second_row.moment_id:
+        if Photo.objects.filter(shown_with_id=partner.pk).exists():
             return False
-        if first_row.moment_id or second_row.moment_id:
-            member, member_role, newcomer_role = (
-                (first_row, first_role, second_role) if first_row.moment_id else (second_row, second_role, first_role)
-            )
-            if not can_join(member, member_role, newcomer_role):
-                return False
-        moment_id = first_row.moment_id or second_row.moment_id or Moment.objects.create().pk
-        Photo.objects.filter(pk=first.pk).update(moment_id=moment_id, moment_role=first_role)
-        Photo.objects.filter(pk=second.pk).update(moment_id=moment_id, moment_role=second_role)
-    logger.info("Moment %s: photo %s (%s) with photo %s (%s)", moment_id, first.pk, first_role, second.pk, second_role)
+        if Photo.objects.filter(shown_with_id=face.pk, kind=rows[partner.pk].kind).exists():
+            return False
+        Photo.objects.filter(pk=partner.pk).update(shown_with_id=face.pk)
+    logger.info("Moment: photo %s is shown with photo %s", partner.pk, face.pk)
     return True
 
 
-def can_join(member: Photo, member_role: str, newcomer_role: str) -> bool:
-    """A newcomer joins a member's moment when the member plays the same part there and nobody
-    has the newcomer's part yet (a second motion for one still is refused)."""
-    if member.moment_role != member_role:
-        return False
-    return not Photo.objects.filter(moment_id=member.moment_id, moment_role=newcomer_role).exists()
+def link_by_hand(photos: list[Photo], is_raw) -> Photo:
+    """The admin's "link": a still and its video, or a raw and its JPEG (`is_raw(photo)` tells a
+    raw from another photo). Returns the face."""
+    face, partner = face_and_partner(photos, is_raw)
+    if not link(face, partner):
+        raise CannotLinkError("one of them is in a moment already; unlink it first")
+    return face
 
 
-def link_by_hand(photos: list[Photo], is_raw) -> Moment:
-    """The admin's "link": a still and its video, or a raw and its JPEG (`is_raw(photo)` tells
-    raw from not). Each must be in no moment yet."""
-    roles = roles_by_kind(photos, is_raw)
-    if any(photo.moment_id for photo in photos):
-        raise CannotLinkError("unlink these files from their moments first")
-    (first, first_role), (second, second_role) = roles
-    if not link(first, first_role, second, second_role):
-        raise CannotLinkError("these files changed meanwhile; try again")
-    first.refresh_from_db()
-    return first.moment
-
-
-def roles_by_kind(photos: list[Photo], is_raw) -> list[tuple[Photo, str]]:
-    if len(photos) != 2:
-        raise CannotLinkError("choose exactly two files: a still and its video, or a raw and its JPEG")
-    videos = [photo for photo in photos if photo.kind == MediaKind.VIDEO]
-    raws = [photo for photo in photos if photo.kind == MediaKind.PHOTO and is_raw(photo)]
-    if len(videos) == 1 and not raws:
-        still = next(photo for photo in photos if photo is not videos[0])
-        return [(still, MomentRole.STILL), (videos[0], MomentRole.MOTION)]
-    if len(raws) == 1 and not videos:
-        jpeg = next(photo for photo in photos if photo is not raws[0])
-        return [(jpeg, MomentRole.JPEG), (raws[0], MomentRole.RAW)]
+def face_and_partner(photos: list[Photo], is_raw) -> tuple[Photo, Photo]:
+    if len(photos) == 2:
+        first, second = photos
+        for face, partner in ((first, second), (second, first)):
+            is_face = face.kind == MediaKind.PHOTO and not is_raw(face)
+            if is_face and (partner.kind == MediaKind.VIDEO or is_raw(partner)):
+                return face, partner
     raise CannotLinkError("choose a still and its video, or a raw and its JPEG")
 
 
 def unlink(photo: Photo) -> int:
-    """Take the photo out of its moment; a moment left with one file ends. Returns files freed."""
+    """Break the photo's moment up: each file a photo of its own again. Returns the files freed."""
     with transaction.atomic():
-        moment_id = Photo.objects.select_for_update().filter(pk=photo.pk).values_list("moment_id", flat=True).first()
-        if moment_id is None:
-            return 0
-        freed = Photo.objects.filter(pk=photo.pk).update(moment=None, moment_role="")
-        rest = Photo.objects.filter(moment_id=moment_id)
-        if rest.count() < 2:
-            freed += rest.update(moment=None, moment_role="")
-            Moment.objects.filter(pk=moment_id).delete()
-    logger.info("Photo %s unlinked from moment %s", photo.pk, moment_id)
+        face_id = Photo.objects.filter(pk=photo.pk).values_list("shown_with_id", flat=True).first() or photo.pk
+        freed = Photo.objects.filter(shown_with_id=face_id).update(shown_with=None)
+    if freed:
+        logger.info("Moment of photo %s broken up (%d file(s) freed)", face_id, freed)
     return freed
+
+
+def part_of(photo: Photo, partners: list[Photo]) -> str:
+    """What the photo is in its moment (`partners`: those shown through it); "" for a photo alone."""
+    if photo.shown_with_id is not None:
+        return Part.MOTION if photo.kind == MediaKind.VIDEO else Part.RAW
+    if not partners:
+        return ""
+    return Part.STILL if any(partner.kind == MediaKind.VIDEO for partner in partners) else Part.JPEG

@@ -4,8 +4,8 @@ deep in a 100,000-photo library costs what the first one does (no OFFSET), and a
 meanwhile never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
 
 A moment (a Live Photo, a RAW+JPEG pair) is one tile: its face. The files shown through it (the
-motion, the raw) are left out by the index's condition and come back as the tile's `partners`,
-in one more query for a page that has moments and none for a page without."""
+motion, the raw) are left out by the index's condition and come back as the tiles' `partners`,
+in one more indexed query per page."""
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from library.importing.dates import wall_clock_date
-from library.models import HIDDEN_ROLES, Photo
+from library.models import Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type",
-               "moment_id", "moment_role", "embedded_video_offset")
-PARTNER_FIELDS = ("id", "sha256", "kind", "original_name", "duration", "mime_type", "moment_id", "moment_role")
+               "embedded_video_offset")
+PARTNER_FIELDS = ("id", "sha256", "kind", "format", "original_name", "duration", "mime_type", "shown_with_id")
 
 
 # A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").
@@ -105,15 +105,14 @@ def page_after(cursor: Cursor | None, size: int) -> Page:
 
 
 def with_partners(photos: list) -> list:
-    """Gives each photo `partners`: the files of its moment shown through it (in the library)."""
-    moments = {photo.moment_id for photo in photos if photo.moment_id}
-    by_moment = {}
-    if moments:
-        hidden = Photo.objects.in_library().filter(moment_id__in=moments, moment_role__in=HIDDEN_ROLES)
-        for partner in hidden.only(*PARTNER_FIELDS).order_by("id"):
-            by_moment.setdefault(partner.moment_id, []).append(partner)
+    """Gives each photo `tile_partners`: the files of its moment shown through it (in the library)."""
+    by_face = {}
+    if photos:
+        partners = Photo.objects.in_library().filter(shown_with_id__in=[photo.pk for photo in photos])
+        for partner in partners.only(*PARTNER_FIELDS).order_by("id"):
+            by_face.setdefault(partner.shown_with_id, []).append(partner)
     for photo in photos:
-        photo.partners = by_moment.get(photo.moment_id, []) if photo.moment_id else []
+        photo.tile_partners = by_face.get(photo.pk, [])
     return photos
 
 

@@ -5,7 +5,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from library.models import MomentRole
+from library.models import MediaKind
 from thumbnails.links import embedded_video_url, thumbnail_url
 
 register = template.Library()
@@ -40,12 +40,12 @@ def playable_source(video) -> str:
 
 def moment_parts(photo) -> tuple[str, str, str]:
     """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
-    `photo.partners` (timeline.with_partners) holds the files of its moment shown through it."""
-    partners = {partner.moment_role: partner for partner in getattr(photo, "partners", ())}
-    raw = partners.get(MomentRole.RAW)
+    `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
+    partners = {partner.kind: partner for partner in getattr(photo, "tile_partners", ())}
+    raw = partners.get(MediaKind.PHOTO)
     raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
-    if MomentRole.MOTION in partners:
-        return "live", playable_source(partners[MomentRole.MOTION]), raw_download
+    if MediaKind.VIDEO in partners:
+        return "live", playable_source(partners[MediaKind.VIDEO]), raw_download
     if photo.has_embedded_video:
         return "motion", embedded_video_url(photo), raw_download
     return ("raw" if raw else ""), "", raw_download
@@ -71,13 +71,13 @@ def tile_fields(photo, base):
     return {
         "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo),
-        "badge": badge + moment_badge, "moment": moment,
+        "badge": format_html("{}{}", badge, moment_badge), "moment": moment,
     }
 
 
 @register.simple_tag
 def moment_of(photo):
-    """For the photo page: (badge kind, motion source, raw download) of a photo with `partners`."""
+    """For the photo page: (badge kind, motion source, raw download) of a photo with `tile_partners`."""
     return moment_parts(photo)
 
 
