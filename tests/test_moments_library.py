@@ -210,3 +210,14 @@ def test_link_refuses_a_second_file_in_a_taken_part(live, library_root, media_di
     # when / then: one motion per still, and a motion is no face
     assert not link(still, clip)
     assert not link(motion, clip)
+
+
+def test_the_photo_page_links_the_motion_and_the_raw(logged_in, live, raw_pair):
+    # given
+    (still, motion), (jpeg, raw) = live, raw_pair
+    # when
+    live_page = logged_in.get(f"/photo/{still.pk}/").content.decode()
+    pair_page = logged_in.get(f"/photo/{jpeg.pk}/").content.decode()
+    # then
+    assert f'<a href="/photo/{motion.pk}/original">Play the motion</a>' in live_page
+    assert f'<a href="/photo/{raw.pk}/original?download=1">Download RAW</a>' in pair_page

@@ -3,7 +3,8 @@ files, and it alone decides each file's outcome.
 
 Per file: duplicate check by hash → content sniffing → metadata → atomic no-overwrite move into
 `YYYY-MM-DD/` → database row (the unique hash makes the database the arbiter when two imports
-of the same bytes race) → outcome record and running counts → progress report. No thumbnail
+of the same bytes race) → outcome record and running counts → pairing with the other file of
+its moment, once the row is committed (`grouping`) → progress report. No thumbnail
 work happens here, ever: thumbnails are made lazily or by the background workers."""
 import errno
 import logging
