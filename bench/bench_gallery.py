@@ -1,7 +1,7 @@
 """The gallery's first page at 100,000 photos: server time to render it, against a floor.
 
-A library of 100,000 rows (bulk-created, no files: rendering a page never opens a file) is
-made once per run; a measuring subprocess (this file run as a script, so it has its own
+A library of 100,000 tiles (bulk-created, no files: rendering a page never opens a file), one
+in ten a Live Photo whose motion is one more row shown through it, is made once per run; a measuring subprocess (this file run as a script, so it has its own
 settings and database) then times whole requests through Django's handler, middleware and
 session included, with a logged-in user:
 
@@ -78,6 +78,24 @@ def generate(rows):
             Photo.objects.bulk_create(batch)
             batch = []
     Photo.objects.bulk_create(batch)
+    add_live_motions(session)
+
+
+def add_live_motions(session, every=10):
+    """One photo in `every` gets a motion: a 2 s video row shown through its tile (a Live Photo)."""
+    from datetime import timedelta
+
+    from library.models import MediaKind, Photo
+
+    stills = Photo.objects.filter(kind=MediaKind.PHOTO).values_list("pk", "taken_at", "sha256")
+    motions = [
+        Photo(sha256=f"f{sha256[1:]}", kind=MediaKind.VIDEO, original_name=f"IMG_{pk:06d}.mov", path=f"x/{pk}.mov",
+              size=3_000_000, format="mov", mime_type="video/quicktime", width=1920, height=1440, duration=2.0,
+              taken_at=taken_at + timedelta(seconds=1), taken_at_source="container", import_session=session,
+              shown_with_id=pk)
+        for index, (pk, taken_at, sha256) in enumerate(stills.order_by("pk").iterator()) if index % every == 0
+    ]
+    Photo.objects.bulk_create(motions, batch_size=5000)
 
 
 def best(fn):
