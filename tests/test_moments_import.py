@@ -169,3 +169,19 @@ def test_a_still_and_its_motion_imported_at_the_same_moment_make_one_moment(libr
     assert [result.status for result in results] == [OutcomeStatus.IMPORTED] * 2
     assert Photo.objects.exclude(shown_with=None).count() == 1
     assert Photo.objects.gallery_tiles().count() == 1
+
+
+def test_a_web_upload_and_a_command_line_import_pair_by_identifier(library_root, live_pair):
+    # given the still uploaded through the browser (no folder known) and the motion from a card
+    from library.importing.staging import StagingWriter
+
+    still_path, motion_path = live_pair
+    writer = StagingWriter("IMG_0001.JPG")
+    writer.write(still_path.read_bytes())
+    web = ImportPipeline.start("web")
+    still = Photo.objects.get(pk=web.import_staged(writer.finish()).photo_id)
+    # when
+    (motion,) = import_files(motion_path)
+    # then
+    assert still.source_folder == "" and motion.source_folder == str(motion_path.parent)
+    assert faces(still, motion) == [None, still.pk]

@@ -10,10 +10,9 @@ It costs one indexed query per file (the time window on the timeline index, or t
 its own index), written out once as SQL: built by the ORM per file, the query's compilation cost
 more than the rest of pairing together (about 2 ms against 0.2 ms a file on the loaded test
 machine: 4-5 % of a CLI import, where the issue allows 5 % for pairing). It runs after the file's
-row is committed: of two files of a pair imported side
-by side, the one committed second always sees the first. Linking is `services.moments.link`'s:
+row is committed: of two files of a pair imported side by side, the one committed second always
+sees the first. Linking is `services.moments.link`'s:
 the still or the JPEG becomes the moment's face, the motion or the raw is shown through it."""
-import logging
 from datetime import timedelta
 from pathlib import PurePath
 
@@ -23,8 +22,6 @@ from library.models import MediaKind, Photo
 from library.services.moments import link
 
 from .photo_metadata import RAW_FORMATS
-
-logger = logging.getLogger("photosite.import")
 
 LIVE_WINDOW = timedelta(seconds=2)
 LIVE_LONGEST_MOTION_SECONDS = 5.0

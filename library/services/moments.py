@@ -55,13 +55,13 @@ def link(face: Photo, partner: Photo) -> bool:
 def link_by_hand(photos: list[Photo], is_raw) -> Photo:
     """The admin's "link": a still and its video, or a raw and its JPEG (`is_raw(photo)` tells a
     raw from another photo). Returns the face."""
-    face, partner = face_and_partner(photos, is_raw)
+    face, partner = face_and_partner_by_kind(photos, is_raw)
     if not link(face, partner):
         raise CannotLinkError("one of them is in a moment already; unlink it first")
     return face
 
 
-def face_and_partner(photos: list[Photo], is_raw) -> tuple[Photo, Photo]:
+def face_and_partner_by_kind(photos: list[Photo], is_raw) -> tuple[Photo, Photo]:
     if len(photos) == 2:
         first, second = photos
         for face, partner in ((first, second), (second, first)):
