@@ -15,7 +15,7 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"{moment}><img src="{thumbnail}" '
+    'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"{extra}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -67,11 +67,13 @@ def moment_html(photo):
 def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration)) if photo.is_video else ""
-    moment, moment_badge = moment_html(photo)
+    extra, moment_badge = moment_html(photo)
+    if photo.is_video:  # never a moment's face; what it needs is where it plays from
+        extra = format_html(' data-play="{}"', playable_source(photo))
     return {
         "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo),
-        "badge": format_html("{}{}", badge, moment_badge), "moment": moment,
+        "badge": format_html("{}{}", badge, moment_badge), "extra": extra,
     }
 
 

@@ -72,7 +72,8 @@ const observer = new IntersectionObserver(
 const firstMore = gallery.querySelector(".more");
 if (firstMore) observer.observe(firstMore);
 
-// Photos show their large preview (browsers cannot show HEIC or raw); videos play the original.
+// Photos show their large preview (browsers cannot show HEIC or raw); videos play from their
+// playable source (data-play), where a Live Photo's motion plays from too.
 function mediaFor(tile) {
   if (tile.motion) return liveMedia(tile);
   if (tile.kind !== "video") {
@@ -86,7 +87,7 @@ function mediaFor(tile) {
   video.autoplay = true;
   video.preload = "metadata";
   video.poster = tile.preview;
-  video.src = tile.original;
+  video.src = tile.play;
   return video;
 }
 
