@@ -41,7 +41,10 @@ def playable_source(video) -> str:
 def moment_parts(photo) -> tuple[str, str, str]:
     """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
     `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
-    partners = {partner.kind: partner for partner in getattr(photo, "tile_partners", ())}
+    tile_partners = getattr(photo, "tile_partners", ())
+    if not (tile_partners or photo.has_embedded_video):
+        return "", "", ""  # most tiles: nothing more to work out
+    partners = {partner.kind: partner for partner in tile_partners}
     raw = partners.get(MediaKind.PHOTO)
     raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
     if MediaKind.VIDEO in partners:
@@ -66,14 +69,15 @@ def moment_html(photo):
 
 def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
-    badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration)) if photo.is_video else ""
-    extra, moment_badge = moment_html(photo)
     if photo.is_video:  # never a moment's face; what it needs is where it plays from
+        badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration))
         extra = format_html(' data-play="{}"', playable_source(photo))
+    else:
+        extra, badge = moment_html(photo)
     return {
         "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo),
-        "badge": format_html("{}{}", badge, moment_badge), "extra": extra,
+        "badge": badge, "extra": extra,
     }
 
 
