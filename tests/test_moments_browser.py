@@ -130,3 +130,35 @@ def test_a_raw_and_jpeg_pair_shows_the_jpeg_and_offers_both_files(page):
     # when the viewer steps on to an ordinary photo, the raw's link goes
     page.keyboard.press("ArrowRight")
     assert not raw_link.is_visible()
+
+
+def run_admin_action(page, query, action):
+    page.goto(f"/admin/library/photo/?{query}")
+    for box in page.locator("input[name=_selected_action]").all():
+        box.check()
+    page.select_option("select[name=action]", action)
+    page.click("button[name=index]")
+    return page.locator(".messagelist").inner_text()
+
+
+def test_the_admin_shows_the_moment_and_unlinks_and_links_it_by_hand(page):
+    # given the Live Photo's still in the admin (the list filtered to moments' faces)
+    page.goto("/admin/library/photo/?moment=face&q=IMG_0001")
+    page.click("text=IMG_0001.JPG")
+    group = page.locator(".field-moment_members")
+    # then its page shows both files of the moment, with their parts
+    assert "IMG_0001.JPG (still of a Live Photo)" in group.inner_text()
+    assert "IMG_0001.MOV (motion of a Live Photo)" in group.inner_text()
+    page.wait_for_function("() => [...document.querySelectorAll('.field-moment_members img')]"
+                           ".every((image) => image.complete && image.naturalWidth > 0)", timeout=30000)
+    screenshot(page, "moments-admin-group")
+    # when both are unlinked by hand
+    assert "1 file(s) are photos of their own again" in run_admin_action(page, "q=IMG_0001", "unlink_moment")
+    # then the gallery shows them as two tiles
+    page.goto("/")
+    assert page.locator(".tile").count() == 5
+    # when they are linked again by hand
+    assert "Linked: one tile in the gallery, IMG_0001.JPG" in run_admin_action(page, "q=IMG_0001", "link_moment")
+    # then one tile again
+    page.goto("/")
+    assert page.locator(".tile").count() == 4 and page.locator(".tile[data-moment=live]").count() == 1
