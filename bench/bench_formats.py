@@ -91,8 +91,9 @@ def worker_main(repeat, paths):
         started = time.perf_counter()
         pictures = []
         for path in paths:
-            with open_picture(Path(path)) as image:
-                pictures.append(upright_rgb_thumbnail(image, spec))
+            image, orientation = open_picture(Path(path), spec)
+            with image:
+                pictures.append(upright_rgb_thumbnail(image, spec, orientation))
         shrink_best = min(shrink_best, time.perf_counter() - started)
     figures = {"decode + shrink": shrink_best / len(paths) * 1000}
     for label, (image_format, options) in encodings.items():

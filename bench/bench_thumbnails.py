@@ -5,6 +5,11 @@
   and the floor, Pillow merely decoding the file at 1/8 scale (`draft`). Goals: at least 3x
   faster than the fastest peer, within 1.5x of the floor. Also our generator making the WebP
   that browsers are served (thumbnails.formats), against the same floor and goal.
+- Raw and JPEG XL (issue 14), on files made from the corpus's first JPEGs: a 12 MP DNG whose
+  embedded preview is that JPEG (as cameras embed a full-size one), our thumbnail against
+  decoding the preview alone at the needed scale (bytes already in memory, `draft`); goal within
+  1.5x. The same DNG without a preview (LibRaw's half-size demosaic) is shown, without a goal.
+  The JPEG re-encoded as JPEG XL: our thumbnail against pillow-jxl decoding it alone; goal 1.5x.
 - Videos: our generator against the bare `ffmpeg -ss S -i F -frames:v 1 -vf scale=-2:400 out.jpg`
   extracting the same frame. Goal: within 1.2x.
 - Cache hits: requests/s of the thumbnail URL on a running uvicorn (logged-in session, the
@@ -36,6 +41,9 @@ PHOTO_GOAL_VS_PEER = 1 / 3
 PHOTO_GOAL_VS_FLOOR = 1.5
 VIDEO_GOAL = 1.2
 HIT_GOAL = 1.5
+RAW_PREVIEW_GOAL = 1.5
+JXL_GOAL = 1.5
+FORMAT_FILES = 3
 PHOTOS_MEASURED = 12
 HEIGHT = 400
 QUALITY = 82
@@ -47,6 +55,7 @@ GOAL_ROUNDS = 4
 def run(corpus, report):
     corpus.warm()
     photo_figures(corpus, report)
+    raw_and_jxl_figures(corpus, report)
     video_figures(corpus, report)
     cache_hit_figures(corpus, report)
 
@@ -65,6 +74,102 @@ def photo_figures(corpus, report):
     report.ratio("ours / floor", timings["ours"], timings["floor: draft 1/8 decode"], goal=PHOTO_GOAL_VS_FLOOR)
     report.ratio("ours, WebP / floor", timings["ours, WebP"], timings["floor: draft 1/8 decode"],
                  goal=PHOTO_GOAL_VS_FLOOR)
+
+
+def raw_and_jxl_figures(corpus, report):
+    sources = corpus.photos[:1 if report.small else FORMAT_FILES]
+    folder = report.workdir("raw-and-jxl")
+    raws, jxls = worker(report, "make-formats", [folder, *sources])
+    report.section(f"Raw thumbnails: ms per 12 MP DNG with a full-size preview ({len(raws)} files, "
+                   f"best of {report.repeat})")
+    timings = worker(report, "raw", raws)
+    for label in ("ours, from the preview", "floor: preview decode at the needed scale",
+                  "ours, the preview as a JPEG of its own", "ours, no preview: half-size demosaic"):
+        report.row(label, timings[label], "ms")
+    report.ratio("ours from the preview / preview decode", timings["ours, from the preview"],
+                 timings["floor: preview decode at the needed scale"], goal=RAW_PREVIEW_GOAL)
+    report.ratio("  (the preview as a JPEG / preview decode)", timings["ours, the preview as a JPEG of its own"],
+                 timings["floor: preview decode at the needed scale"])
+    report.section(f"JPEG XL thumbnails: ms per 12 MP JPEG XL ({len(jxls)} files, best of {report.repeat})")
+    timings = worker(report, "jxl", jxls)
+    for label in ("ours", "floor: pillow-jxl decode"):
+        report.row(label, timings[label], "ms")
+    report.ratio("ours / decode alone", timings["ours"], timings["floor: pillow-jxl decode"], goal=JXL_GOAL)
+
+
+def make_format_files(folder, sources):
+    """A DNG with the JPEG as its preview (and that JPEG beside it), the same DNG without one, and the
+    JPEG's pixels as JPEG XL
+    (quality 90, libjxl effort 3), for each source; prints the two lists as JSON."""
+    import numpy as np
+    import pillow_jxl  # noqa: F401 - registers the JPEG XL plugin
+    from PIL import Image
+
+    from format_factories import dng_bytes
+
+    raws, jxls = [], []
+    for index, source in enumerate(sources):
+        jpeg = source.read_bytes()
+        with Image.open(source) as image:
+            size, pixels = image.size, image.convert("RGB")
+        width, height = size[0] // 2 * 2, size[1] // 2 * 2
+        mosaic = np.random.default_rng(index).integers(0, 4095, (height, width), dtype=np.uint16).tobytes()
+        raw = folder / f"raw{index}.dng"
+        raw.write_bytes(dng_bytes((width, height), mosaic, jpeg, size, 1, "Bench", "DNG", "2024:01:31 10:00:00"))
+        raw.with_name(f"raw{index}-preview.jpg").write_bytes(jpeg)
+        raw.with_name(f"raw{index}-no-preview.dng").write_bytes(
+            dng_bytes((width, height), mosaic, None, None, 1, "Bench", "DNG", "2024:01:31 10:00:00"))
+        jxl = folder / f"photo{index}.jxl"
+        pixels.save(jxl, "JXL", quality=90, effort=3)
+        raws.append(str(raw))
+        jxls.append(str(jxl))
+    print(json.dumps([raws, jxls]))
+
+
+def raw_contenders():
+    import io
+
+    import rawpy
+    from PIL import Image
+
+    from thumbnails.generators.encoding import fitted_size
+    from thumbnails.generators.photo import generate_photo_thumbnail
+    from thumbnails.specs import ThumbnailSpec
+
+    spec = ThumbnailSpec.for_size(str(HEIGHT), "webp")  # what browsers are served
+    previews = {}
+
+    def floor(path):
+        if path not in previews:  # read once, untimed in effect: the floor is the decode alone
+            with rawpy.imread(str(path)) as raw:
+                previews[path] = raw.extract_thumb().data
+        with Image.open(io.BytesIO(previews[path])) as image:
+            image.draft("RGB", fitted_size(image.size, spec.box))
+            image.load()
+
+    return {
+        "ours, from the preview": lambda path: generate_photo_thumbnail(path, spec),
+        "floor: preview decode at the needed scale": floor,
+        "ours, the preview as a JPEG of its own": lambda path: generate_photo_thumbnail(
+            path.with_name(f"{path.stem}-preview.jpg"), spec),
+        "ours, no preview: half-size demosaic": lambda path: generate_photo_thumbnail(
+            path.with_name(f"{path.stem}-no-preview.dng"), spec),
+    }
+
+
+def jxl_contenders():
+    from PIL import Image
+
+    from thumbnails.generators.photo import generate_photo_thumbnail
+    from thumbnails.specs import ThumbnailSpec
+
+    spec = ThumbnailSpec.for_size(str(HEIGHT), "webp")
+
+    def floor(path):
+        with Image.open(path) as image:  # pillow-jxl decodes the whole picture here
+            image.load()
+
+    return {"ours": lambda path: generate_photo_thumbnail(path, spec), "floor: pillow-jxl decode": floor}
 
 
 def video_figures(corpus, report):
@@ -92,7 +197,11 @@ def worker_main(kind, paths, repeat, scratch):
     """Per contender, the best over `repeat` rounds of its mean time per file. Contenders take
     turns file by file (in a rotating order), so a noisy neighbour slows them all alike."""
     configure_peers(scratch)
-    contenders = photo_contenders(scratch) if kind == "photos" else video_contenders(scratch)
+    if kind == "make-formats":
+        make_format_files(paths[0], paths[1:])
+        return
+    contenders = {"photos": lambda: photo_contenders(scratch), "videos": lambda: video_contenders(scratch),
+                  "raw": raw_contenders, "jxl": jxl_contenders}[kind]()
     for make in contenders.values():
         make(paths[0])  # warm imports and caches, untimed
     best = dict.fromkeys(contenders, float("inf"))
@@ -407,7 +516,7 @@ def main(argv):
     import argparse
 
     parser = argparse.ArgumentParser(description="thumbnail benchmark")
-    parser.add_argument("--worker", choices=["photos", "videos"])
+    parser.add_argument("--worker", choices=["photos", "videos", "raw", "jxl", "make-formats"])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--scratch", type=Path)
     parser.add_argument("--small", action="store_true")

@@ -23,6 +23,10 @@ from thumbnails.links import thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
 
+admin.site.site_header = "Photosite administration"
+admin.site.site_title = "Photosite admin"
+admin.site.index_title = "Curation"
+
 
 class CameraFilter(admin.SimpleListFilter):
     title = "camera"
@@ -76,22 +80,22 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken_at", "camera_model", "size", "shown_with", "in_trash"]
+    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "shown_with", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
     list_select_related = ["shown_with"]
-    list_filter = ["kind", TrashFilter, MomentFilter, CameraFilter, "import_session"]
+    list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
-    date_hierarchy = "taken_at"
+    date_hierarchy = "taken_on"
     list_per_page = 50
     show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
-    readonly_fields = ["preview", "moment_members", *[field.name for field in Photo._meta.fields]]
+    readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
-        (None, {"fields": ["preview", "original_name", "kind", "taken_at", "taken_at_source", "trashed_at"]}),
+        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
-                             "duration"]}),
+                             "duration", "video_codecs", "playback"]}),
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
     ]
 
@@ -135,6 +139,12 @@ class PhotoAdmin(admin.ModelAdmin):
             (reverse("admin:library_photo_change", args=[member.pk]), thumbnail_url(member, "400"),
              member.original_name, part_of(member, group[1:] if member is group[0] else [])) for member in group
         ))
+
+    @admin.display(description="Taken", ordering="taken_at")
+    def taken(self, photo):
+        """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
+        return format_html('<time datetime="{}" title="{}">{}</time>', photo.taken_at.isoformat(), photo.taken_zone,
+                           f"{photo.taken_local:%Y-%m-%d %H:%M}")
 
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):

@@ -7,9 +7,10 @@ class LibraryConfig(AppConfig):
     verbose_name = "Photo library"
 
     def ready(self):
-        """Pillow is configured once per process: HEIC/HEIF support, and our own pixel limit in
-        place of Pillow's default, so that a decompression bomb is refused everywhere alike."""
+        """Pillow is configured once per process: HEIC/HEIF and JPEG XL support, and our own pixel
+        limit in place of Pillow's default, so that a decompression bomb is refused everywhere alike."""
         import pillow_heif
+        import pillow_jxl  # noqa: F401 - importing it registers its JPEG XL plugin with Pillow
         from PIL import Image
 
         pillow_heif.register_heif_opener()

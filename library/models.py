@@ -3,8 +3,14 @@
 Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair) stay a
 Photo each, so duplicates are still found per file; the one the gallery shows is their face, and
 the others point at it (`shown_with`). Trash, restore and fix-date act on the whole moment."""
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+from library.importing.dates import dating, offset_label, shown_time
+
+from .video_playback import Playback
 
 
 class MediaKind(models.TextChoices):
@@ -95,7 +101,13 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
     orientation = models.PositiveSmallIntegerField(null=True, blank=True, help_text="EXIF orientation 1-8.")
     duration = models.FloatField(null=True, blank=True, help_text="Seconds, for videos.")
-    taken_at = models.DateTimeField()
+    video_codecs = models.CharField(max_length=64, blank=True, help_text="What the import's probe found, for videos.")
+    playback = models.CharField(max_length=9, choices=Playback.choices, blank=True,
+                                help_text="The import's verdict for videos (library.video_playback).")
+    taken_at = models.DateTimeField(help_text="The exact instant: the order of photos within a day.")
+    taken_at_offset = models.SmallIntegerField(
+        help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")
+    taken_on = models.DateField(help_text="The day on that wall clock: the gallery's day and its folder's.")
     taken_at_source = models.CharField(max_length=10, choices=DateSource.choices)
     camera_make = models.CharField(max_length=64, blank=True)
     camera_model = models.CharField(max_length=64, blank=True)
@@ -128,9 +140,10 @@ class Photo(models.Model):
             models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
             models.Index(fields=["import_session", "id"], name="photo_session_idx"),
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
-            # The gallery's keyset walk: only its tiles, already in display order.
+            # The gallery's keyset walk: only its tiles, already in display order (days on the
+            # camera's clock, newest first; within a day, by the exact instant).
             models.Index(
-                fields=["-taken_at", "-id"], name="photo_gallery_tile_idx", condition=GALLERY_TILE
+                fields=["-taken_on", "-taken_at", "-id"], name="photo_gallery_tile_idx", condition=GALLERY_TILE
             ),
             # A tile's partners. Partial, so that no planner takes it to find the gallery's tiles
             # (`shown_with IS NULL`, nearly every row) and then sort them.
@@ -139,7 +152,23 @@ class Photo(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.original_name} ({self.taken_at:%Y-%m-%d})"
+        return f"{self.original_name} ({self.taken_on:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        """A row made with only `taken_at` (a test, the shell) gets its wall clock from it, as the
+        import's would (`dating`); `bulk_create` callers pass `dating(...)`'s fields themselves."""
+        if self.taken_on is None:
+            vars(self).update(dating(self.taken_at))
+        super().save(*args, **kwargs)
+
+    @property
+    def taken_local(self):
+        """When it was taken, on the camera's own clock (naive): what every page shows."""
+        return shown_time(self.taken_at, self.taken_at_offset)
+
+    @property
+    def taken_zone(self) -> str:
+        return offset_label(self.taken_at_offset)
 
     @property
     def is_video(self):
@@ -181,6 +210,27 @@ class ImportOutcome(models.Model):
         return f"{self.original_name}: {self.status}"
 
 
+class ResumableUpload(models.Model):
+    """A web upload that arrives in pieces (tus), whose bytes so far wait in `.import_temp` under
+    `temp_name`; how many there are is the file's size on disk, never a number kept here (a
+    server killed mid-piece keeps what it wrote). It is its user's alone. Removed once complete,
+    terminated, or untouched for a day (the workers and `checklibrary --repair`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="resumable_uploads")
+    original_name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    claimed_sha256 = models.CharField(max_length=64, help_text="What the browser computed; only compared, never trusted.")
+    last_modified = models.BigIntegerField(null=True, blank=True, help_text="The browser's File.lastModified (ms).")
+    temp_name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.original_name} ({self.length:,} bytes)"
+
+
 class MoveReason(models.TextChoices):
     TRASH = "trash", "Moved to the trash"
     RESTORE = "restore", "Restored from the trash"
@@ -214,5 +264,5 @@ class FileMove(models.Model):
         elif self.reason == MoveReason.RESTORE:
             changes["trashed_at"] = None
         else:
-            changes.update(taken_at=self.taken_at, taken_at_source=DateSource.MANUAL)
+            changes.update(**dating(self.taken_at), taken_at_source=DateSource.MANUAL)
         return changes

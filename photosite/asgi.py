@@ -30,9 +30,13 @@ from photosite.streaming_body import StreamingBodyASGIHandler  # noqa: E402 - ne
 class StaticFilesHandler(ASGIStaticFilesHandler):
     def serve(self, request):
         try:
-            return super().serve(request)
+            response = super().serve(request)
         except SuspiciousFileOperation as error:
             raise Http404("no such static file") from error
+        # Static files pass no middleware; a worker script runs under the policy of its own
+        # response (the import page's hashing worker), so they carry one.
+        response["Content-Security-Policy"] = settings.PHOTOSITE_STATIC_CONTENT_SECURITY_POLICY
+        return response
 
 
 application = EventStreamRoute(StaticFilesHandler(StreamingBodyASGIHandler()))

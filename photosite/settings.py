@@ -24,6 +24,9 @@ def env_list(name, default):
 
 PHOTOSITE_LIBRARY_ROOT = Path(os.environ.get("PHOTOSITE_LIBRARY_ROOT", BASE_DIR / "photos")).resolve()
 PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20 * 1024**3))
+# The largest piece of a resumable upload (one PATCH): below the body limits proxies commonly
+# have (nginx's client_max_body_size, Cloudflare's 100 MB), and what a cut costs at most.
+PHOTOSITE_UPLOAD_CHUNK_BYTES = int(os.environ.get("PHOTOSITE_UPLOAD_CHUNK_BYTES", 64 * 1024**2))
 # Free space an import never eats into on the library's filesystem, so uploads cannot fill the
 # disk the database and logs live on (0 turns the check off; the disk's own ENOSPC still applies).
 PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 1024**3))
@@ -41,6 +44,14 @@ PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FA
 # The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
 # A client whose Accept lacks image/webp gets JPEG, made on its first request.
 PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
+# Which videos are played from a web rendition (library/video_playback.py): `needed` (those
+# browsers cannot play as they are), `always` or `never`. Renditions are at most this many lines
+# on their short side (1080 = 1080p).
+PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
+PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_LINES", 1080))
+# x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
+# streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
+PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library
@@ -93,7 +104,11 @@ CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/api/photo/"],
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        # 'wasm-unsafe-eval' lets the import page's hashing worker compile WebAssembly (hash-wasm's
+        # streaming SHA-256) in browsers where a worker runs under its page's policy; it allows
+        # WebAssembly.compile and nothing else: eval() and new Function() stay refused.
+        "script-src": [SELF, "'wasm-unsafe-eval'"],
+        "worker-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF],
         "media-src": [SELF],
@@ -104,11 +119,17 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Static files' own policy (photosite/asgi.py). A worker runs under the policy of its script's
+# response (Chromium, Firefox): the hashing worker may load scripts of the site and compile
+# WebAssembly, and do nothing else — no network, no other origin. Documents and workers are the
+# only things a policy on a static file governs; to a stylesheet or an image it means nothing.
+PHOTOSITE_STATIC_CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'"
+
 ROOT_URLCONF = "photosite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "photosite" / "templates"],  # the admin's frame (admin/base_site.html)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -271,8 +292,22 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
 else:
     Q_CLUSTER["orm"] = "default"
+    # Each running cluster's heartbeat (django-q2's Stat, refreshed every half second, gone 3 s
+    # after it stops), where `librarystatus` in another process can see it: in the library,
+    # since the default cache is per process. (The Redis broker keeps them in Redis.)
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "queue_stats": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / ".photosite" / "queue_stats"),
+        },
+    }
+    Q_CLUSTER["cache"] = "queue_stats"
 
 LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
+# The terminal gets warnings and errors only; every line is in <library>/.logs/ (a line per request
+# and per thumbnail buried `serve`'s terminal and `pregenerate`'s progress bar).
+CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -280,7 +315,12 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "access_log": {
+            "class": "photosite.log_handlers.LibraryLogHandler",
+            "filename_pattern": "access.log",
+            "formatter": "line",
+        },
         "import_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "import_%Y%m%d.log",
@@ -310,3 +350,9 @@ LOGGING = {
         "django.request": {"handlers": ["console", "errors_log"], "level": "ERROR", "propagate": False},
     },
 }
+
+# uvicorn's line per request, into .logs/access.log; off by default (it costs every request a
+# write). uvicorn writes access lines while its access logger has a handler, so it gets one only then.
+PHOTOSITE_ACCESS_LOG = env_bool("PHOTOSITE_ACCESS_LOG", False)
+if PHOTOSITE_ACCESS_LOG:
+    LOGGING["loggers"]["uvicorn.access"] = {"handlers": ["access_log"], "level": "INFO", "propagate": False}

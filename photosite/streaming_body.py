@@ -165,7 +165,7 @@ class StreamingBodyASGIHandler(ASGIHandler):
 
     @staticmethod
     def _streams_body(scope):
-        if scope["method"] != "POST":
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return False
         try:
             match = resolve(scope["path"].removeprefix(scope.get("root_path", "")))

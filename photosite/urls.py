@@ -1,9 +1,13 @@
 """Top-level routes. Each part of the site owns its own URL module; this file only mounts them."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # Pages link their icon; this answers browsers that ask for it anyway (an image opened alone, a plain error page).
+    path("favicon.ico", RedirectView.as_view(url=static("library/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     # Log in and out only: no mail is configured, so a public password-reset form would be a dead end
     # (staff reset passwords in the admin or with `manage.py changepassword`).

@@ -134,7 +134,7 @@ def ffmpeg_exe():
 
 
 def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creation_time=None,
-               codec="libx264", fps=25, audio=False, pix_fmt="yuv420p", extra_output_args=()):
+               codec="libx264", fps=25, audio=False, pix_fmt="yuv420p", extra_output_args=(), audio_codec=None):
     """A real video from ffmpeg's test source. `rotation` writes a display matrix (as phones do)."""
     path = Path(path)
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}"]
@@ -142,7 +142,8 @@ def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creat
         args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000"]
     args += ["-t", str(seconds), "-c:v", codec, "-pix_fmt", pix_fmt]
     if audio:
-        args += ["-c:a", "aac" if path.suffix.lower() in (".mp4", ".mov", ".m4v", ".3gp") else "libvorbis", "-shortest"]
+        default_audio = "aac" if path.suffix.lower() in (".mp4", ".mov", ".m4v", ".3gp") else "libvorbis"
+        args += ["-c:a", audio_codec or default_audio, "-shortest"]
     metadata = []
     if creation_time is not None:
         stamp = creation_time if isinstance(creation_time, str) else creation_time.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -155,6 +156,32 @@ def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creat
                         "-c", "copy", *metadata, str(path)], check=True, timeout=120)
         target.unlink()
     return path
+
+
+HEVC = {"codec": "libx265", "extra_output_args": ("-tag:v", "hvc1", "-x265-params", "log-level=error")}
+HLG = ("-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc")
+# The videos phones and cameras make, by name: (file name, make_video's arguments). Each has sound.
+CAMERA_VIDEOS = {
+    "iphone-hevc": ("IMG_0001.MOV", {**HEVC, "rotation": -90}),
+    "iphone-hevc-10bit-hdr": ("IMG_0002.MOV", {**HEVC, "pix_fmt": "yuv420p10le",
+                                                "extra_output_args": HEVC["extra_output_args"] + HLG}),
+    "avchd-mts": ("00001.MTS", {"audio_codec": "ac3", "extra_output_args": ("-f", "mpegts")}),
+    "mjpeg-avi": ("MVI_0001.AVI", {"codec": "mjpeg", "pix_fmt": "yuvj422p", "audio_codec": "pcm_s16le"}),
+    "vp9-webm": ("clip.webm", {"codec": "libvpx-vp9", "audio_codec": "libopus",
+                               "extra_output_args": ("-deadline", "realtime", "-cpu-used", "8")}),
+    "android-h264": ("VID_0001.mp4", {}),
+}
+
+
+def make_camera_video(folder, kind, seconds=2.0, width=320, height=240, fps=25):
+    """One of CAMERA_VIDEOS in `folder` (rotated kinds store their pixels sideways, as phones do)."""
+    name, options = CAMERA_VIDEOS[kind]
+    return make_video(Path(folder) / name, seconds, width, height, fps=fps, audio=True, **options)
+
+
+def ffmpeg_summary(path) -> str:
+    """What `ffmpeg -i` says of a file's streams (it exits 1: no output is named)."""
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
 
 
 def make_audio_only_mp4(path, seconds=1.0):
@@ -208,14 +235,17 @@ def make_live_still(path, content_identifier=None, *, taken=None, width=640, hei
     return path
 
 
-def make_live_motion(path, content_identifier=None, *, seconds=1.5, creation_time=None, width=320, height=240):
+def make_live_motion(path, content_identifier=None, *, seconds=1.5, creation_time=None, width=320, height=240,
+                     hevc=False):
     """The motion of a Live Photo: a short QuickTime movie with Apple's content identifier in its
-    metadata. H.264 here (an iPhone writes HEVC) so that a browser test can play it today."""
-    extra = ["-movflags", "use_metadata_tags"]
+    metadata. H.264 by default, which every browser plays as it is; `hevc` as an iPhone writes it
+    (played from its web rendition)."""
+    codec = HEVC if hevc else {"codec": "libx264", "extra_output_args": ()}
+    extra = [*codec["extra_output_args"], "-movflags", "use_metadata_tags"]
     if content_identifier:
         extra += ["-metadata", f"com.apple.quicktime.content.identifier={content_identifier}"]
     return make_video(path, seconds=seconds, width=width, height=height, creation_time=creation_time,
-                      extra_output_args=extra)
+                      codec=codec["codec"], extra_output_args=extra)
 
 
 def google_motion_xmp(video_length: int) -> bytes:
@@ -262,10 +292,3 @@ def make_samsung_motion_photo(path, video_path, *, taken=None, width=640, height
         still.write(block + directory + struct.pack("<I", len(directory)) + b"SEFT")
     return path
 
-
-def make_raw_like(path, *, taken=None, make=None, model=None, width=320, height=240):
-    """A raw stand-in: a TIFF with the camera's EXIF, which the detection calls DNG, NEF or CR2 by
-    its extension (as it does real TIFF-based raws)."""
-    path = Path(path)
-    upright_marked_image(width, height).save(path, "TIFF", exif=exif_bytes(taken=taken, make=make, model=model))
-    return path

@@ -18,8 +18,8 @@ from routes import ROUTE_PARAMETER, all_routes
 
 pytestmark = pytest.mark.django_db
 
-# Open to anonymous visitors by design: signing in and out.
-PUBLIC_ROUTES = {"accounts/login/", "admin/login/", "accounts/logout/", "admin/logout/"}
+# Open to anonymous visitors by design: signing in and out, and the site's icon (the login page shows it).
+PUBLIC_ROUTES = {"accounts/login/", "admin/login/", "accounts/logout/", "admin/logout/", "favicon.ico"}
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 REFUSED_STATUSES = {401, 403, 404, 405}
 NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")

@@ -70,7 +70,7 @@ def test_the_change_page_has_a_large_preview(admin_client, imported):
     ("thumbnail=missing", ["IMG_1.jpg", "VID_20240201_120000.mp4"]),
     ("thumbnail=failed", ["IMG_1.jpg"]),
     ("thumbnail=cached", ["VID_20240201_120000.mp4"]),
-    ("taken_at__year=2024&taken_at__month=1", ["IMG_1.jpg"]),
+    ("taken_on__year=2024&taken_on__month=1", ["IMG_1.jpg"]),
     ("trash=yes", []),
 ])
 def test_filters_and_search(admin_client, imported, query, expected):
@@ -155,3 +155,20 @@ def test_import_sessions_are_read_only_with_per_file_outcomes(admin_client, impo
 
 def test_django_q_task_admin_is_available_to_staff(admin_client):
     assert admin_client.get("/admin/django_q/").status_code == 200
+
+
+def test_the_admin_shows_the_cameras_own_clock(admin_client, library_root, media_dir, settings):
+    # given a photo taken at 15:47 with the camera's offset −05:00, on a UTC site (20:47 in UTC)
+    settings.TIME_ZONE = "UTC"
+    factories.make_jpeg(media_dir / "afternoon.jpg", taken=factories.a_date(2024, 3, 5, 15, 47), offset="-05:00")
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+    photo = Photo.objects.get(pk=pipeline.import_path(media_dir / "afternoon.jpg").photo_id)
+    pipeline.finish()
+    # when
+    listing = admin_client.get(CHANGELIST).content.decode()
+    change = admin_client.get(f"{CHANGELIST}{photo.pk}/change/").content.decode()
+    by_day = admin_client.get(CHANGELIST + "?taken_on__year=2024&taken_on__month=3&taken_on__day=5").content.decode()
+    # then
+    assert ">2024-03-05 15:47</time>" in listing and "20:47</" not in listing
+    assert ">2024-03-05 15:47</time>" in change and 'title="UTC−05:00"' in change
+    assert "afternoon.jpg" in by_day

@@ -16,7 +16,8 @@ from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 POLICY = {
-    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
+    "default-src": "'self'", "script-src": "'self' 'wasm-unsafe-eval'", "worker-src": "'self'", "style-src": "'self'",
+    "img-src": "'self'",
     "media-src": "'self'", "object-src": "'none'", "base-uri": "'self'", "frame-ancestors": "'none'",
     "form-action": "'self'",
 }
@@ -68,6 +69,40 @@ def test_the_login_page_carries_the_policy(site):
     response = httpx.get(site.base_url + "/accounts/login/")
     assert response.headers["content-type"].startswith("text/html")
     assert policy_of(response) == POLICY
+
+
+def test_static_files_carry_their_own_policy(site):
+    """A worker runs under its script's policy: the hashing worker may load the site's scripts and
+    compile WebAssembly, nothing more (no network, no eval)."""
+    response = httpx.get(site.base_url + "/static/library/hash_worker.js")
+    assert response.status_code == 200
+    assert policy_of(response) == {"default-src": "'none'", "script-src": "'self' 'wasm-unsafe-eval'"}
+
+
+@pytest.mark.browser
+def test_the_hashing_worker_hashes_under_its_policy_and_can_eval_nothing(site, browser):
+    # given: the import page's origin, and a probe worker served under the static files' policy
+    context = watched_context(browser, base_url=site.base_url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    context.route("**/static/library/eval-probe.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript",
+        headers={"Content-Security-Policy": "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'"},
+        body="let ran = false; try { eval('ran = true'); } catch (error) {} postMessage(ran);"))
+    # when: the hashing worker hashes a blob, and the probe tries eval()
+    digest = page.evaluate("""() => new Promise((resolve) => {
+        const worker = new Worker("/static/library/hash_worker.js");
+        worker.onmessage = ({ data }) => resolve(data.sha256 || data.error || data.unavailable);
+        worker.postMessage({ id: 1, file: new Blob(["abc"]) });
+    })""")
+    evaluated = page.evaluate("""() => new Promise((resolve) => {
+        const worker = new Worker("/static/library/eval-probe.js");
+        worker.onmessage = ({ data }) => resolve(data);
+    })""")
+    # then
+    assert digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256 of "abc"
+    assert evaluated is False
+    context.close()
 
 
 def test_the_watch_catches_an_inline_script(site, browser):

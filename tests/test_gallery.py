@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from library.importing.dates import dating, parse_exif_datetime
 from library.models import MediaKind, Photo
 from thumbnails.links import thumbnail_url
 
@@ -21,7 +22,7 @@ def make_rows(count, start=START, step=timedelta(hours=7), **fields):
         Photo(**{
             "sha256": f"{first + index:064x}", "kind": MediaKind.PHOTO, "original_name": f"IMG_{index}.jpg",
             "path": f"x/{first + index}.jpg", "size": 1, "format": "jpeg", "mime_type": "image/jpeg",
-            "width": 4000, "height": 3000, "taken_at": start - index * step, "taken_at_source": "exif", **fields,
+            "width": 4000, "height": 3000, **dating(start - index * step), "taken_at_source": "exif", **fields,
         })
         for index in range(count)
     ]
@@ -94,7 +95,7 @@ def test_jump_to_a_month_starts_at_its_last_photo(logged_in):
     html = logged_in.get("/?year=2024&month=2").content.decode()
     # then
     assert re.findall(r"<h2>([^<]+)</h2>", html)[0] == "Thursday 29 February 2024"
-    assert '<option selected>2024</option>' in html
+    assert '<option value="2024-2" selected>February 2024</option>' in html
 
 
 @pytest.mark.parametrize("query", ["?after=yesterday", "?after=2024-01-01T00:00:00~x", "?year=2024&month=13"])
@@ -107,9 +108,9 @@ def test_an_empty_library_points_at_the_import_page(logged_in):
 
 
 @pytest.mark.parametrize(("page_size", "url", "queries"), [
-    (5, "/", 6), (100, "/", 6),  # session, user, the page, its tiles' partners, newest and oldest year
-    (5, "/?fragment=1&after=2024-03-01T00:00:00%2B00:00~999999", 4),
-    (100, "/?fragment=1&after=2024-03-01T00:00:00%2B00:00~999999", 4),
+    (5, "/", 5), (100, "/", 5),  # session, user, the page, its tiles' partners, the months with photos
+    (5, "/?fragment=1&after=2024-03-01~2024-03-01T00:00:00%2B00:00~999999", 4),
+    (100, "/?fragment=1&after=2024-03-01~2024-03-01T00:00:00%2B00:00~999999", 4),
 ])
 def test_gallery_pages_use_a_constant_number_of_queries(logged_in, settings, django_assert_num_queries,
                                                         page_size, url, queries):
@@ -131,3 +132,72 @@ def test_the_photo_page_links_its_neighbours(logged_in):
     assert f'href="/photo/{newest.pk}/" rel="prev"' in html
     assert f'href="/photo/{oldest.pk}/" rel="next"' in html
     assert f"/photo/{middle.pk}/original?download=1" in html
+
+
+def jump_options(html):
+    return re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', html)
+
+
+def test_jump_to_lists_only_months_with_photos_and_selects_the_one_shown(logged_in):
+    # given photos in March 2024, January 2024 and June 2021 (none in between), and one in the trash
+    for moment in (START, START - timedelta(days=60), timezone.make_aware(datetime(2021, 6, 5, 9))):
+        make_rows(1, start=moment)
+    make_rows(1, start=timezone.make_aware(datetime(2023, 5, 5)), trashed_at=START)
+    # when / then: the newest month is selected on the first page
+    assert jump_options(logged_in.get("/").content.decode()) == [
+        ("2024-3", " selected", "March 2024"), ("2024-1", "", "January 2024"), ("2021-6", "", "June 2021")]
+    # and the month jumped to after a jump
+    assert ("2024-1", " selected", "January 2024") in jump_options(logged_in.get("/?month=2024-1").content.decode())
+
+
+def test_the_day_is_the_cameras_day_not_the_utc_one(logged_in, settings):
+    # given 21:30 at −05:00 on 1 January 2022 (02:30 UTC on the 2nd), on a UTC site
+    settings.TIME_ZONE = "UTC"
+    evening, = make_rows(1, start=parse_exif_datetime("2022:01:01 21:30:00", "-05:00"))
+    # when
+    html = logged_in.get("/").content.decode()
+    photo_page = logged_in.get(f"/photo/{evening.pk}/").content.decode()
+    # then
+    assert re.findall(r"<h2>([^<]+)</h2>", html) == ["Saturday 1 January 2022"]
+    assert 'data-time="21:30"' in html
+    assert jump_options(html) == [("2022-1", " selected", "January 2022")]
+    assert "Saturday 1 January 2022, 21:30" in photo_page and 'title="UTC−05:00"' in photo_page
+
+
+def test_days_follow_the_cameras_clock_and_the_instant_orders_within_a_day(logged_in, settings):
+    # given, on a UTC site: late evening of the 1st in New York (later in UTC than the next one),
+    # early morning of the 2nd in London, and noon of the 1st at +09:00 (earlier than both)
+    settings.TIME_ZONE = "UTC"
+    new_york, = make_rows(1, start=parse_exif_datetime("2022:01:01 21:30:00", "-05:00"))  # 02:30Z on the 2nd
+    london, = make_rows(1, start=parse_exif_datetime("2022:01:02 01:00:00", "+00:00"))  # 01:00Z on the 2nd
+    tokyo, = make_rows(1, start=parse_exif_datetime("2022:01:01 23:00:00", "+09:00"))  # 14:00Z on the 1st
+    # when
+    html = logged_in.get("/").content.decode()
+    # then
+    assert re.findall(r"<h2>([^<]+)</h2>", html) == ["Sunday 2 January 2022", "Saturday 1 January 2022"]
+    assert tile_ids(html) == [london.pk, new_york.pk, tokyo.pk]
+    # and the photo page's neighbours follow the same order
+    middle = logged_in.get(f"/photo/{new_york.pk}/").content.decode()
+    assert f'href="/photo/{london.pk}/" rel="prev"' in middle and f'href="/photo/{tokyo.pk}/" rel="next"' in middle
+
+
+def test_a_jump_to_a_month_goes_by_the_cameras_day(logged_in, settings):
+    # given 21:30 at −05:00 on 31 January (1 February in UTC) and a photo of 2 February
+    settings.TIME_ZONE = "UTC"
+    january, = make_rows(1, start=parse_exif_datetime("2022:01:31 21:30:00", "-05:00"))
+    make_rows(1, start=parse_exif_datetime("2022:02:02 10:00:00", None))
+    # when
+    html = logged_in.get("/?month=2022-1").content.decode()
+    # then
+    assert tile_ids(html) == [january.pk]
+
+
+@pytest.mark.outside_database
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.04, "0:00.1"), (0.4, "0:00.4"), (0.94, "0:00.9"), (0.96, "0:01"), (7.2, "0:07"), (205, "3:25"),
+    (3723, "1:02:03"), (None, ""),
+])
+def test_a_duration_as_a_player_shows_it_never_0_00(seconds, shown):
+    from library.templatetags.gallery_tags import clock
+
+    assert clock(seconds) == shown

@@ -54,6 +54,22 @@ def test_failures_are_listed_and_make_the_exit_status_non_zero(library_root, med
     assert session.outcomes.get(status=OutcomeStatus.FAILED).original_name == "bad.jpg"
 
 
+def test_failures_name_the_path_within_what_was_imported(library_root, media_dir):
+    # given two files called LICENSE in one project folder, and a bad file given by its own path
+    project = media_dir / "project"
+    (project / "vendor").mkdir(parents=True)
+    factories.make_text_file(project / "LICENSE")
+    factories.make_text_file(project / "vendor" / "LICENSE")
+    lone = factories.make_text_file(media_dir / "notes.jpg")
+    out = StringIO()
+    # when
+    with pytest.raises(CommandError, match="3 file"):
+        call_command("import", "--no-progress", str(project), str(lone), stdout=out, stderr=StringIO())
+    # then each is told apart by its path
+    failed = [line.split(": ")[1] for line in out.getvalue().splitlines() if line.startswith("failed: ")]
+    assert failed == ["project/LICENSE", "project/vendor/LICENSE", str(lone)]
+
+
 def test_move_deletes_sources_only_once_they_are_safe(library_root, media_dir):
     good = factories.make_jpeg(media_dir / "good.jpg")
     bad = factories.make_text_file(media_dir / "bad.jpg")

@@ -15,7 +15,7 @@ import factories
 
 def metadata_of(path, name=None):
     head = path.read_bytes()[: detection.HEAD_BYTES]
-    return read_metadata(path, detection.detect_format(head, name or path.name), name or path.name)
+    return read_metadata(path, detection.detect_format(head, name or path.name, path), name or path.name)
 
 
 @pytest.fixture(params=["ffprobe", "bundled-ffmpeg-only"])

@@ -2,18 +2,21 @@
 Google motion photo and a RAW+JPEG pair, imported by `manage.py import` beside an ordinary photo,
 are one tile each with a badge; the viewer shows a Live Photo's still and plays its motion
 (muted, once) when opened, again on hover, with sound on demand; a motion photo's embedded video
-plays the same way; a RAW+JPEG pair offers both files. Screenshots: tests/.artifacts/moments-*.png."""
+plays the same way; an iPhone's HEVC motion plays from its web rendition; a RAW+JPEG pair offers
+both files. Screenshots: tests/.artifacts/moments-*.png."""
 from datetime import datetime
 
 import pytest
 
 import factories
+import format_factories
 from browser import screenshot, watched_context
 from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 IDENTIFIER = "8D2E7F4A-1B3C-4D5E-9F60-718293A4B5C6"
+HEVC_IDENTIFIER = "0C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5"
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +31,12 @@ def site(tmp_path_factory):
     clip = factories.make_video(root / "clip.mp4", seconds=1.5, width=640, height=480)
     factories.make_google_motion_photo(media / "PXL_20240501_090000.MP.jpg", clip, taken=datetime(2024, 5, 1, 9, 0))
     factories.make_jpeg(media / "DSC_0001.JPG", taken=datetime(2024, 5, 1, 8, 0), make="Nikon", model="Z 6")
-    factories.make_raw_like(media / "DSC_0001.NEF", taken=datetime(2024, 5, 1, 8, 0), make="Nikon", model="Z 6")
+    format_factories.make_dng(media / "DSC_0001.NEF", taken="2024:05:01 08:00:00", make="Nikon", model="Z 6")
     factories.make_jpeg(media / "plain.jpg", taken=datetime(2024, 5, 1, 7, 0))
+    # an iPhone's Live Photo as it really is: its motion HEVC, which Chromium shows no picture of
+    factories.make_live_motion(media / "IMG_0002.MOV", HEVC_IDENTIFIER, seconds=1.5, creation_time="2024-05-01T06:00:00Z",
+                               hevc=True)
+    factories.make_live_still(media / "IMG_0002.JPG", HEVC_IDENTIFIER, taken=datetime(2024, 5, 1, 6, 0))
     site = LiveSite(root / "library")
     site.root.mkdir()
     try:
@@ -74,20 +81,20 @@ PLAYING_NOW = """() => {
 
 
 def test_one_tile_per_moment_each_with_its_badge(page):
-    # given the day's five files and three moments
+    # given the day's seven files and four moments
     tiles = page.locator(".tile")
-    # then four tiles: the Live Photo, the motion photo, the RAW+JPEG pair, the ordinary photo
-    assert tiles.count() == 4
-    assert [tiles.nth(index).get_attribute("data-name") for index in range(4)] == [
-        "IMG_0001.JPG", "PXL_20240501_090000.MP.jpg", "DSC_0001.JPG", "plain.jpg"]
-    assert page.locator(".tile .badge-moment").all_inner_texts() == ["LIVE", "MOTION", "RAW"]
+    # then five tiles: the Live Photo, the motion photo, the RAW+JPEG pair, the ordinary photo, the HEVC Live Photo
+    assert tiles.count() == 5
+    assert [tiles.nth(index).get_attribute("data-name") for index in range(5)] == [
+        "IMG_0001.JPG", "PXL_20240501_090000.MP.jpg", "DSC_0001.JPG", "plain.jpg", "IMG_0002.JPG"]
+    assert page.locator(".tile .badge-moment").all_inner_texts() == ["LIVE", "MOTION", "RAW", "LIVE"]
     page.wait_for_function("() => [...document.images].every((image) => image.complete && image.naturalWidth > 0)")
     screenshot(page, "moments-grid")
 
 
 def test_a_live_photo_plays_its_motion_muted_once_then_on_hover_with_sound_on_demand(page):
     # when the Live Photo is opened
-    page.locator(".tile[data-moment=live]").click()
+    page.locator(".tile[data-moment=live]").first.click()
     # then its still shows, its motion plays over it once, muted, and the still is back at its end
     page.wait_for_function("() => document.querySelector('#viewer .live img')?.naturalWidth > 0")
     page.wait_for_function(MOTION_HAS_PLAYED, timeout=15000)
@@ -114,6 +121,14 @@ def test_a_motion_photo_plays_the_video_inside_it(page):
     # then its embedded video, cut out by the server, plays
     page.wait_for_function(MOTION_HAS_PLAYED, timeout=15000)
     assert "/motion?v=" in page.evaluate("() => document.querySelector('#viewer .live video').currentSrc")
+
+
+def test_an_iphone_live_photo_plays_its_hevc_motion_from_the_web_rendition(page):
+    # when the Live Photo whose motion is HEVC is opened
+    page.locator(".tile[data-name='IMG_0002.JPG']").click()
+    # then its motion plays, with a picture: the rendition, made while it streams
+    page.wait_for_function(MOTION_HAS_PLAYED, timeout=30000)
+    assert "/video?v=" in page.evaluate("() => document.querySelector('#viewer .live video').currentSrc")
 
 
 def test_a_raw_and_jpeg_pair_shows_the_jpeg_and_offers_both_files(page):
@@ -156,9 +171,9 @@ def test_the_admin_shows_the_moment_and_unlinks_and_links_it_by_hand(page):
     assert "1 file(s) are photos of their own again" in run_admin_action(page, "q=IMG_0001", "unlink_moment")
     # then the gallery shows them as two tiles
     page.goto("/")
-    assert page.locator(".tile").count() == 5
+    assert page.locator(".tile").count() == 6
     # when they are linked again by hand
     assert "Linked: one tile in the gallery, IMG_0001.JPG" in run_admin_action(page, "q=IMG_0001", "link_moment")
     # then one tile again
     page.goto("/")
-    assert page.locator(".tile").count() == 4 and page.locator(".tile[data-moment=live]").count() == 1
+    assert page.locator(".tile").count() == 5 and page.locator(".tile[data-moment=live]").count() == 2

@@ -10,6 +10,7 @@ from library.importing.pipeline import ImportPipeline
 from library.models import OutcomeStatus, Photo
 
 import factories
+import format_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_files_that_only_look_alike_stay_apart(library_root, media_dir, case):
 
 def test_raw_and_jpeg_of_one_shot_pair_and_the_jpeg_is_the_face(library_root, media_dir):
     # given a camera's raw and JPEG of the same shot, half a second apart in their EXIF
-    raw = factories.make_raw_like(media_dir / "DSC_0001.DNG", taken=TAKEN, make="Nikon", model="Z 6")
+    raw = format_factories.make_dng(media_dir / "DSC_0001.DNG", taken=f"{TAKEN:%Y:%m:%d %H:%M:%S}", make="Nikon", model="Z 6")
     jpeg = factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=TAKEN, make="Nikon", model="Z 6")
     # when the raw comes first
     raw, jpeg = import_files(raw, jpeg)
@@ -102,7 +103,7 @@ def test_raw_and_jpeg_of_one_shot_pair_and_the_jpeg_is_the_face(library_root, me
 
 @pytest.mark.parametrize("case", ["another camera", "2 s apart"])
 def test_raw_and_jpeg_of_other_shots_stay_apart(library_root, media_dir, case):
-    raw = factories.make_raw_like(media_dir / "DSC_0002.NEF", taken=TAKEN, make="Nikon", model="Z 6")
+    raw = format_factories.make_dng(media_dir / "DSC_0002.NEF", taken=f"{TAKEN:%Y:%m:%d %H:%M:%S}", make="Nikon", model="Z 6")
     jpeg = factories.make_jpeg(media_dir / "DSC_0002.JPG", taken=TAKEN + timedelta(seconds=2 if case == "2 s apart" else 0),
                                make="Nikon", model="Z 7" if case == "another camera" else "Z 6")
     raw, jpeg = import_files(raw, jpeg)

@@ -10,15 +10,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from library.importing.dates import dating
 from library.importing.pipeline import ImportPipeline
 from library.models import MediaKind, MoveReason, Photo
 from library.services.file_moves import move_original
 from library.services.moments import link, members
 from library.services.redating import redate
+from library.services.timeline import Cursor, months_sql, months_with_photos, tiles_after
 from library.services.trash import library_candidates, move_to_trash, restore_from_trash, trash_candidates
-from thumbnails.links import embedded_video_url
+from library.video_playback import Playback
+from thumbnails.links import embedded_video_url, playable_url
 
 import factories
+import format_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +49,8 @@ def raw_pair(library_root, media_dir):
     """(jpeg, raw) of a RAW+JPEG shot, imported and paired."""
     later = TAKEN + timedelta(hours=1)
     return import_all(factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=later, make="Nikon", model="Z 6"),
-                      factories.make_raw_like(media_dir / "DSC_0001.NEF", taken=later, make="Nikon", model="Z 6"))
+                      format_factories.make_dng(media_dir / "DSC_0001.NEF", taken=f"{later:%Y:%m:%d %H:%M:%S}",
+                                                make="Nikon", model="Z 6"))
 
 
 def tiles(html):
@@ -73,41 +78,84 @@ def clip_path(tmp_path):
     return factories.make_video(tmp_path / "clip.mp4", seconds=1)
 
 
-@pytest.mark.parametrize(("url", "queries"), [("/", 6), ("/?fragment=1&after=2030-01-01T00:00:00%2B00:00~1", 4)])
-def test_moments_cost_one_query_per_page_whatever_their_number(logged_in, settings, django_assert_num_queries,
-                                                                url, queries):
-    # given 60 moments of a still and its motion (rows without files: pages never open one)
-    settings.PHOTOSITE_GALLERY_PAGE_SIZE = 50
+def make_moments(count):
+    """`count` Live Photos, a still and its HEVC motion each, an hour apart (rows without files:
+    pages never open one)."""
     start = timezone.make_aware(TAKEN)
-    for index in range(60):
-        common = {"size": 1, "taken_at": start - timedelta(hours=index), "taken_at_source": "exif"}
-        still = Photo.objects.create(sha256=f"{2 * index:064x}", kind=MediaKind.PHOTO, original_name=f"IMG_{index}.JPG",
-                                     path=f"x/{index}.jpg", format="jpeg", mime_type="image/jpeg", **common)
-        Photo.objects.create(sha256=f"{2 * index + 1:064x}", kind=MediaKind.VIDEO, original_name=f"IMG_{index}.MOV",
-                             path=f"x/{index}.mov", format="mov", mime_type="video/quicktime", duration=2,
-                             shown_with=still, **common)
+    stills = Photo.objects.bulk_create([
+        Photo(sha256=f"{2 * index:064x}", kind=MediaKind.PHOTO, original_name=f"IMG_{index}.JPG", path=f"x/{index}.jpg",
+              format="jpeg", mime_type="image/jpeg", size=1, **dating(start - timedelta(hours=index)),
+              taken_at_source="exif")
+        for index in range(count)
+    ])
+    Photo.objects.bulk_create([
+        Photo(sha256=f"{2 * index + 1:064x}", kind=MediaKind.VIDEO, original_name=f"IMG_{index}.MOV",
+              path=f"x/{index}.mov", format="mov", mime_type="video/quicktime", size=1, duration=2,
+              video_codecs="hevc yuv420p", playback=Playback.RENDITION, **dating(still.taken_at),
+              taken_at_source="container", shown_with=still)
+        for index, still in enumerate(stills)
+    ])
+
+
+@pytest.mark.parametrize("page_size", [60, 240])
+@pytest.mark.parametrize(("url", "queries"), [
+    ("/", 5),  # session, user, the page, its moments' partners, the months with photos
+    ("/?fragment=1&after=2030-01-01~2030-01-01T00:00:00%2B00:00~1", 4),
+])
+def test_moments_cost_one_query_per_page_whatever_their_number(logged_in, settings, django_assert_num_queries,
+                                                                page_size, url, queries):
+    # given more Live Photos than a page holds
+    settings.PHOTOSITE_GALLERY_PAGE_SIZE = page_size
+    make_moments(250)
     # when / then: the page, plus one query for the motions of its moments
     with django_assert_num_queries(queries):
         html = logged_in.get(url).content.decode()
-    assert len(tiles(html)) == 50 and html.count("data-motion=") == 50
+    assert len(tiles(html)) == page_size and html.count("data-motion=") == page_size
 
 
-def test_the_gallery_query_walks_the_tile_index(live):
-    # given the gallery's query
+def query_plan(sql, params=()):
     from django.db import connection
 
-    from library.services.timeline import TILE_FIELDS
-
-    query = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by("-taken_at", "-id")[:121]
-    # when the database explains it
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is checked on SQLite")
     with connection.cursor() as cursor:
-        sql, params = query.query.sql_with_params()
-        if connection.vendor != "sqlite":
-            pytest.skip("the plan is checked on SQLite")
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        plan = " ".join(str(row) for row in cursor.fetchall())
+        return " ".join(str(row) for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("where", ["first page", "after a tile", "a month jump"])
+def test_the_gallery_query_walks_the_tile_index(where):
+    # given the gallery's query (the timeline's own), from the top, after a tile, after a month jump
+    make_moments(30)
+    tile = Photo.objects.gallery_tiles().order_by("-taken_on", "-taken_at", "-id")[10]
+    cursor = {"first page": None, "after a tile": Cursor.of(tile),
+              "a month jump": Cursor.for_month("2024", "4")}[where]
+    # when the database explains it
+    plan = query_plan(*tiles_after(cursor)[:121].query.sql_with_params())
     # then it reads the partial index in order: no scan of the table, no sort
     assert "photo_gallery_tile_idx" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_months_of_the_jump_to_probe_the_tile_index():
+    # given Live Photos in two months
+    make_moments(24 * 20)
+    # when / then: each month is one probe of the tile index (no table scan, no sort)
+    plan = query_plan(months_sql())
+    assert "photo_gallery_tile_idx" in plan and "TEMP B-TREE" not in plan
+    assert months_with_photos() == [(2024, 5), (2024, 4)]
+
+
+def test_a_live_photo_whose_motion_is_hevc_plays_its_web_rendition(logged_in, library_root, media_dir):
+    # given an iPhone's Live Photo: the motion is HEVC, which most browsers show no picture of
+    still, motion = import_all(
+        factories.make_live_still(media_dir / "IMG_0002.JPG", "LIVE-0002", taken=TAKEN),
+        factories.make_live_motion(media_dir / "IMG_0002.MOV", "LIVE-0002", creation_time=TAKEN, hevc=True))
+    assert motion.shown_with_id == still.pk and motion.playback == Playback.RENDITION
+    # when
+    tile = tiles(logged_in.get("/").content.decode())[0]
+    # then the viewer plays its motion from the rendition, as it would the video on its own
+    assert f'data-motion="{playable_url(motion)}"'.replace("&", "&amp;") in tile
+    assert playable_url(motion).startswith(f"/api/photo/{motion.pk}/video?")
 
 
 def test_trash_and_restore_move_the_whole_moment(live, library_root):

@@ -229,4 +229,52 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     assert "Photos:                    3" in out and "Videos:                    1" in out
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
     assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
-    assert "Background queue:          1 waiting, 0 in progress (ORM default)" in out
+    assert "Background queue:          1 waiting, 0 in progress (queued in the database)" in out
+    assert ("Workers:                   none running (`manage.py serve` starts them, or `manage.py qcluster`); "
+            "the waiting tasks run when workers start") in out
+
+
+@pytest.mark.slow
+def test_librarystatus_sees_a_running_cluster(tmp_path):
+    # given a site whose workers run in another process
+    from live_site import LiveSite
+    from polling import wait_for
+
+    site = LiveSite(tmp_path / "library", extra_env={"PHOTOSITE_WORKERS": "1"})
+    site.root.mkdir()
+    site.prepare()
+    site.start_workers()
+    try:
+        # when / then
+        wait_for(lambda: "Workers:                   1 cluster(s) running" in site.manage("librarystatus").stdout,
+                 30, "librarystatus to see the cluster")
+    finally:
+        site.stop()
+    # and once it stopped, it says none is running
+    wait_for(lambda: "none running" in site.manage("librarystatus").stdout, 15, "the heartbeat to expire")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_shows_its_bar_and_each_failure_once(tmp_path, jobs):
+    # given a library of two photos and a video broken after its import
+    from test_first_run import manage
+
+    root, media = tmp_path / "library", tmp_path / "media"
+    root.mkdir()
+    media.mkdir()
+    for day in (1, 2):
+        factories.make_jpeg(media / f"p{day}.jpg", 320, 240, taken=factories.a_date(day=day))
+    factories.make_video(media / "clip.mp4", seconds=0.5, width=160, height=120)
+    assert manage(root, "import", str(media), "--no-progress").returncode == 0
+    video, = (root / path for path in root.rglob("*.mp4"))
+    video.write_text("no longer a video\n")
+    # when
+    result = manage(root, "pregenerate", "--jobs", jobs)
+    # then: the bar, the failure once, no INFO lines in the terminal
+    terminal = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "3/3" in result.stderr, terminal
+    assert terminal.count("clip.mp4") == 1, terminal
+    assert " INFO " not in terminal, terminal
+    assert "2 thumbnails made, 0 already there, 1 failed" in result.stdout

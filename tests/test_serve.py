@@ -84,6 +84,15 @@ def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
         assert max(niceness.values()) == min(19, niceness[web] + 19), "the workers yield the CPU to the web server"
         # no proxy trusted: X-Forwarded-For cannot choose the address login throttling counts by
         assert b"--no-proxy-headers" in Path(f"/proc/{web}/cmdline").read_bytes()
+        # and the terminal holds the status lines only: no line per request or thumbnail (in .logs/)
+        for _ in range(5):
+            site.client("admin", password).get("/")
+        terminal = log.read_text()
+        assert '"GET /' not in terminal and "Thumbnail made" not in terminal and " INFO " not in terminal, terminal
+        assert len(terminal.splitlines()) <= 8, terminal
+        assert f"logs in {site.root / '.logs'}" in terminal
+        assert "Thumbnail made" in (site.root / ".logs" / "photosite.log").read_text()
+        assert not (site.root / ".logs" / "access.log").exists()
         # when: Ctrl-C
         process.send_signal(signal.SIGINT)
         # then
@@ -124,3 +133,21 @@ def all_qclusters_of(site):
         except OSError:
             continue
     return pids
+
+
+def test_the_access_log_goes_to_the_logs_folder_when_turned_on(tmp_path):
+    # given
+    site = LiveSite(tmp_path / "library", extra_env={"PHOTOSITE_WORKERS": "1", "PHOTOSITE_ACCESS_LOG": "1"})
+    site.root.mkdir()
+    process, log = start_serve(site)
+    try:
+        # when
+        wait_for(lambda: answers(site.base_url + "/accounts/login/"), 40, "the site")
+        # then
+        access_log = site.root / ".logs" / "access.log"
+        wait_for(lambda: access_log.exists() and '"GET /accounts/login/ HTTP/1.1" 200' in access_log.read_text(),
+                 10, "the request in access.log")
+        assert '"GET /' not in log.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)

@@ -175,23 +175,3 @@ def test_a_50_megapixel_jpeg_needs_less_than_150_mb(media_dir):
                             check=True, timeout=120)
     # then the peak memory grew by less than 150 MB (ru_maxrss is in KiB)
     assert int(result.stdout.split()[-1]) < 150 * 1024
-
-
-@pytest.mark.parametrize("orientation", [None, 6])
-def test_a_raw_file_is_shown_upright_through_its_largest_embedded_preview(media_dir, orientation):
-    # given a TIFF-based "raw" file: a small first image carrying the orientation tag, and a
-    # larger JPEG preview (without a tag of its own) inside
-    source = media_dir / "camera.dng"
-    Image.new("RGB", (160, 120), (0, 0, 255)).save(source, "TIFF", exif=factories.exif_bytes(orientation=orientation))
-    stored = factories.upright_marked_image(1200, 800)
-    if orientation:
-        stored = stored.transpose(factories.INVERSE_ORIENTATION[orientation])
-    preview = media_dir / "preview.jpg"
-    stored.save(preview, "JPEG")
-    source.write_bytes(source.read_bytes() + preview.read_bytes())
-    # when
-    thumbnail = picture(generate_photo_thumbnail(source, TILE))
-    # then the preview was used, upright: its size, its red corner top-left
-    assert thumbnail.size == (600, 400)
-    assert is_red(thumbnail.getpixel((5, 5)))
-    assert not is_red(thumbnail.getpixel((thumbnail.width - 5, thumbnail.height - 5)))

@@ -4,10 +4,12 @@ filter by the state of the grid thumbnail, and an action that queues regeneratio
 from django.contrib import admin
 
 from library.admin import extend_photo_admin
+from library.video_playback import videos_served_renditions
 
+from .cache import current_video_spec
 from .formats import made_ahead_specs
 from .status import STATES, photos_with_thumbnail_state
-from .tasks import queue_photos
+from .tasks import queue_photos, queue_renditions
 
 
 class ThumbnailStateFilter(admin.SimpleListFilter):
@@ -32,4 +34,27 @@ def regenerate_thumbnails(model_admin, request, queryset):
     model_admin.message_user(request, f"Regeneration of the thumbnails of {len(ids)} item(s) is queued.")
 
 
-extend_photo_admin(list_filter=[ThumbnailStateFilter], actions=[regenerate_thumbnails])
+class RenditionStateFilter(admin.SimpleListFilter):
+    """Videos played from a web rendition, by the state of their rendition's row."""
+
+    title = "video rendition"
+    parameter_name = "rendition"
+
+    def lookups(self, request, model_admin):
+        return [(state, state.capitalize()) for state in STATES]
+
+    def queryset(self, request, queryset):
+        if self.value() not in STATES:
+            return queryset
+        return photos_with_thumbnail_state(videos_served_renditions(queryset), self.value(), current_video_spec())
+
+
+@admin.action(description="Make video renditions again (queued)")
+def remake_renditions(model_admin, request, queryset):
+    videos = list(videos_served_renditions(queryset).only("id", "duration"))
+    queue_renditions(videos, force=True)
+    model_admin.message_user(request, f"Renditions of {len(videos)} video(s) are queued.")
+
+
+extend_photo_admin(list_filter=[ThumbnailStateFilter, RenditionStateFilter],
+                   actions=[regenerate_thumbnails, remake_renditions])

@@ -11,7 +11,10 @@ keeps file and row in step: it returns what to serve (the bytes it just made, or
 file) with its ETag. Whoever wins the claim on the rendition row makes the thumbnail, everyone
 else waits for its result, whichever process or machine they run in. Failures are recorded on
 the row and back off, so a file that makes ffmpeg fail is not re-run on every request. The rest
-is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair)."""
+is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (trash, repair).
+
+Videos' web renditions (thumbnails.video_cache) live in the same storage and rows and use the
+same claim, back-off and failure record; only how they are made and served differs."""
 import logging
 import os
 import re
@@ -19,6 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -27,10 +31,17 @@ from django.utils import timezone
 from library.models import Photo
 from library.paths import absolute_path
 
-from .errors import ThumbnailBackoffError, ThumbnailBusyError, ThumbnailError, ThumbnailStoreError
+from .errors import (
+    DecoderFailureError,
+    ThumbnailBackoffError,
+    ThumbnailBusyError,
+    ThumbnailError,
+    ThumbnailStoreError,
+)
 from .generators.embedded_video import extract_embedded_video
 from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
+from .generators.video_rendition import VideoRenditionSpec
 from .models import Thumbnail, ThumbnailState
 from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, all_current_specs
 from .storage import local_path
@@ -59,7 +70,12 @@ def is_local() -> bool:
     return local_path(thumbnail_storage(), "") is not None
 
 
-def storage_name(sha256: str, spec: ThumbnailSpec) -> str:
+def current_video_spec() -> VideoRenditionSpec:
+    """The web rendition videos get today (thumbnails.video_cache makes and serves it)."""
+    return VideoRenditionSpec(settings.PHOTOSITE_VIDEO_RENDITION_LINES)
+
+
+def storage_name(sha256: str, spec: ThumbnailSpec | VideoRenditionSpec) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{spec}.{spec.extension}"
 
 
@@ -84,9 +100,9 @@ def is_current_name(name: str) -> bool:
     older generator version or of a format no longer in the allow-list, which nothing serves."""
     base = name.rsplit("/", 1)[-1]
     sha256, _, rest = base.partition("-")
-    if name == embedded_video_name(sha256):
-        return True
     spec_text, _, extension = rest.rpartition(".")
+    if name in (storage_name(sha256, current_video_spec()), embedded_video_name(sha256)):
+        return True
     try:
         spec = ThumbnailSpec.from_string(spec_text)
     except InvalidSpecError:
@@ -224,10 +240,10 @@ def unclaimed(now) -> Q:
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
 
-def claim(row: Thumbnail) -> bool:
+def claim(row: Thumbnail, lease: timedelta = CLAIM_LEASE) -> bool:
     """Win the row's lease with one conditional UPDATE: the database picks a single winner."""
     now = timezone.now()
-    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + CLAIM_LEASE) == 1
+    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + lease) == 1
 
 
 def release(row: Thumbnail):
@@ -277,10 +293,21 @@ def record_claimed(row: Thumbnail, name: str):
 
 
 def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
+    """The generator's bytes; whatever it raises is a ThumbnailError, so the file gets a placeholder,
+    one errors.log line and the back-off, never a 500.
+
+    The one place that says so: a generator is pure (a file in, bytes out), so anything it raises
+    comes from the file, through a decoder (Pillow and its plugins, rawpy, numpy, ffmpeg's output)
+    that may raise any class on hostile bytes: Pillow's TIFF plugin gave TypeError on a CR2."""
     source = absolute_path(photo.path)
-    if photo.is_video:
-        return generate_video_thumbnail(source, spec, photo.duration)
-    return generate_photo_thumbnail(source, spec)
+    try:
+        if photo.is_video:
+            return generate_video_thumbnail(source, spec, photo.duration)
+        return generate_photo_thumbnail(source, spec)
+    except ThumbnailError:
+        raise
+    except Exception as error:
+        raise DecoderFailureError(f"cannot decode {source.name}: {type(error).__name__}: {error}") from error
 
 
 def save_atomically(storage: Storage, name: str, data: bytes, replace: bool = False):
@@ -299,17 +326,19 @@ def save_atomically(storage: Storage, name: str, data: bytes, replace: bool = Fa
         raise ThumbnailStoreError(f"could not store thumbnail {name}: {error}") from error
 
 
-def record_failure(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, error: ThumbnailError):
+def record_failure(photo: Photo, spec: ThumbnailSpec | VideoRenditionSpec, row: Thumbnail, error: ThumbnailError,
+                   what: str = "Thumbnail"):
     row.refresh_from_db(fields=["attempts"])
     attempts = row.attempts + 1
     delay = min(RETRY_FIRST_SECONDS * 4 ** (attempts - 1), RETRY_LONGEST_SECONDS)
     retry_after = timezone.now() + timedelta(seconds=delay)
+    reason = " ".join(str(error).split())  # one line: decoders' messages may hold line breaks
     Thumbnail.objects.filter(pk=row.pk).update(
-        state=ThumbnailState.FAILED, attempts=attempts, last_error=str(error), retry_after=retry_after,
+        state=ThumbnailState.FAILED, attempts=attempts, last_error=reason, retry_after=retry_after,
         claimed_until=None,
     )
-    logger.error("Thumbnail failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
-                 photo.pk, photo.original_name, spec, attempts, delay, error)
+    logger.error("%s failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
+                 what, photo.pk, photo.original_name, spec, attempts, delay, reason)
 
 
 def ensure_embedded_video(photo: Photo) -> str:

@@ -1,5 +1,7 @@
 """What can go wrong when making a thumbnail. Narrow classes, so callers catch exactly what they
-expect (the view turns any ThumbnailError into a placeholder; a bug still surfaces as a 500)."""
+expect (the view turns any ThumbnailError into a placeholder). Whatever a generator raises
+becomes one of them in `cache.generate`; a bug elsewhere (the database, the storage) still
+surfaces as a 500."""
 
 
 class ThumbnailError(Exception):
@@ -12,6 +14,10 @@ class SourceMissingError(ThumbnailError, FileNotFoundError):
 
 class UnreadableImageError(ThumbnailError):
     """Pillow could not decode the file (truncated, corrupt, or not an image at all)."""
+
+
+class DecoderFailureError(UnreadableImageError):
+    """A decoder raised something its generator did not expect (any class, on hostile bytes)."""
 
 
 class ImageTooLargeError(UnreadableImageError):
@@ -40,3 +46,11 @@ class ThumbnailBusyError(ThumbnailError):
 
 class EmbeddedVideoError(ThumbnailError):
     """The video inside a motion photo is not where its metadata said."""
+
+
+class VideoRenditionError(ThumbnailError):
+    """ffmpeg could not turn the video into a web rendition (unreadable, no video, or it failed)."""
+
+
+class VideoRenditionTimeoutError(VideoRenditionError):
+    """ffmpeg ran past the rendition's time limit and was killed."""

@@ -5,7 +5,9 @@ version changes the URL, so the view may tell browsers to keep that form forever
 from django.urls import reverse
 
 from library.models import Photo
+from library.video_playback import serves_rendition
 
+from .cache import current_video_spec
 from .specs import DEFAULT_SIZE, GENERATOR_VERSION, check_size
 
 VERSION_HASH_LENGTH = 12
@@ -26,3 +28,13 @@ def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
 def embedded_video_url(photo: Photo) -> str:
     """The cacheable-forever URL of the video extracted from a motion photo (`thumbnails.motion`)."""
     return f"{reverse('photo-embedded-video', args=[photo.pk])}?v={content_version(photo)}"
+
+
+def playable_url(photo: Photo) -> str:
+    """The playable source of a video, for a `<video src>`: its web rendition when the policy
+    (library.video_playback) says it needs one, else its original. Live Photos and the viewer
+    alike link here. The rendition URL carries the rendition's name, so a new generator version
+    (or a new rendition size) is a new URL."""
+    if not serves_rendition(photo):
+        return reverse("original", args=[photo.pk])
+    return f"{reverse('photo-video', args=[photo.pk])}?v={photo.sha256[:VERSION_HASH_LENGTH]}-{current_video_spec()}"

@@ -17,9 +17,11 @@ import django
 from django.conf import settings
 from django.db.models import QuerySet
 
+from library.importing.video_metadata import record_playback
 from library.models import Photo
+from library.video_playback import serves_rendition, videos_served_renditions
 
-from . import cache
+from . import cache, video_cache
 from .errors import ThumbnailError
 from .models import Thumbnail, ThumbnailState
 from .specs import ThumbnailSpec
@@ -112,7 +114,9 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
         try:
             made = cache.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
         except ThumbnailError as error:
-            logger.warning("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
+            # The cache has logged the failure as an error (terminal, errors.log); this line is
+            # the batch's bookkeeping, for photosite.log only, so the terminal shows it once.
+            logger.info("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
             tally.failed += 1
         except Exception:  # the per-photo boundary: one photo must not end the batch
             logger.exception("Background: unexpected error making %s of photo %s (%s)", spec, photo.pk, photo.original_name)
@@ -123,6 +127,40 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
             else:
                 tally.made += 1
     return tally
+
+
+def pregenerate_renditions(photo_ids: list[int], force: bool = False,
+                           progress: Callable[[int], None] | None = None,
+                           before_each: Callable[[], object] | None = None) -> Tally:
+    """Makes the missing web renditions of these videos, one after another (ffmpeg's encoder
+    uses every core itself). Videos the policy plays from their originals, trashed or deleted
+    ones, and those another process is making are skipped."""
+    videos = videos_served_renditions(Photo.objects.in_library()).in_bulk(photo_ids)
+    total = Tally()
+    for photo_id in photo_ids:
+        if before_each is not None:
+            before_each()
+        total.add(pregenerate_rendition(videos.get(photo_id), force))
+        if progress is not None:
+            progress(1)
+    return total
+
+
+def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
+    if video is not None and not video.playback:  # imported before verdicts were recorded
+        record_playback(video)
+    if video is None or not serves_rendition(video):
+        return Tally(skipped=1)
+    try:
+        made = video_cache.ensure(video, force=force)
+    except ThumbnailError as error:
+        logger.warning("Background: no web rendition of video %s (%s): %s", video.pk, video.original_name, error)
+        return Tally(failed=1)
+    except Exception:  # the per-video boundary: one video must not end the batch
+        logger.exception("Background: unexpected error making the rendition of video %s (%s)",
+                         video.pk, video.original_name)
+        return Tally(failed=1)
+    return Tally(made=1) if made else Tally(skipped=1)
 
 
 def pregenerate_in_processes(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool, jobs: int,

@@ -5,8 +5,10 @@ one whose absence a person scrolling the gallery would see. The cache's size is 
 (`cache.stored_size`)."""
 from django.db.models import Exists, OuterRef, QuerySet
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
-from library.models import Photo
+from library.models import MediaKind, Photo
+from library.video_playback import Playback, mode, videos_served_renditions
 
 from . import cache
 from .formats import made_ahead_spec, made_ahead_specs
@@ -44,6 +46,26 @@ def status_lines(sender, **kwargs) -> list[tuple[str, str]]:
         counts = thumbnail_counts(spec)
         lines.append((f"Thumbnails {spec}", f"{counts['cached']} cached, {counts['missing']} missing, "
                                             f"{counts['failed']} failed"))
+    lines.append(rendition_line())
     files, size = cache.stored_size()
     lines.append(("Thumbnail cache", f"{files} files, {filesizeformat(size)} ({size} bytes)"))
     return lines
+
+
+def rendition_counts() -> dict[str, int]:
+    """{"cached", "missing", "failed", "making"} over the videos played from a web rendition."""
+    spec = cache.current_video_spec()
+    videos = videos_served_renditions(Photo.objects.in_library())
+    counts = thumbnail_counts(spec, videos)
+    making = Thumbnail.objects.filter(spec=str(spec), photo__in=videos, claimed_until__gt=timezone.now())
+    return {**counts, "making": making.count()}
+
+
+def rendition_line() -> tuple[str, str]:
+    counts = rendition_counts()
+    videos = Photo.objects.in_library().filter(kind=MediaKind.VIDEO)
+    originals = videos.filter(playback=Playback.ORIGINAL).count()
+    return (f"Video renditions {cache.current_video_spec()}",
+            f"{counts['cached']} made, {counts['missing']} missing ({counts['making']} being made now), "
+            f"{counts['failed']} failed (PHOTOSITE_VIDEO_RENDITIONS={mode()}; {originals} of "
+            f"{videos.count()} videos play in browsers as they are)")

@@ -15,15 +15,17 @@ from django_q.tasks import async_task
 from redis import RedisError
 
 from library.importing.activity import wait_while_importing
-from library.models import ImportSession
+from library.models import ImportSession, Photo
+from library.video_playback import videos_served_renditions
 
-from . import pregeneration
+from . import pregeneration, video_cache
 from .formats import made_ahead_specs
 from .specs import GENERATOR_VERSION, ThumbnailSpec
 
 logger = logging.getLogger("photosite.background")
 
 TASK_GROUP = "pregenerate"
+RENDITION_TASK_GROUP = "renditions"
 
 
 def pregenerate_batch(photo_ids: list[int], spec_names: list[str], force: bool = False) -> dict:
@@ -39,6 +41,29 @@ def pregenerate_batch(photo_ids: list[int], spec_names: list[str], force: bool =
     logger.info("Background: batch of %d photos: %d made, %d skipped, %d failed in %.1f s",
                 len(photo_ids), tally.made, tally.skipped, tally.failed, time.monotonic() - started)
     return tally.as_dict()
+
+
+def make_renditions(photo_ids: list[int], force: bool = False) -> dict:
+    """The django-q2 task for web renditions of videos (one video per task: a long video takes
+    minutes). Steps aside while an import runs, as thumbnail batches do."""
+    started = time.monotonic()
+    wait_limit = settings.Q_CLUSTER["timeout"] / 2
+    tally = pregeneration.pregenerate_renditions(
+        photo_ids, force, before_each=lambda: wait_while_importing(wait_limit - (time.monotonic() - started)))
+    logger.info("Background: renditions of %d videos: %d made, %d skipped, %d failed in %.1f s",
+                len(photo_ids), tally.made, tally.skipped, tally.failed, time.monotonic() - started)
+    return tally.as_dict()
+
+
+def queue_renditions(videos: list[Photo], force: bool = False) -> int:
+    """Queues one task per video, each with a time limit fitting that video (the queue's own
+    limit is made for batches of thumbnails). Returns the number of tasks."""
+    with transaction.atomic():
+        for video in videos:
+            timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.lease_for(video).total_seconds()))
+            async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
+                       timeout=timeout)
+    return len(videos)
 
 
 def queue_photos(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = False, workers: int | None = None) -> int:
@@ -59,12 +84,16 @@ def queue_session(sender, session: ImportSession, **kwargs):
     photo_ids = list(pregeneration.select_photos(session_id=session.pk).values_list("id", flat=True))
     if not photo_ids:
         return
+    videos = list(videos_served_renditions(pregeneration.select_photos(session_id=session.pk)).only("id", "duration"))
     try:
         tasks = queue_photos(photo_ids, made_ahead_specs())
+        # After the session's thumbnails: the queue hands tasks out in order.
+        rendition_tasks = queue_renditions(videos)
     except (DatabaseError, RedisError) as error:
         logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
         return
-    logger.info("Background: queued %d photos of import session %s in %d tasks", len(photo_ids), session.pk, tasks)
+    logger.info("Background: queued %d photos of import session %s in %d tasks, then %d video renditions",
+                len(photo_ids), session.pk, tasks, rendition_tasks)
 
 
 def lower_worker_priority(sender, proc_name, **kwargs):

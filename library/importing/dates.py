@@ -1,10 +1,17 @@
-"""Turning the many spellings of 'when was this taken' into one timezone-aware datetime.
+"""Turning the many spellings of 'when was this taken' into one timezone-aware datetime, and the
+one rule for the wall clock a photo is shown and filed by.
 
 Cameras write local wall-clock time without a zone; such times are read in the site's
-TIME_ZONE. Nonsense dates (`0000:00:00 00:00:00`, year 9999, a reset clock's 1904/1970
-epochs) are treated as absent, so the next source in the fallback chain gets its turn."""
+TIME_ZONE. A moment keeps the zone it was read in (the camera's EXIF offset, TIME_ZONE for a
+zoneless camera clock, Apple's local creation date), and that zone's wall clock is the one a
+person saw: it names the photo's day folder and is what every page shows (`wall_clock`,
+`dating`, `shown_time`). Only a bare instant (a video container's UTC, a file's modification
+time: in the zone named UTC) has no wall clock of its own and is shown in TIME_ZONE.
+
+Nonsense dates (`0000:00:00 00:00:00`, year 9999, a reset clock's 1904/1970 epochs) are treated
+as absent, so the next source in the fallback chain gets its turn."""
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from django.utils import timezone as django_timezone
 
@@ -60,7 +67,9 @@ def parse_utc_offset(value) -> timezone | None:
     delta = timedelta(hours=int(hours), minutes=int(minutes))
     if delta > timedelta(hours=14):
         return None
-    return timezone(-delta if sign == "-" else delta)
+    # Named, so that a camera's "+00:00" is a wall clock of its own, not the bare instant UTC
+    # (`timezone(timedelta(0))` would be the very object `UTC`).
+    return timezone(-delta if sign == "-" else delta, f"UTC{sign}{hours}:{minutes}")
 
 
 def parse_iso_datetime(value) -> datetime | None:
@@ -91,9 +100,41 @@ def date_from_filename(name: str) -> datetime | None:
     return None
 
 
-def wall_clock_date(moment: datetime):
-    """The calendar day a person would file this under: the photo's own offset when it has
-    one (EXIF OffsetTime), otherwise the site's time zone."""
-    if moment.tzinfo is UTC or moment.utcoffset() == timedelta(0):
-        return django_timezone.localtime(moment).date()
-    return moment.date()
+def wall_clock(moment: datetime) -> datetime:
+    """`moment` on the clock a person saw: its own zone, or TIME_ZONE for a bare UTC instant.
+
+    A bare instant is any moment in the zone named "UTC" (`datetime.UTC`, a database's UTC, a
+    camera clock read in TIME_ZONE="UTC", where both answers agree); a camera's own "+00:00"
+    offset is named "UTC+00:00" by `parse_utc_offset` and keeps its wall clock."""
+    return django_timezone.localtime(moment) if moment.tzname() == "UTC" else moment
+
+
+def wall_clock_date(moment: datetime) -> date:
+    """The calendar day a person would file this under (the photo's `YYYY-MM-DD/` folder)."""
+    return wall_clock(moment).date()
+
+
+def dating(moment: datetime) -> dict:
+    """The Photo fields that say when it was taken: the exact instant (the gallery's order within a
+    day), the offset of its wall clock in minutes east of UTC (what pages show), and that clock's
+    day (the gallery's day groups and month jumps, indexed). Every writer of a date uses this."""
+    shown = wall_clock(moment)
+    return {
+        "taken_at": moment,
+        "taken_at_offset": round(shown.utcoffset().total_seconds() / 60),
+        "taken_on": shown.date(),
+    }
+
+
+def shown_time(taken_at: datetime, offset_minutes: int) -> datetime:
+    """The wall-clock time to show for a stored instant and offset (the one reader of both).
+    Naive on purpose: Django's templates and admin turn an aware datetime into TIME_ZONE."""
+    return (taken_at.astimezone(UTC) + timedelta(minutes=offset_minutes)).replace(tzinfo=None)
+
+
+def offset_label(offset_minutes: int) -> str:
+    """'UTC−05:00', 'UTC+05:30', 'UTC' — the zone of a shown time, for people."""
+    if not offset_minutes:
+        return "UTC"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return f"UTC{'−' if offset_minutes < 0 else '+'}{hours:02d}:{minutes:02d}"

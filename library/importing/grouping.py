@@ -21,7 +21,7 @@ from django.db import connection
 from library.models import MediaKind, Photo
 from library.services.moments import link
 
-from .photo_metadata import RAW_FORMATS
+from .detection import RAW_FORMATS
 
 LIVE_WINDOW = timedelta(seconds=2)
 LIVE_LONGEST_MOTION_SECONDS = 5.0
@@ -36,6 +36,7 @@ CANDIDATES_SQL = (
 
 
 def is_raw(photo: Photo) -> bool:
+    """Asks detection, the one owner of which formats are raw (a row keeps its detected name)."""
     return photo.kind == MediaKind.PHOTO and photo.format in RAW_FORMATS
 
 

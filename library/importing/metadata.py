@@ -3,15 +3,16 @@
 The date falls back in a fixed order: what the file says (EXIF / video container), then a
 date in the file name, then the source file's modification time, then the moment of import."""
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
 from library.models import DateSource, MediaKind
+from library.video_playback import verdict
 
-from . import photo_metadata, video_metadata
+from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename
-from .detection import FileFormat
+from .detection import JXL, FileFormat
 from .motion_photos import EmbeddedVideo
 
 
@@ -25,13 +26,21 @@ class MediaMetadata:
     taken_at_source: str = ""
     camera_make: str = ""
     camera_model: str = ""
+    video_codecs: str = ""
+    playback: str = ""
     content_identifier: str = ""  # a Live Photo's, in the still and in its motion
     embedded_video: EmbeddedVideo | None = None  # a motion photo's
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:
     if file_format.kind == MediaKind.VIDEO:
-        found = MediaMetadata(**video_metadata.read(path))
+        facts = video_metadata.read(path)
+        codecs = facts.pop("codecs")
+        found = MediaMetadata(**facts, video_codecs=codecs.summary(), playback=verdict(file_format.name, codecs))
+    elif file_format.is_raw:
+        found = MediaMetadata(**raw_metadata.read(path))
+    elif file_format == JXL:
+        found = MediaMetadata(**jxl_metadata.read(path))
     else:
         found = MediaMetadata(**photo_metadata.read(path, file_format))
     return with_date_fallbacks(found, original_name, source_mtime)
@@ -43,4 +52,6 @@ def with_date_fallbacks(found: MediaMetadata, original_name, source_mtime) -> Me
     from_name = date_from_filename(original_name)
     if from_name is not None:
         return replace(found, taken_at=from_name, taken_at_source=DateSource.FILENAME)
-    return replace(found, taken_at=source_mtime or timezone.now(), taken_at_source=DateSource.MTIME)
+    # A file time is a bare instant (shown in TIME_ZONE), whatever zone the caller read it in.
+    taken_at = (source_mtime or timezone.now()).astimezone(UTC)
+    return replace(found, taken_at=taken_at, taken_at_source=DateSource.MTIME)

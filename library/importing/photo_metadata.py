@@ -1,5 +1,5 @@
-"""EXIF of photos through Pillow, which parses headers lazily: no pixel is decoded here."""
-import logging
+"""EXIF of photos through Pillow, which parses headers lazily: no pixel is decoded here
+(raw files: raw_metadata)."""
 import struct
 
 from django.conf import settings
@@ -12,8 +12,6 @@ from .detection import FileFormat
 from .errors import CorruptFileError, FileTooLargeError
 from .motion_photos import find_embedded_video
 
-logger = logging.getLogger("photosite.import")
-
 EXIF_IFD = 0x8769
 ORIENTATION, MAKE, MODEL, DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
 DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
@@ -25,9 +23,6 @@ APPLE_MAKER_NOTE = b"Apple iOS\x00"
 APPLE_IFD_START = 14
 APPLE_CONTENT_IDENTIFIER = 0x0011
 IDENTIFIER_LIMIT = 64
-# Raw formats: Pillow reads some (as their TIFF preview) and not others; a raw it cannot read
-# is still imported, with the date from the name or the file time.
-RAW_FORMATS = {"dng", "nef", "arw", "cr2", "cr3"}
 TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
 TEXT_LIMIT = 64
 
@@ -43,9 +38,6 @@ def read(path, file_format: FileFormat) -> dict:
         limit = settings.PHOTOSITE_MAX_IMAGE_PIXELS // 1_000_000
         raise FileTooLargeError(f"picture claims far more than {limit} megapixels (a decompression bomb?)") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as error:
-        if file_format.name in RAW_FORMATS:
-            logger.info("No readable metadata in raw file %s: %s", path.name, error)
-            return {}
         reason = str(error).replace(str(path), "it").replace(f"'{path}'", "it")
         raise CorruptFileError(f"cannot read this {file_format.name.upper()} file: {reason}") from error
 

@@ -19,7 +19,7 @@ from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeSt
 from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
-from .dates import wall_clock_date
+from .dates import dating
 from .detection import HEAD_BYTES, detect_format
 from .errors import ImportFileError, os_error_message
 from .grouping import pair_new_photo
@@ -87,6 +87,28 @@ class ImportPipeline:
         finally:
             staged.temp_path.unlink(missing_ok=True)
 
+    def record_known_files(self, files) -> list[FileResult]:
+        """Files the browser did not send because their SHA-256 is a photo in the library
+        (`files`: (name, photo) pairs): duplicates, recorded together in one transaction. Taking
+        the browser's word costs nothing here: a client that lies only loses its own file."""
+        with transaction.atomic():
+            outcomes = ImportOutcome.objects.bulk_create([
+                ImportOutcome(session=self.session, original_name=display_name(name), size=photo.size,
+                              status=OutcomeStatus.DUPLICATE, photo=photo)
+                for name, photo in files
+            ])
+            ImportSession.objects.filter(pk=self.session.pk).update(duplicate_count=F("duplicate_count") + len(outcomes))
+            counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
+                pk=self.session.pk
+            )
+        counts = {key.removesuffix("_count"): value for key, value in counts.items()}
+        results = [FileResult(outcome.original_name, outcome.size, OutcomeStatus.DUPLICATE, "", outcome.photo_id,
+                              outcome.pk) for outcome in outcomes]
+        for result in results:
+            logger.info("Duplicate (not sent, its hash is known): %s is photo %s", result.name, result.photo_id)
+        transaction.on_commit(lambda: self.reporter.files_done(results, counts))
+        return results
+
     def record_failure(self, name, size, error) -> FileResult:
         """For files that failed before or during staging too (unreadable, empty, cut off)."""
         logger.error("Import failed: %s: %s", name, error)
@@ -112,19 +134,21 @@ class ImportPipeline:
         if existing is not None:
             return self._known_bytes(staged, name, existing)
         with open(staged.temp_path, "rb") as temp_file:
-            file_format = detect_format(temp_file.read(HEAD_BYTES), name)
+            file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
         make_durable(staged)
-        relative = claim_path(staged.temp_path, wall_clock_date(metadata.taken_at), staged.sha256, file_format.extension)
+        dated = dating(metadata.taken_at)
+        relative = claim_path(staged.temp_path, dated["taken_on"], staged.sha256, file_format.extension)
         try:
             with transaction.atomic():
                 photo = Photo.objects.create(
                     sha256=staged.sha256, kind=file_format.kind, original_name=name, path=relative,
                     size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
                     width=metadata.width, height=metadata.height, orientation=metadata.orientation,
-                    duration=metadata.duration, taken_at=metadata.taken_at,
+                    duration=metadata.duration, **dated,
                     taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
                     camera_model=metadata.camera_model, import_session=self.session,
+                    video_codecs=metadata.video_codecs, playback=metadata.playback,
                     content_identifier=metadata.content_identifier, source_folder=source_folder,
                     **embedded_video_fields(metadata.embedded_video),
                 )

@@ -21,12 +21,18 @@ class ProgressReporter(Protocol):
     def file_done(self, result: FileResult, counts: dict) -> None:
         """After each file; `counts` are the session's running totals (imported/duplicate/failed)."""
 
+    def files_done(self, results: list[FileResult], counts: dict) -> None:
+        """After files recorded together (the web page's known files), with the totals after them."""
+
     def session_complete(self, session) -> None:
         """Once, after the session's final counts and duration are saved."""
 
 
 class NullReporter:
     def file_done(self, result, counts):
+        pass
+
+    def files_done(self, results, counts):
         pass
 
     def session_complete(self, session):
@@ -42,6 +48,9 @@ class CollectingReporter:
 
     def file_done(self, result, counts):
         self.results.append(result)
+
+    def files_done(self, results, counts):
+        self.results.extend(results)
 
     def session_complete(self, session):
         self.completed_session = session

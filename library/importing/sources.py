@@ -7,7 +7,7 @@ it is reported, not read; so are broken links and special files (pipes, devices)
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from library.paths import library_root
@@ -17,6 +17,9 @@ from library.paths import library_root
 class SourceFile:
     path: Path
     problem: str = ""
+    # For people: the path as given, or inside a folder given, that folder's name and the path
+    # below it ("DCIM/100CANON/IMG_0001.JPG"), so two files of one name can be told apart.
+    shown: str = ""
 
 
 def iter_source_files(paths) -> Iterator[SourceFile]:
@@ -26,9 +29,9 @@ def iter_source_files(paths) -> Iterator[SourceFile]:
         if given.is_dir():
             yield from walk_folder(given, root)
         elif given.exists():
-            yield classify(given)
+            yield replace(classify(given), shown=str(given))
         else:
-            yield SourceFile(given, "no such file or folder")
+            yield SourceFile(given, "no such file or folder", str(given))
 
 
 def walk_folder(folder: Path, library: Path) -> Iterator[SourceFile]:
@@ -41,7 +44,8 @@ def walk_folder(folder: Path, library: Path) -> Iterator[SourceFile]:
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            yield classify(current_path / name, top)
+            path = current_path / name
+            yield replace(classify(path, top), shown=str(Path(top.name) / path.relative_to(folder)))
 
 
 def classify(path: Path, top: Path | None = None) -> SourceFile:

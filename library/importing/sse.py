@@ -13,6 +13,9 @@ from library.models import ImportSession
 CHANNEL_PREFIX = "import-"
 CHANNEL_PATTERN = re.compile(rf"^{CHANNEL_PREFIX}(\d+)$")
 FILE_EVENT = "file"
+# Many files at once (those the page need not send): one stored event, as storing one costs more
+# than recording the files themselves.
+FILES_EVENT = "files"
 COMPLETE_EVENT = "complete"
 EVENT_NUMBER = re.compile(r"[0-9]{1,18}")  # a BigIntegerField's range, not an overflow
 
@@ -46,17 +49,21 @@ class SSEReporter:
         self.channel = channel_for(session.pk)
 
     def file_done(self, result, counts):
-        send_event(self.channel, FILE_EVENT, {
-            "name": result.name, "status": result.status, "error": result.error,
-            "photo_id": result.photo_id, "outcome_id": result.outcome_id, "size": result.size,
-            "counts": counts,
-        })
+        send_event(self.channel, FILE_EVENT, {**event_fields(result), "counts": counts})
+
+    def files_done(self, results, counts):
+        send_event(self.channel, FILES_EVENT, {"files": [event_fields(result) for result in results], "counts": counts})
 
     def session_complete(self, session):
         send_event(self.channel, COMPLETE_EVENT, {
             "counts": session.counts(), "duration": session.duration_seconds,
             "finished_at": session.finished_at,
         })
+
+
+def event_fields(result):
+    return {"name": result.name, "status": result.status, "error": result.error, "photo_id": result.photo_id,
+            "outcome_id": result.outcome_id, "size": result.size}
 
 
 class ImportChannelManager(DefaultChannelManager):

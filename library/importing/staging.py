@@ -27,6 +27,9 @@ WRITEBACK_BYTES = 1024 * 1024
 # `.staged`. After a crash, `checklibrary --repair` imports the `.staged` ones (their bytes are
 # whole) and removes the `.part` ones (cut off mid-write).
 PARTIAL_SUFFIX = ".part"
+# A resumable upload's bytes so far (library/services/resumable_uploads.py): kept between its
+# pieces, for up to a day, so neither `--repair` nor a crash takes them as a cut-off `.part`.
+RESUMABLE_SUFFIX = ".upload"
 # The free space is looked at (one statvfs) before each stretch of this many bytes is written:
 # a file whose size is not known ahead (a web upload) stops within one stretch of the reserve.
 SPACE_CHECK_BYTES = 16 * 1024 * 1024
@@ -52,9 +55,14 @@ class StagingWriter:
 
     The temp name is ours (random, `.part`), never derived from the user's file name.
     `abort()` removes the partial file, so a cut-off upload leaves nothing behind.
-    `expected_size` (when the caller knows it) lets a file that cannot fit fail before a byte is written."""
+    `expected_size` (when the caller knows it) lets a file that cannot fit fail before a byte is written.
 
-    def __init__(self, original_name, max_bytes=None, expected_size=None):
+    A resumable upload arrives in pieces, perhaps in different processes: `pause()` closes the file
+    between them and hands back the hash state, and `reopen()` goes on writing where the file ends,
+    from that state or, without it (a restarted server, another process), by hashing the bytes
+    already there once."""
+
+    def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX, *, resume=None):
         self.original_name = original_name
         self.max_bytes = settings.PHOTOSITE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
         self.expected_size = expected_size
@@ -62,10 +70,35 @@ class StagingWriter:
         self.size = 0
         self.written_back = 0
         self.next_space_check = 0
-        ensure_free_space(expected_size or 0)
-        descriptor, name = tempfile.mkstemp(dir=import_temp_dir(), suffix=PARTIAL_SUFFIX)
-        self.temp_path = Path(name)
-        self.file = os.fdopen(descriptor, "wb", buffering=0)
+        if resume is None:
+            ensure_free_space(expected_size or 0)
+            descriptor, name = tempfile.mkstemp(dir=import_temp_dir(), suffix=suffix)
+            self.temp_path = Path(name)
+            self.file = os.fdopen(descriptor, "wb", buffering=0)
+        else:
+            self.temp_path = Path(resume)
+            self.file = open(self.temp_path, "r+b", buffering=0)  # noqa: SIM115 - closed by pause/finish/abort
+            self.size = self.written_back = self.next_space_check = os.fstat(self.file.fileno()).st_size
+
+    @classmethod
+    def reopen(cls, path: Path, original_name, expected_size, hasher=None, size=None) -> "StagingWriter":
+        """Go on writing a paused file. `hasher` must be the state `pause()` returned at `size`
+        bytes; otherwise the bytes on disk are hashed again."""
+        writer = cls(original_name, expected_size=expected_size, resume=path)
+        try:
+            if hasher is None or size != writer.size:
+                hasher = hash_file(writer.file)
+            writer.file.seek(writer.size)
+        except BaseException:
+            writer.file.close()
+            raise
+        writer.hasher = hasher
+        return writer
+
+    def pause(self):
+        """Close the file, keeping its bytes, between two pieces; returns the hash state to resume with."""
+        self.file.close()
+        return self.hasher
 
     def write(self, chunk):
         self.size += len(chunk)
@@ -133,6 +166,17 @@ def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
             raise
     mtime = datetime.fromtimestamp(status.st_mtime).astimezone()
     return writer.finish(source_mtime=mtime, durable=durable)
+
+
+def hash_file(file):
+    """The SHA-256 state of an open file's bytes, read from its start."""
+    hasher = hashlib.sha256()
+    file.seek(0)
+    buffer = bytearray(COPY_CHUNK_BYTES)
+    view = memoryview(buffer)
+    while count := file.readinto(buffer):
+        hasher.update(view[:count])
+    return hasher
 
 
 def ensure_free_space(needed):

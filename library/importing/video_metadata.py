@@ -1,4 +1,5 @@
-"""Video facts for the import: creation time, displayed size, rotation and duration.
+"""Video facts for the import: creation time, displayed size, rotation, duration and the
+streams' codecs (for library.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit."""
@@ -7,7 +8,9 @@ import re
 import subprocess
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.models import DateSource
+from library.models import DateSource, Photo
+from library.paths import absolute_path
+from library.video_playback import VideoCodecs, verdict
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
@@ -37,6 +40,17 @@ def content_identifier(lowered_tags) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()[:IDENTIFIER_LIMIT]
 
 
+def record_playback(photo: Photo):
+    """For a video imported before verdicts were recorded: probes it now and records its codecs
+    and verdict on its row (and on `photo`). A file that no longer reads keeps a blank verdict."""
+    try:
+        codecs = read(absolute_path(photo.path))["codecs"]
+    except (CorruptFileError, UnsupportedFileError, OSError):
+        return
+    photo.video_codecs, photo.playback = codecs.summary(), verdict(photo.format, codecs)
+    Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
+
+
 def run_probe(args):
     try:
         completed = subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS, check=False)
@@ -58,7 +72,9 @@ def probe_with_ffprobe(path) -> dict:
         {},
     )
     tags = {**stream.get("tags", {}), **probe.get("format", {}).get("tags", {})}
+    audio = next((s for s in probe.get("streams", []) if s.get("codec_type") == "audio"), {})
     return {
+        "codecs": VideoCodecs(stream.get("codec_name", ""), stream.get("pix_fmt", ""), audio.get("codec_name", "")),
         "width": stream.get("width"),
         "height": stream.get("height"),
         "rotation": stream_rotation(stream),
@@ -87,6 +103,8 @@ def first_creation_time(tags):
 STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
 DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)")
+VIDEO_CODEC = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)")
+AUDIO_CODEC = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
 METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -101,7 +119,9 @@ def probe_with_ffmpeg(path) -> dict:
     rotation = ROTATION.search(text)
     wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)
     tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in wanted}
+    video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
     return {
+        "codecs": VideoCodecs(*(video.groups() if video else ("", "")), audio.group(1) if audio else ""),
         "width": int(size.group(1)) if size else None,
         "height": int(size.group(2)) if size else None,
         "rotation": float(rotation.group(1)) if rotation else None,

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db.models import Sum
 from django.utils import timezone
 
-from library.importing.staging import PARTIAL_SUFFIX, STAGED_SUFFIX
+from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
 from library.paths import IMPORT_TEMP_DIR, library_root
 from library.signals import library_checked
@@ -22,6 +22,8 @@ from library.signals import library_checked
 READ_CHUNK_BYTES = 1024 * 1024
 # A file written more recently than this may belong to an import that is still running.
 DEFAULT_STALE_AFTER_SECONDS = 15 * 60
+# A resumable upload waits this long for its next piece (library.services.resumable_uploads).
+RESUMABLE_UPLOAD_STALE_SECONDS = 24 * 60 * 60
 
 
 class Kind:
@@ -35,6 +37,7 @@ class Kind:
     PARTIAL = "partial files left in .import_temp"
     STAGED = "complete files left in .import_temp"
     STRAY_TEMP = "unknown files in .import_temp"
+    STALE_UPLOAD = "resumable uploads untouched for a day"
     INTERRUPTED_MOVE = "moves of originals cut off by a crash"
 
 
@@ -141,6 +144,9 @@ def check_import_temp(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECON
     if not temp_dir.is_dir():
         return
     for entry in sorted(temp_dir.iterdir(), key=lambda path: path.name):
+        if entry.suffix == RESUMABLE_SUFFIX:
+            check_resumable_upload(report, entry)
+            continue
         if is_recent(entry, stale_after):
             report.busy_files += 1
             continue
@@ -151,6 +157,15 @@ def check_import_temp(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECON
             report.findings.append(Finding(Kind.STAGED, relative, "fully received, never imported"))
         else:
             report.findings.append(Finding(Kind.STRAY_TEMP, relative, "not written by Photosite; left alone"))
+
+
+def check_resumable_upload(report: CheckReport, entry: Path):
+    """A resumable upload's bytes so far wait a day for the next piece; older ones are stale."""
+    if is_recent(entry, RESUMABLE_UPLOAD_STALE_SECONDS):
+        report.busy_files += 1
+    else:
+        report.findings.append(Finding(Kind.STALE_UPLOAD, f"{IMPORT_TEMP_DIR}/{entry.name}",
+                                       "part of an upload that never finished"))
 
 
 def is_recent(path: Path, stale_after) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from library.importing.pipeline import ImportPipeline
 from library.importing.placement import fsync_path, move_without_overwrite
 from library.importing.staging import StagedFile
-from library.models import FileMove, ImportSource, OutcomeStatus, Photo
+from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.paths import absolute_path, library_root
 
 from .file_moves import finish_move
@@ -32,7 +32,8 @@ class Repairer:
     def run(self):
         # Moves first: until they are settled, their files look like strays.
         handlers = {Kind.INTERRUPTED_MOVE: self.settle_move, Kind.PARTIAL: self.remove_partial,
-                    Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register}
+                    Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register,
+                    Kind.STALE_UPLOAD: self.remove_stale_upload}
         for kind, handler in handlers.items():
             for finding in self.report.by_kind().get(kind, []):
                 if not finding.repaired:
@@ -52,6 +53,13 @@ class Repairer:
         (library_root() / finding.path).unlink(missing_ok=True)
         mark(finding, "removed")
         logger.info("Removed partial temp file %s", finding.path)
+
+    def remove_stale_upload(self, finding: Finding):
+        path = library_root() / finding.path
+        ResumableUpload.objects.filter(temp_name=path.name).delete()
+        path.unlink(missing_ok=True)
+        mark(finding, "removed")
+        logger.info("Removed stale resumable upload %s", finding.path)
 
     def import_staged(self, finding: Finding):
         path = library_root() / finding.path

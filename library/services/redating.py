@@ -4,6 +4,7 @@ and the row records the date as set by hand. The files of a moment all take the 
 import logging
 from datetime import datetime
 
+from library.importing.dates import dating
 from library.models import DateSource, MoveReason, Photo
 from library.signals import photo_redated
 
@@ -25,7 +26,7 @@ def redate_one(photo: Photo, taken_at: datetime):
     """A photo in the trash only gets its row changed: restoring it later files it under the new date."""
     candidates = list(library_candidates(photo, taken_at))
     if photo.trashed_at is not None or photo.path in candidates:
-        Photo.objects.filter(pk=photo.pk).update(taken_at=taken_at, taken_at_source=DateSource.MANUAL)
+        Photo.objects.filter(pk=photo.pk).update(**dating(taken_at), taken_at_source=DateSource.MANUAL)
     else:
         move_original(photo, MoveReason.REDATE, candidates, taken_at=taken_at)
     photo.refresh_from_db()

@@ -2,10 +2,13 @@
 (waiting, in progress, failed tasks). Other apps add their own lines through
 library.signals.status_requested (thumbnail counts and the cache's size: thumbnails.status)."""
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django_q.brokers import get_broker
 from django_q.models import Failure
+from django_q.status import Stat
 
 from library.models import IN_LIBRARY, MediaKind, Photo
 from library.signals import status_requested
@@ -17,6 +20,7 @@ class QueueCounts:
     waiting: int
     in_progress: int
     failed: int
+    clusters: int  # worker clusters running now (`serve`'s workers, `qcluster`s), on any machine
 
 
 def media_counts() -> dict[str, int]:
@@ -38,4 +42,13 @@ def queue_counts() -> QueueCounts:
     """Tasks waiting in the broker, taken by a worker and not yet acknowledged, and failed ones
     (django-q2 keeps every failure in its Failure table)."""
     broker = get_broker()
-    return QueueCounts(broker.info(), broker.queue_size() or 0, broker.lock_size() or 0, Failure.objects.count())
+    return QueueCounts(describe_broker(), broker.queue_size() or 0, broker.lock_size() or 0, Failure.objects.count(),
+                       len(Stat.get_all(broker)))
+
+
+def describe_broker() -> str:
+    """Where tasks wait, for people (django-q2 says "ORM default" or "Redis 7.0.15")."""
+    if not settings.REDIS_URL:
+        return "queued in the database"
+    url = urlsplit(settings.REDIS_URL)
+    return f"queued in Redis at {url.hostname}:{url.port or 6379}{url.path}"

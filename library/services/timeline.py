@@ -1,26 +1,31 @@
 """The gallery's walk through the library, newest first, by keyset pagination on
-(`taken_at`, `id`): each page starts strictly after the last tile of the previous one, so a page
-deep in a 100,000-photo library costs what the first one does (no OFFSET), and a photo imported
-meanwhile never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
+(`taken_on`, `taken_at`, `id`): days on the camera's own clock, and within a day the exact instant.
+Each page starts strictly after the last tile of the previous one, so a page deep in a
+100,000-photo library costs what the first one does (no OFFSET), and a photo imported meanwhile
+never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
 
 A moment (a Live Photo, a RAW+JPEG pair) is one tile: its face. The files shown through it (the
 motion, the raw) are left out by the index's condition and come back as the tiles' `partners`,
 in one more indexed query per page."""
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import groupby
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from library.importing.dates import wall_clock_date
 from library.models import Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
-TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "mime_type",
-               "embedded_video_offset")
-PARTNER_FIELDS = ("id", "sha256", "kind", "format", "original_name", "duration", "mime_type", "shown_with_id")
+TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "taken_at_offset",
+               "taken_on", "mime_type", "playback", "embedded_video_offset")
+# What a tile needs of its partners: a Live Photo's motion plays from its playable source
+# (thumbnails.links.playable_url), which asks the video's verdict.
+PARTNER_FIELDS = ("id", "sha256", "kind", "format", "original_name", "duration", "mime_type", "playback",
+                  "shown_with_id")
+ORDER = ("-taken_on", "-taken_at", "-id")
 
 
 # A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").
@@ -40,21 +45,29 @@ def quoted(text: str) -> str:
 
 @dataclass(frozen=True)
 class Cursor:
-    """The position after a tile: its taken_at and id. Written as `<ISO datetime>~<id>`."""
+    """The position after a tile: its day, instant and id, written as `<day>~<ISO datetime>~<id>`.
+    A month jump's position has no instant: it is the start of a day (everything before that day)."""
 
-    taken_at: datetime
+    taken_on: date
+    taken_at: datetime | None
     id: int
 
     def __str__(self):
-        return f"{self.taken_at.isoformat()}~{self.id}"
+        return f"{self.taken_on.isoformat()}~{self.taken_at.isoformat()}~{self.id}"
+
+    @classmethod
+    def of(cls, photo: Photo) -> "Cursor":
+        return cls(photo.taken_on, photo.taken_at, photo.pk)
 
     @classmethod
     def from_string(cls, text: str) -> "Cursor":
         """The position `str()` wrote; anything else is a BadCursorError, including a moment
         that exists only in its own offset (0001-01-01T00:00+14:00 is before year 1 in UTC,
         which the database adapter cannot represent)."""
-        moment, _, pk = text.rpartition("~")
+        day, _, rest = text.partition("~")
+        moment, _, pk = rest.rpartition("~")
         try:
+            taken_on = date.fromisoformat(day)
             taken_at = datetime.fromisoformat(moment.replace(" ", "+"))
             taken_at = taken_at if taken_at.tzinfo else timezone.make_aware(taken_at)
             taken_at.astimezone(UTC)
@@ -62,7 +75,7 @@ class Cursor:
             raise BadCursorError(f"not a gallery position: {quoted(text)}") from error
         if not (CURSOR_ID.fullmatch(pk) and int(pk) <= MAX_ID):
             raise BadCursorError(f"not a gallery position: {quoted(text)}")
-        return cls(taken_at, int(pk))
+        return cls(taken_on, taken_at, int(pk))
 
     @classmethod
     def for_month(cls, year: str, month: str) -> "Cursor":
@@ -70,13 +83,26 @@ class Cursor:
         match = MONTH_JUMP.fullmatch(f"{year}-{month}")
         if not (match and 1 <= int(match["month"]) <= 12 and 1 <= int(match["year"]) < 9999):
             raise BadCursorError(f"not a month: {quoted(year)}-{quoted(month)}")
-        return cls.start_of_month_after(int(match["year"]), int(match["month"]))
+        year, month = int(match["year"]), int(match["month"])
+        return cls(date(year + month // 12, month % 12 + 1, 1), None, 0)
 
-    @classmethod
-    def start_of_month_after(cls, year: int, month: int) -> "Cursor":
-        """A position just before the last moment of `year`-`month`: jumping there shows that month first."""
-        zone = timezone.get_default_timezone()
-        return cls(datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone), 0)
+    def older(self) -> Q:
+        """The photos after this position in the gallery's order. The redundant `taken_on <= day`
+        gives the planner an index range to start from; with the OR alone, SQLite scans the index
+        from the newest photo."""
+        if self.taken_at is None:
+            return Q(taken_on__lt=self.taken_on)
+        return Q(taken_on__lte=self.taken_on) & (
+            Q(taken_on__lt=self.taken_on) | Q(taken_on=self.taken_on, taken_at__lt=self.taken_at)
+            | Q(taken_on=self.taken_on, taken_at=self.taken_at, id__lt=self.id)
+        )
+
+    def newer(self) -> Q:
+        """The photos before this position (the mirror of `older`)."""
+        return Q(taken_on__gte=self.taken_on) & (
+            Q(taken_on__gt=self.taken_on) | Q(taken_on=self.taken_on, taken_at__gt=self.taken_at)
+            | Q(taken_on=self.taken_on, taken_at=self.taken_at, id__gt=self.id)
+        )
 
 
 @dataclass(frozen=True)
@@ -86,22 +112,23 @@ class Page:
 
     def days(self):
         """[(date, [photos])] in display order; a day may continue on the next page."""
-        return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda p: wall_clock_date(p.taken_at))]
+        return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda photo: photo.taken_on)]
+
+
+def tiles_after(cursor: Cursor | None):
+    """The gallery's tiles after `cursor` (from the newest when None), in its order: a walk of
+    the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
+    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by(*ORDER)
+    return photos if cursor is None else photos.filter(cursor.older())
 
 
 def page_after(cursor: Cursor | None, size: int) -> Page:
-    """One page of tiles after `cursor` (from the newest when None), in a single query."""
-    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by("-taken_at", "-id")
-    if cursor is not None:
-        # The redundant `taken_at <= t` gives the planner an index range to start from; with the
-        # OR alone, SQLite scans the index from the newest photo (20 ms, 90,000 photos deep).
-        after = Q(taken_at__lt=cursor.taken_at) | Q(taken_at=cursor.taken_at, id__lt=cursor.id)
-        photos = photos.filter(after, taken_at__lte=cursor.taken_at)
-    rows = list(photos[: size + 1])
+    """One page of tiles after `cursor` (from the newest when None): one query for the tiles,
+    one for their partners."""
+    rows = list(tiles_after(cursor)[: size + 1])
     if len(rows) <= size:
         return Page(with_partners(rows), None)
-    last = rows[size - 1]
-    return Page(with_partners(rows[:size]), Cursor(last.taken_at, last.id))
+    return Page(with_partners(rows[:size]), Cursor.of(rows[size - 1]))
 
 
 def with_partners(photos: list) -> list:
@@ -116,22 +143,48 @@ def with_partners(photos: list) -> list:
     return photos
 
 
-def year_range() -> tuple[int, int] | None:
-    """(oldest year, newest year) with photos, read off both ends of the gallery index."""
-    ordered = Photo.objects.gallery_tiles().order_by("-taken_at", "-id").values_list("taken_at", flat=True)
-    newest = ordered.first()
-    if newest is None:
-        return None
-    oldest = ordered.reverse().first()
-    return timezone.localtime(oldest).year, timezone.localtime(newest).year
+# The months with photos, newest first, in one statement however long the library's history:
+# from the newest day, each step is one index probe for the newest day before the start of the
+# month just found (a skip scan), not a read of every row.
+MONTH_START = {
+    "sqlite": "date(%s, 'start of month')",
+    "postgresql": "CAST(date_trunc('month', %s) AS date)",
+}
+# Spells out GALLERY_TILE (`trashed_at IS NULL AND shown_with_id IS NULL`), the condition of the
+# index it probes: a month has photos when it has tiles (a moment's other files are on its face's).
+NEWEST_DAY_SQL = ("SELECT taken_on FROM {table} WHERE trashed_at IS NULL AND shown_with_id IS NULL {before} "
+                  "ORDER BY taken_on DESC LIMIT 1")
+MONTHS_SQL = """
+WITH RECURSIVE months(day) AS (
+    SELECT ({first})
+    UNION ALL
+    SELECT ({next}) FROM months WHERE day IS NOT NULL
+)
+SELECT day FROM months WHERE day IS NOT NULL
+"""
+
+
+def months_sql() -> str:
+    table = Photo._meta.db_table
+    before = "AND taken_on < " + MONTH_START[connection.vendor] % "months.day"
+    return MONTHS_SQL.format(first=NEWEST_DAY_SQL.format(table=table, before=""),
+                             next=NEWEST_DAY_SQL.format(table=table, before=before))
+
+
+def months_with_photos() -> list[tuple[int, int]]:
+    """[(year, month)] that have photos outside the trash, newest first: the gallery's Jump-to."""
+    with connection.cursor() as cursor:
+        cursor.execute(months_sql())
+        days = [row[0] for row in cursor.fetchall()]
+    days = [day if isinstance(day, date) else date.fromisoformat(day) for day in days]
+    return [(day.year, day.month) for day in days]
 
 
 def older_neighbour(photo: Photo) -> Photo | None:
-    page = page_after(Cursor(photo.taken_at, photo.pk), 1)
+    page = page_after(Cursor.of(photo), 1)
     return page.photos[0] if page.photos else None
 
 
 def newer_neighbour(photo: Photo) -> Photo | None:
-    newer = Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.pk)
-    photos = Photo.objects.gallery_tiles().filter(newer, taken_at__gte=photo.taken_at)
-    return photos.order_by("taken_at", "id").only(*TILE_FIELDS).first()
+    photos = Photo.objects.gallery_tiles().filter(Cursor.of(photo).newer())
+    return photos.order_by("taken_on", "taken_at", "id").only(*TILE_FIELDS).first()

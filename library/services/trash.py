@@ -68,5 +68,6 @@ def trash_candidates(relative: str):
 
 
 def library_candidates(photo: Photo, taken_at=None):
-    """The names the import's rule gives this photo (taken at `taken_at`), in order of preference."""
-    return candidate_paths(wall_clock_date(taken_at or photo.taken_at), photo.sha256, photo.path.rpartition(".")[2])
+    """The names the import's rule gives this photo (taken at `taken_at`, else on its own day), in order of preference."""
+    day = wall_clock_date(taken_at) if taken_at else photo.taken_on
+    return candidate_paths(day, photo.sha256, photo.path.rpartition(".")[2])

@@ -1,5 +1,6 @@
 """The web import's rules, kept out of the views: whose session is whose, what a finished session
 accepts, and how uploaded files meet the one import pipeline (with Server-Sent-Event progress)."""
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -7,7 +8,17 @@ from django.urls import reverse
 
 from library.importing.pipeline import ImportPipeline
 from library.importing.sse import SSEReporter, channel_for
-from library.models import ImportSession, ImportSource
+from library.models import ImportSession, ImportSource, Photo
+
+# What a file whose bytes differ from the browser's own hash of them fails with: the server's
+# hash decides, and a file that changed on the way (or a client that lied) is not kept.
+HASH_MISMATCH_ERROR = ("the bytes received differ from the file the browser read (its SHA-256 does not match); "
+                       "the file may have changed while it was sent: add it again")
+# How the page writes a SHA-256 (hash-wasm and WebCrypto alike), in every request that carries one.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Hashes asked about in one request (the page asks in batches as its Web Worker hashes).
+MAX_KNOWN_QUERY = 500
+MAX_SIZES_QUERY = 1000
 
 
 class SessionNotFoundError(LookupError):
@@ -35,22 +46,56 @@ def session_for(user, session_id, *, open_only=False) -> ImportSession:
     return session
 
 
-def import_uploads(session, uploads, last_modified=()) -> list:
+def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> list:
     """Run each staged upload through the pipeline; returns the per-file results in upload order.
 
     `last_modified` holds the browser's File.lastModified (ms since the epoch), one per upload in
-    the same order; the pipeline dates a file without EXIF or container date by it."""
+    the same order; the pipeline dates a file without EXIF or container date by it.
+    `claimed_hashes`, also one per upload when given, are the browser's SHA-256 of each file:
+    a file whose received bytes hash otherwise fails (the server's own hash is the one kept)."""
     pipeline = ImportPipeline(session, reporter=SSEReporter(session))
-    mtimes = [parse_last_modified(value) for value in last_modified]
-    if len(mtimes) != len(uploads):
-        mtimes = [None] * len(uploads)
-    results = []
-    for upload, mtime in zip(uploads, mtimes, strict=True):
-        if upload.staged is None:
-            results.append(pipeline.record_failure(upload.original_name, upload.size, upload.error))
-        else:
-            results.append(pipeline.import_staged(replace(upload.staged, source_mtime=mtime)))
-    return results
+    mtimes = per_upload([parse_last_modified(value) for value in last_modified], uploads)
+    claims = per_upload(list(claimed_hashes), uploads)
+    return [import_staged_upload(pipeline, upload.staged, upload.original_name, upload.size, upload.error, mtime, claim)
+            for upload, mtime, claim in zip(uploads, mtimes, claims, strict=True)]
+
+
+def import_staged_upload(pipeline, staged, name, size, error, mtime=None, claimed_sha256=None):
+    """One received file through the pipeline (or its failure recorded); the staged bytes are gone after."""
+    if staged is None:
+        return pipeline.record_failure(name, size, error)
+    if claimed_sha256 and claimed_sha256 != staged.sha256:
+        staged.temp_path.unlink(missing_ok=True)
+        return pipeline.record_failure(name, staged.size, HASH_MISMATCH_ERROR)
+    return pipeline.import_staged(replace(staged, source_mtime=mtime))
+
+
+def per_upload(values, uploads):
+    """Values sent one per file: used when there is one for each, else none are."""
+    return values if len(values) == len(uploads) else [None] * len(uploads)
+
+
+def sizes_held(sizes) -> list:
+    """Which of these file sizes a photo outside the trash has: a file of any other size is new
+    for certain, and the page sends it without hashing it first. (Any user may see those photos
+    and download them, sizes and all; a trashed photo's size is not told, as its hash is not.)"""
+    return sorted(set(Photo.objects.in_library().filter(size__in=set(sizes)).values_list("size", flat=True)))
+
+
+def record_known_files(session, files) -> list:
+    """The page's question before it sends: which of these (name, sha256) files does the library
+    hold already? Those are recorded as duplicates of their photo (counters, event stream, links)
+    and need not be sent; the results come in the order asked, None for a file to send.
+
+    Only photos outside the trash are answered from a hash: every user may see them (and could
+    hash their originals). Bytes of a trashed photo are sent, and the upload rules decide: staff
+    get the photo back, anyone else a duplicate "in the trash" — so a hash alone tells nobody
+    what only the bytes would."""
+    photos = {photo.sha256: photo for photo in
+              Photo.objects.in_library().filter(sha256__in={sha256 for _name, sha256 in files})}
+    known = [(name, photos[sha256]) for name, sha256 in files if sha256 in photos]
+    recorded = iter(ImportPipeline(session, reporter=SSEReporter(session)).record_known_files(known) if known else ())
+    return [next(recorded) if sha256 in photos else None for _name, sha256 in files]
 
 
 def finish_session(session) -> ImportSession:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from library.models import MediaKind
-from thumbnails.links import embedded_video_url, thumbnail_url
+from thumbnails.links import embedded_video_url, playable_url, thumbnail_url
 
 register = template.Library()
 
@@ -15,7 +15,8 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-preview="{preview}" data-original="{base}{id}/original"{extra}><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" '
+    'data-play="{play}"{moment}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -25,17 +26,15 @@ MOMENT_BADGES = {"live": ("Live Photo", "LIVE"), "motion": ("motion photo", "MOT
 
 @register.filter
 def clock(seconds):
-    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03."""
+    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
+    (0:00.4), never 0:00."""
     if seconds is None:
         return ""
+    if seconds < 0.95:
+        return f"0:00.{max(1, round(seconds * 10))}"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def playable_source(video) -> str:
-    """Where the viewer plays a video from: every video, and a Live Photo's motion, ask here."""
-    return reverse("original", args=[video.pk])
 
 
 def moment_parts(photo) -> tuple[str, str, str]:
@@ -48,7 +47,7 @@ def moment_parts(photo) -> tuple[str, str, str]:
     raw = partners.get(MediaKind.PHOTO)
     raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
     if MediaKind.VIDEO in partners:
-        return "live", playable_source(partners[MediaKind.VIDEO]), raw_download
+        return "live", playable_url(partners[MediaKind.VIDEO]), raw_download
     if photo.has_embedded_video:
         return "motion", embedded_video_url(photo), raw_download
     return ("raw" if raw else ""), "", raw_download
@@ -70,14 +69,14 @@ def moment_html(photo):
 def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     if photo.is_video:  # never a moment's face; what it needs is where it plays from
-        badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration))
-        extra = format_html(' data-play="{}"', playable_source(photo))
+        moment, badge, play = "", format_html(VIDEO_BADGE_HTML, clock(photo.duration)), playable_url(photo)
     else:
-        extra, badge = moment_html(photo)
+        (moment, badge), play = moment_html(photo), ""
     return {
-        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "width": width,
-        "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo),
-        "badge": badge, "extra": extra,
+        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
+        "time": f"{photo.taken_local:%H:%M}", "width": width,
+        "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
+        "play": play, "moment": moment,
     }
 
 

@@ -1,6 +1,8 @@
 """The gallery: tiles grouped by day, newest first, one keyset page at a time, and a plain
 viewer page per photo (the in-page viewer in gallery.js is the usual way in; this page is
 its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
+from itertools import groupby
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
@@ -9,26 +11,39 @@ from library.models import Photo
 from library.services.timeline import (
     BadCursorError,
     Cursor,
+    months_with_photos,
     newer_neighbour,
     older_neighbour,
     page_after,
     with_partners,
-    year_range,
 )
 
-MONTHS = [(number, name) for number, name in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1
-)]
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December"]
 
 
 def requested_cursor(request) -> Cursor | None:
-    """`?after=<cursor>` continues a walk; `?year=YYYY&month=M` jumps to that month's last photo."""
+    """`?after=<cursor>` continues a walk; `?month=YYYY-M` (the Jump-to) or `?year=YYYY[&month=M]`
+    jumps to that month's last photo."""
     if after := request.GET.get("after"):
         return Cursor.from_string(after)
-    year, month = request.GET.get("year", ""), request.GET.get("month", "12")
+    year, month = request.GET.get("year", ""), request.GET.get("month", "")
+    if not year and "-" in month:
+        year, _, month = month.partition("-")
     if not year:
         return None
-    return Cursor.for_month(year, month)
+    return Cursor.for_month(year, month or "12")
+
+
+def jump_choices(page):
+    """The Jump-to's months, only those with photos, grouped by year, newest first; the month
+    selected is the one at the top of this page."""
+    shown = (page.photos[0].taken_on.year, page.photos[0].taken_on.month) if page.photos else None
+    return [
+        (year, [(f"{year}-{month}", f"{MONTH_NAMES[month - 1]} {year}", (year, month) == shown)
+                for _, month in months])
+        for year, months in groupby(months_with_photos(), key=lambda year_month: year_month[0])
+    ]
 
 
 @login_required
@@ -41,13 +56,7 @@ def gallery(request):
     context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
-    years = year_range()
-    context.update(
-        years=range(years[1], years[0] - 1, -1) if years else [],
-        months=MONTHS,
-        jumped_year=request.GET.get("year", ""),
-        jumped_month=request.GET.get("month", ""),
-    )
+    context.update(jump_years=jump_choices(page), jumped=cursor is not None)
     return render(request, "library/gallery.html", context)
 
 

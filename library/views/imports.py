@@ -2,8 +2,10 @@
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
 library.uploads, progress is published by library.importing.sse."""
+import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import JsonResponse
@@ -42,7 +44,7 @@ def api_view(view):
 @login_required
 @require_GET
 def import_page(request):
-    return render(request, "library/import.html")
+    return render(request, "library/import.html", {"upload_chunk_bytes": settings.PHOTOSITE_UPLOAD_CHUNK_BYTES})
 
 
 @require_POST
@@ -84,12 +86,58 @@ def upload_files(request, session_id):
 
 def _upload_files(request, session, handler):
     last_modified = request.POST.getlist("lastModified")  # parsed already: the files went through `handler`
+    claimed = [value.strip().lower() for value in request.POST.getlist("sha256")]
     uploads = handler.uploads
     if not uploads:
         return api_error("no files: send one or more multipart fields named 'file'", 400)
-    results = web_import.import_uploads(session, uploads, last_modified)
+    results = web_import.import_uploads(session, uploads, last_modified, claimed)
     session.refresh_from_db()
     return JsonResponse({"id": session.pk, "results": [r.as_dict() for r in results], "counts": session.counts()})
+
+
+@require_POST
+@api_view
+def known_files(request, session_id):
+    """Which of these files (JSON `{"files": [{"name", "sha256"}, …]}`) need not be sent: the
+    known ones are recorded in the session as duplicates; `results` has None for the others."""
+    session = web_import.session_for(request.user, session_id, open_only=True)
+    try:
+        files = parse_known_query(request.body)
+    except ValueError as error:
+        return api_error(str(error), 400)
+    results = web_import.record_known_files(session, files)
+    session.refresh_from_db()
+    return JsonResponse({"results": [result and result.as_dict() for result in results], "counts": session.counts()})
+
+
+@require_POST
+@api_view
+def held_sizes(request, session_id):
+    """Which of these file sizes (JSON `{"sizes": [n, …]}`) a photo in the library has: only files of
+    those sizes are worth hashing before they are sent."""
+    web_import.session_for(request.user, session_id, open_only=True)
+    try:
+        sizes = json.loads(request.body)["sizes"]
+    except (ValueError, KeyError, TypeError):
+        sizes = None
+    if not isinstance(sizes, list) or len(sizes) > web_import.MAX_SIZES_QUERY or not all(
+            isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**63 for size in sizes):
+        return api_error(f'send JSON {{"sizes": [...]}}: at most {web_import.MAX_SIZES_QUERY} byte counts', 400)
+    return JsonResponse({"held": web_import.sizes_held(sizes)})
+
+
+def parse_known_query(body):
+    """(name, sha256) pairs from the page's question; ValueError with what is wrong."""
+    try:
+        files = json.loads(body)["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError('send JSON {"files": [{"name": …, "sha256": …}, …]}') from error
+    if not isinstance(files, list) or len(files) > web_import.MAX_KNOWN_QUERY:
+        raise ValueError(f"'files' must be a list of at most {web_import.MAX_KNOWN_QUERY}")
+    if not all(isinstance(file, dict) and isinstance(file.get("name"), str) and isinstance(file.get("sha256"), str)
+               and web_import.SHA256_HEX.fullmatch(file["sha256"]) for file in files):
+        raise ValueError("each file needs a 'name' and a 'sha256' of 64 lowercase hex digits")
+    return [(file["name"], file["sha256"]) for file in files]
 
 
 @require_POST

@@ -5,18 +5,25 @@ A 12-megapixel JPEG is never decoded in full: `draft()` asks libjpeg for a DCT-s
 upright (rotating 400 pixels is cheaper than rotating 12 million). Colour management and mode
 conversion also happen on the small picture. Memory therefore stays bounded by the scaled
 decode for JPEGs; other formats are decoded once at full size, and the pixel limit refuses
-decompression bombs before any decoding."""
+decompression bombs before any decoding. Raw files give their picture through LibRaw (raw.py):
+an embedded JPEG preview, which takes the same path, or a half-size demosaic; JPEG XL through
+pillow-jxl (jxl.py), its header checked before the decode."""
 import io
 import struct
 from pathlib import Path
 
+import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
+from library.importing.jxl_header import JXL_EXTENSION
+from library.importing.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
 from thumbnails.specs import ThumbnailSpec
 
 from .encoding import encode, fitted_size
+from .jxl import jxl_picture
+from .raw import raw_picture
 
 TAG_ORIENTATION = 0x0112
 # How to turn the stored pixels upright, for each EXIF orientation (as ImageOps.exif_transpose).
@@ -32,11 +39,11 @@ UPRIGHT = {
 SIDEWAYS = {5, 6, 7, 8}
 # Transparent pixels are shown on this light neutral grey (not black, which JPEG would give).
 FLATTEN_BACKGROUND = (238, 238, 238)
-RAW_EXTENSIONS = {".dng", ".nef", ".arw", ".cr2", ".cr3"}
-RAW_PREVIEW_SCAN_BYTES = 64 * 1024 * 1024
 SRGB_PROFILE = ImageCms.createProfile("sRGB")
-# What Pillow raises on files it cannot decode; all of them mean "this file is bad".
-DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)
+# What Pillow, rawpy and pillow-jxl (RuntimeError) raise on files they cannot decode; all of
+# them mean "this file is bad". Anything else a decoder raises is caught in cache.generate.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError,
+                 rawpy.LibRawError, RuntimeError)
 
 
 def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
@@ -44,40 +51,39 @@ def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
     if not source.is_file():
         raise SourceMissingError(f"the photo's file is missing: {source.name}")
     try:
-        with open_picture(source) as image:
-            return encode(upright_rgb_thumbnail(image, spec), spec)
+        image, orientation = open_picture(source, spec)
+        with image:
+            return encode(upright_rgb_thumbnail(image, spec, orientation), spec)
     except Image.DecompressionBombError as error:
         raise ImageTooLargeError(f"{source.name} is too large to decode (decompression bomb?): {error}") from error
     except DECODE_ERRORS as error:
-        raise UnreadableImageError(f"cannot decode {source.name}: {error}") from error
+        raise UnreadableImageError(f"cannot decode {source.name}: {decoder_message(error)}") from error
 
 
-def open_picture(source: Path) -> Image.Image:
-    """The image to thumbnail: the file itself, or for a raw file its largest embedded preview."""
-    if source.suffix.lower() in RAW_EXTENSIONS:
-        preview = largest_embedded_jpeg(source)
-        if preview is not None:
-            exif = preview.getexif()
-            if TAG_ORIENTATION not in exif:  # previews often leave the orientation to the raw's own tags
-                exif[TAG_ORIENTATION] = container_orientation(source) or 1
-            return preview
-    return Image.open(source)
+def decoder_message(error: Exception) -> str:
+    """The decoder's reason as text (rawpy hands LibRaw's message over as bytes)."""
+    if error.args and isinstance(error.args[0], bytes):
+        return error.args[0].decode("utf-8", "replace")
+    return str(error)
 
 
-def container_orientation(source: Path) -> int | None:
-    """The orientation a TIFF-based raw file records in its first IFD (None for other containers)."""
-    try:
-        with Image.open(source) as container:
-            return container.getexif().get(TAG_ORIENTATION)
-    except DECODE_ERRORS:
-        return None
+def open_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int | None]:
+    """The picture to thumbnail and the orientation that turns it upright (None: its own EXIF's).
+    The library names files by their detected format, so the extension says which are raw."""
+    extension = source.suffix.lower().lstrip(".")
+    if extension in RAW_EXTENSIONS:
+        return raw_picture(source, spec)
+    if extension == JXL_EXTENSION:
+        return jxl_picture(source)
+    return Image.open(source), None
 
 
-def upright_rgb_thumbnail(image: Image.Image, spec: ThumbnailSpec) -> Image.Image:
+def upright_rgb_thumbnail(image: Image.Image, spec: ThumbnailSpec, orientation: int | None = None) -> Image.Image:
     check_pixel_limit(image)
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
-    orientation = image.getexif().get(TAG_ORIENTATION)
+    if orientation is None:
+        orientation = image.getexif().get(TAG_ORIENTATION)
     icc_profile = image.info.get("icc_profile")
     small = shrink(image, orientation in SIDEWAYS, spec)
     rgb = to_srgb(small, icc_profile)
@@ -153,21 +159,3 @@ def convert_profile(image: Image.Image, icc_profile: bytes) -> Image.Image | Non
         return ImageCms.profileToProfile(image, source_profile, SRGB_PROFILE, outputMode="RGB")
     except (ImageCms.PyCMSError, OSError, ValueError):
         return None
-
-
-def largest_embedded_jpeg(source: Path) -> Image.Image | None:
-    """Raw files carry JPEG previews; the largest one Pillow can read (None if there is none)."""
-    with open(source, "rb") as raw:
-        data = raw.read(RAW_PREVIEW_SCAN_BYTES)
-    best, best_area = None, 0
-    start = data.find(b"\xff\xd8\xff")
-    while start != -1:
-        try:
-            candidate = Image.open(io.BytesIO(data[start:]))
-            area = candidate.width * candidate.height
-            if candidate.format == "JPEG" and area > best_area:
-                best, best_area = candidate, area
-        except DECODE_ERRORS:
-            pass
-        start = data.find(b"\xff\xd8\xff", start + 3)
-    return best

@@ -5,6 +5,7 @@ from tqdm import tqdm
 
 from library.paths import library_root
 from library.services import library_check, moment_check
+from library.services.database import ensure_database
 from library.services.library_repair import repair
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["stale_after"] < 0:
             raise CommandError("--stale-after cannot be negative")
+        ensure_database(self.stdout)
         report = self.inspect(options)
         if options["repair"]:
             repair(report)

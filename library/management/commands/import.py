@@ -11,6 +11,7 @@ from library.importing.pipeline import ImportPipeline
 from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
 from library.models import ImportSource, OutcomeStatus
+from library.services.database import ensure_database
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
+        ensure_database(self.stdout)
         sources = list(iter_source_files(options["paths"]))
         if not sources:
             self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))
@@ -36,7 +38,7 @@ class Command(BaseCommand):
             results = list(pool.map(lambda source: self.import_one(pipeline, source, options["move"]), sources))
         session = pipeline.finish()
         reporter.close()
-        self.print_summary(session, results)
+        self.print_summary(session, sources, results)
         if session.failed_count:
             raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
 
@@ -52,10 +54,10 @@ class Command(BaseCommand):
         finally:
             close_old_connections()
 
-    def print_summary(self, session, results):
-        for result in results:
+    def print_summary(self, session, sources, results):
+        for source, result in zip(sources, results, strict=True):
             if result.status == OutcomeStatus.FAILED:
-                self.stdout.write(self.style.WARNING(f"failed: {result.name}: {result.error}"))
+                self.stdout.write(self.style.WARNING(f"failed: {source.shown}: {result.error}"))
         summary = (
             f"Import session {session.pk}: {session.imported_count} imported, {session.duplicate_count} duplicate, "
             f"{session.failed_count} failed in {session.duration_seconds:.1f} s"

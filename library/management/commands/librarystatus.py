@@ -5,12 +5,14 @@ from django.core.management.base import BaseCommand
 from redis import RedisError
 
 from library.services import status
+from library.services.database import ensure_database
 
 
 class Command(BaseCommand):
     help = "Show the library's photos, videos, thumbnail cache and background queue."
 
     def handle(self, *args, **options):
+        ensure_database(self.stdout)
         media = status.media_counts()
         self.line("Library", str(settings.PHOTOSITE_LIBRARY_ROOT))
         self.line("Photos", media["photos"])
@@ -27,6 +29,12 @@ class Command(BaseCommand):
             self.line("Background queue", self.style.ERROR(f"unreachable: {error}"))
             return
         self.line("Background queue", f"{queue.waiting} waiting, {queue.in_progress} in progress ({queue.broker})")
+        if queue.clusters:
+            self.line("Workers", f"{queue.clusters} cluster(s) running")
+        else:
+            idle = "; the waiting tasks run when workers start" if queue.waiting else ""
+            self.line("Workers", self.style.WARNING(
+                f"none running (`manage.py serve` starts them, or `manage.py qcluster`){idle}"))
         failed = f"{queue.failed} (see the admin's Failed tasks)" if queue.failed else "0"
         self.line("Failed tasks", self.style.WARNING(failed) if queue.failed else failed)
 

@@ -6,10 +6,11 @@ ASGIStaticFilesHandler (a stylesheet and a script or two; no extra dependency, n
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from library.paths import LOGS_DIR, library_root
+from library.services.database import ensure_database
 from library.services.serving import PASSWORD_ENV, Supervisor, ensure_first_user
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         if options["web_workers"] > 1 and not settings.REDIS_URL:
             # Each process would only see the import events published in itself.
             raise CommandError("--web-workers above 1 needs REDIS_URL (live import progress goes through Redis)")
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database(self.stdout)
         self.announce_secret_key()
         self.announce_first_user()
         connections.close_all()  # the children open their own
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
         self.stdout.write(self.style.SUCCESS(
             f"Photosite is running at http://{options['host']}:{options['port']}/ "
-            f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}); Ctrl-C stops it."
+            f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}, logs in {library_root() / LOGS_DIR}); Ctrl-C stops it."
         ))
         exited = supervisor.wait()
         self.stdout.write("Stopping…")
@@ -73,6 +74,10 @@ class Command(BaseCommand):
             # Open event streams would otherwise hold a shutdown forever.
             "--timeout-graceful-shutdown", "5",
             *proxy_header_argv(),
+            # The terminal keeps the one status line above (and warnings); uvicorn's own lines and,
+            # with PHOTOSITE_ACCESS_LOG, a line per request go to .logs/ (settings.LOGGING).
+            "--log-level", "warning",
+            "--access-log" if settings.PHOTOSITE_ACCESS_LOG else "--no-access-log",
         ]
 
 

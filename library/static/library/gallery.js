@@ -1,6 +1,7 @@
 // The gallery's behaviour: load the next page as the end comes into view, and the in-page viewer
-// (click a tile; ←/→ step, Esc closes; videos play from the original with Range seeking; a Live
-// Photo or motion photo shows its still and plays its motion once, muted, and again on hover or press).
+// (click a tile; ←/→ step, Esc closes; videos play their playable source — the original, or a web
+// rendition that may still be streaming while it is made — and say so when the browser cannot; a
+// Live Photo or motion photo shows its still and plays its motion once, muted, and again on hover or press).
 "use strict";
 
 const gallery = document.getElementById("gallery");
@@ -72,8 +73,8 @@ const observer = new IntersectionObserver(
 const firstMore = gallery.querySelector(".more");
 if (firstMore) observer.observe(firstMore);
 
-// Photos show their large preview (browsers cannot show HEIC or raw); videos play from their
-// playable source (data-play), where a Live Photo's motion plays from too.
+// Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`, a
+// moment's motion `data-motion` (a Live Photo's is its video's playable source too).
 function mediaFor(tile) {
   if (tile.motion) return liveMedia(tile);
   if (tile.kind !== "video") {
@@ -88,7 +89,29 @@ function mediaFor(tile) {
   video.preload = "metadata";
   video.poster = tile.preview;
   video.src = tile.play;
+  video.addEventListener("error", () => video.replaceWith(unplayable(tile)));
+  // Sound over no picture (a codec the browser lacks, served as it is): never a blank player.
+  video.addEventListener("loadedmetadata", () => {
+    if (video.videoWidth === 0) video.replaceWith(unplayable(tile));
+  });
   return video;
+}
+
+// What a video the browser cannot play shows instead: its poster, why, and the download.
+function unplayable(tile) {
+  const box = document.createElement("figure");
+  box.className = "unplayable";
+  const poster = document.createElement("img");
+  poster.alt = tile.name;
+  poster.src = tile.preview;
+  const note = document.createElement("figcaption");
+  note.textContent = "This video can't be played in the browser. ";
+  const link = document.createElement("a");
+  link.href = `${tile.original}?download=1`;
+  link.textContent = "Download original";
+  note.append(link);
+  box.append(poster, note);
+  return box;
 }
 
 // A moment with motion: the still, and over it its video, shown only while it plays. It plays
@@ -139,9 +162,9 @@ function show(index) {
   const media = mediaFor(tile);
   stage.replaceChildren(media);
   const day = all[index].closest("section.day").querySelector("h2").textContent;
-  caption.textContent = `${tile.name} · ${day}`;
+  caption.textContent = `${tile.name} · ${day}, ${tile.time}`;
   download.href = `${tile.original}?download=1`;
-  download.textContent = tile.raw ? "Download JPEG" : "Download";
+  download.textContent = tile.raw ? "Download JPEG" : "Download original";
   downloadRaw.hidden = !tile.raw;
   downloadRaw.href = tile.raw || "";
   viewer.dataset.photoId = tile.id;

@@ -1,5 +1,7 @@
-"""`manage.py pregenerate`: make missing thumbnails now, here (in parallel processes), or hand
-them to the background workers with `--queue`."""
+"""`manage.py pregenerate`: make missing thumbnails now, here (in parallel processes), then the
+missing web renditions of the selected videos that need one (one at a time: the encoder uses
+every core), or hand both to the background workers with `--queue`. `--kind video` makes the
+videos' thumbnails and renditions only."""
 import os
 import time
 from datetime import datetime
@@ -9,10 +11,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from library.models import ImportSession, MediaKind
+from library.services.database import ensure_database
+from library.video_playback import videos_served_renditions
 from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs
 from thumbnails.specs import SIZES, InvalidSpecError
-from thumbnails.tasks import queue_photos
+from thumbnails.tasks import queue_photos, queue_renditions
 
 
 class Command(BaseCommand):
@@ -24,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=MediaKind.values, help="only photos or only videos")
         parser.add_argument("--size", action="append", choices=list(SIZES),
                             help="thumbnail size to make (repeatable; default: PHOTOSITE_PREGENERATE_SIZES)")
-        parser.add_argument("--force", action="store_true", help="remake thumbnails that already exist")
+        parser.add_argument("--force", action="store_true", help="remake thumbnails (and renditions) that already exist")
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                             help="processes to run here (default: all cores, %(default)s)")
         parser.add_argument("--queue", action="store_true", help="queue the work for the background workers instead")
@@ -33,14 +37,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
+        ensure_database(self.stdout)
         specs = self.specs(options["size"])
-        photo_ids = list(self.selection(options).values_list("id", flat=True))
+        selection = self.selection(options)
+        photo_ids = list(selection.values_list("id", flat=True))
+        videos = list(videos_served_renditions(selection).only("id", "duration"))
         if not photo_ids:
             self.stdout.write("No photos match; nothing to do.")
             return
         if options["queue"]:
             tasks = queue_photos(photo_ids, specs, options["force"])
-            self.stdout.write(self.style.SUCCESS(f"Queued {len(photo_ids)} photos in {tasks} tasks for the workers."))
+            renditions = queue_renditions(videos, options["force"])
+            self.stdout.write(self.style.SUCCESS(f"Queued {len(photo_ids)} photos in {tasks} tasks "
+                                                 f"and {renditions} video renditions for the workers."))
             return
         started = time.monotonic()
         with tqdm(total=len(photo_ids), unit="photo", file=self.stderr, disable=options["no_progress"]) as bar:
@@ -49,7 +58,15 @@ class Command(BaseCommand):
             else:
                 tally = pregeneration.pregenerate_in_processes(
                     photo_ids, specs, options["force"], options["jobs"], bar.update)
-        self.print_summary(tally, len(photo_ids), time.monotonic() - started)
+        self.print_summary(tally, len(photo_ids), time.monotonic() - started, "thumbnails")
+        if videos:
+            self.make_renditions(videos, options)
+
+    def make_renditions(self, videos, options):
+        started = time.monotonic()
+        with tqdm(total=len(videos), unit="video", file=self.stderr, disable=options["no_progress"]) as bar:
+            tally = pregeneration.pregenerate_renditions([video.pk for video in videos], options["force"], bar.update)
+        self.print_summary(tally, len(videos), time.monotonic() - started, "web renditions", "videos")
 
     def selection(self, options):
         session_id = options["session"]
@@ -67,12 +84,12 @@ class Command(BaseCommand):
         except InvalidSpecError as error:
             raise CommandError(str(error)) from error
 
-    def print_summary(self, tally, photos, seconds):
-        summary = (f"{photos} photos: {tally.made} thumbnails made, {tally.skipped} already there, "
+    def print_summary(self, tally, photos, seconds, made="thumbnails", items="photos"):
+        summary = (f"{photos} {items}: {tally.made} {made} made, {tally.skipped} already there, "
                    f"{tally.failed} failed in {seconds:.1f} s")
         if tally.failed:
             self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(f"{tally.failed} thumbnail(s) failed; the causes are in .logs/errors.log")
+            raise CommandError(f"{tally.failed} {made} failed; the causes are in .logs/errors.log")
         self.stdout.write(self.style.SUCCESS(summary))
 
 

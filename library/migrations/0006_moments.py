@@ -7,13 +7,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0002_file_move_journal_gallery_index'),
+        ('library', '0005_video_playback'),
     ]
 
     operations = [
         migrations.RemoveIndex(
             model_name='photo',
-            name='photo_gallery_idx',
+            name='photo_gallery_day_idx',
         ),
         migrations.AddField(
             model_name='photo',
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='photo',
-            index=models.Index(condition=models.Q(('trashed_at__isnull', True), ('shown_with__isnull', True)), fields=['-taken_at', '-id'], name='photo_gallery_tile_idx'),
+            index=models.Index(condition=models.Q(('trashed_at__isnull', True), ('shown_with__isnull', True)), fields=['-taken_on', '-taken_at', '-id'], name='photo_gallery_tile_idx'),
         ),
         migrations.AddIndex(
             model_name='photo',

@@ -1,0 +1,39 @@
+"""Date taken, displayed size and camera of a JPEG XL file, from its header and EXIF box alone
+(pillow-jxl would decode every pixel to open it; jxl_header reads what the import needs)."""
+from pathlib import Path
+
+from PIL import Image
+
+from library.models import DateSource
+
+from .errors import CorruptFileError
+from .jxl_header import JxlHeaderError, read_jxl_header
+from .photo_metadata import EXIF_IFD, MAKE, MODEL, ORIENTATION, check_pixel_count, clean_text, first_exif_date
+from .raw_metadata import EXIF_ERRORS
+
+
+def read(path: Path) -> dict:
+    try:
+        with open(path, "rb") as source:
+            header = read_jxl_header(source)
+    except JxlHeaderError as error:
+        raise CorruptFileError(f"cannot read this JXL file: {error}") from error
+    exif = Image.Exif()
+    if header.exif:
+        try:
+            exif.load(header.exif)
+        except EXIF_ERRORS:
+            exif = Image.Exif()
+    orientation = header.shown_orientation(exif.get(ORIENTATION))
+    width, height = header.size_shown(orientation)
+    check_pixel_count((width, height))
+    taken_at = first_exif_date(exif, exif.get_ifd(EXIF_IFD))
+    return {
+        "width": width,
+        "height": height,
+        "orientation": orientation,
+        "taken_at": taken_at,
+        "taken_at_source": DateSource.EXIF if taken_at else "",
+        "camera_make": clean_text(exif.get(MAKE)),
+        "camera_model": clean_text(exif.get(MODEL)),
+    }

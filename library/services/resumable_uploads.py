@@ -1,0 +1,235 @@
+"""Resumable web uploads: a big file arrives in pieces and, after a cut, goes on from the bytes the
+server holds. The rules live here; the tus protocol's headers and statuses in
+library/views/resumable.py.
+
+An upload is its creator's alone and belongs to an import session. Its bytes so far are a
+`.upload` file in `.import_temp`, written through the same StagingWriter as every import (so the
+size limit and the free-space reserve hold per piece, and the SHA-256 is computed as the bytes
+arrive). How many bytes it holds is that file's size: a server killed mid-piece keeps what it wrote,
+and the next piece starts there. The hash state between pieces is kept in this process; a piece
+that reaches another process (or a restarted one) hashes the bytes already there once. When the
+last byte is in, the file goes through the pipeline like any upload, and fails unless its
+SHA-256 is the one the browser computed when it created the upload (a file that changed between
+two pieces, or a client that lied, gains nothing). Only one piece of an upload is written at a
+time (an exclusive lock on the file, held across processes); uploads untouched for a day are
+removed by the workers (`library.tasks`) and by `checklibrary --repair`."""
+import fcntl
+import logging
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from library.importing.errors import ImportFileError, os_error_message
+from library.importing.names import display_name
+from library.importing.pipeline import ImportPipeline
+from library.importing.sse import SSEReporter
+from library.importing.staging import COPY_CHUNK_BYTES, RESUMABLE_SUFFIX, StagingWriter
+from library.models import ResumableUpload
+from library.paths import import_temp_dir
+
+from .web_import import import_staged_upload, parse_last_modified
+
+logger = logging.getLogger("photosite.import.uploads")
+
+STALE_AFTER = timedelta(hours=24)
+# Hash states kept for uploads paused in this process (each is a few hundred bytes).
+KEPT_HASH_STATES = 256
+
+
+class UploadError(Exception):
+    """An upload request refused, with the HTTP status that says why. `recorded`: the file's
+    failure is already in the import session (its counters and event stream say so)."""
+
+    status = 400
+
+    def __init__(self, message, recorded=False):
+        super().__init__(message)
+        self.recorded = recorded
+
+
+class UploadNotFoundError(UploadError):
+    status = 404
+
+
+class OffsetMismatchError(UploadError):
+    status = 409
+
+
+class UploadLockedError(UploadError):
+    status = 423
+
+
+class UploadRefusedError(UploadError):
+    """The file cannot be kept (too large, no room): the upload is over, its failure recorded."""
+
+    status = 413
+
+
+class _HashStates:
+    """The SHA-256 state of uploads paused in this process, by upload id, with the size it covers."""
+
+    def __init__(self):
+        self._states = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, upload_id, size, hasher):
+        with self._lock:
+            self._states[upload_id] = (size, hasher)
+            self._states.move_to_end(upload_id)
+            while len(self._states) > KEPT_HASH_STATES:
+                self._states.popitem(last=False)
+
+    def take(self, upload_id):
+        with self._lock:
+            return self._states.pop(upload_id, (None, None))
+
+
+hash_states = _HashStates()
+
+
+def create(user, session, name, length, claimed_sha256, last_modified=None) -> ResumableUpload:
+    """A new upload of `length` bytes; refused (and the file's failure recorded) when it cannot fit."""
+    name = display_name(name)
+    try:
+        if length > settings.PHOTOSITE_MAX_UPLOAD_BYTES:
+            raise ImportFileError(f"file is larger than the limit of {settings.PHOTOSITE_MAX_UPLOAD_BYTES:,} bytes")
+        writer = StagingWriter(name, expected_size=length, suffix=RESUMABLE_SUFFIX)
+    except ImportFileError as error:
+        raise _refused(session, name, length, str(error)) from error
+    except OSError as error:
+        logger.error("Could not stage upload %s: %s", name, error)
+        raise _refused(session, name, length, os_error_message(error)) from error
+    upload = ResumableUpload.objects.create(
+        user=user, session=session, original_name=name, length=length, claimed_sha256=claimed_sha256,
+        last_modified=last_modified, temp_name=writer.temp_path.name,
+    )
+    hash_states.keep(upload.pk, 0, writer.pause())
+    return upload
+
+
+def upload_for(user, upload_id) -> ResumableUpload:
+    """The user's own upload (staff included: an upload is only ever its creator's)."""
+    upload = ResumableUpload.objects.filter(pk=upload_id, user=user).select_related("session").first()
+    if upload is None or not temp_path(upload).exists():
+        raise UploadNotFoundError("no such upload")
+    return upload
+
+
+def temp_path(upload):
+    return import_temp_dir() / upload.temp_name
+
+
+def received(upload) -> int:
+    """The bytes the server holds: the file's size, whatever was recorded."""
+    try:
+        return temp_path(upload).stat().st_size
+    except FileNotFoundError as error:
+        raise UploadNotFoundError("no such upload") from error
+
+
+def write_piece(upload, session, offset, body, length):
+    """Append the next `length` bytes, read from `body`, at `offset`. Returns (offset now, the
+    file's result once its last byte is in, else None). A body that ends early keeps what came."""
+    if offset + length > upload.length:
+        raise UploadError(f"the piece ends past the upload's length ({upload.length:,} bytes)")
+    with _locked(upload):
+        if offset != (held := received(upload)):
+            raise OffsetMismatchError(f"Upload-Offset is {offset:,} but the server holds {held:,} bytes")
+        hashed_size, hasher = hash_states.take(upload.pk)
+        writer = StagingWriter.reopen(temp_path(upload), upload.original_name, upload.length, hasher, hashed_size)
+        try:
+            _copy(body, writer, length)
+        except ImportFileError as error:
+            raise _give_up(upload, session, writer, str(error)) from error
+        except OSError as error:
+            logger.error("Could not stage upload %s: %s", upload.original_name, error)
+            raise _give_up(upload, session, writer, os_error_message(error)) from error
+        if writer.size < upload.length:
+            hash_states.keep(upload.pk, writer.size, writer.pause())
+            ResumableUpload.objects.filter(pk=upload.pk).update(updated_at=timezone.now())
+            return writer.size, None
+        return writer.size, _complete(upload, session, writer)
+
+
+def _copy(body, writer, length):
+    while length > 0 and (chunk := body.read(min(COPY_CHUNK_BYTES, length))):
+        writer.write(chunk)
+        length -= len(chunk)
+
+
+def _complete(upload, session, writer):
+    """The last byte is in: the file goes through the pipeline, as every upload does (`finish()`
+    removes the bytes itself when it fails)."""
+    staged, error = None, ""
+    try:
+        staged = writer.finish()
+    except ImportFileError as refusal:
+        error = str(refusal)
+    except OSError as failure:
+        logger.error("Could not stage upload %s: %s", upload.original_name, failure)
+        error = os_error_message(failure)
+    finally:
+        upload.delete()
+    return import_staged_upload(_pipeline(session), staged, upload.original_name, upload.length, error,
+                                parse_last_modified(upload.last_modified), upload.claimed_sha256)
+
+
+def terminate(upload):
+    """The client gives the upload up (tus termination): its bytes go."""
+    with _locked(upload):
+        temp_path(upload).unlink(missing_ok=True)
+        upload.delete()
+    hash_states.take(upload.pk)
+
+
+def remove_stale(now=None) -> int:
+    """Uploads untouched for STALE_AFTER, with their bytes; returns how many went. A stale
+    upload still being written (it holds the lock) is left for the next round."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    removed = 0
+    for upload in ResumableUpload.objects.filter(updated_at__lt=cutoff).iterator():
+        try:
+            terminate(upload)
+        except (UploadLockedError, UploadNotFoundError):
+            continue
+        logger.info("Removed resumable upload %s untouched since %s", upload.original_name, upload.updated_at)
+        removed += 1
+    return removed
+
+
+@contextmanager
+def _locked(upload):
+    try:
+        file = open(temp_path(upload), "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError as error:
+        upload.delete()
+        raise UploadNotFoundError("no such upload") from error
+    try:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise UploadLockedError("another piece of this upload is being received") from error
+        yield
+    finally:
+        file.close()
+
+
+def _give_up(upload, session, writer, error) -> UploadRefusedError:
+    writer.abort()
+    upload.delete()
+    hash_states.take(upload.pk)
+    return _refused(session, upload.original_name, upload.length, error)
+
+
+def _refused(session, name, length, error) -> UploadRefusedError:
+    _pipeline(session).record_failure(name, length, error)
+    return UploadRefusedError(error, recorded=True)
+
+
+def _pipeline(session):
+    return ImportPipeline(session, reporter=SSEReporter(session))
+

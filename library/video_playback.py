@@ -1,0 +1,90 @@
+"""Whether a video is played from its original or from a web rendition: the one policy, asked by
+the import (which records the probe's verdict on the row), the viewer's links, the rendition
+view, the workers, `pregenerate`, the admin and `librarystatus` alike.
+
+The verdict is made once, at import, from what the probe found: an original every current
+browser plays (H.264 8-bit 4:2:0 in MP4/MOV/M4V, VP8/VP9/AV1 in WebM, with AAC, MP3, Opus or
+no audio; Vorbis too in WebM) is `original`; anything else — HEVC from iPhones (Firefox and
+most Chromium builds show no picture), 10-bit H.264, MPEG-TS from camcorders, MJPEG AVIs —
+is `rendition`. `PHOTOSITE_VIDEO_RENDITIONS` then says what is served: `needed` (the
+verdict), `always` (a rendition of every video) or `never` (originals only)."""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import checks
+from django.db import models
+
+NEEDED, ALWAYS, NEVER = "needed", "always", "never"
+MODES = (NEEDED, ALWAYS, NEVER)
+
+# Containers → the video codecs browsers play in them, and the audio codecs.
+BROWSER_VIDEO = {
+    "mp4": {"h264"}, "mov": {"h264"}, "m4v": {"h264"},
+    "webm": {"vp8", "vp9", "av1"},
+}
+BROWSER_AUDIO = {
+    "mp4": {"aac", "mp3", "opus"}, "mov": {"aac", "mp3", "opus"}, "m4v": {"aac", "mp3", "opus"},
+    "webm": {"opus", "vorbis"},
+}
+# 8-bit 4:2:0 (the `j` forms are full-range JPEG-style, still 4:2:0 8-bit); other H.264 profiles
+# (High 10, 4:2:2, 4:4:4) play nowhere but Chrome.
+BROWSER_H264_PIXELS = {"yuv420p", "yuvj420p"}
+
+
+class Playback(models.TextChoices):
+    ORIGINAL = "original", "Original plays in browsers"
+    RENDITION = "rendition", "Needs a web rendition"
+
+
+@dataclass(frozen=True)
+class VideoCodecs:
+    """What the probe found of a video's streams (empty strings for what it could not tell)."""
+    video: str = ""
+    pixel_format: str = ""
+    audio: str = ""
+
+    def summary(self) -> str:
+        """A short human line for the admin and the row: 'hevc yuv420p10le + aac'."""
+        video = " ".join(part for part in (self.video, self.pixel_format) if part) or "unknown video"
+        return f"{video} + {self.audio}" if self.audio else f"{video}, no audio"
+
+
+def verdict(file_format: str, codecs: VideoCodecs) -> str:
+    """`original` when every current browser plays the file as it is, else `rendition`."""
+    if codecs.video not in BROWSER_VIDEO.get(file_format, ()):
+        return Playback.RENDITION
+    if codecs.video == "h264" and codecs.pixel_format not in BROWSER_H264_PIXELS:
+        return Playback.RENDITION
+    if codecs.audio and codecs.audio not in BROWSER_AUDIO[file_format]:
+        return Playback.RENDITION
+    return Playback.ORIGINAL
+
+
+def mode() -> str:
+    return settings.PHOTOSITE_VIDEO_RENDITIONS
+
+
+def serves_rendition(photo) -> bool:
+    """Whether this photo's video is played from a web rendition (False for photos). A video
+    imported before verdicts were recorded (blank) is linked to its rendition, which always
+    plays; the rendition view then probes it once and records its verdict."""
+    if not photo.is_video or mode() == NEVER:
+        return False
+    return mode() == ALWAYS or photo.playback != Playback.ORIGINAL
+
+
+def videos_served_renditions(photos):
+    """`photos` narrowed to the videos `serves_rendition` says yes to, as one query (for the
+    workers, `pregenerate`, the admin and `librarystatus`)."""
+    if mode() == NEVER:
+        return photos.none()
+    videos = photos.filter(kind="video")
+    return videos if mode() == ALWAYS else videos.exclude(playback=Playback.ORIGINAL)
+
+
+@checks.register()
+def check_mode(app_configs, **kwargs) -> list[checks.Error]:
+    if mode() in MODES:
+        return []
+    return [checks.Error(f"PHOTOSITE_VIDEO_RENDITIONS={mode()!r} is not a rendition mode",
+                         hint=f"use one of {', '.join(MODES)}", id="library.E010")]

@@ -1,0 +1,64 @@
+"""A TCP proxy in front of a live site that counts the bytes clients send through it: how a test
+sees how much of a folder a browser really uploaded, without asking the server it is judging.
+
+`rate` (bytes per second, optional) slows what it forwards to the server, so a test can act while
+a large upload is still under way."""
+import socket
+import threading
+import time
+from contextlib import suppress
+
+FORWARD_BYTES = 256 * 1024
+
+
+class CountingProxy:
+    def __init__(self, target_port, rate=None):
+        self.target_port = target_port
+        self.rate = rate
+        self.sent = 0  # client → server bytes, every connection together
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self._closing:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client):
+        try:
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:
+            client.close()  # the site is down (restarting): the browser sees a dropped connection
+            return
+        threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
+
+    def _pipe(self, source, target, counted):
+        started, moved = time.monotonic(), 0
+        try:
+            while data := source.recv(FORWARD_BYTES):
+                if counted:
+                    with self._lock:
+                        self.sent += len(data)
+                    moved += len(data)
+                    if self.rate:
+                        time.sleep(max(0.0, started + moved / self.rate - time.monotonic()))
+                target.sendall(data)
+        except OSError:
+            pass  # either side went away: the other is closed below, as a dropped connection
+        finally:
+            for end in (source, target):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def close(self):
+        self._closing = True
+        self._listener.close()

@@ -1,0 +1,66 @@
+"""A brand-new library (PHOTOSITE_LIBRARY_ROOT at an empty folder): whichever command comes first
+sets the database up, in one line, instead of failing with "no such table". Real `manage.py`
+processes, as a new user runs them."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from factories import make_jpeg
+from live_site import PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+
+
+def manage(root, *args):
+    env = {**os.environ, "PHOTOSITE_LIBRARY_ROOT": str(root), "DJANGO_SETTINGS_MODULE": "photosite.settings"}
+    env.pop("DATABASE_URL", None)  # the library's own SQLite, as on a new user's machine
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", [
+    ["import", "{photos}", "--no-progress"],
+    ["librarystatus"],
+    ["checklibrary"],
+    ["pregenerate", "--no-progress"],
+])
+def test_first_command_in_a_new_library_sets_up_the_database(tmp_path, command):
+    # given an empty library folder and a folder with one photo
+    root, photos = tmp_path / "library", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    make_jpeg(photos / "first.jpg")
+    # when the command runs first, before any `serve` or `migrate`
+    result = manage(root, *[part.format(photos=photos) for part in command])
+    # then it works, saying in one line that it set the database up
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "no such table" not in result.stderr
+    setup_lines = [line for line in result.stdout.splitlines() if line.startswith("Setting up the database")]
+    assert len(setup_lines) == 1, result.stdout
+    assert (root / ".photosite" / "db.sqlite3").exists()
+    # and the next command finds it set up and says nothing about it
+    again = manage(root, "librarystatus")
+    assert again.returncode == 0 and "Setting up the database" not in again.stdout, again.stdout + again.stderr
+
+
+def test_import_into_a_new_library_imports(tmp_path):
+    root, photos = tmp_path / "library", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    make_jpeg(photos / "first.jpg")
+    result = manage(root, "import", str(photos), "--no-progress")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 imported" in result.stdout
+    status = manage(root, "librarystatus")
+    assert [line.split() for line in status.stdout.splitlines() if line.startswith("Photos:")] == [["Photos:", "1"]]
+
+
+@pytest.mark.django_db
+def test_a_migrated_database_is_known_at_a_glance():
+    """The quick check commands ask at every start agrees with Django's plan on a migrated database."""
+    from library.services.database import every_migration_file_recorded, pending_migrations
+
+    assert pending_migrations() == []
+    assert every_migration_file_recorded()
