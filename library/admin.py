@@ -11,9 +11,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from library.importing.grouping import is_raw
 from library.models import FileMove, ImportOutcome, ImportSession, Photo
+from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 from library.templatetags.gallery_tags import clock
@@ -51,6 +53,24 @@ class TrashFilter(admin.SimpleListFilter):
         return queryset.in_library() if self.value() == "no" else queryset.in_trash()
 
 
+class MomentFilter(admin.SimpleListFilter):
+    title = "moment"
+    parameter_name = "moment"
+
+    def lookups(self, request, model_admin):
+        return [("face", "Shown with its motion or raw"), ("partner", "Shown through another file"),
+                ("alone", "A file of its own")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "face":
+            return queryset.filter(partners__isnull=False).distinct()
+        if self.value() == "partner":
+            return queryset.filter(shown_with__isnull=False)
+        if self.value() == "alone":
+            return queryset.filter(shown_with__isnull=True, partners__isnull=True)
+        return queryset
+
+
 class RedateForm(forms.Form):
     taken_at = forms.DateTimeField(
         label="New date taken", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -60,17 +80,20 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "in_trash"]
+    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "shown_with", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
-    list_filter = ["kind", "playback", TrashFilter, CameraFilter, "import_session"]
+    list_select_related = ["shown_with"]
+    list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, "import_session"]
     search_fields = ["original_name", "^sha256"]
     date_hierarchy = "taken_on"
     list_per_page = 50
     show_full_result_count = False
-    actions = ["fix_date_taken", "trash_photos", "restore_photos"]
-    readonly_fields = ["preview", "taken", *[field.name for field in Photo._meta.fields]]
+    actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
+    readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
+        ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
+                               "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
                              "duration", "video_codecs", "playback"]}),
         ("Origin", {"fields": ["camera_make", "camera_model", "imported_at", "import_session"]}),
@@ -106,6 +129,17 @@ class PhotoAdmin(admin.ModelAdmin):
             reverse("original", args=[photo.pk]), thumbnail_url(photo, "preview"),
         )
 
+    @admin.display(description="Files of this moment")
+    def moment_members(self, photo):
+        """The group this file is in, each file with its part and a link (none: a file of its own)."""
+        group = members(photo)
+        if len(group) < 2:
+            return "—"
+        return format_html_join(" ", '<a href="{}"><img class="photo-thumbnail" src="{}" alt="">{} ({})</a>', (
+            (reverse("admin:library_photo_change", args=[member.pk]), thumbnail_url(member, "400"),
+             member.original_name, part_of(member, group[1:] if member is group[0] else [])) for member in group
+        ))
+
     @admin.display(description="Taken", ordering="taken_at")
     def taken(self, photo):
         """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
@@ -137,6 +171,20 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.action(description="Restore from trash")
     def restore_photos(self, request, queryset):
         self._each(request, queryset.in_trash(), restore_from_trash, "restored")
+
+    @admin.action(description="Link as one moment (a still and its video, or a raw and its JPEG)")
+    def link_moment(self, request, queryset):
+        try:
+            face = link_by_hand(list(queryset), is_raw)
+        except CannotLinkError as error:
+            self.message_user(request, f"Not linked: {error}.", messages.ERROR)
+            return
+        self.message_user(request, f"Linked: one tile in the gallery, {face.original_name}.")
+
+    @admin.action(description="Unlink from their moment")
+    def unlink_moment(self, request, queryset):
+        freed = sum(unlink(photo) for photo in queryset)
+        self.message_user(request, f"{freed} file(s) are photos of their own again.")
 
     def _each(self, request, queryset, operation, done):
         """Runs `operation` per photo; one file that cannot move does not stop the others."""

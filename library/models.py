@@ -1,4 +1,8 @@
-"""The library's records: one Photo per unique file, and the import sessions that brought them in."""
+"""The library's records: one Photo per unique file, and the import sessions that brought them in.
+
+Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair) stay a
+Photo each, so duplicates are still found per file; the one the gallery shows is their face, and
+the others point at it (`shown_with`). Trash, restore and fix-date act on the whole moment."""
 import uuid
 
 from django.conf import settings
@@ -64,13 +68,20 @@ class ImportSession(models.Model):
         }
 
 
-# A photo outside the trash: what the gallery shows and what thumbnails are counted and made for.
+# A photo outside the trash: what thumbnails are counted and made for.
 IN_LIBRARY = models.Q(trashed_at__isnull=True)
+# A gallery tile: in the library, and not a file shown through another one's tile (a Live Photo's
+# motion, a RAW+JPEG pair's raw). A condition without parameters, so that SQLite can match the
+# gallery's query to the partial index below (it never matches a bound value to an index's literal).
+GALLERY_TILE = IN_LIBRARY & models.Q(shown_with__isnull=True)
 
 
 class PhotoQuerySet(models.QuerySet):
     def in_library(self):
         return self.filter(IN_LIBRARY)
+
+    def gallery_tiles(self):
+        return self.filter(GALLERY_TILE)
 
     def in_trash(self):
         return self.exclude(IN_LIBRARY)
@@ -105,6 +116,21 @@ class Photo(models.Model):
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    shown_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
+        help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
+                  "a RAW+JPEG pair's JPEG for its raw. Together they are one moment.",
+    )
+    content_identifier = models.CharField(
+        max_length=64, blank=True, help_text="Apple's Live Photo identifier, shared by the still and its motion."
+    )
+    source_folder = models.CharField(
+        max_length=1024, blank=True, help_text="The folder the file was imported from (empty for web uploads)."
+    )
+    embedded_video_offset = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Where the video inside a motion photo starts, in bytes."
+    )
+    embedded_video_length = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -114,11 +140,15 @@ class Photo(models.Model):
             models.Index(fields=["-taken_at", "-id"], name="photo_timeline_idx"),
             models.Index(fields=["import_session", "id"], name="photo_session_idx"),
             models.Index(fields=["kind", "-taken_at"], name="photo_kind_timeline_idx"),
-            # The gallery's keyset walk: only photos not in the trash, already in display order
-            # (days on the camera's clock, newest first; within a day, by the exact instant).
+            # The gallery's keyset walk: only its tiles, already in display order (days on the
+            # camera's clock, newest first; within a day, by the exact instant).
             models.Index(
-                fields=["-taken_on", "-taken_at", "-id"], name="photo_gallery_day_idx", condition=IN_LIBRARY
+                fields=["-taken_on", "-taken_at", "-id"], name="photo_gallery_tile_idx", condition=GALLERY_TILE
             ),
+            # A tile's partners. Partial, so that no planner takes it to find the gallery's tiles
+            # (`shown_with IS NULL`, nearly every row) and then sort them.
+            models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
+            models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
         ]
 
     def __str__(self):
@@ -143,6 +173,10 @@ class Photo(models.Model):
     @property
     def is_video(self):
         return self.kind == MediaKind.VIDEO
+
+    @property
+    def has_embedded_video(self):
+        return self.embedded_video_offset is not None
 
     def is_visible_to(self, user) -> bool:
         return photo_is_visible(self.trashed_at is not None, user)

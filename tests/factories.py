@@ -198,3 +198,97 @@ def make_text_file(path, text="This is not a photo.\n"):
 
 def a_date(year=2024, month=1, day=31, hour=10, minute=0, second=0):
     return datetime(year, month, day, hour, minute, second)
+
+
+# Live Photos and motion photos, as phones write them (see library/importing/motion_photos.py).
+TAG_MAKER_NOTE = 0x927C
+APPLE_CONTENT_IDENTIFIER_TAG = 0x0011
+
+
+def apple_maker_note(content_identifier: str) -> bytes:
+    """An Apple maker note holding a Live Photo's content identifier (tag 0x11, an ASCII string):
+    the `Apple iOS` header, then a big-endian IFD whose offsets count from the note's start."""
+    text = content_identifier.encode("ascii") + b"\x00"
+    header = b"Apple iOS\x00" + b"\x00\x01" + b"MM"
+    if len(text) <= 4:  # a value of four bytes or fewer sits in the entry itself, as in any IFD
+        entry = struct.pack(">HHI", APPLE_CONTENT_IDENTIFIER_TAG, 2, len(text)) + text.ljust(4, b"\x00")
+        return header + struct.pack(">H", 1) + entry + struct.pack(">I", 0)
+    value_offset = len(header) + 2 + 12 + 4
+    ifd = struct.pack(">H", 1) + struct.pack(">HHII", APPLE_CONTENT_IDENTIFIER_TAG, 2, len(text), value_offset)
+    return header + ifd + struct.pack(">I", 0) + text
+
+
+def make_live_still(path, content_identifier=None, *, taken=None, width=640, height=480):
+    """The still of a Live Photo: an iPhone JPEG whose maker note names its motion (or, without
+    an identifier, an iPhone JPEG that only its name and time pair)."""
+    exif = Image.Exif()
+    exif[TAG_MAKE] = "Apple"
+    exif[TAG_MODEL] = "iPhone 15"
+    sub_ifd = {}
+    if taken is not None:
+        sub_ifd[TAG_DATETIME_ORIGINAL] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    if content_identifier:
+        sub_ifd[TAG_MAKER_NOTE] = apple_maker_note(content_identifier)
+    exif[EXIF_IFD] = sub_ifd
+    path = Path(path)
+    upright_marked_image(width, height).save(path, "JPEG", quality=85, exif=exif.tobytes())
+    return path
+
+
+def make_live_motion(path, content_identifier=None, *, seconds=1.5, creation_time=None, width=320, height=240,
+                     hevc=False):
+    """The motion of a Live Photo: a short QuickTime movie with Apple's content identifier in its
+    metadata. H.264 by default, which every browser plays as it is; `hevc` as an iPhone writes it
+    (played from its web rendition)."""
+    codec = HEVC if hevc else {"codec": "libx264", "extra_output_args": ()}
+    extra = [*codec["extra_output_args"], "-movflags", "use_metadata_tags"]
+    if content_identifier:
+        extra += ["-metadata", f"com.apple.quicktime.content.identifier={content_identifier}"]
+    return make_video(path, seconds=seconds, width=width, height=height, creation_time=creation_time,
+                      codec=codec["codec"], extra_output_args=extra)
+
+
+def google_motion_xmp(video_length: int) -> bytes:
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"'
+        ' xmlns:Container="http://ns.google.com/photos/1.0/container/"'
+        ' xmlns:Item="http://ns.google.com/photos/1.0/container/item/"'
+        ' GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1" GCamera:MotionPhotoPresentationTimestampUs="0">'
+        "<Container:Directory><rdf:Seq>"
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary"'
+        ' Item:Length="0" Item:Padding="0"/></rdf:li>'
+        f'<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" Item:Semantic="MotionPhoto"'
+        f' Item:Length="{video_length}"/></rdf:li>'
+        "</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def make_google_motion_photo(path, video_path, *, taken=None, width=640, height=480):
+    """A Google Motion Photo: a JPEG whose XMP's container directory gives the length of the MP4
+    appended after the picture. Returns the path; the video's bytes are its last bytes."""
+    path = Path(path)
+    video = Path(video_path).read_bytes()
+    upright_marked_image(width, height).save(
+        path, "JPEG", quality=85, exif=exif_bytes(taken=taken, make="Google", model="Pixel 8"),
+        xmp=google_motion_xmp(len(video)),
+    )
+    with open(path, "ab") as still:
+        still.write(video)
+    return path
+
+
+def make_samsung_motion_photo(path, video_path, *, taken=None, width=640, height=480):
+    """A Samsung motion photo of the older kind, with no XMP: the MP4 in a `MotionPhoto_Data`
+    block of the trailer, whose `SEFH` directory (then its length and `SEFT`) ends the file."""
+    path = Path(path)
+    upright_marked_image(width, height).save(path, "JPEG", quality=85,
+                                             exif=exif_bytes(taken=taken, make="samsung", model="SM-S911B"))
+    video = Path(video_path).read_bytes()
+    name = b"MotionPhoto_Data"
+    block = struct.pack("<HHI", 0, 0x0A30, len(name)) + name + video
+    directory = b"SEFH" + struct.pack("<II", 106, 1) + struct.pack("<HHII", 0, 0x0A30, len(block), len(block))
+    with open(path, "ab") as still:
+        still.write(block + directory + struct.pack("<I", len(directory)) + b"SEFT")
+    return path
+

@@ -44,6 +44,10 @@ class ThumbnailBusyError(ThumbnailError):
     """Another process is making this thumbnail and did not finish in time."""
 
 
+class EmbeddedVideoError(ThumbnailError):
+    """The video inside a motion photo is not where its metadata said."""
+
+
 class VideoRenditionError(ThumbnailError):
     """ffmpeg could not turn the video into a web rendition (unreadable, no video, or it failed)."""
 

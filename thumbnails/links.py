@@ -25,6 +25,11 @@ def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
     return f"{base}?{size_part}v={content_version(photo)}"
 
 
+def embedded_video_url(photo: Photo) -> str:
+    """The cacheable-forever URL of the video extracted from a motion photo (`thumbnails.motion`)."""
+    return f"{reverse('photo-embedded-video', args=[photo.pk])}?v={content_version(photo)}"
+
+
 def playable_url(photo: Photo) -> str:
     """The playable source of a video, for a `<video src>`: its web rendition when the policy
     (library.video_playback) says it needs one, else its original. Live Photos and the viewer

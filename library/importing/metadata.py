@@ -13,6 +13,7 @@ from library.video_playback import verdict
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename
 from .detection import JXL, FileFormat
+from .motion_photos import EmbeddedVideo
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class MediaMetadata:
     camera_model: str = ""
     video_codecs: str = ""
     playback: str = ""
+    content_identifier: str = ""  # a Live Photo's, in the still and in its motion
+    embedded_video: EmbeddedVideo | None = None  # a motion photo's
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:

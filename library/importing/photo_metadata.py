@@ -10,20 +10,28 @@ from library.models import DateSource
 from .dates import parse_exif_datetime
 from .detection import FileFormat
 from .errors import CorruptFileError, FileTooLargeError
+from .motion_photos import find_embedded_video
 
 EXIF_IFD = 0x8769
 ORIENTATION, MAKE, MODEL, DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
 DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
 OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
+MAKER_NOTE = 0x927C
+# Apple's maker note: this header, then a big-endian IFD whose offsets count from the note's start.
+# Its tag 0x11 is the Live Photo's content identifier, which the motion's QuickTime metadata repeats.
+APPLE_MAKER_NOTE = b"Apple iOS\x00"
+APPLE_IFD_START = 14
+APPLE_CONTENT_IDENTIFIER = 0x0011
+IDENTIFIER_LIMIT = 64
 TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
 TEXT_LIMIT = 64
 
 
 def read(path, file_format: FileFormat) -> dict:
     try:
-        with Image.open(path) as image:
+        with open(path, "rb") as still, Image.open(still) as image:
             check_pixel_count(image.size)
-            return describe(image)
+            return {**describe(image), "embedded_video": find_embedded_video(still, file_format.name, image.info.get("xmp"))}
     except FileTooLargeError:
         raise
     except Image.DecompressionBombError as error:
@@ -62,7 +70,24 @@ def describe(image) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)),
         "camera_model": clean_text(exif.get(MODEL)),
+        "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
+
+
+def apple_content_identifier(maker_note) -> str:
+    """The Live Photo identifier in an Apple maker note; "" in any other (or a malformed) note."""
+    if not isinstance(maker_note, bytes) or not maker_note.startswith(APPLE_MAKER_NOTE):
+        return ""
+    try:
+        (count,) = struct.unpack_from(">H", maker_note, APPLE_IFD_START)
+        for entry in range(APPLE_IFD_START + 2, APPLE_IFD_START + 2 + 12 * count, 12):
+            tag, kind, length, value = struct.unpack_from(">HHII", maker_note, entry)
+            if tag == APPLE_CONTENT_IDENTIFIER and kind == 2:
+                text = maker_note[value:value + length] if length > 4 else maker_note[entry + 8:entry + 8 + length]
+                return clean_text(text.split(b"\x00", 1)[0])[:IDENTIFIER_LIMIT]
+    except struct.error:
+        return ""
+    return ""
 
 
 def first_exif_date(exif, sub_ifd):

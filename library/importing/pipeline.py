@@ -5,11 +5,13 @@ Two steps. `prepare` (no database, so the command runs it in worker threads): co
 → metadata. `commit`, for a group of prepared files: duplicate check by hash → data fsynced →
 atomic no-overwrite move into `YYYY-MM-DD/` → the folders' new names fsynced → database rows
 (the unique hash makes the database the arbiter when two imports of the same bytes race),
-outcome records and running counts, all in one transaction → progress report. A row is
-committed only once its file is durable; a group shares the fsyncs' waits and the commit.
+outcome records and running counts, all in one transaction → pairing with the other files of
+their moments (`grouping`) → progress report. A row is committed only once its file is durable;
+a group shares the fsyncs' waits and the commit.
 No thumbnail work happens here, ever: thumbnails are made lazily or by the background workers."""
 import errno
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from library.signals import import_session_finished
 from .dates import dating, wall_clock_date
 from .detection import HEAD_BYTES, FileFormat, detect_format
 from .errors import ImportFileError, os_error_message
+from .grouping import pair_new_photo
 from .metadata import MediaMetadata, read_metadata
 from .names import display_name
 from .placement import claim_path, release_path, sync_folders
@@ -61,6 +64,7 @@ class Prepared:
     name: str
     file_format: FileFormat
     metadata: MediaMetadata
+    source_folder: str = ""
 
     def claim(self) -> str:
         """Into its place, the folder's new name not yet fsynced (the group does that once)."""
@@ -102,7 +106,8 @@ class ImportPipeline:
 
     def prepare_path(self, source: Path, name=None, move=False) -> Prepared | Failure:
         """Copy a file from disk into .import_temp, hashing on the way; with `move`, link it there
-        when it is on the library's filesystem (no copy: the source's name goes once it is done)."""
+        when it is on the library's filesystem (no copy: the source's name goes once it is done).
+        Its folder is kept: a Live Photo's still and motion without an identifier pair by it."""
         name = display_name(name or source.name)
         try:
             staged = (move and stage_link(source, name)) or stage_copy(source, name, durable=False)
@@ -111,16 +116,17 @@ class ImportPipeline:
         except OSError as error:
             action = "store" if error.errno in DISK_ERRNOS else "read"
             return Failure(name, None, os_error_message(error, action))
-        return self.prepare(staged)
+        return self.prepare(staged, source_folder=os.path.dirname(os.path.abspath(source)))
 
-    def prepare(self, staged: StagedFile) -> Prepared | Failure:
-        """Format and metadata; touches no database. A failure removes the temp file."""
+    def prepare(self, staged: StagedFile, source_folder: str = "") -> Prepared | Failure:
+        """Format and metadata; touches no database. A failure removes the temp file.
+        `source_folder`: where the file came from, when known (a browser sends only names)."""
         name = display_name(staged.original_name)
         try:
             with open(staged.temp_path, "rb") as temp_file:
                 file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
             metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
-            return Prepared(staged, name, file_format, metadata)
+            return Prepared(staged, name, file_format, metadata, source_folder)
         except ImportFileError as error:
             failure = Failure(name, staged.size, str(error))
         except OSError as error:
@@ -223,6 +229,7 @@ class ImportPipeline:
         for (item, relative), entry in zip(claimed, entries, strict=True):
             if entry.status == OutcomeStatus.IMPORTED:
                 logger.info("Imported: %s -> %s", item.name, relative)
+                self._pair(entry.photo)
         return dict(zip([id(item) for item, _ in claimed] + list(refused), recorded, strict=True))
 
     def _rows(self, claimed) -> list[Entry]:
@@ -262,7 +269,18 @@ class ImportPipeline:
             taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
             camera_model=metadata.camera_model, import_session=self.session,
             video_codecs=metadata.video_codecs, playback=metadata.playback,
+            content_identifier=metadata.content_identifier, source_folder=item.source_folder,
+            **embedded_video_fields(metadata.embedded_video),
         )
+
+    @staticmethod
+    def _pair(photo: Photo):
+        """Joining a moment comes after the file is safely in: a failure to pair is logged, and
+        the file stays imported as a photo of its own (the admin can link it by hand)."""
+        try:
+            pair_new_photo(photo)
+        except DatabaseError:
+            logger.exception("Could not pair photo %s with the other file of its moment", photo.pk)
 
     @staticmethod
     def _release(claimed):
@@ -322,3 +340,9 @@ class ImportPipeline:
                               outcome.pk) for entry, outcome in zip(entries, outcomes, strict=True)]
         transaction.on_commit(lambda: [self.reporter.file_done(result, counts) for result in results])
         return results
+
+
+def embedded_video_fields(video) -> dict:
+    if video is None:
+        return {}
+    return {"embedded_video_offset": video.offset, "embedded_video_length": video.length}

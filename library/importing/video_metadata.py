@@ -17,6 +17,9 @@ from .errors import CorruptFileError, UnsupportedFileError
 
 PROBE_TIMEOUT_SECONDS = 30
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+# A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
+CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
+IDENTIFIER_LIMIT = 64
 
 
 def read(path) -> dict:
@@ -27,7 +30,14 @@ def read(path) -> dict:
     if rotation is not None and round(abs(rotation)) % 180 == 90:
         info["width"], info["height"] = info["height"], info["width"]
     taken_at = info.pop("creation_time")
-    return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else ""}
+    tags = {key.lower(): value for key, value in info.pop("tags").items()}
+    return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else "",
+            "content_identifier": content_identifier(tags)}
+
+
+def content_identifier(lowered_tags) -> str:
+    text = str(lowered_tags.get(CONTENT_IDENTIFIER_TAG, ""))
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:IDENTIFIER_LIMIT]
 
 
 def record_playback(photo: Photo):
@@ -70,6 +80,7 @@ def probe_with_ffprobe(path) -> dict:
         "rotation": stream_rotation(stream),
         "duration": to_float(probe.get("format", {}).get("duration") or stream.get("duration")),
         "creation_time": first_creation_time(tags),
+        "tags": tags,
     }
 
 
@@ -106,7 +117,8 @@ def probe_with_ffmpeg(path) -> dict:
     size = STREAM_SIZE.search(text)
     duration = DURATION.search(text)
     rotation = ROTATION.search(text)
-    tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in CREATION_TAGS}
+    wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)
+    tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in wanted}
     video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
     return {
         "codecs": VideoCodecs(*(video.groups() if video else ("", "")), audio.group(1) if audio else ""),
@@ -116,6 +128,7 @@ def probe_with_ffmpeg(path) -> dict:
         "duration": int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
         if duration else None,
         "creation_time": first_creation_time(tags),
+        "tags": tags,
     }
 
 

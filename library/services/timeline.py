@@ -2,7 +2,11 @@
 (`taken_on`, `taken_at`, `id`): days on the camera's own clock, and within a day the exact instant.
 Each page starts strictly after the last tile of the previous one, so a page deep in a
 100,000-photo library costs what the first one does (no OFFSET), and a photo imported meanwhile
-never shifts the pages. Served by the partial index `photo_gallery_day_idx`."""
+never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
+
+A moment (a Live Photo, a RAW+JPEG pair) is one tile: its face. The files shown through it (the
+motion, the raw) are left out by the index's condition and come back as the tiles' `partners`,
+in one more indexed query per page."""
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +20,11 @@ from library.models import Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "taken_at_offset",
-               "taken_on", "mime_type", "playback")
+               "taken_on", "mime_type", "playback", "embedded_video_offset")
+# What a tile needs of its partners: a Live Photo's motion plays from its playable source
+# (thumbnails.links.playable_url), which asks the video's verdict.
+PARTNER_FIELDS = ("id", "sha256", "kind", "format", "original_name", "duration", "mime_type", "playback",
+                  "shown_with_id")
 ORDER = ("-taken_on", "-taken_at", "-id")
 
 
@@ -107,15 +115,32 @@ class Page:
         return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda photo: photo.taken_on)]
 
 
+def tiles_after(cursor: Cursor | None):
+    """The gallery's tiles after `cursor` (from the newest when None), in its order: a walk of
+    the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
+    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by(*ORDER)
+    return photos if cursor is None else photos.filter(cursor.older())
+
+
 def page_after(cursor: Cursor | None, size: int) -> Page:
-    """One page of tiles after `cursor` (from the newest when None), in a single query."""
-    photos = Photo.objects.in_library().only(*TILE_FIELDS).order_by(*ORDER)
-    if cursor is not None:
-        photos = photos.filter(cursor.older())
-    rows = list(photos[: size + 1])
+    """One page of tiles after `cursor` (from the newest when None): one query for the tiles,
+    one for their partners."""
+    rows = list(tiles_after(cursor)[: size + 1])
     if len(rows) <= size:
-        return Page(rows, None)
-    return Page(rows[:size], Cursor.of(rows[size - 1]))
+        return Page(with_partners(rows), None)
+    return Page(with_partners(rows[:size]), Cursor.of(rows[size - 1]))
+
+
+def with_partners(photos: list) -> list:
+    """Gives each photo `tile_partners`: the files of its moment shown through it (in the library)."""
+    by_face = {}
+    if photos:
+        partners = Photo.objects.in_library().filter(shown_with_id__in=[photo.pk for photo in photos])
+        for partner in partners.only(*PARTNER_FIELDS).order_by("id"):
+            by_face.setdefault(partner.shown_with_id, []).append(partner)
+    for photo in photos:
+        photo.tile_partners = by_face.get(photo.pk, [])
+    return photos
 
 
 # The months with photos, newest first, in one statement however long the library's history:
@@ -125,8 +150,10 @@ MONTH_START = {
     "sqlite": "date(%s, 'start of month')",
     "postgresql": "CAST(date_trunc('month', %s) AS date)",
 }
-# Spells out IN_LIBRARY (`trashed_at IS NULL`), the condition of the index it probes.
-NEWEST_DAY_SQL = "SELECT taken_on FROM {table} WHERE trashed_at IS NULL {before} ORDER BY taken_on DESC LIMIT 1"
+# Spells out GALLERY_TILE (`trashed_at IS NULL AND shown_with_id IS NULL`), the condition of the
+# index it probes: a month has photos when it has tiles (a moment's other files are on its face's).
+NEWEST_DAY_SQL = ("SELECT taken_on FROM {table} WHERE trashed_at IS NULL AND shown_with_id IS NULL {before} "
+                  "ORDER BY taken_on DESC LIMIT 1")
 MONTHS_SQL = """
 WITH RECURSIVE months(day) AS (
     SELECT ({first})
@@ -137,14 +164,17 @@ SELECT day FROM months WHERE day IS NOT NULL
 """
 
 
-def months_with_photos() -> list[tuple[int, int]]:
-    """[(year, month)] that have photos outside the trash, newest first: the gallery's Jump-to."""
+def months_sql() -> str:
     table = Photo._meta.db_table
     before = "AND taken_on < " + MONTH_START[connection.vendor] % "months.day"
-    sql = MONTHS_SQL.format(first=NEWEST_DAY_SQL.format(table=table, before=""),
-                            next=NEWEST_DAY_SQL.format(table=table, before=before))
+    return MONTHS_SQL.format(first=NEWEST_DAY_SQL.format(table=table, before=""),
+                             next=NEWEST_DAY_SQL.format(table=table, before=before))
+
+
+def months_with_photos() -> list[tuple[int, int]]:
+    """[(year, month)] that have photos outside the trash, newest first: the gallery's Jump-to."""
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(months_sql())
         days = [row[0] for row in cursor.fetchall()]
     days = [day if isinstance(day, date) else date.fromisoformat(day) for day in days]
     return [(day.year, day.month) for day in days]
@@ -156,5 +186,5 @@ def older_neighbour(photo: Photo) -> Photo | None:
 
 
 def newer_neighbour(photo: Photo) -> Photo | None:
-    photos = Photo.objects.in_library().filter(Cursor.of(photo).newer())
+    photos = Photo.objects.gallery_tiles().filter(Cursor.of(photo).newer())
     return photos.order_by("taken_on", "taken_at", "id").only(*TILE_FIELDS).first()

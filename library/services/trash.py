@@ -2,7 +2,7 @@
 keeps its relative path under `.trash/` (the row's `path` says where it is), the row stays
 with `trashed_at` set (so the gallery hides it and a re-import of the same bytes by staff or
 the command line brings it back), and `photo_trashed` tells other apps (the thumbnails app
-removes the photo's cached thumbnails)."""
+removes the photo's cached thumbnails). A moment (Live Photo, RAW+JPEG) goes and comes back whole."""
 import logging
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from library.paths import TRASH_DIR, absolute_path, library_root
 from library.signals import photo_restored, photo_trashed
 
 from .file_moves import move_original
+from .moments import members
 
 logger = logging.getLogger("photosite.library")
 
@@ -23,19 +24,30 @@ IN_TRASH_NOTE = "in the trash"
 
 
 def move_to_trash(photo: Photo):
-    """Move the photo's file under .trash/ and hide it; a photo already in the trash is left alone."""
-    if photo.trashed_at is not None:
-        return
-    move_original(photo, MoveReason.TRASH, trash_candidates(photo.path))
-    photo_trashed.send(sender=Photo, photo=photo)
+    """Move the photo's file, and those of its moment, under .trash/ and hide them; files already
+    in the trash are left alone."""
+    for member in members(photo):
+        if member.trashed_at is None:
+            move_original(member, MoveReason.TRASH, trash_candidates(member.path))
+            photo_trashed.send(sender=Photo, photo=member)
+    photo.refresh_from_db()
 
 
 def restore_from_trash(photo: Photo, replacement: Path | None = None) -> bool:
-    """Put a trashed photo back in its `YYYY-MM-DD/` folder, under a free name by the naming rule;
-    False when it is not (or no longer, after a concurrent restore) in the trash.
+    """Put a trashed photo, and the rest of its moment, back in their `YYYY-MM-DD/` folders under
+    free names by the naming rule; False when the photo is not (or no longer, after a concurrent
+    restore) in the trash.
 
     `replacement` is a file inside the library with the same bytes (a re-import's staged file):
     it is used when the trash no longer has the original, e.g. after `.trash/` was emptied by hand."""
+    restored = restore_one(photo, replacement)
+    for member in members(photo):
+        if member.pk != photo.pk and member.trashed_at is not None:
+            restore_one(member)
+    return restored
+
+
+def restore_one(photo: Photo, replacement: Path | None = None) -> bool:
     photo.refresh_from_db()
     if photo.trashed_at is None:
         return False

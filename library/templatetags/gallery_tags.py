@@ -5,7 +5,8 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from thumbnails.links import playable_url, thumbnail_url
+from library.models import MediaKind
+from thumbnails.links import embedded_video_url, playable_url, thumbnail_url
 
 register = template.Library()
 
@@ -14,10 +15,13 @@ DEFAULT_SHAPE = (4, 3)
 
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" data-play="{play}"><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" '
+    'data-play="{play}"{moment}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
+MOMENT_BADGE_HTML = '<span class="badge badge-moment" aria-label="{}">{}</span>'
+MOMENT_BADGES = {"live": ("Live Photo", "LIVE"), "motion": ("motion photo", "MOTION"), "raw": ("RAW+JPEG", "RAW")}
 
 
 @register.filter
@@ -33,15 +37,53 @@ def clock(seconds):
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def moment_parts(photo) -> tuple[str, str, str]:
+    """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
+    `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
+    tile_partners = getattr(photo, "tile_partners", ())
+    if not (tile_partners or photo.has_embedded_video):
+        return "", "", ""  # most tiles: nothing more to work out
+    partners = {partner.kind: partner for partner in tile_partners}
+    raw = partners.get(MediaKind.PHOTO)
+    raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
+    if MediaKind.VIDEO in partners:
+        return "live", playable_url(partners[MediaKind.VIDEO]), raw_download
+    if photo.has_embedded_video:
+        return "motion", embedded_video_url(photo), raw_download
+    return ("raw" if raw else ""), "", raw_download
+
+
+def moment_html(photo):
+    """The tile's badge and data attributes for the viewer: a motion to play, a raw to download."""
+    kind, motion, raw = moment_parts(photo)
+    if not kind:
+        return "", ""
+    attributes = format_html(' data-moment="{}"', kind)
+    if motion:
+        attributes += format_html(' data-motion="{}"', motion)
+    if raw:
+        attributes += format_html(' data-raw="{}"', raw)
+    return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[kind])
+
+
 def tile_fields(photo, base):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
-    badge = format_html(VIDEO_BADGE_HTML, clock(photo.duration)) if photo.is_video else ""
+    if photo.is_video:  # never a moment's face; what it needs is where it plays from
+        moment, badge, play = "", format_html(VIDEO_BADGE_HTML, clock(photo.duration)), playable_url(photo)
+    else:
+        (moment, badge), play = moment_html(photo), ""
     return {
         "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
         "time": f"{photo.taken_local:%H:%M}", "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
-        "play": playable_url(photo) if photo.is_video else "",
+        "play": play, "moment": moment,
     }
+
+
+@register.simple_tag
+def moment_of(photo):
+    """For the photo page: (badge kind, motion source, raw download) of a photo with `tile_partners`."""
+    return moment_parts(photo)
 
 
 @register.simple_tag

@@ -15,6 +15,7 @@ from library.services.timeline import (
     newer_neighbour,
     older_neighbour,
     page_after,
+    with_partners,
 )
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -70,5 +71,6 @@ def bad_position(request, reason: str):
 def photo_page(request, photo_id):
     """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
     photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
+    with_partners([photo])
     context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
     return render(request, "library/photo.html", context)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from library.paths import library_root
-from library.services import library_check
+from library.services import library_check, moment_check
 from library.services.database import ensure_database
 from library.services.library_repair import repair
 
@@ -49,6 +49,7 @@ class Command(BaseCommand):
                 bar.close()
         library_check.check_import_temp(report, options["stale_after"])
         library_check.check_moves(report, options["stale_after"])
+        moment_check.check_moments(report)
         library_check.check_other_apps(report, options["stale_after"])
         return report
 

@@ -1,6 +1,7 @@
 // The gallery's behaviour: load the next page as the end comes into view, and the in-page viewer
 // (click a tile; ←/→ step, Esc closes; videos play their playable source — the original, or a web
-// rendition that may still be streaming while it is made — and say so when the browser cannot).
+// rendition that may still be streaming while it is made — and say so when the browser cannot; a
+// Live Photo or motion photo shows its still and plays its motion once, muted, and again on hover or press).
 "use strict";
 
 const gallery = document.getElementById("gallery");
@@ -8,6 +9,7 @@ const viewer = document.getElementById("viewer");
 const stage = viewer.querySelector(".viewer-stage");
 const caption = viewer.querySelector(".viewer-caption");
 const download = viewer.querySelector(".viewer-download");
+const downloadRaw = viewer.querySelector(".viewer-download-raw");
 let current = -1;
 let loading = null;
 
@@ -71,8 +73,10 @@ const observer = new IntersectionObserver(
 const firstMore = gallery.querySelector(".more");
 if (firstMore) observer.observe(firstMore);
 
-// Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`.
+// Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`, a
+// moment's motion `data-motion` (a Live Photo's is its video's playable source too).
 function mediaFor(tile) {
+  if (tile.motion) return liveMedia(tile);
   if (tile.kind !== "video") {
     const image = document.createElement("img");
     image.alt = tile.name;
@@ -110,6 +114,45 @@ function unplayable(tile) {
   return box;
 }
 
+// A moment with motion: the still, and over it its video, shown only while it plays. It plays
+// once (muted) when opened, again on hover or press; the sound button turns the sound on.
+function liveMedia(tile) {
+  const box = document.createElement("div");
+  box.className = "live";
+  const still = document.createElement("img");
+  still.alt = tile.name;
+  still.src = tile.preview;
+  const motion = document.createElement("video");
+  motion.className = "live-motion";
+  motion.muted = true;
+  motion.playsInline = true;
+  motion.preload = "auto";
+  motion.src = tile.motion;
+  const sound = document.createElement("button");
+  sound.type = "button";
+  sound.className = "live-sound";
+  sound.textContent = "Sound off";
+  sound.setAttribute("aria-pressed", "false");
+  const play = () => {
+    motion.currentTime = 0;
+    motion.play().catch(() => box.classList.remove("playing"));
+  };
+  motion.addEventListener("playing", () => box.classList.add("playing"));
+  motion.addEventListener("ended", () => box.classList.remove("playing"));
+  box.addEventListener("pointerenter", play);
+  box.addEventListener("pointerdown", play);
+  sound.addEventListener("pointerdown", (event) => event.stopPropagation());
+  sound.addEventListener("click", () => {
+    motion.muted = !motion.muted;
+    sound.textContent = motion.muted ? "Sound off" : "Sound on";
+    sound.setAttribute("aria-pressed", String(!motion.muted));
+    if (!motion.muted) play();
+  });
+  box.append(still, motion, sound);
+  play();
+  return box;
+}
+
 function show(index) {
   const all = tiles();
   if (index < 0 || index >= all.length) return;
@@ -121,6 +164,9 @@ function show(index) {
   const day = all[index].closest("section.day").querySelector("h2").textContent;
   caption.textContent = `${tile.name} · ${day}, ${tile.time}`;
   download.href = `${tile.original}?download=1`;
+  download.textContent = tile.raw ? "Download JPEG" : "Download original";
+  downloadRaw.hidden = !tile.raw;
+  downloadRaw.href = tile.raw || "";
   viewer.dataset.photoId = tile.id;
   if (!viewer.open) viewer.showModal();
   // Warm the browser's cache with the next photo, so stepping forward shows it at once.
