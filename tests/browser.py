@@ -3,6 +3,7 @@ here, so we launch the system binary by its path)."""
 import asyncio
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / ".artifacts"
@@ -66,3 +67,26 @@ def watched_context(browser, **options):
     context = browser.new_context(**options)
     context.csp = CspWatch(context)
     return context
+
+
+def log_in(page, site, username=None, password=None):
+    """Signs in through the login form, as a person does, and waits for the gallery."""
+    from live_site import ADMIN_PASSWORD, ADMIN_USER
+
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username or ADMIN_USER)
+    page.fill("input[name=password]", password or ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base_url + "/")
+
+
+@contextmanager
+def signed_in_page(browser, site, **options):
+    """A page of a new watched context, signed in as the site's admin; on leaving, the context is
+    closed and any CSP violation it saw fails the test."""
+    context = watched_context(browser, base_url=site.base_url, **options)
+    page = context.new_page()
+    log_in(page, site)
+    yield page
+    context.close()
+    context.csp.assert_none()

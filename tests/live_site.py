@@ -192,8 +192,9 @@ def postgres_database_for_test(base_url: str):
 
 
 @contextmanager
-def running_site(root: Path, database_url=None, extra_env=None, web_workers=1, start_web=True):
-    """A migrated site (serving, unless `start_web` is False) for the length of a `with` block.
+def running_site(root: Path, database_url=None, extra_env=None, web_workers=1, start_web=True, imports=()):
+    """A migrated site (serving, unless `start_web` is False) for the length of a `with` block,
+    holding what `manage.py import` made of the paths in `imports` (if any).
 
     Its database is its own: a fresh PostgreSQL database beside `database_url`, or beside the
     test run's DATABASE_URL when that is PostgreSQL; SQLite inside the library otherwise, or
@@ -205,6 +206,8 @@ def running_site(root: Path, database_url=None, extra_env=None, web_workers=1, s
     site = LiveSite(root, database_url, extra_env=extra_env)
     try:
         site.prepare()
+        if imports:
+            site.manage("import", "--no-progress", *map(str, imports))
         yield site.start_web(workers=web_workers) if start_web else site
     finally:
         site.stop()

@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from browser import log_in, screenshot, watched_context
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,14 +24,8 @@ def site(tmp_path_factory):
     factories.make_jpeg(media / "evening.jpg", 640, 480, taken=datetime(2022, 1, 1, 21, 30), offset="-05:00")
     factories.make_jpeg(media / "small.jpg", 120, 90, taken=datetime(2023, 6, 10, 12, 0))
     factories.make_video(media / "blink.mp4", seconds=0.4, creation_time="2023-06-11T08:00:00Z")
-    site = LiveSite(root / "library", extra_env={"TIME_ZONE": "UTC"})
-    site.root.mkdir()
-    try:
-        site.prepare()
-        site.manage("import", "--no-progress", str(media))
-        yield site.start_web()
-    finally:
-        site.stop()
+    with running_site(root / "library", database_url="sqlite", extra_env={"TIME_ZONE": "UTC"}, imports=[media]) as site:
+        yield site
 
 
 @pytest.fixture
@@ -42,11 +36,7 @@ def page(browser, site):
     page.on("response", lambda response: response.status == 404 and page.missing.append(response.url))
     page.on("console", lambda message: message.type == "error" and "404" in message.text
             and page.missing.append(message.text))
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
+    log_in(page, site)
     yield page
     context.close()
     context.csp.assert_none()

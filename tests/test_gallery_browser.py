@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from browser import screenshot, signed_in_page
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,28 +31,15 @@ def site(tmp_path_factory):
     for index, (taken, (width, height)) in enumerate(PHOTOS):
         factories.make_jpeg(media / f"IMG_{index}.jpg", width, height, taken=taken)
     factories.make_video(media / "clip.mp4", seconds=3, creation_time=VIDEO_TAKEN)
-    site = LiveSite(root / "library", extra_env={"PHOTOSITE_GALLERY_PAGE_SIZE": str(PAGE_SIZE)})
-    site.root.mkdir()
-    try:
-        site.prepare()
-        site.manage("import", "--no-progress", str(media))
-        yield site.start_web()
-    finally:
-        site.stop()
+    extra_env = {"PHOTOSITE_GALLERY_PAGE_SIZE": str(PAGE_SIZE)}
+    with running_site(root / "library", database_url="sqlite", extra_env=extra_env, imports=[media]) as site:
+        yield site
 
 
 @pytest.fixture
 def page(browser, site):
-    context = watched_context(browser, viewport={"width": 1100, "height": 700}, base_url=site.base_url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
-    yield page
-    context.close()
-    context.csp.assert_none()
+    with signed_in_page(browser, site, viewport={"width": 1100, "height": 700}) as page:
+        yield page
 
 
 # Each tile has its photo's aspect ratio (portrait and landscape alike), within a pixel's rounding.

@@ -10,8 +10,8 @@ import pytest
 
 import factories
 import format_factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from browser import screenshot, signed_in_page
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,28 +37,14 @@ def site(tmp_path_factory):
     factories.make_live_motion(media / "IMG_0002.MOV", HEVC_IDENTIFIER, seconds=1.5, creation_time="2024-05-01T06:00:00Z",
                                hevc=True)
     factories.make_live_still(media / "IMG_0002.JPG", HEVC_IDENTIFIER, taken=datetime(2024, 5, 1, 6, 0))
-    site = LiveSite(root / "library")
-    site.root.mkdir()
-    try:
-        site.prepare()
-        site.manage("import", "--no-progress", str(media))
-        yield site.start_web()
-    finally:
-        site.stop()
+    with running_site(root / "library", database_url="sqlite", imports=[media]) as site:
+        yield site
 
 
 @pytest.fixture
 def page(browser, site):
-    context = watched_context(browser, viewport={"width": 1000, "height": 700}, base_url=site.base_url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
-    yield page
-    context.close()
-    context.csp.assert_none()
+    with signed_in_page(browser, site, viewport={"width": 1000, "height": 700}) as page:
+        yield page
 
 
 # The motion played at least 0.4 s of real frames (its `played` ranges), whenever that was.

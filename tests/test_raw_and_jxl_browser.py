@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 import factories
-from browser import screenshot, watched_context
+from browser import log_in, screenshot, watched_context
 from conftest import CORPUS_DIR
 from format_factories import make_dng, make_jxl
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,14 +34,8 @@ def site(tmp_path_factory):
     for name in CORPUS_RAWS:
         if (CORPUS_DIR / "raw" / name).is_file():
             shutil.copy(CORPUS_DIR / "raw" / name, media / name)  # into the test's temp folder, not the repo
-    site = LiveSite(root / "library")
-    site.root.mkdir()
-    try:
-        site.prepare()
-        site.manage("import", "--no-progress", str(media))
-        yield site.start_web()
-    finally:
-        site.stop()
+    with running_site(root / "library", database_url="sqlite", imports=[media]) as site:
+        yield site
 
 
 def test_raw_and_jpeg_xl_photos_show_a_real_tile_and_a_real_viewer_picture(browser, site):
@@ -51,11 +45,7 @@ def test_raw_and_jpeg_xl_photos_show_a_real_tile_and_a_real_viewer_picture(brows
     answers = []
     page.on("response", lambda response: "/thumbnail" in response.url and answers.append(
         (response.url, response.status, response.headers.get("x-thumbnail-placeholder"))))
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
+    log_in(page, site)
     # when the gallery has loaded
     page.wait_for_function(ALL_TILES_LOADED)
     names = page.locator(".tile").evaluate_all("tiles => tiles.map(t => t.dataset.name)")

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 
 import factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
+from browser import log_in, screenshot, watched_context
+from live_site import running_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
@@ -86,11 +86,7 @@ def test_an_admin_following_a_crafted_link_runs_no_script(site, browser, photo_i
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
+    log_in(page, site)
     # when the admin opens the link
     response = page.goto(crafted_links(photo_id)[name])
     page.wait_for_timeout(SCRIPT_TIME_MS)

@@ -15,6 +15,7 @@ import struct
 import pytest
 from django.utils import timezone
 
+from library.importing.dates import dating
 from library.models import DateSource, MediaKind, Photo
 from thumbnails.links import thumbnail_url
 
@@ -135,7 +136,7 @@ def hostile_photos(root, folder):
             photos.append(Photo(
                 sha256=digest, kind=MediaKind.PHOTO, original_name=path.name, path=str(path.relative_to(root)),
                 size=len(content), format=extension, mime_type="image/x-test", width=WIDTH, height=HEIGHT,
-                taken_at=timezone.now(), taken_at_source=DateSource.MTIME,
+                **dating(timezone.now()), taken_at_source=DateSource.MTIME,
             ))
     return Photo.objects.bulk_create(photos)
 

@@ -11,8 +11,8 @@ like Chrome on a machine without a hardware decoder, it plays HEVC's sound over 
 import pytest
 
 import factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from browser import screenshot, signed_in_page
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,28 +49,14 @@ def site(tmp_path_factory):
     for kind in KINDS:
         factories.make_camera_video(media, kind, seconds=4, width=640, height=360)
     make_undecodable_avi(media)
-    site = LiveSite(root / "library")
-    site.root.mkdir()
-    try:
-        site.prepare()
-        site.manage("import", "--no-progress", str(media))
-        yield site.start_web()
-    finally:
-        site.stop()
+    with running_site(root / "library", database_url="sqlite", imports=[media]) as site:
+        yield site
 
 
 @pytest.fixture
 def page(browser, site):
-    context = watched_context(browser, viewport={"width": 1000, "height": 700}, base_url=site.base_url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base_url + "/")
-    yield page
-    context.close()
-    context.csp.assert_none()
+    with signed_in_page(browser, site, viewport={"width": 1000, "height": 700}) as page:
+        yield page
 
 
 def open_video(page, name):

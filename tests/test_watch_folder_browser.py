@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot, watched_context
+from browser import log_in, screenshot, watched_context
 from fault_helpers import start_manage
-from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite
+from live_site import LiveSite
 from polling import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,11 +33,7 @@ def test_a_photo_dropped_into_the_watch_folder_appears_in_the_gallery(browser, s
     context = watched_context(browser, viewport={"width": 1000, "height": 640}, base_url=site.base_url)
     try:
         page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", ADMIN_USER)
-        page.fill("input[name=password]", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(site.base_url + "/")
+        log_in(page, site)
         assert page.locator(".tile").count() == 0
         # when: a scanner writes a picture into the folder under a temporary name, then renames it
         made = factories.make_jpeg(tmp_path / "scan.jpg", 800, 600, taken=datetime(2024, 6, 1, 10, 30))
