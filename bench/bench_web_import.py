@@ -59,7 +59,7 @@ def run(corpus, report):
         libraries["root"] = new_library(report, "cli-library")
         flush_dirty_pages()
 
-    cli = report.best_time(lambda: import_corpus(libraries["root"], corpus), setup=fresh_library)
+    cli = report.best_time(lambda: import_corpus(libraries["root"], corpus.root), setup=fresh_library)
     floor = report.best_time(lambda: upload_to_sink(corpus))
     client_cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     runs = [web_import(report, corpus, attempt) for attempt in range(report.repeat)]

@@ -40,7 +40,7 @@ def run(corpus, report):
         libraries["root"] = new_library(report, "cli-library")
         flush_dirty_pages()
 
-    cli = report.best_time(lambda: import_corpus(libraries["root"], corpus), setup=fresh_library)
+    cli = report.best_time(lambda: import_corpus(libraries["root"], corpus.root), setup=fresh_library)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         runs = [browser_import(report, browser, corpus, attempt) for attempt in range(report.repeat)]
