@@ -4,11 +4,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from library.models import DateSource
-
 from .errors import CorruptFileError
 from .jxl_header import JxlHeaderError, read_jxl_header
-from .photo_metadata import EXIF_IFD, MAKE, MODEL, ORIENTATION, check_pixel_count, clean_text, first_exif_date
+from .photo_metadata import EXIF_IFD, ORIENTATION, check_pixel_count, exif_facts
 from .raw_metadata import EXIF_ERRORS
 
 
@@ -27,13 +25,4 @@ def read(path: Path) -> dict:
     orientation = header.shown_orientation(exif.get(ORIENTATION))
     width, height = header.size_shown(orientation)
     check_pixel_count((width, height))
-    taken_at = first_exif_date(exif, exif.get_ifd(EXIF_IFD))
-    return {
-        "width": width,
-        "height": height,
-        "orientation": orientation,
-        "taken_at": taken_at,
-        "taken_at_source": DateSource.EXIF if taken_at else "",
-        "camera_make": clean_text(exif.get(MAKE)),
-        "camera_model": clean_text(exif.get(MODEL)),
-    }
+    return exif_facts(exif, exif.get_ifd(EXIF_IFD), width, height, orientation)

@@ -61,6 +61,15 @@ def describe(image) -> dict:
     width, height = image.size
     if orientation in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
+    return {
+        **exif_facts(exif, sub_ifd, width, height, orientation),
+        "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
+    }
+
+
+def exif_facts(exif, sub_ifd, width, height, orientation) -> dict:
+    """What the import keeps of a still's EXIF, beside its displayed size and orientation: one
+    rule for the stills Pillow opens and for JPEG XL, whose header is read without Pillow."""
     taken_at = first_exif_date(exif, sub_ifd)
     return {
         "width": width,
@@ -70,7 +79,6 @@ def describe(image) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)),
         "camera_model": clean_text(exif.get(MODEL)),
-        "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
 
 
