@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.bench_thumbnails import logged_in_session
 from bench.run import PYTHON, REPO_ROOT, django_env, manage, new_library
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
@@ -151,17 +152,6 @@ def wait_until_made_or_gone(library: Path):
     deadline = time.monotonic() + 600
     while work.exists() and any(work.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.2)
-
-
-def logged_in_session(base_url):
-    import httpx
-
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        client.get("/accounts/login/")
-        client.post("/accounts/login/", data={"username": "bench", "password": "bench-password",
-                                              "csrfmiddlewaretoken": client.cookies["csrftoken"]},
-                    headers={"Referer": base_url + "/accounts/login/"})
-        return client.cookies["sessionid"]
 
 
 def time_to_first_fragment(base_url, session) -> float:
