@@ -102,6 +102,24 @@ def test_a_failure_is_logged_once_and_backs_off(photo, library_root, caplog):
     assert errors_log.count("Thumbnail failed") == 1 and "a.jpg" in errors_log
 
 
+def test_a_worker_that_read_the_row_before_another_failed_does_not_try_again(photo, library_root):
+    # given: a second worker read the row while it was pending; then the first worker failed
+    # and released its claim (what two clusters racing for one broken video did in CI)
+    (library_root / photo.path).write_bytes(b"garbage")
+    name = cache.storage_name(photo.sha256, TILE)
+    read_before_the_failure = cache.rendition_row(photo, TILE, name)
+    with pytest.raises(UnreadableImageError):
+        cache.ensure(photo, TILE)
+    # when the second worker goes on from what it read
+    # then it is refused the claim by the back-off, not handed a second attempt
+    assert not cache.claim(read_before_the_failure)
+    with pytest.raises(ThumbnailBackoffError):
+        cache.wait_for_claim(read_before_the_failure, name, photo, TILE)
+    assert rendition(photo).attempts == 1
+    # and a forced remake still may claim it
+    assert cache.claim(read_before_the_failure, during_backoff=True)
+
+
 def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
     # given a failed attempt whose back-off has run out
     original = (library_root / photo.path).read_bytes()

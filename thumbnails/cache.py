@@ -199,7 +199,7 @@ def ensure(photo: Photo, spec: ThumbnailSpec, force: bool = False, recorded: boo
     row = rendition_row(photo, spec, name)
     if not force:
         refuse_during_backoff(row)
-    if not wait_for_claim(row, name, photo, spec):
+    if not wait_for_claim(row, name, photo, spec, force):
         return rendition(photo, spec)  # made meanwhile by the claim's holder, who records it
     if not force and storage.exists(name):  # made between our look and our claim
         record_claimed(row, name)
@@ -211,15 +211,17 @@ def is_recorded(photo: Photo, spec: ThumbnailSpec) -> bool:
     return Thumbnail.objects.filter(photo=photo, spec=str(spec), state=ThumbnailState.READY).exists()
 
 
-def wait_for_claim(row: Thumbnail, name: str, photo: Photo, spec: ThumbnailSpec) -> bool:
-    """True once we hold the row's claim; False when the file appeared while another held it."""
+def wait_for_claim(row: Thumbnail, name: str, photo: Photo, spec: ThumbnailSpec, force: bool = False) -> bool:
+    """True once we hold the row's claim; False when the file appeared while another held it.
+    Raises ThumbnailBackoffError when the claim's holder failed meanwhile (unless `force`)."""
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
-    while not claim(row):
+    while not claim(row, during_backoff=force):
+        row.refresh_from_db()
+        if not force:
+            refuse_during_backoff(row)
         time.sleep(WAIT_POLL_SECONDS)
         if thumbnail_storage().exists(name):
             return False
-        row.refresh_from_db()
-        refuse_during_backoff(row)
         if time.monotonic() > deadline:
             raise ThumbnailBusyError(f"another process is still making {spec} of photo {photo.pk}")
     return True
@@ -240,10 +242,17 @@ def unclaimed(now) -> Q:
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
 
-def claim(row: Thumbnail, lease: timedelta = CLAIM_LEASE) -> bool:
-    """Win the row's lease with one conditional UPDATE: the database picks a single winner."""
+def claim(row: Thumbnail, lease: timedelta = CLAIM_LEASE, during_backoff: bool = False) -> bool:
+    """Win the row's lease with one conditional UPDATE: the database picks a single winner.
+
+    A row in its back-off is not claimed (unless `during_backoff`, for a forced remake): the
+    back-off is part of the same condition, because a caller's earlier look at the row may be
+    stale. Two workers that both read the row before the first failed would otherwise try twice."""
     now = timezone.now()
-    return Thumbnail.objects.filter(unclaimed(now), pk=row.pk).update(claimed_until=now + lease) == 1
+    rows = Thumbnail.objects.filter(unclaimed(now), pk=row.pk)
+    if not during_backoff:
+        rows = rows.exclude(state=ThumbnailState.FAILED, retry_after__gt=now)
+    return rows.update(claimed_until=now + lease) == 1
 
 
 def release(row: Thumbnail):
@@ -279,8 +288,9 @@ def ready_fields(name: str, size: int) -> dict:
 def record_found(row: Thumbnail, name: str):
     """Records a file found in the storage while its row does not say cached, under the row's
     claim like any write of the row. A row under a live claim is left alone: its maker may be
-    about to record the file itself (so a file never counts two generations)."""
-    if claim(row):
+    about to record the file itself (so a file never counts two generations). The file is there,
+    so a back-off (a failed forced remake) does not stop its record."""
+    if claim(row, during_backoff=True):
         record_claimed(row, name)
 
 

@@ -133,7 +133,7 @@ def ensure(photo: Photo, force: bool = False) -> bool:
     row = cache.rendition_row(photo, spec(), name)
     if not force:
         cache.refuse_during_backoff(row)
-    if not cache.claim(row, lease_for(photo)):
+    if not cache.claim(row, lease_for(photo), during_backoff=force):
         return False
     if force:
         cache.thumbnail_storage().delete(name)
