@@ -9,9 +9,15 @@ from that buffer. The network, the hashing and the disk then overlap, and no mor
 BUFFER_BYTES of a request are ever held in memory.
 
 If the client goes away mid-body, the reader sees the body end early. Django's multipart parser
-then reports the file it was in as interrupted, and every file that arrived whole is still imported."""
+then reports the file it was in as interrupted, and every file that arrived whole is still imported.
+
+A view whose work per chunk is small (parsing, hashing, writing) can instead have the body pushed
+to it in the event loop's thread (`push_request_body`): then no chunk crosses between threads.
+Each crossing is a wake-up and a fight for the GIL with the other requests' threads; for the web
+import of the 1.2 GB bench corpus that was most of the server's CPU time (README, "Benchmarks")."""
 import asyncio
 import threading
+import time
 from collections import deque
 from contextvars import ContextVar
 
@@ -23,6 +29,8 @@ from django.urls import Resolver404, resolve
 BUFFER_BYTES = 4 * 1024 * 1024
 # A client that sends nothing for this long mid-body has gone without closing the connection.
 STALL_SECONDS = 120
+# What a view that reads a body pushed to it without a StreamingBody (Django's test client) takes at once.
+PUSH_READ_BYTES = 1024 * 1024
 
 _streaming_body = ContextVar("streaming_body", default=None)
 
@@ -31,6 +39,22 @@ def streams_request_body(view):
     """Mark a (sync) view whose request body should stream in rather than be read up front."""
     view.streams_request_body = True
     return view
+
+
+def push_request_body(request, sink) -> bool:
+    """Hands the rest of the request's body to `sink(chunk)` and returns once it has ended: True
+    when it came whole, False when the client left or stalled first. Whatever `sink` raises stops
+    the body there and is raised here.
+
+    In a view marked `@streams_request_body` served over ASGI, `sink` runs in the event loop's
+    thread as each message arrives (so it must not wait on anything); elsewhere (Django's test
+    client) in the view's thread, from the request's stream."""
+    body = _streaming_body.get()
+    if body is not None:
+        return body.push_to(sink)
+    while chunk := request.read(PUSH_READ_BYTES):
+        sink(chunk)
+    return True
 
 
 class StreamingBody:
@@ -45,7 +69,12 @@ class StreamingBody:
         self._buffered = 0
         self._wanted = 1  # bytes the reader waits for: it is woken only once they are in
         self._done = False  # the last body message came, the client left, or the request ended
+        self._whole = False  # the last body message came
         self._disconnected = False
+        self._sink = None  # set by push_to: the pump hands each chunk to it instead of buffering
+        self._sink_error = None
+        self._last_message = time.monotonic()
+        self._ended = asyncio.Event()
         self._lock = threading.Condition()
         self._room = asyncio.Event()
         self._read_to_end = asyncio.Event()
@@ -55,9 +84,15 @@ class StreamingBody:
         try:
             while True:
                 message = await self._receive()
+                self._last_message = time.monotonic()
                 if message["type"] == "http.disconnect":
                     self._disconnected = True
                     return
+                if self._sink is not None:
+                    if not self._push(message.get("body", b"")) or not message.get("more_body", False):
+                        self._whole = self._sink_error is None and not message.get("more_body", False)
+                        return
+                    continue
                 with self._lock:
                     if chunk := message.get("body", b""):
                         self._chunks.append(chunk)
@@ -65,6 +100,7 @@ class StreamingBody:
                         if self._buffered >= self._wanted:
                             self._lock.notify()
                     if not message.get("more_body", False):
+                        self._whole = True
                         return
                     full = self._buffered >= self._limit
                     if full:
@@ -73,6 +109,50 @@ class StreamingBody:
                     await self._room.wait()
         finally:
             self._finish()
+
+    def push_to(self, sink) -> bool:
+        """`push_request_body` for this body; called from the view's thread."""
+        if threading.get_ident() == self._loop_thread:
+            raise RuntimeError("a streamed request body is pushed from a sync view's thread, not the event loop")
+        return asyncio.run_coroutine_threadsafe(self._push_all(sink), self._loop).result()
+
+    async def _push_all(self, sink):
+        """In the loop's thread: what is buffered first, then the pump pushes each message itself.
+        Nothing awaits between the two, so no chunk can overtake another."""
+        with self._lock:
+            buffered = list(self._chunks)
+            self._chunks.clear()
+            self._buffered = 0
+        self._sink = sink
+        self._room.set()  # a pump waiting for room goes on, now pushing
+        for chunk in buffered:
+            if not self._push(chunk):
+                self._stop_pump()
+        while not self._ended.is_set():
+            try:
+                await asyncio.wait_for(self._ended.wait(), timeout=STALL_SECONDS / 4)
+            except TimeoutError:
+                if time.monotonic() - self._last_message > STALL_SECONDS:
+                    self._stop_pump()  # the client stalled: the body ends here
+        self._read_to_end.set()
+        if self._sink_error is not None:
+            raise self._sink_error
+        return self._whole
+
+    def _push(self, chunk) -> bool:
+        """One chunk to the sink; False once the sink has failed (its error is kept for push_to)."""
+        if not chunk or self._sink_error is not None:
+            return self._sink_error is None
+        try:
+            self._sink(chunk)
+        except Exception as error:  # noqa: BLE001 - any of them is raised again in the view's thread, by push_to
+            self._sink_error = error
+            return False
+        return True
+
+    def _stop_pump(self):
+        self._pump_task.cancel()
+        self._finish()
 
     def read(self, size=-1):
         """The next bytes of the body, at most `size` (all the rest if negative); b"" at its end.
@@ -144,6 +224,10 @@ class StreamingBody:
         with self._lock:
             self._done = True
             self._lock.notify_all()
+        if threading.get_ident() == self._loop_thread:
+            self._ended.set()
+        else:
+            self._loop.call_soon_threadsafe(self._ended.set)
 
 
 class StreamingBodyASGIHandler(ASGIHandler):

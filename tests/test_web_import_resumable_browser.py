@@ -84,6 +84,41 @@ def test_a_folder_imported_twice_is_sent_once(site, browser, tmp_path):
     assert second_sent < 0.05 * folder_bytes, f"sent {second_sent:,} of {folder_bytes:,} bytes the second time"
 
 
+def test_a_folder_imported_before_is_known_from_the_pages_memory_without_reading_it(site, browser, tmp_path):
+    # given: a folder imported through the page (none of its files hashed in the browser: their
+    # sizes were new to the library, so the hashes the page keeps are the server's)
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for index in range(4):
+        factories.make_noisy_jpeg(folder / f"PXL_{index:04d}.jpg", 800 + 16 * index, 600, seed=40 + index,
+                                  taken=factories.a_date(day=index + 1))
+    proxy = CountingProxy(site.port)
+    page = open_import_page(browser, proxy.base_url)
+    try:
+        page.set_input_files("#folder-picker", folder)
+        assert "4 imported, 0 already in the library, 0 failed" in summary_text(page)
+        # and one file changed since (edited in place: a new size and time)
+        edited = folder / "PXL_0002.jpg"
+        factories.make_noisy_jpeg(edited, 640, 480, seed=99, taken=factories.a_date(day=9))
+        # when: the page is opened again (nothing of the first import in its memory but what it
+        # kept in IndexedDB) and given the same folder
+        page.reload()
+        page.wait_for_load_state()
+        sent_before = proxy.sent
+        page.set_input_files("#folder-picker", folder)
+        # then: the three known files are duplicates; the edited one is sent and imported
+        assert "1 imported, 3 already in the library, 0 failed" in summary_text(page)
+        sent = proxy.sent - sent_before
+        # and no file was read to be hashed: the page started no hashing worker at all
+        assert page.workers == []
+        screenshot(page, "web-import-known-from-memory")
+    finally:
+        page.context.close()
+        proxy.close()
+    page.context.csp.assert_none()
+    assert edited.stat().st_size <= sent < edited.stat().st_size + 100_000
+
+
 def test_an_upload_cut_by_a_server_restart_goes_on_from_what_the_server_holds(site, browser, tmp_path):
     # given: a 96 MB file being sent (slowed to 24 MB/s) in 16 MB pieces
     big = make_big_jpeg(tmp_path / "VIDEO_SIZED.JPG", 96, seed=3)

@@ -172,7 +172,7 @@ class ImportPipeline:
                               outcome.pk) for outcome in outcomes]
         for result in results:
             logger.info("Duplicate (not sent, its hash is known): %s is photo %s", result.name, result.photo_id)
-        transaction.on_commit(lambda: self.reporter.files_done(results, counts))
+        transaction.on_commit(lambda: self._report(results, counts))
         return results
 
     def record_failure(self, name, size, error) -> FileResult:
@@ -338,8 +338,16 @@ class ImportPipeline:
         counts = {key.removesuffix("_count"): value for key, value in counts.items()}
         results = [FileResult(entry.name, entry.size, entry.status, entry.error, entry.photo.pk if entry.photo else None,
                               outcome.pk) for entry, outcome in zip(entries, outcomes, strict=True)]
-        transaction.on_commit(lambda: [self.reporter.file_done(result, counts) for result in results])
+        transaction.on_commit(lambda: self._report(results, counts))
         return results
+
+    def _report(self, results: list[FileResult], counts: dict):
+        """Files committed together are told together (one event for a web request's files, not
+        one each: each event is a row in the event store and a message to every listener)."""
+        if len(results) == 1:
+            self.reporter.file_done(results[0], counts)
+        else:
+            self.reporter.files_done(results, counts)
 
 
 def embedded_video_fields(video) -> dict:

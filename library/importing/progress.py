@@ -22,7 +22,8 @@ class ProgressReporter(Protocol):
         """After each file; `counts` are the session's running totals (imported/duplicate/failed)."""
 
     def files_done(self, results: list[FileResult], counts: dict) -> None:
-        """After files recorded together (the web page's known files), with the totals after them."""
+        """After files committed together (a group, a web request's files, the page's known
+        files), with the totals after them."""
 
     def session_complete(self, session) -> None:
         """Once, after the session's final counts and duration are saved."""

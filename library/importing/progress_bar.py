@@ -11,11 +11,14 @@ class ProgressBarReporter:
         self.counts = {"imported": 0, "duplicate": 0, "failed": 0}
 
     def file_done(self, result, counts):
+        self.files_done([result], counts)
+
+    def files_done(self, results, counts):
         with self.lock:
             # Threads report out of order; the running totals only ever grow.
             self.counts = {key: max(value, counts[key]) for key, value in self.counts.items()}
             self.bar.set_postfix(self.counts, refresh=False)
-            self.bar.update(1)
+            self.bar.update(len(results))
 
     def session_complete(self, session):
         pass

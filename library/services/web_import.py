@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from django.urls import reverse
 
-from library.importing.pipeline import ImportPipeline
+from library.importing.pipeline import Failure, ImportPipeline, Prepared
 from library.importing.sse import SSEReporter, channel_for
-from library.models import ImportSession, ImportSource, Photo
+from library.models import ImportSession, ImportSource, OutcomeStatus, Photo
 
 # What a file whose bytes differ from the browser's own hash of them fails with: the server's
 # hash decides, and a file that changed on the way (or a client that lied) is not kept.
@@ -47,7 +47,9 @@ def session_for(user, session_id, *, open_only=False) -> ImportSession:
 
 
 def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> list:
-    """Run each staged upload through the pipeline; returns the per-file results in upload order.
+    """Run the staged uploads of one request through the pipeline as one group (one wait for the
+    disk, one transaction: an fsync per file was most of a web import's time); returns the
+    per-file results in upload order.
 
     `last_modified` holds the browser's File.lastModified (ms since the epoch), one per upload in
     the same order; the pipeline dates a file without EXIF or container date by it.
@@ -56,18 +58,35 @@ def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> lis
     pipeline = ImportPipeline(session, reporter=SSEReporter(session))
     mtimes = per_upload([parse_last_modified(value) for value in last_modified], uploads)
     claims = per_upload(list(claimed_hashes), uploads)
-    return [import_staged_upload(pipeline, upload.staged, upload.original_name, upload.size, upload.error, mtime, claim)
-            for upload, mtime, claim in zip(uploads, mtimes, claims, strict=True)]
+    return pipeline.commit([
+        prepared_upload(pipeline, upload.staged, upload.original_name, upload.size, upload.error, mtime, claim)
+        for upload, mtime, claim in zip(uploads, mtimes, claims, strict=True)
+    ])
+
+
+def upload_answers(uploads, results) -> list[dict]:
+    """Each file's outcome for the page, with the server's SHA-256 of the bytes it received when
+    they are in the library (imported, or a duplicate of a photo there): the page remembers it
+    (hash_memory.js), so the same file picked again is not read to be hashed. None for a failure."""
+    return [{**result.as_dict(),
+             "sha256": upload.staged.sha256 if upload.staged and result.status != OutcomeStatus.FAILED else ""}
+            for upload, result in zip(uploads, results, strict=True)]
 
 
 def import_staged_upload(pipeline, staged, name, size, error, mtime=None, claimed_sha256=None):
     """One received file through the pipeline (or its failure recorded); the staged bytes are gone after."""
+    return pipeline.commit([prepared_upload(pipeline, staged, name, size, error, mtime, claimed_sha256)])[0]
+
+
+def prepared_upload(pipeline, staged, name, size, error, mtime=None, claimed_sha256=None) -> Prepared | Failure:
+    """A received file read for the pipeline's commit, or why it failed (nothing staged, or bytes
+    that are not the ones the browser hashed)."""
     if staged is None:
-        return pipeline.record_failure(name, size, error)
+        return Failure(name, size, error)
     if claimed_sha256 and claimed_sha256 != staged.sha256:
         staged.temp_path.unlink(missing_ok=True)
-        return pipeline.record_failure(name, staged.size, HASH_MISMATCH_ERROR)
-    return pipeline.import_staged(replace(staged, source_mtime=mtime))
+        return Failure(name, staged.size, HASH_MISMATCH_ERROR)
+    return pipeline.prepare(replace(staged, source_mtime=mtime))
 
 
 def per_upload(values, uploads):

@@ -7,19 +7,18 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.http import parse_header_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from library.importing import sse_stream
 from library.importing.sse import InvalidLastEventIdError, channel_for, event_after
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
-from library.uploads import StagingUploadHandler
+from library.uploads import MalformedUploadError, UploadStager
 from photosite.header_csrf import csrf_protect_by_header
-from photosite.streaming_body import streams_request_body
+from photosite.streaming_body import push_request_body, streams_request_body
 
 
 def api_error(message, status):
@@ -60,7 +59,7 @@ def session_detail(request, session_id):
     return JsonResponse(web_import.session_summary(web_import.session_for(request.user, session_id)))
 
 
-@streams_request_body  # the files reach StagingUploadHandler as they arrive, not after the last byte
+@streams_request_body  # the files are staged as they arrive, not after the last byte
 @csrf_protect_by_header  # Django's own check would read the body (its files) looking for the token
 @require_POST
 @api_view
@@ -70,29 +69,31 @@ def upload_files(request, session_id):
     # were received and staged.
     session = web_import.session_for(request.user, session_id, open_only=True)
     if not request.META.get("CONTENT_LENGTH"):
-        # Django's multipart parser reads a body of unknown length as empty: say what is wrong
-        # rather than answering "no files" to a client that sent some.
+        # A body of unknown length: say what is wrong rather than answer "no files" to a client
+        # that sent some.
         return api_error("Content-Length required: chunked upload bodies are not accepted; "
                          "send the multipart form with its length", 411)
-    handler = StagingUploadHandler(request)
-    request.upload_handlers = [handler]
+    content_type, options = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    if content_type != "multipart/form-data" or not options.get("boundary"):
+        return api_error("send the files as multipart/form-data (with its boundary)", 400)
     try:
-        return _upload_files(request, session, handler)
-    except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent) as error:
+        stager = UploadStager(options["boundary"], int(request.META["CONTENT_LENGTH"]))
+    except (MalformedUploadError, ValueError) as error:
+        return api_error(f"malformed upload: {error}", 400)
+    try:
+        push_request_body(request, stager.feed)
+        stager.close()
+        if not stager.uploads:
+            return api_error("no files: send one or more multipart fields named 'file'", 400)
+        results = web_import.import_uploads(session, stager.uploads, stager.fields.get("lastModified", []),
+                                            [value.strip().lower() for value in stager.fields.get("sha256", [])])
+    except MalformedUploadError as error:
         return api_error(f"malformed upload: {error}", 400)
     finally:
-        handler.discard()
-
-
-def _upload_files(request, session, handler):
-    last_modified = request.POST.getlist("lastModified")  # parsed already: the files went through `handler`
-    claimed = [value.strip().lower() for value in request.POST.getlist("sha256")]
-    uploads = handler.uploads
-    if not uploads:
-        return api_error("no files: send one or more multipart fields named 'file'", 400)
-    results = web_import.import_uploads(session, uploads, last_modified, claimed)
+        stager.discard()
     session.refresh_from_db()
-    return JsonResponse({"id": session.pk, "results": [r.as_dict() for r in results], "counts": session.counts()})
+    return JsonResponse({"id": session.pk, "results": web_import.upload_answers(stager.uploads, results),
+                         "counts": session.counts()})
 
 
 @require_POST

@@ -1,13 +1,13 @@
 // The import page: queues dropped or picked files, asks the server which of them the library holds
-// already (by size, then by a hash made in Web Workers: hash_pool.js) and sends only the others, a few
-// requests at a time, big files resumably (tus);
+// already (by a hash remembered from before: hash_memory.js; else by size, then by a hash made in Web
+// Workers: hash_pool.js) and sends only the others, a few requests at a time, big files resumably (tus);
 // shows progress from the session's Server-Sent-Event stream (so a reloaded page re-attaches to it).
 // Only counters and capped lists touch the DOM: a row per file would freeze the tab at 20,000 files.
 (() => {
   "use strict";
 
-  const PARALLEL_REQUESTS = 4;
-  const BATCH_MAX_FILES = 4;
+  const PARALLEL_REQUESTS = 5;
+  const BATCH_MAX_FILES = 8;
   // Request bodies stream to the server as they are sent, so size is no memory concern there;
   // a few files per request spread Django's fixed cost per request over several files.
   const BATCH_MAX_BYTES = 32 * 1024 * 1024;
@@ -252,10 +252,30 @@
     state.queued += files.length;
     remember();
     render();
-    files.forEach(sortFile);
+    state.scans += 1;  // the session is not finished while the memory is asked
+    try {
+      await sortFiles(files);
+    } finally {
+      state.scans -= 1;
+      finishWhenDone();
+    }
   }
 
-  // ---- asking which files the library holds already: by size, then by hash ----------------------
+  // ---- asking which files the library holds already: by a remembered hash, by size, by hash -----
+  // A file whose hash the page remembers (imported or hashed here before) is asked about by it at once.
+  async function sortFiles(files) {
+    const remembered = await window.PhotositeHashMemory.recall(files, shownPath);
+    for (const file of files) {
+      const sha256 = remembered.get(file);
+      if (sha256) {
+        state.hashing += 1;
+        hashed({ file, sha256 });
+      } else {
+        sortFile(file);
+      }
+    }
+  }
+
   // Only a file the size of a photo in the library can be one: the others (every file of a first
   // import, nearly) are sent without being hashed here, so hashing costs a new import nothing. A big
   // file is always hashed: its resumable upload is found again, and checked at the end, by its hash.
@@ -299,7 +319,10 @@
       hashed({ file, sha256: "" });
       return;
     }
-    hashPool.hash(file).then((sha256) => hashed({ file, sha256 }), (error) => {
+    hashPool.hash(file).then((sha256) => {
+      if (sha256) window.PhotositeHashMemory.remember([[file, shownPath(file), sha256]]);
+      hashed({ file, sha256 });
+    }, (error) => {
       state.hashing -= 1;
       localFailure(file, `could not read the file (${error.message})`);
       finishWhenDone();
@@ -384,6 +407,8 @@
         const answer = await response.json();
         answer.results.forEach((result, index) =>
           applyOutcome({ ...result, path: shownPath(batch[index].file), counts: answer.counts }));
+        window.PhotositeHashMemory.remember(answer.results.flatMap((result, index) =>
+          (result.sha256 ? [[batch[index].file, shownPath(batch[index].file), result.sha256]] : [])));
         return;
       }
       reason = `the server refused the upload (${response.status})`;
