@@ -47,13 +47,15 @@ def push_request_body(request, sink) -> bool:
     the body there and is raised here.
 
     In a view marked `@streams_request_body` served over ASGI, `sink` runs in the event loop's
-    thread as each message arrives (so it must not wait on anything); elsewhere (Django's test
+    thread as each message arrives (so it must not wait on anything: it may return a
+    concurrent.futures.Future to be waited for before the next chunk); elsewhere (Django's test
     client) in the view's thread, from the request's stream."""
     body = _streaming_body.get()
     if body is not None:
         return body.push_to(sink)
     while chunk := request.read(PUSH_READ_BYTES):
-        sink(chunk)
+        if (behind := sink(chunk)) is not None:
+            behind.result()
     return True
 
 
@@ -72,6 +74,7 @@ class StreamingBody:
         self._whole = False  # the last body message came
         self._disconnected = False
         self._sink = None  # set by push_to: the pump hands each chunk to it instead of buffering
+        self._pushing = False  # push_to is still pushing what was buffered before it
         self._sink_error = None
         self._last_message = time.monotonic()
         self._ended = asyncio.Event()
@@ -88,9 +91,10 @@ class StreamingBody:
                 if message["type"] == "http.disconnect":
                     self._disconnected = True
                     return
-                if self._sink is not None:
-                    if not self._push(message.get("body", b"")) or not message.get("more_body", False):
-                        self._whole = self._sink_error is None and not message.get("more_body", False)
+                if self._sink is not None and not self._pushing:
+                    await self._push(message.get("body", b""))
+                    if self._sink_error is not None or not message.get("more_body", False):
+                        self._whole = self._sink_error is None
                         return
                     continue
                 with self._lock:
@@ -119,15 +123,21 @@ class StreamingBody:
     async def _push_all(self, sink):
         """In the loop's thread: what is buffered first, then the pump pushes each message itself.
         Nothing awaits between the two, so no chunk can overtake another."""
-        with self._lock:
-            buffered = list(self._chunks)
-            self._chunks.clear()
-            self._buffered = 0
         self._sink = sink
-        self._room.set()  # a pump waiting for room goes on, now pushing
-        for chunk in buffered:
-            if not self._push(chunk):
+        while True:
+            with self._lock:
+                buffered = list(self._chunks)
+                self._chunks.clear()
+                self._buffered = 0
+                self._pushing = bool(buffered)  # until the buffer is drained, the pump buffers on
+            self._room.set()  # a pump waiting for room goes on
+            if not buffered:
+                break
+            for chunk in buffered:
+                await self._push(chunk)
+            if self._sink_error is not None:
                 self._stop_pump()
+                break
         while not self._ended.is_set():
             try:
                 await asyncio.wait_for(self._ended.wait(), timeout=STALL_SECONDS / 4)
@@ -139,16 +149,18 @@ class StreamingBody:
             raise self._sink_error
         return self._whole
 
-    def _push(self, chunk) -> bool:
-        """One chunk to the sink; False once the sink has failed (its error is kept for push_to)."""
+    async def _push(self, chunk):
+        """One chunk to the sink. A sink that hands work to a thread may return a future to wait
+        for before the next chunk: meanwhile nothing more is received (the client is held back by
+        TCP). Once the sink fails, its error is kept for push_to and nothing more is pushed."""
         if not chunk or self._sink_error is not None:
-            return self._sink_error is None
+            return
         try:
-            self._sink(chunk)
+            behind = self._sink(chunk)
+            if behind is not None:
+                await asyncio.wrap_future(behind)
         except Exception as error:  # noqa: BLE001 - any of them is raised again in the view's thread, by push_to
             self._sink_error = error
-            return False
-        return True
 
     def _stop_pump(self):
         self._pump_task.cancel()

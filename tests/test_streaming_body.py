@@ -3,6 +3,8 @@
 The end-to-end behaviour (files staged before the request ends, cut-off requests) is tested over a
 real server in test_web_import; these tests pin the buffer's own rules with a scripted ASGI receive."""
 import asyncio
+import concurrent.futures
+import threading
 
 import pytest
 
@@ -109,3 +111,84 @@ def test_closing_wakes_a_reader_that_is_still_waiting():
         return await asyncio.wait_for(reader, 5)
 
     assert run_coroutine(scenario()) == b"partial"
+
+
+# -- a body pushed to a sink in the event loop's thread ------------------------------------------
+def test_a_pushed_body_keeps_its_order_across_what_was_buffered_before():
+    # given: messages buffered before the view asks for the push, and more after
+    chunks = [bytes([i]) * (50 + i) for i in range(30)]
+    receive = ScriptedReceive(body_messages(*chunks))
+
+    async def scenario():
+        body = StreamingBody(receive, limit=400)
+        await asyncio.sleep(0.05)  # the buffer fills to its limit meanwhile
+        buffered_first = receive.taken
+        pushed, threads = [], set()
+
+        def sink(chunk):
+            pushed.append(chunk)
+            threads.add(threading.get_ident())
+
+        whole = await asyncio.to_thread(body.push_to, sink)
+        return buffered_first, whole, pushed, threads, threading.get_ident()
+
+    buffered_first, whole, pushed, threads, loop_thread = run_coroutine(scenario())
+    # then: every chunk once, in order, each handed over in the loop's own thread
+    assert 0 < buffered_first < len(chunks)
+    assert whole is True
+    assert pushed == chunks
+    assert threads == {loop_thread}
+
+
+def test_a_sink_that_is_behind_holds_the_client_back():
+    # given: a sink that hands its work on and is not done with the first chunk, and a body
+    # whose buffer holds one message
+    chunks = [b"first", b"second", b"third", b"fourth", b"fifth", b"sixth"]
+    receive = ScriptedReceive(body_messages(*chunks))
+    pending = concurrent.futures.Future()
+
+    async def scenario():
+        body = StreamingBody(receive, limit=1)
+        calls = []
+
+        def sink(chunk):
+            calls.append(chunk)
+            return pending if chunk == b"first" else None
+
+        pushing = asyncio.create_task(asyncio.to_thread(body.push_to, sink))
+        await asyncio.sleep(0.05)
+        taken_while_behind, pushed_while_behind = receive.taken, list(calls)
+        pending.set_result(None)
+        return taken_while_behind, pushed_while_behind, await asyncio.wait_for(pushing, 5), calls
+
+    taken_while_behind, pushed_while_behind, whole, calls = run_coroutine(scenario())
+    # then: while the sink was behind, nothing more was pushed and little more received; then the rest came
+    assert pushed_while_behind == [b"first"]
+    assert taken_while_behind <= 3
+    assert (whole, calls) == (True, chunks)
+
+
+def test_a_sink_error_stops_the_body_and_reaches_the_view():
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(b"good", b"bad", b"never", more_body_at_end=True)))
+
+        def sink(chunk):
+            if chunk == b"bad":
+                raise ValueError("not a multipart form")
+
+        return await asyncio.to_thread(body.push_to, sink)
+
+    with pytest.raises(ValueError, match="not a multipart form"):
+        run_coroutine(scenario())
+
+
+def test_a_client_leaving_mid_push_ends_it_as_not_whole():
+    receive = ScriptedReceive([*body_messages(b"part of a file", more_body_at_end=True), {"type": "http.disconnect"}])
+
+    async def scenario():
+        body = StreamingBody(receive)
+        pushed = []
+        whole = await asyncio.to_thread(body.push_to, pushed.append)
+        return whole, pushed
+
+    assert run_coroutine(scenario()) == (False, [b"part of a file"])

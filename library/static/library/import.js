@@ -479,9 +479,11 @@
     if (!state.session || state.interrupted) return;
     state.finishing = true;
     render();
+    const finishing = state;
     const response = await post(`/api/imports/${state.session.id}/finish`);
-    // The `complete` event shows the summary; the answer does too, in case the stream is slow.
-    if (response.ok) showSummary(await response.json());
+    // The `complete` event shows the summary; the answer does too, in case the stream is slow, unless
+    // the event came first and another import has begun since (its summary is not this one).
+    if (response.ok && state === finishing && !state.complete) showSummary(await response.json());
   }
 
   async function reattach() {
