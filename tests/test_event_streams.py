@@ -134,8 +134,8 @@ def test_hostile_stream_requests_get_a_4xx_without_a_traceback(site, alice, bob,
 def test_reconnecting_with_an_id_of_the_session_still_catches_up(bob, tmp_path):
     # given
     session = new_session(bob)
-    upload(bob, session, *(factories.make_jpeg(tmp_path / f"{i}.jpg", 64, 48, taken=factories.a_date(day=i + 1))
-                           for i in range(3)))
+    for i in range(3):  # a request each: an event each
+        upload(bob, session, factories.make_jpeg(tmp_path / f"{i}.jpg", 64, 48, taken=factories.a_date(day=i + 1)))
     bob.post(f"/api/imports/{session['id']}/finish")
     # when
     by_header = read_events(bob, session["events_url"], headers={"Last-Event-ID": f"{session['channel']}:2"})
