@@ -3,8 +3,9 @@
 Each `file` part goes through a StagingWriter: hashed and counted while it arrives (no whole file
 in memory, no second read to hash it), the size limit enforced as it streams in. The body is
 pushed to `UploadStager.feed` in the event loop's thread (photosite.streaming_body), which only
-parses it (the `multipart` package's push parser); the hashing and writing run in a thread. A file over the limit or one the disk refused becomes a per-file failure; the rest
-of the request goes on. Whatever is not handed to the import pipeline is removed by `discard()`,
+parses it (the `multipart` package's push parser); the hashing and writing run in a thread. A
+file over the limit or one the disk refused becomes a per-file failure; the rest of the request
+goes on. Whatever is not handed to the import pipeline is removed by `discard()`,
 so nothing stays behind in `.import_temp`."""
 import logging
 from collections import deque

@@ -8,8 +8,8 @@ sending it: a task pumps the ASGI messages into a small bounded buffer and the v
 from that buffer. The network, the hashing and the disk then overlap, and no more than
 BUFFER_BYTES of a request are ever held in memory.
 
-If the client goes away mid-body, the reader sees the body end early. Django's multipart parser
-then reports the file it was in as interrupted, and every file that arrived whole is still imported.
+If the client goes away mid-body, the reader sees the body end early and keeps what came (the
+resumable upload route goes on from there next time).
 
 A view whose work per chunk is small (parsing, hashing, writing) can instead have the body pushed
 to it in the event loop's thread (`push_request_body`): then no chunk crosses between threads.

@@ -43,19 +43,11 @@ class CountingProxy:
         threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
 
     def _pipe(self, source, target, counted):
-        if not self.rate and hasattr(os, "splice"):
-            self._splice(source, target, counted)
-            return
-        started, moved = time.monotonic(), 0
         try:
-            while data := source.recv(FORWARD_BYTES):
-                if counted:
-                    with self._lock:
-                        self.sent += len(data)
-                    moved += len(data)
-                    if self.rate:
-                        time.sleep(max(0.0, started + moved / self.rate - time.monotonic()))
-                target.sendall(data)
+            if not self.rate and hasattr(os, "splice"):
+                self._splice(source, target, counted)
+            else:
+                self._copy(source, target, counted)
         except OSError:
             pass  # either side went away: the other is closed below, as a dropped connection
         finally:
@@ -64,6 +56,16 @@ class CountingProxy:
                     end.shutdown(socket.SHUT_RDWR)
                 end.close()
 
+    def _copy(self, source, target, counted):
+        started, moved = time.monotonic(), 0
+        while data := source.recv(FORWARD_BYTES):
+            if counted:
+                self._count(len(data))
+                moved += len(data)
+                if self.rate:
+                    time.sleep(max(0.0, started + moved / self.rate - time.monotonic()))
+            target.sendall(data)
+
     def _splice(self, source, target, counted):
         """Forwards through a pipe inside the kernel (Linux's splice): the bytes never enter this
         process, so counting them costs the machine next to nothing beside what it measures."""
@@ -71,19 +73,16 @@ class CountingProxy:
         try:
             while moved := os.splice(source.fileno(), write_end, FORWARD_BYTES):
                 if counted:
-                    with self._lock:
-                        self.sent += moved
+                    self._count(moved)
                 while moved:
                     moved -= os.splice(read_end, target.fileno(), moved)
-        except OSError:
-            pass  # either side went away: the other is closed below, as a dropped connection
         finally:
             os.close(read_end)
             os.close(write_end)
-            for end in (source, target):
-                with suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-                end.close()
+
+    def _count(self, count):
+        with self._lock:
+            self.sent += count
 
     def close(self):
         self._closing = True

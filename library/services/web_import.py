@@ -67,7 +67,7 @@ def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> lis
 def upload_answers(uploads, results) -> list[dict]:
     """Each file's outcome for the page, with the server's SHA-256 of the bytes it received when
     they are in the library (imported, or a duplicate of a photo there): the page remembers it
-    (hash_memory.js), so the same file picked again is not read to be hashed. None for a failure."""
+    (hash_memory.js), so the same file picked again is not read to be hashed. Empty for a failure."""
     return [{**result.as_dict(),
              "sha256": upload.staged.sha256 if upload.staged and result.status != OutcomeStatus.FAILED else ""}
             for upload, result in zip(uploads, results, strict=True)]

@@ -6,6 +6,7 @@
 (() => {
   "use strict";
 
+  // A browser opens at most 6 connections to a site, and the event stream holds one.
   const PARALLEL_REQUESTS = 5;
   const BATCH_MAX_FILES = 8;
   // Request bodies stream to the server as they are sent, so size is no memory concern there;
