@@ -159,7 +159,8 @@ def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creat
 
 
 HEVC = {"codec": "libx265", "extra_output_args": ("-tag:v", "hvc1", "-x265-params", "log-level=error")}
-HLG = ("-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc")
+# Tagged on the frames: ffmpeg 8 and later take a frame's colour tags over the output options.
+HLG = ("-vf", "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc")
 # The videos phones and cameras make, by name: (file name, make_video's arguments). Each has sound.
 CAMERA_VIDEOS = {
     "iphone-hevc": ("IMG_0001.MOV", {**HEVC, "rotation": -90}),

@@ -16,6 +16,7 @@ import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
+from library.importing.detection import TIFF_SIGNATURES
 from library.importing.jxl_header import JXL_EXTENSION
 from library.importing.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
@@ -72,10 +73,21 @@ def open_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int | 
     The library names files by their detected format, so the extension says which are raw."""
     extension = source.suffix.lower().lstrip(".")
     if extension in RAW_EXTENSIONS:
-        return raw_picture(source, spec)
+        try:
+            return raw_picture(source, spec)
+        except rawpy.LibRawError:
+            # A TIFF that LibRaw cannot read keeps the raw extension its owner gave it
+            # (library.importing.detection); Pillow may still read it as the TIFF it is.
+            if not starts_like_tiff(source):
+                raise
     if extension == JXL_EXTENSION:
         return jxl_picture(source)
     return Image.open(source), None
+
+
+def starts_like_tiff(source: Path) -> bool:
+    with open(source, "rb") as file:
+        return file.read(4) in TIFF_SIGNATURES
 
 
 def upright_rgb_thumbnail(image: Image.Image, spec: ThumbnailSpec, orientation: int | None = None) -> Image.Image:

@@ -35,7 +35,8 @@ class Command(BaseCommand):
         self.announce_secret_key()
         self.announce_first_user()
         connections.close_all()  # the children open their own
-        supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"])
+        supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"],
+                                output_dir=library_root() / LOGS_DIR)
         supervisor.watch_signals()
         supervisor.start("web server", self.uvicorn_argv(options))
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write("Stopping…")
         supervisor.stop_all()
         if exited is not None:
+            self.stderr.write("\n".join([f"The {exited.name}'s last lines ({exited.output_path}):",
+                                          *exited.last_lines()]), style_func=None)
             raise CommandError(f"the {exited.name} exited (code {exited.process.returncode}); stopped everything")
         self.stdout.write("Stopped.")
 
