@@ -6,6 +6,7 @@ from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
+from test_resumable_uploads import TUS, create
 from test_web_import import new_session, processed, raw_request, read_events, temp_leftovers, upload
 
 import factories
@@ -91,6 +92,24 @@ def test_a_body_that_stalls_is_cut_off_and_its_file_fails_cleanly(site, admin):
     event = read_events(admin, session["events_url"], until="file")[0]["data"]
     assert (event["name"], event["error"]) == ("stalled.jpg", "the upload was cut off before the end of the file")
     assert temp_leftovers(site) == []
+
+
+def test_a_resumable_piece_that_stalls_is_cut_off_and_keeps_what_came(site, admin, tmp_path):
+    # given: an upload of 1 MB, whose first piece sends 300 kB and then nothing
+    data = factories.make_jpeg(tmp_path / "resumed.jpg", 64, 48).read_bytes().ljust(1_000_000, b"\0")
+    location = create(admin, new_session(admin)["id"], data, name="resumed.jpg")
+    cookies = "; ".join(f"{name}={value}" for name, value in admin.cookies.items())
+    head = (f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1:{site.port}\r\nCookie: {cookies}\r\n"
+            f"X-CSRFToken: {admin.cookies['csrftoken']}\r\nReferer: {site.base_url}/\r\n"
+            "Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n").encode()
+    # when
+    answer = answer_to(site, head + data[:300_000], timeout=IDLE_SECONDS + 20)
+    # then: answered within the idle limit with what the server holds, from where the upload goes on
+    assert answer.startswith(b"HTTP/1.1 204"), answer[:200]
+    assert b"upload-offset: 300000\r\n" in answer.lower()
+    assert admin.head(location, headers=TUS).headers["Upload-Offset"] == "300000"
+    assert admin.delete(location, headers=TUS).status_code == 204
 
 
 def test_a_body_django_reads_whole_that_stalls_is_cut_off(site):
