@@ -247,14 +247,19 @@ class StreamingBody:
             self._loop.call_soon_threadsafe(self._ended.set)
 
 
-class BodyStalledError(Exception):
-    """A request body Django reads whole sent nothing for PHOTOSITE_BODY_IDLE_SECONDS."""
+class BodyRefusedError(Exception):
+    """A request body Django would read whole, refused while it comes (too long, or stalled)."""
+
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
 
 
 class StreamingBodyASGIHandler(ASGIHandler):
     """Django's ASGI handler, with bodies streamed to the views marked `@streams_request_body`,
-    at most PHOTOSITE_UPLOADS_IN_FLIGHT of them at once, and no body waited for longer than
-    PHOTOSITE_BODY_IDLE_SECONDS of silence."""
+    at most PHOTOSITE_UPLOADS_IN_FLIGHT of them at once; every other body is refused past
+    DATA_UPLOAD_MAX_MEMORY_SIZE, and no body is waited for longer than PHOTOSITE_BODY_IDLE_SECONDS
+    of silence."""
 
     def __init__(self):
         super().__init__()
@@ -264,8 +269,8 @@ class StreamingBodyASGIHandler(ASGIHandler):
         if not self._streams_body(scope):
             try:
                 return await super().handle(scope, receive, send)
-            except BodyStalledError:
-                return await refuse(send, 408, "the request body stalled", [(b"connection", b"close")])
+            except BodyRefusedError as error:
+                return await refuse(send, error.status, str(error), [(b"connection", b"close")])
         if not declares_body(scope):
             return await self._handle_streamed(scope, receive, send)
         if self.uploads_in_flight >= settings.PHOTOSITE_UPLOADS_IN_FLIGHT:
@@ -287,7 +292,7 @@ class StreamingBodyASGIHandler(ASGIHandler):
             body.close()
 
     async def read_body(self, receive):
-        return _streaming_body.get() or await super().read_body(within_idle_limit(receive))
+        return _streaming_body.get() or await super().read_body(bounded(receive))
 
     @staticmethod
     def _streams_body(scope):
@@ -306,12 +311,22 @@ def declares_body(scope) -> bool:
     return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
 
 
-def within_idle_limit(receive):
-    """`receive` for Django's own reading of a whole body: a wait past the idle limit ends it."""
-    async def receive_within_limit():
+def bounded(receive):
+    """`receive` for Django's own reading of a whole body (every route but the uploads), which
+    spools it to a temporary file before any size check: a body past DATA_UPLOAD_MAX_MEMORY_SIZE
+    (the site takes no files but through the upload routes), or a wait past the idle limit, is
+    refused as it comes."""
+    received = 0
+
+    async def receive_bounded():
+        nonlocal received
         try:
             async with asyncio.timeout(settings.PHOTOSITE_BODY_IDLE_SECONDS):
-                return await receive()
+                message = await receive()
         except TimeoutError as error:
-            raise BodyStalledError from error
-    return receive_within_limit
+            raise BodyRefusedError(408, "the request body stalled") from error
+        received += len(message.get("body", b""))
+        if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None and received > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise BodyRefusedError(413, f"request body over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes")
+        return message
+    return receive_bounded

@@ -1,6 +1,7 @@
 """Connection limits over the live server (issue 22, item 11): request heads over 64 KB are refused
 without the server growing, a body that stalls past PHOTOSITE_BODY_IDLE_SECONDS is cut off and its
-file fails cleanly, and uploads in flight are capped per process (429 with Retry-After)."""
+file fails cleanly, uploads in flight are capped per process (429 with Retry-After), and bodies
+Django reads whole are refused past DATA_UPLOAD_MAX_MEMORY_SIZE."""
 import socket
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -118,6 +119,16 @@ def test_a_body_django_reads_whole_that_stalls_is_cut_off(site):
                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=").encode()
     # when / then: the server gives up on it rather than wait for ever
     assert answer_to(site, request, timeout=IDLE_SECONDS + 20).startswith(b"HTTP/1.1 408")
+
+
+def test_a_body_django_reads_whole_is_refused_past_its_size_limit(site):
+    # given: an anonymous login form announcing 50 MB (Django would spool it all to a temporary file)
+    request = (f"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1:{site.port}\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50000000\r\n\r\n").encode()
+    # when: more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) of it is sent
+    answer = answer_to(site, request + b"a" * 3_000_000)
+    # then: refused before the rest is read (413, or the connection closed)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer[:100]
 
 
 def test_a_head_that_never_ends_is_closed(site):
