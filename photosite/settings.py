@@ -237,6 +237,13 @@ if PHOTOSITE_BEHIND_TLS_PROXY:
 
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
+# Connection limits (README, "Security"). A request body that sends nothing for this long is cut
+# off (the file it was in fails); a head (request line and headers) must also arrive within it.
+PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS", 60))
+# Upload bodies (web import, resumable pieces) received at once by one web process; past it 429.
+# Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
+PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
+
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
 EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
