@@ -59,6 +59,9 @@ PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_
 # x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
 # streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
 PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
+# Threads of each web process that make thumbnails and probe files on request (at least 1;
+# photosite/generation_pool.py): more requests wait their turn, and serving never waits for them.
+PHOTOSITE_GENERATION_THREADS = max(1, int(os.environ.get("PHOTOSITE_GENERATION_THREADS", os.cpu_count() or 1)))
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library

@@ -9,9 +9,10 @@ URL redirects there; the cache (thumbnails.video_cache) says what exists.
 - Cannot be made (ffmpeg fails on it, or failed lately and backs off): 422 with the short reason;
   the viewer then says it cannot be played and offers the original.
 
-Async: ffmpeg runs in a thread of its own (started by the cache), and every read is a short hop
-to a thread of this view's own small pool, so a player following a growing file holds no thread
-while it waits, and playback never queues behind thumbnails being made in the shared pool."""
+Async: ffmpeg runs in a thread of its own (started by the cache), a first play's probe in the
+generation pool (photosite.generation_pool), and every read is a short hop to a thread of this
+view's own small pool, so a player following a growing file holds no thread while it waits, and
+playback never queues behind thumbnails being made or files being probed."""
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from library.importing.video_metadata import record_playback
 from library.models import Photo
 from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
 from library.video_playback import serves_rendition
+from photosite.generation_pool import in_generation_pool
 
 from . import cache, video_cache
 from .errors import ThumbnailError
@@ -51,7 +53,7 @@ async def photo_video(request, photo_id):
     if photo is None or not photo.is_visible_to(await request.auser()) or not photo.is_video:
         raise Http404("no such video")
     if not photo.playback:  # imported before verdicts were recorded: decide now, once
-        await hop(record_playback, photo)
+        await in_generation_pool(record_playback, photo)
     if not serves_rendition(photo):
         return HttpResponseRedirect(reverse("original", args=[photo.pk]))
     try:

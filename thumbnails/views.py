@@ -1,8 +1,9 @@
 """`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
 miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. What the
 response says (spec, Cache-Control, ETag matching) is `responses`', shared with the fast path.
-Async, so cache hits never queue behind a generation: misses run in a worker thread (at most the
-event loop's pool size at once).
+Async, so cache hits never queue behind a generation: misses are made in the generation pool
+(photosite.generation_pool; at most PHOTOSITE_GENERATION_THREADS at once), never in the event
+loop's shared pool, where they would hold up the reads of originals and event streams.
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
 under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
@@ -15,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
+from photosite.generation_pool import in_generation_pool
 
 from . import cache
 from .errors import ThumbnailError
@@ -62,15 +64,24 @@ async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     storage), or None when it cannot be made; the cache has then logged why.
 
     A recorded hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the
-    page cache, cheaper to read than a hop to a worker thread. Everything else goes through
-    `cache.ensure()` in a worker thread: a miss, a file its row does not record yet (ensure
-    records it), and any hit in a storage that may be remote."""
-    if photo.thumbnail_recorded and cache.is_local():
-        try:
-            return cache.read(photo, spec)
-        except FileNotFoundError:
-            pass
-    return await sync_to_async(ensured_bytes, thread_sensitive=False)(photo, spec)
+    page cache, cheaper to read than a hop to a worker thread; one in a storage that may be
+    remote is read in the loop's shared pool, like any file served. Everything else goes through
+    `cache.ensure()` in the generation pool: a miss, a file gone from under its row, and a file
+    its row does not record yet (ensure records it)."""
+    if photo.thumbnail_recorded:
+        data = (recorded_bytes(photo, spec) if cache.is_local()
+                else await sync_to_async(recorded_bytes, thread_sensitive=False)(photo, spec))
+        if data is not None:
+            return data
+    return await in_generation_pool(ensured_bytes, photo, spec)
+
+
+def recorded_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+    """The bytes its row records as stored; None when they are no longer in the storage."""
+    try:
+        return cache.read(photo, spec)
+    except FileNotFoundError:
+        return None
 
 
 def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:

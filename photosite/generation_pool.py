@@ -1,0 +1,27 @@
+"""The web process's threads for generation: making thumbnails (video frames included) and probing
+files (ffprobe), work whose time grows with the file rather than with the answer.
+
+Everything else an async view hands to a thread shares the event loop's default pool
+(`sync_to_async(..., thread_sensitive=False)`, `asyncio.to_thread`; min(32, CPUs + 4) threads, six
+on two cores): reads of originals, the import event streams' reads and their login re-checks.
+When six thumbnails were made there at once, those waited for a thumbnail to finish (an
+original's download: 0.02 s alone, 12.5 s then). Generation therefore runs here, in a pool of its
+own of PHOTOSITE_GENERATION_THREADS threads (the CPU count by default: more would only share the
+same cores, and each holds a decoded picture in memory); what asks beyond that waits its turn
+here, and the default pool stays free for the quick hops.
+
+Database hops need no pool of their own: a thread-sensitive `sync_to_async` (Django's async ORM,
+`request.auser()`, sync views and middleware) runs in a thread of its request's own, which
+Django's ASGI handler opens for each request (asgiref's ThreadSensitiveContext)."""
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+GENERATION_POOL = ThreadPoolExecutor(max_workers=settings.PHOTOSITE_GENERATION_THREADS,
+                                     thread_name_prefix="generation")
+
+
+async def in_generation_pool(call, *args):
+    """`call(*args)` in a generation thread, with the caller's context (as `sync_to_async`)."""
+    return await sync_to_async(call, thread_sensitive=False, executor=GENERATION_POOL)(*args)
