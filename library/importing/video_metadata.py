@@ -2,10 +2,14 @@
 streams' codecs (for library.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
-so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit."""
+so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
+at most PROBE_OUTPUT_LIMIT of what they print is read: their output repeats the file's own tags,
+which the uploader wrote. The summary is parsed a line at a time with patterns that cannot
+backtrack (`Stream #\\S+.*?: Video: .*?` took seconds on a 20 KB tag that began `Stream #`)."""
 import json
 import re
 import subprocess
+import tempfile
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 from library.models import DateSource, Photo
@@ -16,6 +20,8 @@ from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
 
 PROBE_TIMEOUT_SECONDS = 30
+# A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
+PROBE_OUTPUT_LIMIT = 2 * 1024 * 1024
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
 # A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
 CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
@@ -51,12 +57,23 @@ def record_playback(photo: Photo):
     Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
 
 
-def run_probe(args):
-    try:
-        completed = subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise CorruptFileError(f"reading the video took longer than {PROBE_TIMEOUT_SECONDS} s") from error
-    return completed
+def run_probe(args) -> subprocess.CompletedProcess:
+    """The probe's exit status and output, its output spooled to files so that no more than
+    PROBE_OUTPUT_LIMIT of either stream is ever held."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        try:
+            completed = subprocess.run(args, stdout=stdout, stderr=stderr, timeout=PROBE_TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise CorruptFileError(f"reading the video took longer than {PROBE_TIMEOUT_SECONDS} s") from error
+        return subprocess.CompletedProcess(args, completed.returncode, bounded_output(stdout), bounded_output(stderr))
+
+
+def bounded_output(spool) -> bytes:
+    spool.seek(0)
+    output = spool.read(PROBE_OUTPUT_LIMIT + 1)
+    if len(output) > PROBE_OUTPUT_LIMIT:
+        raise CorruptFileError(f"the video's metadata runs past {PROBE_OUTPUT_LIMIT // (1024 * 1024)} MB")
+    return output
 
 
 def probe_with_ffprobe(path) -> dict:
@@ -100,12 +117,12 @@ def first_creation_time(tags):
     return None
 
 
-STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
-DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)")
-VIDEO_CODEC = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)")
-AUDIO_CODEC = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
-METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
+# Each is applied to one line, and each open-ended part stops at a delimiter it cannot contain.
+STREAM_SIZE = re.compile(r", (\d{1,5})x(\d{1,5})(?=[\s,\[]|$)")
+DURATION = re.compile(r"Duration: (\d{1,9}):(\d{2}):(\d{2}(?:\.\d{1,9})?)")
+ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d{1,9}(?:\.\d{1,9})?)")
+TAG_KEY = re.compile(r"[\w.]+")
+WORD = re.compile(r"\w+")
 
 
 def probe_with_ffmpeg(path) -> dict:
@@ -114,14 +131,15 @@ def probe_with_ffmpeg(path) -> dict:
     text = completed.stderr.decode("utf-8", "replace")
     if "Input #0" not in text:
         raise CorruptFileError(f"not a readable video: {last_line(completed.stderr, path)}")
-    size = STREAM_SIZE.search(text)
-    duration = DURATION.search(text)
-    rotation = ROTATION.search(text)
-    wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)
-    tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in wanted}
-    video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
+    lines = [line.strip() for line in text.splitlines()]
+    videos, audios = stream_descriptions(lines, "Video"), stream_descriptions(lines, "Audio")
+    size = next(filter(None, map(STREAM_SIZE.search, videos)), None)
+    duration = next(filter(None, map(DURATION.search, lines)), None)
+    rotation = next(filter(None, map(ROTATION.search, lines)), None)
+    tags = summary_tags(lines, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG))
+    video_codec, pixels = codec_and_pixels(videos[0]) if videos else ("", "")
     return {
-        "codecs": VideoCodecs(*(video.groups() if video else ("", "")), audio.group(1) if audio else ""),
+        "codecs": VideoCodecs(video_codec, pixels, first_word(audios[0]) if audios else ""),
         "width": int(size.group(1)) if size else None,
         "height": int(size.group(2)) if size else None,
         "rotation": float(rotation.group(1)) if rotation else None,
@@ -130,6 +148,35 @@ def probe_with_ffmpeg(path) -> dict:
         "creation_time": first_creation_time(tags),
         "tags": tags,
     }
+
+
+def stream_descriptions(lines, kind: str) -> list[str]:
+    """What follows `: Video: ` (or `: Audio: `) on the summary's stream lines, in order. A tag whose
+    value reads like a stream line is on a line of its own that begins with the tag's name."""
+    marker = f": {kind}: "
+    return [line.split(marker, 1)[1] for line in lines if line.startswith("Stream #") and marker in line]
+
+
+def codec_and_pixels(description: str) -> tuple[str, str]:
+    """`h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 320x240 …` → ("h264", "yuv420p")."""
+    codec, _, rest = description.partition(", ")
+    return first_word(codec), first_word(rest)
+
+
+def first_word(text: str) -> str:
+    word = WORD.match(text)
+    return word.group() if word else ""
+
+
+def summary_tags(lines, wanted) -> dict:
+    """The summary's `key : value` lines whose key is `wanted` (the last one of a key wins)."""
+    tags = {}
+    for line in lines:
+        key, colon, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if colon and value and key.lower() in wanted and TAG_KEY.fullmatch(key):
+            tags[key] = value
+    return tags
 
 
 def to_float(value):
