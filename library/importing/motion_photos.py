@@ -132,7 +132,7 @@ def from_heif_box(still, size: int) -> EmbeddedVideo | None:
             box_size = size - position
         if box_type == HEIF_MOTION_BOX:
             return EmbeddedVideo(position + header_length, box_size - header_length)
-        if box_size < header_length:
+        if box_size < header_length or position + box_size >= size:
             return None
         position += box_size
     return None

@@ -4,8 +4,8 @@ streams' codecs (for library.video_playback's verdict).
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
 at most PROBE_OUTPUT_LIMIT of what they print is read: their output repeats the file's own tags,
-which the uploader wrote. The summary is parsed a line at a time with patterns that cannot
-backtrack (`Stream #\\S+.*?: Video: .*?` took seconds on a 20 KB tag that began `Stream #`)."""
+which the uploader wrote. The summary is parsed with patterns that cannot backtrack
+or cross a line (`Stream #\\S+.*?: Video: .*?` took seconds on a 20 KB tag that began `Stream #`)."""
 import json
 import re
 import subprocess
@@ -72,7 +72,7 @@ def bounded_output(spool) -> bytes:
     spool.seek(0)
     output = spool.read(PROBE_OUTPUT_LIMIT + 1)
     if len(output) > PROBE_OUTPUT_LIMIT:
-        raise CorruptFileError(f"the video's metadata runs past {PROBE_OUTPUT_LIMIT // (1024 * 1024)} MB")
+        raise CorruptFileError(f"the video's metadata runs past {PROBE_OUTPUT_LIMIT // 1024:,} KB")
     return output
 
 
@@ -117,11 +117,13 @@ def first_creation_time(tags):
     return None
 
 
-# Each is applied to one line, and each open-ended part stops at a delimiter it cannot contain.
+# Each open-ended part stops at a delimiter it cannot contain, and none crosses a line's end.
+STREAM_LINE = re.compile(r"^[ \t]*Stream #[^\n]*?: (Video|Audio): ([^\n]*)", re.MULTILINE)
 STREAM_SIZE = re.compile(r", (\d{1,5})x(\d{1,5})(?=[\s,\[]|$)")
 DURATION = re.compile(r"Duration: (\d{1,9}):(\d{2}):(\d{2}(?:\.\d{1,9})?)")
-ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d{1,9}(?:\.\d{1,9})?)")
-TAG_KEY = re.compile(r"[\w.]+")
+ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate[ \t]*:)[ \t]*(-?\d{1,9}(?:\.\d{1,9})?)")
+SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)))
+SUMMARY_TAG = re.compile(rf"^[ \t]*({SUMMARY_TAG_NAMES})[ \t]*:([^\n]*)", re.MULTILINE | re.IGNORECASE)
 WORD = re.compile(r"\w+")
 
 
@@ -131,12 +133,18 @@ def probe_with_ffmpeg(path) -> dict:
     text = completed.stderr.decode("utf-8", "replace")
     if "Input #0" not in text:
         raise CorruptFileError(f"not a readable video: {last_line(completed.stderr, path)}")
-    lines = [line.strip() for line in text.splitlines()]
-    videos, audios = stream_descriptions(lines, "Video"), stream_descriptions(lines, "Audio")
+    return summary_facts(text)
+
+
+def summary_facts(text: str) -> dict:
+    """The facts `probe_with_ffprobe` gives, from the text of `ffmpeg -i`'s summary. A tag whose
+    value reads like a stream line is on a line that begins with the tag's name, not `Stream #`."""
+    streams = STREAM_LINE.findall(text)
+    videos = [description for kind, description in streams if kind == "Video"]
+    audios = [description for kind, description in streams if kind == "Audio"]
     size = next(filter(None, map(STREAM_SIZE.search, videos)), None)
-    duration = next(filter(None, map(DURATION.search, lines)), None)
-    rotation = next(filter(None, map(ROTATION.search, lines)), None)
-    tags = summary_tags(lines, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG))
+    duration, rotation = DURATION.search(text), ROTATION.search(text)
+    tags = {key: value.strip() for key, value in SUMMARY_TAG.findall(text) if value.strip()}
     video_codec, pixels = codec_and_pixels(videos[0]) if videos else ("", "")
     return {
         "codecs": VideoCodecs(video_codec, pixels, first_word(audios[0]) if audios else ""),
@@ -150,13 +158,6 @@ def probe_with_ffmpeg(path) -> dict:
     }
 
 
-def stream_descriptions(lines, kind: str) -> list[str]:
-    """What follows `: Video: ` (or `: Audio: `) on the summary's stream lines, in order. A tag whose
-    value reads like a stream line is on a line of its own that begins with the tag's name."""
-    marker = f": {kind}: "
-    return [line.split(marker, 1)[1] for line in lines if line.startswith("Stream #") and marker in line]
-
-
 def codec_and_pixels(description: str) -> tuple[str, str]:
     """`h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 320x240 …` → ("h264", "yuv420p")."""
     codec, _, rest = description.partition(", ")
@@ -166,17 +167,6 @@ def codec_and_pixels(description: str) -> tuple[str, str]:
 def first_word(text: str) -> str:
     word = WORD.match(text)
     return word.group() if word else ""
-
-
-def summary_tags(lines, wanted) -> dict:
-    """The summary's `key : value` lines whose key is `wanted` (the last one of a key wins)."""
-    tags = {}
-    for line in lines:
-        key, colon, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if colon and value and key.lower() in wanted and TAG_KEY.fullmatch(key):
-            tags[key] = value
-    return tags
 
 
 def to_float(value):
