@@ -17,6 +17,8 @@ pytestmark = [pytest.mark.slow]
 FETCH_INTERVAL_SECONDS = 0.1
 ANSWER_WITHIN_SECONDS = 0.5
 STATIC_FILE = "/static/library/site.css"
+# Long enough for the stalls of the quadratic pattern to be measured rather than cut off.
+PATIENCE_SECONDS = 600
 
 
 @contextmanager
@@ -48,14 +50,16 @@ def test_hostile_xmp_never_stalls_the_site(live_site, tmp_path):
     files = [("file", (jpeg.name, jpeg.read_bytes(), "image/jpeg")),
              ("file", (heic.name, heic.read_bytes(), "image/heic"))]
     with closing(live_site.client()) as uploader, \
-            httpx.Client(base_url=live_site.base_url, timeout=120) as visitor:
+            httpx.Client(base_url=live_site.base_url, timeout=PATIENCE_SECONDS) as visitor:
+        uploader.timeout = httpx.Timeout(PATIENCE_SECONDS)
         session = uploader.post("/api/imports/").json()
+        assert visitor.get(STATIC_FILE).status_code == 200  # connected: only waits for the server count
         # when they are uploaded while a visitor fetches a static file every 100 ms
         with fetching_every(visitor, STATIC_FILE, FETCH_INTERVAL_SECONDS) as answers:
             response = uploader.post(f"/api/imports/{session['id']}/files", files=files)
-    # then both are imported as photos, and every fetch answered at once
-    assert response.status_code == 200, response.text
-    assert [result["status"] for result in response.json()["results"]] == ["imported", "imported"]
+    # then every fetch answered at once, and both files are imported as photos
     assert answers and {status for status, _ in answers} == {200}
     slowest = max(seconds for _, seconds in answers)
     assert slowest < ANSWER_WITHIN_SECONDS, f"a static file took {slowest:.2f} s during the import"
+    assert response.status_code == 200, response.text
+    assert [result["status"] for result in response.json()["results"]] == ["imported", "imported"]
