@@ -4,7 +4,9 @@ work, linear in its input, and real files still read as before (tests/test_motio
 test_metadata.py, test_raw_and_jxl_metadata.py). The import reads them during the upload request.
 
 The time limit is the kind that is milliseconds when linear and minutes when not: the XMP cases
-took 34 s for 256 KB before (quadratic), the EXIF ones 2 minutes for 1 MB."""
+took 34 s for 256 KB before (quadratic); Pillow, given the EXIF cases, reads and keeps the same
+megabyte once per entry (65,535 times: the process runs out of memory; do not run these against
+the old code on a shared machine)."""
 import struct
 import time
 from io import BytesIO
@@ -176,7 +178,7 @@ def exif_pointing_at(sub_ifd: bytes) -> bytes:
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 @pytest.mark.parametrize("where", ["IFD0", "EXIF IFD"])
 def test_an_exif_block_of_overlapping_entries_is_ignored_at_once(tmp_path, fmt, where):
-    # given a still whose megabyte of EXIF repeats one claim 65,535 times (Pillow: 2 minutes)
+    # given a still whose megabyte of EXIF repeats one claim 65,535 times (Pillow: 64 GB)
     exif = overlapping_ifd() if where == "IFD0" else exif_pointing_at(overlapping_ifd())
     path = tmp_path / f"still.{fmt.lower()}"
     Image.new("RGB", (64, 48), "red").save(path, fmt, exif=exif)
@@ -187,6 +189,53 @@ def test_an_exif_block_of_overlapping_entries_is_ignored_at_once(tmp_path, fmt, 
     assert (found.width, found.height, found.camera_make) == (64, 48, "")
     assert found.taken_at_source == DateSource.FILENAME
     assert seconds < BOUNDED_SECONDS
+
+
+def jpeg_with_segments(*segments: tuple[int, bytes], junk=b"") -> bytes:
+    """A real JPEG without its JFIF segment (so Pillow looks in the EXIF for a resolution), with
+    `segments` (marker, body) after its start, each preceded by `junk`."""
+    picture = BytesIO()
+    Image.new("RGB", (64, 48), "red").save(picture, "JPEG")
+    data = picture.getvalue()
+    rest = data[4 + int.from_bytes(data[4:6], "big"):] if data[2:4] == b"\xff\xe0" else data[2:]
+    added = b"".join(junk + struct.pack(">HH", marker, len(body) + 2) + body for marker, body in segments)
+    return data[:2] + added + rest
+
+
+def exif_segments(block: bytes) -> list[tuple[int, bytes]]:
+    """`block` as APP1 EXIF segments, cut where a segment is full (Pillow joins them again)."""
+    step = 65_000
+    return [(0xFFE1, b"Exif\x00\x00" + block[start:start + step]) for start in range(0, len(block), step)]
+
+
+HOSTILE_JPEGS = {
+    "a megabyte of EXIF over 17 segments": lambda: jpeg_with_segments(*exif_segments(overlapping_ifd())),
+    "the same, behind junk between segments": lambda: jpeg_with_segments(*exif_segments(overlapping_ifd()),
+                                                                         junk=b"\x00junk\xff\xff"),
+    "an MP index of overlapping entries": lambda: jpeg_with_segments(
+        (0xFFE2, b"MPF\x00" + overlapping_ifd(total=65_000, entries=5_000))),
+}
+
+
+@pytest.mark.parametrize("build", HOSTILE_JPEGS.values(), ids=HOSTILE_JPEGS.keys())
+def test_a_jpeg_whose_exif_overlaps_is_refused_before_pillow_opens_it(tmp_path, build):
+    # given a JPEG that Pillow, opening it, would read 64 GB of (its EXIF) or 300 MB (its MP index)
+    path = tmp_path / "IMG_0001.jpg"
+    path.write_bytes(build())
+    # when / then
+    started = time.perf_counter()
+    with pytest.raises(CorruptFileError, match="EXIF claims far more data"):
+        read_metadata(path, detection.JPEG, path.name)
+    assert time.perf_counter() - started < BOUNDED_SECONDS
+
+
+def test_a_jpeg_whose_exif_spans_segments_honestly_is_read(tmp_path):
+    # given a camera's EXIF cut over two segments, behind a JFIF-less start
+    block = factories.exif_bytes(make="Canon", model="EOS R5").removeprefix(b"Exif\x00\x00")
+    path = tmp_path / "IMG_0001.jpg"
+    path.write_bytes(jpeg_with_segments((0xFFE1, b"Exif\x00\x00" + block[:20]), (0xFFE1, b"Exif\x00\x00" + block[20:])))
+    # when / then
+    assert read_metadata(path, detection.JPEG, path.name).camera_model == "EOS R5"
 
 
 def test_a_tiff_whose_tags_overlap_is_refused_at_once(tmp_path):

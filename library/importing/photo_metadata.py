@@ -1,6 +1,7 @@
 """EXIF of photos through Pillow, which parses headers lazily: no pixel is decoded here
 (raw files: raw_metadata). Pillow reads an EXIF block (or a TIFF's own tags) only once
-tiff_directories has found it honest: one whose entries overlap is ignored (a TIFF refused)."""
+tiff_directories has found it honest: one whose entries overlap is ignored, and a TIFF or a JPEG
+(which Pillow cannot open without reading them) is refused."""
 import logging
 import struct
 
@@ -10,10 +11,10 @@ from PIL import Image, UnidentifiedImageError
 from library.models import DateSource
 
 from .dates import parse_exif_datetime
-from .detection import TIFF, FileFormat
+from .detection import JPEG, TIFF, FileFormat
 from .errors import CorruptFileError, FileTooLargeError
 from .motion_photos import find_embedded_video
-from .tiff_directories import block_fits, file_fits
+from .tiff_directories import block_fits, file_fits, jpeg_fits
 
 logger = logging.getLogger("photosite.import")
 
@@ -37,6 +38,8 @@ def read(path, file_format: FileFormat) -> dict:
         with open(path, "rb") as still:
             if file_format == TIFF and not file_fits(still):
                 raise CorruptFileError("cannot read this TIFF file: its tags claim far more data than it holds")
+            if file_format == JPEG and not jpeg_fits(still):
+                raise CorruptFileError("cannot read this JPEG file: its EXIF claims far more data than it holds")
             with Image.open(still) as image:
                 check_pixel_count(image.size)
                 video = find_embedded_video(still, file_format.name, image.info.get("xmp"))

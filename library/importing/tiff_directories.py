@@ -1,15 +1,22 @@
 """Whether Pillow can read a TIFF-structured block (a still's EXIF, a raw's head, a TIFF file's
-own tags) at a cost linear in its length, checked before Pillow reads it.
+own tags, a JPEG's EXIF and MP index) at a cost linear in its length, checked before Pillow reads it.
 
 Pillow loads a directory by reading every entry's data, from the entry's offset for its count of
-values. Entries may all point at the same bytes, so a block of N bytes can make it read N bytes
-per entry: 65,535 entries over a 1 MB HEIC EXIF is 64 GB of reading, minutes of CPU for one
-upload (a JPEG's EXIF segment holds 64 KB, about a second). In an honest block no two entries
+values, and keeps each entry's bytes. Entries may all point at the same bytes, so a block of N
+bytes can make it read and hold N bytes per entry: 65,535 entries over 1 MB of EXIF (a PNG's or
+WebP's, or a JPEG's in 17 segments) is 64 GB, and the process is killed for want of memory
+(300 such entries: 0.6 s and 300 MB). In an honest block no two entries
 share data, so what its entries claim adds up to less than the block. Only the two directories
-the import reads are walked: the first (IFD0) and the EXIF directory it points to."""
+the import reads are walked: the first (IFD0) and the EXIF directory it points to.
+
+A JPEG's blocks are parsed by Pillow while it opens the file (the EXIF for a resolution, the MP
+index to tell an MPO), and Pillow joins every EXIF segment into one block, so a JPEG's header is
+walked first, segment by segment to its first scan, with Pillow's own table of markers."""
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from PIL.JpegImagePlugin import MARKER
 
 # Twice the block leaves room for one entry whose count was damaged; overlapping entries go far past.
 CLAIM_FACTOR = 2
@@ -36,6 +43,9 @@ class Layout:
 
 
 ReadAt = Callable[[int, int], bytes]
+START_OF_SCAN = 0xFFDA
+JPEG_EXIF_SEGMENT = (0xFFE1, EXIF_PREFIX)
+JPEG_MP_SEGMENT = (0xFFE2, b"MPF\x00")
 
 
 def block_fits(block: bytes | None) -> bool:
@@ -57,6 +67,42 @@ def file_fits(file) -> bool:
         return directories_fit(read_at, os.fstat(file.fileno()).st_size)
     finally:
         file.seek(0)
+
+
+def jpeg_fits(file) -> bool:
+    """For a JPEG opened in binary: its EXIF (all its EXIF segments joined, as Pillow joins them)
+    and each MP index; leaves the file at its start."""
+    exif = b""
+    try:
+        for marker, body in jpeg_header_segments(file):
+            if (marker, body[:6]) == JPEG_EXIF_SEGMENT:
+                exif += body[6:] if exif else body
+            elif (marker, body[:4]) == JPEG_MP_SEGMENT and not block_fits(body[4:]):
+                return False
+    finally:
+        file.seek(0)
+    return block_fits(exif)
+
+
+def jpeg_header_segments(file) -> Iterator[tuple[int, bytes]]:
+    """(marker, body) of each segment before the first scan, stepping over bytes between segments
+    the way Pillow's reader does (so that it reads no segment this does not)."""
+    file.seek(2)
+    byte = file.read(1)
+    while byte:
+        if byte != b"\xff":
+            byte = file.read(1)
+            continue
+        second = file.read(1)
+        marker = 0xFF00 | second[0] if second else START_OF_SCAN
+        if marker == 0xFFFF:
+            continue  # padding: this 0xFF may begin the marker
+        if marker == START_OF_SCAN or (marker != 0xFF00 and marker not in MARKER):
+            return
+        if marker != 0xFF00 and MARKER[marker][2] is not None:
+            length = int.from_bytes(file.read(2), "big")
+            yield marker, file.read(max(0, length - 2))
+        byte = file.read(1)
 
 
 def directories_fit(read_at: ReadAt, length: int) -> bool:
