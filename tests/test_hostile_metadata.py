@@ -9,6 +9,7 @@ megabyte once per entry (65,535 times: the process runs out of memory; do not ru
 the old code on a shared machine)."""
 import struct
 import time
+import zlib
 from io import BytesIO
 
 import pytest
@@ -188,6 +189,32 @@ def test_an_exif_block_of_overlapping_entries_is_ignored_at_once(tmp_path, fmt, 
     # then the picture is imported as a picture, with no EXIF facts
     assert (found.width, found.height, found.camera_make) == (64, 48, "")
     assert found.taken_at_source == DateSource.FILENAME
+    assert seconds < BOUNDED_SECONDS
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+PNG_LATE_EXIF = {
+    "an eXIf chunk after the pixels": lambda block: png_chunk(b"eXIf", block),
+    "ImageMagick's hex profile": lambda block: png_chunk(
+        b"tEXt", b"Raw profile type exif\x00\nexif\n%8d\n" % len(block) + block.hex().encode()),
+}
+
+
+@pytest.mark.parametrize("chunk", PNG_LATE_EXIF.values(), ids=PNG_LATE_EXIF.keys())
+def test_a_png_exif_where_pillow_finds_it_late_is_checked_too(tmp_path, chunk):
+    # given a PNG whose EXIF (400 KB of overlapping entries) is where Pillow looks only on demand
+    picture = BytesIO()
+    Image.new("RGB", (64, 48), "red").save(picture, "PNG")
+    data = picture.getvalue()
+    path = tmp_path / "IMG_20240102_030405.png"
+    path.write_bytes(data[:-12] + chunk(overlapping_ifd(total=400_000, entries=30_000)) + data[-12:])
+    # when
+    found, seconds = timed(lambda: read_metadata(path, detection.PNG, path.name))
+    # then
+    assert (found.width, found.height, found.taken_at_source) == (64, 48, DateSource.FILENAME)
     assert seconds < BOUNDED_SECONDS
 
 

@@ -31,14 +31,15 @@ APPLE_CONTENT_IDENTIFIER = 0x0011
 IDENTIFIER_LIMIT = 64
 TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
 TEXT_LIMIT = 64
+PNG_TEXT_EXIF = "Raw profile type exif"
 
 
 def read(path, file_format: FileFormat) -> dict:
     try:
         with open(path, "rb") as still:
-            if file_format == TIFF and not file_fits(still):
+            if file_format.name == TIFF.name and not file_fits(still):
                 raise CorruptFileError("cannot read this TIFF file: its tags claim far more data than it holds")
-            if file_format == JPEG and not jpeg_fits(still):
+            if file_format.name == JPEG.name and not jpeg_fits(still):
                 raise CorruptFileError("cannot read this JPEG file: its EXIF claims far more data than it holds")
             with Image.open(still) as image:
                 check_pixel_count(image.size)
@@ -66,7 +67,7 @@ def check_pixel_count(size):
 
 
 def describe(image, path) -> dict:
-    exif = image.getexif() if block_fits(image.info.get("exif")) else ignored_exif(path)
+    exif = image.getexif() if block_fits(exif_block(image)) else ignored_exif(path)
     sub_ifd = exif.get_ifd(EXIF_IFD)
     orientation = exif.get(ORIENTATION)
     orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
@@ -77,6 +78,21 @@ def describe(image, path) -> dict:
         **exif_facts(exif, sub_ifd, width, height, orientation),
         "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
+
+
+def exif_block(image) -> bytes | None:
+    """The block `image.getexif()` parses, found where Pillow looks for it: a PNG's eXIf chunk may
+    follow the pixels (Pillow loads them to reach it), or be hex text in an ImageMagick profile.
+    A TIFF's own tags are checked before the file is opened."""
+    if image.format == "PNG" and "exif" not in image.info:
+        image.load()
+    block = image.info.get("exif")
+    if block is None and PNG_TEXT_EXIF in image.info:
+        try:
+            return bytes.fromhex("".join(image.info[PNG_TEXT_EXIF].split("\n")[3:]))
+        except ValueError:
+            return None  # Pillow's getexif says so itself
+    return block
 
 
 def ignored_exif(path) -> Image.Exif:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 
 from PIL.JpegImagePlugin import MARKER
 
+ReadAt = Callable[[int, int], bytes]
+START_OF_SCAN = 0xFFDA
 # Twice the block leaves room for one entry whose count was damaged; overlapping entries go far past.
 CLAIM_FACTOR = 2
 # A classic TIFF directory counts its entries in 16 bits; a BigTIFF claiming more is not believed.
@@ -27,6 +29,8 @@ EXIF_PREFIX = b"Exif\x00\x00"
 # Bytes per value of each TIFF field type (the types Pillow reads; it skips the others).
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
 BYTE_ORDERS = {b"II": "<", b"MM": ">"}
+JPEG_EXIF_SEGMENT = (0xFFE1, EXIF_PREFIX)
+JPEG_MP_SEGMENT = (0xFFE2, b"MPF\x00")
 
 
 class Layout:
@@ -40,12 +44,6 @@ class Layout:
         self.offset_format = order + ("Q" if big else "I")
         self.entry_size = struct.calcsize(self.entry_format)
         self.inline = 8 if big else 4
-
-
-ReadAt = Callable[[int, int], bytes]
-START_OF_SCAN = 0xFFDA
-JPEG_EXIF_SEGMENT = (0xFFE1, EXIF_PREFIX)
-JPEG_MP_SEGMENT = (0xFFE2, b"MPF\x00")
 
 
 def block_fits(block: bytes | None) -> bool:
