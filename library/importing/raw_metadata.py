@@ -18,6 +18,7 @@ from .dates import as_aware, plausible
 from .errors import CorruptFileError
 from .libraw_header import RawHeader, read_raw_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date
+from .tiff_directories import block_fits
 
 logger = logging.getLogger("photosite.import")
 
@@ -62,6 +63,9 @@ def raw_exif(path: Path) -> Image.Exif:
         if start < 0:
             return Image.Exif()
         data = data[start:]
+    if not block_fits(data):
+        logger.info("EXIF of raw file %s ignored: its entries claim far more data than it holds", path.name)
+        return Image.Exif()
     exif = Image.Exif()
     try:
         exif.load(data)
