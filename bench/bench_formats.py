@@ -3,7 +3,7 @@ is a codec's worst case) and up to 20 real camera files (from ../shared/corpus, 
 beside the repository: phones, compacts, a trail camera; 1.2-24 MP), the grid thumbnail (400 px high) encoded as JPEG (quality 82), WebP (quality 80, methods 0 and 4) and, when Pillow has it,
 AVIF (Pillow's defaults, quality 75 at speed 6, and the faster speed 8): ms to encode and bytes
 per thumbnail, next to the ms to decode and shrink the photo (the same for every format).
-AVIF is worth adding only if the bytes it saves are worth its encode time; the README has the
+AVIF is worth adding only if the bytes it saves are worth its encode time; docs/benchmarks.md has the
 figures and the decision. No goal: this bench informs a choice.
 
 Runs in a subprocess with minimal Django settings (the generator reads one setting). Run with

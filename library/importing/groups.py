@@ -4,7 +4,7 @@ Worker threads copy and hash (both release the GIL, so on two cores one file is 
 another is copied) and read metadata; the calling thread commits their outcomes a group at a
 time, while the workers go on with the next files. A group's files share the waits for the
 disk (two syncfs) and one transaction: with an fsync of the file and one of its folder per file,
-the fsyncs were the largest part of the import's time (README, "Benchmarks")."""
+the fsyncs were the largest part of the import's time (docs/benchmarks.md)."""
 import contextlib
 import os
 from collections import deque
