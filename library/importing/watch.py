@@ -153,9 +153,10 @@ class WatchFolder(FileSystemEventHandler):
         if not ready:
             return
         close_old_connections()  # a database connection idle for hours may be gone
+        sources = [self.source(path) for path in ready]
         try:
             pipeline = ImportPipeline.start(ImportSource.CLI)
-            results = import_sources(pipeline, [self.source(path) for path in ready], self.jobs, self.move)
+            results = import_sources(pipeline, sources, self.jobs, self.move)
             pipeline.finish()
         except DatabaseError:
             # The database away for a moment (locked, restarting) must not end the watcher: the
@@ -167,11 +168,15 @@ class WatchFolder(FileSystemEventHandler):
             return
         finally:
             close_old_connections()
+        # A link reported is remembered like a file handled, with --move too: a change in its folder
+        # walks the folder again, and the link would be reported after every batch.
+        reported = {source.path: ready[source.path] for source in sources if source.problem}
         for folder in self.folders:
             mine = {path: signature for path, signature in ready.items() if folder in path.parents}
             done = {path: mine[path] for path, result in zip(ready, results, strict=True)
                     if path in mine and result.status != OutcomeStatus.FAILED}
-            self.handled[folder].remember({} if self.move else done, gone=done if self.move else ())
+            links = {path: signature for path, signature in reported.items() if path in mine}
+            self.handled[folder].remember({**({} if self.move else done), **links}, gone=done if self.move else ())
         self.on_results(results)
 
     def settled(self) -> dict[Path, tuple]:
