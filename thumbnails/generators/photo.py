@@ -45,6 +45,8 @@ UPRIGHT = {
 SIDEWAYS = {5, 6, 7, 8}
 # Formats whose Pillow plugin turns the picture upright as it decodes it.
 TURNED_AS_DECODED = {"TIFF"}
+# Formats Pillow can decode at a reduced size (`draft`).
+DRAFTED = {"JPEG", "MPO"}
 # Transparent pixels are shown on this light neutral grey (not black, which JPEG would give).
 FLATTEN_BACKGROUND = (238, 238, 238)
 SRGB_PROFILE = ImageCms.createProfile("sRGB")
@@ -99,17 +101,19 @@ def shrunk_picture(image: Image.Image, spec: ThumbnailSpec, budget: Reservation,
     """(the picture shrunk to fit the spec once upright, its orientation, its ICC profile): all a
     thumbnail needs from the full-size picture, which may be closed afterwards.
 
-    Pillow turns a TIFF upright itself as it decodes it (its size is already the upright one),
-    at the cost of a second full-size copy, which its share of the budget counts."""
+    Only a JPEG is decoded at a reduced size (`draft`, in `shrink`); every other picture takes
+    its full decoded size from the budget first, before its EXIF is read: PNG's `getexif` decodes
+    the picture (an eXIf chunk may follow the pixels). Pillow turns a TIFF upright itself as it
+    decodes it (its size is already the upright one), at the cost of a second full-size copy."""
     check_pixel_limit(image)
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
-    if orientation is None:
+    turned_as_decoded = image.format in TURNED_AS_DECODED and image.getexif().get(TAG_ORIENTATION) in UPRIGHT
+    if image.format not in DRAFTED:
+        budget.take((2 if turned_as_decoded else 1) * decoded_size(image.mode, image.size))
+    if orientation is None and not turned_as_decoded:
         orientation = image.getexif().get(TAG_ORIENTATION)
-    copies = 1
-    if image.format in TURNED_AS_DECODED and orientation in UPRIGHT:
-        orientation, copies = None, 2
-    small = shrink(image, orientation in SIDEWAYS, spec, budget, copies)
+    small = shrink(image, orientation in SIDEWAYS, spec, budget)
     return small, orientation, image.info.get("icc_profile")
 
 
@@ -126,13 +130,13 @@ def check_pixel_limit(image: Image.Image):
         )
 
 
-def shrink(image: Image.Image, sideways: bool, spec: ThumbnailSpec, budget: Reservation, copies: int = 1) -> Image.Image:
+def shrink(image: Image.Image, sideways: bool, spec: ThumbnailSpec, budget: Reservation) -> Image.Image:
     """The stored pixels scaled so that, once upright, they fit the spec's box: decoded (at the
-    DCT-scaled size `draft` gives a JPEG) once the budget has room for `copies` of them."""
+    DCT-scaled size `draft` gives a JPEG) once the budget has room for them."""
     box = spec.box[::-1] if sideways else spec.box
     target = fitted_size(image.size, box)
     image.draft(image.mode if image.mode != "CMYK" else None, target)
-    budget.take(copies * decoded_size(image.mode, image.size))
+    budget.take(decoded_size(image.mode, image.size))
     image.load()
     return shrunk(image, target)
 
