@@ -8,14 +8,17 @@ from thumbnails.generators.decode_budget import DecodeBudget, reservation
 from polling import wait_for
 
 
-def start_acquiring(budget: DecodeBudget, size: int) -> threading.Event:
-    """A thread that acquires `size` bytes; the event is set once it holds them."""
+def queued(budget: DecodeBudget, size: int) -> threading.Event:
+    """A thread that acquires `size` bytes, once it is in the budget's queue; the event is set
+    once it holds them."""
     holding = threading.Event()
+    position = len(budget.waiting) + 1
 
     def acquire():
         budget.acquire(size)
         holding.set()
     threading.Thread(target=acquire, daemon=True).start()
+    wait_for(lambda: len(budget.waiting) == position, what=f"a decode of {size} in the queue")
     return holding
 
 
@@ -24,8 +27,7 @@ def test_a_decode_waits_until_the_budget_has_room():
     budget = DecodeBudget(100)
     budget.acquire(60)
     # when another 60 is asked for
-    second = start_acquiring(budget, 60)
-    wait_for(lambda: len(budget.waiting) == 1, what="the second decode in the queue")
+    second = queued(budget, 60)
     # then it waits until the first is given back
     assert not second.is_set() and budget.in_use == 60
     budget.release(60)
@@ -37,11 +39,9 @@ def test_decodes_are_served_first_come_first_served():
     # given a budget of 100 with 60 held, and a decode of 60 waiting
     budget = DecodeBudget(100)
     budget.acquire(60)
-    large = start_acquiring(budget, 60)
-    wait_for(lambda: len(budget.waiting) == 1, what="the large decode in the queue")
+    large = queued(budget, 60)
     # when a small one that would fit comes next
-    small = start_acquiring(budget, 10)
-    wait_for(lambda: len(budget.waiting) == 2, what="the small decode in the queue")
+    small = queued(budget, 10)
     # then it does not overtake the large one; both start once there is room
     assert not small.is_set()
     budget.release(60)
@@ -52,8 +52,7 @@ def test_decodes_are_served_first_come_first_served():
 def test_a_decode_larger_than_the_budget_runs_alone():
     budget = DecodeBudget(100)
     budget.acquire(1)
-    huge = start_acquiring(budget, 500)
-    wait_for(lambda: len(budget.waiting) == 1, what="the huge decode in the queue")
+    huge = queued(budget, 500)
     assert not huge.is_set()
     budget.release(1)
     wait_for(huge.is_set, what="the huge decode to start")
