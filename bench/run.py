@@ -125,6 +125,8 @@ def django_env(library_root=None, **extra):
     env["PYTHONPATH"] = str(REPO_ROOT)
     if library_root is not None:
         env["PHOTOSITE_LIBRARY_ROOT"] = str(library_root)
+        # The bench's libraries are thrown away: never remembered as this checkout's library.
+        env["PHOTOSITE_REMEMBERED_FILE"] = str(Path(library_root).parent / "photosite.env")
     env.update({key: str(value) for key, value in extra.items()})
     return env
 

@@ -9,7 +9,6 @@ request), and then streams on the same connection: the stored events, then live 
 client goes away or its login session ends (library.importing.stream_watch re-checks it every
 two seconds). Every other answer of Django, refusals included, passes through unchanged."""
 import asyncio
-import json
 import re
 from contextlib import aclosing
 
@@ -18,6 +17,7 @@ from django.http.cookie import parse_cookie
 
 from library.importing import sse_stream
 from library.importing.stream_watch import TooManyStreamsError, open_streams
+from photosite.asgi_refusal import refuse
 
 EVENTS_PATH = re.compile(r"/api/imports/[0-9]+/events")
 HANDOFF = sse_stream.HANDOFF_HEADER.lower().encode()
@@ -79,7 +79,3 @@ async def disconnected(receive, ended):
         pass
     ended.set()
 
-
-async def refuse(send, status, reason):
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": json.dumps({"error": reason}).encode()})

@@ -80,3 +80,26 @@ class LibraryLogHandler(logging.Handler):
 
 def logs_dir() -> Path:
     return library_root() / LOGS_DIR
+
+
+TERMINAL_FD_ENV = "PHOTOSITE_TERMINAL_FD"
+
+
+class TerminalHandler(logging.StreamHandler):
+    """The console handler: the terminal `serve` runs in, even from its children.
+
+    `serve` sends each child's own stdout and stderr to a file in `.logs/` — C libraries (LibRaw's
+    "data corrupted" lines) and anything else that writes there would otherwise fill the
+    terminal — and hands the children its terminal as an extra descriptor, named by
+    PHOTOSITE_TERMINAL_FD, for the warnings worth a person's attention. Elsewhere: stderr."""
+
+    def __init__(self, level=logging.NOTSET):
+        descriptor = os.environ.get(TERMINAL_FD_ENV)
+        stream = None
+        if descriptor:
+            try:
+                stream = open(int(descriptor), "w", buffering=1, closefd=False)  # noqa: SIM115 - lives with the process
+            except (OSError, ValueError):
+                stream = None
+        super().__init__(stream)
+        self.setLevel(level)

@@ -9,6 +9,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
+from photosite import remembered
 from photosite.secret_key import site_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,7 +23,8 @@ def env_list(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-PHOTOSITE_LIBRARY_ROOT = Path(os.environ.get("PHOTOSITE_LIBRARY_ROOT", BASE_DIR / "photos")).resolve()
+_library_root, PHOTOSITE_LIBRARY_ROOT_ORIGIN = remembered.setting("PHOTOSITE_LIBRARY_ROOT", BASE_DIR / "photos")
+PHOTOSITE_LIBRARY_ROOT = Path(_library_root).expanduser().resolve()
 PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20 * 1024**3))
 # The largest piece of a resumable upload (one PATCH): below the body limits proxies commonly
 # have (nginx's client_max_body_size, Cloudflare's 100 MB), and what a cut costs at most.
@@ -235,6 +237,13 @@ if PHOTOSITE_BEHIND_TLS_PROXY:
 
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
+# Connection limits (README, "Security"). A request body that sends nothing for this long is cut
+# off (the file it was in fails); a head (request line and headers) must also arrive within it.
+PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS", 60))
+# Upload bodies (web import, resumable pieces) received at once by one web process; past it 429.
+# Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
+PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
+
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
 EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
@@ -313,6 +322,9 @@ LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
 # The terminal gets warnings and errors only; every line is in <library>/.logs/ (a line per request
 # and per thumbnail buried `serve`'s terminal and `pregenerate`'s progress bar).
 CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
+# `serve` hands its children the terminal through this variable (photosite.log_handlers.TerminalHandler).
+UNDER_SERVE = bool(os.environ.get("PHOTOSITE_TERMINAL_FD"))
+PER_FILE_HANDLERS = ["site_log", "errors_log"] if UNDER_SERVE else ["console", "site_log", "errors_log"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -320,7 +332,7 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "console": {"class": "photosite.log_handlers.TerminalHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
         "access_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "access.log",
@@ -351,6 +363,15 @@ LOGGING = {
         # django-q2 logs as "django-q". Its per-task lines ("Enqueued …", "Processed …") go to the
         # site's log only: a 50,000-file import would otherwise print a thousand of them.
         "django-q": {"handlers": ["site_log", "errors_log"], "level": "INFO", "propagate": False},
+        # One file's thumbnail or rendition failing (and its retries): a command run by hand
+        # (`pregenerate`) shows it; under `serve` it is the file's business, not the terminal's
+        # (errors.log and the site's log have it, and the gallery shows a placeholder).
+        "photosite.thumbnails": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
+        "photosite.background": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
+        # django-axes says "Repeated login failure" at WARNING for every wrong password.
+        "axes": {"handlers": ["site_log"], "level": "INFO", "propagate": False},
+        # Python warnings of the libraries (rawpy's about fork, say): for the curious, not the terminal.
+        "py.warnings": {"handlers": ["site_log"], "level": "WARNING", "propagate": False},
         # Server errors (500s) with their traceback: by default Django prints them only when DEBUG is on.
         "django.request": {"handlers": ["console", "errors_log"], "level": "ERROR", "propagate": False},
     },

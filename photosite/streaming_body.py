@@ -8,8 +8,10 @@ sending it: a task pumps the ASGI messages into a small bounded buffer and the v
 from that buffer. The network, the hashing and the disk then overlap, and no more than
 BUFFER_BYTES of a request are ever held in memory.
 
-If the client goes away mid-body, the reader sees the body end early and keeps what came (the
-resumable upload route goes on from there next time).
+If the client goes away mid-body, or sends nothing for PHOTOSITE_BODY_IDLE_SECONDS, the reader sees
+the body end early and keeps what came (the resumable upload route goes on from there next time;
+the web import fails the file that was cut). Only PHOTOSITE_UPLOADS_IN_FLIGHT such bodies are
+received at once (each holds the view's thread and its writer's); past them the answer is 429.
 
 A view whose work per chunk is small (parsing, hashing, writing) can instead have the body pushed
 to it in the event loop's thread (`push_request_body`): then no chunk crosses between threads.
@@ -17,18 +19,21 @@ Each crossing is a wake-up and a fight for the GIL with the other requests' thre
 import of the 1.2 GB bench corpus that was most of the server's CPU time (README, "Benchmarks")."""
 import asyncio
 import threading
-import time
 from collections import deque
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.urls import Resolver404, resolve
+
+from photosite.asgi_refusal import refuse
 
 # Enough to keep the disk busy while the next bytes arrive; the ASGI server's own flow control
 # holds the client back beyond it.
 BUFFER_BYTES = 4 * 1024 * 1024
-# A client that sends nothing for this long mid-body has gone without closing the connection.
-STALL_SECONDS = 120
+# What a client refused for too many uploads at once is told to wait: an upload slot frees as
+# soon as any request's body is in, which is seconds for the page's requests.
+RETRY_AFTER_SECONDS = 2
 # What a view that reads a body pushed to it without a StreamingBody (Django's test client) takes at once.
 PUSH_READ_BYTES = 1024 * 1024
 
@@ -62,9 +67,10 @@ def push_request_body(request, sink) -> bool:
 class StreamingBody:
     """A request body read by a sync view's thread while an event-loop task receives it."""
 
-    def __init__(self, receive, limit=BUFFER_BYTES):
+    def __init__(self, receive, limit=BUFFER_BYTES, idle_seconds=None):
         self._receive = receive
         self._limit = limit
+        self._idle_seconds = idle_seconds or settings.PHOTOSITE_BODY_IDLE_SECONDS
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._chunks = deque()
@@ -76,7 +82,6 @@ class StreamingBody:
         self._sink = None  # set by push_to: the pump hands each chunk to it instead of buffering
         self._pushing = False  # push_to is still pushing what was buffered before it
         self._sink_error = None
-        self._last_message = time.monotonic()
         self._ended = asyncio.Event()
         self._lock = threading.Condition()
         self._room = asyncio.Event()
@@ -84,10 +89,16 @@ class StreamingBody:
         self._pump_task = asyncio.create_task(self._pump())
 
     async def _pump(self):
+        """Receives the body until its end, the client leaving, or a wait for the client's next
+        bytes longer than the idle limit (a wait for the reader or the sink is not counted: that
+        is the server being slow, not the client)."""
         try:
             while True:
-                message = await self._receive()
-                self._last_message = time.monotonic()
+                try:
+                    async with asyncio.timeout(self._idle_seconds):
+                        message = await self._receive()
+                except TimeoutError:
+                    return  # the client stalled: the body ends here
                 if message["type"] == "http.disconnect":
                     self._disconnected = True
                     return
@@ -138,12 +149,7 @@ class StreamingBody:
             if self._sink_error is not None:
                 self._stop_pump()
                 break
-        while not self._ended.is_set():
-            try:
-                await asyncio.wait_for(self._ended.wait(), timeout=STALL_SECONDS / 4)
-            except TimeoutError:
-                if time.monotonic() - self._last_message > STALL_SECONDS:
-                    self._stop_pump()  # the client stalled: the body ends here
+        await self._ended.wait()
         self._read_to_end.set()
         if self._sink_error is not None:
             raise self._sink_error
@@ -197,8 +203,7 @@ class StreamingBody:
         if threading.get_ident() == self._loop_thread:
             raise RuntimeError("a streamed request body is read from a sync view's thread, not the event loop")
         self._wanted = max(wanted, 1)
-        if not self._lock.wait_for(lambda: self._buffered >= self._wanted or self._done, timeout=STALL_SECONDS):
-            self._done = True  # the client stalled: the parser sees the body end here
+        self._lock.wait_for(lambda: self._buffered >= self._wanted or self._done)  # the pump ends a stalled body
         if not self._chunks and not self._read_to_end.is_set():
             self._loop.call_soon_threadsafe(self._read_to_end.set)  # the view has read it all
         return bool(self._chunks)
@@ -242,12 +247,42 @@ class StreamingBody:
             self._loop.call_soon_threadsafe(self._ended.set)
 
 
+class BodyRefusedError(Exception):
+    """A request body Django would read whole, refused while it comes (too long, or stalled)."""
+
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
+
+
 class StreamingBodyASGIHandler(ASGIHandler):
-    """Django's ASGI handler, with bodies streamed to the views marked `@streams_request_body`."""
+    """Django's ASGI handler, with bodies streamed to the views marked `@streams_request_body`,
+    at most PHOTOSITE_UPLOADS_IN_FLIGHT of them at once; every other body is refused past
+    DATA_UPLOAD_MAX_MEMORY_SIZE, and no body is waited for longer than PHOTOSITE_BODY_IDLE_SECONDS
+    of silence."""
+
+    def __init__(self):
+        super().__init__()
+        self.uploads_in_flight = 0  # only the event loop's thread counts them
 
     async def handle(self, scope, receive, send):
         if not self._streams_body(scope):
-            return await super().handle(scope, receive, send)
+            try:
+                return await super().handle(scope, receive, send)
+            except BodyRefusedError as error:
+                return await refuse(send, error.status, str(error), [(b"connection", b"close")])
+        if not declares_body(scope):
+            return await self._handle_streamed(scope, receive, send)
+        if self.uploads_in_flight >= settings.PHOTOSITE_UPLOADS_IN_FLIGHT:
+            return await refuse(send, 429, "too many uploads in progress on the server; try again shortly",
+                                [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
+        self.uploads_in_flight += 1
+        try:
+            await self._handle_streamed(scope, receive, send)
+        finally:
+            self.uploads_in_flight -= 1
+
+    async def _handle_streamed(self, scope, receive, send):
         body = StreamingBody(receive)
         token = _streaming_body.set(body)
         try:
@@ -257,7 +292,7 @@ class StreamingBodyASGIHandler(ASGIHandler):
             body.close()
 
     async def read_body(self, receive):
-        return _streaming_body.get() or await super().read_body(receive)
+        return _streaming_body.get() or await super().read_body(bounded(receive))
 
     @staticmethod
     def _streams_body(scope):
@@ -268,3 +303,30 @@ class StreamingBodyASGIHandler(ASGIHandler):
         except Resolver404:
             return False
         return getattr(match.func, "streams_request_body", False)
+
+
+def declares_body(scope) -> bool:
+    """Whether the request says a body follows (a length above 0, or chunks)."""
+    headers = dict(scope["headers"])
+    return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+
+
+def bounded(receive):
+    """`receive` for Django's own reading of a whole body (every route but the uploads), which
+    spools it to a temporary file before any size check: a body past DATA_UPLOAD_MAX_MEMORY_SIZE
+    (the site takes no files but through the upload routes), or a wait past the idle limit, is
+    refused as it comes."""
+    received = 0
+
+    async def receive_bounded():
+        nonlocal received
+        try:
+            async with asyncio.timeout(settings.PHOTOSITE_BODY_IDLE_SECONDS):
+                message = await receive()
+        except TimeoutError as error:
+            raise BodyRefusedError(408, "the request body stalled") from error
+        received += len(message.get("body", b""))
+        if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None and received > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise BodyRefusedError(413, f"request body over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes")
+        return message
+    return receive_bounded

@@ -5,6 +5,7 @@ with the reason, unless PHOTOSITE_REQUIRE_SERVICES=1 (set by .ci/run), which tur
 into a failure: CI's machine always has them."""
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 REQUIRE_SERVICES = os.environ.get("PHOTOSITE_REQUIRE_SERVICES") == "1"
+# Commands remember the first library they set up in photosite.env beside manage.py; the tests'
+# libraries are temporary and must never be remembered there (the servers they start inherit this).
+os.environ["PHOTOSITE_REMEMBERED_FILE"] = str(Path(tempfile.mkdtemp(prefix="photosite-tests-")) / "photosite.env")
 CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 

@@ -129,7 +129,7 @@ def truncate(path, keep_fraction=0.5):
 
 
 def ffmpeg_exe():
-    """The bundled ffmpeg 7: it can write a display-rotation matrix, which Debian's 5.1 cannot."""
+    """The bundled ffmpeg (imageio-ffmpeg's): it can write a display-rotation matrix, which Debian's 5.1 cannot."""
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -159,13 +159,18 @@ def make_video(path, seconds=1.0, width=320, height=240, *, rotation=None, creat
 
 
 HEVC = {"codec": "libx265", "extra_output_args": ("-tag:v", "hvc1", "-x265-params", "log-level=error")}
-HLG = ("-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc")
+# Tagged on the frames: ffmpeg 8 and later take a frame's colour tags over the output options.
+HLG = ("-vf", "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc")
 # The videos phones and cameras make, by name: (file name, make_video's arguments). Each has sound.
 CAMERA_VIDEOS = {
     "iphone-hevc": ("IMG_0001.MOV", {**HEVC, "rotation": -90}),
     "iphone-hevc-10bit-hdr": ("IMG_0002.MOV", {**HEVC, "pix_fmt": "yuv420p10le",
                                                 "extra_output_args": HEVC["extra_output_args"] + HLG}),
     "avchd-mts": ("00001.MTS", {"audio_codec": "ac3", "extra_output_args": ("-f", "mpegts")}),
+    "avchd-m2ts": ("00002.M2TS", {"audio_codec": "ac3", "extra_output_args": ("-f", "mpegts", "-mpegts_m2ts_mode", "1")}),
+    "mpeg-ts": ("clip.ts", {"audio_codec": "aac", "extra_output_args": ("-f", "mpegts")}),
+    "matroska": ("clip.mkv", {"audio_codec": "aac"}),
+    "phone-3gp": ("VID_0002.3gp", {"extra_output_args": ("-ac", "1")}),
     "mjpeg-avi": ("MVI_0001.AVI", {"codec": "mjpeg", "pix_fmt": "yuvj422p", "audio_codec": "pcm_s16le"}),
     "vp9-webm": ("clip.webm", {"codec": "libvpx-vp9", "audio_codec": "libopus",
                                "extra_output_args": ("-deadline", "realtime", "-cpu-used", "8")}),

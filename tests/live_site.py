@@ -129,10 +129,10 @@ class LiveSite:
 
 def start_uvicorn(app_args, env, port, workers=1, log=None) -> subprocess.Popen:
     """uvicorn serving `app_args` (an app path, perhaps with `--factory`) on 127.0.0.1:`port`, as in
-    production; in its own process group, so stopping it stops its workers too."""
+    production (photosite.web_server); in its own process group, so stopping it stops its workers too."""
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", *app_args, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        [sys.executable, "-m", "photosite.web_server", *app_args, "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True,
     )
 

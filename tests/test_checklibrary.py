@@ -55,6 +55,7 @@ def test_a_consistent_library_passes(library_root, media_dir):
     # then
     assert ok, out
     assert "agree" in out
+    assert "Verified the SHA-256 of 1 file(s)" in out
 
 
 def test_a_file_without_a_row_is_reported_then_registered_by_the_pipeline(library_root, media_dir):

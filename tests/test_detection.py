@@ -20,7 +20,9 @@ from format_factories import make_dng, make_jxl
         (lambda p: factories.make_image(p, "GIF"), "a.gif", "gif", "gif"),
         (lambda p: factories.make_image(p, "WEBP"), "a.webp", "webp", "webp"),
         (lambda p: factories.make_image(p, "TIFF"), "a.tiff", "tiff", "tif"),
-        (lambda p: factories.make_image(p, "TIFF"), "not-raw.DNG", "tiff", "tif"),
+        # a TIFF LibRaw cannot read, named as a raw: read as a TIFF, filed under the owner's extension
+        (lambda p: factories.make_image(p, "TIFF"), "not-raw.DNG", "tiff", "dng"),
+        (lambda p: factories.make_image(p, "TIFF"), "unreadable.CR2", "tiff", "cr2"),
         (lambda p: make_dng(p), "camera.dng", "dng", "dng"),
         (lambda p: make_dng(p), "renamed.tif", "dng", "dng"),
         (lambda p: make_dng(p), "no-extension", "dng", "dng"),

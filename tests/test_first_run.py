@@ -13,8 +13,13 @@ from live_site import PROJECT_DIR
 pytestmark = pytest.mark.slow
 
 
-def manage(root, *args):
-    env = {**os.environ, "PHOTOSITE_LIBRARY_ROOT": str(root), "DJANGO_SETTINGS_MODULE": "photosite.settings"}
+def manage(root, *args, remembered_file=None):
+    """`manage.py ARGS` on the library at `root` (None: whichever the command finds by itself)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "photosite.settings"}
+    if root is not None:
+        env["PHOTOSITE_LIBRARY_ROOT"] = str(root)
+    if remembered_file is not None:
+        env["PHOTOSITE_REMEMBERED_FILE"] = str(remembered_file)
     env.pop("DATABASE_URL", None)  # the library's own SQLite, as on a new user's machine
     return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, capture_output=True,
                           text=True, timeout=120)
@@ -64,3 +69,22 @@ def test_a_migrated_database_is_known_at_a_glance():
 
     assert pending_migrations() == []
     assert every_migration_file_recorded()
+
+
+def test_a_second_terminal_without_the_variable_finds_the_same_library(tmp_path):
+    # given a library set up by a command run with PHOTOSITE_LIBRARY_ROOT, and one photo in it
+    root, photos, remembered = tmp_path / "library", tmp_path / "photos", tmp_path / "photosite.env"
+    photos.mkdir()
+    make_jpeg(photos / "first.jpg")
+    first = manage(root, "import", str(photos), "--no-progress", remembered_file=remembered)
+    assert first.stdout.splitlines()[0] == f"Library: {root} (from PHOTOSITE_LIBRARY_ROOT)", first.stdout
+    assert f"Remembered this library in {remembered}" in first.stdout
+    # when another terminal, without the variable, asks for the library's status
+    second = manage(None, "librarystatus", remembered_file=remembered)
+    # then it names and uses that library, not an empty one beside manage.py
+    assert second.stdout.splitlines()[0] == f"Library: {root} (remembered in {remembered})", second.stdout
+    assert [line.split() for line in second.stdout.splitlines() if line.startswith("Photos:")] == [["Photos:", "1"]]
+    # and the environment still wins where it is set
+    other = manage(tmp_path / "other", "librarystatus", remembered_file=remembered)
+    assert other.stdout.splitlines()[0] == f"Library: {tmp_path / 'other'} (from PHOTOSITE_LIBRARY_ROOT)"
+    assert remembered.read_text().count("PHOTOSITE_LIBRARY_ROOT=") == 1

@@ -79,7 +79,7 @@ def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
     # when
     tally = pregeneration.pregenerate([p.pk for p in photos], [GRID], progress=progress.append)
     # then
-    assert tally.as_dict() == {"made": 3, "skipped": 1, "failed": 0}
+    assert tally.as_dict() == {"made": 3, "skipped": 1, "failed": 0, "waiting": 0}
     assert progress == [1, 1, 1, 1]
     for photo in photos:
         assert picture(cache.read(photo, GRID)).height <= 400
@@ -102,7 +102,7 @@ def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_ro
     # when
     tally = pregeneration.pregenerate(ids, [GRID])
     # then
-    assert tally.as_dict() == {"made": 3, "skipped": 0, "failed": 1}
+    assert tally.as_dict() == {"made": 3, "skipped": 0, "failed": 1, "waiting": 0}
     assert Thumbnail.objects.get(photo=video).state == ThumbnailState.FAILED
     site_log = (library_root / ".logs" / "photosite.log").read_text()
     errors_log = (library_root / ".logs" / "errors.log").read_text()
@@ -129,7 +129,7 @@ def test_a_thumbnail_whose_maker_was_killed_before_recording_it_is_recorded_not_
     # when
     tally = pregeneration.pregenerate([photos[0].pk], [GRID])
     # then: counted as cached, made once, the file untouched
-    assert tally.as_dict() == {"made": 0, "skipped": 1, "failed": 0}
+    assert tally.as_dict() == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
     row = Thumbnail.objects.get(photo=photos[0])
     assert (row.state, row.generations, row.bytes, row.claimed_until) == (ThumbnailState.READY, 1, written.st_size, None)
     assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
@@ -149,7 +149,7 @@ def test_a_found_thumbnail_under_a_live_claim_is_left_to_its_maker(photos):
 def test_photos_gone_since_they_were_queued_are_skipped(photos):
     photos[0].delete()
     tally = pregeneration.pregenerate([photos[0].pk, photos[1].pk], [GRID])
-    assert tally.as_dict() == {"made": 1, "skipped": 1, "failed": 0}
+    assert tally.as_dict() == {"made": 1, "skipped": 1, "failed": 0, "waiting": 0}
 
 
 def test_a_finished_import_queues_its_photos_in_batches(library_root, media_dir, settings,
@@ -174,7 +174,7 @@ def test_a_finished_import_queues_its_photos_in_batches(library_root, media_dir,
 def test_the_queued_task_does_the_work_when_run(photos):
     from thumbnails.tasks import pregenerate_batch
 
-    assert pregenerate_batch([p.pk for p in photos], ["h400-webp-v1"]) == {"made": 4, "skipped": 0, "failed": 0}
+    assert pregenerate_batch([p.pk for p in photos], ["h400-webp-v1"]) == {"made": 4, "skipped": 0, "failed": 0, "waiting": 0}
 
 
 def test_a_task_queued_before_an_upgrade_makes_the_current_version(photos):
@@ -196,6 +196,20 @@ def test_command_fails_when_a_thumbnail_fails(photos, library_root, capsys):
     with pytest.raises(CommandError, match="1 thumbnail"):
         call_command("pregenerate", "--jobs", "1", "--no-progress")
     assert "3 thumbnails made, 0 already there, 1 failed" in capsys.readouterr().out
+
+
+def test_earlier_failures_waiting_for_their_retry_are_not_this_runs_failures(photos, library_root, capsys):
+    # given a photo whose thumbnail failed in an earlier run and is in its back-off
+    break_file(photos[3], library_root)
+    with pytest.raises(CommandError):
+        call_command("pregenerate", "--jobs", "1", "--no-progress")
+    capsys.readouterr()
+    # when pregenerate runs again before the retry is due
+    call_command("pregenerate", "--jobs", "1", "--no-progress")
+    # then it succeeds (exit 0), and says what waits
+    out = capsys.readouterr().out
+    assert "0 thumbnails made, 3 already there, 0 failed" in out
+    assert "1 that failed earlier wait for their retry" in out
 
 
 def test_command_can_hand_the_work_to_the_workers(photos, capsys):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from library.importing.pipeline import ImportPipeline
 from library.models import Photo
@@ -64,6 +65,19 @@ def test_a_raw_libraw_identifies_but_cannot_decode_is_kept_with_a_placeholder(li
     assert first["X-Thumbnail-Placeholder"] == second["X-Thumbnail-Placeholder"] == "1"
     assert picture(first.content).size == (600, 400)
     assert len(failure_lines(library_root, photo)) == 1
+
+
+def test_a_file_named_as_a_raw_that_libraw_cannot_read_keeps_its_extension(library_root, media_dir, logged_in):
+    # given a TIFF named as a Canon raw, which LibRaw does not read
+    source = media_dir / "IMG_0001.CR2"
+    Image.new("RGB", (300, 200), "red").save(source, "TIFF")
+    # when it is imported
+    photo = imported(source)
+    # then it is filed under the extension its owner gave it, and Pillow makes its tile
+    assert photo.path.endswith(".cr2") and photo.format == "tiff"
+    response = thumbnail(logged_in, photo)
+    assert not response.get("X-Thumbnail-Placeholder")
+    assert is_red(picture(response.content).getpixel((5, 5)))
 
 
 @pytest.mark.corpus

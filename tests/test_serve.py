@@ -84,12 +84,23 @@ def test_serve_runs_site_and_workers_and_ctrl_c_stops_both(site, tmp_path):
         assert max(niceness.values()) == min(19, niceness[web] + 19), "the workers yield the CPU to the web server"
         # no proxy trusted: X-Forwarded-For cannot choose the address login throttling counts by
         assert b"--no-proxy-headers" in Path(f"/proc/{web}/cmdline").read_bytes()
-        # and the terminal holds the status lines only: no line per request or thumbnail (in .logs/)
+        # and the terminal holds the status lines only: no line per request or thumbnail (in .logs/),
+        # nor a wrong password or a file whose thumbnail fails (a placeholder shows it in the gallery)
         for _ in range(5):
             site.client("admin", password).get("/")
+        with pytest.raises(RuntimeError, match="login as admin failed"):
+            site.client("admin", "not the password")
+        broken = factories.make_jpeg(tmp_path / "broken.jpg", 300, 200)
+        site.manage("import", str(broken), "--no-progress")
+        photo_id, relative_path = stored_photo(site, "broken.jpg")
+        (site.root / relative_path).write_bytes(b"\xff\xd8 no longer a photo")
+        thumbnail = site.client("admin", password).get(f"/api/photo/{photo_id}/thumbnail?size=800")
+        assert thumbnail.headers.get("x-thumbnail-placeholder") == "1"
+        wait_for(lambda: "(broken.jpg)" in (site.root / ".logs" / "errors.log").read_text(), 10, "the failure logged")
         terminal = log.read_text()
         assert '"GET /' not in terminal and "Thumbnail made" not in terminal and " INFO " not in terminal, terminal
-        assert len(terminal.splitlines()) <= 8, terminal
+        assert "broken.jpg" not in terminal and "login" not in terminal.lower(), terminal
+        assert len(terminal.splitlines()) <= 10, terminal
         assert f"logs in {site.root / '.logs'}" in terminal
         assert "Thumbnail made" in (site.root / ".logs" / "photosite.log").read_text()
         assert not (site.root / ".logs" / "access.log").exists()
@@ -113,11 +124,22 @@ def test_serve_stops_everything_and_fails_when_a_child_dies(site):
         try:
             # when / then
             assert process.wait(timeout=40) == 1
+            # with the web server's own last words, kept in .logs/
             assert "the web server exited" in log.read_text()
+            assert "address already in use" in log.read_text().lower()
+            assert "address already in use" in (site.root / ".logs" / "web-server.log").read_text().lower()
             assert not [pid for pid in all_qclusters_of(site) if alive(pid)]
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+def stored_photo(site, original_name):
+    """(id, path in the library) of the photo imported from `original_name`."""
+    listing = site.manage("shell", "-c", "from library.models import Photo; "
+                                         f"p = Photo.objects.get(original_name={original_name!r}); print(p.pk, p.path)")
+    photo_id, path = listing.stdout.strip().splitlines()[-1].split(" ", 1)
+    return int(photo_id), path
 
 
 def all_qclusters_of(site):

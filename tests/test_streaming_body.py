@@ -192,3 +192,25 @@ def test_a_client_leaving_mid_push_ends_it_as_not_whole():
         return whole, pushed
 
     assert run_coroutine(scenario()) == (False, [b"part of a file"])
+
+
+def test_a_client_that_goes_quiet_mid_push_is_cut_off_after_the_idle_limit():
+    # given: part of a body, then a client that sends nothing and stays connected
+    receive = ScriptedReceive(body_messages(b"part of a file", more_body_at_end=True))
+
+    async def scenario():
+        body = StreamingBody(receive, idle_seconds=0.2)
+        pushed = []
+        whole = await asyncio.wait_for(asyncio.to_thread(body.push_to, pushed.append), 5)
+        return whole, pushed
+
+    # when / then: the body ends there, not whole
+    assert run_coroutine(scenario()) == (False, [b"part of a file"])
+
+
+def test_a_reader_waiting_on_a_quiet_client_sees_the_body_end_after_the_idle_limit():
+    async def scenario():
+        body = StreamingBody(ScriptedReceive(body_messages(b"partial", more_body_at_end=True)), idle_seconds=0.2)
+        return await asyncio.wait_for(asyncio.to_thread(read_all, body, 1 << 20), 5)
+
+    assert run_coroutine(scenario()) == b"partial"

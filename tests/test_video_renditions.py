@@ -193,7 +193,7 @@ def test_a_video_imported_before_verdicts_is_probed_on_its_first_play(logged_in,
 def test_workers_record_a_missing_verdict_before_making_anything(library_root, media_dir):
     import_videos(media_dir, "android-h264")
     Photo.objects.update(playback="")
-    assert make_renditions([video("android-h264").pk]) == {"made": 0, "skipped": 1, "failed": 0}
+    assert make_renditions([video("android-h264").pk]) == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
     assert video("android-h264").playback == "original"
 
 
@@ -219,7 +219,7 @@ def test_a_finished_import_queues_renditions_after_its_thumbnails(library_root, 
     assert set(funcs[:-2]) == {"thumbnails.tasks.pregenerate_batch"}
     assert {task["args"][0][0] for task in tasks[-2:]} == {video("iphone-hevc").pk, video("avchd-mts").pk}
     # and the task makes it when a worker runs it
-    assert make_renditions([video("iphone-hevc").pk]) == {"made": 1, "skipped": 0, "failed": 0}
+    assert make_renditions([video("iphone-hevc").pk]) == {"made": 1, "skipped": 0, "failed": 0, "waiting": 0}
 
 
 def test_pregenerate_kind_video_makes_renditions_and_librarystatus_counts_them(library_root, media_dir, capsys):

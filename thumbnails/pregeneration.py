@@ -22,7 +22,7 @@ from library.models import Photo
 from library.video_playback import serves_rendition, videos_served_renditions
 
 from . import cache, video_cache
-from .errors import ThumbnailError
+from .errors import ThumbnailBackoffError, ThumbnailError
 from .models import Thumbnail, ThumbnailState
 from .specs import ThumbnailSpec
 
@@ -38,11 +38,13 @@ class Tally:
     made: int = 0
     skipped: int = 0
     failed: int = 0
+    waiting: int = 0  # failed before and not due for another try yet (the cache's back-off)
 
     def add(self, other: "Tally"):
         self.made += other.made
         self.skipped += other.skipped
         self.failed += other.failed
+        self.waiting += other.waiting
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +115,8 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
     for spec in specs:
         try:
             made = cache.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
+        except ThumbnailBackoffError:
+            tally.waiting += 1
         except ThumbnailError as error:
             # The cache has logged the failure as an error (terminal, errors.log); this line is
             # the batch's bookkeeping, for photosite.log only, so the terminal shows it once.
@@ -153,6 +157,8 @@ def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
         return Tally(skipped=1)
     try:
         made = video_cache.ensure(video, force=force)
+    except ThumbnailBackoffError:
+        return Tally(waiting=1)
     except ThumbnailError as error:
         logger.warning("Background: no web rendition of video %s (%s): %s", video.pk, video.original_name, error)
         return Tally(failed=1)

@@ -6,7 +6,7 @@ cannot: a TIFF-like container (a DNG, NEF or ARW, or a plain TIFF?), a maker's o
 (confirmed, so a truncated header is refused here rather than later), and binary content no
 signature knows (LibRaw knows some raws by their layout alone). A JPEG, PNG or video never pays
 for it."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
 from library.models import MediaKind
@@ -82,7 +82,9 @@ def detect_format(head: bytes, original_name: str, path: Path) -> FileFormat:
             return _confirmed_raw(path, extension if extension in others else family)
     if head[:4] in TIFF_SIGNATURES:
         header = read_raw_header(path)
-        return TIFF if header is None else RAW_FORMATS[_tiff_raw_name(head, extension, header)]
+        if header is None:  # read as the TIFF it is, under the raw extension its owner gave it
+            return replace(TIFF, extension=extension) if extension in RAW_FORMATS else TIFF
+        return RAW_FORMATS[_tiff_raw_name(head, extension, header)]
     detected = _from_signature(head, extension)
     if detected is None:
         header = read_raw_header(path) if _unknown_binary(head) else None

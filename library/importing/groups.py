@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from library.models import OutcomeStatus
 
+from .archives import OpenArchives
 from .pipeline import Failure, ImportPipeline, Prepared
 from .progress import FileResult
 from .sources import SourceFile
@@ -29,13 +30,14 @@ def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False, sto
     `stop` (a threading.Event) is set, no new file is started: those under way are finished."""
     results = []
     sources = iter(sources)
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
+    archives = OpenArchives()
+    with contextlib.closing(archives), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
         pending = deque()
 
         def fill():
             while (len(pending) < AHEAD_FILES and not (stop and stop.is_set())
                    and (source := next(sources, None)) is not None):
-                pending.append((source, pool.submit(prepare_source, pipeline, source, move)))
+                pending.append((source, pool.submit(prepare_source, pipeline, source, move, archives)))
 
         group, group_bytes = [], 0
         try:
@@ -63,9 +65,11 @@ def discard(items):
             item.staged.temp_path.unlink(missing_ok=True)
 
 
-def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool) -> Prepared | Failure:
+def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool, archives: OpenArchives) -> Prepared | Failure:
     if source.problem:
         return Failure(str(source.path), None, source.problem)
+    if source.member:
+        return pipeline.prepare_member(archives, source.path, source.member)
     return pipeline.prepare_path(source.path, move=move)
 
 
@@ -73,7 +77,7 @@ def commit_group(pipeline: ImportPipeline, group, move: bool) -> list[FileResult
     results = pipeline.commit([item for _, item in group])
     if move:
         for (source, _), result in zip(group, results, strict=True):
-            if result.status != OutcomeStatus.FAILED:
+            if result.status != OutcomeStatus.FAILED and not source.member:  # an archive stays whole
                 remove_source(source.path)
     return results
 

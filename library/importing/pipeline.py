@@ -13,7 +13,7 @@ import errno
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +23,7 @@ from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeSt
 from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
+from .archives import OpenArchives, member_folder
 from .dates import dating, wall_clock_date
 from .detection import HEAD_BYTES, FileFormat, detect_format
 from .errors import ImportFileError, os_error_message
@@ -109,14 +110,25 @@ class ImportPipeline:
         when it is on the library's filesystem (no copy: the source's name goes once it is done).
         Its folder is kept: a Live Photo's still and motion without an identifier pair by it."""
         name = display_name(name or source.name)
+        return self._stage_and_prepare(
+            lambda: (move and stage_link(source, name)) or stage_copy(source, name, durable=False),
+            name, os.path.dirname(os.path.abspath(source)))
+
+    def prepare_member(self, archives: OpenArchives, archive: Path, member: str) -> Prepared | Failure:
+        """A file inside a zip archive (a Takeout export), staged straight from the archive."""
+        name = display_name(PurePosixPath(member.replace("\\", "/")).name or member)
+        return self._stage_and_prepare(lambda: archives.stage_member(archive, member, name),
+                                       name, member_folder(archive, member))
+
+    def _stage_and_prepare(self, stage, name, source_folder) -> Prepared | Failure:
         try:
-            staged = (move and stage_link(source, name)) or stage_copy(source, name, durable=False)
+            staged = stage()
         except ImportFileError as error:
             return Failure(name, None, str(error))
         except OSError as error:
             action = "store" if error.errno in DISK_ERRNOS else "read"
             return Failure(name, None, os_error_message(error, action))
-        return self.prepare(staged, source_folder=os.path.dirname(os.path.abspath(source)))
+        return self.prepare(staged, source_folder=source_folder)
 
     def prepare(self, staged: StagedFile, source_folder: str = "") -> Prepared | Failure:
         """Format and metadata; touches no database. A failure removes the temp file.

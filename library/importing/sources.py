@@ -12,6 +12,8 @@ from pathlib import Path
 
 from library.paths import library_root
 
+from .archives import ArchiveMemberError, archive_members, is_archive
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -20,6 +22,8 @@ class SourceFile:
     # For people: the path as given, or inside a folder given, that folder's name and the path
     # below it ("DCIM/100CANON/IMG_0001.JPG"), so two files of one name can be told apart.
     shown: str = ""
+    # A file inside the zip archive at `path` (library.importing.archives), by its name there.
+    member: str = ""
 
 
 def iter_source_files(paths) -> Iterator[SourceFile]:
@@ -28,10 +32,23 @@ def iter_source_files(paths) -> Iterator[SourceFile]:
         given = Path(given)
         if given.is_dir():
             yield from walk_folder(given, root)
+        elif is_archive(given):
+            yield from archive_sources(given)
         elif given.exists():
             yield replace(classify(given), shown=str(given))
         else:
             yield SourceFile(given, "no such file or folder", str(given))
+
+
+def archive_sources(archive: Path) -> Iterator[SourceFile]:
+    """An archive given by name is imported member by member; one that cannot be read is one failure."""
+    try:
+        members = archive_members(archive)
+    except ArchiveMemberError as error:
+        yield SourceFile(archive, str(error), str(archive))
+        return
+    for member in members:
+        yield SourceFile(archive, shown=f"{archive}/{member.filename}", member=member.filename)
 
 
 def walk_folder(folder: Path, library: Path) -> Iterator[SourceFile]:

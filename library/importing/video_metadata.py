@@ -102,7 +102,7 @@ def first_creation_time(tags):
 
 STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
 DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-ROTATION = re.compile(r"(?:displaymatrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)")
+ROTATION = re.compile(r"(?:display ?matrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
 VIDEO_CODEC = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)")
 AUDIO_CODEC = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
 METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)

@@ -11,6 +11,7 @@ import pkgutil
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -18,6 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
 from library.paths import library_root
+from photosite import remembered
 
 LOCK_NAME = ".photosite/migrate.lock"
 
@@ -47,7 +49,13 @@ def every_migration_file_recorded(alias=DEFAULT_DB_ALIAS) -> bool:
 
 
 def ensure_database(stdout=None) -> bool:
-    """Apply pending migrations, saying so in one line on `stdout`; True when it did."""
+    """Apply pending migrations, saying so in one line on `stdout`; True when it did.
+
+    The first line on `stdout` names the library (and where that choice came from): a command run
+    in a terminal without PHOTOSITE_LIBRARY_ROOT must not work on another library unnoticed. A
+    library set up here for the first time is remembered for the commands after it."""
+    if stdout is not None:
+        stdout.write(f"Library: {settings.PHOTOSITE_LIBRARY_ROOT} ({settings.PHOTOSITE_LIBRARY_ROOT_ORIGIN})")
     if every_migration_file_recorded() or not pending_migrations():
         return False
     with migration_lock():
@@ -58,7 +66,14 @@ def ensure_database(stdout=None) -> bool:
             stdout.write(f"Setting up the database ({len(pending)} migrations to apply): "
                          f"{describe(connections[DEFAULT_DB_ALIAS])}")
         call_command("migrate", interactive=False, verbosity=0)
+    remember_library(stdout)
     return True
+
+
+def remember_library(stdout=None):
+    if remembered.remember("PHOTOSITE_LIBRARY_ROOT", str(settings.PHOTOSITE_LIBRARY_ROOT)) and stdout is not None:
+        stdout.write(f"Remembered this library in {remembered.remembered_file()}: later commands here use it "
+                     "unless PHOTOSITE_LIBRARY_ROOT says otherwise.")
 
 
 def describe(connection) -> str:

@@ -61,6 +61,9 @@ class CheckReport:
     files_seen: int = 0
     rows_seen: int = 0
     busy_files: int = 0
+    files_hashed: int = 0
+    bytes_hashed: int = 0
+    files_seconds: float = 0.0  # the walk of rows and files, hashing included
 
     def unrepaired(self) -> list[Finding]:
         return [finding for finding in self.findings if not finding.repaired]
@@ -87,6 +90,7 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
                 stale_after=DEFAULT_STALE_AFTER_SECONDS):
     """Rows against files: missing files, wrong sizes, (optionally) changed content, and files
     that no row claims. A trashed photo's row points into `.trash/`, so it is checked there."""
+    started = time.monotonic()
     root = library_root()
     on_disk = set(library_files(root))
     report.files_seen = len(on_disk)
@@ -100,6 +104,9 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
         if relative in moving:
             continue
         finding = check_row_file(root / relative, size, sha256, verify_hashes, on_bytes)
+        if verify_hashes and (finding is None or finding.kind == Kind.HASH_MISMATCH):
+            report.files_hashed += 1
+            report.bytes_hashed += size
         if finding is not None:
             finding.path, finding.photo_id = relative, pk
             report.findings.append(finding)
@@ -108,6 +115,7 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
             report.busy_files += 1  # perhaps placed by a running import a moment before its row
         else:
             report.findings.append(Finding(Kind.UNTRACKED, relative))
+    report.files_seconds = time.monotonic() - started
 
 
 def check_row_file(path: Path, size, sha256, verify_hashes, on_bytes) -> Finding | None:

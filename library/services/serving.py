@@ -13,14 +13,18 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
+
+from photosite.log_handlers import TERMINAL_FD_ENV
 
 logger = logging.getLogger("photosite.serve")
 
 FIRST_USERNAME = "admin"
 PASSWORD_ENV = "PHOTOSITE_ADMIN_PASSWORD"
 POLL_SECONDS = 0.2
+OUTPUT_LINES_SHOWN = 15
 
 
 def ensure_first_user() -> tuple[str, str | None] | None:
@@ -39,20 +43,44 @@ def ensure_first_user() -> tuple[str, str | None] | None:
 class Child:
     name: str
     process: subprocess.Popen
+    output_path: Path
+
+    def last_lines(self, count=OUTPUT_LINES_SHOWN) -> list[str]:
+        """The end of what the child wrote itself (a traceback, uvicorn's reason for giving up)."""
+        try:
+            with open(self.output_path, "rb") as output:
+                output.seek(max(0, output.seek(0, os.SEEK_END) - 64 * 1024))
+                text = output.read().decode(errors="replace")
+        except OSError:
+            return []
+        return text.splitlines()[-count:]
 
 
 class Supervisor:
-    """Runs child commands until SIGINT/SIGTERM arrives or one of them exits, then stops them all."""
+    """Runs child commands until SIGINT/SIGTERM arrives or one of them exits, then stops them all.
 
-    def __init__(self, cwd, stop_timeout: float):
+    What a child writes to its own stdout and stderr goes to `<output_dir>/<name>.log`; its log
+    records at the console level still reach this terminal, through a descriptor handed down
+    (photosite.log_handlers.TerminalHandler). So the terminal shows the start lines and real
+    warnings, and a C library's chatter about one file stays in the logs."""
+
+    def __init__(self, cwd, stop_timeout: float, output_dir: Path):
         self.cwd = cwd
         self.stop_timeout = stop_timeout
+        self.output_dir = output_dir
         self.children: list[Child] = []
         self.stop_requested = threading.Event()
+        self.terminal = os.dup(2)
 
     def start(self, name, argv):
-        process = subprocess.Popen(argv, cwd=self.cwd, start_new_session=True)
-        self.children.append(Child(name, process))
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        output_path = self.output_dir / f"{name.replace(' ', '-')}.log"
+        with open(output_path, "ab") as output:  # the child keeps its own descriptor
+            process = subprocess.Popen(
+                argv, cwd=self.cwd, start_new_session=True, stdout=output, stderr=output,
+                pass_fds=(self.terminal,), env={**os.environ, TERMINAL_FD_ENV: str(self.terminal)},
+            )
+        self.children.append(Child(name, process, output_path))
         logger.info("Started %s (pid %s)", name, process.pid)
 
     def watch_signals(self):

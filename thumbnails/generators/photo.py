@@ -19,6 +19,7 @@ import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
+from library.importing.detection import TIFF_SIGNATURES
 from library.importing.jxl_header import JXL_EXTENSION
 from library.importing.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
@@ -90,10 +91,21 @@ def open_picture(source: Path, spec: ThumbnailSpec, budget: Reservation) -> tupl
     Openers that decode as they open take their share of the `budget` first."""
     extension = source.suffix.lower().lstrip(".")
     if extension in RAW_EXTENSIONS:
-        return raw_picture(source, spec, budget)
+        try:
+            return raw_picture(source, spec, budget)
+        except rawpy.LibRawError:
+            # A TIFF that LibRaw cannot read keeps the raw extension its owner gave it
+            # (library.importing.detection); Pillow may still read it as the TIFF it is.
+            if not starts_like_tiff(source):
+                raise
     if extension == JXL_EXTENSION:
         return jxl_picture(source, budget)
     return Image.open(source), None
+
+
+def starts_like_tiff(source: Path) -> bool:
+    with open(source, "rb") as file:
+        return file.read(4) in TIFF_SIGNATURES
 
 
 def shrunk_picture(image: Image.Image, spec: ThumbnailSpec, budget: Reservation,

@@ -3,10 +3,10 @@ database, report what disagrees, and optionally repair it. Exits non-zero while 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from library.paths import library_root
 from library.services import library_check, moment_check
 from library.services.database import ensure_database
 from library.services.library_repair import repair
+from photosite.terminal import plain_stream
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         report = library_check.CheckReport()
         bar = None
         if options["verify_hashes"]:
-            bar = tqdm(total=library_check.bytes_to_verify(), unit="B", unit_scale=True, file=self.stderr,
+            bar = tqdm(total=library_check.bytes_to_verify(), unit="B", unit_scale=True, file=plain_stream(self.stderr),
                        disable=options["no_progress"], desc="verifying")
         try:
             library_check.check_files(report, options["verify_hashes"], bar.update if bar else None,
@@ -47,6 +47,7 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+
         library_check.check_import_temp(report, options["stale_after"])
         library_check.check_moves(report, options["stale_after"])
         moment_check.check_moments(report)
@@ -54,8 +55,12 @@ class Command(BaseCommand):
         return report
 
     def print_report(self, report):
-        self.stdout.write(f"Library: {library_root()}")
         self.stdout.write(f"{report.files_seen} file(s) on disk, {report.rows_seen} row(s) checked")
+        if report.files_hashed:
+            seconds = report.files_seconds
+            self.stdout.write(f"Verified the SHA-256 of {report.files_hashed} file(s), "
+                              f"{report.bytes_hashed / 1e9:.2f} GB, in {seconds:.1f} s "
+                              f"({report.bytes_hashed / 1e6 / max(seconds, 1e-3):.0f} MB/s)")
         if report.busy_files:
             self.stdout.write(f"{report.busy_files} recently written file(s) left alone (an import may be running)")
         for kind, findings in report.by_kind().items():

@@ -14,6 +14,7 @@ from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
 from library.models import ImportSource, OutcomeStatus
 from library.services.database import ensure_database
+from photosite.terminal import plain_stream
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if not sources:
             self.stdout.write(self.style.WARNING("Nothing to import: no files found in the given paths."))
             return
-        reporter = ProgressBarReporter(total=len(sources), stream=self.stderr, enabled=not options["no_progress"])
+        reporter = ProgressBarReporter(total=len(sources), stream=plain_stream(self.stderr), enabled=not options["no_progress"])
         pipeline = ImportPipeline.start(ImportSource.CLI, reporter=reporter)
         with interruptible() as stop:
             results = import_sources(pipeline, sources, options["jobs"], options["move"], stop)

@@ -1,6 +1,5 @@
 """`manage.py librarystatus`: photos, videos, other apps' lines (thumbnails) and the background
 queue at a glance."""
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from redis import RedisError
 
@@ -14,7 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ensure_database(self.stdout)
         media = status.media_counts()
-        self.line("Library", str(settings.PHOTOSITE_LIBRARY_ROOT))
         self.line("Photos", media["photos"])
         self.line("Videos", media["videos"])
         self.line("In the trash", media["trashed"])

@@ -35,9 +35,10 @@ class Command(BaseCommand):
         self.announce_secret_key()
         self.announce_first_user()
         connections.close_all()  # the children open their own
-        supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"])
+        supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"],
+                                output_dir=library_root() / LOGS_DIR)
         supervisor.watch_signals()
-        supervisor.start("web server", self.uvicorn_argv(options))
+        supervisor.start("web server", self.web_server_argv(options))
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
         if settings.PHOTOSITE_WATCH_DIRS:
             supervisor.start("watch folder", self.watch_argv())
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write("Stopping…")
         supervisor.stop_all()
         if exited is not None:
+            self.stderr.write("\n".join([f"The {exited.name}'s last lines ({exited.output_path}):",
+                                          *exited.last_lines()]), style_func=None)
             raise CommandError(f"the {exited.name} exited (code {exited.process.returncode}); stopped everything")
         self.stdout.write("Stopped.")
 
@@ -80,23 +83,8 @@ class Command(BaseCommand):
         return [sys.executable, "-m", "django", "import", "--watch", "--no-progress", *move, "--", *folders]
 
     @staticmethod
-    def uvicorn_argv(options):
+    def web_server_argv(options):
         return [
-            sys.executable, "-m", "uvicorn", "photosite.asgi:application",
+            sys.executable, "-m", "photosite.web_server", "photosite.asgi:application",
             "--host", options["host"], "--port", str(options["port"]), "--workers", str(options["web_workers"]),
-            # Open event streams would otherwise hold a shutdown forever.
-            "--timeout-graceful-shutdown", "5",
-            *proxy_header_argv(),
-            # The terminal keeps the one status line above (and warnings); uvicorn's own lines and,
-            # with PHOTOSITE_ACCESS_LOG, a line per request go to .logs/ (settings.LOGGING).
-            "--log-level", "warning",
-            "--access-log" if settings.PHOTOSITE_ACCESS_LOG else "--no-access-log",
         ]
-
-
-def proxy_header_argv():
-    """uvicorn takes the client's address and scheme from X-Forwarded-For/-Proto of peers in
-    FORWARDED_ALLOW_IPS (default 127.0.0.1), even with no proxy there: then any local program,
-    or a proxy passing those headers on, could pick the address login throttling counts by.
-    Only PHOTOSITE_BEHIND_TLS_PROXY says a proxy is there to trust."""
-    return ["--proxy-headers"] if settings.PHOTOSITE_BEHIND_TLS_PROXY else ["--no-proxy-headers"]

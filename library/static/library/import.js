@@ -403,7 +403,7 @@
     }
     let reason;
     try {
-      const response = await post(`/api/imports/${state.session.id}/files`, form);
+      const response = await postWhenTaken(`/api/imports/${state.session.id}/files`, form);
       if (response.ok) {
         const answer = await response.json();
         answer.results.forEach((result, index) =>
@@ -419,6 +419,17 @@
     batch.forEach(({ file }) => localFailure(file, reason));
   }
 
+  // The server receives a few uploads at once (PHOTOSITE_UPLOADS_IN_FLIGHT, for every page and
+  // user together); past them it answers 429 with when to come back, and the batch goes again then.
+  async function postWhenTaken(url, form) {
+    for (;;) {
+      const response = await post(url, form);
+      if (response.status !== 429) return response;
+      const seconds = Number(response.headers.get("Retry-After")) || 1;
+      await new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
+    }
+  }
+
   // tus-js-client finds an upload of the same bytes begun earlier (this page or a reloaded one: the
   // fingerprint is the file's hash) and asks the server how much of it arrived before going on.
   // Its outcome comes by the event stream, like every file's.
@@ -428,6 +439,10 @@
         endpoint: `/api/imports/${state.session.id}/uploads`,
         chunkSize: Number(root.dataset.uploadChunkBytes),
         retryDelays: RETRY_DELAYS_MS,
+        // A piece refused for too many uploads at once (429) is sent again, like one cut off.
+        onShouldRetry: (error, attempt, options) =>
+          (error.originalResponse && error.originalResponse.getStatus() === 429) ||
+          window.tus.defaultOptions.onShouldRetry(error, attempt, options),
         metadata: { filename: file.name, sha256, lastModified: String(file.lastModified) },
         headers: { "X-CSRFToken": root.dataset.csrfToken, "Photosite-Import-Session": String(state.session.id) },
         fingerprint: () => Promise.resolve(`photosite-upload-${sha256}-${file.size}`),

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from library.models import ImportSession, MediaKind
 from library.services.database import ensure_database
 from library.video_playback import videos_served_renditions
+from photosite.terminal import plain_stream
 from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs
 from thumbnails.specs import SIZES, InvalidSpecError
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                                                  f"and {renditions} video renditions for the workers."))
             return
         started = time.monotonic()
-        with tqdm(total=len(photo_ids), unit="photo", file=self.stderr, disable=options["no_progress"]) as bar:
+        with tqdm(total=len(photo_ids), unit="photo", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
             if options["jobs"] == 1:
                 tally = pregeneration.pregenerate(photo_ids, specs, options["force"], bar.update)
             else:
@@ -64,7 +65,7 @@ class Command(BaseCommand):
 
     def make_renditions(self, videos, options):
         started = time.monotonic()
-        with tqdm(total=len(videos), unit="video", file=self.stderr, disable=options["no_progress"]) as bar:
+        with tqdm(total=len(videos), unit="video", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
             tally = pregeneration.pregenerate_renditions([video.pk for video in videos], options["force"], bar.update)
         self.print_summary(tally, len(videos), time.monotonic() - started, "web renditions", "videos")
 
@@ -85,8 +86,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def print_summary(self, tally, photos, seconds, made="thumbnails", items="photos"):
+        """Fails (exit 1) only for what failed in this run: earlier failures still in their back-off
+        were not tried, and are counted apart."""
         summary = (f"{photos} {items}: {tally.made} {made} made, {tally.skipped} already there, "
                    f"{tally.failed} failed in {seconds:.1f} s")
+        if tally.waiting:
+            summary += (f"; {tally.waiting} that failed earlier wait for their retry "
+                        "(the gallery tries them again when due; --force tries now)")
         if tally.failed:
             self.stdout.write(self.style.WARNING(summary))
             raise CommandError(f"{tally.failed} {made} failed; the causes are in .logs/errors.log")
