@@ -129,11 +129,12 @@ hash_states = _HashStates()
 def create(user, session, name, length, claimed_sha256, last_modified=None) -> ResumableUpload:
     """A new upload of `length` bytes; refused (and the file's failure recorded) when it cannot fit
     or its user has too many unfinished. The user's row is locked meanwhile, so two creations at
-    once cannot both take the last place."""
+    once cannot both take the last place (two users' at once may both count on the same free space;
+    the reserve itself still holds for every piece)."""
     name = display_name(name)
     try:
         with transaction.atomic():
-            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+            get_user_model().objects.select_for_update().get(pk=user.pk)  # this user's creations one at a time
             _check_limits(user, length)
             writer = StagingWriter(name, expected_size=length, suffix=RESUMABLE_SUFFIX)
             upload = ResumableUpload.objects.create(
@@ -172,15 +173,14 @@ def _check_limits(user, length):
 def promised_bytes() -> int:
     """What unfinished uploads declared and have not sent yet. A new upload must leave them that
     room, or an upload accepted earlier could fail halfway for one accepted after it."""
-    return sum(upload.length - _held_or_none_promised(upload)
-               for upload in ResumableUpload.objects.only("length", "temp_name").iterator())
+    return sum(map(_still_to_come, ResumableUpload.objects.only("length", "temp_name").iterator()))
 
 
-def _held_or_none_promised(upload) -> int:
+def _still_to_come(upload) -> int:
     try:
-        return min(received(upload), upload.length)
+        return max(upload.length - received(upload), 0)
     except UploadNotFoundError:
-        return upload.length  # its bytes are gone: it will never get another piece
+        return 0  # its bytes are gone: it will never get another piece
 
 
 def upload_for(user, upload_id) -> ResumableUpload:
