@@ -276,7 +276,7 @@ class ResumableUploadAdmin(admin.ModelAdmin):
 
     list_display = ["original_name", "owner", "size", "received", "age", "last_piece", "session"]
     list_select_related = ["user", "session"]
-    list_filter = ["user"]
+    list_filter = [("user", admin.RelatedOnlyFieldListFilter)]
     ordering = ["created_at"]
     search_fields = ["original_name", "user__username"]
 
