@@ -402,8 +402,8 @@ def held_upload(site, client, name):
 
 
 def test_an_upload_whose_hash_state_was_dropped_is_hashed_again_once(site):
-    """As the issue found it: before each piece, 257 throwaway creations to push the upload's hash
-    state out (KEPT_HASH_STATES was 256), so that each piece, empty or not, read all 24 MB again."""
+    """As the issue found it: 257 throwaway creations pushed an upload's hash state out (256 were
+    kept), so that the next piece, empty or not, read all 24 MB again; and again after 257 more."""
     with closing(site.client("dave", "dave-password-123")) as dave:
         # given: an upload holding 24 MB, and a restarted server (its hash states gone)
         location, rest = held_upload(site, dave, "DROPPED_STATE.MOV")
@@ -411,10 +411,11 @@ def test_an_upload_whose_hash_state_was_dropped_is_hashed_again_once(site):
         site.start_web()
         assert dave.head(location, headers=TUS).headers["Upload-Offset"] == str(HELD_BYTES)
         throwaway_session, throwaways = new_session(dave), []
-        # when: two empty pieces and a real one, each after 257 throwaway creations
+        # when: two empty pieces, each after 257 throwaway creations, and a real one
         read = 0
-        for piece in (b"", b"", rest[:1024]):
-            throwaways += [ask_to_create(dave, throwaway_session, b"x", name=f"THROWAWAY_{i}.MOV") for i in range(257)]
+        for piece, throwaway_count in ((b"", 257), (b"", 257), (rest[:1024], 0)):
+            throwaways += [ask_to_create(dave, throwaway_session, b"x", name=f"THROWAWAY_{i}.MOV")
+                           for i in range(throwaway_count)]
             read += read_while(site, lambda piece=piece: patch(dave, location, HELD_BYTES, piece))
         next_piece = read_while(site, lambda: patch(dave, location, HELD_BYTES + 1024, rest[1024:2048]))
         # then: the 24 MB held were read once (for the real piece), and not again for the next
