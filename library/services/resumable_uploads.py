@@ -16,7 +16,7 @@ time (an exclusive lock on the file, held across processes); uploads untouched f
 removed by the workers (`library.tasks`) and by `checklibrary --repair`.
 
 Limits, so that no user holds the disk or the process's memory: at most PHOTOSITE_UPLOADS_PER_USER
-unfinished uploads per user (429 past them); a new upload must fit in the free space above
+unfinished uploads per user (403 past them); a new upload must fit in the free space above
 PHOTOSITE_MIN_FREE_BYTES left once every unfinished upload has the rest of its declared length
 (413 otherwise: what was accepted is not starved by what came after); a piece with no bytes changes
 nothing (not the upload's age, not its hash state); and an upload ends a week after it began, however
@@ -87,10 +87,11 @@ class UploadRefusedError(UploadError):
 
 
 class TooManyUploadsError(UploadRefusedError):
-    """The user has PHOTOSITE_UPLOADS_PER_USER unfinished uploads already (tus clients give up on a
-    429 rather than retry it; the page shows the reason)."""
+    """The user has PHOTOSITE_UPLOADS_PER_USER unfinished uploads already. A 403, not a 429: a 429
+    says "later" (the import page sends its tus requests again after one), and each try would
+    record the same failure again; on a 403 tus clients give up and show the reason."""
 
-    status = 429
+    status = 403
 
 
 class UploadLimitError(ImportFileError):
