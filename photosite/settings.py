@@ -29,6 +29,9 @@ PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20
 # The largest piece of a resumable upload (one PATCH): below the body limits proxies commonly
 # have (nginx's client_max_body_size, Cloudflare's 100 MB), and what a cut costs at most.
 PHOTOSITE_UPLOAD_CHUNK_BYTES = int(os.environ.get("PHOTOSITE_UPLOAD_CHUNK_BYTES", 64 * 1024**2))
+# Resumable uploads a user may have unfinished at once (403 past them): each holds its bytes so far,
+# the space it declared and a hash state in the web process, for up to a day untouched.
+PHOTOSITE_UPLOADS_PER_USER = int(os.environ.get("PHOTOSITE_UPLOADS_PER_USER", 20))
 # Free space an import never eats into on the library's filesystem, so uploads cannot fill the
 # disk the database and logs live on (0 turns the check off; the disk's own ENOSPC still applies).
 PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 1024**3))
