@@ -57,6 +57,8 @@ PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_
 # x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
 # streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
 PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
+# Rendition encodes one process runs at once (thumbnails/video_jobs.py); more first plays wait.
+PHOTOSITE_VIDEO_JOBS = max(1, int(os.environ.get("PHOTOSITE_VIDEO_JOBS", 1)))
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library
