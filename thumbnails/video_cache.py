@@ -146,8 +146,8 @@ def start_making(photo: Photo, row: Thumbnail):
         except ThumbnailError:
             pass  # recorded and logged by make_claimed
         finally:
-            slots.release()
             close_old_connections()
+            slots.release()
     threading.Thread(target=run, name=f"rendition-{photo.pk}", daemon=True).start()
 
 

@@ -106,7 +106,7 @@ function videoPlayer(tile) {
   const say = (text) => { note.textContent = text; note.hidden = false; };
   let retries = 0;
   video.addEventListener("loadstart", () => {
-    setTimeout(() => { if (video.readyState < 2 && note.hidden) say("Preparing the video for the browser…"); }, 500);
+    setTimeout(() => { if (video.readyState < 2 && note.hidden) say("Waiting for the video to be prepared for the browser…"); }, 500);
   });
   video.addEventListener("loadeddata", () => { note.hidden = true; });
   video.addEventListener("error", async () => {
