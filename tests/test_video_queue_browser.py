@@ -47,8 +47,9 @@ def library_file(site, name) -> tuple[int, Path]:
     return int(photo_id), site.root / path
 
 
-def ffmpeg_commands(pid: int) -> list[str]:
-    """The command lines of the ffmpeg processes the web server started."""
+def encodes(pid: int) -> list[str]:
+    """The command lines of the rendition ffmpegs (reading or encoding) the web server started;
+    not those taking a poster's frame."""
     children = " ".join(Path(task, "children").read_text() for task in Path(f"/proc/{pid}/task").iterdir())
     commands = []
     for child in children.split():
@@ -56,7 +57,7 @@ def ffmpeg_commands(pid: int) -> list[str]:
             command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except FileNotFoundError:
             continue  # ended meanwhile
-        if "ffmpeg" in command:
+        if "ffmpeg" in command and ("-f null" in command or "libx264" in command):
             commands.append(command)
     return commands
 
@@ -72,7 +73,7 @@ def test_a_second_video_waits_for_the_first_and_its_player_says_so(browser, site
         asking = threading.Thread(target=httpx.get, daemon=True, args=(f"{site.base_url}/api/photo/{first_id}/video",),
                                   kwargs={"cookies": cookies_of(page), "timeout": 60})
         asking.start()
-        wait_for(lambda: any(str(first_path) in command for command in ffmpeg_commands(site.web.pid)),
+        wait_for(lambda: any(str(first_path) in command for command in encodes(site.web.pid)),
                  what="the first video's ffmpeg")
         # when the second video is opened
         page.locator(f'.tile[data-name="{SECOND}"]').click()
@@ -81,7 +82,7 @@ def test_a_second_video_waits_for_the_first_and_its_player_says_so(browser, site
         assert page.locator(NOTE).inner_text() in ("Waiting for the video to be prepared for the browser…",
                                                    "Waiting: other videos are being prepared first…")
         assert page.evaluate("document.querySelector('#viewer video').readyState") == 0
-        assert len(ffmpeg_commands(site.web.pid)) == 1
+        assert len(encodes(site.web.pid)) == 1
         screenshot(page, "video-waiting")
         # when the first encode ends (its pipe closed: it fails, and frees the slot)
         with open(first_path, "wb"):

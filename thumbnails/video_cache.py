@@ -106,8 +106,9 @@ def stored(photo: Photo) -> Stored | None:
 
 @dataclass(frozen=True)
 class Waiting:
-    """Nothing to play yet: every encode slot of this process is busy, or the rendition's maker
-    is still reading its source. The player asks again."""
+    """Nothing to play yet: every encode slot of this process is busy (`queued`), or the
+    rendition's maker is still reading its source. The player asks again."""
+    queued: bool
 
 
 def playable(photo: Photo) -> Stored | Growing | Waiting:
@@ -119,18 +120,20 @@ def playable(photo: Photo) -> Stored | Growing | Waiting:
         return found
     row = cache.rendition_row(photo, spec(), storage_name(photo))
     cache.refuse_during_backoff(row)
-    start_making(photo, row)
+    started = start_making(photo, row)
     path = growing_path(photo)
-    return Growing(path) if path.exists() else Waiting()
+    if path.exists():
+        return Growing(path)
+    return Waiting(queued=not started and (row.claimed_until is None or row.claimed_until <= timezone.now()))
 
 
-def start_making(photo: Photo, row: Thumbnail):
+def start_making(photo: Photo, row: Thumbnail) -> bool:
     """When a slot is free and the claim is won, makes the rendition in a thread of this process
     (daemon: a server stopping does not wait for it; the lease then lapses and the next request
-    starts again), which gives the slot back when done."""
+    starts again), which gives the slot back when done. True when it started."""
     slots = encode_slots()
     if not slots.try_take():
-        return
+        return False
     claimed = False
     try:
         claimed = claim(photo, row)
@@ -138,7 +141,7 @@ def start_making(photo: Photo, row: Thumbnail):
         if not claimed:
             slots.release()
     if not claimed:
-        return
+        return False
 
     def run():
         try:
@@ -149,6 +152,7 @@ def start_making(photo: Photo, row: Thumbnail):
             close_old_connections()
             slots.release()
     threading.Thread(target=run, name=f"rendition-{photo.pk}", daemon=True).start()
+    return True
 
 
 def claim(photo: Photo, row: Thumbnail, during_backoff: bool = False) -> bool:

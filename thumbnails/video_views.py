@@ -41,7 +41,8 @@ FOLLOW_POLL_SECONDS = 0.1
 PLAIN_TEXT = "text/plain; charset=utf-8"
 CACHING = "private, max-age=86400"
 WAIT_SECONDS = 20
-WAIT_POLL_SECONDS = (0.05, 1.0)  # first and longest pause between asks: a start is seen at once
+STARTING_POLL_SECONDS = 0.05  # between asks while its maker reads the source: the first frame is near
+QUEUED_POLL_SECONDS = 0.5  # between asks while every encode slot is busy
 RETRY_AFTER_SECONDS = 5
 PLAYBACK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="video-playback")
 
@@ -80,13 +81,14 @@ async def wait_until_playable(photo: Photo):
     that goes away ends the wait: Django cancels the view)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
-    pause, longest = WAIT_POLL_SECONDS
     while True:
         found = await hop(playable, photo)
-        if not isinstance(found, video_cache.Waiting) or loop.time() + pause > deadline:
+        if not isinstance(found, video_cache.Waiting):
+            return found
+        pause = QUEUED_POLL_SECONDS if found.queued else STARTING_POLL_SECONDS
+        if loop.time() + pause > deadline:
             return found
         await asyncio.sleep(pause)
-        pause = min(2 * pause, longest)
 
 
 def playable(photo: Photo):

@@ -1,9 +1,10 @@
 """Web renditions of videos: H.264 (8-bit 4:2:0, High profile) with AAC sound in MP4, which every
 current browser plays. Pure: a source file in, files out; no database, no storage.
 
-One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front (`faststart`), and — with `growing` — at the same
-time a fragmented copy that a web response can follow while it grows, so the first play of a
-video starts within a second or two instead of after the whole transcode (thumbnails.video_cache).
+One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
+(`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
+follow while it grows, so the first play of a video starts within a second or two instead of
+after the whole transcode (thumbnails.video_cache).
 
 - At most PHOTOSITE_VIDEO_RENDITION_LINES on the short side (1080p by default), never upscaled.
 - Phone rotation applied (ffmpeg turns the picture upright and drops the display matrix).
@@ -150,8 +151,8 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
     video = to_sdr(scaled(stream["v:0"], spec.lines)) if hdr else scaled(stream["v:0"], spec.lines).filter(
         "format", "yuv420p")
     options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
-               "fpsmax": MAX_FPS, "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES, "acodec": "aac", "b:a": AUDIO_BITRATE,
-               "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
+               "fpsmax": MAX_FPS, "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
+               "acodec": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
     if hdr:
         options.update(color_primaries="bt709", color_trc="bt709", colorspace="bt709")
     if growing is None:
