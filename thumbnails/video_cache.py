@@ -124,7 +124,11 @@ def playable(photo: Photo) -> Stored | Growing | Waiting:
     path = growing_path(photo)
     if path.exists():
         return Growing(path)
-    return Waiting(queued=not started and (row.claimed_until is None or row.claimed_until <= timezone.now()))
+    return Waiting(queued=not started and not is_claimed(row))
+
+
+def is_claimed(row: Thumbnail) -> bool:
+    return row.claimed_until is not None and row.claimed_until > timezone.now()
 
 
 def start_making(photo: Photo, row: Thumbnail) -> bool:
@@ -134,13 +138,13 @@ def start_making(photo: Photo, row: Thumbnail) -> bool:
     slots = encode_slots()
     if not slots.try_take():
         return False
-    claimed = False
     try:
         claimed = claim(photo, row)
-    finally:  # a slot not used (claim lost, or the source missing) is given back
-        if not claimed:
-            slots.release()
+    except BaseException:
+        slots.release()
+        raise
     if not claimed:
+        slots.release()
         return False
 
     def run():
@@ -168,6 +172,7 @@ def claim(photo: Photo, row: Thumbnail, during_backoff: bool = False) -> bool:
 
 
 def hold_claim(row: Thumbnail, time_limit: float):
+    """Extends the claim past the encode's time limit, once the source's packets have given it."""
     Thumbnail.objects.filter(pk=row.pk).update(
         claimed_until=timezone.now() + timedelta(seconds=time_limit + LEASE_MARGIN_SECONDS))
 
