@@ -65,6 +65,8 @@ PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRE
 # Threads of each web process that make thumbnails and probe files on request (at least 1;
 # photosite/generation_pool.py): more requests wait their turn, and serving never waits for them.
 PHOTOSITE_GENERATION_THREADS = max(1, int(os.environ.get("PHOTOSITE_GENERATION_THREADS", os.cpu_count() or 1)))
+# Rendition encodes one process runs at once (thumbnails/video_jobs.py); more first plays wait.
+PHOTOSITE_VIDEO_JOBS = max(1, int(os.environ.get("PHOTOSITE_VIDEO_JOBS", 1)))
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library

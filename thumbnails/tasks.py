@@ -60,7 +60,7 @@ def queue_renditions(videos: list[Photo], force: bool = False) -> int:
     limit is made for batches of thumbnails). Returns the number of tasks."""
     with transaction.atomic():
         for video in videos:
-            timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.lease_for(video).total_seconds()))
+            timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.task_time_limit(video)))
             async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
                        timeout=timeout)
     return len(videos)
