@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from library.importing.grouping import is_raw
+from library.importing.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, Photo
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
@@ -89,9 +90,10 @@ class PhotoAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
-    readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
+    readonly_fields = ["preview", "taken", "moment_members", "place", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
-        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
+        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "zone_source", "trashed_at"]}),
+        ("Place", {"fields": ["place", "place_country_code", "latitude", "longitude", "altitude", "time_zone"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -145,6 +147,13 @@ class PhotoAdmin(admin.ModelAdmin):
         """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
         return format_html('<time datetime="{}" title="{}">{}</time>', photo.taken_at.isoformat(), photo.taken_zone,
                            f"{photo.taken_local:%Y-%m-%d %H:%M}")
+
+    @admin.display(description="Place")
+    def place(self, photo):
+        """Its names (offline, from GeoNames), or why there are none."""
+        if photo.latitude is None:
+            return "— (no GPS position)"
+        return photo.place or f"— (no town within {NAMING_RADIUS_KM} km)"
 
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):

@@ -10,6 +10,7 @@ from library.models import DateSource
 from .dates import parse_exif_datetime
 from .detection import FileFormat
 from .errors import CorruptFileError, FileTooLargeError
+from .gps import exif_position, xmp_position
 from .motion_photos import find_embedded_video
 
 EXIF_IFD = 0x8769
@@ -61,8 +62,10 @@ def describe(image) -> dict:
     width, height = image.size
     if orientation in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
+    facts = exif_facts(exif, sub_ifd, width, height, orientation)
     return {
-        **exif_facts(exif, sub_ifd, width, height, orientation),
+        **facts,
+        "position": facts["position"] or xmp_position(image.info.get("xmp")),
         "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
 
@@ -79,6 +82,7 @@ def exif_facts(exif, sub_ifd, width, height, orientation) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)),
         "camera_model": clean_text(exif.get(MODEL)),
+        "position": exif_position(exif),
     }
 
 

@@ -16,6 +16,7 @@ from library.models import DateSource
 
 from .dates import as_aware, plausible
 from .errors import CorruptFileError
+from .gps import exif_position
 from .libraw_header import RawHeader, read_raw_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date
 
@@ -47,6 +48,7 @@ def read(path: Path) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)) or clean_text(header.make),
         "camera_model": clean_text(exif.get(MODEL)) or clean_text(header.model),
+        "position": exif_position(exif),
     }
 
 

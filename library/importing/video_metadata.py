@@ -14,12 +14,15 @@ from library.video_playback import VideoCodecs, verdict
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
+from .gps import iso6709_position
 
 PROBE_TIMEOUT_SECONDS = 30
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
 # A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
 CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
 IDENTIFIER_LIMIT = 64
+# Where it was taken, in ISO 6709: Apple's key, and QuickTime's `©xyz` (ffmpeg calls it "location").
+LOCATION_TAGS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
 
 
 def read(path) -> dict:
@@ -32,7 +35,8 @@ def read(path) -> dict:
     taken_at = info.pop("creation_time")
     tags = {key.lower(): value for key, value in info.pop("tags").items()}
     return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else "",
-            "content_identifier": content_identifier(tags)}
+            "content_identifier": content_identifier(tags),
+            "position": next(filter(None, (iso6709_position(tags.get(key)) for key in LOCATION_TAGS)), None)}
 
 
 def content_identifier(lowered_tags) -> str:
@@ -117,7 +121,7 @@ def probe_with_ffmpeg(path) -> dict:
     size = STREAM_SIZE.search(text)
     duration = DURATION.search(text)
     rotation = ROTATION.search(text)
-    wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)
+    wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS)
     tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in wanted}
     video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
     return {
