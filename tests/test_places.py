@@ -11,18 +11,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from PIL import Image, TiffImagePlugin
-from test_metadata import metadata_of, video_tools  # noqa: F401 - video_tools: the ffprobe / bundled ffmpeg fixture
 
 from library.importing import gps
 from library.importing.dates import ZoneSource
 from library.importing.pipeline import ImportPipeline
 from library.importing.places import locate
-from library.models import FileMove, ImportSource, OutcomeStatus, Photo
+from library.models import FileMove, ImportSource, MoveReason, OutcomeStatus, Photo
 from library.services.places import apply_location
 
 import factories
 import format_factories
+from test_metadata import metadata_of, video_tools  # noqa: F401 - video_tools: ffprobe, then the bundled ffmpeg alone
 
 TOKYO = (35.6895, 139.6917)
 PROJECT = Path(__file__).resolve().parent.parent
@@ -312,3 +314,45 @@ def test_naming_a_place_needs_no_network():
                                cwd=PROJECT, timeout=120)
     # then
     assert "city='Tokyo'" in completed.stdout and "time_zone='Asia/Tokyo'" in completed.stdout, completed.stderr
+
+
+@pytest.mark.django_db
+def test_a_move_to_the_day_at_the_position_is_finished_right_after_a_crash(library_root, media_dir, settings):
+    # given a journalled move of a Tokyo video to its day there, read back as `checklibrary --repair` reads it
+    settings.TIME_ZONE = "UTC"
+    video = import_one(factories.make_video(media_dir / "clip.mp4", seconds=0.4, creation_time="2023-12-31T23:30:00Z"))
+    Photo.objects.filter(pk=video.pk).update(**locate(*TOKYO).photo_fields())
+    FileMove.objects.create(photo=video, reason=MoveReason.PLACE, source=video.path, target="2024-01-01/x.mp4",
+                            taken_at=datetime(2023, 12, 31, 23, 30, tzinfo=UTC))
+    # when
+    changes = FileMove.objects.get().row_changes()
+    # then the row gets Tokyo's clock and day
+    assert (changes["taken_on"], changes["taken_at_offset"], changes["zone_source"]) == (date(2024, 1, 1), 540,
+                                                                                         ZoneSource.GPS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_records_the_zones_it_knows_for_certain(library_root):
+    # given rows as 0006 kept them, one per origin of their date
+    executor = MigrationExecutor(connection)
+    executor.migrate([("library", "0006_moments")])
+    old_photo = executor.loader.project_state([("library", "0006_moments")]).apps.get_model("library", "Photo")
+    for index, source in enumerate(["exif", "container", "mtime", "filename", "manual"]):
+        old_photo.objects.create(sha256=f"{index}" * 64, kind="photo", original_name=f"{index}.jpg", path=f"{index}.jpg",
+                                 format="jpeg", mime_type="image/jpeg", size=1, taken_at_source=source,
+                                 taken_at=datetime(2024, 1, 1, tzinfo=UTC), taken_at_offset=0, taken_on=date(2024, 1, 1))
+    # when
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    # then an EXIF date (with the camera's offset, or none) stays unknown; the others are certain
+    assert dict(Photo.objects.values_list("taken_at_source", "zone_source")) == {
+        "exif": "", "container": "utc", "mtime": "utc", "filename": "site", "manual": "site"}
+    assert not Photo.objects.filter(latitude__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_says_when_a_photo_has_no_place(admin_client, library_root, media_dir):
+    photo = import_one(factories.make_jpeg(media_dir / "a.jpg", taken=factories.a_date(2024, 1, 1, 8, 0)))
+    page = admin_client.get(f"/admin/library/photo/{photo.pk}/change/").content.decode()
+    assert "— (no GPS position)" in page and "The site&#x27;s TIME_ZONE (no offset recorded)" in page

@@ -12,6 +12,8 @@ GPS_IFD = 0x8825
 LATITUDE_REF, LATITUDE, LONGITUDE_REF, LONGITUDE, ALTITUDE_REF, ALTITUDE = 1, 2, 3, 4, 5, 6
 # Higher than any mountain, deeper than any trench: past these an altitude is noise, not a place.
 ALTITUDE_RANGE = (-12_000.0, 100_000.0)
+# Decimal places kept of a degree: 1e-7° is about a centimetre, finer than any GPS.
+DEGREE_DIGITS = 7
 # What Pillow raises on a GPS IFD whose pointer or entries are broken.
 IFD_ERRORS = (OSError, ValueError, SyntaxError, EOFError, KeyError, TypeError, struct.error)
 # XMP is text the camera or an app wrote; these read a bounded value, never scanning backwards.
@@ -41,7 +43,7 @@ def position(latitude, longitude, altitude=None) -> Position | None:
         return None
     if altitude is not None and not ALTITUDE_RANGE[0] <= altitude <= ALTITUDE_RANGE[1]:
         altitude = None
-    return Position(latitude, longitude, altitude)
+    return Position(round(latitude, DEGREE_DIGITS), round(longitude, DEGREE_DIGITS), altitude)
 
 
 def number(value) -> float | None:
