@@ -184,6 +184,11 @@ class Photo(models.Model):
         return offset_label(self.taken_at_offset)
 
     @property
+    def zone(self):
+        """The ZoneInfo at its GPS position (None without one): pass it to `dating` with a new date."""
+        return zone_named(self.time_zone)
+
+    @property
     def place(self) -> str:
         """'Arezzo, Tuscany, Italy': the place's names, for people ("" without GPS)."""
         return ", ".join(dict.fromkeys(name for name in (self.place_city, self.place_region, self.place_country) if name))
@@ -283,7 +288,7 @@ class FileMove(models.Model):
         elif self.reason == MoveReason.RESTORE:
             changes["trashed_at"] = None
         elif self.reason == MoveReason.PLACE:
-            changes.update(**dating(self.taken_at.astimezone(UTC), zone_named(self.photo.time_zone)))
+            changes.update(**dating(self.taken_at.astimezone(UTC), self.photo.zone))
         else:
             changes.update(**dating(self.taken_at), taken_at_source=DateSource.MANUAL)
         return changes
