@@ -17,6 +17,7 @@ from PIL import Image, TiffImagePlugin
 
 from library.importing import gps
 from library.importing.dates import ZoneSource
+from library.importing.libraw_header import read_raw_header
 from library.importing.pipeline import ImportPipeline
 from library.importing.places import locate
 from library.models import FileMove, ImportSource, MoveReason, OutcomeStatus, Photo
@@ -201,6 +202,7 @@ def test_hostile_gps_is_no_place_and_no_error(library_root, media_dir, settings,
     assert photo.taken_at == datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
 
 
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow's own word on it
 @pytest.mark.parametrize("pointer", [0x7FFFFFF0, 8, 20], ids=["past the end", "to IFD0 itself", "mid-entry"])
 def test_a_broken_gps_pointer_is_no_place(tmp_path, pointer):
     # given EXIF whose GPS IFD pointer leads nowhere a GPS IFD is
@@ -356,3 +358,23 @@ def test_the_admin_says_when_a_photo_has_no_place(admin_client, library_root, me
     photo = import_one(factories.make_jpeg(media_dir / "a.jpg", taken=factories.a_date(2024, 1, 1, 8, 0)))
     page = admin_client.get(f"/admin/library/photo/{photo.pk}/change/").content.decode()
     assert "— (no GPS position)" in page and "The site&#x27;s TIME_ZONE (no offset recorded)" in page
+
+
+def test_libraw_reads_a_raws_gps_where_pillow_cannot(tmp_path):
+    # given a raw whose GPS LibRaw parses (as it does from a CR3's own records, which Pillow cannot read)
+    dng_gps = {1: (format_factories.ASCII, "S"), 2: (format_factories.RATIONAL, [33, 1, 52, 1, 814, 100]),
+               3: (format_factories.ASCII, "W"), 4: (format_factories.RATIONAL, [70, 1, 40, 1, 0, 1]),
+               5: (format_factories.BYTE, [1]), 6: (format_factories.RATIONAL, [125, 10])}
+    path = format_factories.make_dng(tmp_path / "raw.dng", 64, 48, preview_size=(64, 48), gps=dng_gps)
+    # when
+    found = read_raw_header(path).position
+    # then
+    assert (round(found.latitude, 5), round(found.longitude, 5), round(found.altitude, 3)) == (-33.86893, -70.66667,
+                                                                                                -12.5)
+
+
+@pytest.mark.corpus
+def test_real_raws_without_gps_have_no_position(corpus_dir):
+    for path in sorted((corpus_dir / "raw").glob("*.*")):
+        if path.suffix.lower() != ".md":
+            assert read_raw_header(path).position is None, path.name

