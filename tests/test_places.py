@@ -2,6 +2,7 @@
 QuickTime, named by the offline gazetteer; a camera clock without offset read in the zone at the
 position, a video's UTC shown in it; the row says where its zone came from. Bad coordinates are
 no place, never an error, and photos without GPS are dated as before."""
+import io
 import os
 import shutil
 import struct
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from PIL import Image, TiffImagePlugin
@@ -378,3 +380,27 @@ def test_real_raws_without_gps_have_no_position(corpus_dir):
     for path in sorted((corpus_dir / "raw").glob("*.*")):
         if path.suffix.lower() != ".md":
             assert read_raw_header(path).position is None, path.name
+
+
+@pytest.mark.django_db
+def test_placephotos_gives_photos_imported_before_their_place(library_root, media_dir, settings):
+    # given, on a UTC site, rows as the import kept them before places: a Tokyo photo at 08:00
+    # (a clock without offset, read in UTC, its zone's origin unknown) and a photo without GPS
+    settings.TIME_ZONE = "UTC"
+    tokyo = import_one(factories.make_jpeg(media_dir / "shrine.jpg", taken=factories.a_date(2024, 1, 1, 8, 0),
+                                           gps=factories.gps_exif(*TOKYO)))
+    plain = import_one(factories.make_jpeg(media_dir / "plain.jpg", taken=factories.a_date(2024, 1, 1, 8, 0)))
+    Photo.objects.update(taken_at=datetime(2024, 1, 1, 8, 0, tzinfo=UTC), taken_at_offset=0, zone_source="",
+                         latitude=None, longitude=None, place_city="", place_country="", time_zone="")
+    # when
+    call_command("placephotos", "--no-progress", stdout=io.StringIO())
+    second = io.StringIO()
+    call_command("placephotos", "--no-progress", stdout=second)
+    # then the Tokyo photo is placed and dated as a new import would date it; the other is as it was
+    tokyo.refresh_from_db()
+    plain.refresh_from_db()
+    assert (tokyo.place, tokyo.zone_source, tokyo.taken_at) == ("Tokyo, Japan", ZoneSource.GPS,
+                                                               datetime(2023, 12, 31, 23, 0, tzinfo=UTC))
+    assert (tokyo.taken_on, tokyo.path.startswith("2024-01-01/")) == (date(2024, 1, 1), True)
+    assert (plain.latitude, plain.zone_source, plain.taken_at_offset) == (None, "", 0)
+    assert "0 photo(s) placed" in second.getvalue()

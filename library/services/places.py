@@ -5,13 +5,19 @@ The import keeps a file's own GPS itself (`library.importing.metadata`); this is
 that arrives after the photo's row, and it follows the import's rules: the file's own position
 wins, and a date whose zone was only the site's TIME_ZONE (a camera clock without offset, or a
 bare instant shown in TIME_ZONE) is dated again in the zone at the new position. When that moves
-the photo to another day, its file moves to that day's folder, journalled like a fixed date."""
+the photo to another day, its file moves to that day's folder, journalled like a fixed date.
+`place_from_file` does the same with a file's own position, for photos imported before places
+were kept (`manage.py placephotos`)."""
 import logging
 from datetime import UTC, datetime
 
-from library.importing.dates import ZoneSource, as_aware, dating
+from library.importing.dates import ZoneSource, as_aware, dating, placed
+from library.importing.detection import HEAD_BYTES, detect_format
+from library.importing.errors import ImportFileError
+from library.importing.metadata import read_metadata
 from library.importing.places import Location
 from library.models import MoveReason, Photo
+from library.paths import absolute_path
 from library.signals import photo_redated
 
 from .file_moves import move_original
@@ -56,3 +62,25 @@ def date_in_zone(photo: Photo, fields: dict):
         move_original(photo, MoveReason.PLACE, candidates, taken_at=fields["taken_at"])
     photo.refresh_from_db()
     photo_redated.send(sender=Photo, photo=photo)
+
+
+def place_from_file(photo: Photo) -> bool:
+    """For a photo imported before places were kept (`manage.py placephotos`): its file's own
+    position, applied as the import would have. Its zone's origin, unknown for an EXIF date then,
+    is read from the file too, when the file still gives the date the row has. True when placed."""
+    if photo.latitude is not None:
+        return False
+    path = absolute_path(photo.path)
+    try:
+        with open(path, "rb") as original:
+            file_format = detect_format(original.read(HEAD_BYTES), photo.original_name, path)
+        found = read_metadata(path, file_format, photo.original_name)
+    except (ImportFileError, OSError) as error:
+        logger.warning("Photo %s (%s) not read for its place: %s", photo.pk, photo.path, error)
+        return False
+    if found.location is None:
+        return False
+    if not photo.zone_source and found.taken_at == photo.taken_at:
+        photo.zone_source = placed(found.taken_at)[1]
+        Photo.objects.filter(pk=photo.pk).update(zone_source=photo.zone_source)
+    return apply_location(photo, found.location)
