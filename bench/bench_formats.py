@@ -3,7 +3,7 @@ is a codec's worst case) and up to 20 real camera files (from ../shared/corpus, 
 beside the repository: phones, compacts, a trail camera; 1.2-24 MP), the grid thumbnail (400 px high) encoded as JPEG (quality 82), WebP (quality 80, methods 0 and 4) and, when Pillow has it,
 AVIF (Pillow's defaults, quality 75 at speed 6, and the faster speed 8): ms to encode and bytes
 per thumbnail, next to the ms to decode and shrink the photo (the same for every format).
-AVIF is worth adding only if the bytes it saves are worth its encode time; the README has the
+AVIF is worth adding only if the bytes it saves are worth its encode time; docs/benchmarks.md has the
 figures and the decision. No goal: this bench informs a choice.
 
 Runs in a subprocess with minimal Django settings (the generator reads one setting). Run with
@@ -80,7 +80,7 @@ def worker_main(repeat, paths):
     from PIL import features
 
     settings.configure(PHOTOSITE_MAX_IMAGE_PIXELS=500_000_000)
-    from thumbnails.generators.photo import open_picture, upright_rgb_thumbnail
+    from thumbnails.generators.photo import upright_rgb_thumbnail
     from thumbnails.specs import ThumbnailSpec
 
     spec = ThumbnailSpec.for_size("400", "jpeg")
@@ -91,9 +91,7 @@ def worker_main(repeat, paths):
         started = time.perf_counter()
         pictures = []
         for path in paths:
-            image, orientation = open_picture(Path(path), spec)
-            with image:
-                pictures.append(upright_rgb_thumbnail(image, spec, orientation))
+            pictures.append(upright_rgb_thumbnail(Path(path), spec))
         shrink_best = min(shrink_best, time.perf_counter() - started)
     figures = {"decode + shrink": shrink_best / len(paths) * 1000}
     for label, (image_format, options) in encodings.items():

@@ -3,7 +3,8 @@ for them, the view makes them lazily); nothing is generated while a page renders
 never deleted outright: "delete" is the move to `.trash/`, reversible with "restore".
 
 Other apps add their filters and actions to the photo list with `extend_photo_admin` from their
-own admin module (thumbnails/admin.py: the thumbnail state filter, "Regenerate thumbnails")."""
+own admin module (thumbnails/admin.py: the thumbnail state filter, "Regenerate thumbnails").
+Every action needs the change permission (`CHANGE`), not only staff status."""
 import logging
 
 from django import forms
@@ -23,6 +24,10 @@ from library.templatetags.gallery_tags import clock
 from thumbnails.links import thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
+
+# What every action on photos needs (their files move, their moments change, work is queued):
+# an account that may only view photos is offered none of them, and one posted anyway is refused.
+CHANGE = ["change"]
 
 admin.site.site_header = "Photosite administration"
 admin.site.site_title = "Photosite admin"
@@ -168,7 +173,7 @@ class PhotoAdmin(admin.ModelAdmin):
     def in_trash(self, photo):
         return photo.trashed_at is not None
 
-    @admin.action(description="Fix the date taken…")
+    @admin.action(description="Fix the date taken…", permissions=CHANGE)
     def fix_date_taken(self, request, queryset):
         form = RedateForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -182,15 +187,15 @@ class PhotoAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "library/admin/redate.html", context)
 
-    @admin.action(description="Delete (move to trash)")
+    @admin.action(description="Delete (move to trash)", permissions=CHANGE)
     def trash_photos(self, request, queryset):
         self._each(request, queryset.in_library(), move_to_trash, "moved to the trash")
 
-    @admin.action(description="Restore from trash")
+    @admin.action(description="Restore from trash", permissions=CHANGE)
     def restore_photos(self, request, queryset):
         self._each(request, queryset.in_trash(), restore_from_trash, "restored")
 
-    @admin.action(description="Link as one moment (a still and its video, or a raw and its JPEG)")
+    @admin.action(description="Link as one moment (a still and its video, or a raw and its JPEG)", permissions=CHANGE)
     def link_moment(self, request, queryset):
         try:
             face = link_by_hand(list(queryset), is_raw)
@@ -199,7 +204,7 @@ class PhotoAdmin(admin.ModelAdmin):
             return
         self.message_user(request, f"Linked: one tile in the gallery, {face.original_name}.")
 
-    @admin.action(description="Unlink from their moment")
+    @admin.action(description="Unlink from their moment", permissions=CHANGE)
     def unlink_moment(self, request, queryset):
         freed = sum(unlink(photo) for photo in queryset)
         self.message_user(request, f"{freed} file(s) are photos of their own again.")

@@ -220,7 +220,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PHOTOSITE_LOGIN_COOL
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "library.views.lockout.locked_out"
 
-# Behind a TLS proxy (Caddy, nginx: README "Behind a TLS proxy"): trust its X-Forwarded-Proto,
+# Behind a TLS proxy (Caddy, nginx: docs/behind-a-tls-proxy.md): trust its X-Forwarded-Proto,
 # send every plain-HTTP request to HTTPS, keep the session and CSRF cookies off plain HTTP and
 # tell browsers to use HTTPS only (HSTS). With it, a generated SECRET_KEY and DEBUG off,
 # `manage.py check --deploy` reports nothing.
@@ -240,7 +240,7 @@ if PHOTOSITE_BEHIND_TLS_PROXY:
 
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 
-# Connection limits (README, "Security"). A request body that sends nothing for this long is cut
+# Connection limits (docs/security.md). A request body that sends nothing for this long is cut
 # off (the file it was in fails); a head (request line and headers) must also arrive within it.
 PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS", 60))
 # Upload bodies (web import, resumable pieces) received at once by one web process; past it 429.

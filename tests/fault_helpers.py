@@ -60,15 +60,19 @@ def library_files(root: Path) -> dict[str, str]:
 
 def photo_rows(site: LiveSite) -> dict[str, str]:
     """relative path → SHA-256 of every Photo row, read straight from the site's database."""
-    query = "SELECT path, sha256 FROM library_photo"
+    return dict(site_rows(site, "SELECT path, sha256 FROM library_photo"))
+
+
+def site_rows(site: LiveSite, query: str) -> list[tuple]:
+    """What `query` finds in the site's own database (SQLite or PostgreSQL), read straight from it."""
     url = site.env.get("DATABASE_URL", f"sqlite:///{site.root / '.photosite' / 'db.sqlite3'}")
     if url.startswith("postgres"):
         import psycopg
 
         with psycopg.connect(url) as connection:
-            return dict(connection.execute(query).fetchall())
+            return connection.execute(query).fetchall()
     with sqlite3.connect(url.removeprefix("sqlite://"), timeout=30) as connection:
-        return dict(connection.execute(query).fetchall())
+        return connection.execute(query).fetchall()
 
 
 def count_originals(root: Path) -> int:

@@ -11,6 +11,7 @@ a SubIFD (NewSubfileType 0), the dates are in the EXIF IFD."""
 import io
 import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,16 @@ def jxl_codestream(width, height, orientation):
         value |= field << position
         position += bits
     return b"\xff\x0a" + value.to_bytes((position + 7) // 8 + 8, "little")
+
+
+def make_png_rgba64(path: Path, pixels: np.ndarray) -> Path:
+    """A 16-bit-a-channel RGBA PNG of `pixels` (height × width × 4, uint16), which Pillow reads
+    but cannot write."""
+    height, width, _ = pixels.shape
+    rows = np.ascontiguousarray(pixels, ">u2").reshape(height, width * 4).view(np.uint8)
+    scanlines = np.hstack([np.zeros((height, 1), np.uint8), rows])  # filter type 0 on every row
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + factories.png_chunk(b"IHDR", header)
+                           + factories.png_chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 1))
+                           + factories.png_chunk(b"IEND", b""))
+    return Path(path)

@@ -125,6 +125,27 @@ def small_video(path):
     make_video(path, seconds=0.5, width=160, height=120)
 
 
+# -- hostile metadata (issue 22: a quadratic XMP pattern stopped the whole site) -------------
+# The most XMP one JPEG segment carries (64 KB less the segment's header and XMP's namespace).
+JPEG_XMP_LIMIT = 65_504
+
+
+def repeated_item_openers(size: int) -> bytes:
+    """`size` bytes of `<Container:Item ` that never close: quadratic for a lazy `.*?` pattern."""
+    return b"<Container:Item " * (size // 16)
+
+
+def still_with_xmp(path, xmp: bytes, fmt="JPEG"):
+    """A small still whose XMP packet is `xmp`: a JPEG holds at most JPEG_XMP_LIMIT of it, a HEIC
+    (a metadata item) any amount."""
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    Image.new("RGB", (160, 120), (30, 120, 200)).save(path, fmt, xmp=xmp)
+    return path
+
+
 # -- the corpus -----------------------------------------------------------------------------
 LONG_TEXT = "x" * 60_000
 

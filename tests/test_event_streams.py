@@ -273,7 +273,7 @@ def test_two_hundred_idle_streams_hold_no_thread_each_and_the_site_answers(site,
     # a thread per stream cost ~390 KB each; a stream here ~200 KB, most of it returned after
     assert rss_during < rss_before + 80, (rss_before, rss_during)
     # closed streams leave nothing behind (how much of it goes back to the system depends on the
-    # allocator: bench/bench_event_streams.py measures it; README, "Web import")
+    # allocator: bench/bench_event_streams.py measures it; docs/web-import.md)
     assert threads_after < threads_before + 10 and rss_after <= rss_during + 10, (rss_during, rss_after)
     assert past_total.count(200) >= 10  # another user still gets in
 

@@ -1,6 +1,7 @@
 """`manage.py import` in groups (library/importing/groups.py): each file's outcome in order
 within a group, and, with a real process, a Ctrl-C in the middle: the files under way are
 finished, no file is left without its row, and nothing stays in .import_temp."""
+import logging
 import signal
 
 import pytest
@@ -58,3 +59,51 @@ def test_a_group_decides_each_file_in_order(library_root, media_dir):
     assert Photo.objects.count() == 2
     assert pipeline.finish().counts() == {"imported": 2, "duplicate": 1, "failed": 2}
     assert list((library_root / ".import_temp").iterdir()) == []
+
+
+def swap_for_a_link(folder, target):
+    """What someone who can write in the imported folder can do between two steps of an import."""
+    folder.rename(folder.with_name(".was-" + folder.name))
+    folder.symlink_to(target, target_is_directory=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_folder_replaced_by_a_link_after_the_walk_is_not_read(library_root, media_dir, tmp_path):
+    # given: a file found in a subfolder, which is then replaced by a link to private files of the same names
+    from library.importing.groups import import_sources
+    from library.importing.pipeline import ImportPipeline
+    from library.importing.sources import iter_source_files
+    from library.models import ImportSource, Photo
+
+    make_distinct_jpegs(media_dir / "trip", 1)
+    private = make_distinct_jpegs(tmp_path / "private", 1, start=1)[0]
+    private.rename(private.with_name("IMG_00000.jpg"))
+    sources = list(iter_source_files([media_dir]))
+    swap_for_a_link(media_dir / "trip", tmp_path / "private")
+    # when
+    results = import_sources(ImportPipeline.start(ImportSource.CLI), sources, jobs=1, move=True)
+    # then
+    assert [(result.status, result.error) for result in results] == [
+        ("failed", "a symbolic link on its way leads out of the folder (not followed)")]
+    assert (tmp_path / "private" / "IMG_00000.jpg").exists()
+    assert Photo.objects.count() == 0
+
+
+def test_move_never_removes_through_a_folder_replaced_by_a_link_after_the_read(library_root, media_dir, tmp_path,
+                                                                               caplog, monkeypatch):
+    # given: a file read from a subfolder, which is then replaced by a link to a private file of the same name
+    from library.importing.groups import remove_source
+    from library.importing.sources import iter_source_files
+
+    make_distinct_jpegs(media_dir / "trip", 1)
+    [source] = iter_source_files([media_dir])
+    make_distinct_jpegs(tmp_path / "private", 1)
+    swap_for_a_link(media_dir / "trip", tmp_path / "private")
+    monkeypatch.setattr(logging.getLogger("photosite.import"), "propagate", True)  # to caplog's handler
+    # when
+    with caplog.at_level(logging.WARNING, logger="photosite.import"):
+        remove_source(source)
+    # then: what the link points at stays, and so does the file read (under the folder's old name)
+    assert (tmp_path / "private" / "IMG_00000.jpg").exists()
+    assert (media_dir / ".was-trip" / "IMG_00000.jpg").exists()
+    assert "Not removed after its import" in caplog.text

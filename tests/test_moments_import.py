@@ -172,17 +172,29 @@ def test_a_still_and_its_motion_imported_at_the_same_moment_make_one_moment(libr
     assert Photo.objects.gallery_tiles().count() == 1
 
 
-def test_a_web_upload_and_a_command_line_import_pair_by_identifier(library_root, live_pair):
-    # given the still uploaded through the browser (no folder known) and the motion from a card
+def web_upload(path, user):
     from library.importing.staging import StagingWriter
 
+    writer = StagingWriter(path.name)
+    writer.write(path.read_bytes())
+    return Photo.objects.get(pk=ImportPipeline.start("web", user=user).import_staged(writer.finish()).photo_id)
+
+
+@pytest.mark.parametrize(("motion_by", "paired"), [("alice", True), ("bob", False), ("the command line", False)])
+def test_files_pair_only_with_files_of_the_same_uploader(library_root, live_pair, media_dir, motion_by, paired):
+    # given alice's still uploaded through the browser (no folder known) and her raw's JPEG
+    from django.contrib.auth.models import User
+
+    alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")
     still_path, motion_path = live_pair
-    writer = StagingWriter("IMG_0001.JPG")
-    writer.write(still_path.read_bytes())
-    web = ImportPipeline.start("web")
-    still = Photo.objects.get(pk=web.import_staged(writer.finish()).photo_id)
-    # when
-    (motion,) = import_files(motion_path)
+    still = web_upload(still_path, alice)
+    raw = format_factories.make_dng(media_dir / "DSC_0001.DNG", taken=f"{TAKEN:%Y:%m:%d %H:%M:%S}", make="Nikon", model="Z 6")
+    jpeg = web_upload(factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=TAKEN, make="Nikon", model="Z 6"), alice)
+    # when the motion and the raw come from alice, bob, or the command line
+    if motion_by == "the command line":
+        motion, raw = import_files(motion_path, raw)
+    else:
+        uploader = {"alice": alice, "bob": bob}[motion_by]
+        motion, raw = web_upload(motion_path, uploader), web_upload(raw, uploader)
     # then
-    assert still.source_folder == "" and motion.source_folder == str(motion_path.parent)
-    assert faces(still, motion) == [None, still.pk]
+    assert faces(still, motion, jpeg, raw) == ([None, still.pk, None, jpeg.pk] if paired else [None] * 4)

@@ -10,7 +10,14 @@ import pytest
 from test_serve import descendants
 
 import factories
-from fault_helpers import assert_library_consistent, count_originals, photo_rows, sha256_of, start_manage
+from fault_helpers import (
+    assert_library_consistent,
+    count_originals,
+    make_distinct_jpegs,
+    photo_rows,
+    sha256_of,
+    start_manage,
+)
 from live_site import PROJECT_DIR, LiveSite
 from polling import wait_for
 
@@ -158,6 +165,38 @@ def test_move_takes_the_files_out_of_the_folder(site, inbox, start_watcher, tmp_
     assert (inbox / "notes.jpg").exists(), "a file that failed is never deleted"
     assert_library_consistent(site)
     assert count_originals(site.root) == 1
+
+
+@pytest.mark.parametrize("mode", [(), ("--poll",)], ids=["events", "polling"])
+def test_move_never_deletes_what_links_lead_to_outside_the_folder(site, inbox, start_watcher, tmp_path, mode):
+    # given: private files outside the watched folder, and a watcher with --move running
+    private = tmp_path / "private"
+    make_distinct_jpegs(private, 2)
+    factories.make_jpeg(private / "secret.jpg", width=300)
+    outside = {path: sha256_of(path) for path in private.iterdir()}
+    assert len(outside) == 3
+    start_watcher("--move", *mode)
+    # when: someone with write access to the folder links out of it, one link in a folder moved in whole
+    (inbox / "holiday").symlink_to(private, target_is_directory=True)
+    (inbox / "secret.jpg").symlink_to(private / "secret.jpg")
+    album = tmp_path / "synced" / "album"
+    album.mkdir(parents=True)
+    (album / "beach.jpg").write_bytes(photo_source(tmp_path, "beach.jpg").read_bytes())
+    (album / "more").symlink_to(private, target_is_directory=True)
+    album.rename(inbox / "album")
+    # then: the album's own photo is moved in, every outside file is still there, each link is reported
+    wait_for(lambda: not (inbox / "album" / "beach.jpg").exists(), 30, "the album's photo to be moved in")
+    assert {path: sha256_of(path) for path in private.iterdir() if path.exists()} == outside
+    for name in ("holiday", "secret.jpg", "more"):
+        wait_for(lambda name=name: f"failed: {name}: symbolic link" in watch_log(site), 30, f"{name} to be reported")
+    # and once only: another photo in the album (its folder walked again) reports no link again
+    (inbox / "album" / "sand.jpg").write_bytes(photo_source(tmp_path, "sand.jpg", width=500).read_bytes())
+    wait_for(lambda: watch_log(site).count("1 imported, ") == 2, 30, "the second photo's batch")
+    assert [watch_log(site).count(f"failed: {name}: ") for name in ("holiday", "secret.jpg", "more")] == [1, 1, 1]
+    assert {path: sha256_of(path) for path in private.iterdir()} == outside, "nothing outside was deleted"
+    assert len(photo_rows(site)) == 2
+    assert all((inbox / link).is_symlink() for link in ("holiday", "secret.jpg", "album/more"))
+    assert_library_consistent(site)
 
 
 def test_serve_runs_a_watcher_for_photosite_watch_dirs(site, inbox, tmp_path):

@@ -3,7 +3,7 @@
 filter by the state of the grid thumbnail, and an action that queues regeneration."""
 from django.contrib import admin
 
-from library.admin import extend_photo_admin
+from library.admin import CHANGE, extend_photo_admin
 from library.video_playback import videos_served_renditions
 
 from .cache import current_video_spec
@@ -27,7 +27,7 @@ class ThumbnailStateFilter(admin.SimpleListFilter):
         return photos_with_thumbnail_state(queryset, self.value())
 
 
-@admin.action(description="Regenerate thumbnails (queued)")
+@admin.action(description="Regenerate thumbnails (queued)", permissions=CHANGE)
 def regenerate_thumbnails(model_admin, request, queryset):
     ids = list(queryset.values_list("pk", flat=True))
     queue_photos(ids, made_ahead_specs(), force=True)
@@ -49,7 +49,7 @@ class RenditionStateFilter(admin.SimpleListFilter):
         return photos_with_thumbnail_state(videos_served_renditions(queryset), self.value(), current_video_spec())
 
 
-@admin.action(description="Make video renditions again (queued)")
+@admin.action(description="Make video renditions again (queued)", permissions=CHANGE)
 def remake_renditions(model_admin, request, queryset):
     videos = list(videos_served_renditions(queryset).only("id", "duration"))
     queue_renditions(videos, force=True)

@@ -4,9 +4,10 @@ Worker threads copy and hash (both release the GIL, so on two cores one file is 
 another is copied) and read metadata; the calling thread commits their outcomes a group at a
 time, while the workers go on with the next files. A group's files share the waits for the
 disk (two syncfs) and one transaction: with an fsync of the file and one of its folder per file,
-the fsyncs were the largest part of the import's time (README, "Benchmarks")."""
+the fsyncs were the largest part of the import's time (docs/benchmarks.md)."""
 import contextlib
-import os
+import errno
+import logging
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +16,9 @@ from library.models import OutcomeStatus
 from .archives import OpenArchives
 from .pipeline import Failure, ImportPipeline, Prepared
 from .progress import FileResult
-from .sources import SourceFile
+from .sources import SourceFile, still_inside, unlink_inside
+
+logger = logging.getLogger("photosite.import")
 
 GROUP_FILES = 32
 GROUP_BYTES = 256 * 1024 * 1024
@@ -68,6 +71,8 @@ def discard(items):
 def prepare_source(pipeline: ImportPipeline, source: SourceFile, move: bool, archives: OpenArchives) -> Prepared | Failure:
     if source.problem:
         return Failure(str(source.path), None, source.problem)
+    if not still_inside(source):
+        return Failure(str(source.path), None, "a symbolic link on its way leads out of the folder (not followed)")
     if source.member:
         return pipeline.prepare_member(archives, source.path, source.member)
     return pipeline.prepare_path(source.path, move=move)
@@ -78,11 +83,18 @@ def commit_group(pipeline: ImportPipeline, group, move: bool) -> list[FileResult
     if move:
         for (source, _), result in zip(group, results, strict=True):
             if result.status != OutcomeStatus.FAILED and not source.member:  # an archive stays whole
-                remove_source(source.path)
+                remove_source(source)
     return results
 
 
-def remove_source(path):
-    """A source that vanished meanwhile (someone else moved it) is not an error: its bytes are safe."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+def remove_source(source: SourceFile):
+    """A source that vanished meanwhile (someone else moved it) is not an error: its bytes are
+    safe. One whose folder became a link out after it was read stays, and so does what the link
+    points at."""
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            unlink_inside(source)
+    except OSError as error:
+        if error.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EXDEV):
+            raise
+        logger.warning("Not removed after its import: %s (a folder on its way is now a symbolic link)", source.path)

@@ -7,7 +7,8 @@ it) read the header here. The size header and the orientation are bit fields at 
 the codestream (ISO/IEC 18181-1, SizeHeader and ImageMetadata); the container (18181-2) is a
 sequence of ISO-BMFF boxes holding the codestream (jxlc, or jxlp parts) and an optional Exif box,
 which cjxl brotli-compresses by default (a brob box). Boxes are walked by seeking, so a large XMP
-box before the codestream costs nothing, and only the first bytes of each part are read."""
+box before the codestream costs nothing, and only the first bytes of each part are read; at most
+JXL_BOX_LIMIT boxes are looked at, so a file of tiny boxes costs no more than a real one."""
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -25,6 +26,9 @@ SIDEWAYS = {5, 6, 7, 8}
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
 # More than any EXIF block holds: a compressed box that unpacks past it is not read further.
 EXIF_LIMIT = 1024 * 1024
+# Real containers have a handful of boxes (signature, ftyp, jxll, Exif, xml, jumb, the codestream
+# in one jxlc or a few jxlp parts): the walk stops here, with what it has found by then.
+JXL_BOX_LIMIT = 64
 
 
 class JxlHeaderError(ValueError):
@@ -68,7 +72,9 @@ def container_parts(file: BinaryIO) -> tuple[bytes, bytes | None]:
     """(start of the codestream, EXIF as a TIFF structure or None) from the container's boxes.
     The codestream may be split over several jxlp boxes, its header too: their starts are joined."""
     codestream, exif = b"", None
-    while len(codestream) < CODESTREAM_HEAD_BYTES or exif is None:
+    for _ in range(JXL_BOX_LIMIT):
+        if len(codestream) >= CODESTREAM_HEAD_BYTES and exif is not None:
+            break
         box = file.read(8)
         if len(box) < 8:
             break
@@ -79,17 +85,21 @@ def container_parts(file: BinaryIO) -> tuple[bytes, bytes | None]:
             raise JxlHeaderError("broken JPEG XL box")
         body_end = None if size == 0 else file.tell() + size - header
         if kind in (b"jxlc", b"jxlp") and len(codestream) < CODESTREAM_HEAD_BYTES:
-            part = file.read(CODESTREAM_HEAD_BYTES + 4)
+            part = file.read(body_length(file, body_end, CODESTREAM_HEAD_BYTES + 4))
             codestream += part[4:] if kind == b"jxlp" else part
         elif kind in (b"Exif", b"brob") and exif is None:
-            exif = exif_box(kind, file.read(EXIF_LIMIT if body_end is None else min(body_end - file.tell(),
-                                                                                    EXIF_LIMIT + 4)))
+            exif = exif_box(kind, file.read(body_length(file, body_end, EXIF_LIMIT + 4)))
         if body_end is None:
             break
         file.seek(body_end)
     if not codestream.startswith(CODESTREAM_SIGNATURE):
         raise JxlHeaderError("no JPEG XL codestream")
     return codestream, exif
+
+
+def body_length(file: BinaryIO, body_end: int | None, limit: int) -> int:
+    """How much of the box body from here to read: at most `limit`, never into the next box."""
+    return limit if body_end is None else max(0, min(body_end - file.tell(), limit))
 
 
 def exif_box(kind: bytes, body: bytes) -> bytes | None:

@@ -8,6 +8,7 @@ from .errors import CorruptFileError
 from .jxl_header import JxlHeaderError, read_jxl_header
 from .photo_metadata import EXIF_IFD, ORIENTATION, check_pixel_count, exif_facts
 from .raw_metadata import EXIF_ERRORS
+from .tiff_directories import block_fits
 
 
 def read(path: Path) -> dict:
@@ -17,7 +18,7 @@ def read(path: Path) -> dict:
     except JxlHeaderError as error:
         raise CorruptFileError(f"cannot read this JXL file: {error}") from error
     exif = Image.Exif()
-    if header.exif:
+    if header.exif and block_fits(header.exif):
         try:
             exif.load(header.exif)
         except EXIF_ERRORS:

@@ -1,5 +1,8 @@
 """EXIF of photos through Pillow, which parses headers lazily: no pixel is decoded here
-(raw files: raw_metadata)."""
+(raw files: raw_metadata). Pillow reads an EXIF block (or a TIFF's own tags) only once
+tiff_directories has found it honest: one whose entries overlap is ignored, and a TIFF or a JPEG
+(which Pillow cannot open without reading them) is refused."""
+import logging
 import struct
 
 from django.conf import settings
@@ -8,10 +11,13 @@ from PIL import Image, UnidentifiedImageError
 from library.models import DateSource
 
 from .dates import parse_exif_datetime
-from .detection import FileFormat
+from .detection import JPEG, TIFF, FileFormat
 from .errors import CorruptFileError, FileTooLargeError
 from .gps import exif_position, xmp_position
 from .motion_photos import find_embedded_video
+from .tiff_directories import block_fits, file_fits, jpeg_fits
+
+logger = logging.getLogger("photosite.import")
 
 EXIF_IFD = 0x8769
 ORIENTATION, MAKE, MODEL, DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
@@ -26,13 +32,20 @@ APPLE_CONTENT_IDENTIFIER = 0x0011
 IDENTIFIER_LIMIT = 64
 TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}
 TEXT_LIMIT = 64
+PNG_TEXT_EXIF = "Raw profile type exif"
 
 
 def read(path, file_format: FileFormat) -> dict:
     try:
-        with open(path, "rb") as still, Image.open(still) as image:
-            check_pixel_count(image.size)
-            return {**describe(image), "embedded_video": find_embedded_video(still, file_format.name, image.info.get("xmp"))}
+        with open(path, "rb") as still:
+            if file_format.name == TIFF.name and not file_fits(still):
+                raise CorruptFileError("cannot read this TIFF file: its tags claim far more data than it holds")
+            if file_format.name == JPEG.name and not jpeg_fits(still):
+                raise CorruptFileError("cannot read this JPEG file: its EXIF claims far more data than it holds")
+            with Image.open(still) as image:
+                check_pixel_count(image.size)
+                video = find_embedded_video(still, file_format.name, image.info.get("xmp"))
+                return {**describe(image, path), "embedded_video": video}
     except FileTooLargeError:
         raise
     except Image.DecompressionBombError as error:
@@ -54,8 +67,8 @@ def check_pixel_count(size):
         )
 
 
-def describe(image) -> dict:
-    exif = image.getexif()
+def describe(image, path) -> dict:
+    exif = image.getexif() if block_fits(exif_block(image)) else ignored_exif(path)
     sub_ifd = exif.get_ifd(EXIF_IFD)
     orientation = exif.get(ORIENTATION)
     orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
@@ -68,6 +81,26 @@ def describe(image) -> dict:
         "position": facts["position"] or xmp_position(image.info.get("xmp")),
         "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
+
+
+def exif_block(image) -> bytes | None:
+    """The block `image.getexif()` parses, found where Pillow looks for it: a PNG's eXIf chunk may
+    follow the pixels (Pillow loads them to reach it), or be hex text in an ImageMagick profile.
+    A TIFF's own tags are checked before the file is opened."""
+    if image.format == "PNG" and "exif" not in image.info:
+        image.load()
+    block = image.info.get("exif")
+    if block is None and PNG_TEXT_EXIF in image.info:
+        try:
+            return bytes.fromhex("".join(image.info[PNG_TEXT_EXIF].split("\n")[3:]))
+        except ValueError:
+            return None  # Pillow's getexif says so itself
+    return block
+
+
+def ignored_exif(path) -> Image.Exif:
+    logger.info("EXIF of %s ignored: its entries claim far more data than it holds", path.name)
+    return Image.Exif()
 
 
 def exif_facts(exif, sub_ifd, width, height, orientation) -> dict:
@@ -92,6 +125,7 @@ def apple_content_identifier(maker_note) -> str:
         return ""
     try:
         (count,) = struct.unpack_from(">H", maker_note, APPLE_IFD_START)
+        count = min(count, (len(maker_note) - APPLE_IFD_START - 2) // 12)  # entries past the note are not there
         for entry in range(APPLE_IFD_START + 2, APPLE_IFD_START + 2 + 12 * count, 12):
             tag, kind, length, value = struct.unpack_from(">HHII", maker_note, entry)
             if tag == APPLE_CONTENT_IDENTIFIER and kind == 2:

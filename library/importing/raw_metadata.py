@@ -19,6 +19,7 @@ from .errors import CorruptFileError
 from .gps import exif_position
 from .libraw_header import RawHeader, read_raw_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date
+from .tiff_directories import block_fits
 
 logger = logging.getLogger("photosite.import")
 
@@ -64,6 +65,9 @@ def raw_exif(path: Path) -> Image.Exif:
         if start < 0:
             return Image.Exif()
         data = data[start:]
+    if not block_fits(data):
+        logger.info("EXIF of raw file %s ignored: its entries claim far more data than it holds", path.name)
+        return Image.Exif()
     exif = Image.Exif()
     try:
         exif.load(data)

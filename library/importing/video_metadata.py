@@ -2,10 +2,14 @@
 streams' codecs (for library.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
-so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit."""
+so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
+at most PROBE_OUTPUT_LIMIT of what they print is read: their output repeats the file's own tags,
+which the uploader wrote. The summary is parsed with patterns that cannot backtrack
+or cross a line (`Stream #\\S+.*?: Video: .*?` took seconds on a 20 KB tag that began `Stream #`)."""
 import json
 import re
 import subprocess
+import tempfile
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 from library.models import DateSource, Photo
@@ -17,6 +21,8 @@ from .errors import CorruptFileError, UnsupportedFileError
 from .gps import iso6709_position
 
 PROBE_TIMEOUT_SECONDS = 30
+# A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
+PROBE_OUTPUT_LIMIT = 2 * 1024 * 1024
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
 # A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
 CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
@@ -55,12 +61,23 @@ def record_playback(photo: Photo):
     Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
 
 
-def run_probe(args):
-    try:
-        completed = subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise CorruptFileError(f"reading the video took longer than {PROBE_TIMEOUT_SECONDS} s") from error
-    return completed
+def run_probe(args) -> subprocess.CompletedProcess:
+    """The probe's exit status and output, its output spooled to files so that no more than
+    PROBE_OUTPUT_LIMIT of either stream is ever held."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        try:
+            completed = subprocess.run(args, stdout=stdout, stderr=stderr, timeout=PROBE_TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise CorruptFileError(f"reading the video took longer than {PROBE_TIMEOUT_SECONDS} s") from error
+        return subprocess.CompletedProcess(args, completed.returncode, bounded_output(stdout), bounded_output(stderr))
+
+
+def bounded_output(spool) -> bytes:
+    spool.seek(0)
+    output = spool.read(PROBE_OUTPUT_LIMIT + 1)
+    if len(output) > PROBE_OUTPUT_LIMIT:
+        raise CorruptFileError(f"the video's metadata runs past {PROBE_OUTPUT_LIMIT // 1024:,} KB")
+    return output
 
 
 def probe_with_ffprobe(path) -> dict:
@@ -104,12 +121,15 @@ def first_creation_time(tags):
     return None
 
 
-STREAM_SIZE = re.compile(r"Stream #\S+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[\s,\[]")
-DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-ROTATION = re.compile(r"(?:display ?matrix: rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
-VIDEO_CODEC = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)")
-AUDIO_CODEC = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
-METADATA_LINE = re.compile(r"^\s*([\w.]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
+# Each open-ended part stops at a delimiter it cannot contain, and none crosses a line's end.
+STREAM_LINE = re.compile(r"^[ \t]*Stream #[^\n]*?: (Video|Audio): ([^\n]*)", re.MULTILINE)
+STREAM_SIZE = re.compile(r", (\d{1,5})x(\d{1,5})(?=[\s,\[]|$)")
+DURATION = re.compile(r"Duration: (\d{1,9}):(\d{2}):(\d{2}(?:\.\d{1,9})?)")
+# ffmpeg 9 says "Display Matrix: rotation of", older ones "displaymatrix: rotation of".
+ROTATION = re.compile(r"(?:display ?matrix: rotation of|rotate[ \t]*:)[ \t]*(-?\d{1,9}(?:\.\d{1,9})?)", re.IGNORECASE)
+SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS)))
+SUMMARY_TAG = re.compile(rf"^[ \t]*({SUMMARY_TAG_NAMES})[ \t]*:([^\n]*)", re.MULTILINE | re.IGNORECASE)
+WORD = re.compile(r"\w+")
 
 
 def probe_with_ffmpeg(path) -> dict:
@@ -118,14 +138,21 @@ def probe_with_ffmpeg(path) -> dict:
     text = completed.stderr.decode("utf-8", "replace")
     if "Input #0" not in text:
         raise CorruptFileError(f"not a readable video: {last_line(completed.stderr, path)}")
-    size = STREAM_SIZE.search(text)
-    duration = DURATION.search(text)
-    rotation = ROTATION.search(text)
-    wanted = (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS)
-    tags = {key: value for key, value in METADATA_LINE.findall(text) if key.lower() in wanted}
-    video, audio = VIDEO_CODEC.search(text), AUDIO_CODEC.search(text)
+    return summary_facts(text)
+
+
+def summary_facts(text: str) -> dict:
+    """The facts `probe_with_ffprobe` gives, from the text of `ffmpeg -i`'s summary. A tag whose
+    value reads like a stream line is on a line that begins with the tag's name, not `Stream #`."""
+    streams = STREAM_LINE.findall(text)
+    videos = [description for kind, description in streams if kind == "Video"]
+    audios = [description for kind, description in streams if kind == "Audio"]
+    size = next(filter(None, map(STREAM_SIZE.search, videos)), None)
+    duration, rotation = DURATION.search(text), ROTATION.search(text)
+    tags = {key: value.strip() for key, value in SUMMARY_TAG.findall(text) if value.strip()}
+    video_codec, pixels = codec_and_pixels(videos[0]) if videos else ("", "")
     return {
-        "codecs": VideoCodecs(*(video.groups() if video else ("", "")), audio.group(1) if audio else ""),
+        "codecs": VideoCodecs(video_codec, pixels, first_word(audios[0]) if audios else ""),
         "width": int(size.group(1)) if size else None,
         "height": int(size.group(2)) if size else None,
         "rotation": float(rotation.group(1)) if rotation else None,
@@ -134,6 +161,17 @@ def probe_with_ffmpeg(path) -> dict:
         "creation_time": first_creation_time(tags),
         "tags": tags,
     }
+
+
+def codec_and_pixels(description: str) -> tuple[str, str]:
+    """`h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 320x240 …` → ("h264", "yuv420p")."""
+    codec, _, rest = description.partition(", ")
+    return first_word(codec), first_word(rest)
+
+
+def first_word(text: str) -> str:
+    word = WORD.match(text)
+    return word.group() if word else ""
 
 
 def to_float(value):

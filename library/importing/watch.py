@@ -11,14 +11,19 @@ Restarts lose nothing: on start the whole folder is looked at again (files that 
 the watcher was down are taken), and `.photosite/watch-<folder hash>.json` remembers the size and
 modification time of every file already handled, so a folder kept after import (no `--move`) is
 not read again at each start. A file handled before and changed since is imported again; bytes
-already in the library are a duplicate, never a second copy."""
+already in the library are a duplicate, never a second copy.
+
+The watcher never leaves its folder, whoever can make links in it: a linked folder is never
+walked (nor a path through one taken), a link is reported when it leads out of the folder or to a
+folder, and `--move` removes only names inside the folder (`sources.unlink_inside`)."""
 import hashlib
 import json
 import logging
 import os
+import stat
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.db import DatabaseError, close_old_connections
@@ -31,7 +36,7 @@ from library.paths import library_root
 
 from .groups import import_sources
 from .pipeline import ImportPipeline
-from .sources import SourceFile, is_within, iter_source_files
+from .sources import SourceFile, classify, is_within, iter_source_files
 
 logger = logging.getLogger("photosite.import.watch")
 
@@ -116,29 +121,42 @@ class WatchFolder(FileSystemEventHandler):
         self.look_at(Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path)))
 
     def look_at(self, path: Path):
-        """A file, or a folder (moved in whole, or the watched folder at start): its files."""
-        for source in iter_source_files([path]) if path.is_dir() else [SourceFile(path)]:
+        """A file or a link, or a real folder (moved in whole, or the watched folder at start):
+        its files and links."""
+        is_folder = path.is_dir() and not path.is_symlink()
+        for source in iter_source_files([path]) if is_folder else [SourceFile(path)]:
             if self.wanted(source.path):
                 with self.lock:
                     self.candidates.setdefault(source.path, Candidate((), time.monotonic()))
 
     def wanted(self, path: Path) -> bool:
         """Not a temporary name, not in a hidden folder (Syncthing keeps old versions in
-        `.stversions/`), not in the library."""
-        folder = next((folder for folder in self.folders if folder in path.parents), None)
-        if folder is None or is_within(path.resolve(), library_root().resolve()):
+        `.stversions/`), not in the library, not reached through a link (polling follows them)."""
+        folder = self.folder_of(path)
+        if folder is None or os.path.realpath(path.parent) != str(path.parent):
+            return False
+        if is_within(path.resolve(), library_root().resolve()):
             return False
         *folders, name = path.relative_to(folder).parts
         return not is_temporary_name(name) and not any(part.startswith(".") for part in folders)
+
+    def folder_of(self, path: Path) -> Path | None:
+        return next((folder for folder in self.folders if folder in path.parents), None)
+
+    def source(self, path: Path) -> SourceFile:
+        """Classified against the watched folder: a link out of it, or to a folder, is reported."""
+        folder = self.folder_of(path)
+        return replace(classify(path, folder), folder=folder)
 
     def import_settled(self):
         ready = self.settled()
         if not ready:
             return
         close_old_connections()  # a database connection idle for hours may be gone
+        sources = [self.source(path) for path in ready]
         try:
             pipeline = ImportPipeline.start(ImportSource.CLI)
-            results = import_sources(pipeline, [SourceFile(path) for path in ready], self.jobs, self.move)
+            results = import_sources(pipeline, sources, self.jobs, self.move)
             pipeline.finish()
         except DatabaseError:
             # The database away for a moment (locked, restarting) must not end the watcher: the
@@ -150,11 +168,15 @@ class WatchFolder(FileSystemEventHandler):
             return
         finally:
             close_old_connections()
+        # A link reported is remembered like a file handled, with --move too: a change in its folder
+        # walks the folder again, and the link would be reported after every batch.
+        reported = {source.path: ready[source.path] for source in sources if source.problem}
         for folder in self.folders:
             mine = {path: signature for path, signature in ready.items() if folder in path.parents}
             done = {path: mine[path] for path, result in zip(ready, results, strict=True)
                     if path in mine and result.status != OutcomeStatus.FAILED}
-            self.handled[folder].remember({} if self.move else done, gone=done if self.move else ())
+            links = {path: signature for path, signature in reported.items() if path in mine}
+            self.handled[folder].remember({**({} if self.move else done), **links}, gone=done if self.move else ())
         self.on_results(results)
 
     def settled(self) -> dict[Path, tuple]:
@@ -177,11 +199,12 @@ class WatchFolder(FileSystemEventHandler):
 
 
 def file_signature(path: Path) -> tuple | None:
-    """(size, mtime) of a regular file; None when it is gone or is not one."""
+    """(size, mtime) of a regular file, or of a link itself (never followed: the import reports
+    one that leads out); None when it is gone or is something else."""
     try:
         status = path.lstat()
     except OSError:
         return None
-    if not path.is_file() or path.is_symlink():
+    if not (stat.S_ISREG(status.st_mode) or stat.S_ISLNK(status.st_mode)):
         return None
     return status.st_size, status.st_mtime_ns

@@ -14,7 +14,7 @@ video starts within a second or two instead of after the whole transcode (thumbn
 - At most 60 frames a second; sound kept (first audio stream) when there is some.
 - A keyframe every second: the streamed copy's fragments, and seek points, are a second apart.
 - x264 at CRF 23 with the caller's preset (PHOTOSITE_VIDEO_RENDITION_PRESET, `ultrafast` by
-  default: see README "Video renditions" for the measured trade-off against `veryfast`)."""
+  default: see docs/thumbnails-and-renditions.md for the measured trade-off against `veryfast`)."""
 import re
 import subprocess
 from dataclasses import dataclass
