@@ -392,6 +392,9 @@ def test_placephotos_gives_photos_imported_before_their_place(library_root, medi
     plain = import_one(factories.make_jpeg(media_dir / "plain.jpg", taken=factories.a_date(2024, 1, 1, 8, 0)))
     Photo.objects.update(taken_at=datetime(2024, 1, 1, 8, 0, tzinfo=UTC), taken_at_offset=0, zone_source="",
                          latitude=None, longitude=None, place_city="", place_country="", time_zone="")
+    gone = import_one(factories.make_jpeg(media_dir / "gone.jpg", gps=factories.gps_exif(*TOKYO)))
+    Photo.objects.filter(pk=gone.pk).update(latitude=None, longitude=None)
+    (library_root / gone.path).unlink()  # a file missing from the library is passed by, with a warning
     # when
     call_command("placephotos", "--no-progress", stdout=io.StringIO())
     second = io.StringIO()
