@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from library.importing.grouping import is_raw
+from library.importing.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, Photo, ResumableUpload
 from library.services import resumable_uploads
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
@@ -97,9 +98,10 @@ class PhotoAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
-    readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
+    readonly_fields = ["preview", "taken", "moment_members", "place", "position", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
-        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
+        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "zone_source", "trashed_at"]}),
+        ("Place", {"fields": ["place", "place_country_code", "position", "time_zone"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -153,6 +155,22 @@ class PhotoAdmin(admin.ModelAdmin):
         """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
         return format_html('<time datetime="{}" title="{}">{}</time>', photo.taken_at.isoformat(), photo.taken_zone,
                            f"{photo.taken_local:%Y-%m-%d %H:%M}")
+
+    @admin.display(description="Place")
+    def place(self, photo):
+        """Its names (offline, from GeoNames), or why there are none."""
+        if photo.latitude is None:
+            return "— (no GPS position)"
+        return photo.place or f"— (no town within {NAMING_RADIUS_KM} km)"
+
+    @admin.display(description="Position")
+    def position(self, photo):
+        """'35.68950° N, 139.69170° E, 40 m': the GPS coordinates, for people."""
+        if photo.latitude is None:
+            return "—"
+        where = (f"{abs(photo.latitude):.5f}° {'S' if photo.latitude < 0 else 'N'}, "
+                 f"{abs(photo.longitude):.5f}° {'W' if photo.longitude < 0 else 'E'}")
+        return where if photo.altitude is None else f"{where}, {photo.altitude:g} m"
 
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):
