@@ -15,3 +15,8 @@ def all_routes(resolver=None, prefix=""):
             yield from all_routes(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry
+
+
+def json_body_routes():
+    """(route text, pattern) for every route whose view reads a JSON body (photosite.json_body)."""
+    return [(text, entry) for text, entry in all_routes() if getattr(entry.callback, "takes_json_body", False)]
