@@ -3,8 +3,8 @@
 
 A fixed window per user and route in Django's default cache: Redis when REDIS_URL is set (one
 count for every web process), else the process's own memory (a count per web process). Past the
-rate the answer is 429 with Retry-After, the seconds until the window ends; the import page
-waits that long and asks again. At a window's edge a client may get twice the rate in a short
+rate the answer is 429 with Retry-After, the seconds until the window ends; the import page then
+sends the files it asked about (or hashes the ones it asked the sizes of). At a window's edge a client may get twice the rate in a short
 burst, which is harmless here: the point is a ceiling per minute, not a smooth flow."""
 import math
 import time

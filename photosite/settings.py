@@ -251,8 +251,10 @@ EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))
 # Calls a minute per user to each of the import page's questions, /known (which records up to 500
-# duplicates and an event per call) and /sizes (photosite/rate_limits.py; 429 past it).
-PHOTOSITE_IMPORT_QUERIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_IMPORT_QUERIES_PER_MINUTE", 120))
+# duplicates and an event per call) and /sizes (photosite/rate_limits.py; 429 past it). The page
+# asks one question at a time, gathering hashes meanwhile: a re-import of a few hundred files asks
+# well under a hundred; a page refused sends (or hashes) its files instead, so nothing is lost.
+PHOTOSITE_IMPORT_QUERIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_IMPORT_QUERIES_PER_MINUTE", 300))
 
 
 def eventstream_redis_kwargs(url):
