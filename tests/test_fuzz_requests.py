@@ -138,7 +138,7 @@ class Visitors:
 @pytest.fixture(scope="module")
 def visitors(tmp_path_factory):
     # The rate limit of the import page's questions would answer most JSON bodies before they
-    # are read; it has its own test (test_hostile_web).
+    # are read; it has its own test (test_import_query_rates).
     with running_site(tmp_path_factory.mktemp("fuzz") / "library",
                       extra_env={"PHOTOSITE_IMPORT_QUERIES_PER_MINUTE": "1000000"}) as site:
         site.create_user("ordinary", "ordinary-password-1")
