@@ -4,8 +4,8 @@ Python's json module recurses once per nesting level: `[[[[…` 100,000 deep rai
 (a 500), and a body of any size is parsed whole. So a body is refused, with a 4xx and a short
 reason, before json.loads sees it when it is larger than MAX_JSON_BODY_BYTES (413) or nested
 deeper than MAX_JSON_DEPTH (400; counted in one pass over the bytes, outside strings). A parsed
-body whose text the database cannot store (NUL, a lone surrogate from a `\\ud800` escape) is a 400
-too: the views hand names on to the database unchanged."""
+body with text no database column can hold (NUL, a lone surrogate from a `\\ud800` escape) is a
+400 too: such a file name made `/known` fail with a 500 while it cleaned the name for storing."""
 import json
 import re
 from functools import wraps
