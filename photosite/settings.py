@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every response on its way out, the lockout page and error pages included.
+    "photosite.page_caching.pages_are_not_stored",
     "django.middleware.security.SecurityMiddleware",
     "photosite.nul_characters.refuse_nul_characters",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,20 +211,27 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Password guessing (django-axes): after PHOTOSITE_LOGIN_FAILURE_LIMIT wrong passwords for one
-# user name, or from one address, both login pages (/accounts/login/ and /admin/login/) refuse
-# that user name, or that address, for PHOTOSITE_LOGIN_COOLOFF_MINUTES; every try meanwhile
-# starts the wait again. Attempts are rows in the database (AccessAttempt in the admin, where
-# staff delete one to unlock), so a restart or another web process changes nothing. The address
-# is REMOTE_ADDR, never a request header a client could pick its own counter with: uvicorn sets
-# it from X-Forwarded-For only with PHOTOSITE_BEHIND_TLS_PROXY, from the proxy's address (`serve`).
+# user name from one address, both login pages (/accounts/login/ and /admin/login/) refuse that
+# user name from that address for PHOTOSITE_LOGIN_COOLOFF_MINUTES; after
+# PHOTOSITE_LOGIN_USER_FAILURE_LIMIT for one user name from any addresses, they refuse that user
+# name everywhere. Other people behind the same address (a household behind one router, everyone
+# behind a proxy) are never locked out by someone else's mistakes, and a name guessed from many
+# addresses is still stopped (photosite/login_throttling.py holds both limits). Tries refused during
+# a lockout are not counted: one address alone never reaches the per-name limit. Attempts are rows
+# in the database (AccessAttempt in the admin, where staff delete one to unlock), so a restart or
+# another web process changes nothing. The address is REMOTE_ADDR, never a request header a
+# client could pick its own counter with: uvicorn sets it from X-Forwarded-For only with
+# PHOTOSITE_BEHIND_TLS_PROXY, from the proxy's address (`serve`).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "photosite.login_throttling.UserAndAddressHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("PHOTOSITE_LOGIN_FAILURE_LIMIT", 10))
+PHOTOSITE_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("PHOTOSITE_LOGIN_USER_FAILURE_LIMIT", 3 * AXES_FAILURE_LIMIT))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PHOTOSITE_LOGIN_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "library.views.lockout.locked_out"
 
 # Behind a TLS proxy (Caddy, nginx: docs/behind-a-tls-proxy.md): trust its X-Forwarded-Proto,
@@ -258,6 +267,11 @@ EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).
 PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))
+# Calls a minute per user to each of the import page's questions, /known (which records up to 500
+# duplicates and an event per call) and /sizes (photosite/rate_limits.py; 429 past it). The page
+# asks one question at a time, gathering hashes meanwhile: a re-import of a few hundred files asks
+# well under a hundred; a page refused sends (or hashes) its files instead, so nothing is lost.
+PHOTOSITE_IMPORT_QUERIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_IMPORT_QUERIES_PER_MINUTE", 300))
 
 
 def eventstream_redis_kwargs(url):
@@ -309,6 +323,10 @@ Q_CLUSTER = {
     "save_limit": 250,
 }
 if REDIS_URL:
+    # Rate limits (photosite/rate_limits.py) count in the default cache: in Redis, one count for
+    # every web process. The queue's name keeps the keys of sites sharing one Redis apart.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": Q_CLUSTER["name"]}}
     Q_CLUSTER["redis"] = REDIS_URL
     # django-q2's own Redis broker pops a task for good; ours keeps it until acknowledged.
     Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
