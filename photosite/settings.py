@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
 from photosite import remembered
 from photosite.secret_key import site_secret_key
@@ -261,6 +260,8 @@ def eventstream_redis_kwargs(url):
     (`rediss://`, `unix://`, `?socket_timeout=…`); only its connection class (which neither
     client takes, and which differs between the two) becomes the `ssl` / `unix_socket_path`
     arguments each client turns into its own."""
+    from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url  # only with Redis: a heavy import
+
     kwargs = parse_url(url)
     connection_class = kwargs.pop("connection_class", None)
     if connection_class is SSLConnection:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import rawpy
-
 logger = logging.getLogger("photosite.import")
 
 # libraw_iparams_t (LibRaw 0.22, rawpy 0.28): char guard[4]; char make[64]; char model[64];
@@ -52,6 +50,8 @@ class RawHeader:
 
 def read_raw_header(path: Path) -> RawHeader | None:
     """LibRaw's reading of the file's headers; None when LibRaw does not take it for a raw."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         with rawpy.imread(str(path)) as raw:
             sizes = raw.sizes
@@ -98,6 +98,8 @@ def _text(record: bytes, offset: int) -> str:
 def _libraw() -> ctypes.CDLL | None:
     """The LibRaw shared library inside the rawpy wheel (the one rawpy itself calls); None, said
     once, where there is none."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         library = ctypes.CDLL(str(Path(rawpy.__file__).with_name("libraw_r.so")))
     except OSError as error:
