@@ -9,6 +9,9 @@ from photosite.broker_errors import broker_errors
 
 class Command(BaseCommand):
     help = "Show the library's photos, videos, thumbnail cache and background queue."
+    # The system checks load every URLconf, view and template tag library (a third of the command's
+    # start-up, bench/bench_startup.py); `serve` and `check` run them, a status needs none of them.
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         ensure_database(self.stdout)
