@@ -9,8 +9,8 @@ from photosite.broker_errors import broker_errors
 
 class Command(BaseCommand):
     help = "Show the library's photos, videos, thumbnail cache and background queue."
-    # The system checks load every URLconf, view and template tag library (a third of the command's
-    # start-up, bench/bench_startup.py); `serve` and `check` run them, a status needs none of them.
+    # The system checks load every URLconf, view and template tag library (bench/bench_startup.py
+    # has what that costs); `serve` and `check` run them, a status needs none of them.
     requires_system_checks = []
 
     def handle(self, *args, **options):
