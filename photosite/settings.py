@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
 from photosite import remembered
 from photosite.secret_key import site_secret_key
@@ -280,6 +279,8 @@ def eventstream_redis_kwargs(url):
     (`rediss://`, `unix://`, `?socket_timeout=…`); only its connection class (which neither
     client takes, and which differs between the two) becomes the `ssl` / `unix_socket_path`
     arguments each client turns into its own."""
+    from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url  # only with Redis: a heavy import
+
     kwargs = parse_url(url)
     connection_class = kwargs.pop("connection_class", None)
     if connection_class is SSLConnection:
@@ -350,15 +351,20 @@ LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
 CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
 # `serve` hands its children the terminal through this variable (photosite.log_handlers.TerminalHandler).
 UNDER_SERVE = bool(os.environ.get("PHOTOSITE_TERMINAL_FD"))
-PER_FILE_HANDLERS = ["site_log", "errors_log"] if UNDER_SERVE else ["console", "site_log", "errors_log"]
+# One file's thumbnail or rendition failing (and its retries): a command run by hand
+# (`pregenerate`) shows it; under `serve` it is the file's business, not the terminal's
+# (errors.log and the site's log have it, and the gallery shows a placeholder).
+PER_FILE_LOGGERS = ["photosite.thumbnails", "photosite.background"] if UNDER_SERVE else []
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"not_per_file": {"()": "photosite.log_handlers.SkipLoggers", "names": PER_FILE_LOGGERS}},
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "photosite.log_handlers.TerminalHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "console": {"class": "photosite.log_handlers.TerminalHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL,
+                    "filters": ["not_per_file"]},
         "access_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "access.log",
@@ -389,11 +395,6 @@ LOGGING = {
         # django-q2 logs as "django-q". Its per-task lines ("Enqueued …", "Processed …") go to the
         # site's log only: a 50,000-file import would otherwise print a thousand of them.
         "django-q": {"handlers": ["site_log", "errors_log"], "level": "INFO", "propagate": False},
-        # One file's thumbnail or rendition failing (and its retries): a command run by hand
-        # (`pregenerate`) shows it; under `serve` it is the file's business, not the terminal's
-        # (errors.log and the site's log have it, and the gallery shows a placeholder).
-        "photosite.thumbnails": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
-        "photosite.background": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
         # django-axes says "Repeated login failure" at WARNING for every wrong password.
         "axes": {"handlers": ["site_log"], "level": "INFO", "propagate": False},
         # Python warnings of the libraries (rawpy's about fork, say): for the curious, not the terminal.

@@ -38,7 +38,6 @@ from .errors import (
     ThumbnailError,
     ThumbnailStoreError,
 )
-from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .generators.video_rendition import VideoRenditionSpec
 from .models import Thumbnail, ThumbnailState
@@ -301,6 +300,8 @@ def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
     The one place that says so: a generator is pure (a file in, bytes out), so anything it raises
     comes from the file, through a decoder (Pillow and its plugins, rawpy, numpy, ffmpeg's output)
     that may raise any class on hostile bytes: Pillow's TIFF plugin gave TypeError on a CR2."""
+    from .generators.photo import generate_photo_thumbnail  # here: it brings rawpy and numpy, which commands never need
+
     source = absolute_path(photo.path)
     try:
         if photo.is_video:

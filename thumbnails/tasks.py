@@ -12,11 +12,11 @@ from dataclasses import replace
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django_q.tasks import async_task
-from redis import RedisError
 
 from library.importing.activity import wait_while_importing
 from library.models import ImportSession, Photo
 from library.video_playback import videos_served_renditions
+from photosite.broker_errors import broker_errors
 
 from . import pregeneration, video_cache
 from .formats import made_ahead_specs
@@ -89,7 +89,7 @@ def queue_session(sender, session: ImportSession, **kwargs):
         tasks = queue_photos(photo_ids, made_ahead_specs())
         # After the session's thumbnails: the queue hands tasks out in order.
         rendition_tasks = queue_renditions(videos)
-    except (DatabaseError, RedisError) as error:
+    except (DatabaseError, *broker_errors()) as error:
         logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
         return
     logger.info("Background: queued %d photos of import session %s in %d tasks, then %d video renditions",

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import rawpy
-
 from .gps import Position, position, sexagesimal, signed
 
 logger = logging.getLogger("photosite.import")
@@ -61,6 +59,8 @@ class RawHeader:
 
 def read_raw_header(path: Path) -> RawHeader | None:
     """LibRaw's reading of the file's headers; None when LibRaw does not take it for a raw."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         with rawpy.imread(str(path)) as raw:
             sizes = raw.sizes
@@ -119,6 +119,8 @@ def _text(record: bytes, offset: int) -> str:
 def _libraw() -> ctypes.CDLL | None:
     """The LibRaw shared library inside the rawpy wheel (the one rawpy itself calls); None, said
     once, where there is none."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         library = ctypes.CDLL(str(Path(rawpy.__file__).with_name("libraw_r.so")))
     except OSError as error:
