@@ -148,10 +148,11 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
                       growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
     stream = ffmpeg.input(str(source), threads=FFMPEG_THREADS)
-    video = to_sdr(scaled(stream["v:0"], spec.lines)) if hdr else scaled(stream["v:0"], spec.lines).filter(
+    source_frames = at_most_max_fps(stream["v:0"])
+    video = to_sdr(scaled(source_frames, spec.lines)) if hdr else scaled(source_frames, spec.lines).filter(
         "format", "yuv420p")
     options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
-               "fpsmax": MAX_FPS, "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
+               "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
                "acodec": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
     if hdr:
         options.update(color_primaries="bt709", color_trc="bt709", colorspace="bt709")
@@ -164,6 +165,14 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
         output = ffmpeg.output(video, stream["a:0?"], outputs, format="tee", flags="+global_header", **options)
     return [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             *output.compile(cmd="ffmpeg")[1:]]
+
+
+def at_most_max_fps(video):
+    """Drops a frame that follows the last one kept by less than about 1/MAX_FPS s (120 fps slow
+    motion plays at 60), and never adds one: with variable frame rate output, a file whose few
+    frames lie hours apart stays a few frames. (`-fpsmax` would do the first half, but ffmpeg 8
+    and later refuse it beside variable frame rate output.)"""
+    return video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.9 / MAX_FPS:.4f})")
 
 
 def scaled(video, lines: int):
