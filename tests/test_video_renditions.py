@@ -289,9 +289,24 @@ def test_a_video_claiming_hours_is_encoded_as_the_frames_it_holds(tmp_path):
     # then the time limit follows the frames counted, and no frame was copied to fill the hours
     assert (streams.video_frames, streams.audio_packets) == (4, 0)
     assert streams.time_limit() < TIMEOUT_BASE_SECONDS + 1
-    frames = subprocess.run([factories.ffmpeg_exe(), "-v", "error", "-i", str(tmp_path / "r.mp4"), "-map", "0:v:0",
+    assert rendition_frames(tmp_path / "r.mp4") <= 4
+
+
+def rendition_frames(path) -> int:
+    frames = subprocess.run([factories.ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
                              "-c", "copy", "-f", "framecrc", "-"], capture_output=True, text=True, check=True).stdout
-    assert len([line for line in frames.splitlines() if line.startswith("0,")]) <= 4
+    return len([line for line in frames.splitlines() if line.startswith("0,")])
+
+
+@pytest.mark.outside_database
+@pytest.mark.parametrize("fps, expected", [(120, 60), (30, 30)])
+def test_slow_motion_plays_at_sixty_frames_a_second_and_others_keep_theirs(tmp_path, fps, expected):
+    # given a second of video at the phone's slow-motion rate, or an ordinary one
+    source = factories.make_video(tmp_path / f"{fps}.mp4", seconds=1, fps=fps, width=160, height=120)
+    # when
+    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(240), read_streams(source))
+    # then no more than 60 frames a second are kept, and none is added
+    assert rendition_frames(tmp_path / "r.mp4") == expected
 
 
 @pytest.mark.outside_database
