@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from library.importing.grouping import is_raw
-from library.models import FileMove, ImportOutcome, ImportSession, Photo
+from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
@@ -80,11 +80,12 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "shown_with", "in_trash"]
+    list_display = ["thumbnail", "original_name", "title", "rating", "kind", "taken", "camera_model", "size",
+                    "shown_with", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
     list_select_related = ["shown_with"]
     list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, "import_session"]
-    search_fields = ["original_name", "^sha256"]
+    search_fields = ["original_name", "title", "^sha256"]
     date_hierarchy = "taken_on"
     list_per_page = 50
     show_full_result_count = False
@@ -92,6 +93,7 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
+        ("Described (from its sidecar)", {"fields": ["title", "description", "keywords", "rating", "label", "favorite"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -223,7 +225,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(ImportSession)
 class ImportSessionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "user", "started_at", "imported_count", "duplicate_count", "failed_count",
-                    "duration", "outcomes_link"]
+                    "skipped_count", "duration", "outcomes_link"]
     list_filter = ["source"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
@@ -260,3 +262,12 @@ class FileMoveAdmin(ReadOnlyAdmin):
 
     list_display = ["photo", "reason", "source", "target", "created_at"]
     list_select_related = ["photo"]
+
+
+@admin.register(PendingSidecar)
+class PendingSidecarAdmin(ReadOnlyAdmin):
+    """Sidecars whose photo is not in the library yet; each is applied when its photo is imported
+    from the same folder (or by the same person, on the web)."""
+
+    list_display = ["original_name", "kind", "source_folder", "user", "created_at"]
+    search_fields = ["original_name"]
