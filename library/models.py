@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from library.importing.dates import dating, offset_label, shown_time
+from library.importing.sidecar_names import match_key
 
 from .video_playback import Playback
 
@@ -98,6 +99,9 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=5, choices=MediaKind.choices)
     original_name = models.CharField(max_length=255)
+    name_key = models.CharField(
+        max_length=32, blank=True, editable=False,
+        help_text="The start of the original name's base (sidecar_names.match_key): a sidecar finds its photo by it.")
     path = models.CharField(max_length=255, unique=True, help_text="Relative to the library root.")
     size = models.PositiveBigIntegerField()
     format = models.CharField(max_length=16, help_text="Detected from the content, e.g. jpeg, heic, mp4.")
@@ -161,6 +165,7 @@ class Photo(models.Model):
             # (`shown_with IS NULL`, nearly every row) and then sort them.
             models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
             models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
+            models.Index(fields=["name_key"], name="photo_name_key_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(rating__lte=5), name="photo_rating_0_5"),
@@ -171,9 +176,10 @@ class Photo(models.Model):
 
     def save(self, *args, **kwargs):
         """A row made with only `taken_at` (a test, the shell) gets its wall clock from it, as the
-        import's would (`dating`); `bulk_create` callers pass `dating(...)`'s fields themselves."""
+        import's would (`dating`), and its name key; `bulk_create` callers pass both themselves."""
         if self.taken_on is None:
             vars(self).update(dating(self.taken_at))
+        self.name_key = self.name_key or match_key(self.original_name)
         super().save(*args, **kwargs)
 
     @property

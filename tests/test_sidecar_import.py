@@ -65,6 +65,10 @@ def test_a_lightroom_folder_imports_with_its_sidecars_read_and_kept(library_root
     assert (library_root / f"{second.path}.xmp").exists()
     assert untracked_files() == []
     assert PendingSidecar.objects.count() == 0
+    # and the import log tells them apart too
+    import_log = next((library_root / ".logs").glob("import_*.log")).read_text()
+    assert "failed=0 skipped=6" in import_log
+    assert "Skipped: desktop.ini: not a photo or video: system file (desktop.ini)" in import_log
 
 
 def test_an_iphone_export_with_aae_files_exits_zero(library_root, media_dir):
@@ -116,6 +120,14 @@ def test_a_sidecar_before_its_photo_is_applied_when_the_photo_comes_later(librar
     assert outcomes(first_session)["scan_017.png.xmp"][1] == (
         "sidecar of scan_017.png: date taken, title, rating applied")
     assert PendingSidecar.objects.count() == 0
+
+
+def test_a_sidecar_imported_twice_waits_once(library_root, media_dir):
+    xmp = sidecars.make_xmp(media_dir / "IMG_0001.jpg.xmp", rating=2)
+    run_import(xmp)
+    sidecars.make_xmp(xmp, rating=4)
+    run_import(xmp)
+    assert [pending.facts["rating"] for pending in PendingSidecar.objects.all()] == [4]
 
 
 def test_a_sidecar_in_another_folder_waits(library_root, media_dir):

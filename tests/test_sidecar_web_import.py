@@ -5,11 +5,11 @@ from contextlib import closing
 from datetime import datetime
 
 import pytest
+import sidecar_factories as sidecars
+from test_web_import import new_session, read_events, upload
 
 import factories
-import sidecar_factories as sidecars
 from live_site import running_site
-from test_web_import import new_session, read_events, upload
 
 pytestmark = [pytest.mark.slow]
 

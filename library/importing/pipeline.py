@@ -36,6 +36,7 @@ from .progress import FileResult, NullReporter
 from .sidecar_facts import ParsedSidecar, PassedByError
 from .sidecar_files import read_sidecar
 from .sidecar_matching import WAITING_TEXT, Scope, photo_arrived, record_waiting, settle_new_sidecars
+from .sidecar_names import match_key
 from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
 logger = logging.getLogger("photosite.import")
@@ -292,9 +293,9 @@ class ImportPipeline:
         session.duration_seconds = (session.finished_at - session.started_at).total_seconds()
         session.save(update_fields=["finished_at", "duration_seconds"])
         logger.info(
-            "Import session complete: session=%s source=%s imported=%d duplicate=%d skipped=%d failed=%d "
+            "Import session complete: session=%s source=%s imported=%d duplicate=%d failed=%d skipped=%d "
             "duration=%.2fs", session.pk, session.source, session.imported_count, session.duplicate_count,
-            session.skipped_count, session.failed_count, session.duration_seconds,
+            session.failed_count, session.skipped_count, session.duration_seconds,
         )
         transaction.on_commit(lambda: import_session_finished.send(sender=ImportSession, session=session))
         transaction.on_commit(lambda: self.reporter.session_complete(session))
@@ -363,7 +364,8 @@ class ImportPipeline:
     def _photo(self, item: Prepared, relative: str) -> Photo:
         staged, metadata, file_format = item.staged, item.metadata, item.file_format
         return Photo(
-            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
+            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
+            path=relative,
             size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,
             duration=metadata.duration, **dating(metadata.taken_at),

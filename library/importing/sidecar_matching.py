@@ -18,7 +18,6 @@ import tempfile
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from library.models import DateSource, ImportOutcome, MoveReason, PendingSidecar, Photo
 from library.paths import absolute_path, import_temp_dir, sidecar_path
@@ -57,9 +56,12 @@ class Scope:
 
 
 def keep_waiting(name: str, sidecar: ParsedSidecar, scope: Scope, outcome_id: int) -> PendingSidecar:
-    """Written in the transaction that records the sidecar's outcome."""
+    """Written in the transaction that records the sidecar's outcome; the same sidecar brought
+    again (an import run twice before its photo came) replaces the one waiting."""
+    key = SidecarName.parse(name).key
+    scope.waiting().filter(match_key=key, original_name=name).delete()
     return PendingSidecar.objects.create(
-        original_name=name, match_key=SidecarName.parse(name).key, source_folder=scope.folder,
+        original_name=name, match_key=key, source_folder=scope.folder,
         user_id=None if scope.folder else scope.user_id, kind=sidecar.kind, facts=sidecar.facts.as_json(),
         content=sidecar.content, outcome_id=outcome_id)
 
@@ -67,10 +69,8 @@ def keep_waiting(name: str, sidecar: ParsedSidecar, scope: Scope, outcome_id: in
 def find_photo(pending: PendingSidecar, scope: Scope) -> Photo | None:
     """After the sidecar's row is committed: its photo, if the library has it (the oldest that fits)."""
     name = SidecarName.parse(pending.original_name, pending.facts.get("for_name") or "")
-    prefix = Q(original_name__istartswith=name.key)
-    if name.title:
-        prefix |= Q(original_name__iexact=name.title)
-    for photo in scope.photos().filter(prefix).order_by("id")[:CANDIDATE_LIMIT]:
+    keys = {name.key, match_key(name.title)} if name.title else {name.key}
+    for photo in scope.photos().filter(name_key__in=keys).order_by("id")[:CANDIDATE_LIMIT]:
         if name.fits(photo.original_name):
             return photo
     return None
