@@ -1,36 +1,19 @@
 """Sidecars and litter through the web import, over the real ASGI server: skipped apart from
 failures in the answers, the counts and the event stream; a sidecar uploaded before its photo
 (another request, or another import) applied once the photo comes, and its line told again."""
-from contextlib import closing
 from datetime import datetime
 
 import pytest
 import sidecar_factories as sidecars
+import test_web_import as web_import
 from test_web_import import new_session, read_events, upload
 
 import factories
-from live_site import running_site
 
 pytestmark = [pytest.mark.slow]
 
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    with running_site(tmp_path_factory.mktemp("sidecar-web-import") / "library") as live:
-        live.create_user("bob", "bob-password-123")
-        yield live
-
-
-@pytest.fixture(scope="module")
-def admin(site):
-    with closing(site.client()) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def bob(site):
-    with closing(site.client("bob", "bob-password-123")) as client:
-        yield client
+# A live site for the module and two people logged in to it, as test_web_import has them.
+site, admin, bob = web_import.site, web_import.admin, web_import.bob
 
 
 def photo_field(site, original_name, field):
