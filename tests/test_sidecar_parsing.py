@@ -70,6 +70,13 @@ def test_facts_survive_the_waiting_room():
     assert SidecarFacts.from_json(takeout.as_json()).taken_at.tzname() == "UTC"
 
 
+def test_sidecar_texts_are_bounded_and_cleaned():
+    facts = read_xmp(sidecar_factories.xmp_text(title="t" * 1000, label="L" * 99).encode()).facts
+    assert (len(facts.title), len(facts.label)) == (255, 32)
+    takeout = read_takeout(b'{"title": "a.jpg", "imageViews": "1", "description": "a\\u001b[31mb' + b"x" * 5000 + b'"}')
+    assert takeout.facts.description == ("a[31mb" + "x" * 5000)[:2000]
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     (sidecar_factories.xmp_text(rating=9), None),  # out of range: no rating, not an error
     ("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>", "no XMP properties"),

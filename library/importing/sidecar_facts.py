@@ -13,6 +13,7 @@ from .errors import ImportFileError
 # parsing is in memory, and a file this big is no sidecar a camera or an app wrote.
 MAX_SIDECAR_BYTES = 1024 * 1024
 MAX_TEXT = 2000
+MAX_TITLE = 255  # Photo.title's length
 MAX_KEYWORDS = 200
 MAX_KEYWORD_LENGTH = 100
 MAX_LABEL = 32

@@ -17,6 +17,7 @@ from .dates import as_aware, parse_utc_offset, plausible
 from .not_media import XMP_EXTENSION
 from .sidecar_facts import (
     MAX_LABEL,
+    MAX_TITLE,
     ParsedSidecar,
     SidecarError,
     SidecarFacts,
@@ -53,7 +54,7 @@ def read_xmp(data: bytes) -> ParsedSidecar:
     found = Properties(descriptions)
     facts = SidecarFacts(
         taken_at=next(filter(None, (xmp_datetime(found.first(*name)) for name in DATE_PROPERTIES)), None),
-        title=clean_text(found.first(DC, "title")), description=clean_text(found.first(DC, "description")),
+        title=clean_text(found.first(DC, "title"), MAX_TITLE), description=clean_text(found.first(DC, "description")),
         keywords=clean_keywords(found.all(DC, "subject")), rating=clean_rating(found.first(XMP, "Rating")),
         label=clean_text(found.first(XMP, "Label"), MAX_LABEL), favorite=found.first(FSTOP, "favorite") == "1",
         **gps_position(found),
