@@ -35,7 +35,7 @@ from .placement import claim_path, release_path, sync_folders
 from .progress import FileResult, NullReporter
 from .sidecar_facts import ParsedSidecar, PassedByError
 from .sidecar_files import read_sidecar
-from .sidecar_matching import WAITING_TEXT, Scope, photo_arrived, record_waiting, settle_new_sidecars
+from .sidecar_matching import WAITING_TEXT, Scope, photos_arrived, record_waiting, settle_new_sidecars
 from .sidecar_names import match_key
 from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
@@ -228,13 +228,9 @@ class ImportPipeline:
     def _meet_waiting_sidecars(self, prepared: list[Prepared], results: dict):
         """Each photo now in the library (new, or brought again) takes the sidecars waiting for it;
         those of this session are told again, with what they gave."""
-        settled = []
-        for item in prepared:
-            result = results.get(id(item))
-            if result is not None and result.photo_id is not None and result.status != OutcomeStatus.FAILED:
-                photo = Photo.objects.filter(pk=result.photo_id).first()
-                if photo is not None:
-                    settled += photo_arrived(photo, item.name, self._scope(item.source_folder))
+        settled = photos_arrived([(results[id(item)].photo_id, item.name, self._scope(item.source_folder))
+                                  for item in prepared if results[id(item)].photo_id is not None
+                                  and results[id(item)].status != OutcomeStatus.FAILED])
         if settled:
             self.reporter.outcomes_changed([FileResult(outcome.original_name, outcome.size, outcome.status, outcome.error,
                                      outcome.photo_id, outcome.pk)

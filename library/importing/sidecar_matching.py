@@ -54,6 +54,9 @@ class Scope:
     def waiting(self):
         return PendingSidecar.objects.filter(source_folder=self.folder, user_id=None if self.folder else self.user_id)
 
+    def holds(self, pending: PendingSidecar) -> bool:
+        return pending.source_folder == self.folder and pending.user_id == (None if self.folder else self.user_id)
+
 
 def keep_waiting(name: str, sidecar: ParsedSidecar, scope: Scope, outcome_id: int) -> PendingSidecar:
     """Written in the transaction that records the sidecar's outcome; the same sidecar brought
@@ -76,13 +79,20 @@ def find_photo(pending: PendingSidecar, scope: Scope) -> Photo | None:
     return None
 
 
-def photo_arrived(photo: Photo, name: str, scope: Scope) -> list[int]:
-    """After the photo's row is committed (imported, or a duplicate brought again): the sidecars
-    waiting for it, applied; returns the ids of their outcomes, whose text now says so."""
+def photos_arrived(arrivals: list[tuple[int, str, Scope]]) -> list[int]:
+    """After a group's photo rows are committed (imported, or duplicates brought again; each
+    `(photo id, name it came under, scope)`): the sidecars waiting for them, applied. One indexed
+    query for the group, the common answer being none. Returns the ids of the sidecars' outcomes,
+    whose text now says what they gave."""
+    keys = {match_key(name) for _, name, _ in arrivals}
+    waiting = list(PendingSidecar.objects.filter(match_key__in=keys).order_by("id")[:CANDIDATE_LIMIT * len(keys)])
     settled = []
-    for pending in scope.waiting().filter(match_key=match_key(name)).order_by("id")[:CANDIDATE_LIMIT]:
-        if SidecarName.parse(pending.original_name, pending.facts.get("for_name") or "").fits(name):
-            settled += [pending.outcome_id] if settle(pending, photo) and pending.outcome_id else []
+    for photo_id, name, scope in arrivals if waiting else ():
+        for pending in waiting:
+            fits = SidecarName.parse(pending.original_name, pending.facts.get("for_name") or "").fits(name)
+            photo = Photo.objects.filter(pk=photo_id).first() if fits and scope.holds(pending) else None
+            if photo is not None and settle(pending, photo) and pending.outcome_id:
+                settled.append(pending.outcome_id)
     return settled
 
 
