@@ -18,7 +18,7 @@ from django.utils.timesince import timesince
 
 from library.importing.grouping import is_raw
 from library.importing.places import NAMING_RADIUS_KM
-from library.models import FileMove, ImportOutcome, ImportSession, Photo, ResumableUpload
+from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo, ResumableUpload
 from library.services import resumable_uploads
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
@@ -89,11 +89,12 @@ class RedateForm(forms.Form):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "original_name", "kind", "taken", "camera_model", "size", "shown_with", "in_trash"]
+    list_display = ["thumbnail", "original_name", "title", "rating", "kind", "taken", "camera_model", "size",
+                    "shown_with", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
     list_select_related = ["shown_with"]
     list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, "import_session"]
-    search_fields = ["original_name", "^sha256"]
+    search_fields = ["original_name", "title", "^sha256"]
     date_hierarchy = "taken_on"
     list_per_page = 50
     show_full_result_count = False
@@ -102,6 +103,7 @@ class PhotoAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "zone_source", "trashed_at"]}),
         ("Place", {"fields": ["place", "place_country_code", "position", "time_zone"]}),
+        ("Described (from its sidecar)", {"fields": ["title", "description", "keywords", "rating", "label", "favorite"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -249,7 +251,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(ImportSession)
 class ImportSessionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "user", "started_at", "imported_count", "duplicate_count", "failed_count",
-                    "duration", "outcomes_link"]
+                    "skipped_count", "duration", "outcomes_link"]
     list_filter = ["source"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
@@ -345,3 +347,12 @@ class ResumableUploadAdmin(admin.ModelAdmin):
             except resumable_uploads.UploadLockedError:
                 self.message_user(request, f"{upload.original_name} is receiving a piece right now and was kept; "
                                   "delete it again once the piece is in.", messages.WARNING)
+
+
+@admin.register(PendingSidecar)
+class PendingSidecarAdmin(ReadOnlyAdmin):
+    """Sidecars whose photo is not in the library yet; each is applied when its photo is imported
+    from the same folder (or by the same person, on the web)."""
+
+    list_display = ["original_name", "kind", "source_folder", "user", "created_at"]
+    search_fields = ["original_name"]

@@ -11,6 +11,7 @@ from django.db import models
 
 from library.importing.dates import ZoneSource, dating, offset_label, shown_time
 from library.importing.places import zone_named
+from library.importing.sidecar_names import match_key
 
 from .video_playback import Playback
 
@@ -26,6 +27,7 @@ class DateSource(models.TextChoices):
     FILENAME = "filename", "File name"
     MTIME = "mtime", "File modification time"
     MANUAL = "manual", "Set by hand"
+    SIDECAR = "sidecar", "Sidecar (XMP or Google Takeout)"
 
 
 class ImportSource(models.TextChoices):
@@ -37,6 +39,8 @@ class OutcomeStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     DUPLICATE = "duplicate", "Duplicate"
     FAILED = "failed", "Failed"
+    # Not media (a sidecar, Thumbs.db, text): passed by, not a failure (library.importing.not_media).
+    SKIPPED = "skipped", "Skipped (not a photo or video)"
 
 
 class ImportSession(models.Model):
@@ -49,6 +53,7 @@ class ImportSession(models.Model):
     imported_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
     duration_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
@@ -67,6 +72,7 @@ class ImportSession(models.Model):
             "imported": self.imported_count,
             "duplicate": self.duplicate_count,
             "failed": self.failed_count,
+            "skipped": self.skipped_count,
         }
 
 
@@ -95,6 +101,9 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=5, choices=MediaKind.choices)
     original_name = models.CharField(max_length=255)
+    name_key = models.CharField(
+        max_length=32, blank=True, editable=False,
+        help_text="The start of the original name's base (sidecar_names.match_key): a sidecar finds its photo by it.")
     path = models.CharField(max_length=255, unique=True, help_text="Relative to the library root.")
     size = models.PositiveBigIntegerField()
     format = models.CharField(max_length=16, help_text="Detected from the content, e.g. jpeg, heic, mp4.")
@@ -144,6 +153,13 @@ class Photo(models.Model):
         null=True, blank=True, help_text="Where the video inside a motion photo starts, in bytes."
     )
     embedded_video_length = models.PositiveBigIntegerField(null=True, blank=True)
+    # What a person said about the photo in another app, read from its sidecar (XMP, Takeout JSON).
+    title = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    keywords = models.JSONField(default=list, blank=True, help_text="A list of words, as the sidecar gave them.")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Stars, 0-5.")
+    label = models.CharField(max_length=32, blank=True, help_text="A colour label (Lightroom, darktable).")
+    favorite = models.BooleanField(default=False)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -162,6 +178,10 @@ class Photo(models.Model):
             # (`shown_with IS NULL`, nearly every row) and then sort them.
             models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
             models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
+            models.Index(fields=["name_key"], name="photo_name_key_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__lte=5), name="photo_rating_0_5"),
         ]
 
     def __str__(self):
@@ -169,9 +189,10 @@ class Photo(models.Model):
 
     def save(self, *args, **kwargs):
         """A row made with only `taken_at` (a test, the shell) gets its wall clock from it, as the
-        import's would (`dating`); `bulk_create` callers pass `dating(...)`'s fields themselves."""
+        import's would (`dating`), and its name key; `bulk_create` callers pass both themselves."""
         if self.taken_on is None:
             vars(self).update(dating(self.taken_at))
+        self.name_key = self.name_key or match_key(self.original_name)
         super().save(*args, **kwargs)
 
     @property
@@ -259,6 +280,7 @@ class MoveReason(models.TextChoices):
     RESTORE = "restore", "Restored from the trash"
     REDATE = "redate", "Date taken fixed"
     PLACE = "place", "Dated in the time zone of its place"
+    SIDECAR = "sidecar", "Date taken from a sidecar"
 
 
 class FileMove(models.Model):
@@ -289,6 +311,33 @@ class FileMove(models.Model):
             changes["trashed_at"] = None
         elif self.reason == MoveReason.PLACE:
             changes.update(**dating(self.taken_at.astimezone(UTC), self.photo.zone))
+        elif self.reason == MoveReason.SIDECAR:  # a sidecar's date is read where the photo was taken
+            changes.update(**dating(self.taken_at, self.photo.zone), taken_at_source=DateSource.SIDECAR)
         else:
             changes.update(**dating(self.taken_at), taken_at_source=DateSource.MANUAL)
         return changes
+
+
+class PendingSidecar(models.Model):
+    """A sidecar (XMP, Takeout JSON) whose photo is not in the library yet: kept until the photo
+    comes, in this import or a later one, from the same folder (the command line) or the same
+    person (the web). Whichever of the two is committed second finds the other; the one that
+    deletes this row applies it (library.importing.sidecar_matching)."""
+
+    original_name = models.CharField(max_length=255)
+    match_key = models.CharField(max_length=64, help_text="The start of the photo's base name (sidecar_names).")
+    source_folder = models.CharField(max_length=1024, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="pending_sidecars")
+    kind = models.CharField(max_length=8, help_text="xmp or takeout")
+    facts = models.JSONField(help_text="library.importing.sidecar_facts.SidecarFacts, as JSON.")
+    content = models.TextField(blank=True, help_text="An XMP sidecar's text, to keep beside its photo.")
+    outcome = models.ForeignKey(ImportOutcome, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["match_key", "source_folder"], name="pending_sidecar_key_idx")]
+
+    def __str__(self):
+        return f"{self.original_name} (waiting for its photo)"

@@ -89,7 +89,7 @@ def test_a_body_that_stalls_is_cut_off_and_its_file_fails_cleanly(site, admin):
     # then: answered within the idle limit, the file failed with a reason, its bytes gone
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert processed(admin, session) == 1
-    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1}
+    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1, "skipped": 0}
     event = read_events(admin, session["events_url"], until="file")[0]["data"]
     assert (event["name"], event["error"]) == ("stalled.jpg", "the upload was cut off before the end of the file")
     assert temp_leftovers(site) == []

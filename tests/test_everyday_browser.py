@@ -111,11 +111,11 @@ def test_the_admin_says_photosite(page):
 
 
 def test_import_failures_name_their_path_in_the_folder(page, tmp_path):
-    # given a folder with two files called LICENSE
+    # given a folder with two broken photos called cover.jpg (a LICENSE would be skipped, not failed)
     project = tmp_path / "project"
     (project / "vendor").mkdir(parents=True)
-    factories.make_text_file(project / "LICENSE")
-    factories.make_text_file(project / "vendor" / "LICENSE")
+    factories.make_text_file(project / "cover.jpg")
+    factories.make_text_file(project / "vendor" / "cover.jpg")
     # when it is picked on the import page
     page.goto("/import/")
     page.set_input_files("#folder-picker", str(project))
@@ -123,5 +123,5 @@ def test_import_failures_name_their_path_in_the_folder(page, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('#failures li').length === 2")
     page.wait_for_function("() => document.querySelector('#summary') && !document.querySelector('#summary').hidden")
     names = sorted(page.locator("#failures li .file-name").all_inner_texts())
-    assert names == ["project/LICENSE", "project/vendor/LICENSE"]
+    assert names == ["project/cover.jpg", "project/vendor/cover.jpg"]
     screenshot(page, "everyday-import-failures")

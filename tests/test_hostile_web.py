@@ -100,7 +100,7 @@ def test_a_name_too_long_for_a_multipart_header_is_refused_cleanly(site, client,
     # then
     assert response.status_code == 400
     assert "Traceback" not in response.text
-    assert client.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 0}
+    assert client.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 0, "skipped": 0}
     assert_site_is_clean(site)
 
 

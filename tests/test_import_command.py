@@ -52,16 +52,17 @@ def test_failures_are_listed_and_make_the_exit_status_non_zero(library_root, med
     with pytest.raises(CommandError, match="1 file"):
         run_import(media_dir)
     session = ImportSession.objects.get()
-    assert session.counts() == {"imported": 1, "duplicate": 0, "failed": 1}
+    assert session.counts() == {"imported": 1, "duplicate": 0, "failed": 1, "skipped": 0}
     assert session.outcomes.get(status=OutcomeStatus.FAILED).original_name == "bad.jpg"
 
 
 def test_failures_name_the_path_within_what_was_imported(library_root, media_dir):
-    # given two files called LICENSE in one project folder, and a bad file given by its own path
+    # given two broken photos called cover.jpg in one project folder, and a bad file given by its own path
+    # (a LICENSE or README there is no photo at all: skipped, test_sidecar_import.py)
     project = media_dir / "project"
     (project / "vendor").mkdir(parents=True)
-    factories.make_text_file(project / "LICENSE")
-    factories.make_text_file(project / "vendor" / "LICENSE")
+    factories.make_text_file(project / "cover.jpg")
+    factories.make_text_file(project / "vendor" / "cover.jpg")
     lone = factories.make_text_file(media_dir / "notes.jpg")
     out = StringIO()
     # when
@@ -69,7 +70,7 @@ def test_failures_name_the_path_within_what_was_imported(library_root, media_dir
         call_command("import", "--no-progress", str(project), str(lone), stdout=out, stderr=StringIO())
     # then each is told apart by its path
     failed = [line.split(": ")[1] for line in out.getvalue().splitlines() if line.startswith("failed: ")]
-    assert failed == ["project/LICENSE", "project/vendor/LICENSE", str(lone)]
+    assert failed == ["project/cover.jpg", "project/vendor/cover.jpg", str(lone)]
 
 
 def test_move_deletes_sources_only_once_they_are_safe(library_root, media_dir):

@@ -57,7 +57,7 @@ def test_a_group_decides_each_file_in_order(library_root, media_dir):
     assert [result.status for result in results] == ["imported", "imported", "duplicate", "failed", "failed"]
     assert results[2].photo_id == results[0].photo_id
     assert Photo.objects.count() == 2
-    assert pipeline.finish().counts() == {"imported": 2, "duplicate": 1, "failed": 2}
+    assert pipeline.finish().counts() == {"imported": 2, "duplicate": 1, "failed": 2, "skipped": 0}
     assert list((library_root / ".import_temp").iterdir()) == []
 
 

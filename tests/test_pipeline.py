@@ -123,7 +123,7 @@ def test_bad_input_gets_a_clear_per_file_outcome_and_the_session_goes_on(library
     assert temp_leftovers(library_root) == []
     assert len(library_files(library_root)) == 2
     pipeline.session.refresh_from_db()
-    assert pipeline.session.counts() == {"imported": 2, "duplicate": 0, "failed": 6}
+    assert pipeline.session.counts() == {"imported": 2, "duplicate": 0, "failed": 6, "skipped": 0}
 
 
 @pytest.mark.parametrize("hostile", ["../../etc/passwd.jpg", "/etc/cron.d/evil.jpg", "line\nbreak\r.jpg", "tab\tname.jpg",
@@ -253,10 +253,10 @@ def test_reporter_hears_every_file_with_running_counts(library_root, media_dir, 
         pipeline.import_path(factories.make_text_file(media_dir / "b.jpg"))
         pipeline.finish()
     assert heard == [
-        ("imported", {"imported": 1, "duplicate": 0, "failed": 0}),
-        ("duplicate", {"imported": 1, "duplicate": 1, "failed": 0}),
-        ("failed", {"imported": 1, "duplicate": 1, "failed": 1}),
-        ("complete", {"imported": 1, "duplicate": 1, "failed": 1}),
+        ("imported", {"imported": 1, "duplicate": 0, "failed": 0, "skipped": 0}),
+        ("duplicate", {"imported": 1, "duplicate": 1, "failed": 0, "skipped": 0}),
+        ("failed", {"imported": 1, "duplicate": 1, "failed": 1, "skipped": 0}),
+        ("complete", {"imported": 1, "duplicate": 1, "failed": 1, "skipped": 0}),
     ]
 
 

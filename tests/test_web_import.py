@@ -135,7 +135,7 @@ def test_upload_answers_each_file_and_the_stream_replays_the_session(admin, imag
         ("a.jpg", "imported"), ("notes.jpg", "failed"), ("copy of a.jpg", "duplicate")]
     assert "not a supported photo or video" in results[1]["error"]
     assert results[2]["photo_id"] == results[0]["photo_id"]
-    assert finished.json()["counts"] == {"imported": 1, "duplicate": 1, "failed": 1}
+    assert finished.json()["counts"] == {"imported": 1, "duplicate": 1, "failed": 1, "skipped": 0}
     channel = session["channel"]
     # a request's files are committed as one group and told in one event ("files"); a failure
     # found before the group (not a photo) is told first, on its own ("file")
@@ -145,8 +145,8 @@ def test_upload_answers_each_file_and_the_stream_replays_the_session(admin, imag
     assert [(outcome["name"], outcome["status"]) for outcome in told] == [
         ("notes.jpg", "failed"), ("a.jpg", "imported"), ("copy of a.jpg", "duplicate")]
     assert told[2]["photo_id"] == results[0]["photo_id"]
-    assert events[1]["data"]["counts"] == {"imported": 1, "duplicate": 1, "failed": 1}
-    assert events[2]["data"]["counts"] == {"imported": 1, "duplicate": 1, "failed": 1}
+    assert events[1]["data"]["counts"] == {"imported": 1, "duplicate": 1, "failed": 1, "skipped": 0}
+    assert events[2]["data"]["counts"] == {"imported": 1, "duplicate": 1, "failed": 1, "skipped": 0}
     assert events[2]["data"]["duration"] > 0
 
 
@@ -351,7 +351,7 @@ def test_a_request_cut_off_mid_file_fails_that_file_and_leaves_nothing_behind(si
     wait_for(lambda: processed(admin, session) == 1, STREAM_TIMEOUT_SECONDS)
     # then
     assert temp_leftovers(site) == []
-    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1}
+    assert admin.get(f"/api/imports/{session['id']}").json()["counts"] == {"imported": 0, "duplicate": 0, "failed": 1, "skipped": 0}
     events = read_events(admin, session["events_url"], until="file")
     assert (events[0]["data"]["name"], events[0]["data"]["error"]) == (
         "big.jpg", "the upload was cut off before the end of the file")

@@ -132,3 +132,36 @@ def test_the_page_says_so_when_its_login_session_ends(live_site, page):
                            timeout=10_000)
     assert "Progress stream closed: your login session ended" in page.locator("#import-status").text_content()
     screenshot(page, "web-import-login-ended")
+
+
+def test_sidecars_and_litter_are_skipped_apart_from_failures(live_site, page, tmp_path):
+    # given a Lightroom-style export: photos with their XMP sidecars, a folder's litter, and one broken photo
+    import sidecar_factories
+
+    folder = tmp_path / "lightroom-export"
+    folder.mkdir()
+    for i in range(3):
+        factories.make_jpeg(folder / f"DSC_{i:04d}.jpg", 320, 240, taken=factories.a_date() + timedelta(days=i))
+        sidecar_factories.make_xmp(folder / f"DSC_{i:04d}.xmp", rating=i + 2, keywords=["export"])
+    sidecar_factories.make_folder_litter(folder)
+    factories.make_text_file(folder / "broken.jpg")
+    # when the folder is picked
+    page.set_input_files("#folder-picker", str(folder))
+    # then the sidecars and litter are counted apart from the one failure
+    page.locator("#summary").wait_for(state="visible")
+    expect_counters(page, imported=3, duplicate=0, skipped=7, failed=1, remaining=0)
+    assert "3 imported, 0 already in the library, 1 failed, 7 skipped (not photos or videos)" in \
+        page.locator("#summary-text").text_content()
+    assert page.locator("#failures li").count() == 1
+    assert "lightroom-export/broken.jpg" in page.locator("#failures li").text_content()
+    page.locator("#skipped summary").click()  # a closed list: opened as a person would
+    skipped = page.locator("#skipped li").all_inner_texts()
+    assert len(skipped) == 7
+    assert any("lightroom-export/DSC_0000.xmp — sidecar of DSC_0000.jpg: keywords, rating applied" in line
+               for line in skipped), skipped
+    assert any("lightroom-export/Thumbs.db — not a photo or video: system file" in line for line in skipped), skipped
+    # and nothing about them is in the failure's red
+    red = "rgb(220, 38, 38)"
+    assert page.locator(".counter.skipped dd").evaluate("element => getComputedStyle(element).color") != red
+    assert page.locator("#skipped").evaluate("element => getComputedStyle(element).color") != red
+    screenshot(page, "web-import-skipped")

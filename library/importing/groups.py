@@ -21,6 +21,8 @@ from .sources import SourceFile, still_inside, unlink_inside
 logger = logging.getLogger("photosite.import")
 
 GROUP_FILES = 32
+# The outcomes after which a source's bytes are safe in the library (`--move` may delete it).
+KEPT_IN_LIBRARY = {OutcomeStatus.IMPORTED, OutcomeStatus.DUPLICATE}
 GROUP_BYTES = 256 * 1024 * 1024
 # Files staged ahead of the group being committed: enough to keep the workers busy meanwhile,
 # few enough that an import killed outright leaves little in .import_temp.
@@ -28,8 +30,9 @@ AHEAD_FILES = 2 * GROUP_FILES
 
 
 def import_sources(pipeline: ImportPipeline, sources, jobs: int, move=False, stop=None) -> list[FileResult]:
-    """Imports `sources` (SourceFile) in order; with `move`, each source not failed is deleted
-    once its outcome is committed (its bytes are in the library, or were there already). Once
+    """Imports `sources` (SourceFile) in order; with `move`, each source whose bytes are in the
+    library (imported, or there already) is deleted once its outcome is committed; a file passed
+    by (a sidecar, a text) is never deleted. Once
     `stop` (a threading.Event) is set, no new file is started: those under way are finished."""
     results = []
     sources = iter(sources)
@@ -82,7 +85,7 @@ def commit_group(pipeline: ImportPipeline, group, move: bool) -> list[FileResult
     results = pipeline.commit([item for _, item in group])
     if move:
         for (source, _), result in zip(group, results, strict=True):
-            if result.status != OutcomeStatus.FAILED and not source.member:  # an archive stays whole
+            if result.status in KEPT_IN_LIBRARY and not source.member:  # an archive stays whole
                 remove_source(source)
     return results
 

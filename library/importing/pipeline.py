@@ -12,7 +12,7 @@ No thumbnail work happens here, ever: thumbnails are made lazily or by the backg
 import errno
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -24,13 +24,18 @@ from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_tr
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
-from .detection import HEAD_BYTES, FileFormat, detect_format
-from .errors import ImportFileError, os_error_message
+from .detection import HEAD_BYTES, FileFormat, describe_unknown, detect_format
+from .errors import ImportFileError, UnsupportedFileError, os_error_message
 from .grouping import pair_new_photo
 from .metadata import MediaMetadata, read_metadata
 from .names import display_name
+from .not_media import document_reason, sidecar_extension, system_file_reason
 from .placement import claim_path, release_path, sync_folders
 from .progress import FileResult, NullReporter
+from .sidecar_facts import ParsedSidecar, PassedByError
+from .sidecar_files import read_sidecar
+from .sidecar_matching import WAITING_TEXT, Scope, photos_arrived, record_waiting, settle_new_sidecars
+from .sidecar_names import match_key
 from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
 logger = logging.getLogger("photosite.import")
@@ -44,6 +49,7 @@ COUNT_FIELDS = {
     OutcomeStatus.IMPORTED: "imported_count",
     OutcomeStatus.DUPLICATE: "duplicate_count",
     OutcomeStatus.FAILED: "failed_count",
+    OutcomeStatus.SKIPPED: "skipped_count",
 }
 
 
@@ -54,6 +60,25 @@ class Failure:
     name: str
     size: int | None
     error: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that is not media (library.importing.not_media): passed by, with the reason."""
+
+    name: str
+    size: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PreparedSidecar:
+    """A sidecar read whole (its temp file is gone): `commit` matches it with its photo."""
+
+    name: str
+    size: int
+    sidecar: ParsedSidecar
+    source_folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,15 +154,15 @@ class ImportPipeline:
             return Failure(name, None, os_error_message(error, action))
         return self.prepare(staged, source_folder=source_folder)
 
-    def prepare(self, staged: StagedFile, source_folder: str = "") -> Prepared | Failure:
-        """Format and metadata; touches no database. A failure removes the temp file.
-        `source_folder`: where the file came from, when known (a browser sends only names)."""
+    def prepare(self, staged: StagedFile, source_folder: str = "") -> Prepared | PreparedSidecar | Skipped | Failure:
+        """Format and metadata; touches no database. Anything but a Prepared file removes the
+        temp file. `source_folder`: where the file came from, when known (a browser sends only names)."""
         name = display_name(staged.original_name)
         try:
-            with open(staged.temp_path, "rb") as temp_file:
-                file_format = detect_format(temp_file.read(HEAD_BYTES), name, staged.temp_path)
-            metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
-            return Prepared(staged, name, file_format, metadata, source_folder)
+            examined = self._examine(staged, name, source_folder)
+            if not isinstance(examined, Prepared):
+                staged.temp_path.unlink(missing_ok=True)
+            return examined
         except ImportFileError as error:
             failure = Failure(name, staged.size, str(error))
         except OSError as error:
@@ -148,8 +173,32 @@ class ImportPipeline:
         staged.temp_path.unlink(missing_ok=True)
         return failure
 
-    def commit(self, items: list[Prepared | Failure]) -> list[FileResult]:
-        """Decide the outcome of a group of files, in their order. Every temp file is gone afterwards."""
+    @staticmethod
+    def _examine(staged: StagedFile, name: str, source_folder: str) -> Prepared | PreparedSidecar | Skipped:
+        """System files and sidecars by their names; then what the content is: media, or a
+        document under a name that does not claim to be media (passed by)."""
+        if reason := system_file_reason(name):
+            return Skipped(name, staged.size, reason)
+        if sidecar_extension(name):
+            try:
+                return PreparedSidecar(name, staged.size, read_sidecar(staged.temp_path, name, staged.size),
+                                       source_folder)
+            except PassedByError as passed:
+                return Skipped(name, staged.size, str(passed))
+        with open(staged.temp_path, "rb") as temp_file:
+            head = temp_file.read(HEAD_BYTES)
+        try:
+            file_format = detect_format(head, name, staged.temp_path)
+        except UnsupportedFileError:
+            if reason := document_reason(name, describe_unknown(head)):
+                return Skipped(name, staged.size, reason)
+            raise
+        metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
+        return Prepared(staged, name, file_format, metadata, source_folder)
+
+    def commit(self, items: list[Prepared | PreparedSidecar | Skipped | Failure]) -> list[FileResult]:
+        """Decide the outcome of a group of files, in their order. Every temp file is gone afterwards.
+        Sidecars come last, so that they find the group's photos in the library."""
         prepared = [item for item in items if isinstance(item, Prepared)]
         try:
             known = Photo.objects.in_bulk([item.staged.sha256 for item in prepared], field_name="sha256")
@@ -157,12 +206,52 @@ class ImportPipeline:
                        for item in prepared if item.staged.sha256 in known}
             settled.update({id(item): self._failure_entry(item.name, item.size, item.error)
                             for item in items if isinstance(item, Failure)})
+            settled.update({id(item): self._skipped_entry(item) for item in items if isinstance(item, Skipped)})
             results = dict(zip(settled, self._record(list(settled.values())), strict=True))
             results.update(self._place([item for item in prepared if item.staged.sha256 not in known]))
         finally:
             for item in prepared:
                 item.staged.temp_path.unlink(missing_ok=True)
+        self._meet_waiting_sidecars(prepared, results)
+        results.update(self._sidecars([item for item in items if isinstance(item, PreparedSidecar)]))
         return [results[id(item)] for item in items]
+
+    @staticmethod
+    def _skipped_entry(item: Skipped) -> Entry:
+        logger.info("Skipped: %s: %s", item.name, item.reason)
+        return Entry(item.name, item.size, OutcomeStatus.SKIPPED, error=item.reason)
+
+    def _scope(self, source_folder: str) -> Scope:
+        return Scope.of(source_folder, self.session)
+
+    def _meet_waiting_sidecars(self, prepared: list[Prepared], results: dict):
+        """Each photo now in the library (new, or brought again) takes the sidecars waiting for it;
+        those of this session are told again, with what they gave."""
+        settled = photos_arrived([(results[id(item)].photo_id, item.name, self._scope(item.source_folder))
+                                  for item in prepared if results[id(item)].photo_id is not None
+                                  and results[id(item)].status != OutcomeStatus.FAILED])
+        if settled:
+            self.reporter.outcomes_changed([FileResult(outcome.original_name, outcome.size, outcome.status, outcome.error,
+                                     outcome.photo_id, outcome.pk)
+                          for outcome in self.session.outcomes.filter(pk__in=settled)], self._counts())
+
+    def _sidecars(self, sidecars: list[PreparedSidecar]) -> dict:
+        """Each sidecar's outcome and waiting row in one transaction; then, committed, the photos
+        already here take theirs; the reporter hears the final words."""
+        if not sidecars:
+            return {}
+        with transaction.atomic():
+            results, counts = self._write([Entry(item.name, item.size, OutcomeStatus.SKIPPED, error=WAITING_TEXT)
+                                           for item in sidecars])
+            waiting = record_waiting([(item, result.outcome_id) for item, result in zip(sidecars, results, strict=True)],
+                                     lambda item: self._scope(item.source_folder))
+        applied = settle_new_sidecars(waiting)
+        results = [replace(result, error=applied[result.outcome_id][0], photo_id=applied[result.outcome_id][1])
+                   if result.outcome_id in applied else result for result in results]
+        for item, result in zip(sidecars, results, strict=True):
+            logger.info("Sidecar: %s: %s", item.name, result.error)
+        self._report(results, counts)
+        return dict(zip([id(item) for item in sidecars], results, strict=True))
 
     def record_known_files(self, files) -> list[FileResult]:
         """Files the browser did not send because their SHA-256 is a photo in the library
@@ -175,10 +264,7 @@ class ImportPipeline:
                 for name, photo in files
             ])
             ImportSession.objects.filter(pk=self.session.pk).update(duplicate_count=F("duplicate_count") + len(outcomes))
-            counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
-                pk=self.session.pk
-            )
-        counts = {key.removesuffix("_count"): value for key, value in counts.items()}
+            counts = self._counts()
         results = [FileResult(outcome.original_name, outcome.size, OutcomeStatus.DUPLICATE, "", outcome.photo_id,
                               outcome.pk) for outcome in outcomes]
         for result in results:
@@ -202,9 +288,9 @@ class ImportPipeline:
         session.duration_seconds = (session.finished_at - session.started_at).total_seconds()
         session.save(update_fields=["finished_at", "duration_seconds"])
         logger.info(
-            "Import session complete: session=%s source=%s imported=%d duplicate=%d failed=%d duration=%.2fs",
-            session.pk, session.source, session.imported_count, session.duplicate_count,
-            session.failed_count, session.duration_seconds,
+            "Import session complete: session=%s source=%s imported=%d duplicate=%d failed=%d skipped=%d "
+            "duration=%.2fs", session.pk, session.source, session.imported_count, session.duplicate_count,
+            session.failed_count, session.skipped_count, session.duration_seconds,
         )
         transaction.on_commit(lambda: import_session_finished.send(sender=ImportSession, session=session))
         transaction.on_commit(lambda: self.reporter.session_complete(session))
@@ -273,7 +359,8 @@ class ImportPipeline:
     def _photo(self, item: Prepared, relative: str) -> Photo:
         staged, metadata, file_format = item.staged, item.metadata, item.file_format
         return Photo(
-            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
+            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
+            path=relative,
             size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,
             duration=metadata.duration, **metadata.dating(), **metadata.place_fields(),
@@ -330,6 +417,12 @@ class ImportPipeline:
         it is committed."""
         if not entries:
             return []
+        results, counts = self._write(entries)
+        transaction.on_commit(lambda: self._report(results, counts))
+        return results
+
+    def _write(self, entries: list[Entry]) -> tuple[list[FileResult], dict]:
+        """The outcomes' rows and the session's new counts, in one transaction."""
         with transaction.atomic():
             outcomes = ImportOutcome.objects.bulk_create([
                 ImportOutcome(session=self.session, original_name=entry.name, size=entry.size, status=entry.status,
@@ -343,14 +436,15 @@ class ImportPipeline:
             ImportSession.objects.filter(pk=self.session.pk).update(
                 **{field: F(field) + count for field, count in increments.items()}
             )
-            counts = ImportSession.objects.values("imported_count", "duplicate_count", "failed_count").get(
-                pk=self.session.pk
-            )
-        counts = {key.removesuffix("_count"): value for key, value in counts.items()}
+            counts = self._counts()
         results = [FileResult(entry.name, entry.size, entry.status, entry.error, entry.photo.pk if entry.photo else None,
                               outcome.pk) for entry, outcome in zip(entries, outcomes, strict=True)]
-        transaction.on_commit(lambda: self._report(results, counts))
-        return results
+        return results, counts
+
+    def _counts(self) -> dict:
+        """The session's running totals, {"imported": n, …}, as the reporter hears them."""
+        counts = ImportSession.objects.values(*COUNT_FIELDS.values()).get(pk=self.session.pk)
+        return {key.removesuffix("_count"): value for key, value in counts.items()}
 
     def _report(self, results: list[FileResult], counts: dict):
         """Files committed together are told together (one event for a web request's files, not

@@ -19,11 +19,14 @@ class FileResult:
 
 class ProgressReporter(Protocol):
     def file_done(self, result: FileResult, counts: dict) -> None:
-        """After each file; `counts` are the session's running totals (imported/duplicate/failed)."""
+        """After each file; `counts` are the session's running totals (imported/duplicate/skipped/failed)."""
 
     def files_done(self, results: list[FileResult], counts: dict) -> None:
         """After files committed together (a group, a web request's files, the page's known
         files), with the totals after them."""
+
+    def outcomes_changed(self, results: list[FileResult], counts: dict) -> None:
+        """Files told before whose outcome says more now (a sidecar whose photo has arrived)."""
 
     def session_complete(self, session) -> None:
         """Once, after the session's final counts and duration are saved."""
@@ -34,6 +37,9 @@ class NullReporter:
         pass
 
     def files_done(self, results, counts):
+        pass
+
+    def outcomes_changed(self, results, counts):
         pass
 
     def session_complete(self, session):
@@ -52,6 +58,9 @@ class CollectingReporter:
 
     def files_done(self, results, counts):
         self.results.extend(results)
+
+    def outcomes_changed(self, results, counts):
+        pass
 
     def session_complete(self, session):
         self.completed_session = session

@@ -54,6 +54,10 @@ class SSEReporter:
     def files_done(self, results, counts):
         send_event(self.channel, FILES_EVENT, {"files": [event_fields(result) for result in results], "counts": counts})
 
+    def outcomes_changed(self, results, counts):
+        """Told as files again: the page knows them by their outcome ids and updates their lines."""
+        self.files_done(results, counts)
+
     def session_complete(self, session):
         send_event(self.channel, COMPLETE_EVENT, {
             "counts": session.counts(), "duration": session.duration_seconds,

@@ -176,7 +176,10 @@ class WatchFolder(FileSystemEventHandler):
             done = {path: mine[path] for path, result in zip(ready, results, strict=True)
                     if path in mine and result.status != OutcomeStatus.FAILED}
             links = {path: signature for path, signature in reported.items() if path in mine}
-            self.handled[folder].remember({**({} if self.move else done), **links}, gone=done if self.move else ())
+            # With --move a file passed by (a sidecar) stays, and is remembered so as not to be read again.
+            stays = {path: signature for path, signature in done.items() if path.exists()}
+            self.handled[folder].remember({**(stays if self.move else done), **links},
+                                          gone=done.keys() - stays.keys() if self.move else ())
         self.on_results(results)
 
     def settled(self) -> dict[Path, tuple]:

@@ -18,7 +18,7 @@ def record_zone_sources(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0006_moments'),
+        ('library', '0008_sidecars'),
     ]
 
     operations = [

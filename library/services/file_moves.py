@@ -3,7 +3,9 @@
 Order of events: a FileMove journal row is committed, the file is moved with the import's
 no-overwrite move (a hard link then unlink, so an existing file is never replaced), both
 directories are fsynced, and only then are the Photo row updated and the journal row deleted,
-in one transaction. Whatever the crash point, the file is at the journal's `source` or `target`."""
+in one transaction. Whatever the crash point, the file is at the journal's `source` or `target`.
+An XMP sidecar kept beside the original (`<original>.xmp`) follows it before the row is updated,
+so a repair that finishes the move finds it at either name too."""
 import logging
 from collections.abc import Iterable
 
@@ -11,7 +13,7 @@ from django.db import transaction
 
 from library.importing.placement import fsync_path, move_without_overwrite
 from library.models import FileMove, Photo
-from library.paths import absolute_path
+from library.paths import absolute_path, sidecar_path
 
 logger = logging.getLogger("photosite.library")
 
@@ -45,11 +47,20 @@ def move_original(photo: Photo, reason: str, candidates: Iterable[str], taken_at
             continue
         fsync_path(target.parent)
         fsync_path(source.parent)
+        move_sidecar(journal)
         finish_move(journal)
         logger.info("Moved photo %s (%s): %s -> %s", photo.pk, reason, journal.source, relative)
         photo.refresh_from_db()
         return journal
     raise NoFreeNameError(f"no free name to move {photo.path} to")
+
+
+def move_sidecar(journal: FileMove):
+    """The original's XMP sidecar, if it has one, to the original's new name (never overwriting)."""
+    source, target = absolute_path(sidecar_path(journal.source)), absolute_path(sidecar_path(journal.target))
+    if source.exists() and move_without_overwrite(source, target):
+        fsync_path(target.parent)
+        fsync_path(source.parent)
 
 
 def finish_move(journal: FileMove):

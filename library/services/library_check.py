@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
-from library.paths import IMPORT_TEMP_DIR, library_root
+from library.paths import IMPORT_TEMP_DIR, library_root, sidecar_path
 from library.signals import library_checked
 
 READ_CHUNK_BYTES = 1024 * 1024
@@ -96,11 +96,12 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
     report.files_seen = len(on_disk)
     # Both ends of a journalled move belong to that move (finished or undone by its own repair).
     moving = set(FileMove.objects.values_list("source", flat=True)) | set(FileMove.objects.values_list("target", flat=True))
-    on_disk -= moving
+    on_disk -= moving | {sidecar_path(relative) for relative in moving}
     rows = Photo.objects.values_list("pk", "path", "size", "sha256")
     for pk, relative, size, sha256 in rows.iterator(chunk_size=2000):
         report.rows_seen += 1
         on_disk.discard(relative)
+        on_disk.discard(sidecar_path(relative))  # the XMP sidecar kept beside it (library.importing.sidecar_matching)
         if relative in moving:
             continue
         finding = check_row_file(root / relative, size, sha256, verify_hashes, on_bytes)

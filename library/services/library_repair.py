@@ -16,7 +16,7 @@ from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.paths import absolute_path, library_root
 
-from .file_moves import finish_move
+from .file_moves import finish_move, move_sidecar
 from .library_check import CheckReport, Finding, Kind, file_sha256
 
 logger = logging.getLogger("photosite.library")
@@ -77,6 +77,9 @@ class Repairer:
         if result.status == OutcomeStatus.FAILED:
             finding.repair_note = f"could not register it: {result.error}"
             return
+        if result.status == OutcomeStatus.SKIPPED:
+            finding.repair_note = f"left alone: {result.error}"
+            return
         photo = Photo.objects.get(pk=result.photo_id)
         if photo.path == finding.path:
             mark(finding, "registered")
@@ -115,6 +118,7 @@ class Repairer:
             move.delete()
             mark(finding, "undone: the file never left its place")
         elif target.exists():
+            move_sidecar(move)
             finish_move(move)
             mark(finding, f"finished: the file is at {move.target}")
         else:

@@ -16,6 +16,7 @@ HASH_MISMATCH_ERROR = ("the bytes received differ from the file the browser read
                        "the file may have changed while it was sent: add it again")
 # How the page writes a SHA-256 (hash-wasm and WebCrypto alike), in every request that carries one.
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+IN_LIBRARY_OUTCOMES = {OutcomeStatus.IMPORTED, OutcomeStatus.DUPLICATE}
 # Hashes asked about in one request (the page asks in batches as its Web Worker hashes).
 MAX_KNOWN_QUERY = 500
 MAX_SIZES_QUERY = 1000
@@ -67,9 +68,10 @@ def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> lis
 def upload_answers(uploads, results) -> list[dict]:
     """Each file's outcome for the page, with the server's SHA-256 of the bytes it received when
     they are in the library (imported, or a duplicate of a photo there): the page remembers it
-    (hash_memory.js), so the same file picked again is not read to be hashed. Empty for a failure."""
+    (hash_memory.js), so the same file picked again is not read to be hashed. Empty for a failure
+    and for a file passed by (a sidecar is no photo the library could answer for by its hash)."""
     return [{**result.as_dict(),
-             "sha256": upload.staged.sha256 if upload.staged and result.status != OutcomeStatus.FAILED else ""}
+             "sha256": upload.staged.sha256 if upload.staged and result.status in IN_LIBRARY_OUTCOMES else ""}
             for upload, result in zip(uploads, results, strict=True)]
 
 

@@ -16,6 +16,9 @@ from library.models import ImportSource, OutcomeStatus
 from library.services.database import ensure_database
 from photosite.terminal import plain_stream
 
+# Files passed by are listed up to this many: a Lightroom export has a sidecar for every photo.
+SKIPPED_LISTED = 20
+
 
 class Command(BaseCommand):
     help = "Import photos and videos (files or folders, recursively) into the library. Sources are copied, never changed."
@@ -77,19 +80,29 @@ class Command(BaseCommand):
 
     def print_batch(self, results):
         counts = {status: sum(result.status == status for result in results) for status in OutcomeStatus.values}
-        for result in results:
+        self.print_outcomes([(result.name, result) for result in results])
+        self.stdout.write(f"{counts['imported']} imported, {counts['duplicate']} duplicate, {counts['failed']} failed, "
+                          f"{counts['skipped']} skipped")
+
+    def print_outcomes(self, named_results):
+        """Files passed by (sidecars, text), plainly and the first few only; then every failure."""
+        skipped = [(name, result) for name, result in named_results if result.status == OutcomeStatus.SKIPPED]
+        for name, result in skipped[:SKIPPED_LISTED]:
+            self.stdout.write(f"skipped: {name}: {result.error}")
+        if len(skipped) > SKIPPED_LISTED:
+            self.stdout.write(f"…and {len(skipped) - SKIPPED_LISTED} more skipped (all are in the import log in .logs/)")
+        for name, result in named_results:
             if result.status == OutcomeStatus.FAILED:
-                self.stdout.write(self.style.WARNING(f"failed: {result.name}: {result.error}"))
-        self.stdout.write(f"{counts['imported']} imported, {counts['duplicate']} duplicate, {counts['failed']} failed")
+                self.stdout.write(self.style.WARNING(f"failed: {name}: {result.error}"))
 
     def print_summary(self, session, sources, results):
         # An interrupted import has results for the first sources only (they are taken in order).
-        for source, result in zip(sources[:len(results)], results, strict=True):
-            if result.status == OutcomeStatus.FAILED:
-                self.stdout.write(self.style.WARNING(f"failed: {source.shown}: {result.error}"))
+        self.print_outcomes([(source.shown, result) for source, result in zip(sources[:len(results)], results,
+                                                                               strict=True)])
         summary = (
             f"Import session {session.pk}: {session.imported_count} imported, {session.duplicate_count} duplicate, "
-            f"{session.failed_count} failed in {session.duration_seconds:.1f} s"
+            f"{session.failed_count} failed, {session.skipped_count} skipped (not photos or videos) "
+            f"in {session.duration_seconds:.1f} s"
         )
         self.stdout.write(self.style.SUCCESS(summary) if not session.failed_count else self.style.WARNING(summary))
         self.stdout.write(f"Library: {Path(settings.PHOTOSITE_LIBRARY_ROOT)}")

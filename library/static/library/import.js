@@ -3,6 +3,8 @@
 // Workers: hash_pool.js) and sends only the others, a few requests at a time, big files resumably (tus);
 // shows progress from the session's Server-Sent-Event stream (so a reloaded page re-attaches to it).
 // Only counters and capped lists touch the DOM: a row per file would freeze the tab at 20,000 files.
+// Files that are not photos or videos (sidecars, Thumbs.db, text) are "skipped": counted and listed
+// apart from failures, in no alarming colour — a Lightroom export has one sidecar per photo.
 (() => {
   "use strict";
 
@@ -39,7 +41,7 @@
     return {
       session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, requests: 0,
       sizing: [], askingSizes: false, hashing: 0, hashed: [], checking: 0, resumable: new Map(),
-      counts: { imported: 0, duplicate: 0, failed: 0 }, seen: new Set(), failureLabels: new Map(), events: null,
+      counts: { imported: 0, duplicate: 0, failed: 0, skipped: 0 }, seen: new Set(), labels: new Map(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
   }
@@ -51,7 +53,9 @@
              more: element.querySelector(".more"), total: 0 };
   }
   let failures = outcomeList("failures");
+  let skipped = outcomeList("skipped");
   let duplicates = outcomeList("duplicates");
+  const OUTCOME_KEYS = ["imported", "duplicate", "failed", "skipped"];
 
   function addToList(list, buildItem) {
     list.total += 1;
@@ -65,19 +69,25 @@
     }
   }
 
-  // A failure names the file by its path in what was dropped or picked ("trip/docs/LICENSE"):
-  // the server knows base names only, so a failure first heard from the event stream is renamed
-  // when its upload's answer arrives.
-  function addFailure(name, reason, outcomeId) {
-    addToList(failures, () => {
+  // A failed or skipped file is named by its path in what was dropped or picked ("trip/docs/LICENSE"):
+  // the server knows base names only, so one first heard from the event stream is renamed when its
+  // upload's answer arrives. A sidecar's reason changes once its photo arrives ("…: rating applied").
+  function addNamed(list, name, reason, outcomeId) {
+    addToList(list, () => {
       const item = document.createElement("li");
       const label = document.createElement("span");
       label.className = "file-name";
       label.textContent = name;
-      if (outcomeId != null) state.failureLabels.set(outcomeId, label);
-      item.append(label, ` — ${reason}`);
+      const why = document.createElement("span");
+      why.textContent = ` — ${reason}`;
+      if (outcomeId != null) state.labels.set(outcomeId, { label, why });
+      item.append(label, why);
       return item;
     });
+  }
+
+  function addFailure(name, reason, outcomeId) {
+    addNamed(failures, name, reason, outcomeId);
   }
 
   function shownPath(file) {
@@ -107,12 +117,13 @@
   }
 
   function resetLists() {
-    for (const list of [failures, duplicates]) {
+    for (const list of [failures, skipped, duplicates]) {
       list.items.replaceChildren();
       list.element.hidden = true;
       list.more.hidden = true;
     }
     failures = outcomeList("failures");
+    skipped = outcomeList("skipped");
     duplicates = outcomeList("duplicates");
   }
 
@@ -123,10 +134,10 @@
     renderPending = true;
     requestAnimationFrame(() => {
       renderPending = false;
-      const { imported, duplicate, failed } = state.counts;
-      const done = imported + duplicate + failed + state.localFailed;
+      const { imported, duplicate, failed, skipped: passedBy } = state.counts;
+      const done = imported + duplicate + failed + passedBy + state.localFailed;
       const remaining = Math.max(0, state.queued - done);
-      const shown = { imported, duplicate, failed: failed + state.localFailed, remaining };
+      const shown = { imported, duplicate, skipped: passedBy, failed: failed + state.localFailed, remaining };
       for (const [key, value] of Object.entries(shown)) {
         root.querySelector(`[data-count="${key}"]`).textContent = value.toLocaleString();
       }
@@ -160,7 +171,7 @@
   function applyCounts(counts) {
     if (!counts) return;
     // Events of parallel uploads may arrive out of order: a count never goes down.
-    for (const key of ["imported", "duplicate", "failed"]) {
+    for (const key of OUTCOME_KEYS) {
       state.counts[key] = Math.max(state.counts[key], counts[key] || 0);
     }
     render();
@@ -169,13 +180,16 @@
   function applyOutcome(outcome) {
     if (outcome.outcome_id != null) {
       if (state.seen.has(outcome.outcome_id)) {
-        const label = state.failureLabels.get(outcome.outcome_id);
-        if (label && outcome.path) label.textContent = outcome.path;
+        const shownAs = state.labels.get(outcome.outcome_id);
+        if (shownAs && outcome.path) shownAs.label.textContent = outcome.path;
+        if (shownAs && outcome.error) shownAs.why.textContent = ` — ${outcome.error}`;
+        applyCounts(outcome.counts);
         return;
       }
       state.seen.add(outcome.outcome_id);
     }
     if (outcome.status === "failed") addFailure(outcome.path || outcome.name, outcome.error, outcome.outcome_id);
+    if (outcome.status === "skipped") addNamed(skipped, outcome.path || outcome.name, outcome.error, outcome.outcome_id);
     if (outcome.status === "duplicate") addDuplicate(outcome.name, outcome.photo_id, outcome.error);
     applyCounts(outcome.counts);
   }
@@ -184,11 +198,12 @@
     state.complete = true;
     state.finishing = false;
     state.counts = { ...data.counts };
-    const { imported, duplicate, failed } = data.counts;
+    const { imported, duplicate, failed, skipped: passedBy } = data.counts;
     const seconds = data.duration == null ? "" : ` in ${data.duration.toFixed(1)} s`;
+    const passedByText = passedBy ? `, ${passedBy.toLocaleString()} skipped (not photos or videos)` : "";
     document.getElementById("summary-text").textContent =
       `${imported.toLocaleString()} imported, ${duplicate.toLocaleString()} already in the library, ` +
-      `${(failed + state.localFailed).toLocaleString()} failed${seconds}.`;
+      `${(failed + state.localFailed).toLocaleString()} failed${passedByText}${seconds}.`;
     summary.hidden = false;
     sessionStorage.removeItem(STORAGE_KEY);
     if (state.events) state.events.close();
@@ -246,8 +261,7 @@
     if (!files.length) return;
     await ensureSession();
     if (state.interrupted) {  // the files a reload cut off are not queued any more: these replace them
-      const { imported, duplicate, failed } = state.counts;
-      state.queued = imported + duplicate + failed + state.localFailed;
+      state.queued = OUTCOME_KEYS.reduce((sum, key) => sum + state.counts[key], state.localFailed);
     }
     state.interrupted = false;
     state.queued += files.length;
