@@ -192,6 +192,23 @@ def test_takeout_json_names_find_their_photo(library_root, media_dir, photo_name
     assert photo.taken_at == datetime(2015, 12, 6, 16, 18, 30, tzinfo=UTC)
 
 
+def test_a_sidecar_s_position_places_the_photo_and_dates_it_there(library_root, media_dir, settings):
+    # given a scan without a position or an offset (so dated in TIME_ZONE), and its Takeout JSON
+    # saying it was taken in Tokyo on 1 January 2024 at 08:00 there
+    settings.TIME_ZONE = "UTC"
+    factories.make_png(media_dir / "IMG_20240101_080000.png")
+    sidecars.make_takeout_json(media_dir / "IMG_20240101_080000.png.json", "IMG_20240101_080000.png",
+                               latitude=35.6895, longitude=139.6917)
+    # when both are imported
+    run_import(media_dir)
+    # then the photo is placed, and its camera's clock is read in Tokyo's zone
+    photo = Photo.objects.get()
+    assert (round(photo.latitude, 4), round(photo.longitude, 4)) == (35.6895, 139.6917)
+    assert photo.place_country_code == "JP" and photo.time_zone == "Asia/Tokyo"
+    assert photo.taken_at == datetime(2023, 12, 31, 23, 0, tzinfo=UTC)
+    assert str(photo.taken_on) == "2024-01-01"
+
+
 def test_takeout_s_numbered_twins_keep_their_own_json(library_root, media_dir):
     factories.make_png(media_dir / "IMG_0001.jpg", 320, 240)
     factories.make_png(media_dir / "IMG_0001(1).jpg", 240, 320)
