@@ -64,18 +64,24 @@ async def photo_video(request, photo_id):
         await in_generation_pool(record_playback, photo)
     if not serves_rendition(photo):
         return HttpResponseRedirect(reverse("original", args=[photo.pk]))
-    try:
-        found = await wait_until_playable(photo)
-    except ThumbnailError as error:
-        return HttpResponse(f"this video cannot be played in the browser: {error}", status=422,
-                            content_type=PLAIN_TEXT, headers={"Cache-Control": "no-store"})
-    if isinstance(found, video_cache.Waiting):
-        return HttpResponse("this video is waiting for others to be prepared for the browser; try again",
-                            status=503, content_type=PLAIN_TEXT,
-                            headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)})
-    if isinstance(found, video_cache.Growing):
-        return growing_response(found)
-    return await stored_response(request, found)
+    for _ in range(2):  # a growing copy that finishes between the look and the open is stored by then
+        try:
+            found = await wait_until_playable(photo)
+        except ThumbnailError as error:
+            return HttpResponse(f"this video cannot be played in the browser: {error}", status=422,
+                                content_type=PLAIN_TEXT, headers={"Cache-Control": "no-store"})
+        if isinstance(found, video_cache.Waiting):
+            break
+        if isinstance(found, video_cache.Stored):
+            return await stored_response(request, found)
+        try:
+            growing = await hop(open, found.path, "rb")
+        except FileNotFoundError:
+            continue
+        return growing_response(growing, found.path)
+    return HttpResponse("this video is waiting for others to be prepared for the browser; try again",
+                        status=503, content_type=PLAIN_TEXT,
+                        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def wait_until_playable(photo: Photo):
@@ -124,20 +130,16 @@ async def read_stored(storage, name: str, byte_range: ByteRange):
         stored.close()
 
 
-def growing_response(growing: video_cache.Growing):
-    response = StreamingHttpResponse(follow(growing.path), content_type="video/mp4")
+def growing_response(growing, path):
+    response = StreamingHttpResponse(follow(growing, path), content_type="video/mp4")
     response["Cache-Control"] = "no-store"
     response["Accept-Ranges"] = "none"
     return response
 
 
-async def follow(path):
-    """The growing file's bytes as they arrive, until its maker removes it (finished or failed)
-    and the rest is read, or it stops growing for `STALL_SECONDS` (its maker died)."""
-    try:
-        growing = await hop(open, path, "rb")
-    except FileNotFoundError:
-        return  # finished between the look and the open: the next request gets the stored one
+async def follow(growing, path):
+    """The growing file's bytes (`growing`, open) as they arrive, until its maker removes it
+    (finished or failed) and the rest is read, or it stops growing for `STALL_SECONDS` (its maker died)."""
     try:
         idle = 0.0
         while idle < video_cache.STALL_SECONDS:
