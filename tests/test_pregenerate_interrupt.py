@@ -60,6 +60,15 @@ class Pregenerate:
     def interrupt(self):
         os.killpg(self.process.pid, signal.SIGINT)
 
+    def interrupt_and_wait(self) -> tuple[float, str]:
+        """Ctrl-C, then (seconds until the command exited, everything it printed)."""
+        self.interrupt()
+        interrupted = time.monotonic()
+        self.process.wait(timeout=EXIT_LIMIT_SECONDS)
+        seconds = time.monotonic() - interrupted
+        self.reader.join(timeout=15)
+        return seconds, self.output()
+
     def output(self):
         return "".join(self.lines)
 
@@ -82,13 +91,8 @@ def test_ctrl_c_finishes_the_running_files_and_starts_no_other(pregenerate):
     wait_for(lambda: pregenerate.rows("claimed_until IS NOT NULL"), 120, "a worker to claim a thumbnail")
     started = pregenerate.rows("claimed_until IS NOT NULL OR state = 'ready'")
     # when Ctrl-C reaches the command and its workers
-    pregenerate.interrupt()
-    interrupted = time.monotonic()
-    pregenerate.process.wait(timeout=EXIT_LIMIT_SECONDS)
+    seconds, output = pregenerate.interrupt_and_wait()
     # then it exited in time, with every file it started made and recorded, and no other begun
-    seconds = time.monotonic() - interrupted
-    pregenerate.reader.join(timeout=15)
-    output = pregenerate.output()
     assert seconds < EXIT_LIMIT_SECONDS, output
     assert pregenerate.process.returncode == 130, output
     assert "Stopping: the files being made are finished" in output and "Interrupted:" in output
@@ -105,13 +109,8 @@ def test_a_second_ctrl_c_stops_at_once(pregenerate):
     pregenerate.interrupt()
     wait_for(lambda: "Stopping:" in pregenerate.output(), 10, "the first Ctrl-C to be taken in")
     # when a second one comes
-    pregenerate.interrupt()
-    interrupted = time.monotonic()
-    pregenerate.process.wait(timeout=EXIT_LIMIT_SECONDS)
+    seconds, output = pregenerate.interrupt_and_wait()
     # then it ends at once, without waiting for the running files
-    seconds = time.monotonic() - interrupted
-    pregenerate.reader.join(timeout=15)
-    output = pregenerate.output()
     assert seconds < EXIT_LIMIT_SECONDS, output
     assert pregenerate.process.returncode == 130, output
     assert "stopped at once" in output and "Traceback" not in output, output
