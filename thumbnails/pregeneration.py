@@ -204,7 +204,7 @@ def chunk_size_for(count: int, jobs: int) -> int:
     return max(1, min(20, math.ceil(count / (jobs * 8))))
 
 
-def pregenerate_in_processes(id_batches: Iterable[list[int]], count: int, specs: list[ThumbnailSpec], force: bool,
+def pregenerate_in_processes(batched_ids: Iterable[list[int]], count: int, specs: list[ThumbnailSpec], force: bool,
                              jobs: int, stop: Event, progress: Callable[[int], None] | None = None) -> Tally:
     """`pregenerate` spread over `jobs` processes here (Pillow and ffmpeg need cores, not threads).
 
@@ -215,7 +215,7 @@ def pregenerate_in_processes(id_batches: Iterable[list[int]], count: int, specs:
 
     The processes are spawned, not forked, and set Django up afresh: a forked child would share
     this process's database connection (and tqdm's monitor thread) with its parent."""
-    chunks = batches(chain.from_iterable(id_batches), chunk_size_for(count, jobs))
+    chunks = batches(chain.from_iterable(batched_ids), chunk_size_for(count, jobs))
     spec_names = [str(spec) for spec in specs]
     finished = queue.SimpleQueue()
     total, in_flight = Tally(), 0
