@@ -91,6 +91,16 @@ class Report:
         self._record(label=label, value=ratio, unit="x", ours=ours, baseline=baseline, goal=goal)
         return ratio
 
+    def limit(self, label, value, goal, unit=""):
+        """Prints a figure against an absolute goal the issue sets (value <= goal); judged like a ratio."""
+        met = value <= goal
+        verdict = f"(goal <= {goal:g} {unit}: {'met' if met else 'MISSED'}{', not judged on --small' if self.small else ''})"
+        if not met and not self.small:
+            self.goals_missed.append(label)
+        print(f"  {label:<48} {value:>14,.3f} {unit} {verdict}", flush=True)
+        self._record(label=label, value=value, unit=unit, goal=goal)
+        return met
+
     def workdir(self, name):
         """A fresh, empty scratch folder under bench/.work/<bench>/."""
         path = WORK_DIR / self.bench / name

@@ -10,12 +10,16 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 
 from library.importing.grouping import is_raw
-from library.models import FileMove, ImportOutcome, ImportSession, Photo
+from library.importing.places import NAMING_RADIUS_KM
+from library.models import FileMove, ImportOutcome, ImportSession, Photo, ResumableUpload
+from library.services import resumable_uploads
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
@@ -94,9 +98,10 @@ class PhotoAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
-    readonly_fields = ["preview", "taken", "moment_members", *[field.name for field in Photo._meta.fields]]
+    readonly_fields = ["preview", "taken", "moment_members", "place", "position", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
-        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "trashed_at"]}),
+        (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "zone_source", "trashed_at"]}),
+        ("Place", {"fields": ["place", "place_country_code", "position", "time_zone"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -150,6 +155,22 @@ class PhotoAdmin(admin.ModelAdmin):
         """On the camera's own clock, as the gallery shows it (Django would show the instant in TIME_ZONE)."""
         return format_html('<time datetime="{}" title="{}">{}</time>', photo.taken_at.isoformat(), photo.taken_zone,
                            f"{photo.taken_local:%Y-%m-%d %H:%M}")
+
+    @admin.display(description="Place")
+    def place(self, photo):
+        """Its names (offline, from GeoNames), or why there are none."""
+        if photo.latitude is None:
+            return "— (no GPS position)"
+        return photo.place or f"— (no town within {NAMING_RADIUS_KM} km)"
+
+    @admin.display(description="Position")
+    def position(self, photo):
+        """'35.68950° N, 139.69170° E, 40 m': the GPS coordinates, for people."""
+        if photo.latitude is None:
+            return "—"
+        where = (f"{abs(photo.latitude):.5f}° {'S' if photo.latitude < 0 else 'N'}, "
+                 f"{abs(photo.longitude):.5f}° {'W' if photo.longitude < 0 else 'E'}")
+        return where if photo.altitude is None else f"{where}, {photo.altitude:g} m"
 
     @admin.display(description="In trash", boolean=True, ordering="trashed_at")
     def in_trash(self, photo):
@@ -265,3 +286,62 @@ class FileMoveAdmin(ReadOnlyAdmin):
 
     list_display = ["photo", "reason", "source", "target", "created_at"]
     list_select_related = ["photo"]
+
+
+# -- Resumable uploads ------------------------------------------------------------------------------
+
+@admin.register(ResumableUpload)
+class ResumableUploadAdmin(admin.ModelAdmin):
+    """Unfinished resumable uploads, oldest first: who holds how much of the disk, and since when.
+    Deleting one (the list's delete action, or its page) removes the bytes received so far with the
+    row, under the upload's lock: one receiving a piece right now is left, and the message says so.
+    Nothing is added or changed here; deleting needs the delete permission, as everywhere."""
+
+    list_display = ["original_name", "owner", "size", "received", "age", "last_piece", "session"]
+    list_select_related = ["user", "session"]
+    list_filter = [("user", admin.RelatedOnlyFieldListFilter)]
+    ordering = ["created_at"]
+    search_fields = ["original_name", "user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Owner", ordering="user__username")
+    def owner(self, upload):
+        return upload.user.get_username()
+
+    @admin.display(description="Size", ordering="length")
+    def size(self, upload):
+        return filesizeformat(upload.length)
+
+    @admin.display(description="Received")
+    def received(self, upload):
+        try:
+            held = resumable_uploads.received(upload)
+        except resumable_uploads.UploadNotFoundError:
+            return "nothing (its bytes are gone)"
+        return f"{filesizeformat(held)} ({held * 100 // upload.length} %)"
+
+    @admin.display(description="Age", ordering="created_at")
+    def age(self, upload):
+        return timesince(upload.created_at)
+
+    @admin.display(description="Last piece", ordering="updated_at")
+    def last_piece(self, upload):
+        return f"{timesince(upload.updated_at)} ago"
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for upload in queryset:
+            try:
+                resumable_uploads.terminate(upload)
+            except resumable_uploads.UploadNotFoundError:
+                continue  # its bytes were gone already; the row went with them
+            except resumable_uploads.UploadLockedError:
+                self.message_user(request, f"{upload.original_name} is receiving a piece right now and was kept; "
+                                  "delete it again once the piece is in.", messages.WARNING)

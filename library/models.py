@@ -4,11 +4,13 @@ Files that are one moment to a person (a Live Photo's still and motion, a RAW+JP
 Photo each, so duplicates are still found per file; the one the gallery shows is their face, and
 the others point at it (`shown_with`). Trash, restore and fix-date act on the whole moment."""
 import uuid
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
 
-from library.importing.dates import dating, offset_label, shown_time
+from library.importing.dates import ZoneSource, dating, offset_label, shown_time
+from library.importing.places import zone_named
 
 from .video_playback import Playback
 
@@ -109,6 +111,17 @@ class Photo(models.Model):
         help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")
     taken_on = models.DateField(help_text="The day on that wall clock: the gallery's day and its folder's.")
     taken_at_source = models.CharField(max_length=10, choices=DateSource.choices)
+    zone_source = models.CharField(
+        max_length=6, choices=ZoneSource.choices, blank=True,
+        help_text="Where the zone of the wall clock came from (blank: imported before this was recorded).")
+    latitude = models.FloatField(null=True, blank=True, help_text="Degrees north, where it was taken (GPS).")
+    longitude = models.FloatField(null=True, blank=True, help_text="Degrees east.")
+    altitude = models.FloatField(null=True, blank=True, help_text="Metres above sea level (negative: below).")
+    place_city = models.CharField(max_length=100, blank=True, help_text="The nearest town (GeoNames, offline).")
+    place_region = models.CharField(max_length=100, blank=True)
+    place_country = models.CharField(max_length=100, blank=True)
+    place_country_code = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="The IANA zone at the GPS position.")
     camera_make = models.CharField(max_length=64, blank=True)
     camera_model = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -169,6 +182,16 @@ class Photo(models.Model):
     @property
     def taken_zone(self) -> str:
         return offset_label(self.taken_at_offset)
+
+    @property
+    def zone(self):
+        """The ZoneInfo at its GPS position (None without one): pass it to `dating` with a new date."""
+        return zone_named(self.time_zone)
+
+    @property
+    def place(self) -> str:
+        """'Arezzo, Tuscany, Italy': the place's names, for people ("" without GPS)."""
+        return ", ".join(dict.fromkeys(name for name in (self.place_city, self.place_region, self.place_country) if name))
 
     @property
     def is_video(self):
@@ -235,6 +258,7 @@ class MoveReason(models.TextChoices):
     TRASH = "trash", "Moved to the trash"
     RESTORE = "restore", "Restored from the trash"
     REDATE = "redate", "Date taken fixed"
+    PLACE = "place", "Dated in the time zone of its place"
 
 
 class FileMove(models.Model):
@@ -263,6 +287,8 @@ class FileMove(models.Model):
             changes["trashed_at"] = self.created_at
         elif self.reason == MoveReason.RESTORE:
             changes["trashed_at"] = None
+        elif self.reason == MoveReason.PLACE:
+            changes.update(**dating(self.taken_at.astimezone(UTC), self.photo.zone))
         else:
             changes.update(**dating(self.taken_at), taken_at_source=DateSource.MANUAL)
         return changes

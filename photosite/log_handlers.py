@@ -103,3 +103,15 @@ class TerminalHandler(logging.StreamHandler):
                 stream = None
         super().__init__(stream)
         self.setLevel(level)
+
+
+class SkipLoggers(logging.Filter):
+    """Drops the records of the named loggers (and their children), for one handler only: the
+    records still reach the others, and tests' log capture."""
+
+    def __init__(self, names=()):
+        super().__init__()
+        self.prefixes = tuple(names)
+
+    def filter(self, record):
+        return not any(record.name == name or record.name.startswith(name + ".") for name in self.prefixes)

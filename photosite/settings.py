@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
 from photosite import remembered
 from photosite.secret_key import site_secret_key
@@ -29,6 +28,9 @@ PHOTOSITE_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTOSITE_MAX_UPLOAD_BYTES", 20
 # The largest piece of a resumable upload (one PATCH): below the body limits proxies commonly
 # have (nginx's client_max_body_size, Cloudflare's 100 MB), and what a cut costs at most.
 PHOTOSITE_UPLOAD_CHUNK_BYTES = int(os.environ.get("PHOTOSITE_UPLOAD_CHUNK_BYTES", 64 * 1024**2))
+# Resumable uploads a user may have unfinished at once (403 past them): each holds its bytes so far,
+# the space it declared and a hash state in the web process, for up to a day untouched.
+PHOTOSITE_UPLOADS_PER_USER = int(os.environ.get("PHOTOSITE_UPLOADS_PER_USER", 20))
 # Free space an import never eats into on the library's filesystem, so uploads cannot fill the
 # disk the database and logs live on (0 turns the check off; the disk's own ENOSPC still applies).
 PHOTOSITE_MIN_FREE_BYTES = int(os.environ.get("PHOTOSITE_MIN_FREE_BYTES", 2 * 1024**3))
@@ -62,6 +64,8 @@ PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRE
 # Threads of each web process that make thumbnails and probe files on request (at least 1;
 # photosite/generation_pool.py): more requests wait their turn, and serving never waits for them.
 PHOTOSITE_GENERATION_THREADS = max(1, int(os.environ.get("PHOTOSITE_GENERATION_THREADS", os.cpu_count() or 1)))
+# Rendition encodes one process runs at once (thumbnails/video_jobs.py); more first plays wait.
+PHOTOSITE_VIDEO_JOBS = max(1, int(os.environ.get("PHOTOSITE_VIDEO_JOBS", 1)))
 
 DEBUG = env_bool("DEBUG", False)
 # SECRET_KEY from the environment, else generated on the first start and kept in the library
@@ -91,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every response on its way out, the lockout page and error pages included.
+    "photosite.page_caching.pages_are_not_stored",
     "django.middleware.security.SecurityMiddleware",
     "photosite.nul_characters.refuse_nul_characters",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,20 +210,27 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Password guessing (django-axes): after PHOTOSITE_LOGIN_FAILURE_LIMIT wrong passwords for one
-# user name, or from one address, both login pages (/accounts/login/ and /admin/login/) refuse
-# that user name, or that address, for PHOTOSITE_LOGIN_COOLOFF_MINUTES; every try meanwhile
-# starts the wait again. Attempts are rows in the database (AccessAttempt in the admin, where
-# staff delete one to unlock), so a restart or another web process changes nothing. The address
-# is REMOTE_ADDR, never a request header a client could pick its own counter with: uvicorn sets
-# it from X-Forwarded-For only with PHOTOSITE_BEHIND_TLS_PROXY, from the proxy's address (`serve`).
+# user name from one address, both login pages (/accounts/login/ and /admin/login/) refuse that
+# user name from that address for PHOTOSITE_LOGIN_COOLOFF_MINUTES; after
+# PHOTOSITE_LOGIN_USER_FAILURE_LIMIT for one user name from any addresses, they refuse that user
+# name everywhere. Other people behind the same address (a household behind one router, everyone
+# behind a proxy) are never locked out by someone else's mistakes, and a name guessed from many
+# addresses is still stopped (photosite/login_throttling.py holds both limits). Tries refused during
+# a lockout are not counted: one address alone never reaches the per-name limit. Attempts are rows
+# in the database (AccessAttempt in the admin, where staff delete one to unlock), so a restart or
+# another web process changes nothing. The address is REMOTE_ADDR, never a request header a
+# client could pick its own counter with: uvicorn sets it from X-Forwarded-For only with
+# PHOTOSITE_BEHIND_TLS_PROXY, from the proxy's address (`serve`).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "photosite.login_throttling.UserAndAddressHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("PHOTOSITE_LOGIN_FAILURE_LIMIT", 10))
+PHOTOSITE_LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("PHOTOSITE_LOGIN_USER_FAILURE_LIMIT", 3 * AXES_FAILURE_LIMIT))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PHOTOSITE_LOGIN_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "library.views.lockout.locked_out"
 
 # Behind a TLS proxy (Caddy, nginx: docs/behind-a-tls-proxy.md): trust its X-Forwarded-Proto,
@@ -253,6 +266,11 @@ EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).
 PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))
+# Calls a minute per user to each of the import page's questions, /known (which records up to 500
+# duplicates and an event per call) and /sizes (photosite/rate_limits.py; 429 past it). The page
+# asks one question at a time, gathering hashes meanwhile: a re-import of a few hundred files asks
+# well under a hundred; a page refused sends (or hashes) its files instead, so nothing is lost.
+PHOTOSITE_IMPORT_QUERIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_IMPORT_QUERIES_PER_MINUTE", 300))
 
 
 def eventstream_redis_kwargs(url):
@@ -261,6 +279,8 @@ def eventstream_redis_kwargs(url):
     (`rediss://`, `unix://`, `?socket_timeout=…`); only its connection class (which neither
     client takes, and which differs between the two) becomes the `ssl` / `unix_socket_path`
     arguments each client turns into its own."""
+    from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url  # only with Redis: a heavy import
+
     kwargs = parse_url(url)
     connection_class = kwargs.pop("connection_class", None)
     if connection_class is SSLConnection:
@@ -304,6 +324,10 @@ Q_CLUSTER = {
     "save_limit": 250,
 }
 if REDIS_URL:
+    # Rate limits (photosite/rate_limits.py) count in the default cache: in Redis, one count for
+    # every web process. The queue's name keeps the keys of sites sharing one Redis apart.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": Q_CLUSTER["name"]}}
     Q_CLUSTER["redis"] = REDIS_URL
     # django-q2's own Redis broker pops a task for good; ours keeps it until acknowledged.
     Q_CLUSTER["broker_class"] = "photosite.redis_broker.AcknowledgingRedis"
@@ -327,15 +351,20 @@ LOG_LEVEL = os.environ.get("PHOTOSITE_LOG_LEVEL", "INFO")
 CONSOLE_LOG_LEVEL = os.environ.get("PHOTOSITE_CONSOLE_LOG_LEVEL", "WARNING")
 # `serve` hands its children the terminal through this variable (photosite.log_handlers.TerminalHandler).
 UNDER_SERVE = bool(os.environ.get("PHOTOSITE_TERMINAL_FD"))
-PER_FILE_HANDLERS = ["site_log", "errors_log"] if UNDER_SERVE else ["console", "site_log", "errors_log"]
+# One file's thumbnail or rendition failing (and its retries): a command run by hand
+# (`pregenerate`) shows it; under `serve` it is the file's business, not the terminal's
+# (errors.log and the site's log have it, and the gallery shows a placeholder).
+PER_FILE_LOGGERS = ["photosite.thumbnails", "photosite.background"] if UNDER_SERVE else []
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"not_per_file": {"()": "photosite.log_handlers.SkipLoggers", "names": PER_FILE_LOGGERS}},
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "photosite.log_handlers.TerminalHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL},
+        "console": {"class": "photosite.log_handlers.TerminalHandler", "formatter": "line", "level": CONSOLE_LOG_LEVEL,
+                    "filters": ["not_per_file"]},
         "access_log": {
             "class": "photosite.log_handlers.LibraryLogHandler",
             "filename_pattern": "access.log",
@@ -366,11 +395,6 @@ LOGGING = {
         # django-q2 logs as "django-q". Its per-task lines ("Enqueued …", "Processed …") go to the
         # site's log only: a 50,000-file import would otherwise print a thousand of them.
         "django-q": {"handlers": ["site_log", "errors_log"], "level": "INFO", "propagate": False},
-        # One file's thumbnail or rendition failing (and its retries): a command run by hand
-        # (`pregenerate`) shows it; under `serve` it is the file's business, not the terminal's
-        # (errors.log and the site's log have it, and the gallery shows a placeholder).
-        "photosite.thumbnails": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
-        "photosite.background": {"handlers": PER_FILE_HANDLERS, "level": LOG_LEVEL, "propagate": False},
         # django-axes says "Repeated login failure" at WARNING for every wrong password.
         "axes": {"handlers": ["site_log"], "level": "INFO", "propagate": False},
         # Python warnings of the libraries (rawpy's about fork, say): for the curious, not the terminal.

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import imageio_ffmpeg
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, TiffImagePlugin
 
 # EXIF tag numbers (Pillow's ExifTags.Base) used below.
 TAG_ORIENTATION = 0x0112
@@ -18,6 +18,7 @@ EXIF_IFD = 0x8769
 TAG_DATETIME_ORIGINAL = 0x9003
 TAG_DATETIME_DIGITIZED = 0x9004
 TAG_OFFSET_TIME_ORIGINAL = 0x9011
+GPS_IFD = 0x8825
 
 # What Pillow's exif_transpose does for each orientation, inverted: applying this to an upright
 # picture gives the pixels a camera would store with that orientation tag.
@@ -34,8 +35,28 @@ MARK_COLOUR = (255, 0, 0)
 BACKGROUND_COLOUR = (40, 90, 200)
 
 
-def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None, digitized=None, plain_datetime=None):
+def gps_exif(latitude, longitude, altitude=None) -> dict:
+    """A GPS IFD as cameras write it: unsigned (degrees, minutes, seconds) rationals with N/S/E/W
+    references, and an altitude whose reference 1 means below sea level."""
+    def sexagesimal(value):
+        degrees, rest = divmod(abs(value) * 3600, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return (TiffImagePlugin.IFDRational(int(degrees), 1), TiffImagePlugin.IFDRational(int(minutes), 1),
+                TiffImagePlugin.IFDRational(round(seconds * 1000), 1000))
+
+    gps = {1: "S" if latitude < 0 else "N", 2: sexagesimal(latitude),
+           3: "W" if longitude < 0 else "E", 4: sexagesimal(longitude)}
+    if altitude is not None:
+        gps.update({5: b"\x01" if altitude < 0 else b"\x00", 6: TiffImagePlugin.IFDRational(round(abs(altitude) * 10), 10)})
+    return gps
+
+
+def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None, digitized=None, plain_datetime=None,
+               gps=None):
+    """`gps`: a GPS IFD's entries (`gps_exif`, or raw values a test wants to see written)."""
     exif = Image.Exif()
+    if gps:
+        exif[GPS_IFD] = gps
     if orientation is not None:
         exif[TAG_ORIENTATION] = orientation
     if make:
@@ -101,16 +122,16 @@ def make_image(path, fmt, width=320, height=240, mode="RGB"):
     return path
 
 
-def make_heic(path, width=320, height=240, taken=None):
+def make_heic(path, width=320, height=240, taken=None, **exif_extra):
     import pillow_heif
 
     pillow_heif.register_heif_opener()
     path = Path(path)
-    upright_marked_image(width, height).save(path, "HEIF", exif=exif_bytes(taken=taken))
+    upright_marked_image(width, height).save(path, "HEIF", exif=exif_bytes(taken=taken, **exif_extra))
     return path
 
 
-def _png_chunk(kind, data):
+def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
@@ -118,7 +139,7 @@ def make_png_bomb(path, width=100_000, height=100_000):
     """A valid PNG header claiming a huge picture, followed by almost no data."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
-    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
     return Path(path)
 
 

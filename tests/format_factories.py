@@ -11,6 +11,7 @@ a SubIFD (NewSubfileType 0), the dates are in the EXIF IFD."""
 import io
 import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +27,18 @@ IDENTITY_MATRIX = (1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1)
 
 
 def make_dng(path: Path, width=600, height=400, *, preview_size=(600, 400), preview=None, orientation=1,
-             make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0) -> Path:
+             make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0, gps=None) -> Path:
     """A DNG of `width`×`height` sensor pixels (even numbers) with a JPEG preview of `preview_size`
     (None for no preview), or the picture `preview`; a made preview has a red top left quarter,
-    as the mosaic has, both as stored (before the orientation turns them)."""
+    as the mosaic has, both as stored (before the orientation turns them). `gps`: a GPS IFD's
+    entries as {tag: (TIFF type, values)}."""
     mosaic = bayer_mosaic(width, height, seed)
     if preview is not None:
         preview_size = preview.size
         preview = jpeg_of(preview)
     elif preview_size:
         preview = marked_preview_jpeg(*preview_size)
-    path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken))
+    path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken, gps))
     return path
 
 
@@ -63,7 +65,7 @@ def jpeg_of(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, taken) -> bytes:
+def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, taken, gps=None) -> bytes:
     width, height = size
     raw_ifd = {
         254: (LONG, [0]), 258: (SHORT, [16]), 259: (SHORT, [1]), 262: (SHORT, [32803]),
@@ -80,6 +82,9 @@ def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, tak
     if preview:
         main.update({256: (LONG, [preview_size[0]]), 257: (LONG, [preview_size[1]]), 258: (SHORT, [8, 8, 8]),
                      259: (SHORT, [7]), 262: (SHORT, [6]), 277: (SHORT, [3]), 278: (LONG, [preview_size[1]])})
+    if gps:
+        return _tiff([main, raw_ifd, exif_ifd, gps], strips={0: preview, 1: mosaic},
+                     links={0: {330: 1, 34665: 2, 34853: 3}})
     return _tiff([main, raw_ifd, exif_ifd], strips={0: preview, 1: mosaic}, links={0: {330: 1, 34665: 2}})
 
 
@@ -173,3 +178,16 @@ def jxl_codestream(width, height, orientation):
         value |= field << position
         position += bits
     return b"\xff\x0a" + value.to_bytes((position + 7) // 8 + 8, "little")
+
+
+def make_png_rgba64(path: Path, pixels: np.ndarray) -> Path:
+    """A 16-bit-a-channel RGBA PNG of `pixels` (height × width × 4, uint16), which Pillow reads
+    but cannot write."""
+    height, width, _ = pixels.shape
+    rows = np.ascontiguousarray(pixels, ">u2").reshape(height, width * 4).view(np.uint8)
+    scanlines = np.hstack([np.zeros((height, 1), np.uint8), rows])  # filter type 0 on every row
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + factories.png_chunk(b"IHDR", header)
+                           + factories.png_chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 1))
+                           + factories.png_chunk(b"IEND", b""))
+    return Path(path)

@@ -4,6 +4,7 @@ bit-flipped, bomb-like, and absurd-EXIF files, plus hostile names and filesystem
 Each content case says what the import must do with it: import it correctly (a damaged but
 readable photo is still somebody's photo) or fail it with a clear per-file error."""
 import struct
+import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from factories import a_date, make_heic, make_jpeg, make_png, make_png_bomb, make_video
+from factories import a_date, ffmpeg_exe, make_heic, make_jpeg, make_png, make_png_bomb, make_video
 
 IMPORTED = "imported"
 FAILED = "failed"
@@ -143,6 +144,28 @@ def still_with_xmp(path, xmp: bytes, fmt="JPEG"):
 
         pillow_heif.register_heif_opener()
     Image.new("RGB", (160, 120), (30, 120, 200)).save(path, fmt, xmp=xmp)
+    return path
+
+
+def video_claiming_hours(path, frames=4, hours_apart=1):
+    """An MKV of `frames` frames an hour apart whose track says 20 frames a second: a few KB
+    that claims 3 hours. A constant frame rate fills those hours with 216,000 copies."""
+    scratch = path.with_name(path.stem + ".scratch.mkv")
+    make_video(scratch, seconds=frames / 20, fps=20, width=160, height=120, extra_output_args=("-frames:v", str(frames)))
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(scratch), "-c", "copy",
+                    "-bsf:v", f"setts=ts=N*{hours_apart * 3600}/TB", str(path)], check=True, timeout=60)
+    scratch.unlink()
+    return path
+
+
+def mp4_box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def large_embedded_clip(path, megabytes=50):
+    """An MP4 as a motion photo carries it, made large: `ftyp`, then a `free` box of zeros."""
+    path.write_bytes(mp4_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
+                     + mp4_box(b"free", bytes(megabytes * 1024 * 1024 - 40)))
     return path
 
 

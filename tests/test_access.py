@@ -1,20 +1,18 @@
 """No one let in: every URL the site routes is walked (so routes added later are covered too)
 and must refuse anonymous visitors, the admin refuses non-staff users, state-changing requests
 need the CSRF token, and an import session's events reach only its owner (and staff)."""
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import URLPattern, resolve
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls import resolve
 
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource
 
 from factories import make_jpeg
-from routes import ROUTE_PARAMETER, all_routes
+from routes import all_routes, concrete_url
 
 pytestmark = pytest.mark.django_db
 
@@ -22,32 +20,6 @@ pytestmark = pytest.mark.django_db
 PUBLIC_ROUTES = {"accounts/login/", "admin/login/", "accounts/logout/", "admin/logout/", "favicon.ico"}
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 REFUSED_STATUSES = {401, 403, 404, 405}
-NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*(?:\([^()]*\)[^()]*)*)\)")
-def sample_value(name, converter, ids):
-    """A plausible value for a URL parameter: the id of a real object where the name says which,
-    so that a 404 means 'refused', not 'no such object'."""
-    if converter in ("int", None) and name in ids:
-        return str(ids[name])
-    return {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001"}.get(converter, str(ids.get(name, 1)))
-
-
-def concrete_url(route: str, entry: URLPattern, ids) -> str:
-    if isinstance(entry.pattern, RoutePattern):
-        path = ROUTE_PARAMETER.sub(lambda m: sample_value(m["name"], m["converter"] or "str", ids), route)
-    else:
-        assert isinstance(entry.pattern, RegexPattern) or "(?P<" in route
-        path = NAMED_GROUP.sub(lambda m: regex_sample(m["name"], m["body"], ids), route)
-        path = path.replace("^", "").replace("$", "")
-    return "/" + path
-
-
-def regex_sample(name, body, ids):
-    for candidate in (*body.split("|"), str(ids.get(name, 1)), "library", "x"):
-        if re.fullmatch(body, candidate):
-            return candidate
-    raise AssertionError(f"no sample for (?P<{name}>{body})")
-
-
 @pytest.fixture
 def ids(library_root, media_dir, django_user_model):
     """A photo and a web import session owned by someone, so every id in a URL is real. The

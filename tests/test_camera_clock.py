@@ -6,7 +6,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from library.importing.dates import dating, offset_label, parse_exif_datetime, parse_iso_datetime, shown_time
+from library.importing.dates import (
+    ZoneSource,
+    dating,
+    offset_label,
+    parse_exif_datetime,
+    parse_iso_datetime,
+    shown_time,
+)
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
 
@@ -20,23 +27,28 @@ def import_one(path):
     return Photo.objects.get(pk=result.photo_id)
 
 
-@pytest.mark.parametrize(("read", "time_zone", "offset", "shown"), [
+@pytest.mark.parametrize(("read", "time_zone", "offset", "shown", "zone_source"), [
     # the camera's offset wins over the site's zone
-    (lambda: parse_exif_datetime("2022:01:01 21:30:00", "-05:00"), "UTC", -300, datetime(2022, 1, 1, 21, 30)),
+    (lambda: parse_exif_datetime("2022:01:01 21:30:00", "-05:00"), "UTC", -300, datetime(2022, 1, 1, 21, 30),
+     ZoneSource.CAMERA),
     # a camera's "+00:00" is its own clock, not a bare instant
-    (lambda: parse_exif_datetime("2022:01:01 23:30:00", "+00:00"), "Asia/Tokyo", 0, datetime(2022, 1, 1, 23, 30)),
+    (lambda: parse_exif_datetime("2022:01:01 23:30:00", "+00:00"), "Asia/Tokyo", 0, datetime(2022, 1, 1, 23, 30),
+     ZoneSource.CAMERA),
     # a zoneless camera clock keeps its wall clock as recorded (read in TIME_ZONE)
-    (lambda: parse_exif_datetime("2022:07:01 23:30:00"), "Europe/Paris", 120, datetime(2022, 7, 1, 23, 30)),
+    (lambda: parse_exif_datetime("2022:07:01 23:30:00"), "Europe/Paris", 120, datetime(2022, 7, 1, 23, 30),
+     ZoneSource.SITE),
     # a video container's UTC is shown in TIME_ZONE
-    (lambda: parse_iso_datetime("2022-01-02T03:30:00Z"), "America/New_York", -300, datetime(2022, 1, 1, 22, 30)),
+    (lambda: parse_iso_datetime("2022-01-02T03:30:00Z"), "America/New_York", -300, datetime(2022, 1, 1, 22, 30),
+     ZoneSource.UTC),
     # Apple's local creation date keeps its offset
-    (lambda: parse_iso_datetime("2022-01-01T23:30:00+0100"), "UTC", 60, datetime(2022, 1, 1, 23, 30)),
+    (lambda: parse_iso_datetime("2022-01-01T23:30:00+0100"), "UTC", 60, datetime(2022, 1, 1, 23, 30),
+     ZoneSource.CAMERA),
 ])
-def test_dating_keeps_the_wall_clock_a_person_saw(settings, read, time_zone, offset, shown):
+def test_dating_keeps_the_wall_clock_a_person_saw(settings, read, time_zone, offset, shown, zone_source):
     settings.TIME_ZONE = time_zone
     moment = read()
     fields = dating(moment)
-    assert fields == {"taken_at": moment, "taken_at_offset": offset, "taken_on": shown.date()}
+    assert fields == {"taken_at": moment, "taken_at_offset": offset, "taken_on": shown.date(), "zone_source": zone_source}
     # read back as the database gives it (UTC), it shows the same clock
     assert shown_time(moment.astimezone(UTC), offset) == shown
 

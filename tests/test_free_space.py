@@ -3,6 +3,7 @@ library's filesystem below it. The library is a 64 MB tmpfs mounted by the test 
 its database elsewhere, so the free space is the test's alone; the reserve leaves 24 MB for files.
 A file that does not fit fails alone, with the reason, and leaves nothing in `.import_temp`; the
 import goes on with the next file, which fits."""
+import base64
 import os
 import subprocess
 from contextlib import closing
@@ -17,6 +18,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 DISK_BYTES = 64 * 1024 * 1024
 RESERVE_BYTES = 40 * 1024 * 1024
+MB = 1024 * 1024
+TUS = {"Tus-Resumable": "1.0.0"}
 REFUSAL = "not enough free space: the library keeps PHOTOSITE_MIN_FREE_BYTES (40 MB) free for its database and logs"
 
 
@@ -83,3 +86,31 @@ def test_a_web_upload_keeps_the_reserve_free(site, files):
     assert results == [("a_big.jpg", "failed", REFUSAL), ("b_small.jpg", "imported", "")]
     assert leftovers(site) == []
     assert free_bytes(site.root) >= RESERVE_BYTES
+
+
+def begin_upload(client, session_id, name, length):
+    metadata = ",".join(f"{key} {base64.b64encode(value.encode()).decode()}"
+                        for key, value in (("filename", name), ("sha256", "a" * 64)))
+    return client.post(f"/api/imports/{session_id}/uploads",
+                       headers={**TUS, "Upload-Length": str(length), "Upload-Metadata": metadata})
+
+
+def test_a_resumable_upload_leaves_room_for_what_unfinished_ones_declared(site):
+    # given: an unfinished upload that declared 20 MB of the 24 MB above the reserve, and sent 1 MB
+    site.start_web()
+    with closing(site.client()) as client:
+        session_id = client.post("/api/imports/").json()["id"]
+        first = begin_upload(client, session_id, "FIRST.MOV", 20 * MB).headers["Location"]
+        piece = client.patch(first, content=os.urandom(MB), headers={
+            **TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"})
+        assert piece.status_code == 204
+        # when: another declares 10 MB, which fits now but not once the first has sent the rest
+        refused = begin_upload(client, session_id, "SECOND.MOV", 10 * MB)
+        # then: refused at once, with the reason; and let in once the first is given up
+        assert refused.status_code == 413, refused.text
+        assert refused.json()["error"] == f"{REFUSAL}; 19 MB of the space is held for unfinished uploads"
+        assert client.delete(first, headers=TUS).status_code == 204
+        second = begin_upload(client, session_id, "SECOND.MOV", 10 * MB)
+        assert second.status_code == 201, second.text
+        client.delete(second.headers["Location"], headers=TUS)
+    assert leftovers(site) == []

@@ -1,11 +1,15 @@
 """A request fuzzer over every route of a real server: hostile ids, query strings and headers,
 sent by an anonymous visitor, an ordinary user and a staff user, must never get a 5xx nor put
-a traceback in the server's log (bad input gets a 4xx with a short reason).
+a traceback in the server's log (bad input gets a 4xx with a short reason). Every route that
+reads a JSON body (photosite.json_body) also gets hostile bodies: nested 100,000 deep, larger
+than the limit, of every wrong type, with text the database cannot store.
 
 The routes come from Django's resolver in this process, so a route added later is fuzzed
 without touching this file; /static/ is added by hand (the ASGI handler serves it, not a
 URL pattern). Hypothesis draws the requests; it is derandomized, so CI sends the same ones on
 every run, and bounded, so the module stays within about a minute and a half."""
+import hashlib
+import json
 import re
 from contextlib import closing
 from dataclasses import dataclass
@@ -19,7 +23,7 @@ from hypothesis import strategies as st
 
 from factories import a_date, make_jpeg
 from live_site import running_site
-from routes import ROUTE_PARAMETER, all_routes
+from routes import ROUTE_PARAMETER, all_routes, json_body_routes
 
 pytestmark = [pytest.mark.slow]
 
@@ -133,7 +137,10 @@ class Visitors:
 
 @pytest.fixture(scope="module")
 def visitors(tmp_path_factory):
-    with running_site(tmp_path_factory.mktemp("fuzz") / "library") as site:
+    # The rate limit of the import page's questions would answer most JSON bodies before they
+    # are read; it has its own test (test_import_query_rates).
+    with running_site(tmp_path_factory.mktemp("fuzz") / "library",
+                      extra_env={"PHOTOSITE_IMPORT_QUERIES_PER_MINUTE": "1000000"}) as site:
         site.create_user("ordinary", "ordinary-password-1")
         with (closing(site.client()) as staff, closing(site.client("ordinary", "ordinary-password-1")) as ordinary,
               closing(httpx.Client(base_url=site.base_url)) as anonymous):
@@ -151,6 +158,7 @@ def known_ids(staff, ordinary, folder):
     return {
         "photo_id": [photo_id], "session_id": [str(session), own_session], "object_id": [photo_id, "1"],
         "id": ["1"], "content_type_id": ["1"], "url": ["library/", "nowhere/"],
+        "sha256": [hashlib.sha256(picture).hexdigest()],
         "static_path": ["library/site.css", "library/gallery.js", "../x", "%2e%2e/x", "..%2f..%2fetc/passwd"],
     }
 
@@ -228,6 +236,89 @@ def test_no_route_answers_hostile_requests_with_a_server_error(visitors, route, 
         assert "Traceback" not in written, f"{method} {target[:300]} as {role} with {headers}\n{written[-3000:]}"
 
     fuzz()
+
+
+# -- hostile JSON bodies ----------------------------------------------------------------------
+class Body(bytes):
+    """A request body that Hypothesis and assertion messages show by its start and length."""
+
+    def __repr__(self):
+        return f"Body({bytes(self[:80])!r}… {len(self)} bytes)" if len(self) > 80 else f"Body({bytes(self)!r})"
+
+
+DEEP = 100_000
+NESTED_BODIES = [
+    b"[" * DEEP + b"]" * DEEP,
+    b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    b'{"sizes": [' + b"[" * DEEP + b"]" * DEEP + b"]}",
+    b'{"files": [' + b'{"name": ' * DEEP + b'"x"' + b"}" * DEEP + b"]}",
+    b"[" * DEEP,  # never closed
+    b'["\\\\"' + b",[" * DEEP + b"]" * DEEP + b"]",  # an escaped backslash before the brackets
+]
+HUGE_BODIES = [
+    b'"' + b"a" * (2 * 1024 * 1024) + b'"',  # over the size limit
+    b'{"sizes": [' + b",".join([b"1"] * 300_000) + b"]}",  # under it, far over the list's length
+    b'{"files": [' + b",".join([b'{"name": "x", "sha256": "' + b"a" * 64 + b'"}'] * 10_000) + b"]}",
+    b'{"sizes": [' + b"9" * 5000 + b"]}",  # more digits than Python turns into an int
+    b"9" * 5000,
+]
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+                         st.floats(allow_nan=False), st.text(max_size=20))
+json_values = st.recursive(json_scalars, lambda children: st.one_of(
+    st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)), max_leaves=12)
+
+
+def wrong_bodies(ids):
+    """Bodies of the right shape with wrong parts, and of wrong shapes; some name the fuzzed
+    photo's hash, so /known records them."""
+    sha256 = ids["sha256"][0]
+    names = st.sampled_from([r"\ud800", r"\udfff", r"\u0000", r"a\\\"b", "x" * 5000, "../../etc/passwd", ""])
+    raw_name = names.map(lambda name: f'{{"files": [{{"name": "{name}", "sha256": "{sha256}"}}]}}'.encode())
+    entry = st.fixed_dictionaries({"name": json_values, "sha256": st.one_of(st.just(sha256), json_values)})
+    return st.one_of(
+        raw_name,
+        st.lists(entry, max_size=3).map(lambda files: json.dumps({"files": files}).encode()),
+        json_values.map(lambda value: json.dumps({"files": value, "sizes": value}).encode()),
+        json_values.map(lambda value: json.dumps(value).encode()),
+        st.sampled_from([b"", b"NaN", b"-Infinity", b'{"sizes": [1e999, -0, NaN]}', b'{"sizes": [18446744073709551616]}',
+                         b'{"sizes": [true, false, null]}', b'{"files": "\xff"}', b"\xff\xfe{", b"\x00",
+                         b'{"files": [], "files": {}}', '{"files": ["\u00e9"]}'.encode("utf-16")]),
+    )
+
+
+JSON_ROUTES = [as_route(text, isinstance(entry.pattern, RegexPattern)) for text, entry in json_body_routes()]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", JSON_ROUTES, ids=lambda route: route.text)
+def test_no_json_route_answers_hostile_bodies_with_a_server_error(visitors, route, role):
+    log = visitors.site.log_dir / "web.log"
+    path = st.tuples(*[st.just(part) if isinstance(part, str) else st.sampled_from(visitors.ids[part.name])
+                       for part in route.parts]).map(lambda parts: "/" + "".join(parts))
+
+    @settings(max_examples=40, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(
+        path=path,
+        body=st.one_of(st.sampled_from(NESTED_BODIES), st.sampled_from(HUGE_BODIES),
+                    wrong_bodies(visitors.ids)).map(Body),
+    )
+    def fuzz(path, body):
+        # given
+        offset = log.stat().st_size
+        # when
+        response = visitors.clients[role].post(path, content=body, headers={"Content-Type": "application/json"})
+        # then
+        written = new_log_text(visitors.site, offset)
+        assert response.status_code < 500, f"{path} {body!r} as {role}: {response.status_code}\n{written[-3000:]}"
+        assert "Traceback" not in written, f"{path} {body!r} as {role}\n{written[-3000:]}"
+
+    fuzz()
+
+
+def test_every_json_route_is_fuzzed():
+    assert {route.text for route in JSON_ROUTES} >= {"api/imports/<int:session_id>/known",
+                                                     "api/imports/<int:session_id>/sizes"}
 
 
 def test_every_route_is_fuzzed():

@@ -1,7 +1,7 @@
 """The gallery's pages: day groups newest first, keyset pages that walk everything exactly once,
 jumps to a month, the viewer page, and a constant number of queries whatever the page size."""
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -201,3 +201,21 @@ def test_a_duration_as_a_player_shows_it_never_0_00(seconds, shown):
     from library.templatetags.gallery_tags import clock
 
     assert clock(seconds) == shown
+
+
+def test_every_month_the_jump_to_offers_opens_even_at_the_ends_of_the_calendar(logged_in):
+    # given photos dated (as a staff redate does) the last day there is and the first, and one in between
+    last, first, between = make_rows(3)
+    Photo.objects.filter(pk=last.pk).update(**dating(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)))
+    Photo.objects.filter(pk=first.pk).update(**dating(datetime(1, 1, 1, 0, 0, 1, tzinfo=UTC)))
+    offered = [value for value, _selected, _label in jump_options(logged_in.get("/").content.decode())]
+    assert offered == ["9999-12", "2024-3", "1-1"]
+    for value, day, photo in zip(offered, ["Friday 31 December 9999", "Saturday 9 March 2024", "Monday 1 January 0001"],
+                                 [last, between, first], strict=True):
+        # when
+        response = logged_in.get(f"/?month={value}")
+        # then: the month opens at its last photo
+        assert response.status_code == 200, (value, response.content[:300])
+        html = response.content.decode()
+        assert re.findall(r"<h2>([^<]+)</h2>", html)[0] == day
+        assert tile_ids(html)[0] == photo.pk

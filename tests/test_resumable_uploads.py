@@ -1,12 +1,15 @@
 """Resumable uploads (tus 1.0 core + creation + termination) and the known-hash question, over a
 real uvicorn server: the protocol's answers, ownership, a cut-off piece keeping what arrived,
 bytes that change between pieces, a client lying about a hash, and hostile headers (4xx, never
-a 5xx), with nothing left in .import_temp."""
+a 5xx), with nothing left in .import_temp. Then the limits that keep one user from holding the
+disk or the server's time: unfinished uploads per user, pieces with no bytes, the clean-up, and
+hash states that are never pushed out (the web process's own read counter shows the re-reads)."""
 import base64
 import hashlib
 import os
 import socket
 from contextlib import closing
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,7 +29,8 @@ PIECE = {**TUS, "Content-Type": "application/offset+octet-stream"}
 def site(tmp_path_factory):
     with running_site(tmp_path_factory.mktemp("resumable-api") / "library",
                       extra_env={"PHOTOSITE_UPLOAD_CHUNK_BYTES": str(CHUNK_BYTES), "PHOTOSITE_MIN_FREE_BYTES": "0"}) as live:
-        live.create_user("mallory", "mallory-password-123")
+        for name in ("mallory", "carol", "dave"):
+            live.create_user(name, f"{name}-password-123")
         yield live
 
 
@@ -48,12 +52,16 @@ def metadata(**values):
 
 
 def create(client, session_id, data, sha256=None, name="IMG_BIG.JPG"):
-    response = client.post(f"/api/imports/{session_id}/uploads", headers={
+    response = ask_to_create(client, session_id, data, sha256, name)
+    assert response.status_code == 201, response.text
+    return response.headers["Location"]
+
+
+def ask_to_create(client, session_id, data, sha256=None, name="IMG_BIG.JPG"):
+    return client.post(f"/api/imports/{session_id}/uploads", headers={
         **TUS, "Upload-Length": str(len(data)),
         "Upload-Metadata": metadata(filename=name, sha256=sha256 or hashlib.sha256(data).hexdigest()),
     })
-    assert response.status_code == 201, response.text
-    return response.headers["Location"]
 
 
 def patch(client, location, offset, piece, **headers):
@@ -289,3 +297,132 @@ def test_stale_uploads_are_removed_by_the_task_and_by_repair(site, client, photo
     schedule = site.manage("shell", "-v0", "-c", "from django_q.models import Schedule;"
                            "print(Schedule.objects.get(func='library.tasks.remove_stale_uploads').schedule_type)")
     assert schedule.stdout.strip() == "H"
+
+
+def test_a_user_may_have_at_most_twenty_unfinished_uploads(site):
+    # given: carol has 20 unfinished uploads (PHOTOSITE_UPLOADS_PER_USER's default)
+    with closing(site.client("carol", "carol-password-123")) as carol, \
+            closing(site.client("dave", "dave-password-123")) as dave:
+        session_id = new_session(carol)
+        held = [create(carol, session_id, b"x" * 1000, name=f"HELD_{i}.MOV") for i in range(20)]
+        # when
+        refused = ask_to_create(carol, session_id, b"x" * 1000, name="ONE_MORE.MOV")
+        # then: refused with the reason, recorded as that file's failure; others are not held back
+        assert refused.status_code == 403  # final: tus clients retry a 429
+        assert refused.headers["Photosite-Failure-Recorded"] == "1"
+        assert "PHOTOSITE_UPLOADS_PER_USER" in refused.json()["error"]
+        assert "PHOTOSITE_UPLOADS_PER_USER" in outcomes(site, session_id)
+        dave_upload = create(dave, new_session(dave), b"x" * 1000, name="DAVES.MOV")
+        # and once one of carol's is done with, she may begin another
+        assert carol.delete(held.pop(), headers=TUS).status_code == 204
+        held.append(create(carol, session_id, b"x" * 1000, name="ONE_MORE.MOV"))
+        for location in held:
+            carol.delete(location, headers=TUS)
+        dave.delete(dave_upload, headers=TUS)
+    assert import_temp(site) == []
+
+
+def upload_id(location):
+    return location.rsplit("/", 1)[1]
+
+
+def age(site, location, **ages):
+    """Sets the upload's `created_at`/`updated_at` that many hours back, as if it had waited that long."""
+    changes = ", ".join(f"{field}=timezone.now() - timedelta(hours={hours})" for field, hours in ages.items())
+    site.manage("shell", "-v0", "-c", "from datetime import timedelta; from django.utils import timezone;"
+                "from library.models import ResumableUpload;"
+                f"ResumableUpload.objects.filter(pk='{upload_id(location)}').update({changes})")
+
+
+def last_piece_at(site, location):
+    return site.manage("shell", "-v0", "-c", "from library.models import ResumableUpload;"
+                       f"print(ResumableUpload.objects.get(pk='{upload_id(location)}').updated_at.isoformat())"
+                       ).stdout.strip()
+
+
+def remove_stale_uploads(site):
+    return site.manage("shell", "-v0", "-c", "from library.tasks import remove_stale_uploads;"
+                       "print(remove_stale_uploads())").stdout.strip()
+
+
+def test_an_empty_piece_changes_nothing_and_the_upload_still_goes_after_a_day(site, client, photo_bytes):
+    # given: an upload with a first piece, left alone for 25 hours
+    location = create(client, new_session(client), photo_bytes, name="EMPTY_PIECES.JPG")
+    assert patch(client, location, 0, photo_bytes[:1000]).status_code == 204
+    age(site, location, updated_at=25)
+    aged = last_piece_at(site, location)
+    # when: pieces with no bytes come, as a way to keep it
+    for _ in range(2):
+        response = patch(client, location, 1000, b"")
+        assert response.status_code == 204
+        assert response.headers["Upload-Offset"] == "1000"
+    assert patch(client, location, 5, b"").status_code == 409  # the offset is still checked
+    # then: its age is what it was, and the clean-up removes it
+    assert last_piece_at(site, location) == aged
+    assert remove_stale_uploads(site) == "1"
+    assert client.head(location, headers=TUS).status_code == 404
+    assert import_temp(site) == []
+
+
+def test_an_upload_goes_a_week_after_it_began_however_often_pieces_come(site, client, photo_bytes):
+    # given: an upload begun 8 days ago whose last piece came a minute ago
+    location = create(client, new_session(client), photo_bytes, name="A_BYTE_A_DAY.JPG")
+    assert patch(client, location, 0, photo_bytes[:1000]).status_code == 204
+    age(site, location, created_at=8 * 24)
+    # when
+    removed = remove_stale_uploads(site)
+    # then
+    assert removed == "1"
+    assert client.head(location, headers=TUS).status_code == 404
+    assert import_temp(site) == []
+
+
+HELD_BYTES = 24 * CHUNK_BYTES
+
+
+def bytes_read_by_the_server(site):
+    """What the web process has read through read() and the like since it started: files, and
+    sockets too (uvloop reads them with read()); from the kernel, no instrumentation of ours."""
+    io_counters = (Path("/proc") / str(site.web.pid) / "io").read_text()
+    return int(next(line for line in io_counters.splitlines() if line.startswith("rchar:")).split()[1])
+
+
+def read_while(site, action):
+    before = bytes_read_by_the_server(site)
+    action()
+    return bytes_read_by_the_server(site) - before
+
+
+def held_upload(site, client, name):
+    """An upload holding HELD_BYTES of random bytes, in pieces; its location and the rest of its bytes."""
+    data = os.urandom(HELD_BYTES + 4 * 1024)
+    location = create(client, new_session(client), data, name=name)
+    send_all(client, location, data[:HELD_BYTES])
+    return location, data[HELD_BYTES:]
+
+
+def test_an_upload_whose_hash_state_was_dropped_is_hashed_again_once(site):
+    """As the issue found it: 257 throwaway creations pushed an upload's hash state out (256 were
+    kept), so that the next piece, empty or not, read all 24 MB again; and again after 257 more."""
+    with closing(site.client("dave", "dave-password-123")) as dave:
+        # given: an upload holding 24 MB, and a restarted server (its hash states gone)
+        location, rest = held_upload(site, dave, "DROPPED_STATE.MOV")
+        site.kill_web()
+        site.start_web()
+        assert dave.head(location, headers=TUS).headers["Upload-Offset"] == str(HELD_BYTES)
+        throwaway_session, throwaways = new_session(dave), []
+        # when: two empty pieces, each after 257 throwaway creations, and a real one
+        read = 0
+        for piece, throwaway_count in ((b"", 257), (b"", 257), (rest[:1024], 0)):
+            throwaways += [ask_to_create(dave, throwaway_session, b"x", name=f"THROWAWAY_{i}.MOV")
+                           for i in range(throwaway_count)]
+            read += read_while(site, lambda piece=piece: patch(dave, location, HELD_BYTES, piece))
+        next_piece = read_while(site, lambda: patch(dave, location, HELD_BYTES + 1024, rest[1024:2048]))
+        # then: the 24 MB held were read once (for the real piece), and not again for the next
+        assert dave.head(location, headers=TUS).headers["Upload-Offset"] == str(HELD_BYTES + 2048)
+        assert read < HELD_BYTES * 3 // 2, f"the server read {read:,} bytes for 1 kB more"
+        assert next_piece < HELD_BYTES // 2, f"the server read {next_piece:,} bytes for the next 1 kB"
+        assert {answer.status_code for answer in throwaways} == {201, 403}  # 19 let in, beside the held one
+        for each in [location, *(answer.headers["Location"] for answer in throwaways if answer.status_code == 201)]:
+            dave.delete(each, headers=TUS)
+    assert import_temp(site) == []

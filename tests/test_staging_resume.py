@@ -1,5 +1,6 @@
 """The staging writer across the pieces of a resumable upload: paused and reopened, with the hash
-state kept or (another process, a restarted server) computed again from the bytes on disk."""
+state kept, brought up to date with bytes another process wrote since, or (a restarted server)
+computed again from the bytes on disk."""
 import hashlib
 import os
 
@@ -31,7 +32,7 @@ def test_a_file_written_in_pieces_hashes_as_a_whole(library_root, keep_state):
     assert staged.temp_path.read_bytes() == data
 
 
-def test_a_stale_hash_state_is_not_trusted(library_root):
+def test_a_hash_state_behind_the_file_catches_up_on_the_bytes_after_it(library_root):
     # given: a state that covers fewer bytes than the file holds (a piece written by another process)
     writer = StagingWriter("VIDEO.MOV", expected_size=30, suffix=RESUMABLE_SUFFIX)
     writer.write(b"a" * 10)
@@ -43,3 +44,16 @@ def test_a_stale_hash_state_is_not_trusted(library_root):
     resumed.write(b"c" * 10)
     # then
     assert resumed.finish().sha256 == hashlib.sha256(b"a" * 10 + b"b" * 10 + b"c" * 10).hexdigest()
+
+
+def test_a_hash_state_ahead_of_the_file_is_not_trusted(library_root):
+    # given: a state that covers more bytes than the file holds
+    writer = StagingWriter("VIDEO.MOV", expected_size=30, suffix=RESUMABLE_SUFFIX)
+    writer.write(b"a" * 20)
+    state = writer.pause()
+    os.truncate(writer.temp_path, 10)
+    # when
+    resumed = StagingWriter.reopen(writer.temp_path, "VIDEO.MOV", 30, state, 20)
+    resumed.write(b"c" * 20)
+    # then
+    assert resumed.finish().sha256 == hashlib.sha256(b"a" * 10 + b"c" * 20).hexdigest()

@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from thumbnails.errors import ImageTooLargeError, UnreadableImageError
+from thumbnails.generators.decode_budget import reservation
 from thumbnails.generators.photo import UPRIGHT, generate_photo_thumbnail
 from thumbnails.generators.raw import raw_picture
 from thumbnails.specs import ThumbnailSpec
@@ -69,9 +70,11 @@ def test_the_viewer_preview_of_a_raw_with_a_small_preview_comes_from_the_sensor(
     # given a raw whose preview is big enough for the grid, not for the viewer
     source = make_dng(media_dir / "camera.dng", 2400, 1600, preview_size=(600, 400))
     # when
-    image, _ = raw_picture(source, TILE)
+    with reservation() as budget:
+        image, _ = raw_picture(source, TILE, budget)
     tile_source = image.size
-    image, _ = raw_picture(source, PREVIEW)
+    with reservation() as budget:
+        image, _ = raw_picture(source, PREVIEW, budget)
     # then the grid took the preview, the viewer the half-size demosaic
     assert tile_source == (600, 400)
     assert image.size == (1200, 800)

@@ -2,6 +2,7 @@
 ownership (made once however many ask, failures recorded and backed off), the view (Range on a
 stored rendition, the growing copy while it is made, 302 to the original when none is needed,
 422 when ffmpeg cannot decode it), the workers' tasks, `pregenerate` and `librarystatus`."""
+import subprocess
 import threading
 from pathlib import Path
 
@@ -14,13 +15,22 @@ from django_q.signing import SignedPackage
 from library.importing.pipeline import ImportPipeline
 from library.importing.video_metadata import probe_with_ffmpeg
 from library.models import ImportSource, Photo
-from thumbnails import cache, video_cache
+from thumbnails import cache, video_cache, video_views
 from thumbnails.errors import ThumbnailBackoffError, VideoRenditionError
-from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition
+from thumbnails.generators.video_rendition import (
+    FFMPEG_ADDRESS_SPACE_BYTES,
+    TIMEOUT_BASE_SECONDS,
+    VideoRenditionSpec,
+    make_rendition,
+    read_streams,
+    run_ffmpeg,
+)
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.tasks import make_renditions
+from thumbnails.video_jobs import encode_slots
 
 import factories
+import hostile
 from polling import wait_for
 
 # Transactional: the view reads in its own threads, and first plays make renditions in another.
@@ -69,7 +79,7 @@ def test_the_generator_makes_browser_video_of_every_kind(tmp_path, kind, size):
     source = factories.make_camera_video(tmp_path, kind, seconds=1, width=640, height=360)
     target, growing = tmp_path / "rendition.mp4", tmp_path / "growing.mp4"
     # when
-    make_rendition(source, target, VideoRenditionSpec(240), duration=1, growing=growing)
+    make_rendition(source, target, VideoRenditionSpec(240), growing=growing)
     # then: H.264 8-bit 4:2:0 + AAC, upright, at most 240 lines; the streamed copy holds the same
     made = probe_with_ffmpeg(target)
     assert (made["codecs"].video, made["codecs"].pixel_format, made["codecs"].audio) == ("h264", "yuv420p", "aac")
@@ -82,7 +92,7 @@ def test_the_generator_makes_browser_video_of_every_kind(tmp_path, kind, size):
 @pytest.mark.outside_database
 def test_hdr_is_tone_mapped_to_bt709(tmp_path):
     source = factories.make_camera_video(tmp_path, "iphone-hevc-10bit-hdr", seconds=1)
-    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(1080), duration=1)
+    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(1080))
     summary = factories.ffmpeg_summary(tmp_path / "r.mp4")
     assert "yuv420p(tv, bt709, progressive)" in summary or "yuv420p(tv, bt709)" in summary
 
@@ -91,7 +101,7 @@ def test_hdr_is_tone_mapped_to_bt709(tmp_path):
 def test_a_video_ffmpeg_cannot_decode_raises_its_reason(tmp_path):
     source = tmp_path / "x.mov"
     source.write_bytes(b"\x00\x00\x00\x14ftypqt  " + bytes(2000))
-    with pytest.raises(VideoRenditionError, match="could not convert x.mov"):
+    with pytest.raises(VideoRenditionError, match="could not read x.mov"):
         make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(1080))
 
 
@@ -267,3 +277,73 @@ def test_admin_shows_the_verdict_and_filters_by_rendition_state(admin_client, li
     assert "IMG_0001.MOV" in made and "00001.MTS" not in made and "VID_0001.mp4" not in made
     assert "00001.MTS" in missing and "IMG_0001.MOV" not in missing and "VID_0001.mp4" not in missing
     assert "Needs a web rendition" in detail and "h264 yuv420p + ac3" in detail
+
+
+@pytest.mark.outside_database
+def test_a_video_claiming_hours_is_encoded_as_the_frames_it_holds(tmp_path):
+    # given four frames an hour apart, in a track that says 20 frames a second
+    source = hostile.video_claiming_hours(tmp_path / "claims.mkv")
+    # when
+    streams = read_streams(source)
+    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(240), streams)
+    # then the time limit follows the frames counted, and no frame was copied to fill the hours
+    assert (streams.video_frames, streams.audio_packets) == (4, 0)
+    assert streams.time_limit() < TIMEOUT_BASE_SECONDS + 1
+    assert rendition_frames(tmp_path / "r.mp4") <= 4
+
+
+def rendition_frames(path) -> int:
+    frames = subprocess.run([factories.ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
+                             "-c", "copy", "-f", "framecrc", "-"], capture_output=True, text=True, check=True).stdout
+    return len([line for line in frames.splitlines() if line.startswith("0,")])
+
+
+@pytest.mark.outside_database
+@pytest.mark.parametrize("fps, expected", [(120, 60), (30, 30)])
+def test_slow_motion_plays_at_sixty_frames_a_second_and_others_keep_theirs(tmp_path, fps, expected):
+    # given a second of video at the phone's slow-motion rate, or an ordinary one
+    source = factories.make_video(tmp_path / f"{fps}.mp4", seconds=1, fps=fps, width=160, height=120)
+    # when
+    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(240), read_streams(source))
+    # then no more than 60 frames a second are kept, and none is added
+    assert rendition_frames(tmp_path / "r.mp4") == expected
+
+
+@pytest.mark.outside_database
+def test_ffmpeg_runs_under_the_address_space_limit():
+    limit_kib = run_ffmpeg(["sh", "-c", "ulimit -v"], 10, "").stdout
+    assert int(limit_kib) * 1024 == FFMPEG_ADDRESS_SPACE_BYTES
+
+
+@pytest.mark.slow
+@pytest.mark.outside_database
+def test_a_4k_hdr_hevc_video_is_made_within_the_limit(tmp_path):
+    source = factories.make_camera_video(tmp_path, "iphone-hevc-10bit-hdr", seconds=0.4, width=3840, height=2160)
+    make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(1080))
+    made = probe_with_ffmpeg(tmp_path / "r.mp4")
+    assert (made["width"], made["height"], made["codecs"].video) == (1920, 1080, "h264")
+
+
+def test_a_first_play_waits_for_a_free_encode_slot(logged_in, library_root, media_dir, monkeypatch):
+    # given the only encode slot of this process taken (another video being made)
+    import_videos(media_dir, "avchd-mts")
+    photo = video("avchd-mts")
+    monkeypatch.setattr(video_views, "WAIT_SECONDS", 0.3)
+    slots = encode_slots()
+    assert slots.try_take()
+    try:
+        # when its first play is asked for
+        busy = logged_in.get(f"/api/photo/{photo.pk}/video")
+        # then it waited, started nothing, and says when to ask again
+        assert busy.status_code == 503 and busy["Retry-After"] == str(video_views.RETRY_AFTER_SECONDS)
+        assert busy["Cache-Control"] == "no-store"
+        assert not Thumbnail.objects.filter(photo=photo, claimed_until__isnull=False).exists()
+    finally:
+        slots.release()
+    # when the slot is free again, the next ask makes it, streaming its growing copy
+    monkeypatch.setattr(video_views, "WAIT_SECONDS", 20)
+    started = logged_in.get(f"/api/photo/{photo.pk}/video")
+    assert started.status_code == 200 and read_all(started)[4:8] == b"ftyp"
+    wait_for(slots.try_take, what="the maker's slot given back")  # its thread is done with the database
+    slots.release()
+    assert cache.thumbnail_storage().exists(video_cache.storage_name(photo))

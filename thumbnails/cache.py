@@ -37,8 +37,6 @@ from .errors import (
     ThumbnailError,
     ThumbnailStoreError,
 )
-from .generators.embedded_video import extract_embedded_video
-from .generators.photo import generate_photo_thumbnail
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .generators.video_rendition import VideoRenditionSpec
 from .models import Thumbnail, ThumbnailState
@@ -55,9 +53,6 @@ WAIT_LIMIT_SECONDS = CLAIM_LEASE.total_seconds()
 RETRY_FIRST_SECONDS = 60
 RETRY_LONGEST_SECONDS = 24 * 3600
 THUMBNAIL_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")
-# The video cut out of a motion photo: one rendition per photo, named like the thumbnails.
-EMBEDDED_VIDEO_SPEC = "motion-v1"
-EMBEDDED_VIDEO_TYPE = "video/mp4"
 
 
 def thumbnail_storage() -> Storage:
@@ -90,17 +85,13 @@ def photo_sha256_of(name: str) -> str | None:
     return match["sha256"] if match else None
 
 
-def embedded_video_name(sha256: str) -> str:
-    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{EMBEDDED_VIDEO_SPEC}.mp4"
-
-
 def is_current_name(name: str) -> bool:
     """Whether a name in the storage is one today's specs would give: false for a thumbnail of an
     older generator version or of a format no longer in the allow-list, which nothing serves."""
     base = name.rsplit("/", 1)[-1]
     sha256, _, rest = base.partition("-")
     spec_text, _, extension = rest.rpartition(".")
-    if name in (storage_name(sha256, current_video_spec()), embedded_video_name(sha256)):
+    if name == storage_name(sha256, current_video_spec()):
         return True
     try:
         spec = ThumbnailSpec.from_string(spec_text)
@@ -296,6 +287,8 @@ def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
     The one place that says so: a generator is pure (a file in, bytes out), so anything it raises
     comes from the file, through a decoder (Pillow and its plugins, rawpy, numpy, ffmpeg's output)
     that may raise any class on hostile bytes: Pillow's TIFF plugin gave TypeError on a CR2."""
+    from .generators.photo import generate_photo_thumbnail  # here: it brings rawpy and numpy, which commands never need
+
     source = absolute_path(photo.path)
     try:
         if photo.is_video:
@@ -338,26 +331,10 @@ def record_failure(photo: Photo, spec: ThumbnailSpec | VideoRenditionSpec, row: 
                  what, photo.pk, photo.original_name, spec, attempts, delay, reason)
 
 
-def ensure_embedded_video(photo: Photo) -> str:
-    """The storage name of the video cut out of a motion photo, cut first when missing.
-
-    No row and no claim, unlike a thumbnail: cutting is a read of a few megabytes (no decoding),
-    so two requests that race both cut it, and the storage's no-overwrite save keeps one copy."""
-    name = embedded_video_name(photo.sha256)
-    storage = thumbnail_storage()
-    if storage.exists(name):
-        return name
-    source = absolute_path(photo.path)
-    data = extract_embedded_video(source, photo.embedded_video_offset or 0, photo.embedded_video_length or 0)
-    save_atomically(storage, name, data)
-    logger.info("Embedded video cut out: photo %s, %d bytes", photo.pk, len(data))
-    return name
-
-
 def delete_all(photo: Photo):
     """Remove every thumbnail of the photo from the storage and the database (photo trashed)."""
     storage = thumbnail_storage()
-    names = {storage_name(photo.sha256, spec) for spec in all_current_specs()} | {embedded_video_name(photo.sha256)}
+    names = {storage_name(photo.sha256, spec) for spec in all_current_specs()}
     names.update(name for name in Thumbnail.objects.filter(photo=photo).values_list("name", flat=True) if name)
     for name in names:
         if storage.exists(name):

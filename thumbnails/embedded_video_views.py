@@ -1,27 +1,31 @@
-"""`GET /api/photo/<id>/motion`: the video inside a motion photo, cut out on first request
-(`cache.ensure_embedded_video`) and then served from the thumbnails storage, with Range so that
-a browser's player can start and seek. Thin, like the thumbnail view: 404 for a photo that is
-not there, not visible or has no embedded video; 410 when the video is not where it should be."""
+"""`GET /api/photo/<id>/motion`: the video inside a motion photo, streamed from its byte span of
+the original with Range (seeking), as originals are: nothing is copied, and a connection holds a
+chunk or two however large the video and however slowly it is read. Thin, like the thumbnail
+view: 404 for a photo that is not there, not visible or has no embedded video; 410 when the
+video is not where it should be (the original changed or went missing)."""
 import logging
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.db import close_old_connections
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from library.paths import absolute_path
+from library.services.byte_ranges import ByteRange
+from library.views.originals import read_range
 
-from . import cache
 from .errors import ThumbnailError
+from .generators.embedded_video import embedded_video_span
 from .links import content_version
-from .responses import cache_control
+from .responses import cache_control, ranged_response
 
 logger = logging.getLogger("photosite.thumbnails")
 
 PHOTO_FIELDS = ("id", "sha256", "path", "kind", "original_name", "trashed_at", "embedded_video_offset",
                 "embedded_video_length")
+EMBEDDED_VIDEO_VERSION = "motion-v1"  # in the ETag: the same bytes as when they were cut out to the cache
+EMBEDDED_VIDEO_TYPE = "video/mp4"
 
 
 @require_safe
@@ -30,32 +34,18 @@ async def photo_embedded_video(request, photo_id):
     photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
     if photo is None or not photo.is_visible_to(await request.auser()) or not photo.has_embedded_video:
         raise Http404("no such motion photo")
-    size = photo.embedded_video_length
+    source = absolute_path(photo.path)
     try:
-        byte_range = parse_range(request.headers.get("Range"), size)
-    except UnsatisfiableRangeError:
-        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
-    data = await sync_to_async(read_range, thread_sensitive=False)(photo, byte_range or ByteRange(0, size - 1))
-    if data is None:
-        return HttpResponse("the motion photo's video could not be read", status=410, content_type="text/plain")
-    response = HttpResponse(data, status=206 if byte_range else 200, content_type=cache.EMBEDDED_VIDEO_TYPE)
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = f'"{photo.sha256}-{cache.EMBEDDED_VIDEO_SPEC}"'
-    response["Cache-Control"] = cache_control(request.GET.get("v"), content_version(photo))
-    if byte_range:
-        response["Content-Range"] = byte_range.content_range(size)
-    return response
-
-
-def read_range(photo: Photo, byte_range: ByteRange) -> bytes | None:
-    """The range's bytes of the cut-out video (cut first when missing); None when it cannot be."""
-    try:
-        name = cache.ensure_embedded_video(photo)
-        with cache.thumbnail_storage().open(name, "rb") as video:
-            video.seek(byte_range.start)
-            return video.read(byte_range.length)
-    except (ThumbnailError, FileNotFoundError) as error:
+        span = await sync_to_async(embedded_video_span, thread_sensitive=False)(
+            source, photo.embedded_video_offset, photo.embedded_video_length or 0)
+    except ThumbnailError as error:
         logger.error("Embedded video of photo %s (%s) not served: %s", photo.pk, photo.original_name, error)
-        return None
-    finally:
-        close_old_connections()
+        return HttpResponse("the motion photo's video could not be read", status=410, content_type="text/plain")
+
+    def in_original(byte_range: ByteRange):
+        return read_range(source, ByteRange(span.offset + byte_range.start, span.offset + byte_range.end))
+
+    response = ranged_response(request, span.length, f'"{photo.sha256}-{EMBEDDED_VIDEO_VERSION}"',
+                               EMBEDDED_VIDEO_TYPE, in_original)
+    response["Cache-Control"] = cache_control(request.GET.get("v"), content_version(photo))
+    return response

@@ -14,11 +14,11 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django_q.tasks import async_task
-from redis import RedisError
 
 from library.importing.activity import wait_while_importing
 from library.models import ImportSession, Photo
 from library.video_playback import videos_served_renditions
+from photosite.broker_errors import broker_errors
 
 from . import pregeneration, video_cache
 from .formats import made_ahead_specs
@@ -70,7 +70,7 @@ def queue_renditions(videos: QuerySet, force: bool = False) -> int:
         batch = Photo.objects.only("id", "duration").in_bulk(ids)
         with transaction.atomic():
             for video in (batch[pk] for pk in ids if pk in batch):
-                timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.lease_for(video).total_seconds()))
+                timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.task_time_limit(video)))
                 async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
                            timeout=timeout)
                 tasks += 1
@@ -104,7 +104,7 @@ def queue_session(sender, session: ImportSession, **kwargs):
         tasks = queue_photos(photos, count, made_ahead_specs())
         # After the session's thumbnails: the queue hands tasks out in order.
         rendition_tasks = queue_renditions(videos_served_renditions(photos))
-    except (DatabaseError, RedisError) as error:
+    except (DatabaseError, *broker_errors()) as error:
         logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
         return
     logger.info("Background: queued %d photos of import session %s in %d tasks, then %d video renditions",

@@ -4,11 +4,16 @@ thumbnails (thumbnails.cache) and the same storage, under a content-addressed na
 generator's version (`ab/cd/<sha256>-v1080-h264-v1.mp4`).
 
 Two strategies over it. Playback (`playable()`, the rendition view): a stored rendition is served
-with Range requests; a missing one is started at once in this process — never queued — and its
-fragmented copy, growing in the library's `.video_renditions/` folder, is served while ffmpeg
-writes it, by whichever process or machine (sharing the library) asks. Pre-generation
-(`ensure()`, the workers and `pregenerate`) makes it the same way and leaves it to whoever holds
-the claim. Either way one ffmpeg run per rendition, whoever asks: the claim on the row decides.
+with Range requests; a missing one is started at once in this process when one of its encode
+slots is free (thumbnails.video_jobs) — otherwise the player is told to wait and asks again —
+and its fragmented copy, growing in the library's `.video_renditions/` folder, is served while
+ffmpeg writes it, by whichever process or machine (sharing the library) asks. Pre-generation
+(`ensure()`, the workers and `pregenerate`) waits for a slot and makes it the same way. Either
+way one ffmpeg run per rendition, whoever asks: the claim on the row decides, and is taken only
+with a slot in hand, so a claimed rendition is one being made.
+
+The claim's lease first covers reading the source, then — once its packets are counted — the
+encode's time limit (thumbnails.generators.video_rendition.SourceStreams).
 
 A growing copy is finished when its maker removes it (after the rendition is stored, or failed);
 followers read what is left and end. A copy its maker abandoned (killed) stops growing: its
@@ -25,21 +30,32 @@ from django.conf import settings
 from django.core import checks
 from django.core.files import File
 from django.db import close_old_connections
+from django.utils import timezone
 
 from library.models import Photo
 from library.paths import absolute_path, library_root
 
 from . import cache
 from .errors import ThumbnailError, ThumbnailStoreError
-from .generators.video_rendition import PRESETS, VideoRenditionSpec, make_rendition, timeout_for
+from .generators.video_rendition import (
+    MAX_FPS,
+    PRESETS,
+    PROBE_TIMEOUT_SECONDS,
+    SourceStreams,
+    VideoRenditionSpec,
+    make_rendition,
+    read_streams,
+    read_time_limit,
+)
 from .models import Thumbnail, ThumbnailState
+from .video_jobs import encode_slots
 
 logger = logging.getLogger("photosite.thumbnails")
 
 WORK_DIR = ".video_renditions"
 STALL_SECONDS = 30  # a growing copy unchanged this long has lost its maker
-START_WAIT_SECONDS = 10  # for the claim's holder to start writing its growing copy
-POLL_SECONDS = 0.05
+LEASE_MARGIN_SECONDS = 60  # the claim outlives ffmpeg's time limit, so only a crashed maker loses it
+AUDIO_PACKETS_PER_SECOND = 50  # AAC at 48 kHz: 47
 
 
 @dataclass(frozen=True)
@@ -67,9 +83,15 @@ def growing_path(photo: Photo) -> Path:
     return library_root() / WORK_DIR / f"{photo.sha256}-{spec()}.part.mp4"
 
 
-def lease_for(photo: Photo) -> timedelta:
-    """The claim outlives ffmpeg's time limit for this video, so only a crashed maker loses it."""
-    return timedelta(seconds=timeout_for(photo.duration) + 60)
+def task_time_limit(photo: Photo) -> float:
+    """A worker's time limit for this video's task, fixed when it is queued, before its file is
+    read: the encode's limit for the duration the file claims at the highest frame rate kept,
+    plus reading it. ffmpeg itself stops at the limit its real packets give; a claim too long
+    only lets the task wait for that, a claim too short fails the task."""
+    claimed = photo.duration or 0
+    estimate = SourceStreams(video_frames=round(claimed * MAX_FPS),
+                             audio_packets=round(claimed * AUDIO_PACKETS_PER_SECOND), hdr=False)
+    return PROBE_TIMEOUT_SECONDS + estimate.time_limit() + LEASE_MARGIN_SECONDS
 
 
 def stored(photo: Photo) -> Stored | None:
@@ -82,38 +104,49 @@ def stored(photo: Photo) -> Stored | None:
     return Stored(name, cache.etag(photo, spec()))
 
 
-def playable(photo: Photo) -> Stored | Growing:
-    """What to play now: the stored rendition, or the growing copy of one being made (started
-    here when nobody is making it). Raises a ThumbnailError when it failed lately (back-off) or
-    nothing appeared in time."""
+@dataclass(frozen=True)
+class Waiting:
+    """Nothing to play yet: every encode slot of this process is busy (`queued`), or the
+    rendition's maker is still reading its source. The player asks again."""
+    queued: bool
+
+
+def playable(photo: Photo) -> Stored | Growing | Waiting:
+    """What to play now: the stored rendition, the growing copy of one being made (started here
+    when nobody is making it and a slot is free), or Waiting. Never blocks. Raises a
+    ThumbnailError when it failed lately (back-off)."""
     found = stored(photo)
     if found is not None:
         return found
     row = cache.rendition_row(photo, spec(), storage_name(photo))
     cache.refuse_during_backoff(row)
-    if cache.claim(row, lease_for(photo)):
-        start_making(photo, row)
-    return wait_for_growing(photo, row)
-
-
-def wait_for_growing(photo: Photo, row: Thumbnail) -> Stored | Growing:
+    started = start_making(photo, row)
     path = growing_path(photo)
-    deadline = time.monotonic() + START_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if path.exists():
-            return Growing(path)
-        found = stored(photo)
-        if found is not None:
-            return found
-        row.refresh_from_db()
-        cache.refuse_during_backoff(row)
-        time.sleep(POLL_SECONDS)
-    raise ThumbnailError(f"the rendition of photo {photo.pk} did not start within {START_WAIT_SECONDS} s")
+    if path.exists():
+        return Growing(path)
+    return Waiting(queued=not started and not is_claimed(row))
 
 
-def start_making(photo: Photo, row: Thumbnail):
-    """Makes the rendition in a thread of this process (daemon: a server stopping does not wait
-    for it; the lease then lapses and the next request starts again)."""
+def is_claimed(row: Thumbnail) -> bool:
+    return row.claimed_until is not None and row.claimed_until > timezone.now()
+
+
+def start_making(photo: Photo, row: Thumbnail) -> bool:
+    """When a slot is free and the claim is won, makes the rendition in a thread of this process
+    (daemon: a server stopping does not wait for it; the lease then lapses and the next request
+    starts again), which gives the slot back when done. True when it started."""
+    slots = encode_slots()
+    if not slots.try_take():
+        return False
+    try:
+        claimed = claim(photo, row)
+    except BaseException:
+        slots.release()
+        raise
+    if not claimed:
+        slots.release()
+        return False
+
     def run():
         try:
             make_claimed(photo, row)
@@ -121,36 +154,64 @@ def start_making(photo: Photo, row: Thumbnail):
             pass  # recorded and logged by make_claimed
         finally:
             close_old_connections()
+            slots.release()
     threading.Thread(target=run, name=f"rendition-{photo.pk}", daemon=True).start()
+    return True
+
+
+def claim(photo: Photo, row: Thumbnail, during_backoff: bool = False) -> bool:
+    """Wins the row for reading the source (its lease extended once the encode's limit is known),
+    and clears what an abandoned attempt left, so that a growing copy seen from now on is this one's."""
+    lease = timedelta(seconds=read_time_limit(absolute_path(photo.path)) + LEASE_MARGIN_SECONDS)
+    if not cache.claim(row, lease, during_backoff=during_backoff):
+        return False
+    path = growing_path(photo)
+    for leftover in (path, finished_path(path)):
+        leftover.unlink(missing_ok=True)
+    return True
+
+
+def hold_claim(row: Thumbnail, time_limit: float):
+    """Extends the claim past the encode's time limit, once the source's packets have given it."""
+    Thumbnail.objects.filter(pk=row.pk).update(
+        claimed_until=timezone.now() + timedelta(seconds=time_limit + LEASE_MARGIN_SECONDS))
 
 
 def ensure(photo: Photo, force: bool = False) -> bool:
     """Makes the rendition unless it is stored (or, with `force`, again) or someone else is
-    making it; True when this call made it. For the workers and `pregenerate`."""
+    making it; True when this call made it. For the workers and `pregenerate`: waits for one of
+    this process's encode slots first."""
     name = storage_name(photo)
-    if not force and stored(photo) is not None:
-        return False
-    row = cache.rendition_row(photo, spec(), name)
-    if not force:
-        cache.refuse_during_backoff(row)
-    if not cache.claim(row, lease_for(photo), during_backoff=force):
-        return False
-    if force:
-        cache.thumbnail_storage().delete(name)
-    make_claimed(photo, row)
+    with encode_slots().held():
+        if not force and stored(photo) is not None:
+            return False
+        row = cache.rendition_row(photo, spec(), name)
+        if not force:
+            cache.refuse_during_backoff(row)
+        if not claim(photo, row, during_backoff=force):
+            return False
+        if force:
+            cache.thumbnail_storage().delete(name)
+        make_claimed(photo, row)
     return True
 
 
+def finished_path(growing: Path) -> Path:
+    return growing.with_name(growing.name.replace(".part.", ".done."))
+
+
 def make_claimed(photo: Photo, row: Thumbnail):
-    """Runs the generator under the row's claim, stores the rendition, records it (or the failure)."""
+    """Counts the source's packets, holds the claim for the encode's time limit they give, runs
+    the generator, stores the rendition, records it (or the failure)."""
     path = growing_path(photo)
     path.parent.mkdir(parents=True, exist_ok=True)
-    finished = path.with_name(path.name.replace(".part.", ".done."))
+    finished = finished_path(path)
+    source = absolute_path(photo.path)
     started = time.monotonic()
-    for leftover in (path, finished):
-        leftover.unlink(missing_ok=True)  # an abandoned attempt's
     try:
-        make_rendition(absolute_path(photo.path), finished, spec(), photo.duration, growing=path,
+        streams = read_streams(source)
+        hold_claim(row, streams.time_limit())
+        make_rendition(source, finished, spec(), streams, growing=path,
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         size = store(finished, storage_name(photo))
     except ThumbnailError as error:

@@ -3,6 +3,9 @@ policy (library.video_playback) says whether there is one — if not, the origin
 URL redirects there; the cache (thumbnails.video_cache) says what exists.
 
 - Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`.
+- Not started yet (every encode slot of this process busy, or its maker still reading the
+  source): the request waits, holding no thread, asking again now and then, for at most
+  `WAIT_SECONDS`; then 503 with Retry-After, which the viewer shows as waiting and tries again.
 - Being made: the growing fragmented copy is streamed as ffmpeg writes it (no length, `no-store`),
   so the first frame shows within a second or two of the first play; the browser seeks within
   what it received. The next play finds it stored.
@@ -25,12 +28,13 @@ from django.views.decorators.http import require_safe
 
 from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from library.services.byte_ranges import ByteRange
 from library.video_playback import serves_rendition
 from photosite.generation_pool import in_generation_pool
 
 from . import cache, video_cache
 from .errors import ThumbnailError
+from .responses import ranged_response
 
 logger = logging.getLogger("photosite.thumbnails")
 
@@ -38,6 +42,10 @@ CHUNK_BYTES = 256 * 1024
 FOLLOW_POLL_SECONDS = 0.1
 PLAIN_TEXT = "text/plain; charset=utf-8"
 CACHING = "private, max-age=86400"
+WAIT_SECONDS = 20
+STARTING_POLL_SECONDS = 0.05  # between asks while its maker reads the source: the first frame is near
+QUEUED_POLL_SECONDS = 0.5  # between asks while every encode slot is busy
+RETRY_AFTER_SECONDS = 5
 PLAYBACK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="video-playback")
 
 
@@ -57,13 +65,32 @@ async def photo_video(request, photo_id):
     if not serves_rendition(photo):
         return HttpResponseRedirect(reverse("original", args=[photo.pk]))
     try:
-        found = await hop(playable, photo)
+        found = await wait_until_playable(photo)
     except ThumbnailError as error:
         return HttpResponse(f"this video cannot be played in the browser: {error}", status=422,
                             content_type=PLAIN_TEXT, headers={"Cache-Control": "no-store"})
+    if isinstance(found, video_cache.Waiting):
+        return HttpResponse("this video is waiting for others to be prepared for the browser; try again",
+                            status=503, content_type=PLAIN_TEXT,
+                            headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(found, video_cache.Growing):
         return growing_response(found)
     return await stored_response(request, found)
+
+
+async def wait_until_playable(photo: Photo):
+    """Asks the cache until there is something to play or `WAIT_SECONDS` have passed (a player
+    that goes away ends the wait: Django cancels the view)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while True:
+        found = await hop(playable, photo)
+        if not isinstance(found, video_cache.Waiting):
+            return found
+        pause = QUEUED_POLL_SECONDS if found.queued else STARTING_POLL_SECONDS
+        if loop.time() + pause > deadline:
+            return found
+        await asyncio.sleep(pause)
 
 
 def playable(photo: Photo):
@@ -76,21 +103,9 @@ def playable(photo: Photo):
 async def stored_response(request, found: video_cache.Stored):
     storage = cache.thumbnail_storage()
     size = await hop(storage.size, found.name)
-    try:
-        byte_range = parse_range(request.headers.get("Range"), size)
-    except UnsatisfiableRangeError:
-        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
-    partial = byte_range is not None and request.headers.get("If-Range", found.etag) == found.etag
-    if not partial:
-        byte_range = ByteRange(0, size - 1)
-    response = StreamingHttpResponse(read_stored(storage, found.name, byte_range), status=206 if partial else 200,
-                                     content_type="video/mp4")
-    response["Content-Length"] = str(byte_range.length)
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = found.etag
+    response = ranged_response(request, size, found.etag, "video/mp4",
+                               lambda byte_range: read_stored(storage, found.name, byte_range))
     response["Cache-Control"] = CACHING
-    if partial:
-        response["Content-Range"] = byte_range.content_range(size)
     return response
 
 

@@ -8,12 +8,27 @@ person saw: it names the photo's day folder and is what every page shows (`wall_
 `dating`, `shown_time`). Only a bare instant (a video container's UTC, a file's modification
 time: in the zone named UTC) has no wall clock of its own and is shown in TIME_ZONE.
 
+Where the photo's GPS position gives its time zone, that zone takes TIME_ZONE's place: a camera
+clock without offset is read in it (so the instant and the day are those of where the photo was
+taken), a bare instant is shown in it. A camera's own offset always wins. Each row records where
+its zone came from (`ZoneSource`).
+
 Nonsense dates (`0000:00:00 00:00:00`, year 9999, a reset clock's 1904/1970 epochs) are treated
 as absent, so the next source in the fallback chain gets its turn."""
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+from django.db import models
 from django.utils import timezone as django_timezone
+
+
+class ZoneSource(models.TextChoices):
+    CAMERA = "camera", "The camera's UTC offset"
+    GPS = "gps", "The time zone at the GPS position"
+    SITE = "site", "The site's TIME_ZONE (no offset recorded)"
+    UTC = "utc", "A UTC instant (video container, file time) shown in TIME_ZONE"
+
 
 EARLIEST_YEAR = 1900
 EPOCH_PLACEHOLDERS = {(1904, 1, 1), (1970, 1, 1)}
@@ -100,13 +115,26 @@ def date_from_filename(name: str) -> datetime | None:
     return None
 
 
-def wall_clock(moment: datetime) -> datetime:
-    """`moment` on the clock a person saw: its own zone, or TIME_ZONE for a bare UTC instant.
+def placed(moment: datetime, zone: ZoneInfo | None = None) -> tuple[datetime, str]:
+    """`moment` on the clock a person saw, and where that clock's zone came from (a ZoneSource).
 
-    A bare instant is any moment in the zone named "UTC" (`datetime.UTC`, a database's UTC, a
-    camera clock read in TIME_ZONE="UTC", where both answers agree); a camera's own "+00:00"
-    offset is named "UTC+00:00" by `parse_utc_offset` and keeps its wall clock."""
-    return django_timezone.localtime(moment) if moment.tzname() == "UTC" else moment
+    A clock read without an offset carries the zone it was read in (`as_aware`: TIME_ZONE, a
+    ZoneInfo); with `zone`, the zone at the GPS position, it is read again there, which moves
+    the instant. A bare instant is any other moment in the zone named "UTC" (`datetime.UTC`, a
+    database's UTC): shown in `zone`, else in TIME_ZONE. A camera's offset ("+00:00" too, named
+    "UTC+00:00" by `parse_utc_offset`) keeps its wall clock."""
+    if isinstance(moment.tzinfo, ZoneInfo):
+        return (moment, ZoneSource.SITE) if zone is None else (moment.replace(tzinfo=zone), ZoneSource.GPS)
+    if moment.tzname() == "UTC":
+        if zone is None:
+            return django_timezone.localtime(moment), ZoneSource.UTC
+        return moment.astimezone(zone), ZoneSource.GPS
+    return moment, ZoneSource.CAMERA
+
+
+def wall_clock(moment: datetime) -> datetime:
+    """`moment` on the clock a person saw: its own zone, or TIME_ZONE for a bare UTC instant."""
+    return placed(moment)[0]
 
 
 def wall_clock_date(moment: datetime) -> date:
@@ -114,15 +142,17 @@ def wall_clock_date(moment: datetime) -> date:
     return wall_clock(moment).date()
 
 
-def dating(moment: datetime) -> dict:
+def dating(moment: datetime, zone: ZoneInfo | None = None) -> dict:
     """The Photo fields that say when it was taken: the exact instant (the gallery's order within a
-    day), the offset of its wall clock in minutes east of UTC (what pages show), and that clock's
-    day (the gallery's day groups and month jumps, indexed). Every writer of a date uses this."""
-    shown = wall_clock(moment)
+    day), the offset of its wall clock in minutes east of UTC (what pages show), that clock's
+    day (the gallery's day groups and month jumps, indexed), and where its zone came from.
+    `zone`: the zone at the photo's GPS position, if it has one. Every writer of a date uses this."""
+    shown, zone_source = placed(moment, zone)
     return {
-        "taken_at": moment,
+        "taken_at": shown,
         "taken_at_offset": round(shown.utcoffset().total_seconds() / 60),
         "taken_on": shown.date(),
+        "zone_source": zone_source,
     }
 
 

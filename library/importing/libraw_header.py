@@ -1,5 +1,5 @@
 """What LibRaw makes of a file from its headers alone (no sensor data is unpacked): whether it is a
-raw LibRaw reads, its size and flip, and the camera and clock it records.
+raw LibRaw reads, its size and flip, and the camera, clock and GPS position it records.
 
 LibRaw is the arbiter of "is this a raw": TIFF-like containers (DNG, NEF, ARW, PEF, …) look alike
 to a signature check and a plain TIFF is none of them; the makers' own formats are LibRaw's to
@@ -9,11 +9,12 @@ they are read from the same LibRaw rawpy ships, through LibRaw's C API (`libraw_
 `libraw_get_imgother`), which fills them when the file is opened."""
 import ctypes
 import logging
+import struct
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import rawpy
+from .gps import Position, position, sexagesimal, signed
 
 logger = logging.getLogger("photosite.import")
 
@@ -22,6 +23,11 @@ logger = logging.getLogger("photosite.import")
 # unsigned raw_count; unsigned dng_version; ...  libraw_imgother_t: float ×4, then time_t timestamp.
 MAKE_AT, MODEL_AT, NORMALIZED_MAKE_AT, DNG_VERSION_AT, TEXT_LENGTH = 4, 68, 196, 332, 64
 TIMESTAMP_AT = 16
+# libraw_imgother_t goes on: time_t timestamp; unsigned shot_order; unsigned gpsdata[32]; then
+# libraw_gps_info_t: float latitude[3], longitude[3], gpstimestamp[3], altitude; char altref,
+# latref, longref, gpsstatus, gpsparsed. LibRaw fills it from the maker's records too (CR3's).
+GPS_LATITUDE_AT, GPS_LONGITUDE_AT, GPS_ALTITUDE_AT, GPS_REFS_AT = 156, 168, 192, 196
+IMGOTHER_BYTES = GPS_REFS_AT + 5
 IPARAMS_BYTES = DNG_VERSION_AT + 4
 # LibRaw's flip (dcraw's bits: 1 mirror left-right, 2 upside down, 4 transpose; from the EXIF
 # orientation by dcraw's "50132467") → the EXIF orientation that turns the stored picture upright.
@@ -39,6 +45,7 @@ class RawHeader:
     model: str
     timestamp: int
     is_dng: bool
+    position: Position | None = None
 
     @property
     def orientation(self) -> int:
@@ -52,6 +59,8 @@ class RawHeader:
 
 def read_raw_header(path: Path) -> RawHeader | None:
     """LibRaw's reading of the file's headers; None when LibRaw does not take it for a raw."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         with rawpy.imread(str(path)) as raw:
             sizes = raw.sizes
@@ -67,14 +76,26 @@ def read_raw_header(path: Path) -> RawHeader | None:
         model=_text(iparams, MODEL_AT),
         timestamp=int.from_bytes(imgother[TIMESTAMP_AT:TIMESTAMP_AT + 8], "little", signed=True),
         is_dng=int.from_bytes(iparams[DNG_VERSION_AT:DNG_VERSION_AT + 4], "little") != 0,
+        position=libraw_position(imgother),
     )
+
+
+def libraw_position(imgother: bytes) -> Position | None:
+    """LibRaw's parsed GPS, when it found one: (degrees, minutes, seconds) with their references."""
+    altitude_ref, latitude_ref, longitude_ref, _status, parsed = imgother[GPS_REFS_AT:GPS_REFS_AT + 5]
+    if not parsed:
+        return None
+    latitude = signed(sexagesimal(struct.unpack_from("<3f", imgother, GPS_LATITUDE_AT)), chr(latitude_ref), "S")
+    longitude = signed(sexagesimal(struct.unpack_from("<3f", imgother, GPS_LONGITUDE_AT)), chr(longitude_ref), "W")
+    (altitude,) = struct.unpack_from("<f", imgother, GPS_ALTITUDE_AT)
+    return position(latitude, longitude, -altitude if altitude_ref == 1 else altitude)
 
 
 def camera_records(path: Path) -> tuple[bytes, bytes]:
     """The raw bytes of LibRaw's iparams and imgother records for the file: zeros if it will not
     open, or where rawpy's LibRaw is not a shared library beside it (a build from source): EXIF
     then gives make, model and date alone."""
-    empty = bytes(IPARAMS_BYTES), bytes(TIMESTAMP_AT + 8)
+    empty = bytes(IPARAMS_BYTES), bytes(IMGOTHER_BYTES)
     library = _libraw()
     if library is None:
         return empty
@@ -85,7 +106,7 @@ def camera_records(path: Path) -> tuple[bytes, bytes]:
         if library.libraw_open_file(handle, str(path).encode()) != 0:
             return empty
         return (ctypes.string_at(library.libraw_get_iparams(handle), IPARAMS_BYTES),
-                ctypes.string_at(library.libraw_get_imgother(handle), TIMESTAMP_AT + 8))
+                ctypes.string_at(library.libraw_get_imgother(handle), IMGOTHER_BYTES))
     finally:
         library.libraw_close(handle)
 
@@ -98,6 +119,8 @@ def _text(record: bytes, offset: int) -> str:
 def _libraw() -> ctypes.CDLL | None:
     """The LibRaw shared library inside the rawpy wheel (the one rawpy itself calls); None, said
     once, where there is none."""
+    import rawpy  # here, not at the top: rawpy brings numpy, and only raw files need them
+
     try:
         library = ctypes.CDLL(str(Path(rawpy.__file__).with_name("libraw_r.so")))
     except OSError as error:

@@ -4,6 +4,7 @@ The date falls back in a fixed order: what the file says (EXIF / video container
 date in the file name, then the source file's modification time, then the moment of import."""
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -11,9 +12,10 @@ from library.models import DateSource, MediaKind
 from library.video_playback import verdict
 
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
-from .dates import date_from_filename
+from .dates import date_from_filename, dating
 from .detection import JXL, FileFormat
 from .motion_photos import EmbeddedVideo
+from .places import Location, located
 
 
 @dataclass(frozen=True)
@@ -30,19 +32,33 @@ class MediaMetadata:
     playback: str = ""
     content_identifier: str = ""  # a Live Photo's, in the still and in its motion
     embedded_video: EmbeddedVideo | None = None  # a motion photo's
+    location: Location | None = None  # where the file says it was taken (GPS)
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        return self.location.zone if self.location else None
+
+    def dating(self) -> dict:
+        """The Photo fields of its date (`dates.dating`), in the zone at its GPS position if it has one."""
+        return dating(self.taken_at, self.zone)
+
+    def place_fields(self) -> dict:
+        return self.location.photo_fields() if self.location else {}
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:
     if file_format.kind == MediaKind.VIDEO:
         facts = video_metadata.read(path)
         codecs = facts.pop("codecs")
-        found = MediaMetadata(**facts, video_codecs=codecs.summary(), playback=verdict(file_format.name, codecs))
+        facts.update(video_codecs=codecs.summary(), playback=verdict(file_format.name, codecs))
     elif file_format.is_raw:
-        found = MediaMetadata(**raw_metadata.read(path))
+        facts = raw_metadata.read(path)
     elif file_format == JXL:
-        found = MediaMetadata(**jxl_metadata.read(path))
+        facts = jxl_metadata.read(path)
     else:
-        found = MediaMetadata(**photo_metadata.read(path, file_format))
+        facts = photo_metadata.read(path, file_format)
+    position = facts.pop("position")
+    found = MediaMetadata(**facts, location=located(position) if position else None)
     return with_date_fallbacks(found, original_name, source_mtime)
 
 

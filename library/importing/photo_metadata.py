@@ -13,6 +13,7 @@ from library.models import DateSource
 from .dates import parse_exif_datetime
 from .detection import JPEG, TIFF, FileFormat
 from .errors import CorruptFileError, FileTooLargeError
+from .gps import exif_position, xmp_position
 from .motion_photos import find_embedded_video
 from .tiff_directories import block_fits, file_fits, jpeg_fits
 
@@ -74,8 +75,10 @@ def describe(image, path) -> dict:
     width, height = image.size
     if orientation in TRANSPOSED_ORIENTATIONS:
         width, height = height, width
+    facts = exif_facts(exif, sub_ifd, width, height, orientation)
     return {
-        **exif_facts(exif, sub_ifd, width, height, orientation),
+        **facts,
+        "position": facts["position"] or xmp_position(image.info.get("xmp")),
         "content_identifier": apple_content_identifier(sub_ifd.get(MAKER_NOTE)),
     }
 
@@ -112,6 +115,7 @@ def exif_facts(exif, sub_ifd, width, height, orientation) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)),
         "camera_model": clean_text(exif.get(MODEL)),
+        "position": exif_position(exif),
     }
 
 

@@ -24,7 +24,6 @@ from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_tr
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
-from .dates import dating, wall_clock_date
 from .detection import HEAD_BYTES, FileFormat, detect_format
 from .errors import ImportFileError, os_error_message
 from .grouping import pair_new_photo
@@ -69,7 +68,7 @@ class Prepared:
 
     def claim(self) -> str:
         """Into its place, the folder's new name not yet fsynced (the group does that once)."""
-        return claim_path(self.staged.temp_path, wall_clock_date(self.metadata.taken_at), self.staged.sha256,
+        return claim_path(self.staged.temp_path, self.metadata.dating()["taken_on"], self.staged.sha256,
                           self.file_format.extension, sync_folder=False)
 
 
@@ -277,7 +276,7 @@ class ImportPipeline:
             sha256=staged.sha256, kind=file_format.kind, original_name=item.name, path=relative,
             size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,
-            duration=metadata.duration, **dating(metadata.taken_at),
+            duration=metadata.duration, **metadata.dating(), **metadata.place_fields(),
             taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
             camera_model=metadata.camera_model, import_session=self.session,
             video_codecs=metadata.video_codecs, playback=metadata.playback,

@@ -4,7 +4,7 @@ Size and flip are LibRaw's (libraw_header), so they are right for every maker. T
 camera come from the raw's own EXIF where Pillow can parse it (the TIFF structure of DNG, CR2,
 NEF, ARW, ORF, RW2 … or the EXIF block of the embedded JPEG of a RAF), so a raw is dated like
 the JPEG its camera wrote beside it (with OffsetTime when present); LibRaw's make, model and
-timestamp fill what that EXIF lacks (CRW, X3F, CR3)."""
+timestamp fill what that EXIF lacks (CRW, X3F, CR3), and so does its parsed GPS position."""
 import logging
 import struct
 from datetime import datetime
@@ -16,6 +16,7 @@ from library.models import DateSource
 
 from .dates import as_aware, plausible
 from .errors import CorruptFileError
+from .gps import exif_position
 from .libraw_header import RawHeader, read_raw_header
 from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date
 from .tiff_directories import block_fits
@@ -48,6 +49,7 @@ def read(path: Path) -> dict:
         "taken_at_source": DateSource.EXIF if taken_at else "",
         "camera_make": clean_text(exif.get(MAKE)) or clean_text(header.make),
         "camera_model": clean_text(exif.get(MODEL)) or clean_text(header.model),
+        "position": exif_position(exif) or header.position,
     }
 
 

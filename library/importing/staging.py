@@ -70,8 +70,8 @@ class StagingWriter:
 
     A resumable upload arrives in pieces, perhaps in different processes: `pause()` closes the file
     between them and hands back the hash state, and `reopen()` goes on writing where the file ends,
-    from that state or, without it (a restarted server, another process), by hashing the bytes
-    already there once."""
+    from that state (hashing first any bytes written since by another process) or, without it (a
+    restarted server, another process), by hashing the bytes already there once."""
 
     def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX, *, resume=None):
         self.original_name = original_name
@@ -93,12 +93,15 @@ class StagingWriter:
 
     @classmethod
     def reopen(cls, path: Path, original_name, expected_size, hasher=None, size=None) -> "StagingWriter":
-        """Go on writing a paused file. `hasher` must be the state `pause()` returned at `size`
-        bytes; otherwise the bytes on disk are hashed again."""
+        """Go on writing a paused file. `hasher` is the state `pause()` returned at `size` bytes. A
+        state behind the file (another process wrote pieces since) takes in only the bytes after
+        `size`: a paused file only ever grows at its end, so the bytes before are the ones hashed.
+        Without a state (or one ahead of the file) the bytes on disk are hashed from the start."""
         writer = cls(original_name, expected_size=expected_size, resume=path)
         try:
-            if hasher is None or size != writer.size:
-                hasher = hash_file(writer.file)
+            if hasher is None or size is None or size > writer.size:
+                hasher, size = hashlib.sha256(), 0
+            hash_file(writer.file, hasher, start=size)
             writer.file.seek(writer.size)
         except BaseException:
             writer.file.close()
@@ -223,10 +226,9 @@ def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
     return writer.finish(source_mtime=mtime, durable=durable)
 
 
-def hash_file(file):
-    """The SHA-256 state of an open file's bytes, read from its start."""
-    hasher = hashlib.sha256()
-    file.seek(0)
+def hash_file(file, hasher, start):
+    """`hasher` (the state of an open file's bytes before `start`) taking in the rest of the file."""
+    file.seek(start)
     buffer = bytearray(COPY_CHUNK_BYTES)
     view = memoryview(buffer)
     while count := file.readinto(buffer):

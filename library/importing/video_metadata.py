@@ -18,6 +18,7 @@ from library.video_playback import VideoCodecs, verdict
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
+from .gps import iso6709_position
 
 PROBE_TIMEOUT_SECONDS = 30
 # A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
@@ -26,6 +27,8 @@ CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
 # A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
 CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
 IDENTIFIER_LIMIT = 64
+# Where it was taken, in ISO 6709: Apple's key, and QuickTime's `©xyz` (ffmpeg calls it "location").
+LOCATION_TAGS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
 
 
 def read(path) -> dict:
@@ -38,7 +41,8 @@ def read(path) -> dict:
     taken_at = info.pop("creation_time")
     tags = {key.lower(): value for key, value in info.pop("tags").items()}
     return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else "",
-            "content_identifier": content_identifier(tags)}
+            "content_identifier": content_identifier(tags),
+            "position": next(filter(None, (iso6709_position(tags.get(key)) for key in LOCATION_TAGS)), None)}
 
 
 def content_identifier(lowered_tags) -> str:
@@ -123,7 +127,7 @@ STREAM_SIZE = re.compile(r", (\d{1,5})x(\d{1,5})(?=[\s,\[]|$)")
 DURATION = re.compile(r"Duration: (\d{1,9}):(\d{2}):(\d{2}(?:\.\d{1,9})?)")
 # ffmpeg 9 says "Display Matrix: rotation of", older ones "displaymatrix: rotation of".
 ROTATION = re.compile(r"(?:display ?matrix: rotation of|rotate[ \t]*:)[ \t]*(-?\d{1,9}(?:\.\d{1,9})?)", re.IGNORECASE)
-SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG)))
+SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS)))
 SUMMARY_TAG = re.compile(rf"^[ \t]*({SUMMARY_TAG_NAMES})[ \t]*:([^\n]*)", re.MULTILINE | re.IGNORECASE)
 WORD = re.compile(r"\w+")
 

@@ -7,6 +7,7 @@ never shifts the pages. Served by the partial index `photo_gallery_tile_idx`.
 A moment (a Live Photo, a RAW+JPEG pair) is one tile: its face. The files shown through it (the
 motion, the raw) are left out by the index's condition and come back as the tiles' `partners`,
 in one more indexed query per page."""
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,7 +47,7 @@ def quoted(text: str) -> str:
 @dataclass(frozen=True)
 class Cursor:
     """The position after a tile: its day, instant and id, written as `<day>~<ISO datetime>~<id>`.
-    A month jump's position has no instant: it is the start of a day (everything before that day)."""
+    A month jump's position has no instant: it is the end of a day (that day and everything before)."""
 
     taken_on: date
     taken_at: datetime | None
@@ -79,19 +80,20 @@ class Cursor:
 
     @classmethod
     def for_month(cls, year: str, month: str) -> "Cursor":
-        """`?year=YYYY&month=M` of the gallery's month picker, as the position that shows that month first."""
+        """`?year=YYYY&month=M` of the gallery's month picker, as the position that shows that month
+        first: its last day, inclusive (the day after it would not exist for December 9999)."""
         match = MONTH_JUMP.fullmatch(f"{year}-{month}")
-        if not (match and 1 <= int(match["month"]) <= 12 and 1 <= int(match["year"]) < 9999):
+        if not (match and 1 <= int(match["month"]) <= 12 and 1 <= int(match["year"]) <= 9999):
             raise BadCursorError(f"not a month: {quoted(year)}-{quoted(month)}")
         year, month = int(match["year"]), int(match["month"])
-        return cls(date(year + month // 12, month % 12 + 1, 1), None, 0)
+        return cls(date(year, month, calendar.monthrange(year, month)[1]), None, 0)
 
     def older(self) -> Q:
         """The photos after this position in the gallery's order. The redundant `taken_on <= day`
         gives the planner an index range to start from; with the OR alone, SQLite scans the index
         from the newest photo."""
         if self.taken_at is None:
-            return Q(taken_on__lt=self.taken_on)
+            return Q(taken_on__lte=self.taken_on)
         return Q(taken_on__lte=self.taken_on) & (
             Q(taken_on__lt=self.taken_on) | Q(taken_on=self.taken_on, taken_at__lt=self.taken_at)
             | Q(taken_on=self.taken_on, taken_at=self.taken_at, id__lt=self.id)

@@ -2,7 +2,6 @@
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
 library.uploads, progress is published by library.importing.sse."""
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -18,6 +17,8 @@ from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import MalformedUploadError, UploadStager
 from photosite.header_csrf import csrf_protect_by_header
+from photosite.json_body import json_request_body
+from photosite.rate_limits import rate_limited_per_user
 from photosite.streaming_body import push_request_body, streams_request_body
 
 
@@ -98,12 +99,14 @@ def upload_files(request, session_id):
 
 @require_POST
 @api_view
-def known_files(request, session_id):
+@rate_limited_per_user("import-known")
+@json_request_body
+def known_files(request, session_id, body):
     """Which of these files (JSON `{"files": [{"name", "sha256"}, …]}`) need not be sent: the
     known ones are recorded in the session as duplicates; `results` has None for the others."""
     session = web_import.session_for(request.user, session_id, open_only=True)
     try:
-        files = parse_known_query(request.body)
+        files = parse_known_query(body)
     except ValueError as error:
         return api_error(str(error), 400)
     results = web_import.record_known_files(session, files)
@@ -113,14 +116,13 @@ def known_files(request, session_id):
 
 @require_POST
 @api_view
-def held_sizes(request, session_id):
+@rate_limited_per_user("import-sizes")
+@json_request_body
+def held_sizes(request, session_id, body):
     """Which of these file sizes (JSON `{"sizes": [n, …]}`) a photo in the library has: only files of
     those sizes are worth hashing before they are sent."""
     web_import.session_for(request.user, session_id, open_only=True)
-    try:
-        sizes = json.loads(request.body)["sizes"]
-    except (ValueError, KeyError, TypeError):
-        sizes = None
+    sizes = body.get("sizes") if isinstance(body, dict) else None
     if not isinstance(sizes, list) or len(sizes) > web_import.MAX_SIZES_QUERY or not all(
             isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**63 for size in sizes):
         return api_error(f'send JSON {{"sizes": [...]}}: at most {web_import.MAX_SIZES_QUERY} byte counts', 400)
@@ -128,13 +130,10 @@ def held_sizes(request, session_id):
 
 
 def parse_known_query(body):
-    """(name, sha256) pairs from the page's question; ValueError with what is wrong."""
-    try:
-        files = json.loads(body)["files"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError('send JSON {"files": [{"name": …, "sha256": …}, …]}') from error
+    """(name, sha256) pairs from the page's question (parsed JSON); ValueError with what is wrong."""
+    files = body.get("files") if isinstance(body, dict) else None
     if not isinstance(files, list) or len(files) > web_import.MAX_KNOWN_QUERY:
-        raise ValueError(f"'files' must be a list of at most {web_import.MAX_KNOWN_QUERY}")
+        raise ValueError(f'send JSON {{"files": [{{"name": …, "sha256": …}}, …]}}: at most {web_import.MAX_KNOWN_QUERY}')
     if not all(isinstance(file, dict) and isinstance(file.get("name"), str) and isinstance(file.get("sha256"), str)
                and web_import.SHA256_HEX.fullmatch(file["sha256"]) for file in files):
         raise ValueError("each file needs a 'name' and a 'sha256' of 64 lowercase hex digits")

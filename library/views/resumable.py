@@ -14,8 +14,9 @@ statuses, kept thin; the rules are library.services.resumable_uploads.
 Every request but OPTIONS needs `Tus-Resumable: 1.0.0` (412 otherwise), a login (401) and, for
 POST/PATCH/DELETE, the CSRF token in `X-CSRFToken` (checked before a byte of the body is read).
 An upload is its creator's only: anyone else gets 404. A wrong `Upload-Offset` is a 409, a piece
-being written already a 423. A refusal that ends the file (too large, no room) is a 413 with
-`Photosite-Failure-Recorded: 1`: the session's event stream reports that file's failure."""
+being written already a 423. A refusal that ends the file is a 413 (too large, no room) or a 403
+(PHOTOSITE_UPLOADS_PER_USER unfinished already) with `Photosite-Failure-Recorded: 1`: the session's
+event stream reports that file's failure. A PATCH with no bytes only checks the offset."""
 import base64
 import binascii
 import re

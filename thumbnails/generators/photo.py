@@ -3,13 +3,16 @@
 A 12-megapixel JPEG is never decoded in full: `draft()` asks libjpeg for a DCT-scaled decode
 (1/2, 1/4 or 1/8) just above the target size, the picture is shrunk, and only then turned
 upright (rotating 400 pixels is cheaper than rotating 12 million). Colour management and mode
-conversion also happen on the small picture. Memory therefore stays bounded by the scaled
-decode for JPEGs; other formats are decoded once at full size, and the pixel limit refuses
-decompression bombs before any decoding. Raw files give their picture through LibRaw (raw.py):
-an embedded JPEG preview, which takes the same path, or a half-size demosaic; JPEG XL through
-pillow-jxl (jxl.py), its header checked before the decode."""
+conversion also happen on the small picture. Other formats are decoded once at full size, and
+shrunk before any other copy is made (reduction.py: palettes, 16-bit and alpha are converted a
+tile at a time), so a thumbnail needs its one decode and a few times its own size. Decodes wait
+for their size in a process-wide memory budget (decode_budget.py), so many at once queue rather
+than add up; the pixel limit refuses decompression bombs before any decoding. Raw files give
+their picture through LibRaw (raw.py): an embedded JPEG preview, which takes the same path, or a
+half-size demosaic; JPEG XL through pillow-jxl (jxl.py), its header checked before the decode."""
 import io
 import struct
+from contextlib import closing
 from pathlib import Path
 
 import rawpy
@@ -22,9 +25,12 @@ from library.importing.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
 from thumbnails.specs import ThumbnailSpec
 
+from . import decode_budget
+from .decode_budget import Reservation, decoded_size
 from .encoding import encode, fitted_size
 from .jxl import jxl_picture
 from .raw import raw_picture
+from .reduction import shrunk
 
 TAG_ORIENTATION = 0x0112
 # How to turn the stored pixels upright, for each EXIF orientation (as ImageOps.exif_transpose).
@@ -38,6 +44,10 @@ UPRIGHT = {
     8: Image.Transpose.ROTATE_90,
 }
 SIDEWAYS = {5, 6, 7, 8}
+# Formats whose Pillow plugin turns the picture upright as it decodes it.
+TURNED_AS_DECODED = {"TIFF"}
+# Formats Pillow can decode at a reduced size (`draft`).
+DRAFTED = {"JPEG", "MPO"}
 # Transparent pixels are shown on this light neutral grey (not black, which JPEG would give).
 FLATTEN_BACKGROUND = (238, 238, 238)
 SRGB_PROFILE = ImageCms.createProfile("sRGB")
@@ -49,12 +59,19 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image
 
 def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
     """Encoded thumbnail bytes of the photo at `source`; raises a ThumbnailError subclass."""
+    return encode(upright_rgb_thumbnail(source, spec), spec)
+
+
+def upright_rgb_thumbnail(source: Path, spec: ThumbnailSpec) -> Image.Image:
+    """The thumbnail's picture, ready to encode; raises a ThumbnailError subclass."""
     if not source.is_file():
         raise SourceMissingError(f"the photo's file is missing: {source.name}")
     try:
-        image, orientation = open_picture(source, spec)
-        with image:
-            return encode(upright_rgb_thumbnail(image, spec, orientation), spec)
+        with decode_budget.reservation() as budget:
+            image, orientation = open_picture(source, spec, budget)
+            with closing(image):  # the full-size pixels are freed before the budget is given back
+                small, orientation, icc_profile = shrunk_picture(image, spec, budget, orientation)
+        return upright_rgb(small, orientation, icc_profile)
     except Image.DecompressionBombError as error:
         raise ImageTooLargeError(f"{source.name} is too large to decode (decompression bomb?): {error}") from error
     except DECODE_ERRORS as error:
@@ -68,20 +85,21 @@ def decoder_message(error: Exception) -> str:
     return str(error)
 
 
-def open_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int | None]:
+def open_picture(source: Path, spec: ThumbnailSpec, budget: Reservation) -> tuple[Image.Image, int | None]:
     """The picture to thumbnail and the orientation that turns it upright (None: its own EXIF's).
-    The library names files by their detected format, so the extension says which are raw."""
+    The library names files by their detected format, so the extension says which are raw.
+    Openers that decode as they open take their share of the `budget` first."""
     extension = source.suffix.lower().lstrip(".")
     if extension in RAW_EXTENSIONS:
         try:
-            return raw_picture(source, spec)
+            return raw_picture(source, spec, budget)
         except rawpy.LibRawError:
             # A TIFF that LibRaw cannot read keeps the raw extension its owner gave it
             # (library.importing.detection); Pillow may still read it as the TIFF it is.
             if not starts_like_tiff(source):
                 raise
     if extension == JXL_EXTENSION:
-        return jxl_picture(source)
+        return jxl_picture(source, budget)
     return Image.open(source), None
 
 
@@ -90,14 +108,28 @@ def starts_like_tiff(source: Path) -> bool:
         return file.read(4) in TIFF_SIGNATURES
 
 
-def upright_rgb_thumbnail(image: Image.Image, spec: ThumbnailSpec, orientation: int | None = None) -> Image.Image:
+def shrunk_picture(image: Image.Image, spec: ThumbnailSpec, budget: Reservation,
+                   orientation: int | None = None) -> tuple[Image.Image, int | None, bytes | None]:
+    """(the picture shrunk to fit the spec once upright, its orientation, its ICC profile): all a
+    thumbnail needs from the full-size picture, which may be closed afterwards.
+
+    Only a JPEG is decoded at a reduced size (`draft`, in `shrink`); every other picture takes
+    its full decoded size from the budget first, before its EXIF is read: PNG's `getexif` decodes
+    the picture (an eXIf chunk may follow the pixels). Pillow turns a TIFF upright itself as it
+    decodes it (its size is already the upright one), at the cost of a second full-size copy."""
     check_pixel_limit(image)
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
-    if orientation is None:
+    turned_as_decoded = image.format in TURNED_AS_DECODED and image.getexif().get(TAG_ORIENTATION) in UPRIGHT
+    if image.format not in DRAFTED:
+        budget.take((2 if turned_as_decoded else 1) * decoded_size(image.mode, image.size))
+    if orientation is None and not turned_as_decoded:
         orientation = image.getexif().get(TAG_ORIENTATION)
-    icc_profile = image.info.get("icc_profile")
-    small = shrink(image, orientation in SIDEWAYS, spec)
+    small = shrink(image, orientation in SIDEWAYS, spec, budget)
+    return small, orientation, image.info.get("icc_profile")
+
+
+def upright_rgb(small: Image.Image, orientation: int | None, icc_profile: bytes | None) -> Image.Image:
     rgb = to_srgb(small, icc_profile)
     return rgb.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else rgb
 
@@ -110,32 +142,15 @@ def check_pixel_limit(image: Image.Image):
         )
 
 
-def shrink(image: Image.Image, sideways: bool, spec: ThumbnailSpec) -> Image.Image:
-    """The stored pixels scaled so that, once upright, they fit the spec's box."""
+def shrink(image: Image.Image, sideways: bool, spec: ThumbnailSpec, budget: Reservation) -> Image.Image:
+    """The stored pixels scaled so that, once upright, they fit the spec's box: decoded (at the
+    DCT-scaled size `draft` gives a JPEG) once the budget has room for them."""
     box = spec.box[::-1] if sideways else spec.box
     target = fitted_size(image.size, box)
     image.draft(image.mode if image.mode != "CMYK" else None, target)
-    image = resizable(image)
-    if image.size == target:
-        return image
-    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
-def resizable(image: Image.Image) -> Image.Image:
-    """A mode that resizes smoothly: palettes and bilevel become colour/grey, 16-bit becomes 8-bit
-    (Pillow would resize palettes by nearest neighbour and clip 16-bit values to white)."""
-    if image.mode == "P":
-        return image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode == "PA":
-        return image.convert("RGBA")
-    if image.mode == "1":
-        return image.convert("L")
-    if image.mode.startswith("I"):
-        return sixteen_bit_to_grey(image)
-    if image.mode == "F":
-        return image.convert("L")
+    budget.take(decoded_size(image.mode, image.size))
     image.load()
-    return image
+    return shrunk(image, target)
 
 
 def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
@@ -147,15 +162,6 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
         if converted is not None:
             return converted
     return image.convert("RGB") if image.mode != "RGB" else image
-
-
-def sixteen_bit_to_grey(image: Image.Image) -> Image.Image:
-    """Scale 16-bit values down instead of clipping them (Pillow's convert would give white)."""
-    wide = image.convert("I")
-    highest = wide.getextrema()[1]
-    if highest <= 255:
-        return wide.convert("L")
-    return wide.point(lambda value: value * (255 / 65535)).convert("L")
 
 
 def flatten(image: Image.Image) -> Image.Image:

@@ -5,7 +5,9 @@ it) is big enough for the size asked, it is that JPEG, DCT-scaled like any other
 the goal of decoding the preview alone). Otherwise LibRaw demosaics the sensor data at half size
 (each 2×2 Bayer block one pixel: a quarter of the work, and still far above any thumbnail).
 A preview too small for the size asked still beats no picture when the sensor data cannot be
-read. The orientation is LibRaw's flip (the preview's own EXIF orientation when it has one)."""
+read. The orientation is LibRaw's flip (the preview's own EXIF orientation when it has one).
+A demosaic takes its share of the memory budget first: LibRaw's half-size picture at 16 bits
+a channel and its 8-bit copy come to about four bytes a sensor pixel."""
 import io
 from pathlib import Path
 
@@ -17,13 +19,14 @@ from library.importing.libraw_header import FLIP_ORIENTATION, SIDEWAYS_FLIPS
 from thumbnails.errors import ImageTooLargeError
 from thumbnails.specs import ThumbnailSpec
 
+from .decode_budget import Reservation, decoded_size
 from .encoding import fitted_size
 
 TAG_ORIENTATION = 0x0112
 TURNED = range(2, 9)
 
 
-def raw_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
+def raw_picture(source: Path, spec: ThumbnailSpec, budget: Reservation) -> tuple[Image.Image, int]:
     """(picture as stored, EXIF orientation that turns it upright). Raises rawpy.LibRawError or
     what Pillow raises when neither the preview nor the sensor data can be read (ImageTooLargeError:
     a sensor past the pixel limit, and no preview)."""
@@ -34,6 +37,7 @@ def raw_picture(source: Path, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
             return preview, preview_orientation(preview, orientation)
         try:
             check_sensor_size(raw.sizes)
+            budget.take(decoded_size("RGBA", (raw.sizes.width, raw.sizes.height)))
             return half_size_demosaic(raw), orientation
         except (rawpy.LibRawError, ImageTooLargeError):
             if preview is None:

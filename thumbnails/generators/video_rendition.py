@@ -1,23 +1,33 @@
 """Web renditions of videos: H.264 (8-bit 4:2:0, High profile) with AAC sound in MP4, which every
 current browser plays. Pure: a source file in, files out; no database, no storage.
 
-One ffmpeg run (built with ffmpeg-python, with a time limit proportional to the duration) writes
-the finished rendition, its index at the front (`faststart`), and — with `growing` — at the same
-time a fragmented copy that a web response can follow while it grows, so the first play of a
-video starts within a second or two instead of after the whole transcode (thumbnails.video_cache).
+One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
+(`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
+follow while it grows, so the first play of a video starts within a second or two instead of
+after the whole transcode (thumbnails.video_cache).
 
 - At most PHOTOSITE_VIDEO_RENDITION_LINES on the short side (1080p by default), never upscaled.
 - Phone rotation applied (ffmpeg turns the picture upright and drops the display matrix).
 - HDR (PQ or HLG, as iPhones record) tone-mapped to SDR BT.709 with zimg and Hable's curve, so
   colours keep their contrast instead of looking washed out; other 10-bit sources are dithered
   down to 8 bits.
-- At most 60 frames a second; sound kept (first audio stream) when there is some.
+- At most 60 frames a second, never more frames than the source has (variable frame rate: a
+  file whose few frames lie hours apart is not padded out to hours of copies); sound kept (first
+  audio stream) when there is some.
 - A keyframe every second: the streamed copy's fragments, and seek points, are a second apart.
 - x264 at CRF 23 with the caller's preset (PHOTOSITE_VIDEO_RENDITION_PRESET, `ultrafast` by
-  default: see docs/thumbnails-and-renditions.md for the measured trade-off against `veryfast`)."""
+  default: see docs/thumbnails-and-renditions.md for the measured trade-off against `veryfast`).
+
+Hostile files cost what they hold, not what they claim. Before encoding, one pass copies the
+source's packets to nowhere (`read_streams`) and counts them: ffmpeg's time limit follows that
+count, never the duration the container states. ffmpeg runs with at most `FFMPEG_THREADS`
+threads under an address-space limit (`FFMPEG_ADDRESS_SPACE_BYTES`), so a picture of absurd
+size fails instead of taking the machine's memory."""
 import re
+import resource
 import subprocess
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import ffmpeg
@@ -35,9 +45,18 @@ AUDIO_BITRATE = "160k"
 MAX_FPS = 60
 KEYFRAMES = "expr:gte(t,n_forced*1)"
 PROBE_TIMEOUT_SECONDS = 30
+PROBE_BYTES_PER_SECOND = 20 * 1024 * 1024  # reading the packets of a large file, from a slow disk
 TIMEOUT_BASE_SECONDS = 120
-TIMEOUT_PER_SECOND = 3  # a third of real time on a loaded machine, for long videos
+# 0.1 s a frame is a third of real time at 30 frames a second, as for a 4K HDR clip on a loaded
+# two-core machine; sound costs far less (an AAC packet is ~21 ms of sound).
+TIMEOUT_PER_VIDEO_FRAME = 0.1
+TIMEOUT_PER_AUDIO_PACKET = 0.01
+# Decoders and x264 allocate per thread: without a cap, a many-core machine would need more
+# address space than the limit below allows. 8 threads keep a 4K HDR source within 2.5 GB.
+FFMPEG_THREADS = 8
+FFMPEG_ADDRESS_SPACE_BYTES = 4 * 1024 ** 3
 HDR_TRANSFERS = re.compile(r"Stream #\S+.*?: Video: .*?/(smpte2084|arib-std-b67)[,)]")
+PACKETS_MUXED = re.compile(r"Output stream #\d+:\d+ \((video|audio)\): (\d+) packets muxed")
 # The streamed copy: its header at once, then a fragment at each keyframe and every quarter of a
 # second between them, flushed to the file as written: a follower gets the first picture after a
 # few dozen frames, not after the first second of video has been encoded.
@@ -65,46 +84,76 @@ class VideoRenditionSpec:
         return cls(int(match["lines"]), int(match["version"]))
 
 
-def timeout_for(duration: float | None) -> float:
-    return TIMEOUT_BASE_SECONDS + TIMEOUT_PER_SECOND * (duration or 0)
+@dataclass(frozen=True)
+class SourceStreams:
+    """What the source really holds: counted packets, not the length its container claims."""
+    video_frames: int
+    audio_packets: int
+    hdr: bool
+
+    def time_limit(self) -> float:
+        """ffmpeg's time limit for this source, in seconds."""
+        return (TIMEOUT_BASE_SECONDS + TIMEOUT_PER_VIDEO_FRAME * self.video_frames
+                + TIMEOUT_PER_AUDIO_PACKET * self.audio_packets)
 
 
-def make_rendition(source: Path, target: Path, spec: VideoRenditionSpec, duration: float | None = None,
+def make_rendition(source: Path, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
                    growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
-    raises a ThumbnailError subclass when ffmpeg cannot make it."""
-    if not source.exists():
-        raise SourceMissingError(f"the video's file is missing: {source.name}")
-    timeout = timeout_for(duration) if timeout is None else timeout
-    command = rendition_command(source, target, spec, is_hdr(source), growing, preset)
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise VideoRenditionTimeoutError(f"ffmpeg took longer than {timeout:g} s on {source.name}") from error
+    raises a ThumbnailError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
+    answer when the caller has it already."""
+    streams = read_streams(source) if streams is None else streams
+    timeout = streams.time_limit() if timeout is None else timeout
+    command = rendition_command(source, target, spec, streams.hdr, growing, preset)
+    result = run_ffmpeg(command, timeout, f"ffmpeg took longer than {timeout:g} s on {source.name}")
     if result.returncode != 0:
         raise VideoRenditionError(f"ffmpeg could not convert {source.name}: {describe_failure(result.stderr)}")
 
 
-def is_hdr(source: Path) -> bool:
-    """Whether the video stream is tagged PQ or HLG (read from `ffmpeg -i`, as the bundled
-    ffmpeg has no ffprobe). Its summary exits 1, as no output is named: that is expected."""
+def read_streams(source: Path) -> SourceStreams:
+    """Counts the first video stream's frames and the first audio stream's packets by copying
+    them to ffmpeg's null muxer (reading, no decoding), and reads from the same run's summary
+    whether the video is tagged PQ or HLG. The bundled ffmpeg has no ffprobe."""
+    timeout = read_time_limit(source)
+    command = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "verbose", "-i", str(source),
+               "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
+    result = run_ffmpeg(command, timeout, f"reading {source.name} took longer than {timeout:g} s")
+    if result.returncode != 0:
+        raise VideoRenditionError(f"ffmpeg could not read {source.name}: {describe_failure(result.stderr)}")
+    log = result.stderr.decode("utf-8", "replace")
+    counted = {kind: int(count) for kind, count in PACKETS_MUXED.findall(log)}
+    return SourceStreams(video_frames=counted.get("video", 0), audio_packets=counted.get("audio", 0),
+                         hdr=HDR_TRANSFERS.search(log) is not None)
+
+
+def read_time_limit(source: Path) -> float:
+    """`read_streams`' time limit: reading every byte of the file, slowly."""
     try:
-        result = subprocess.run([ffmpeg_path(), "-hide_banner", "-nostdin", "-i", str(source)],
-                                capture_output=True, timeout=PROBE_TIMEOUT_SECONDS, check=False)
+        return PROBE_TIMEOUT_SECONDS + source.stat().st_size / PROBE_BYTES_PER_SECOND
+    except FileNotFoundError as error:
+        raise SourceMissingError(f"the video's file is missing: {source.name}") from error
+
+
+def run_ffmpeg(command: list[str], timeout: float, timeout_message: str) -> subprocess.CompletedProcess:
+    """Runs ffmpeg under the address-space limit (set in the child between fork and exec)."""
+    limit = (FFMPEG_ADDRESS_SPACE_BYTES, FFMPEG_ADDRESS_SPACE_BYTES)
+    try:
+        return subprocess.run(command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+                              preexec_fn=partial(resource.setrlimit, resource.RLIMIT_AS, limit))
     except subprocess.TimeoutExpired as error:
-        raise VideoRenditionTimeoutError(f"reading {source.name} took longer than {PROBE_TIMEOUT_SECONDS} s") from error
-    return HDR_TRANSFERS.search(result.stderr.decode("utf-8", "replace")) is not None
+        raise VideoRenditionTimeoutError(timeout_message) from error
 
 
 def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr: bool = False,
                       growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
-    stream = ffmpeg.input(str(source))
-    video = to_sdr(scaled(stream["v:0"], spec.lines)) if hdr else scaled(stream["v:0"], spec.lines).filter(
+    stream = ffmpeg.input(str(source), threads=FFMPEG_THREADS)
+    source_frames = at_most_max_fps(stream["v:0"])
+    video = to_sdr(scaled(source_frames, spec.lines)) if hdr else scaled(source_frames, spec.lines).filter(
         "format", "yuv420p")
     options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
-               "fpsmax": MAX_FPS, "force_key_frames": KEYFRAMES, "acodec": "aac", "b:a": AUDIO_BITRATE,
-               "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
+               "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
+               "acodec": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
     if hdr:
         options.update(color_primaries="bt709", color_trc="bt709", colorspace="bt709")
     if growing is None:
@@ -116,6 +165,14 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
         output = ffmpeg.output(video, stream["a:0?"], outputs, format="tee", flags="+global_header", **options)
     return [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             *output.compile(cmd="ffmpeg")[1:]]
+
+
+def at_most_max_fps(video):
+    """Drops a frame that follows the last one kept by less than about 1/MAX_FPS s (120 fps slow
+    motion plays at 60), and never adds one: with variable frame rate output, a file whose few
+    frames lie hours apart stays a few frames. (`-fpsmax` would do the first half, but ffmpeg 8
+    and later refuse it beside variable frame rate output.)"""
+    return video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.9 / MAX_FPS:.4f})")
 
 
 def scaled(video, lines: int):

@@ -1,14 +1,17 @@
 """`manage.py librarystatus`: photos, videos, other apps' lines (thumbnails) and the background
 queue at a glance."""
 from django.core.management.base import BaseCommand
-from redis import RedisError
 
 from library.services import status
 from library.services.database import ensure_database
+from photosite.broker_errors import broker_errors
 
 
 class Command(BaseCommand):
     help = "Show the library's photos, videos, thumbnail cache and background queue."
+    # The system checks load every URLconf, view and template tag library (bench/bench_startup.py
+    # has what that costs); `serve` and `check` run them, a status needs none of them.
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         ensure_database(self.stdout)
@@ -23,7 +26,7 @@ class Command(BaseCommand):
     def show_queue(self):
         try:
             queue = status.queue_counts()
-        except RedisError as error:
+        except broker_errors() as error:
             self.line("Background queue", self.style.ERROR(f"unreachable: {error}"))
             return
         self.line("Background queue", f"{queue.waiting} waiting, {queue.in_progress} in progress ({queue.broker})")

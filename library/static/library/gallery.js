@@ -83,18 +83,64 @@ function mediaFor(tile) {
     image.src = tile.preview;
     return image;
   }
+  return videoPlayer(tile);
+}
+
+// A video with a note over it while it has no picture yet: a first play of a video that needs a
+// web rendition waits while the server makes it, or while other videos are made first. The
+// server holds such a request a while, then answers 503 with Retry-After: the player then says
+// it is waiting and asks again after that long.
+const MAX_PLAYER_RETRIES = 2;  // of a URL that answers but whose video fails: then it is unplayable
+function videoPlayer(tile) {
+  const player = document.createElement("div");
+  player.className = "player";
   const video = document.createElement("video");
   video.controls = true;
   video.autoplay = true;
   video.preload = "metadata";
   video.poster = tile.preview;
-  video.src = tile.play;
-  video.addEventListener("error", () => video.replaceWith(unplayable(tile)));
+  const note = document.createElement("p");
+  note.className = "player-note";
+  note.setAttribute("role", "status");
+  note.hidden = true;
+  const say = (text) => { note.textContent = text; note.hidden = false; };
+  let retries = 0;
+  video.addEventListener("loadstart", () => {
+    setTimeout(() => { if (video.readyState < 2 && note.hidden) say("Waiting for the video to be prepared for the browser…"); }, 500);
+  });
+  video.addEventListener("loadeddata", () => { note.hidden = true; });
+  video.addEventListener("error", async () => {
+    const answer = await statusOf(tile.play);
+    if (!player.isConnected) return;
+    if (answer.status === 503 || (answer.ok && retries++ < MAX_PLAYER_RETRIES)) {
+      if (answer.status === 503) say("Waiting: other videos are being prepared first…");
+      setTimeout(() => { if (player.isConnected) video.src = tile.play; }, answer.retryAfter * 1000);
+    } else {
+      player.replaceWith(unplayable(tile));
+    }
+  });
   // Sound over no picture (a codec the browser lacks, served as it is): never a blank player.
   video.addEventListener("loadedmetadata", () => {
-    if (video.videoWidth === 0) video.replaceWith(unplayable(tile));
+    if (video.videoWidth === 0) player.replaceWith(unplayable(tile));
   });
-  return video;
+  video.src = tile.play;
+  player.append(video, note);
+  return player;
+}
+
+// Why a video would not load: its URL's status (the player's own request does not tell), and how
+// long the server asks to wait. Only the headers are read.
+async function statusOf(url) {
+  const controller = new AbortController();
+  try {
+    const response = await fetch(url, { credentials: "same-origin", signal: controller.signal });
+    const retryAfter = response.status === 503 ? Number(response.headers.get("Retry-After")) || 5 : 0;
+    return { status: response.status, ok: response.ok && !response.redirected, retryAfter };
+  } catch {
+    return { status: 0, ok: false, retryAfter: 0 };
+  } finally {
+    controller.abort();
+  }
 }
 
 // What a video the browser cannot play shows instead: its poster, why, and the download.
