@@ -157,7 +157,7 @@ def drive(mode):
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-and-wait":
         started = time.perf_counter()
-        queue_photos(ids, made_ahead_specs(), workers=2)  # the same tasks for 1 and 2 workers
+        queue_photos(Photo.objects.all(), len(ids), made_ahead_specs(), workers=2)  # the same tasks for 1 and 2 workers
         deadline = time.monotonic() + WAIT_LIMIT
         while Thumbnail.objects.exclude(state=ThumbnailState.PENDING).count() < len(ids):
             if time.monotonic() > deadline:
@@ -167,7 +167,7 @@ def drive(mode):
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-busy":
         for _ in range(BUSY_ROUNDS):
-            queue_photos(ids, made_ahead_specs(), force=True, workers=2)
+            queue_photos(Photo.objects.all(), len(ids), made_ahead_specs(), force=True, workers=2)
     elif mode == "queued":
         result["tasks"] = broker.queue_size()
     print(json.dumps(result))

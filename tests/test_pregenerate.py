@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
@@ -242,7 +243,7 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     size = (library_root / ".thumbnails" / cache.storage_name(photos[0].sha256, GRID)).stat().st_size
     assert "Photos:                    3" in out and "Videos:                    1" in out
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
-    assert "Thumbnail cache:           1 files, " in out and f"({size} bytes)" in out
+    assert "Thumbnail cache:           1 files, " in out and f"({size} bytes), from their records" in out
     assert "Background queue:          1 waiting, 0 in progress (queued in the database)" in out
     assert ("Workers:                   none running (`manage.py serve` starts them, or `manage.py qcluster`); "
             "the waiting tasks run when workers start") in out
@@ -292,3 +293,49 @@ def test_the_command_shows_its_bar_and_each_failure_once(tmp_path, jobs):
     assert terminal.count("clip.mp4") == 1, terminal
     assert " INFO " not in terminal, terminal
     assert "2 thumbnails made, 0 already there, 1 failed" in result.stdout
+
+
+def test_the_selection_is_read_in_bounded_batches_newest_first(library_root, django_assert_num_queries):
+    # given rows sharing one instant (the keyset must resume within a tie) and others
+    from test_gallery import make_rows
+
+    make_rows(12, step=timedelta(0))
+    make_rows(13)
+    expected = list(pregeneration.select_photos().values_list("id", flat=True))
+    # when: one short query per batch, none holding the whole selection
+    with django_assert_num_queries(3):
+        batches = list(pregeneration.id_batches(pregeneration.select_photos(), 10))
+    # then
+    assert [len(batch) for batch in batches] == [10, 10, 5]
+    assert [photo_id for batch in batches for photo_id in batch] == expected
+
+
+def test_queueing_writes_tasks_in_bounded_transactions(library_root, settings, monkeypatch):
+    # given 10 photos, one task each, four tasks per transaction
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from test_gallery import make_rows
+
+    from thumbnails import tasks
+
+    make_rows(10)
+    settings.PHOTOSITE_PREGENERATE_BATCH_SIZE = 1
+    monkeypatch.setattr(tasks, "TASKS_PER_TRANSACTION", 4)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        queued = tasks.queue_photos(pregeneration.select_photos(), 10, [GRID])
+    # then: three transactions (savepoints inside the test's own), every photo queued once
+    transactions = [query for query in queries.captured_queries if query["sql"].startswith("SAVEPOINT")]
+    assert queued == 10 and len(transactions) == 3
+    assert sorted(task["args"][0][0] for task in queued_tasks()) == sorted(Photo.objects.values_list("pk", flat=True))
+
+
+def test_librarystatus_takes_the_cache_size_from_the_records_not_a_walk(photos, library_root, capsys):
+    # given a cached thumbnail and a big file in the cache folder that no record names
+    cache.ensure(photos[0], GRID)
+    size = Thumbnail.objects.get().bytes
+    (library_root / ".thumbnails" / "stray.bin").write_bytes(bytes(1_000_000))
+    # when
+    call_command("librarystatus")
+    # then
+    assert f"Thumbnail cache:           1 files, {filesizeformat(size)} ({size} bytes)" in capsys.readouterr().out

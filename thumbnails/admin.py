@@ -29,9 +29,9 @@ class ThumbnailStateFilter(admin.SimpleListFilter):
 
 @admin.action(description="Regenerate thumbnails (queued)", permissions=CHANGE)
 def regenerate_thumbnails(model_admin, request, queryset):
-    ids = list(queryset.values_list("pk", flat=True))
-    queue_photos(ids, made_ahead_specs(), force=True)
-    model_admin.message_user(request, f"Regeneration of the thumbnails of {len(ids)} item(s) is queued.")
+    count = queryset.count()
+    queue_photos(queryset, count, made_ahead_specs(), force=True)
+    model_admin.message_user(request, f"Regeneration of the thumbnails of {count} item(s) is queued.")
 
 
 class RenditionStateFilter(admin.SimpleListFilter):
@@ -51,9 +51,8 @@ class RenditionStateFilter(admin.SimpleListFilter):
 
 @admin.action(description="Make video renditions again (queued)", permissions=CHANGE)
 def remake_renditions(model_admin, request, queryset):
-    videos = list(videos_served_renditions(queryset).only("id", "duration"))
-    queue_renditions(videos, force=True)
-    model_admin.message_user(request, f"Renditions of {len(videos)} video(s) are queued.")
+    videos = queue_renditions(videos_served_renditions(queryset), force=True)
+    model_admin.message_user(request, f"Renditions of {videos} video(s) are queued.")
 
 
 extend_photo_admin(list_filter=[ThumbnailStateFilter, RenditionStateFilter],

@@ -16,7 +16,6 @@ is a small read API (`read`, `exists`, `thumbnail_path`) and the deletions (tras
 Videos' web renditions (thumbnails.video_cache) live in the same storage and rows and use the
 same claim, back-off and failure record; only how they are made and served differs."""
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -126,26 +125,14 @@ def thumbnail_path(photo: Photo, spec: ThumbnailSpec) -> str | None:
     return local_path(thumbnail_storage(), storage_name(photo.sha256, spec))
 
 
-def stored_size() -> tuple[int, int]:
-    """(files, bytes) of the cache: measured on disk like `du` where the storage is local, else
-    summed from the rows (an object store has no cheap walk)."""
-    root = local_path(thumbnail_storage(), "")
-    if root is not None:
-        return folder_size(root)
-    totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(files=Count("id"), bytes=Sum("bytes"))
-    return totals["files"], totals["bytes"] or 0
-
-
-def folder_size(root: str) -> tuple[int, int]:
-    files = size = 0
-    for folder, _, names in os.walk(root):
-        for name in names:
-            try:
-                size += os.stat(os.path.join(folder, name)).st_size
-            except FileNotFoundError:  # replaced or deleted while we walk
-                continue
-            files += 1
-    return files, size
+def stored_size() -> tuple[int, int, int]:
+    """(files, bytes, files of unknown size) of the cache, from the rendition rows: a walk of the
+    storage costs seconds at a million files (and an object store has no cheap walk). A row says
+    its size since it was made or found; one that does not (none is written so today) is counted
+    apart. Embedded videos cut out of motion photos have no row and are not counted."""
+    totals = Thumbnail.objects.filter(state=ThumbnailState.READY).aggregate(
+        files=Count("id"), size=Sum("bytes"), unknown=Count("id", filter=Q(bytes__isnull=True)))
+    return totals["files"], totals["size"] or 0, totals["unknown"]
 
 
 def recorded_annotation(spec: ThumbnailSpec) -> Exists:

@@ -9,7 +9,7 @@ from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
 from library.models import Photo
-from library.services.library_check import CheckReport, Finding
+from library.services.check_report import CheckReport, Finding
 
 from .cache import delete_stored, is_current_name, photo_sha256_of
 from .storage import is_unfinished_write
@@ -26,11 +26,11 @@ def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **k
     for name in storage_files(storage):
         sha256 = photo_sha256_of(name)
         if sha256 and not is_current_name(name):
-            report.findings.append(orphan(name, "no current thumbnail spec names it"))
+            report.add(orphan(name, "no current thumbnail spec names it"))
         elif sha256:
             batch.append((name, sha256))
         elif is_unfinished_write(name) and is_stale(storage, name, stale_after):
-            report.findings.append(orphan(name, "unfinished write of a thumbnail"))
+            report.add(orphan(name, "unfinished write of a thumbnail"))
         if len(batch) >= BATCH:
             report_orphans(report, batch)
             batch = []
@@ -50,7 +50,7 @@ def report_orphans(report: CheckReport, batch):
     known = set(Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch}).values_list("sha256", flat=True))
     for name, sha256 in batch:
         if sha256 not in known:
-            report.findings.append(orphan(name, "no photo has these bytes"))
+            report.add(orphan(name, "no photo has these bytes"))
 
 
 def storage_files(storage: Storage, folder="") -> Iterator[str]:

@@ -8,12 +8,13 @@ photo is left to the view, which retries it on demand once its back-off has pass
 import logging
 import math
 import multiprocessing
+import queue
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from itertools import chain
+from multiprocessing.synchronize import Event
 
-import django
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -21,7 +22,7 @@ from library.importing.video_metadata import record_playback
 from library.models import Photo
 from library.video_playback import serves_rendition, videos_served_renditions
 
-from . import cache, video_cache
+from . import cache, pool_worker, video_cache
 from .errors import ThumbnailBackoffError, ThumbnailError
 from .models import Thumbnail, ThumbnailState
 from .specs import ThumbnailSpec
@@ -31,6 +32,11 @@ logger = logging.getLogger("photosite.background")
 # Batches per worker when a session is split: more than one, so a worker that drew the videos
 # does not leave the others idle at the end.
 BATCHES_PER_WORKER = 4
+# Ids read from the selection per query: the whole selection is never held (1M ids, 50k chunks).
+SELECTION_BATCH = 2000
+# Chunks handed to each process ahead of the one it works on: enough to keep it busy, few enough
+# that a Ctrl-C has little to drop.
+CHUNKS_AHEAD_PER_JOB = 2
 
 
 @dataclass
@@ -62,6 +68,21 @@ def select_photos(session_id: int | None = None, since: datetime | None = None, 
     return photos.order_by("-taken_at", "-id")
 
 
+def id_batches(photos: QuerySet, size: int = SELECTION_BATCH) -> Iterator[list[int]]:
+    """The ids of `photos` newest first, `size` at a time. Each batch is its own short query that
+    resumes below the last one on the timeline index (a keyset walk, not OFFSET): memory stays flat
+    in the library's size and no cursor stays open while the batches are worked on."""
+    photos = photos.order_by("-taken_at", "-id")
+    page = photos
+    while rows := list(page.values_list("taken_at", "id")[:size]):
+        yield [photo_id for _, photo_id in rows]
+        if len(rows) < size:
+            return
+        last_taken, last_id = rows[-1]
+        # `taken_at <= t` is the index's range; the few rows at exactly t already read drop out.
+        page = photos.filter(taken_at__lte=last_taken).exclude(taken_at=last_taken, id__gte=last_id)
+
+
 def batch_size_for(count: int, workers: int) -> int:
     """A small session is spread over every worker; a big one is cut into tasks of at most
     PHOTOSITE_PREGENERATE_BATCH_SIZE photos (not one queue row per file, nor one giant task)."""
@@ -82,14 +103,18 @@ def batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 def pregenerate(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = False,
                 progress: Callable[[int], None] | None = None,
-                before_each: Callable[[], object] | None = None) -> Tally:
+                before_each: Callable[[], object] | None = None,
+                stopping: Callable[[], bool] | None = None) -> Tally:
     """Makes the missing thumbnails of these photos (all of them with `force`). Photos deleted
     or trashed since they were chosen are skipped. `progress(1)` is called after each photo,
-    `before_each()` before it (the background workers wait there while an import runs)."""
+    `before_each()` before it (the background workers wait there while an import runs); once
+    `stopping()` says so, the photos left are not started (Ctrl-C lets the running file finish)."""
     photos = Photo.objects.in_library().in_bulk(photo_ids)
     recorded = recorded_renditions(photo_ids, specs)
     total = Tally()
     for photo_id in photo_ids:
+        if stopping is not None and stopping():
+            break
         if before_each is not None:
             before_each()
         photo = photos.get(photo_id)
@@ -169,26 +194,64 @@ def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
     return Tally(made=1) if made else Tally(skipped=1)
 
 
-def pregenerate_in_processes(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool, jobs: int,
-                             progress: Callable[[int], None] | None = None) -> Tally:
+def new_stop_event() -> Event:
+    """The flag a first Ctrl-C raises, shared with the processes `pregenerate_in_processes` spawns."""
+    return multiprocessing.get_context("spawn").Event()
+
+
+def chunk_size_for(count: int, jobs: int) -> int:
+    """Photos per chunk handed to a process: small, so the processes end together and the bar moves."""
+    return max(1, min(20, math.ceil(count / (jobs * 8))))
+
+
+def pregenerate_in_processes(batched_ids: Iterable[list[int]], count: int, specs: list[ThumbnailSpec], force: bool,
+                             jobs: int, stop: Event, progress: Callable[[int], None] | None = None) -> Tally:
     """`pregenerate` spread over `jobs` processes here (Pillow and ffmpeg need cores, not threads).
+
+    The ids stream in (`count` of them in all, for the chunk size): only a few chunks per process
+    are handed out ahead, so memory is flat in the selection's size. Once `stop` is set (a first
+    Ctrl-C) no chunk is handed out any more, the ones waiting end at once and each process finishes
+    the file it is making; a KeyboardInterrupt (a second Ctrl-C) ends the processes at once.
 
     The processes are spawned, not forked, and set Django up afresh: a forked child would share
     this process's database connection (and tqdm's monitor thread) with its parent."""
-    chunk = max(1, min(20, math.ceil(len(photo_ids) / (jobs * 8))))
+    chunks = batches(chain.from_iterable(batched_ids), chunk_size_for(count, jobs))
     spec_names = [str(spec) for spec in specs]
-    total = Tally()
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=django.setup) as pool:
-        futures = {pool.submit(pregenerate_chunk, ids, spec_names, force): len(ids)
-                   for ids in batches(photo_ids, chunk)}
-        for future in as_completed(futures):
-            total.add(Tally(**future.result()))
-            if progress is not None:
-                progress(futures[future])
+    finished = queue.SimpleQueue()
+    total, in_flight = Tally(), 0
+    pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=pool_worker.start, initargs=(stop,))
+    try:
+        for chunk in chunks:
+            while in_flight >= jobs * CHUNKS_AHEAD_PER_JOB:
+                in_flight -= collect(finished, total, progress)
+            if stop.is_set():
+                break
+            pool.apply_async(pregenerate_chunk, (chunk, spec_names, force),
+                             callback=finished.put, error_callback=finished.put)
+            in_flight += 1
+        while in_flight:
+            in_flight -= collect(finished, total, progress)
+    finally:
+        # Every chunk handed out has come back (the processes are idle or still starting up), or a
+        # second Ctrl-C or an error came: either way nothing is left to wait for.
+        pool.terminate()
     return total
 
 
-def pregenerate_chunk(photo_ids: list[int], spec_names: list[str], force: bool) -> dict:
+def collect(finished: queue.SimpleQueue, total: Tally, progress: Callable[[int], None] | None) -> int:
+    """Waits for one chunk's result and adds it up; returns 1 (the chunks that came back)."""
+    result = finished.get()
+    if isinstance(result, BaseException):
+        raise result
+    photos, tally = result
+    total.add(Tally(**tally))
+    if progress is not None:
+        progress(photos)
+    return 1
+
+
+def pregenerate_chunk(photo_ids: list[int], spec_names: list[str], force: bool) -> tuple[int, dict]:
     """Runs in a pool process; plain arguments and result, so they pickle cheaply."""
-    return pregenerate(photo_ids, [ThumbnailSpec.from_string(name) for name in spec_names], force).as_dict()
+    tally = pregenerate(photo_ids, [ThumbnailSpec.from_string(name) for name in spec_names], force,
+                        stopping=pool_worker.stop_requested)
+    return len(photo_ids), tally.as_dict()

@@ -8,9 +8,11 @@ import logging
 import os
 import time
 from dataclasses import replace
+from itertools import chain
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django_q.tasks import async_task
 
 from library.importing.activity import wait_while_importing
@@ -55,45 +57,58 @@ def make_renditions(photo_ids: list[int], force: bool = False) -> dict:
     return tally.as_dict()
 
 
-def queue_renditions(videos: list[Photo], force: bool = False) -> int:
-    """Queues one task per video, each with a time limit fitting that video (the queue's own
-    limit is made for batches of thumbnails). Returns the number of tasks."""
-    with transaction.atomic():
-        for video in videos:
-            timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.task_time_limit(video)))
-            async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
-                       timeout=timeout)
-    return len(videos)
+# Tasks written per transaction: a million photos' 20,000 rows are not one transaction, and a
+# batch of them costs one commit, not one each.
+TASKS_PER_TRANSACTION = 200
 
 
-def queue_photos(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = False, workers: int | None = None) -> int:
-    """Queues the photos in batches; returns the number of tasks. One transaction, so the ORM
-    broker writes a 50,000-photo session's thousand rows in one go."""
-    size = pregeneration.batch_size_for(len(photo_ids), workers or settings.PHOTOSITE_WORKERS)
-    spec_names = [str(spec) for spec in specs]
+def queue_renditions(videos: QuerySet, force: bool = False) -> int:
+    """Queues one task per video of `videos`, each with a time limit fitting that video (the
+    queue's own limit is made for batches of thumbnails). Returns the number of tasks."""
     tasks = 0
-    with transaction.atomic():
-        for batch in pregeneration.batches(photo_ids, size):
-            async_task("thumbnails.tasks.pregenerate_batch", batch, spec_names, force, group=TASK_GROUP)
-            tasks += 1
+    for ids in pregeneration.id_batches(videos, TASKS_PER_TRANSACTION):
+        batch = Photo.objects.only("id", "duration").in_bulk(ids)
+        with transaction.atomic():
+            for video in (batch[pk] for pk in ids if pk in batch):
+                timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.task_time_limit(video)))
+                async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
+                           timeout=timeout)
+                tasks += 1
+    return tasks
+
+
+def queue_photos(photos: QuerySet, count: int, specs: list[ThumbnailSpec], force: bool = False,
+                 workers: int | None = None) -> int:
+    """Queues the `count` photos of `photos` in batches, newest first; returns the number of
+    tasks. The ids stream in and the rows go in bounded transactions (TASKS_PER_TRANSACTION):
+    memory and the length of each transaction stay flat in the library's size."""
+    size = pregeneration.batch_size_for(count, workers or settings.PHOTOSITE_WORKERS)
+    spec_names = [str(spec) for spec in specs]
+    ids = chain.from_iterable(pregeneration.id_batches(photos))
+    tasks = 0
+    for group in pregeneration.batches(pregeneration.batches(ids, size), TASKS_PER_TRANSACTION):
+        with transaction.atomic():
+            for batch in group:
+                async_task("thumbnails.tasks.pregenerate_batch", batch, spec_names, force, group=TASK_GROUP)
+        tasks += len(group)
     return tasks
 
 
 def queue_session(sender, session: ImportSession, **kwargs):
     """Receiver of library.signals.import_session_finished (sent once the session is committed)."""
-    photo_ids = list(pregeneration.select_photos(session_id=session.pk).values_list("id", flat=True))
-    if not photo_ids:
+    photos = pregeneration.select_photos(session_id=session.pk)
+    count = photos.count()
+    if not count:
         return
-    videos = list(videos_served_renditions(pregeneration.select_photos(session_id=session.pk)).only("id", "duration"))
     try:
-        tasks = queue_photos(photo_ids, made_ahead_specs())
+        tasks = queue_photos(photos, count, made_ahead_specs())
         # After the session's thumbnails: the queue hands tasks out in order.
-        rendition_tasks = queue_renditions(videos)
+        rendition_tasks = queue_renditions(videos_served_renditions(photos))
     except (DatabaseError, *broker_errors()) as error:
         logger.error("Background: could not queue thumbnails for import session %s: %s", session.pk, error)
         return
     logger.info("Background: queued %d photos of import session %s in %d tasks, then %d video renditions",
-                len(photo_ids), session.pk, tasks, rendition_tasks)
+                count, session.pk, tasks, rendition_tasks)
 
 
 def lower_worker_priority(sender, proc_name, **kwargs):

@@ -7,17 +7,20 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
 from library.paths import IMPORT_TEMP_DIR, library_root, sidecar_path
 from library.signals import library_checked
+
+from .check_report import CheckReport, Finding
 
 READ_CHUNK_BYTES = 1024 * 1024
 # A file written more recently than this may belong to an import that is still running.
@@ -41,82 +44,88 @@ class Kind:
     INTERRUPTED_MOVE = "moves of originals cut off by a crash"
 
 
-@dataclass
-class Finding:
-    kind: str
-    path: str
-    detail: str = ""
-    photo_id: int | None = None
-    move_id: int | None = None
-    repaired: bool = False
-    repair_note: str = ""
-    # How another app's finding is repaired (returns the note); the library's own kinds are
-    # library_repair's.
-    repair: Callable[[], str] | None = None
-
-
-@dataclass
-class CheckReport:
-    findings: list[Finding] = field(default_factory=list)
-    files_seen: int = 0
-    rows_seen: int = 0
-    busy_files: int = 0
-    files_hashed: int = 0
-    bytes_hashed: int = 0
-    files_seconds: float = 0.0  # the walk of rows and files, hashing included
-
-    def unrepaired(self) -> list[Finding]:
-        return [finding for finding in self.findings if not finding.repaired]
-
-    def by_kind(self) -> dict[str, list[Finding]]:
-        grouped = {}
-        for finding in self.findings:
-            grouped.setdefault(finding.kind, []).append(finding)
-        return grouped
-
-
 def library_files(root: Path | None = None) -> Iterator[str]:
-    """Relative paths of the library's files. Hidden entries (`.import_temp`, `.thumbnails`,
-    `.trash`, `.logs`, `.photosite`, dot-files) are the site's own, not photos."""
-    root = root or library_root()
-    for current, dirs, files in os.walk(root):
-        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(current, name).relative_to(root).as_posix()
+    """Relative paths of the library's files, in the order Python sorts the whole paths (so they
+    merge with rows ordered alike). Hidden entries (`.import_temp`, `.thumbnails`, `.trash`,
+    `.logs`, `.photosite`, dot-files) are the site's own, not photos; as with `os.walk`, a link
+    to a folder is not followed."""
+    yield from sorted_files(root or library_root(), "")
+
+
+def sorted_files(folder: Path, prefix: str) -> Iterator[str]:
+    try:
+        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return
+    folders = {entry.name for entry in entries if entry.is_dir()}
+    # A folder's files sort as "name/…": after "name.jpg" and "name-2.jpg", as their paths do.
+    for entry in sorted(entries, key=lambda entry: entry.name + "/" if entry.name in folders else entry.name):
+        if entry.name not in folders:
+            yield prefix + entry.name
+        elif not entry.is_symlink():
+            yield from sorted_files(Path(entry.path), f"{prefix}{entry.name}/")
+
+
+def rows_by_path(rows: QuerySet) -> QuerySet:
+    """`rows` in the order Python sorts their paths (by code point): SQLite's default collation
+    is that order; PostgreSQL's may ignore punctuation, so it is told to compare bytes ("C")."""
+    if connection.vendor == "postgresql":
+        return rows.order_by(Collate("path", "C"))
+    return rows.order_by("path")
 
 
 def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[int], None] | None = None,
                 stale_after=DEFAULT_STALE_AFTER_SECONDS):
     """Rows against files: missing files, wrong sizes, (optionally) changed content, and files
-    that no row claims. A trashed photo's row points into `.trash/`, so it is checked there."""
+    that no row claims. A trashed photo's row points into `.trash/`, so it is checked there.
+
+    The sorted walk of the folder and the rows ordered by path are merged as they stream in: a
+    file the rows pass by has none. Memory stays flat in the library's size."""
     started = time.monotonic()
     root = library_root()
-    on_disk = set(library_files(root))
-    report.files_seen = len(on_disk)
     # Both ends of a journalled move belong to that move (finished or undone by its own repair).
     moving = set(FileMove.objects.values_list("source", flat=True)) | set(FileMove.objects.values_list("target", flat=True))
-    on_disk -= moving | {sidecar_path(relative) for relative in moving}
-    rows = Photo.objects.values_list("pk", "path", "size", "sha256")
+    moving |= {sidecar_path(relative) for relative in moving}
+    files = library_files(root)
+    next_file = next(files, None)
+    # A photo's kept XMP sidecar (library.importing.sidecar_matching) sorts right after it.
+    previous_sidecar = None
+    rows = rows_by_path(Photo.objects.values_list("pk", "path", "size", "sha256"))
     for pk, relative, size, sha256 in rows.iterator(chunk_size=2000):
         report.rows_seen += 1
-        on_disk.discard(relative)
-        on_disk.discard(sidecar_path(relative))  # the XMP sidecar kept beside it (library.importing.sidecar_matching)
-        if relative in moving:
-            continue
-        finding = check_row_file(root / relative, size, sha256, verify_hashes, on_bytes)
-        if verify_hashes and (finding is None or finding.kind == Kind.HASH_MISMATCH):
-            report.files_hashed += 1
-            report.bytes_hashed += size
-        if finding is not None:
-            finding.path, finding.photo_id = relative, pk
-            report.findings.append(finding)
-    for relative in sorted(on_disk):
-        if is_recent(root / relative, stale_after):
-            report.busy_files += 1  # perhaps placed by a running import a moment before its row
-        else:
-            report.findings.append(Finding(Kind.UNTRACKED, relative))
+        while next_file is not None and next_file <= relative:
+            if next_file not in (relative, previous_sidecar):
+                check_unclaimed_file(report, root, next_file, moving, stale_after)
+            report.files_seen += 1
+            next_file = next(files, None)
+        if relative not in moving:
+            check_row(report, root, pk, relative, size, sha256, verify_hashes, on_bytes)
+        previous_sidecar = sidecar_path(relative)
+    while next_file is not None:
+        if next_file != previous_sidecar:
+            check_unclaimed_file(report, root, next_file, moving, stale_after)
+        report.files_seen += 1
+        next_file = next(files, None)
     report.files_seconds = time.monotonic() - started
+
+
+def check_row(report: CheckReport, root: Path, pk: int, relative: str, size, sha256, verify_hashes, on_bytes):
+    finding = check_row_file(root / relative, size, sha256, verify_hashes, on_bytes)
+    if verify_hashes and (finding is None or finding.kind == Kind.HASH_MISMATCH):
+        report.files_hashed += 1
+        report.bytes_hashed += size
+    if finding is not None:
+        finding.path, finding.photo_id = relative, pk
+        report.add(finding)
+
+
+def check_unclaimed_file(report: CheckReport, root: Path, relative: str, moving: set[str], stale_after):
+    if relative in moving:
+        return
+    if is_recent(root / relative, stale_after):
+        report.busy_files += 1  # perhaps placed by a running import a moment before its row
+    else:
+        report.add(Finding(Kind.UNTRACKED, relative))
 
 
 def check_row_file(path: Path, size, sha256, verify_hashes, on_bytes) -> Finding | None:
@@ -161,11 +170,11 @@ def check_import_temp(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECON
             continue
         relative = f"{IMPORT_TEMP_DIR}/{entry.name}"
         if entry.suffix == PARTIAL_SUFFIX:
-            report.findings.append(Finding(Kind.PARTIAL, relative, "cut off while it was being received"))
+            report.add(Finding(Kind.PARTIAL, relative, "cut off while it was being received"))
         elif entry.suffix == STAGED_SUFFIX:
-            report.findings.append(Finding(Kind.STAGED, relative, "fully received, never imported"))
+            report.add(Finding(Kind.STAGED, relative, "fully received, never imported"))
         else:
-            report.findings.append(Finding(Kind.STRAY_TEMP, relative, "not written by Photosite; left alone"))
+            report.add(Finding(Kind.STRAY_TEMP, relative, "not written by Photosite; left alone"))
 
 
 def check_resumable_upload(report: CheckReport, entry: Path):
@@ -173,7 +182,7 @@ def check_resumable_upload(report: CheckReport, entry: Path):
     if is_recent(entry, RESUMABLE_UPLOAD_STALE_SECONDS):
         report.busy_files += 1
     else:
-        report.findings.append(Finding(Kind.STALE_UPLOAD, f"{IMPORT_TEMP_DIR}/{entry.name}",
+        report.add(Finding(Kind.STALE_UPLOAD, f"{IMPORT_TEMP_DIR}/{entry.name}",
                                        "part of an upload that never finished"))
 
 
@@ -191,7 +200,7 @@ def check_moves(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):
     cutoff = timezone.now() - timedelta(seconds=stale_after)
     for move in FileMove.objects.filter(created_at__lte=cutoff).order_by("id"):
         detail = f"{move.get_reason_display()}: to {move.target}"
-        report.findings.append(Finding(Kind.INTERRUPTED_MOVE, move.source, detail, move.photo_id, move.pk))
+        report.add(Finding(Kind.INTERRUPTED_MOVE, move.source, detail, move.photo_id, move.pk))
 
 
 def check_other_apps(report: CheckReport, stale_after=DEFAULT_STALE_AFTER_SECONDS):

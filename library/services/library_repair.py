@@ -16,10 +16,14 @@ from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.paths import absolute_path, library_root
 
+from .check_report import CheckReport, Finding
 from .file_moves import finish_move, move_sidecar
-from .library_check import CheckReport, Finding, Kind, file_sha256
+from .library_check import Kind, file_sha256
 
 logger = logging.getLogger("photosite.library")
+
+# The library's own kinds the repair acts on; the others are reported, never acted on.
+REPAIRED_KINDS = {Kind.INTERRUPTED_MOVE, Kind.PARTIAL, Kind.STAGED, Kind.UNTRACKED, Kind.STALE_UPLOAD}
 
 
 class Repairer:
@@ -35,12 +39,12 @@ class Repairer:
                     Kind.STAGED: self.import_staged, Kind.UNTRACKED: self.register,
                     Kind.STALE_UPLOAD: self.remove_stale_upload}
         for kind, handler in handlers.items():
-            for finding in self.report.by_kind().get(kind, []):
+            for finding in self.report.kept_of(kind):
                 if not finding.repaired:
                     handler(finding)
-        for finding in self.report.findings:
+        for finding in self.report.kept:
             if finding.repair is not None and not finding.repaired:
-                mark(finding, finding.repair())  # another app's finding, e.g. an orphaned thumbnail
+                self.mark(finding, finding.repair())  # another app's finding, e.g. an orphaned thumbnail
         if self.pipeline is not None:
             self.pipeline.finish()
 
@@ -51,14 +55,14 @@ class Repairer:
 
     def remove_partial(self, finding: Finding):
         (library_root() / finding.path).unlink(missing_ok=True)
-        mark(finding, "removed")
+        self.mark(finding, "removed")
         logger.info("Removed partial temp file %s", finding.path)
 
     def remove_stale_upload(self, finding: Finding):
         path = library_root() / finding.path
         ResumableUpload.objects.filter(temp_name=path.name).delete()
         path.unlink(missing_ok=True)
-        mark(finding, "removed")
+        self.mark(finding, "removed")
         logger.info("Removed stale resumable upload %s", finding.path)
 
     def import_staged(self, finding: Finding):
@@ -67,7 +71,7 @@ class Repairer:
         received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         staged = StagedFile(path, path.name, path.stat().st_size, file_sha256(path), received)
         result = self.session_pipeline().import_staged(staged)
-        mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else ""))
+        self.mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else ""))
 
     def register(self, finding: Finding):
         """A library file without a row: import a copy through the pipeline, then let the
@@ -82,7 +86,7 @@ class Repairer:
             return
         photo = Photo.objects.get(pk=result.photo_id)
         if photo.path == finding.path:
-            mark(finding, "registered")
+            self.mark(finding, "registered")
         else:
             self.settle_copy(finding, source, photo)
 
@@ -94,12 +98,12 @@ class Repairer:
             kept.parent.mkdir(parents=True, exist_ok=True)
             if move_without_overwrite(source, kept):
                 fsync_path(kept.parent)
-                mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
-                self.mark_missing_restored(photo.pk)
+                self.mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
+                self.report.count_repaired(Kind.MISSING, photo.pk, "restored from an unregistered copy")
                 return
         if kept.exists() and file_sha256(kept) == photo.sha256:
             source.unlink(missing_ok=True)  # a running import may have released it already
-            mark(finding, f"registered as photo {photo.pk} ({photo.path})")
+            self.mark(finding, f"registered as photo {photo.pk} ({photo.path})")
         else:
             finding.repair_note = f"same bytes as photo {photo.pk}, whose own file is damaged; kept"
 
@@ -108,7 +112,7 @@ class Repairer:
         move when it reached the target, forget it when the file never left."""
         move = FileMove.objects.filter(pk=finding.move_id).first()
         if move is None:
-            mark(finding, "finished meanwhile")
+            self.mark(finding, "finished meanwhile")
             return
         source, target = absolute_path(move.source), absolute_path(move.target)
         if source.exists() and target.exists() and os.path.samefile(source, target):
@@ -116,24 +120,24 @@ class Repairer:
             fsync_path(source.parent)
         if source.exists():
             move.delete()
-            mark(finding, "undone: the file never left its place")
+            self.mark(finding, "undone: the file never left its place")
         elif target.exists():
             move_sidecar(move)
             finish_move(move)
-            mark(finding, f"finished: the file is at {move.target}")
+            self.mark(finding, f"finished: the file is at {move.target}")
         else:
             finding.repair_note = "the file is at neither place; journal kept"
 
-    def mark_missing_restored(self, photo_id):
-        for other in self.report.findings:
-            if other.kind == Kind.MISSING and other.photo_id == photo_id:
-                mark(other, "restored from an unregistered copy")
+    def mark(self, finding: Finding, note: str):
+        self.report.mark_repaired(finding, note)
 
 
-def mark(finding: Finding, note: str):
-    finding.repaired, finding.repair_note = True, note
+def is_repairable(finding: Finding) -> bool:
+    """Whether `repair` acts on this finding, so the report keeps it whole until then."""
+    return finding.kind in REPAIRED_KINDS or finding.repair is not None
 
 
 def repair(report: CheckReport):
+    """Repairs the findings `report` kept (built with `keep=is_repairable`)."""
     Repairer(report).run()
-    logger.info("Library repair done: %d finding(s) left", len(report.unrepaired()))
+    logger.info("Library repair done: %d finding(s) left", report.unrepaired())

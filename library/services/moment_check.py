@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from library.models import FileMove, Photo
 
-from .library_check import CheckReport, Finding
+from .check_report import CheckReport, Finding
 from .moments import members
 from .trash import move_to_trash, restore_from_trash
 
@@ -23,7 +23,7 @@ def check_moments(report: CheckReport):
     )
     for pk, path, face_id in split.values_list("pk", "path", "shown_with_id").order_by("pk"):
         if not moving & {pk, face_id}:
-            report.findings.append(Finding(HALF_TRASHED, path, f"shown with photo {face_id}", pk,
+            report.add(Finding(HALF_TRASHED, path, f"shown with photo {face_id}", pk,
                                            repair=partial(follow_the_face, pk)))
 
 

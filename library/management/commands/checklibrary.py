@@ -1,11 +1,19 @@
-"""`manage.py checklibrary [--repair] [--verify-hashes]`: compare the library folder with the
-database, report what disagrees, and optionally repair it. Exits non-zero while problems remain."""
+"""`manage.py checklibrary [--repair] [--verify-hashes] [--all | --json]`: compare the library
+folder with the database, report what disagrees, and optionally repair it. Exits non-zero while
+problems remain.
+
+Findings stream: the report counts every one and holds the first SAMPLE_SIZE of each kind (the
+summary lists those); `--all` prints every finding as it is found, `--json` as JSON lines. With
+`--repair`, the findings the repair acts on are held until it has (and printed with their note)."""
+import json
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from library.services import library_check, moment_check
+from library.services.check_report import SAMPLE_SIZE, CheckReport, Finding
 from library.services.database import ensure_database
-from library.services.library_repair import repair
+from library.services.library_repair import is_repairable, repair
 from photosite.terminal import plain_stream
 
 
@@ -21,22 +29,43 @@ class Command(BaseCommand):
                             metavar="SECONDS",
                             help="files written more recently are taken to belong to a running import "
                                  "(default: %(default)s)")
+        listing = parser.add_mutually_exclusive_group()
+        listing.add_argument("--all", action="store_true",
+                             help=f"list every finding (default: a count per kind and its first {SAMPLE_SIZE})")
+        listing.add_argument("--json", action="store_true",
+                             help="every finding as a JSON line, then a summary line; the rest goes to stderr")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
         if options["stale_after"] < 0:
             raise CommandError("--stale-after cannot be negative")
-        ensure_database(self.stdout)
-        report = self.inspect(options)
+        # With --json, stdout holds JSON lines only.
+        self.text = self.stderr if options["json"] else self.stdout
+        ensure_database(self.text)
+        listing = self.listing(options)
+        report = CheckReport(on_finding=listing, keep=is_repairable if options["repair"] else None)
+        self.inspect(report, options)
         if options["repair"]:
             repair(report)
-        self.print_report(report)
+            for finding in report.kept if listing else ():
+                listing(finding)
+        self.print_report(report, listed=not (options["all"] or options["json"]))
+        if options["json"]:
+            self.stdout.write(json.dumps({"summary": summary_of(report)}))
         left = report.unrepaired()
         if left:
-            raise CommandError(f"{len(left)} problem(s) remain" + ("" if options["repair"] else "; try --repair"))
+            raise CommandError(f"{left} problem(s) remain" + ("" if options["repair"] else "; try --repair"))
 
-    def inspect(self, options):
-        report = library_check.CheckReport()
+    def listing(self, options):
+        """Where each finding goes as it is found: a JSON line, a line of the full list, or nowhere
+        (the summary lists the first of each kind)."""
+        if options["json"]:
+            return lambda finding: self.stdout.write(json.dumps(finding.as_dict()))
+        if options["all"]:
+            return lambda finding: self.stdout.write(f"{finding.kind}: {finding_line(finding)}")
+        return None
+
+    def inspect(self, report, options):
         bar = None
         if options["verify_hashes"]:
             bar = tqdm(total=library_check.bytes_to_verify(), unit="B", unit_scale=True, file=plain_stream(self.stderr),
@@ -52,26 +81,39 @@ class Command(BaseCommand):
         library_check.check_moves(report, options["stale_after"])
         moment_check.check_moments(report)
         library_check.check_other_apps(report, options["stale_after"])
-        return report
 
-    def print_report(self, report):
-        self.stdout.write(f"{report.files_seen} file(s) on disk, {report.rows_seen} row(s) checked")
+    def print_report(self, report, listed):
+        write = self.text.write
+        write(f"{report.files_seen} file(s) on disk, {report.rows_seen} row(s) checked")
         if report.files_hashed:
             seconds = report.files_seconds
-            self.stdout.write(f"Verified the SHA-256 of {report.files_hashed} file(s), "
-                              f"{report.bytes_hashed / 1e9:.2f} GB, in {seconds:.1f} s "
-                              f"({report.bytes_hashed / 1e6 / max(seconds, 1e-3):.0f} MB/s)")
+            write(f"Verified the SHA-256 of {report.files_hashed} file(s), "
+                  f"{report.bytes_hashed / 1e9:.2f} GB, in {seconds:.1f} s "
+                  f"({report.bytes_hashed / 1e6 / max(seconds, 1e-3):.0f} MB/s)")
         if report.busy_files:
-            self.stdout.write(f"{report.busy_files} recently written file(s) left alone (an import may be running)")
-        for kind, findings in report.by_kind().items():
-            repaired = sum(finding.repaired for finding in findings)
-            self.stdout.write(self.style.WARNING(f"{kind}: {len(findings)} ({repaired} repaired)"))
-            for finding in findings:
-                line = f"  {finding.path}"
-                if finding.detail:
-                    line += f" — {finding.detail}"
-                if finding.repair_note:
-                    line += f" → {finding.repair_note}"
-                self.stdout.write(line)
+            write(f"{report.busy_files} recently written file(s) left alone (an import may be running)")
+        for kind, summary in report.kinds.items():
+            write(self.style.WARNING(f"{kind}: {summary.found} ({summary.repaired} repaired)"))
+            if listed:
+                for finding in summary.first:
+                    write(f"  {finding_line(finding)}")
+                if summary.found > len(summary.first):
+                    write(f"  … and {summary.found - len(summary.first)} more (--all lists every one, --json too)")
         if not report.unrepaired():
-            self.stdout.write(self.style.SUCCESS("The library and the database agree."))
+            write(self.style.SUCCESS("The library and the database agree."))
+
+
+def finding_line(finding: Finding) -> str:
+    line = finding.path
+    if finding.detail:
+        line += f" — {finding.detail}"
+    if finding.repair_note:
+        line += f" → {finding.repair_note}"
+    return line
+
+
+def summary_of(report: CheckReport) -> dict:
+    return {"files_seen": report.files_seen, "rows_seen": report.rows_seen, "busy_files": report.busy_files,
+            "unrepaired": report.unrepaired(),
+            "kinds": {kind: {"found": summary.found, "repaired": summary.repaired}
+                      for kind, summary in report.kinds.items()}}

@@ -3,7 +3,9 @@ missing web renditions of the selected videos that need one (one at a time: the 
 every core), or hand both to the background workers with `--queue`. `--kind video` makes the
 videos' thumbnails and renditions only."""
 import os
+import signal
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,6 +20,10 @@ from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs
 from thumbnails.specs import SIZES, InvalidSpecError
 from thumbnails.tasks import queue_photos, queue_renditions
+
+# The exit status of a command a Ctrl-C ended (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+STOPPING = "Stopping: the files being made are finished, no other is started (Ctrl-C again to stop at once)"
 
 
 class Command(BaseCommand):
@@ -41,33 +47,58 @@ class Command(BaseCommand):
         ensure_database(self.stdout)
         specs = self.specs(options["size"])
         selection = self.selection(options)
-        photo_ids = list(selection.values_list("id", flat=True))
-        videos = list(videos_served_renditions(selection).only("id", "duration"))
-        if not photo_ids:
+        count = selection.count()
+        if not count:
             self.stdout.write("No photos match; nothing to do.")
             return
+        videos = videos_served_renditions(selection)
         if options["queue"]:
-            tasks = queue_photos(photo_ids, specs, options["force"])
+            tasks = queue_photos(selection, count, specs, options["force"])
             renditions = queue_renditions(videos, options["force"])
-            self.stdout.write(self.style.SUCCESS(f"Queued {len(photo_ids)} photos in {tasks} tasks "
+            self.stdout.write(self.style.SUCCESS(f"Queued {count} photos in {tasks} tasks "
                                                  f"and {renditions} video renditions for the workers."))
             return
-        started = time.monotonic()
-        with tqdm(total=len(photo_ids), unit="photo", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
-            if options["jobs"] == 1:
-                tally = pregeneration.pregenerate(photo_ids, specs, options["force"], bar.update)
-            else:
-                tally = pregeneration.pregenerate_in_processes(
-                    photo_ids, specs, options["force"], options["jobs"], bar.update)
-        self.print_summary(tally, len(photo_ids), time.monotonic() - started, "thumbnails")
-        if videos:
-            self.make_renditions(videos, options)
+        stop = pregeneration.new_stop_event()
+        with stopped_by_interrupts(stop, lambda: self.stdout.write(STOPPING)):
+            started = time.monotonic()
+            tally = self.make_thumbnails(selection, count, specs, stop, options)
+            if stop.is_set():
+                self.interrupted(tally, "thumbnails")
+            self.print_summary(tally, count, time.monotonic() - started, "thumbnails")
+            if videos.exists():
+                self.make_renditions(videos, stop, options)
 
-    def make_renditions(self, videos, options):
+    def make_thumbnails(self, selection, count, specs, stop, options):
+        batches = pregeneration.id_batches(selection)
+        with tqdm(total=count, unit="photo", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
+            if options["jobs"] > 1:
+                return pregeneration.pregenerate_in_processes(
+                    batches, count, specs, options["force"], options["jobs"], stop, bar.update)
+            tally = pregeneration.Tally()
+            for ids in batches:
+                tally.add(pregeneration.pregenerate(ids, specs, options["force"], bar.update, stopping=stop.is_set))
+                if stop.is_set():
+                    break
+            return tally
+
+    def make_renditions(self, videos, stop, options):
+        """One video at a time, asking `stop` between them: an encode takes minutes."""
         started = time.monotonic()
-        with tqdm(total=len(videos), unit="video", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
-            tally = pregeneration.pregenerate_renditions([video.pk for video in videos], options["force"], bar.update)
-        self.print_summary(tally, len(videos), time.monotonic() - started, "web renditions", "videos")
+        count = videos.count()
+        tally = pregeneration.Tally()
+        with tqdm(total=count, unit="video", file=plain_stream(self.stderr), disable=options["no_progress"]) as bar:
+            for ids in pregeneration.id_batches(videos):
+                for video_id in ids:
+                    if stop.is_set():
+                        self.interrupted(tally, "web renditions")
+                    tally.add(pregeneration.pregenerate_renditions([video_id], options["force"], bar.update))
+        self.print_summary(tally, count, time.monotonic() - started, "web renditions", "videos")
+
+    def interrupted(self, tally, made):
+        self.stdout.write(self.style.WARNING(
+            f"Interrupted: {tally.made} {made} made, {tally.skipped} already there, {tally.failed} failed; "
+            "the files being made were finished and nothing else was started"))
+        raise CommandError("interrupted (Ctrl-C)", returncode=INTERRUPTED)
 
     def selection(self, options):
         session_id = options["session"]
@@ -97,6 +128,25 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(summary))
             raise CommandError(f"{tally.failed} {made} failed; the causes are in .logs/errors.log")
         self.stdout.write(self.style.SUCCESS(summary))
+
+
+@contextmanager
+def stopped_by_interrupts(stop, on_first):
+    """A first Ctrl-C sets `stop` (and calls `on_first`): no new file is started, the ones being
+    made are finished. A second one stops at once (KeyboardInterrupt; the pool's processes end)."""
+    def on_interrupt(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        on_first()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise CommandError("stopped at once (a second Ctrl-C)", returncode=INTERRUPTED) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def parse_since(text):
