@@ -11,7 +11,8 @@ import sidecar_factories as sidecars
 from django.core.management import CommandError, call_command
 
 from library.models import DateSource, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
-from library.services.library_check import CheckReport, check_files
+from library.services.check_report import CheckReport
+from library.services.library_check import check_files
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 
@@ -34,7 +35,7 @@ def outcomes(session=None):
 def untracked_files():
     report = CheckReport()
     check_files(report, stale_after=0)
-    return [finding.path for finding in report.findings]
+    return [finding.path for summary in report.kinds.values() for finding in summary.first]
 
 
 def test_a_lightroom_folder_imports_with_its_sidecars_read_and_kept(library_root, media_dir):
