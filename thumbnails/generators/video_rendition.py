@@ -45,6 +45,7 @@ DEFAULT_PRESET = "ultrafast"
 CRF = 23
 AUDIO_BITRATE = "160k"
 MAX_FPS = 60
+MIN_FRAME_GAP_SECONDS = round(1 / MAX_FPS - 0.0005, 4)
 KEYFRAMES = "expr:gte(t,n_forced*1)"
 PROBE_TIMEOUT_SECONDS = 30
 PROBE_BYTES_PER_SECOND = 20 * 1024 * 1024  # reading the packets of a large file, from a slow disk
@@ -177,10 +178,11 @@ def rendition_command(source: Path | VideoSource, target: Path, spec: VideoRendi
                       growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
     stream = ffmpeg.input(as_source(source).ffmpeg_input(), threads=FFMPEG_THREADS)
-    video = to_sdr(scaled(stream["v:0"], spec.lines)) if hdr else scaled(stream["v:0"], spec.lines).filter(
+    source_video = at_most_fps(stream["v:0"])
+    video = to_sdr(scaled(source_video, spec.lines)) if hdr else scaled(source_video, spec.lines).filter(
         "format", "yuv420p")
     options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
-               "fpsmax": MAX_FPS, "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
+               "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
                "acodec": "aac", "b:a": AUDIO_BITRATE, "ac": 2, "sn": None, "dn": None, "map_metadata": -1}
     if hdr:
         options.update(color_primaries="bt709", color_trc="bt709", colorspace="bt709")
@@ -193,6 +195,14 @@ def rendition_command(source: Path | VideoSource, target: Path, spec: VideoRendi
         output = ffmpeg.output(video, stream["a:0?"], outputs, format="tee", flags="+global_header", **options)
     return [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             *output.compile(cmd="ffmpeg")[1:]]
+
+
+def at_most_fps(video):
+    """Drops frames closer than 1/MAX_FPS s to the last one kept, never adding any: a variable
+    frame rate stays variable. (`-fpsmax` with `-fps_mode vfr` did this, but the bundled ffmpeg 9
+    refuses the pair as contradictory.) The gap is a hair under 1/60 s, so that a 60 fps
+    source's rounded timestamps keep every frame."""
+    return video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{MIN_FRAME_GAP_SECONDS})")
 
 
 def scaled(video, lines: int):
