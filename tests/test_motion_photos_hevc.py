@@ -3,23 +3,26 @@ the import probes the MP4 inside it through its byte range only and records the 
 as Galaxy and Pixel phones write it, gets a web rendition (thumbnails/video_cache.py, the same
 cache as videos' renditions, made from the byte range in place), made ahead by the workers and
 `pregenerate` and served by `/api/photo/<id>/motion` — stored, or streamed on its first play;
-H.264 is still served as its original bytes, and no rendition is made for it."""
+H.264 is still served as its original bytes, and no rendition is made for it. Renditions keep at
+most 60 frames a second on Debian's ffmpeg and on the bundled one alike."""
 import json
 import subprocess
 
+import imageio_ffmpeg
 import pytest
 from django.core.management import call_command
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from test_video_renditions import read_all
 
-from library.ffmpeg_binaries import ffprobe_path
+from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 from library.ffmpeg_inputs import byte_range_input
 from library.importing.motion_photos import find_embedded_video
 from library.importing.pipeline import ImportPipeline
 from library.importing.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
 from library.models import ImportSource, Photo
 from thumbnails import cache, video_cache
+from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition, read_streams
 from thumbnails.links import embedded_video_url
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.tasks import make_renditions
@@ -198,3 +201,21 @@ def test_a_changed_original_fails_the_rendition_with_a_4xx(imported, logged_in, 
     # when / then
     response = logged_in.get(embedded_video_url(photo))
     assert response.status_code == 422 and b"cannot be played in the browser" in response.content
+
+
+@pytest.mark.outside_database
+@pytest.mark.parametrize("binary", ["debian", "bundled"])
+def test_renditions_keep_at_most_60_frames_a_second_on_either_ffmpeg(tmp_path, monkeypatch, binary):
+    # given a 120 fps clip, and the ffmpeg a test pass runs on (the bundled 9.0 refuses -fpsmax with -fps_mode vfr)
+    source = factories.make_video(tmp_path / "fast.mp4", seconds=1, fps=120)
+    if binary == "bundled":
+        monkeypatch.setenv("PHOTOSITE_FFMPEG", imageio_ffmpeg.get_ffmpeg_exe())
+    ffmpeg_path.cache_clear()
+    try:
+        # when
+        make_rendition(source, tmp_path / "r.mp4", VideoRenditionSpec(240))
+    finally:
+        monkeypatch.delenv("PHOTOSITE_FFMPEG", raising=False)
+        ffmpeg_path.cache_clear()
+    # then half its frames are kept, none added
+    assert read_streams(tmp_path / "r.mp4").video_frames == 60
