@@ -217,5 +217,5 @@ def test_renditions_keep_at_most_60_frames_a_second_on_either_ffmpeg(tmp_path, m
     finally:
         monkeypatch.delenv("PHOTOSITE_FFMPEG", raising=False)
         ffmpeg_path.cache_clear()
-    # then half its frames are kept, none added
-    assert read_streams(tmp_path / "r.mp4").video_frames == 60
+    # then half its frames are kept (give or take the last), none added
+    assert 59 <= read_streams(tmp_path / "r.mp4").video_frames <= 61
