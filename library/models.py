@@ -112,9 +112,11 @@ class Photo(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, help_text="As displayed (after orientation).")
     orientation = models.PositiveSmallIntegerField(null=True, blank=True, help_text="EXIF orientation 1-8.")
     duration = models.FloatField(null=True, blank=True, help_text="Seconds, for videos.")
-    video_codecs = models.CharField(max_length=64, blank=True, help_text="What the import's probe found, for videos.")
+    video_codecs = models.CharField(max_length=64, blank=True,
+                                    help_text="What the import's probe found, for videos and motion photos' videos.")
     playback = models.CharField(max_length=9, choices=Playback.choices, blank=True,
-                                help_text="The import's verdict for videos (library.video_playback).")
+                                help_text="The import's verdict for videos and motion photos' videos "
+                                          "(library.video_playback).")
     taken_at = models.DateTimeField(help_text="The exact instant: the order of photos within a day.")
     taken_at_offset = models.SmallIntegerField(
         help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")

@@ -7,7 +7,11 @@ browser plays (H.264 8-bit 4:2:0 in MP4/MOV/M4V, VP8/VP9/AV1 in WebM, with AAC, 
 no audio; Vorbis too in WebM) is `original`; anything else — HEVC from iPhones (Firefox and
 most Chromium builds show no picture), 10-bit H.264, MPEG-TS from camcorders, MJPEG AVIs —
 is `rendition`. `PHOTOSITE_VIDEO_RENDITIONS` then says what is served: `needed` (the
-verdict), `always` (a rendition of every video) or `never` (originals only)."""
+verdict), `always` (a rendition of every video) or `never` (originals only).
+
+The video inside a motion photo is judged the same way, and its verdict kept on the photo's row
+in the same fields (a row holds at most one video: its own, or the one inside it): Samsung and
+Pixel phones write HEVC there too."""
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -64,21 +68,34 @@ def mode() -> str:
     return settings.PHOTOSITE_VIDEO_RENDITIONS
 
 
+# A video, or a motion photo (a still with a video inside).
+HAS_VIDEO = models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False)
+
+
+def has_video(photo) -> bool:
+    return photo.is_video or photo.has_embedded_video
+
+
 def serves_rendition(photo) -> bool:
-    """Whether this photo's video is played from a web rendition (False for photos). A video
-    imported before verdicts were recorded (blank) is linked to its rendition, which always
-    plays; the rendition view then probes it once and records its verdict."""
-    if not photo.is_video or mode() == NEVER:
+    """Whether this photo's video (its own, or a motion photo's) is played from a web rendition
+    (False for other photos). One imported before verdicts were recorded (blank) is served its
+    rendition, which always plays; the views then probe it once and record its verdict."""
+    if not has_video(photo) or mode() == NEVER:
         return False
     return mode() == ALWAYS or photo.playback != Playback.ORIGINAL
 
 
+def with_video(photos):
+    """`photos` narrowed to videos and motion photos."""
+    return photos.filter(HAS_VIDEO)
+
+
 def videos_served_renditions(photos):
-    """`photos` narrowed to the videos `serves_rendition` says yes to, as one query (for the
-    workers, `pregenerate`, the admin and `librarystatus`)."""
+    """`photos` narrowed to those whose video `serves_rendition` says yes to (videos and motion
+    photos), as one query (for the workers, `pregenerate`, the admin and `librarystatus`)."""
     if mode() == NEVER:
         return photos.none()
-    videos = photos.filter(kind="video")
+    videos = with_video(photos)
     return videos if mode() == ALWAYS else videos.exclude(playback=Playback.ORIGINAL)
 
 

@@ -163,9 +163,11 @@ def mp4_box(kind: bytes, payload: bytes) -> bytes:
 
 
 def large_embedded_clip(path, megabytes=50):
-    """An MP4 as a motion photo carries it, made large: `ftyp`, then a `free` box of zeros."""
-    path.write_bytes(mp4_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
-                     + mp4_box(b"free", bytes(megabytes * 1024 * 1024 - 40)))
+    """An MP4 as a motion photo carries it, made large: a real clip (the import keeps only a
+    motion ffmpeg can read), then a `free` box of zeros up to `megabytes`."""
+    make_video(path, seconds=0.5, width=160, height=120)
+    with open(path, "ab") as clip:
+        clip.write(mp4_box(b"free", bytes(megabytes * 1024 * 1024 - path.stat().st_size - 8)))
     return path
 
 

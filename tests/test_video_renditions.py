@@ -242,7 +242,7 @@ def test_pregenerate_kind_video_makes_renditions_and_librarystatus_counts_them(l
     out = capsys.readouterr().out
     assert "2 videos: 2 web renditions made, 0 already there, 0 failed" in out
     assert "Video renditions v1080-h264-v1: 2 made, 0 missing (0 being made now), 0 failed" in out
-    assert "1 of 3 videos play in browsers as they are" in out
+    assert "1 of 3 videos and motion photos play in browsers as they are" in out
 
 
 def test_trash_removes_the_rendition(library_root, media_dir):

@@ -1,7 +1,10 @@
-"""`GET /api/photo/<id>/motion`: the video inside a motion photo, streamed from its byte span of
-the original with Range (seeking), as originals are: nothing is copied, and a connection holds a
-chunk or two however large the video and however slowly it is read. Thin, like the thumbnail
-view: 404 for a photo that is not there, not visible or has no embedded video; 410 when the
+"""`GET /api/photo/<id>/motion`: the video inside a motion photo. The playback policy
+(library.video_playback) judges it as any video: one browsers play (H.264) is streamed from its
+byte span of the original with Range (seeking), as originals are: nothing is copied, and a
+connection holds a chunk or two however large the video and however slowly it is read. One they
+do not (HEVC, as Galaxy phones write it) is answered with its web rendition, exactly as
+`/api/photo/<id>/video` answers for a video (thumbnails.video_views): stored, or streamed while
+it is made on first play. Thin, like the thumbnail view: 404 for a photo that is not there, not visible or has no embedded video; 410 when the
 video is not where it should be (the original changed or went missing)."""
 import logging
 
@@ -13,17 +16,19 @@ from django.views.decorators.http import require_safe
 from library.models import Photo
 from library.paths import absolute_path
 from library.services.byte_ranges import ByteRange
+from library.video_playback import serves_rendition
 from library.views.originals import read_range
 
 from .errors import ThumbnailError
 from .generators.embedded_video import embedded_video_span
 from .links import content_version
 from .responses import cache_control, ranged_response
+from .video_views import record_missing_verdict, rendition_response
 
 logger = logging.getLogger("photosite.thumbnails")
 
-PHOTO_FIELDS = ("id", "sha256", "path", "kind", "original_name", "trashed_at", "embedded_video_offset",
-                "embedded_video_length")
+PHOTO_FIELDS = ("id", "sha256", "path", "kind", "format", "original_name", "trashed_at", "embedded_video_offset",
+                "embedded_video_length", "playback", "video_codecs", "duration")
 EMBEDDED_VIDEO_VERSION = "motion-v1"  # in the ETag: the same bytes as when they were cut out to the cache
 EMBEDDED_VIDEO_TYPE = "video/mp4"
 
@@ -34,6 +39,9 @@ async def photo_embedded_video(request, photo_id):
     photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
     if photo is None or not photo.is_visible_to(await request.auser()) or not photo.has_embedded_video:
         raise Http404("no such motion photo")
+    await record_missing_verdict(photo)
+    if serves_rendition(photo):
+        return await rendition_response(request, photo)
     source = absolute_path(photo.path)
     try:
         span = await sync_to_async(embedded_video_span, thread_sensitive=False)(

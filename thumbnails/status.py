@@ -7,8 +7,8 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from library.models import MediaKind, Photo
-from library.video_playback import Playback, mode, videos_served_renditions
+from library.models import Photo
+from library.video_playback import Playback, mode, videos_served_renditions, with_video
 
 from . import cache
 from .formats import made_ahead_spec, made_ahead_specs
@@ -76,9 +76,9 @@ def rendition_counts() -> dict[str, int]:
 
 def rendition_line() -> tuple[str, str]:
     counts = rendition_counts()
-    videos = Photo.objects.in_library().filter(kind=MediaKind.VIDEO)
+    videos = with_video(Photo.objects.in_library())
     originals = videos.filter(playback=Playback.ORIGINAL).count()
     return (f"Video renditions {cache.current_video_spec()}",
             f"{counts['cached']} made, {counts['missing']} missing ({counts['making']} being made now), "
             f"{counts['failed']} failed (PHOTOSITE_VIDEO_RENDITIONS={mode()}; {originals} of "
-            f"{videos.count()} videos play in browsers as they are)")
+            f"{videos.count()} videos and motion photos play in browsers as they are)")

@@ -1,7 +1,9 @@
 """Web renditions of videos in the cache: the one owner of "does this photo's rendition exist,
 is it being made, or did it fail", over the same `Thumbnail` rows, claim and back-off as
 thumbnails (thumbnails.cache) and the same storage, under a content-addressed name with the
-generator's version (`ab/cd/<sha256>-v1080-h264-v1.mp4`).
+generator's version (`ab/cd/<sha256>-v1080-h264-v1.mp4`). A motion photo's rendition is made
+the same way from the MP4 inside it, read in place (`source`): a row holds at most one video, so
+the photo's SHA-256 and the spec name it as they name a video's.
 
 Two strategies over it. Playback (`playable()`, the rendition view): a stored rendition is served
 with Range requests; a missing one is started at once in this process when one of its encode
@@ -37,12 +39,14 @@ from library.paths import absolute_path, library_root
 
 from . import cache
 from .errors import ThumbnailError, ThumbnailStoreError
+from .generators.embedded_video import embedded_video_span
 from .generators.video_rendition import (
     MAX_FPS,
     PRESETS,
     PROBE_TIMEOUT_SECONDS,
     SourceStreams,
     VideoRenditionSpec,
+    VideoSource,
     make_rendition,
     read_streams,
     read_time_limit,
@@ -81,6 +85,16 @@ def storage_name(photo: Photo) -> str:
 
 def growing_path(photo: Photo) -> Path:
     return library_root() / WORK_DIR / f"{photo.sha256}-{spec()}.part.mp4"
+
+
+def source(photo: Photo) -> VideoSource:
+    """What the rendition is made from: the video's file, or the MP4 inside a motion photo, once
+    it is found still where the import saw it (a ThumbnailError when not)."""
+    path = absolute_path(photo.path)
+    if photo.is_video:
+        return VideoSource(path)
+    span = embedded_video_span(path, photo.embedded_video_offset, photo.embedded_video_length or 0)
+    return VideoSource(path, span.offset, span.length)
 
 
 def task_time_limit(photo: Photo) -> float:
@@ -162,7 +176,7 @@ def start_making(photo: Photo, row: Thumbnail) -> bool:
 def claim(photo: Photo, row: Thumbnail, during_backoff: bool = False) -> bool:
     """Wins the row for reading the source (its lease extended once the encode's limit is known),
     and clears what an abandoned attempt left, so that a growing copy seen from now on is this one's."""
-    lease = timedelta(seconds=read_time_limit(absolute_path(photo.path)) + LEASE_MARGIN_SECONDS)
+    lease = timedelta(seconds=read_time_limit(source(photo)) + LEASE_MARGIN_SECONDS)
     if not cache.claim(row, lease, during_backoff=during_backoff):
         return False
     path = growing_path(photo)
@@ -206,12 +220,12 @@ def make_claimed(photo: Photo, row: Thumbnail):
     path = growing_path(photo)
     path.parent.mkdir(parents=True, exist_ok=True)
     finished = finished_path(path)
-    source = absolute_path(photo.path)
     started = time.monotonic()
     try:
-        streams = read_streams(source)
+        video = source(photo)
+        streams = read_streams(video)
         hold_claim(row, streams.time_limit())
-        make_rendition(source, finished, spec(), streams, growing=path,
+        make_rendition(video, finished, spec(), streams, growing=path,
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         size = store(finished, storage_name(photo))
     except ThumbnailError as error:

@@ -60,10 +60,21 @@ async def photo_video(request, photo_id):
     photo = await Photo.objects.filter(pk=photo_id).afirst()
     if photo is None or not photo.is_visible_to(await request.auser()) or not photo.is_video:
         raise Http404("no such video")
-    if not photo.playback:  # imported before verdicts were recorded: decide now, once
-        await in_generation_pool(record_playback, photo)
+    await record_missing_verdict(photo)
     if not serves_rendition(photo):
         return HttpResponseRedirect(reverse("original", args=[photo.pk]))
+    return await rendition_response(request, photo)
+
+
+async def record_missing_verdict(photo: Photo):
+    """A video (or motion photo) imported before verdicts were recorded is probed now, once."""
+    if not photo.playback:
+        await in_generation_pool(record_playback, photo)
+
+
+async def rendition_response(request, photo: Photo):
+    """The web rendition of the photo's video (its own, or a motion photo's): stored, growing,
+    waiting (503) or impossible (422). The motion route answers with it too."""
     for _ in range(2):  # a growing copy that finishes between the look and the open is stored by then
         try:
             found = await wait_until_playable(photo)

@@ -1,7 +1,9 @@
-"""Date taken, dimensions and camera of a staged file, without decoding its pixels.
+"""Date taken, dimensions and camera of a staged file, without decoding its pixels; for a video,
+and for the video inside a motion photo, the codecs and library.video_playback's verdict.
 
 The date falls back in a fixed order: what the file says (EXIF / video container), then a
 date in the file name, then the source file's modification time, then the moment of import."""
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -14,8 +16,11 @@ from library.video_playback import verdict
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename, dating
 from .detection import JXL, FileFormat
+from .errors import CorruptFileError, UnsupportedFileError
 from .motion_photos import EmbeddedVideo
 from .places import Location, located
+
+logger = logging.getLogger("photosite.import")
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,22 @@ def read_metadata(path, file_format: FileFormat, original_name: str, source_mtim
     else:
         facts = photo_metadata.read(path, file_format)
     position = facts.pop("position")
-    found = MediaMetadata(**facts, location=located(position) if position else None)
+    found = with_embedded_playback(MediaMetadata(**facts, location=located(position) if position else None), path)
     return with_date_fallbacks(found, original_name, source_mtime)
+
+
+def with_embedded_playback(found: MediaMetadata, path) -> MediaMetadata:
+    """A motion photo's video is judged as any video is (HEVC from a Galaxy plays from a web
+    rendition). One ffmpeg cannot read is no motion to show: the photo is kept as a still."""
+    if found.embedded_video is None:
+        return found
+    try:
+        codecs = video_metadata.embedded_video_codecs(path, found.embedded_video)
+    except (CorruptFileError, UnsupportedFileError) as error:
+        logger.info("The video inside %s is not kept as its motion: %s", path, error)
+        return replace(found, embedded_video=None)
+    return replace(found, video_codecs=codecs.summary(),
+                   playback=verdict(video_metadata.EMBEDDED_VIDEO_FORMAT, codecs))
 
 
 def with_date_fallbacks(found: MediaMetadata, original_name, source_mtime) -> MediaMetadata:

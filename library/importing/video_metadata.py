@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 
 from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.ffmpeg_inputs import byte_range_input
 from library.models import DateSource, Photo
 from library.paths import absolute_path
 from library.video_playback import VideoCodecs, verdict
@@ -19,6 +20,7 @@ from library.video_playback import VideoCodecs, verdict
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
 from .gps import iso6709_position
+from .motion_photos import EmbeddedVideo
 
 PROBE_TIMEOUT_SECONDS = 30
 # A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
@@ -29,6 +31,8 @@ CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
 IDENTIFIER_LIMIT = 64
 # Where it was taken, in ISO 6709: Apple's key, and QuickTime's `©xyz` (ffmpeg calls it "location").
 LOCATION_TAGS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
+# What a motion photo's video is judged as: motion_photos believes only an MP4 (its `ftyp` box).
+EMBEDDED_VIDEO_FORMAT = "mp4"
 
 
 def read(path) -> dict:
@@ -50,14 +54,30 @@ def content_identifier(lowered_tags) -> str:
     return "".join(ch for ch in text if ch.isprintable()).strip()[:IDENTIFIER_LIMIT]
 
 
+def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
+    """The codecs of the MP4 inside a motion photo, probed through its byte range only
+    (library.ffmpeg_inputs), with the same time and output limits as any video's probe."""
+    source = byte_range_input(path, video.offset, video.length)
+    info = probe_with_ffprobe(source) if ffprobe_path() else probe_with_ffmpeg(source)
+    if info["width"] is None:
+        raise UnsupportedFileError("contains no video stream")
+    return info["codecs"]
+
+
 def record_playback(photo: Photo):
-    """For a video imported before verdicts were recorded: probes it now and records its codecs
-    and verdict on its row (and on `photo`). A file that no longer reads keeps a blank verdict."""
+    """For a video, or a motion photo, imported before verdicts were recorded: probes its video
+    now and records the codecs and verdict on its row (and on `photo`). A video that no longer
+    reads keeps a blank verdict."""
+    path = absolute_path(photo.path)
     try:
-        codecs = read(absolute_path(photo.path))["codecs"]
+        if photo.is_video:
+            codecs, file_format = read(path)["codecs"], photo.format
+        else:
+            embedded = EmbeddedVideo(photo.embedded_video_offset, photo.embedded_video_length or 0)
+            codecs, file_format = embedded_video_codecs(path, embedded), EMBEDDED_VIDEO_FORMAT
     except (CorruptFileError, UnsupportedFileError, OSError):
         return
-    photo.video_codecs, photo.playback = codecs.summary(), verdict(photo.format, codecs)
+    photo.video_codecs, photo.playback = codecs.summary(), verdict(file_format, codecs)
     Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
 
 

@@ -1,5 +1,6 @@
 """Web renditions of videos: H.264 (8-bit 4:2:0, High profile) with AAC sound in MP4, which every
-current browser plays. Pure: a source file in, files out; no database, no storage.
+current browser plays. Pure: a source file in, files out; no database, no storage. The source is
+a whole file, or a byte range of one (the MP4 inside a motion photo: `VideoSource`).
 
 One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
 (`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
@@ -33,6 +34,7 @@ from pathlib import Path
 import ffmpeg
 
 from library.ffmpeg_binaries import ffmpeg_path
+from library.ffmpeg_inputs import byte_range_input
 from thumbnails.errors import SourceMissingError, VideoRenditionError, VideoRenditionTimeoutError
 
 from .video import describe_failure
@@ -43,6 +45,7 @@ DEFAULT_PRESET = "ultrafast"
 CRF = 23
 AUDIO_BITRATE = "160k"
 MAX_FPS = 60
+MIN_FRAME_GAP_SECONDS = round(1 / MAX_FPS - 0.0005, 4)
 KEYFRAMES = "expr:gte(t,n_forced*1)"
 PROBE_TIMEOUT_SECONDS = 30
 PROBE_BYTES_PER_SECOND = 20 * 1024 * 1024  # reading the packets of a large file, from a slow disk
@@ -85,6 +88,31 @@ class VideoRenditionSpec:
 
 
 @dataclass(frozen=True)
+class VideoSource:
+    """What ffmpeg reads: a whole file, or the `length` bytes of it at `offset` (a motion photo's
+    video, read in place through library.ffmpeg_inputs)."""
+    path: Path
+    offset: int = 0
+    length: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def ffmpeg_input(self) -> str:
+        return str(self.path) if self.length is None else byte_range_input(self.path, self.offset, self.length)
+
+    def size(self) -> int:
+        """Bytes ffmpeg will read (FileNotFoundError when the file is gone)."""
+        size = self.path.stat().st_size
+        return size if self.length is None else self.length
+
+
+def as_source(source: Path | VideoSource) -> VideoSource:
+    return source if isinstance(source, VideoSource) else VideoSource(Path(source))
+
+
+@dataclass(frozen=True)
 class SourceStreams:
     """What the source really holds: counted packets, not the length its container claims."""
     video_frames: int
@@ -97,11 +125,12 @@ class SourceStreams:
                 + TIMEOUT_PER_AUDIO_PACKET * self.audio_packets)
 
 
-def make_rendition(source: Path, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
+def make_rendition(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
                    growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
     raises a ThumbnailError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
     answer when the caller has it already."""
+    source = as_source(source)
     streams = read_streams(source) if streams is None else streams
     timeout = streams.time_limit() if timeout is None else timeout
     command = rendition_command(source, target, spec, streams.hdr, growing, preset)
@@ -110,12 +139,13 @@ def make_rendition(source: Path, target: Path, spec: VideoRenditionSpec, streams
         raise VideoRenditionError(f"ffmpeg could not convert {source.name}: {describe_failure(result.stderr)}")
 
 
-def read_streams(source: Path) -> SourceStreams:
+def read_streams(source: Path | VideoSource) -> SourceStreams:
     """Counts the first video stream's frames and the first audio stream's packets by copying
     them to ffmpeg's null muxer (reading, no decoding), and reads from the same run's summary
     whether the video is tagged PQ or HLG. The bundled ffmpeg has no ffprobe."""
+    source = as_source(source)
     timeout = read_time_limit(source)
-    command = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "verbose", "-i", str(source),
+    command = [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "verbose", "-i", source.ffmpeg_input(),
                "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
     result = run_ffmpeg(command, timeout, f"reading {source.name} took longer than {timeout:g} s")
     if result.returncode != 0:
@@ -126,10 +156,10 @@ def read_streams(source: Path) -> SourceStreams:
                          hdr=HDR_TRANSFERS.search(log) is not None)
 
 
-def read_time_limit(source: Path) -> float:
-    """`read_streams`' time limit: reading every byte of the file, slowly."""
+def read_time_limit(source: Path | VideoSource) -> float:
+    """`read_streams`' time limit: reading every byte of the source, slowly."""
     try:
-        return PROBE_TIMEOUT_SECONDS + source.stat().st_size / PROBE_BYTES_PER_SECOND
+        return PROBE_TIMEOUT_SECONDS + as_source(source).size() / PROBE_BYTES_PER_SECOND
     except FileNotFoundError as error:
         raise SourceMissingError(f"the video's file is missing: {source.name}") from error
 
@@ -144,12 +174,12 @@ def run_ffmpeg(command: list[str], timeout: float, timeout_message: str) -> subp
         raise VideoRenditionTimeoutError(timeout_message) from error
 
 
-def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr: bool = False,
+def rendition_command(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, hdr: bool = False,
                       growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
-    stream = ffmpeg.input(str(source), threads=FFMPEG_THREADS)
-    source_frames = at_most_max_fps(stream["v:0"])
-    video = to_sdr(scaled(source_frames, spec.lines)) if hdr else scaled(source_frames, spec.lines).filter(
+    stream = ffmpeg.input(as_source(source).ffmpeg_input(), threads=FFMPEG_THREADS)
+    source_video = at_most_fps(stream["v:0"])
+    video = to_sdr(scaled(source_video, spec.lines)) if hdr else scaled(source_video, spec.lines).filter(
         "format", "yuv420p")
     options = {"vcodec": "libx264", "preset": preset, "crf": CRF, "profile:v": "high", "pix_fmt": "yuv420p",
                "fps_mode": "vfr", "threads": FFMPEG_THREADS, "force_key_frames": KEYFRAMES,
@@ -167,12 +197,12 @@ def rendition_command(source: Path, target: Path, spec: VideoRenditionSpec, hdr:
             *output.compile(cmd="ffmpeg")[1:]]
 
 
-def at_most_max_fps(video):
-    """Drops a frame that follows the last one kept by less than about 1/MAX_FPS s (120 fps slow
-    motion plays at 60), and never adds one: with variable frame rate output, a file whose few
-    frames lie hours apart stays a few frames. (`-fpsmax` would do the first half, but ffmpeg 8
-    and later refuse it beside variable frame rate output.)"""
-    return video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.9 / MAX_FPS:.4f})")
+def at_most_fps(video):
+    """Drops frames closer than 1/MAX_FPS s to the last one kept, never adding any: a variable
+    frame rate stays variable. (`-fpsmax` with `-fps_mode vfr` did this, but the bundled ffmpeg 9
+    refuses the pair as contradictory.) The gap is a hair under 1/60 s, so that a 60 fps
+    source's rounded timestamps keep every frame."""
+    return video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{MIN_FRAME_GAP_SECONDS})")
 
 
 def scaled(video, lines: int):
