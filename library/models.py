@@ -149,6 +149,18 @@ class Photo(models.Model):
             # (`shown_with IS NULL`, nearly every row) and then sort them.
             models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
             models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
+            # The admin's list (library.admin_timeline): its date drill-down probes every photo's
+            # day, each sortable column orders by itself then the timeline, the camera filter lists
+            # models by probes, and the trash and playback filters walk their own few photos in order. On
+            # PostgreSQL, migration 0010 adds a trigram index for the name search too.
+            models.Index(fields=["taken_on"], name="photo_taken_on_idx"),
+            models.Index(fields=["camera_model", "-taken_at", "-id"], name="photo_camera_timeline_idx"),
+            models.Index(fields=["original_name", "-taken_at", "-id"], name="photo_name_timeline_idx"),
+            models.Index(fields=["size", "-taken_at", "-id"], name="photo_size_timeline_idx"),
+            models.Index(fields=["-taken_at", "-id"], name="photo_trash_timeline_idx",
+                         condition=models.Q(trashed_at__isnull=False)),
+            models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",
+                         condition=~models.Q(playback="")),
         ]
 
     def __str__(self):
