@@ -6,8 +6,9 @@
 - The date drill-down lists years, months or days with one index probe each (a loose index scan on
   `photo_taken_on_idx`) instead of Django's `DISTINCT DATE_TRUNC(...)` over every row; it lists the
   dates of the whole library, not narrowed by the other filters (each probe stays one probe).
-- A drill-down to a day, month or year also bounds `taken_at` (a day either side of the wall
-  clock's dates covers every UTC offset), so the timeline index finds the page at once."""
+- A list drilled down to a year, month or day is in the gallery's order (days on the camera's
+  clock, then the instant), which `photo_taken_on_idx` holds: the page and its count walk that
+  one range of the index (ordered by the instant, a year of photos would be read and sorted)."""
 import calendar
 import datetime
 
@@ -18,28 +19,32 @@ from .admin_paging import EstimatedPaging
 
 TIMELINE = ("-taken_at", "-id")
 DRILLED_FIELD = "taken_on"
-# More than any UTC offset (±14 h): what separates a wall-clock date from the instant's.
-ANY_OFFSET = datetime.timedelta(days=1)
+DAY_ORDER = ("-taken_on", "-taken_at", "-id")
 
 
 class TimelineChangeList(ChangeList):
     def get_ordering_field_columns(self):
-        columns = super().get_ordering_field_columns()
-        return dict(list(columns.items())[:1]) if ORDER_VAR in self.params else columns
+        chosen = self.sorted_column()
+        return {} if chosen is None else {chosen[0]: chosen[1]}
 
     def get_ordering(self, request, queryset):
-        ordering = super().get_ordering(request, queryset)
-        if ORDER_VAR not in self.params or not isinstance(ordering[0], str):
-            return ordering
-        return column_then_timeline(ordering[0])
+        chosen = self.sorted_column()
+        if chosen is None:
+            return list(DAY_ORDER if f"{DRILLED_FIELD}__year" in self.params else TIMELINE)
+        field = self.get_ordering_field(self.list_display[chosen[0]])
+        return column_then_timeline(field if chosen[1] == "asc" else f"-{field}")
 
-    def get_filters(self, request):
-        specs, has_filters, lookups, duplicates, active = super().get_filters(request)
-        since, until = lookups.get(f"{DRILLED_FIELD}__gte"), lookups.get(f"{DRILLED_FIELD}__lt")
-        if since and until:
-            lookups["taken_at__gte"] = [instant(since[-1]) - ANY_OFFSET]
-            lookups["taken_at__lt"] = [instant(until[-1]) + ANY_OFFSET]
-        return specs, has_filters, lookups, duplicates, active
+    def sorted_column(self) -> tuple[int, str] | None:
+        """(index in list_display, "asc" or "desc") of the first sort column asked for, if sortable
+        (Django's own would sort by a column left out of `sortable_by` too)."""
+        first = self.params.get(ORDER_VAR, "").split(".")[0]
+        _, minus, index = first.rpartition("-")
+        if not index.isdigit() or int(index) >= len(self.list_display):
+            return None
+        name = self.list_display[int(index)]
+        if name not in self.sortable_by or not isinstance(self.get_ordering_field(name), str):
+            return None
+        return int(index), "desc" if minus else "asc"
 
 
 class TimelinePaging(EstimatedPaging):
@@ -59,10 +64,6 @@ def column_then_timeline(first: str) -> list[str]:
 
 def flip(part: str) -> str:
     return part[1:] if part.startswith("-") else f"-{part}"
-
-
-def instant(day) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 
 # -- The drill-down's dates -------------------------------------------------------------------------

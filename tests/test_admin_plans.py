@@ -146,7 +146,8 @@ def photo_urls(session_ids):
                "q=IMG_0123", "q=" + hashlib.sha256(b"4242").hexdigest()[:8], "q=nothing+like+it",
                "camera=X100V&trash=yes&thumbnail=missing"]
     columns = ["action_checkbox", *PhotoAdmin.list_display]
-    sorts = [f"o={sign}{columns.index(name)}" for name in PhotoAdmin.sortable_by for sign in ("", "-")]
+    # each column, sortable or not (a column left out of sortable_by must not sort when asked to)
+    sorts = [f"o={sign}{index}" for index in range(2, len(columns)) for sign in ("", "-")]
     return [base, *(f"{base}?{query}" for query in [*filters, *sorts])]
 
 

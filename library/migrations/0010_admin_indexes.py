@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='photo',
-            index=models.Index(fields=['taken_on'], name='photo_taken_on_idx'),
+            index=models.Index(fields=['-taken_on', '-taken_at', '-id'], name='photo_taken_on_idx'),
         ),
         migrations.AddIndex(
             model_name='photo',
@@ -48,6 +48,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='photo',
             index=models.Index(condition=models.Q(('playback', ''), _negated=True), fields=['playback', '-taken_at', '-id'], name='photo_playback_timeline_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='photo',
+            index=models.Index(condition=models.Q(('kind', 'video'), models.Q(('playback', 'original'), _negated=True)), fields=['-taken_at', '-id'], name='photo_rendition_timeline_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='importoutcome',
+            index=models.Index(condition=models.Q(('status', 'imported'), _negated=True), fields=['status', 'id'], name='outcome_status_idx'),
         ),
         migrations.RunPython(add_trigram_index, drop_trigram_index),
     ]
