@@ -57,8 +57,7 @@ class TimelinePaging(EstimatedPaging):
 def column_then_timeline(first: str) -> list[str]:
     """`name` → name, -taken_at, -id; `-name` → -name, taken_at, id (the same list reversed)."""
     field = first.lstrip("-")
-    ascending = [field.lstrip("-") for field in reversed(TIMELINE)] if f"-{field}" in TIMELINE else [
-        field, *TIMELINE]
+    ascending = [flip(part) for part in TIMELINE] if f"-{field}" in TIMELINE else [field, *TIMELINE]
     return [flip(part) for part in ascending] if first.startswith("-") else ascending
 
 

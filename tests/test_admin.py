@@ -88,6 +88,19 @@ def test_filters_and_search(admin_client, imported, query, expected):
     assert sorted(p.original_name for p in response.context["cl"].result_list) == expected
 
 
+@pytest.mark.parametrize(("order", "expected"), [
+    ("", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),  # newest first
+    ("o=4", ["IMG_1.jpg", "VID_20240201_120000.mp4"]),  # date taken, oldest first
+    ("o=-4", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),
+    ("o=2", ["IMG_1.jpg", "VID_20240201_120000.mp4"]),  # name
+    ("o=-2", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),
+    ("o=8", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),  # "in trash" is not sortable: newest first
+])
+def test_sorting_by_a_column(admin_client, imported, order, expected):
+    response = admin_client.get(f"{CHANGELIST}?{order}")
+    assert [p.original_name for p in response.context["cl"].result_list] == expected
+
+
 def test_search_by_hash_prefix(admin_client, imported):
     photo, _, _ = imported
     response = admin_client.get(f"{CHANGELIST}?q={photo.sha256[:10]}")

@@ -134,6 +134,11 @@ def checked_get(client, url):
     return response, (elapsed, in_database), {sql: problems for sql in queries if (problems := problems_of(sql))}
 
 
+def columns_of_photos():
+    """The photo list's columns as its `o=` parameter numbers them (the checkbox first)."""
+    return ["action_checkbox", *PhotoAdmin.list_display]
+
+
 def photo_urls(session_ids):
     base = "/admin/library/photo/"
     filters = ["kind__exact=photo", "kind__exact=video", "playback__exact=original", "playback__exact=rendition",
@@ -145,7 +150,7 @@ def photo_urls(session_ids):
                "taken_on__year=2016&taken_on__month=3&taken_on__day=14",
                "q=IMG_0123", "q=" + hashlib.sha256(b"4242").hexdigest()[:8], "q=nothing+like+it",
                "camera=X100V&trash=yes&thumbnail=missing"]
-    columns = ["action_checkbox", *PhotoAdmin.list_display]
+    columns = columns_of_photos()
     # each column, sortable or not (a column left out of sortable_by must not sort when asked to)
     sorts = [f"o={sign}{index}" for index in range(2, len(columns)) for sign in ("", "-")]
     return [base, *(f"{base}?{query}" for query in [*filters, *sorts])]
@@ -183,6 +188,9 @@ def test_the_last_page_shows_the_oldest_photos_and_the_count_is_an_estimate(larg
     shown = list(last.context["cl"].result_list)
     assert shown[-1] == Photo.objects.order_by("taken_at", "id").first()
     assert shown == sorted(shown, key=lambda photo: (photo.taken_at, photo.id), reverse=True)
+    # and sorted by date taken, oldest first, the first page starts where the last page ended
+    oldest_first, _, _ = checked_get(admin_client, f"/admin/library/photo/?o={columns_of_photos().index('taken')}")
+    assert list(oldest_first.context["cl"].result_list)[:5] == shown[::-1][:5]
 
 
 @pytest.mark.django_db
