@@ -44,21 +44,21 @@ def photo_row(number, session_ids):
         "width": 4032, "height": 3024, "orientation": 1, "duration": 3.0 if video else None,
         "video_codecs": "hevc" if video else "", "playback": ("rendition" if number % 40 == 0 else "original") if video else "",
         "taken_at": taken_at, "taken_at_offset": 120, "taken_on": (taken_at + datetime.timedelta(hours=2)).date(),
-        "taken_at_source": "exif", "camera_make": "", "camera_model": CAMERAS[number % len(CAMERAS)] if number % 13 else "",
+        "taken_at_source": "exif", "camera_model": CAMERAS[number % len(CAMERAS)] if number % 13 else "",
         "imported_at": NEWEST, "import_session_id": session_ids[number % len(session_ids)],
         "trashed_at": NEWEST if number % 97 == 0 else None,
         # every 25th photo is the motion of the Live Photo before it
-        "shown_with_id": number if number % 25 == 1 else None, "content_identifier": "", "source_folder": "",
-        "embedded_video_offset": None, "embedded_video_length": None,
+        "shown_with_id": number if number % 25 == 1 else None,
     }
 
 
 def copy_rows(model, rows):
-    columns = [field.column for field in model._meta.concrete_fields]
+    """COPY `rows` (dicts by column) into `model`'s table; a column a row leaves out gets its default."""
+    fields = model._meta.concrete_fields
     with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+            f"COPY {model._meta.db_table} ({', '.join(field.column for field in fields)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[column] for column in columns])
+            copy.write_row([row[field.column] if field.column in row else field.get_default() for field in fields])
 
 
 def thumbnail_rows():
@@ -80,10 +80,7 @@ def large_library(django_db_setup, django_db_blocker):
             sessions = ImportSession.objects.bulk_create(ImportSession(source="cli") for _ in range(SESSIONS))
             session_ids = [session.pk for session in sessions]
             copy_rows(Photo, (photo_row(number, session_ids) for number in range(ROWS)))
-            copy_rows(Thumbnail, (
-                {"id": index + 1, "name": "", "bytes": None, "generated_at": None, "generations": 0, "attempts": 0,
-                 "last_error": "", "retry_after": None, "claimed_until": None, **row}
-                for index, row in enumerate(thumbnail_rows())))
+            copy_rows(Thumbnail, ({"id": index + 1, **row} for index, row in enumerate(thumbnail_rows())))
             ImportOutcome.objects.bulk_create(
                 (ImportOutcome(session_id=session_ids[n % SESSIONS], original_name=f"IMG_{n:05d}.JPG", size=n,
                                status="failed" if n % 300 == 0 else "imported", photo_id=n + 1)
