@@ -6,16 +6,22 @@ Other apps add their filters and actions to the photo list with `extend_photo_ad
 own admin module (thumbnails/admin.py: the thumbnail state filter, "Regenerate thumbnails").
 Every action needs the change permission (`CHANGE`), not only staff status."""
 import logging
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 
+from library.admin_paging import EstimatedPaging
+from library.admin_timeline import TimelinePaging
 from library.importing.grouping import is_raw
 from library.importing.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo, ResumableUpload
@@ -37,13 +43,25 @@ admin.site.site_title = "Photosite admin"
 admin.site.index_title = "Curation"
 
 
+# Each camera model seen, in order: one probe of photo_camera_timeline_idx per model (a loose
+# index scan), where `SELECT DISTINCT` would read every photo.
+CAMERA_MODELS_SQL = f"""
+    WITH RECURSIVE seen(name) AS (
+        SELECT MIN(camera_model) FROM {Photo._meta.db_table} WHERE camera_model > ''
+        UNION ALL
+        SELECT (SELECT MIN(camera_model) FROM {Photo._meta.db_table} WHERE camera_model > seen.name)
+        FROM seen WHERE seen.name IS NOT NULL
+    ) SELECT name FROM seen WHERE name IS NOT NULL"""
+
+
 class CameraFilter(admin.SimpleListFilter):
     title = "camera"
     parameter_name = "camera"
 
     def lookups(self, request, model_admin):
-        models_seen = Photo.objects.exclude(camera_model="").values_list("camera_model", flat=True)
-        return [(name, name) for name in models_seen.order_by("camera_model").distinct()]
+        with connection.cursor() as cursor:
+            cursor.execute(CAMERA_MODELS_SQL)
+            return [(name, name) for (name,) in cursor.fetchall()]
 
     def queryset(self, request, queryset):
         return queryset.filter(camera_model=self.value()) if self.value() else queryset
@@ -71,13 +89,39 @@ class MomentFilter(admin.SimpleListFilter):
                 ("alone", "A file of its own")]
 
     def queryset(self, request, queryset):
+        """`EXISTS` probes of the partner index per photo of the page (a join would read them all)."""
+        has_partners = Exists(Photo.objects.filter(shown_with=OuterRef("pk")))
         if self.value() == "face":
-            return queryset.filter(partners__isnull=False).distinct()
+            return queryset.filter(has_partners)
         if self.value() == "partner":
             return queryset.filter(shown_with__isnull=False)
         if self.value() == "alone":
-            return queryset.filter(shown_with__isnull=True, partners__isnull=True)
+            return queryset.filter(~has_partners, shown_with__isnull=True)
         return queryset
+
+
+# The import sessions a filter offers: the latest ones (all of them would be thousands of links).
+RECENT_SESSIONS = 20
+
+
+class RecentSessionFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        chosen = ImportSession.objects.filter(pk__in=[value for value in self.lookup_val or [] if value.isdigit()])
+        sessions = {*ImportSession.objects.order_by("-started_at")[:RECENT_SESSIONS], *chosen}
+        return [(session.pk, str(session)) for session in sorted(sessions, key=lambda s: s.started_at, reverse=True)]
+
+
+# A search term that may be the start of a file's SHA-256 (as `checklibrary` and logs print it).
+HASH_PREFIX = re.compile(r"[0-9a-f]{6,64}")
+
+
+def name_or_hash(term: str) -> Q:
+    """A name containing `term` (photo_name_trigram_idx on PostgreSQL), or, for a term of 6 or more
+    hex digits, a hash starting with it: a range of the unique hash index (hashes are lower-case
+    hex, so every hash with that prefix sorts between the prefix and the prefix + "g")."""
+    match = Q(original_name__icontains=term)
+    prefix = term.lower()
+    return match | Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else match
 
 
 class RedateForm(forms.Form):
@@ -88,16 +132,17 @@ class RedateForm(forms.Form):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(TimelinePaging, admin.ModelAdmin):
     list_display = ["thumbnail", "original_name", "title", "rating", "kind", "taken", "camera_model", "size",
                     "shown_with", "in_trash"]
     list_display_links = ["thumbnail", "original_name"]
     list_select_related = ["shown_with"]
-    list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, "import_session"]
-    search_fields = ["original_name", "title", "^sha256"]
-    date_hierarchy = "taken_on"
+    list_filter = ["kind", "playback", TrashFilter, MomentFilter, CameraFilter, ("import_session", RecentSessionFilter)]
+    search_fields = ["original_name", "sha256"]  # see get_search_results
+    date_hierarchy = "taken_on"  # its links come from library.templatetags.photo_admin
+    # Each has an index (column, -taken_at, -id); trash and partner are filters instead.
+    sortable_by = ["original_name", "kind", "taken", "camera_model", "size"]
     list_per_page = 50
-    show_full_result_count = False
     actions = ["fix_date_taken", "trash_photos", "restore_photos", "link_moment", "unlink_moment"]
     readonly_fields = ["preview", "taken", "moment_members", "place", "position", *[field.name for field in Photo._meta.fields]]
     fieldsets = [
@@ -116,6 +161,14 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must match a name or a hash prefix (Django's own would scan every row)."""
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[0] == word[-1] and len(word) > 1:
+                word = unescape_string_literal(word)
+            queryset = queryset.filter(name_or_hash(word))
+        return queryset, False
 
     def has_delete_permission(self, request, obj=None):
         """Deleting is the "move to trash" action: the file is kept, in .trash/."""
@@ -249,12 +302,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportSession)
-class ImportSessionAdmin(ReadOnlyAdmin):
+class ImportSessionAdmin(EstimatedPaging, ReadOnlyAdmin):
     list_display = ["__str__", "user", "started_at", "imported_count", "duplicate_count", "failed_count",
                     "skipped_count", "duration", "outcomes_link"]
     list_filter = ["source"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
+    sortable_by = ["started_at"]  # session_started_idx
 
     @admin.display(description="Duration", ordering="duration_seconds")
     def duration(self, session):
@@ -267,9 +321,10 @@ class ImportSessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ImportOutcome)
-class ImportOutcomeAdmin(ReadOnlyAdmin):
+class ImportOutcomeAdmin(EstimatedPaging, ReadOnlyAdmin):
     list_display = ["original_name", "status", "error", "size", "photo_link", "session", "created_at"]
-    list_filter = ["status", "session"]
+    list_filter = ["status", ("session", RecentSessionFilter)]
+    sortable_by = []  # in the order they happened (the primary key)
     search_fields = ["original_name", "error"]
     list_select_related = ["session"]
 

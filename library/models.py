@@ -180,6 +180,21 @@ class Photo(models.Model):
             # (`shown_with IS NULL`, nearly every row) and then sort them.
             models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
             models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
+            # The admin's list (library.admin_timeline): its date drill-down probes every photo's
+            # day and lists a chosen year, month or day in the gallery's order,
+            # each sortable column orders by itself then the timeline, the camera filter lists models by probes, and the trash and playback filters walk their own few photos in order. On
+            # PostgreSQL, migration 0012 adds a trigram index for the name search too.
+            models.Index(fields=["-taken_on", "-taken_at", "-id"], name="photo_taken_on_idx"),
+            models.Index(fields=["camera_model", "-taken_at", "-id"], name="photo_camera_timeline_idx"),
+            models.Index(fields=["original_name", "-taken_at", "-id"], name="photo_name_timeline_idx"),
+            models.Index(fields=["size", "-taken_at", "-id"], name="photo_size_timeline_idx"),
+            models.Index(fields=["-taken_at", "-id"], name="photo_trash_timeline_idx",
+                         condition=models.Q(trashed_at__isnull=False)),
+            models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",
+                         condition=~models.Q(playback="")),
+            # The videos served a web rendition (video_playback.videos_served_renditions, "needed").
+            models.Index(fields=["-taken_at", "-id"], name="photo_rendition_timeline_idx",
+                         condition=models.Q(kind="video") & ~models.Q(playback="original")),
             models.Index(fields=["name_key"], name="photo_name_key_idx"),
         ]
         constraints = [
@@ -250,7 +265,11 @@ class ImportOutcome(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["session", "status"], name="outcome_session_status_idx")]
+        indexes = [
+            models.Index(fields=["session", "status"], name="outcome_session_status_idx"),
+            # The admin's filter by status, in order: the few duplicates and failures among many imports.
+            models.Index(fields=["status", "id"], name="outcome_status_idx", condition=~models.Q(status="imported")),
+        ]
 
     def __str__(self):
         return f"{self.original_name}: {self.status}"

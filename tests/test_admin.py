@@ -3,6 +3,7 @@ and actions that move files (trash, restore, redate) or queue work (regenerate).
 import pytest
 from django_q.models import OrmQ
 
+from library.admin import PhotoAdmin
 from library.importing.pipeline import ImportPipeline
 from library.models import DateSource, ImportSource, Photo
 from thumbnails.links import thumbnail_url
@@ -86,6 +87,23 @@ def test_filters_and_search(admin_client, imported, query, expected):
     # then
     assert response.status_code == 200
     assert sorted(p.original_name for p in response.context["cl"].result_list) == expected
+
+
+@pytest.mark.parametrize(("column", "expected"), [
+    (None, ["VID_20240201_120000.mp4", "IMG_1.jpg"]),  # newest first
+    ("taken", ["IMG_1.jpg", "VID_20240201_120000.mp4"]),  # oldest first
+    ("-taken", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),
+    ("original_name", ["IMG_1.jpg", "VID_20240201_120000.mp4"]),
+    ("-original_name", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),
+    ("in_trash", ["VID_20240201_120000.mp4", "IMG_1.jpg"]),  # not sortable: newest first
+])
+def test_sorting_by_a_column(admin_client, imported, column, expected):
+    # given the list's `o=` parameter, which numbers the columns after the checkbox's
+    sign, name = column[:1] if column and column[0] == "-" else "", (column or "").lstrip("-")
+    order = f"o={sign}{['action_checkbox', *PhotoAdmin.list_display].index(name)}" if column else ""
+    # when / then
+    response = admin_client.get(f"{CHANGELIST}?{order}")
+    assert [p.original_name for p in response.context["cl"].result_list] == expected
 
 
 def test_search_by_hash_prefix(admin_client, imported):

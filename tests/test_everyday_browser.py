@@ -125,3 +125,18 @@ def test_import_failures_name_their_path_in_the_folder(page, tmp_path):
     names = sorted(page.locator("#failures li .file-name").all_inner_texts())
     assert names == ["project/cover.jpg", "project/vendor/cover.jpg"]
     screenshot(page, "everyday-import-failures")
+
+
+def test_the_admin_drills_down_to_a_day_by_the_cameras_clock(page):
+    # given the photo list: its years come from index probes (library.templatetags.photo_admin)
+    page.goto("/admin/library/photo/")
+    dates = page.locator("nav.toplinks a:not(.date-back)")
+    assert dates.all_inner_texts() == ["2022", "2023"]
+    # when a year, its month and its day are chosen
+    for choice in ("2022", "January 2022", "January 1"):
+        with page.expect_navigation():
+            dates.filter(has_text=choice).click()
+    # then the evening photo is listed under the camera's day (1 January, not UTC's 2nd)
+    assert page.locator("#result_list tbody tr").all_inner_texts()[0].count("evening.jpg") == 1
+    assert page.locator("#result_list tbody tr").count() == 1
+    screenshot(page, "everyday-admin-drill-down")
