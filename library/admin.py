@@ -116,10 +116,11 @@ HASH_PREFIX = re.compile(r"[0-9a-f]{6,64}")
 
 
 def name_or_hash(term: str) -> Q:
-    """A name containing `term` (photo_name_trigram_idx on PostgreSQL), or, for a term of 6 or more
-    hex digits, a hash starting with it: a range of the unique hash index (hashes are lower-case
-    hex, so every hash with that prefix sorts between the prefix and the prefix + "g")."""
-    match = Q(original_name__icontains=term)
+    """A name or a title containing `term` (photo_name_trigram_idx and photo_title_trigram_idx on
+    PostgreSQL), or, for a term of 6 or more hex digits, a hash starting with it: a range of the
+    unique hash index (hashes are lower-case hex, so every hash with that prefix sorts between the
+    prefix and the prefix + "g")."""
+    match = Q(original_name__icontains=term) | Q(title__icontains=term)
     prefix = term.lower()
     return match | Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else match
 

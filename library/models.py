@@ -192,9 +192,11 @@ class Photo(models.Model):
                          condition=models.Q(trashed_at__isnull=False)),
             models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",
                          condition=~models.Q(playback="")),
-            # The videos served a web rendition (video_playback.videos_served_renditions, "needed").
+            # The videos and motion photos served a web rendition (video_playback.videos_served_renditions,
+            # "needed"): the same condition, so that the planner matches the two.
             models.Index(fields=["-taken_at", "-id"], name="photo_rendition_timeline_idx",
-                         condition=models.Q(kind="video") & ~models.Q(playback="original")),
+                         condition=(models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False))
+                         & ~models.Q(playback="original")),
             models.Index(fields=["name_key"], name="photo_name_key_idx"),
         ]
         constraints = [

@@ -1,8 +1,10 @@
 from django.db import migrations, models
 
-# The admin's name search (`UPPER(original_name) LIKE '%…%'`) on a trigram index: PostgreSQL only
-# (pg_trgm is a trusted extension there; SQLite has no such index and its libraries are small).
+# The admin's name and title search (`UPPER(original_name) LIKE '%…%'`, the same of the title a
+# sidecar gave) on trigram indexes: PostgreSQL only (pg_trgm is a trusted extension there; SQLite
+# has no such index and its libraries are small).
 TRIGRAM_INDEX = "photo_name_trigram_idx"
+TITLE_TRIGRAM_INDEX = "photo_title_trigram_idx"
 
 
 def add_trigram_index(apps, schema_editor):
@@ -11,11 +13,15 @@ def add_trigram_index(apps, schema_editor):
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON library_photo USING gin (UPPER(original_name) gin_trgm_ops)"
         )
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {TITLE_TRIGRAM_INDEX} ON library_photo USING gin (UPPER(title) gin_trgm_ops)"
+        )
 
 
 def drop_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+        schema_editor.execute(f"DROP INDEX IF EXISTS {TITLE_TRIGRAM_INDEX}")
 
 
 class Migration(migrations.Migration):
@@ -51,7 +57,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='photo',
-            index=models.Index(condition=models.Q(('kind', 'video'), models.Q(('playback', 'original'), _negated=True)), fields=['-taken_at', '-id'], name='photo_rendition_timeline_idx'),
+            index=models.Index(condition=models.Q(models.Q(('kind', 'video'), ('embedded_video_offset__isnull', False), _connector='OR'), models.Q(('playback', 'original'), _negated=True)), fields=['-taken_at', '-id'], name='photo_rendition_timeline_idx'),
         ),
         migrations.AddIndex(
             model_name='importoutcome',
