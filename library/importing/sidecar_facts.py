@@ -8,6 +8,7 @@ from datetime import datetime
 
 from .dates import parse_utc_offset
 from .errors import ImportFileError
+from .gps import position
 
 # A sidecar is a few kilobytes (Lightroom's with a develop history: tens). Past this it is not read:
 # parsing is in memory, and a file this big is no sidecar a camera or an app wrote.
@@ -108,9 +109,8 @@ def clean_rating(value) -> int | None:
 
 
 def clean_position(latitude, longitude, altitude=None) -> dict:
-    """Coordinates inside the globe; (0, 0) is what apps write for 'no place' (Takeout does)."""
-    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return {}
-    if latitude == 0 and longitude == 0:
-        return {}
-    return {"latitude": latitude, "longitude": longitude, "altitude": altitude}
+    """Coordinates that are a place on Earth, by the rule a file's own GPS is read by
+    (`gps.position`: (0, 0), which Takeout writes for 'no place', is none)."""
+    found = position(latitude, longitude, altitude)
+    return {} if found is None else {"latitude": found.latitude, "longitude": found.longitude,
+                                     "altitude": found.altitude}
