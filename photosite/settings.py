@@ -81,13 +81,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_eventstream",
     "django_q",
     "axes",
     "library",
@@ -260,7 +259,7 @@ PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS"
 # Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
 PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
 
-EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+EVENTSTREAM_STORAGE_CLASS = "library.events.storage.ModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
 EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).
