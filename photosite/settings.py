@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from photosite import remembered
+from photosite import remembered, storage_url
 from photosite.secret_key import site_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,10 +182,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# The library's files on an S3-compatible object store instead of the library folder
+# (photosite/storage_url.py, docs/scaling.md): today the thumbnails and video renditions.
+PHOTOSITE_STORAGE_URL = os.environ.get("PHOTOSITE_STORAGE_URL", "")
+PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "thumbnails": {
+    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, ".thumbnails")
+    if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(
             "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
         ),
