@@ -9,11 +9,10 @@ from datetime import UTC
 from django.conf import settings
 from django.db import models
 
-from library.importing.dates import ZoneSource, dating, offset_label, shown_time
-from library.importing.places import zone_named
-from library.importing.sidecar_names import match_key
-
-from .video_playback import Playback
+from library.media.dates import ZoneSource, dating, offset_label, shown_time
+from library.media.places import zone_named
+from library.media.sidecar_names import match_key
+from library.media.video_playback import Playback
 
 
 class MediaKind(models.TextChoices):
@@ -39,7 +38,7 @@ class OutcomeStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     DUPLICATE = "duplicate", "Duplicate"
     FAILED = "failed", "Failed"
-    # Not media (a sidecar, Thumbs.db, text): passed by, not a failure (library.importing.not_media).
+    # Not media (a sidecar, Thumbs.db, text): passed by, not a failure (library.media.not_media).
     SKIPPED = "skipped", "Skipped (not a photo or video)"
 
 
@@ -116,7 +115,7 @@ class Photo(models.Model):
                                     help_text="What the import's probe found, for videos and motion photos' videos.")
     playback = models.CharField(max_length=9, choices=Playback.choices, blank=True,
                                 help_text="The import's verdict for videos and motion photos' videos "
-                                          "(library.video_playback).")
+                                          "(library.media.video_playback).")
     taken_at = models.DateTimeField(help_text="The exact instant: the order of photos within a day.")
     taken_at_offset = models.SmallIntegerField(
         help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")
@@ -353,7 +352,7 @@ class PendingSidecar(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                              related_name="pending_sidecars")
     kind = models.CharField(max_length=8, help_text="xmp or takeout")
-    facts = models.JSONField(help_text="library.importing.sidecar_facts.SidecarFacts, as JSON.")
+    facts = models.JSONField(help_text="library.media.sidecar_facts.SidecarFacts, as JSON.")
     content = models.TextField(blank=True, help_text="An XMP sidecar's text, to keep beside its photo.")
     outcome = models.ForeignKey(ImportOutcome, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

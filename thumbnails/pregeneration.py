@@ -18,9 +18,9 @@ from multiprocessing.synchronize import Event
 from django.conf import settings
 from django.db.models import QuerySet
 
-from library.importing.video_metadata import record_playback
+from library.media.video_metadata import record_playback
+from library.media.video_playback import serves_rendition, videos_served_renditions
 from library.models import Photo
-from library.video_playback import serves_rendition, videos_served_renditions
 
 from . import cache, pool_worker, video_cache
 from .errors import ThumbnailBackoffError, ThumbnailError

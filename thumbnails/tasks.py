@@ -16,8 +16,8 @@ from django.db.models import QuerySet
 from django_q.tasks import async_task
 
 from library.importing.activity import wait_while_importing
+from library.media.video_playback import videos_served_renditions
 from library.models import ImportSession, Photo
-from library.video_playback import videos_served_renditions
 from photosite.broker_errors import broker_errors
 
 from . import pregeneration, video_cache

@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/video`: a video's web rendition, for the viewer's `<video>`. Thin: the
-policy (library.video_playback) says whether there is one — if not, the original plays, and this
+policy (library.media.video_playback) says whether there is one — if not, the original plays, and this
 URL redirects there; the cache (thumbnails.video_cache) says what exists.
 
 - Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`.
@@ -26,10 +26,10 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from library.importing.video_metadata import record_playback
+from library.media.video_metadata import record_playback
+from library.media.video_playback import serves_rendition
 from library.models import Photo
-from library.services.byte_ranges import ByteRange
-from library.video_playback import serves_rendition
+from photosite.byte_ranges import ByteRange
 from photosite.generation_pool import in_generation_pool
 
 from . import cache, video_cache

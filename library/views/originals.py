@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from photosite.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
 
 logger = logging.getLogger("photosite.gallery")
 

@@ -1,5 +1,5 @@
 """Video facts for the import: creation time, displayed size, rotation, duration and the
-streams' codecs (for library.video_playback's verdict).
+streams' codecs (for library.media.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
@@ -11,11 +11,11 @@ import re
 import subprocess
 import tempfile
 
-from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.ffmpeg_inputs import byte_range_input
+from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.media.ffmpeg_inputs import byte_range_input
+from library.media.video_playback import VideoCodecs, verdict
 from library.models import DateSource, Photo
 from library.paths import absolute_path
-from library.video_playback import VideoCodecs, verdict
 
 from .dates import parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
@@ -56,7 +56,7 @@ def content_identifier(lowered_tags) -> str:
 
 def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
     """The codecs of the MP4 inside a motion photo, probed through its byte range only
-    (library.ffmpeg_inputs), with the same time and output limits as any video's probe."""
+    (library.media.ffmpeg_inputs), with the same time and output limits as any video's probe."""
     source = byte_range_input(path, video.offset, video.length)
     info = probe_with_ffprobe(source) if ffprobe_path() else probe_with_ffmpeg(source)
     if info["width"] is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from library.importing.placement import fsync_path, move_without_overwrite
+from library.curation.placement import fsync_path, move_without_overwrite
 from library.models import FileMove, Photo
 from library.paths import absolute_path, sidecar_path
 

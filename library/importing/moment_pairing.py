@@ -23,10 +23,9 @@ from pathlib import PurePath
 
 from django.db import connection
 
+from library.curation.moments import link
+from library.media.detection import RAW_FORMATS
 from library.models import ImportSession, MediaKind, Photo
-from library.services.moments import link
-
-from .detection import RAW_FORMATS
 
 LIVE_WINDOW = timedelta(seconds=2)
 LIVE_LONGEST_MOTION_SECONDS = 5.0
