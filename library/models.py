@@ -9,24 +9,14 @@ from datetime import UTC
 from django.conf import settings
 from django.db import models
 
-from library.media.dates import ZoneSource, dating, offset_label, shown_time
+from library.media.dates import DateSource, ZoneSource, dating, offset_label, shown_time
+from library.media.detection import MediaKind
+from library.media.motion_photos import EmbeddedVideo
 from library.media.places import zone_named
 from library.media.sidecar_names import match_key
-from library.media.video_playback import Playback
-
-
-class MediaKind(models.TextChoices):
-    PHOTO = "photo", "Photo"
-    VIDEO = "video", "Video"
-
-
-class DateSource(models.TextChoices):
-    EXIF = "exif", "EXIF"
-    CONTAINER = "container", "Video container"
-    FILENAME = "filename", "File name"
-    MTIME = "mtime", "File modification time"
-    MANUAL = "manual", "Set by hand"
-    SIDECAR = "sidecar", "Sidecar (XMP or Google Takeout)"
+from library.media.video_metadata import playback_codecs
+from library.media.video_playback import Playback, verdict
+from library.paths import absolute_path
 
 
 class ImportSource(models.TextChoices):
@@ -191,7 +181,7 @@ class Photo(models.Model):
                          condition=models.Q(trashed_at__isnull=False)),
             models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",
                          condition=~models.Q(playback="")),
-            # The videos and motion photos served a web rendition (video_playback.videos_served_renditions,
+            # The videos and motion photos served a web rendition (library.playback.videos_served_renditions,
             # "needed"): the same condition, so that the planner matches the two.
             models.Index(fields=["-taken_at", "-id"], name="photo_rendition_timeline_idx",
                          condition=(models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False))
@@ -242,6 +232,18 @@ class Photo(models.Model):
 
     def is_visible_to(self, user) -> bool:
         return photo_is_visible(self.trashed_at is not None, user)
+
+    def record_playback(self):
+        """For a video, or a motion photo, imported before verdicts were recorded: probes its video
+        now and records the codecs and verdict on its row (and on this instance). A video that no
+        longer reads keeps a blank verdict."""
+        embedded = None if self.is_video else EmbeddedVideo(self.embedded_video_offset, self.embedded_video_length or 0)
+        found = playback_codecs(absolute_path(self.path), self.format, embedded)
+        if found is None:
+            return
+        codecs, file_format = found
+        self.video_codecs, self.playback = codecs.summary(), verdict(file_format, codecs)
+        Photo.objects.filter(pk=self.pk).update(video_codecs=self.video_codecs, playback=self.playback)
 
 
 def photo_is_visible(in_trash: bool, user) -> bool:

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from library.media.dates import DateSource
+from library.media.detection import MediaKind
 from library.media.video_playback import verdict
-from library.models import DateSource, MediaKind
 
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
 from .dates import date_from_filename, dating

@@ -8,7 +8,7 @@ import struct
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from library.models import DateSource
+from library.media.dates import DateSource
 
 from .dates import parse_exif_datetime
 from .detection import JPEG, TIFF, FileFormat

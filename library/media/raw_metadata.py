@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from library.models import DateSource
+from library.media.dates import DateSource
 
 from .dates import as_aware, plausible
 from .errors import CorruptFileError

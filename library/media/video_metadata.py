@@ -13,11 +13,9 @@ import tempfile
 
 from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 from library.media.ffmpeg_inputs import byte_range_input
-from library.media.video_playback import VideoCodecs, verdict
-from library.models import DateSource, Photo
-from library.paths import absolute_path
+from library.media.video_playback import VideoCodecs
 
-from .dates import parse_iso_datetime
+from .dates import DateSource, parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
 from .gps import iso6709_position
 from .motion_photos import EmbeddedVideo
@@ -64,21 +62,15 @@ def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
     return info["codecs"]
 
 
-def record_playback(photo: Photo):
-    """For a video, or a motion photo, imported before verdicts were recorded: probes its video
-    now and records the codecs and verdict on its row (and on `photo`). A video that no longer
-    reads keeps a blank verdict."""
-    path = absolute_path(photo.path)
+def playback_codecs(path, file_format: str, embedded: EmbeddedVideo | None) -> tuple[VideoCodecs, str] | None:
+    """The codecs of a video file (or, given `embedded`, of the video inside a motion photo) and
+    the format its verdict is judged by; None when it no longer reads."""
     try:
-        if photo.is_video:
-            codecs, file_format = read(path)["codecs"], photo.format
-        else:
-            embedded = EmbeddedVideo(photo.embedded_video_offset, photo.embedded_video_length or 0)
-            codecs, file_format = embedded_video_codecs(path, embedded), EMBEDDED_VIDEO_FORMAT
+        if embedded is None:
+            return read(path)["codecs"], file_format
+        return embedded_video_codecs(path, embedded), EMBEDDED_VIDEO_FORMAT
     except (CorruptFileError, UnsupportedFileError, OSError):
-        return
-    photo.video_codecs, photo.playback = codecs.summary(), verdict(file_format, codecs)
-    Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
+        return None
 
 
 def run_probe(args) -> subprocess.CompletedProcess:

@@ -1,25 +1,17 @@
-"""Whether a video is played from its original or from a web rendition: the one policy, asked by
-the import (which records the probe's verdict on the row), the viewer's links, the rendition
-view, the workers, `pregenerate`, the admin and `librarystatus` alike.
+"""Whether a video plays in every current browser as it is, or needs a web rendition: the verdict
+made once, at import, from what the probe found, and kept on the photo's row.
 
-The verdict is made once, at import, from what the probe found: an original every current
-browser plays (H.264 8-bit 4:2:0 in MP4/MOV/M4V, VP8/VP9/AV1 in WebM, with AAC, MP3, Opus or
-no audio; Vorbis too in WebM) is `original`; anything else — HEVC from iPhones (Firefox and
-most Chromium builds show no picture), 10-bit H.264, MPEG-TS from camcorders, MJPEG AVIs —
-is `rendition`. `PHOTOSITE_VIDEO_RENDITIONS` then says what is served: `needed` (the
-verdict), `always` (a rendition of every video) or `never` (originals only).
+An original every current browser plays (H.264 8-bit 4:2:0 in MP4/MOV/M4V, VP8/VP9/AV1 in WebM,
+with AAC, MP3, Opus or no audio; Vorbis too in WebM) is `original`; anything else — HEVC from
+iPhones (Firefox and most Chromium builds show no picture), 10-bit H.264, MPEG-TS from camcorders,
+MJPEG AVIs — is `rendition`. What is then served is library.playback's policy.
 
 The video inside a motion photo is judged the same way, and its verdict kept on the photo's row
 in the same fields (a row holds at most one video: its own, or the one inside it): Samsung and
 Pixel phones write HEVC there too."""
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import checks
-from django.db import models
-
-NEEDED, ALWAYS, NEVER = "needed", "always", "never"
-MODES = (NEEDED, ALWAYS, NEVER)
+from django.db.models import TextChoices
 
 # Containers → the video codecs browsers play in them, and the audio codecs.
 BROWSER_VIDEO = {
@@ -35,7 +27,7 @@ BROWSER_AUDIO = {
 BROWSER_H264_PIXELS = {"yuv420p", "yuvj420p"}
 
 
-class Playback(models.TextChoices):
+class Playback(TextChoices):
     ORIGINAL = "original", "Original plays in browsers"
     RENDITION = "rendition", "Needs a web rendition"
 
@@ -62,46 +54,3 @@ def verdict(file_format: str, codecs: VideoCodecs) -> str:
     if codecs.audio and codecs.audio not in BROWSER_AUDIO[file_format]:
         return Playback.RENDITION
     return Playback.ORIGINAL
-
-
-def mode() -> str:
-    return settings.PHOTOSITE_VIDEO_RENDITIONS
-
-
-# A video, or a motion photo (a still with a video inside).
-HAS_VIDEO = models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False)
-
-
-def has_video(photo) -> bool:
-    return photo.is_video or photo.has_embedded_video
-
-
-def serves_rendition(photo) -> bool:
-    """Whether this photo's video (its own, or a motion photo's) is played from a web rendition
-    (False for other photos). One imported before verdicts were recorded (blank) is served its
-    rendition, which always plays; the views then probe it once and record its verdict."""
-    if not has_video(photo) or mode() == NEVER:
-        return False
-    return mode() == ALWAYS or photo.playback != Playback.ORIGINAL
-
-
-def with_video(photos):
-    """`photos` narrowed to videos and motion photos."""
-    return photos.filter(HAS_VIDEO)
-
-
-def videos_served_renditions(photos):
-    """`photos` narrowed to those whose video `serves_rendition` says yes to (videos and motion
-    photos), as one query (for the workers, `pregenerate`, the admin and `librarystatus`)."""
-    if mode() == NEVER:
-        return photos.none()
-    videos = with_video(photos)
-    return videos if mode() == ALWAYS else videos.exclude(playback=Playback.ORIGINAL)
-
-
-@checks.register()
-def check_mode(app_configs, **kwargs) -> list[checks.Error]:
-    if mode() in MODES:
-        return []
-    return [checks.Error(f"PHOTOSITE_VIDEO_RENDITIONS={mode()!r} is not a rendition mode",
-                         hint=f"use one of {', '.join(MODES)}", id="library.E010")]

@@ -13,8 +13,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from library.database import ensure_database
-from library.media.video_playback import videos_served_renditions
 from library.models import ImportSession, MediaKind
+from library.playback import videos_served_renditions
 from photosite.terminal import plain_stream
 from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs
