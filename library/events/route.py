@@ -16,8 +16,9 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 
 from library.events import sse_stream
-from library.events.stream_watch import TooManyStreamsError, open_streams
 from photosite.asgi_refusal import refuse
+
+from .stream_watch import TooManyStreamsError, open_streams
 
 EVENTS_PATH = re.compile(r"/api/imports/[0-9]+/events")
 HANDOFF = sse_stream.HANDOFF_HEADER.lower().encode()

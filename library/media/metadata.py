@@ -10,16 +10,13 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from library.media.dates import DateSource
-from library.media.detection import MediaKind
-from library.media.video_playback import verdict
-
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
-from .dates import date_from_filename, dating
-from .detection import JXL, FileFormat
+from .dates import DateSource, date_from_filename, dating
+from .detection import JXL, FileFormat, MediaKind
 from .errors import CorruptFileError, UnsupportedFileError
 from .motion_photos import EmbeddedVideo
 from .places import Location, located
+from .video_playback import verdict
 
 logger = logging.getLogger("photosite.import")
 

@@ -11,14 +11,13 @@ import re
 import subprocess
 import tempfile
 
-from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.media.ffmpeg_inputs import byte_range_input
-from library.media.video_playback import VideoCodecs
-
 from .dates import DateSource, parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
+from .ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from .ffmpeg_inputs import byte_range_input
 from .gps import iso6709_position
 from .motion_photos import EmbeddedVideo
+from .video_playback import VideoCodecs
 
 PROBE_TIMEOUT_SECONDS = 30
 # A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
