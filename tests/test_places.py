@@ -294,7 +294,7 @@ def test_the_gazetteer_and_zone_finder_load_only_for_a_position(tmp_path):
     # given a fresh process that sets the site up and reads a photo without GPS
     path = factories.make_jpeg(tmp_path / "a.jpg", taken=factories.a_date(2024, 1, 1, 8, 0))
     script = ("import sys, django; django.setup(); import library.admin;"
-              "from library.importing import detection, metadata; from pathlib import Path; path = Path(sys.argv[1]);"
+              "from library.media import detection, metadata; from pathlib import Path; path = Path(sys.argv[1]);"
               "found = detection.detect_format(path.read_bytes()[:detection.HEAD_BYTES], path.name, path);"
               "assert metadata.read_metadata(path, found, path.name).location is None;"
               "print(sorted({'reverse_geocode', 'timezonefinder', 'scipy'} & set(sys.modules)))")
