@@ -22,13 +22,13 @@ from django.utils.timesince import timesince
 
 from library.admin_paging import EstimatedPaging
 from library.admin_timeline import TimelinePaging
-from library.importing.grouping import is_raw
-from library.importing.places import NAMING_RADIUS_KM
+from library.curation.moments import CannotLinkError, link_by_hand, members, part_of, unlink
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash, restore_from_trash
+from library.importing.moment_pairing import is_raw
+from library.media.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo, ResumableUpload
 from library.services import resumable_uploads
-from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
-from library.services.redating import redate
-from library.services.trash import move_to_trash, restore_from_trash
 from library.templatetags.gallery_tags import clock
 from thumbnails.links import thumbnail_url
 

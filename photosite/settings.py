@@ -53,7 +53,7 @@ PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FA
 # The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
 # A client whose Accept lacks image/webp gets JPEG, made on its first request.
 PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
-# Which videos are played from a web rendition (library/video_playback.py): `needed` (those
+# Which videos are played from a web rendition (library/playback.py): `needed` (those
 # browsers cannot play as they are), `always` or `never`. Renditions are at most this many lines
 # on their short side (1080 = 1080p).
 PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
@@ -267,7 +267,7 @@ PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 
 
 EVENTSTREAM_STORAGE_CLASS = "library.events.storage.ModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
-EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "library.events.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).
 PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))

@@ -226,7 +226,7 @@ def a_date(year=2024, month=1, day=31, hour=10, minute=0, second=0):
     return datetime(year, month, day, hour, minute, second)
 
 
-# Live Photos and motion photos, as phones write them (see library/importing/motion_photos.py).
+# Live Photos and motion photos, as phones write them (see library/media/motion_photos.py).
 TAG_MAKER_NOTE = 0x927C
 APPLE_CONTENT_IDENTIFIER_TAG = 0x0011
 

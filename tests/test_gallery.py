@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from library.importing.dates import dating, parse_exif_datetime
+from library.media.dates import dating, parse_exif_datetime
 from library.models import MediaKind, Photo
 from thumbnails.links import thumbnail_url
 

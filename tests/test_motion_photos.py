@@ -1,4 +1,4 @@
-"""Motion photos (library/importing/motion_photos.py, thumbnails/embedded_video_views.py): a JPEG
+"""Motion photos (library/media/motion_photos.py, thumbnails/embedded_video_views.py): a JPEG
 with its video inside is one photo, kept byte for byte; its video is streamed with Range from
 its byte span of the original. Metadata that lies is not believed."""
 import struct
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from test_video_renditions import read_all
 
-from library.importing.motion_photos import find_embedded_video
+from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
+from library.media.motion_photos import find_embedded_video
 from library.models import Photo
-from library.services.trash import move_to_trash
 from thumbnails import cache
 from thumbnails.links import embedded_video_url
 

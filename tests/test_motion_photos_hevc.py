@@ -1,4 +1,4 @@
-"""A motion photo's video follows the playback policy of any video (library/video_playback.py):
+"""A motion photo's video follows the playback policy of any video (library/media/video_playback.py):
 the import probes the MP4 inside it through its byte range only and records the verdict; HEVC,
 as Galaxy and Pixel phones write it, gets a web rendition (thumbnails/video_cache.py, the same
 cache as videos' renditions, made from the byte range in place), made ahead by the workers and
@@ -15,11 +15,11 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from test_video_renditions import read_all
 
-from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.ffmpeg_inputs import byte_range_input
-from library.importing.motion_photos import find_embedded_video
 from library.importing.pipeline import ImportPipeline
-from library.importing.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
+from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.media.ffmpeg_inputs import byte_range_input
+from library.media.motion_photos import find_embedded_video
+from library.media.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
 from library.models import ImportSource, Photo
 from thumbnails import cache, video_cache
 from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition, read_streams

@@ -5,8 +5,8 @@ from functools import partial
 
 import pytest
 
-from library.services.redating import redate
-from library.services.trash import move_to_trash, restore_from_trash
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash, restore_from_trash
 from library.signals import photo_redated, photo_restored, photo_trashed
 from thumbnails import cache
 from thumbnails.models import Thumbnail

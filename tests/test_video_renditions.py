@@ -13,7 +13,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.video_metadata import probe_with_ffmpeg
+from library.media.video_metadata import probe_with_ffmpeg
 from library.models import ImportSource, Photo
 from thumbnails import cache, video_cache, video_views
 from thumbnails.errors import ThumbnailBackoffError, VideoRenditionError
@@ -246,7 +246,7 @@ def test_pregenerate_kind_video_makes_renditions_and_librarystatus_counts_them(l
 
 
 def test_trash_removes_the_rendition(library_root, media_dir):
-    from library.services.trash import move_to_trash
+    from library.curation.trash import move_to_trash
 
     import_videos(media_dir, "iphone-hevc")
     photo = video("iphone-hevc")

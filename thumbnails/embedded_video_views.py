@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/motion`: the video inside a motion photo. The playback policy
-(library.video_playback) judges it as any video: one browsers play (H.264) is streamed from its
+(library.media.video_playback, library.playback) judges it as any video: one browsers play (H.264) is streamed from its
 byte span of the original with Range (seeking), as originals are: nothing is copied, and a
 connection holds a chunk or two however large the video and however slowly it is read. One they
 do not (HEVC, as Galaxy phones write it) is answered with its web rendition, exactly as
@@ -15,9 +15,8 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.services.byte_ranges import ByteRange
-from library.video_playback import serves_rendition
-from library.views.originals import read_range
+from library.playback import serves_rendition
+from photosite.byte_ranges import ByteRange, read_range
 
 from .errors import ThumbnailError
 from .generators.embedded_video import embedded_video_span

@@ -8,8 +8,8 @@ from functools import partial
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
+from library.check_report import CheckReport, Finding
 from library.models import Photo
-from library.services.check_report import CheckReport, Finding
 
 from .cache import delete_stored, is_current_name, photo_sha256_of
 from .storage import is_unfinished_write

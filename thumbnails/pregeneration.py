@@ -18,9 +18,8 @@ from multiprocessing.synchronize import Event
 from django.conf import settings
 from django.db.models import QuerySet
 
-from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.video_playback import serves_rendition, videos_served_renditions
+from library.playback import serves_rendition, videos_served_renditions
 
 from . import cache, pool_worker, video_cache
 from .errors import ThumbnailBackoffError, ThumbnailError
@@ -177,7 +176,7 @@ def pregenerate_renditions(photo_ids: list[int], force: bool = False,
 
 def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
     if video is not None and not video.playback:  # imported before verdicts were recorded
-        record_playback(video)
+        video.record_playback()
     if video is None or not serves_rendition(video):
         return Tally(skipped=1)
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import parse_etags
 
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from photosite.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
 
 from .formats import served_spec
 from .specs import ThumbnailSpec

@@ -7,8 +7,9 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from library.media.video_playback import Playback
 from library.models import Photo
-from library.video_playback import Playback, mode, videos_served_renditions, with_video
+from library.playback import mode, videos_served_renditions, with_video
 
 from . import cache
 from .formats import made_ahead_spec, made_ahead_specs

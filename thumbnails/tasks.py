@@ -15,9 +15,9 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django_q.tasks import async_task
 
-from library.importing.activity import wait_while_importing
+from library.import_activity import wait_while_importing
 from library.models import ImportSession, Photo
-from library.video_playback import videos_served_renditions
+from library.playback import videos_served_renditions
 from photosite.broker_errors import broker_errors
 
 from . import pregeneration, video_cache

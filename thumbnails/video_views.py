@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/video`: a video's web rendition, for the viewer's `<video>`. Thin: the
-policy (library.video_playback) says whether there is one — if not, the original plays, and this
+policy (library.playback) says whether there is one — if not, the original plays, and this
 URL redirects there; the cache (thumbnails.video_cache) says what exists.
 
 - Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`.
@@ -26,10 +26,9 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.services.byte_ranges import ByteRange
-from library.video_playback import serves_rendition
+from library.playback import serves_rendition
+from photosite.byte_ranges import ByteRange
 from photosite.generation_pool import in_generation_pool
 
 from . import cache, video_cache
@@ -69,7 +68,7 @@ async def photo_video(request, photo_id):
 async def record_missing_verdict(photo: Photo):
     """A video (or motion photo) imported before verdicts were recorded is probed now, once."""
     if not photo.playback:
-        await in_generation_pool(record_playback, photo)
+        await in_generation_pool(photo.record_playback)
 
 
 async def rendition_response(request, photo: Photo):

@@ -19,23 +19,23 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from library.curation.placement import claim_path, release_path, sync_folders
+from library.curation.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
+from library.media.detection import HEAD_BYTES, FileFormat, describe_unknown, detect_format
+from library.media.errors import ImportFileError, UnsupportedFileError, os_error_message
+from library.media.metadata import MediaMetadata, read_metadata
+from library.media.not_media import document_reason, sidecar_extension, system_file_reason
+from library.media.sidecar_facts import ParsedSidecar, PassedByError
+from library.media.sidecar_names import match_key
 from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeStatus, Photo
-from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
-from .detection import HEAD_BYTES, FileFormat, describe_unknown, detect_format
-from .errors import ImportFileError, UnsupportedFileError, os_error_message
-from .grouping import pair_new_photo
-from .metadata import MediaMetadata, read_metadata
+from .moment_pairing import pair_new_photo
 from .names import display_name
-from .not_media import document_reason, sidecar_extension, system_file_reason
-from .placement import claim_path, release_path, sync_folders
 from .progress import FileResult, NullReporter
-from .sidecar_facts import ParsedSidecar, PassedByError
 from .sidecar_files import read_sidecar
 from .sidecar_matching import WAITING_TEXT, Scope, photos_arrived, record_waiting, settle_new_sidecars
-from .sidecar_names import match_key
 from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
 logger = logging.getLogger("photosite.import")
@@ -64,7 +64,7 @@ class Failure:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file that is not media (library.importing.not_media): passed by, with the reason."""
+    """A file that is not media (library.media.not_media): passed by, with the reason."""
 
     name: str
     size: int | None

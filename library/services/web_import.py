@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from django.urls import reverse
 
+from library.events.sse import SSEReporter, channel_for
 from library.importing.pipeline import Failure, ImportPipeline, Prepared
-from library.importing.sse import SSEReporter, channel_for
 from library.models import ImportSession, ImportSource, OutcomeStatus, Photo
 
 # What a file whose bytes differ from the browser's own hash of them fails with: the server's

@@ -1,7 +1,7 @@
 """The web import: the page, its JSON API and the session's Server-Sent-Event stream.
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
-library.uploads, progress is published by library.importing.sse."""
+library.uploads, progress is published by library.events.sse."""
 from functools import wraps
 
 from django.conf import settings
@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from library.importing import sse_stream
-from library.importing.sse import InvalidLastEventIdError, channel_for, event_after
+from library.events import sse_stream
+from library.events.sse import InvalidLastEventIdError, channel_for, event_after
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import MalformedUploadError, UploadStager
@@ -150,7 +150,7 @@ def finish_session(request, session_id):
 @require_GET
 @api_view
 def session_events(request, session_id):
-    """The session's event stream, after the checks: handed off to library.event_route, which
+    """The session's event stream, after the checks: handed off to library.events.route, which
     streams without a thread. Without Last-Event-ID the client gets the whole history first."""
     session = web_import.session_for(request.user, session_id)
     # django-eventstream's own parameters (es-meta, recover, channel, link) are not taken: the

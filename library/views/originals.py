@@ -3,32 +3,15 @@ download under its original name. Async, so a multi-gigabyte video streams throu
 chunks: Django would read a synchronous iterator into memory whole before serving it."""
 import logging
 
-from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from photosite.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range, read_range
 
 logger = logging.getLogger("photosite.gallery")
-
-CHUNK_BYTES = 256 * 1024
-
-
-async def read_range(path, byte_range: ByteRange):
-    # Opening is quick; each read runs in a thread so a slow disk never stalls the event loop.
-    with open(path, "rb") as original:
-        original.seek(byte_range.start)
-        remaining = byte_range.length
-        while remaining > 0:
-            chunk = await sync_to_async(original.read, thread_sensitive=False)(min(CHUNK_BYTES, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
-
 
 @login_required
 async def original(request, photo_id):

@@ -19,9 +19,9 @@ import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
-from library.importing.detection import TIFF_SIGNATURES
-from library.importing.jxl_header import JXL_EXTENSION
-from library.importing.raw_families import RAW_EXTENSIONS
+from library.media.detection import TIFF_SIGNATURES
+from library.media.jxl_header import JXL_EXTENSION
+from library.media.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
 from thumbnails.specs import ThumbnailSpec
 
@@ -95,7 +95,7 @@ def open_picture(source: Path, spec: ThumbnailSpec, budget: Reservation) -> tupl
             return raw_picture(source, spec, budget)
         except rawpy.LibRawError:
             # A TIFF that LibRaw cannot read keeps the raw extension its owner gave it
-            # (library.importing.detection); Pillow may still read it as the TIFF it is.
+            # (library.media.detection); Pillow may still read it as the TIFF it is.
             if not starts_like_tiff(source):
                 raise
     if extension == JXL_EXTENSION:

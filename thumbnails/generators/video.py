@@ -13,7 +13,7 @@ from pathlib import Path
 import ffmpeg
 from PIL import Image
 
-from library.ffmpeg_binaries import ffmpeg_path
+from library.media.ffmpeg_binaries import ffmpeg_path
 from thumbnails.errors import SourceMissingError, VideoFrameError, VideoTimeoutError
 from thumbnails.specs import ThumbnailSpec
 

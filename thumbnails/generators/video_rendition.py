@@ -33,8 +33,8 @@ from pathlib import Path
 
 import ffmpeg
 
-from library.ffmpeg_binaries import ffmpeg_path
-from library.ffmpeg_inputs import byte_range_input
+from library.media.ffmpeg_binaries import ffmpeg_path
+from library.media.ffmpeg_inputs import byte_range_input
 from thumbnails.errors import SourceMissingError, VideoRenditionError, VideoRenditionTimeoutError
 
 from .video import describe_failure
@@ -90,7 +90,7 @@ class VideoRenditionSpec:
 @dataclass(frozen=True)
 class VideoSource:
     """What ffmpeg reads: a whole file, or the `length` bytes of it at `offset` (a motion photo's
-    video, read in place through library.ffmpeg_inputs)."""
+    video, read in place through library.media.ffmpeg_inputs)."""
     path: Path
     offset: int = 0
     length: int | None = None

@@ -47,7 +47,7 @@ class Location:
         return zone_named(self.time_zone)
 
     def photo_fields(self) -> dict:
-        """The Photo fields that keep it (see `library.services.places.apply_location`)."""
+        """The Photo fields that keep it (see `library.curation.places.apply_location`)."""
         return {
             "latitude": self.latitude, "longitude": self.longitude, "altitude": self.altitude,
             "place_city": self.city, "place_region": self.region, "place_country": self.country,

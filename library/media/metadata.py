@@ -1,5 +1,5 @@
 """Date taken, dimensions and camera of a staged file, without decoding its pixels; for a video,
-and for the video inside a motion photo, the codecs and library.video_playback's verdict.
+and for the video inside a motion photo, the codecs and library.media.video_playback's verdict.
 
 The date falls back in a fixed order: what the file says (EXIF / video container), then a
 date in the file name, then the source file's modification time, then the moment of import."""
@@ -10,15 +10,13 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from library.models import DateSource, MediaKind
-from library.video_playback import verdict
-
 from . import jxl_metadata, photo_metadata, raw_metadata, video_metadata
-from .dates import date_from_filename, dating
-from .detection import JXL, FileFormat
+from .dates import DateSource, date_from_filename, dating
+from .detection import JXL, FileFormat, MediaKind
 from .errors import CorruptFileError, UnsupportedFileError
 from .motion_photos import EmbeddedVideo
 from .places import Location, located
+from .video_playback import verdict
 
 logger = logging.getLogger("photosite.import")
 

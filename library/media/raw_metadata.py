@@ -12,9 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from library.models import DateSource
-
-from .dates import as_aware, plausible
+from .dates import DateSource, as_aware, plausible
 from .errors import CorruptFileError
 from .gps import exif_position
 from .libraw_header import RawHeader, read_raw_header

@@ -9,7 +9,7 @@ for it."""
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
-from library.models import MediaKind
+from django.db.models import TextChoices
 
 from .errors import UnsupportedFileError
 from .jxl_header import CODESTREAM_SIGNATURE, CONTAINER_SIGNATURE, JXL_EXTENSION
@@ -17,6 +17,11 @@ from .libraw_header import RawHeader, read_raw_header
 from .raw_families import MAKER_EXTENSIONS, MAKER_SIGNATURES, RAW_MIME_TYPES, TIFF_BASED_RAW
 
 HEAD_BYTES = 4096
+
+
+class MediaKind(TextChoices):
+    PHOTO = "photo", "Photo"
+    VIDEO = "video", "Video"
 
 
 @dataclass(frozen=True)

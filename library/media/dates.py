@@ -19,11 +19,20 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from django.db import models
+from django.db.models import TextChoices
 from django.utils import timezone as django_timezone
 
 
-class ZoneSource(models.TextChoices):
+class DateSource(TextChoices):
+    EXIF = "exif", "EXIF"
+    CONTAINER = "container", "Video container"
+    FILENAME = "filename", "File name"
+    MTIME = "mtime", "File modification time"
+    MANUAL = "manual", "Set by hand"
+    SIDECAR = "sidecar", "Sidecar (XMP or Google Takeout)"
+
+
+class ZoneSource(TextChoices):
     CAMERA = "camera", "The camera's UTC offset"
     GPS = "gps", "The time zone at the GPS position"
     SITE = "site", "The site's TIME_ZONE (no offset recorded)"

@@ -1,6 +1,7 @@
 """HTTP Range requests (RFC 9110 §14) for originals: a video player seeks by asking for byte
 ranges, so without them a browser cannot jump into a long clip. One range per request is all
 players ask for; a multi-range request is answered with the whole file, which the RFC allows.
+`read_range` streams the bytes of one range, a chunk at a time.
 
 The header is the client's to write, so it is read defensively: a position with more digits
 than the file size has is beyond any file (never handed to `int()`, which refuses strings of
@@ -8,6 +9,9 @@ than the file size has is beyond any file (never handed to `int()`, which refuse
 import re
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
+
+CHUNK_BYTES = 256 * 1024
 # ASCII digits only: `\d` would also take other scripts' digits, which `int()` accepts.
 RANGE_PATTERN = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
@@ -55,3 +59,16 @@ def at_most(digits: str, limit: int) -> int:
     if len(digits) > len(str(limit)):
         return limit
     return min(int(digits), limit)
+
+
+async def read_range(path, byte_range: ByteRange):
+    # Opening is quick; each read runs in a thread so a slow disk never stalls the event loop.
+    with open(path, "rb") as original:
+        original.seek(byte_range.start)
+        remaining = byte_range.length
+        while remaining > 0:
+            chunk = await sync_to_async(original.read, thread_sensitive=False)(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk

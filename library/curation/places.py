@@ -1,7 +1,7 @@
 """Giving a photo already in the library the place a sidecar (or anything else found later)
 says it was taken: `apply_location(photo, locate(latitude, longitude, altitude))`.
 
-The import keeps a file's own GPS itself (`library.importing.metadata`); this is for a position
+The import keeps a file's own GPS itself (`library.media.metadata`); this is for a position
 that arrives after the photo's row, and it follows the import's rules: the file's own position
 wins, and a date whose zone was only the site's TIME_ZONE (a camera clock without offset, or a
 bare instant shown in TIME_ZONE) is dated again in the zone at the new position. When that moves
@@ -11,11 +11,11 @@ were kept (`manage.py placephotos`)."""
 import logging
 from datetime import UTC, datetime
 
-from library.importing.dates import ZoneSource, as_aware, dating, placed
-from library.importing.detection import HEAD_BYTES, detect_format
-from library.importing.errors import ImportFileError
-from library.importing.metadata import read_metadata
-from library.importing.places import Location
+from library.media.dates import ZoneSource, as_aware, dating, placed
+from library.media.detection import HEAD_BYTES, detect_format
+from library.media.errors import ImportFileError
+from library.media.metadata import read_metadata
+from library.media.places import Location
 from library.models import MoveReason, Photo
 from library.paths import absolute_path
 from library.signals import photo_redated

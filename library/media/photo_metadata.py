@@ -8,9 +8,7 @@ import struct
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from library.models import DateSource
-
-from .dates import parse_exif_datetime
+from .dates import DateSource, parse_exif_datetime
 from .detection import JPEG, TIFF, FileFormat
 from .errors import CorruptFileError, FileTooLargeError
 from .gps import exif_position, xmp_position

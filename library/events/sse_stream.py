@@ -8,7 +8,7 @@ open stream holds an OS thread (and its malloc arena) for as long as the tab sta
 
 Here the session's channel is the only one there is: Django's view (library/views/imports.py)
 checks who may read it and which event to start after, and hands the stream off with a 204
-carrying HANDOFF_HEADER; library.event_route, in front of Django, keeps the connection and runs
+carrying HANDOFF_HEADER; library.events.route, in front of Django, keeps the connection and runs
 `events()` once Django's request — and the thread Django's ASGI handler gives each request —
 has ended. What stays from django-eventstream is what the project relies on: `send_event`, the
 stored events with their per-channel ids, and its listener manager, which wakes a stream when
@@ -39,7 +39,7 @@ LOGIN_ENDED = sse_encode_error("forbidden", "your login session ended: log in ag
 
 
 def handoff(channel, after, user_pk) -> HttpResponse:
-    """Django's answer to an allowed stream request: library.event_route streams in its place.
+    """Django's answer to an allowed stream request: library.events.route streams in its place.
     Served without that front (WSGI), the 204 tells an EventSource not to reconnect."""
     return HttpResponse(status=204, headers={HANDOFF_HEADER: f"{channel} {after} {user_pk}"})
 

@@ -13,8 +13,6 @@ The caps (PHOTOSITE_EVENT_STREAMS_PER_USER, PHOTOSITE_EVENT_STREAMS_TOTAL) are p
 stream costs a socket and a little memory rather than a thread, but one user's script must not
 be able to use up the server's file descriptors."""
 import asyncio
-import ctypes
-import ctypes.util
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -24,6 +22,8 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.db import connections
 from django.http import HttpRequest
+
+from photosite.memory import return_freed_memory
 
 WATCH_SECONDS = 2
 
@@ -66,6 +66,8 @@ class OpenStreams:
         if not self.per_user[stream.user_pk]:
             del self.per_user[stream.user_pk]
         if not self.per_user:
+            # 200 streams left 43 MB resident after closing without this, 17 MB with it
+            # (bench/bench_event_streams.py has 1,000).
             return_freed_memory()
 
     async def watch(self):
@@ -77,18 +79,6 @@ class OpenStreams:
             for stream in [s for streams in self.by_session.values() for s in streams]:
                 if (stream.session_key, stream.user_pk) in ended:
                     stream.ended.set()
-
-
-def return_freed_memory():
-    """Once the last stream closed: give the C heap's free pages back to the system.
-
-    glibc keeps what a burst of requests freed (each stream's request passed through a thread
-    of Django's, with its own malloc arena) for reuse; measured, 200 streams left 43 MB resident
-    after closing without this, 17 MB with it (bench/bench_event_streams.py has 1,000)."""
-    libc = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None  # glibc only
-    if trim is not None:
-        trim(0)
 
 
 def ended_logins(logins):

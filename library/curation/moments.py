@@ -1,5 +1,5 @@
 """Moments: the files that are one picture to a person (a Live Photo's still and motion, a
-RAW+JPEG pair), linked at import (`library.importing.grouping`) or by hand in the admin.
+RAW+JPEG pair), linked at import (`library.importing.moment_pairing`) or by hand in the admin.
 
 A moment is its face (the file the gallery shows: the still, the JPEG) and the partners that
 point at it with `shown_with` (the motion, the raw), at most one of each kind. Linking is decided

@@ -6,14 +6,14 @@ removes the photo's cached thumbnails). A moment (Live Photo, RAW+JPEG) goes and
 import logging
 from pathlib import Path
 
-from library.importing.dates import wall_clock_date
-from library.importing.placement import MAX_NAME_ATTEMPTS, candidate_paths
+from library.media.dates import wall_clock_date
 from library.models import MoveReason, Photo
 from library.paths import TRASH_DIR, absolute_path, library_root
 from library.signals import photo_restored, photo_trashed
 
 from .file_moves import move_original
 from .moments import members
+from .placement import MAX_NAME_ATTEMPTS, candidate_paths
 
 logger = logging.getLogger("photosite.library")
 

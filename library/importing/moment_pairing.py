@@ -16,17 +16,16 @@ its own index), written out once as SQL: built by the ORM per file, the query's 
 more than the rest of pairing together (about 2 ms against 0.2 ms a file on the loaded test
 machine: 4-5 % of a CLI import, where the issue allows 5 % for pairing). It runs after the file's
 row is committed: of two files of a pair imported side by side, the one committed second always
-sees the first. Linking is `services.moments.link`'s:
+sees the first. Linking is `library.curation.moments.link`'s:
 the still or the JPEG becomes the moment's face, the motion or the raw is shown through it."""
 from datetime import timedelta
 from pathlib import PurePath
 
 from django.db import connection
 
+from library.curation.moments import link
+from library.media.detection import RAW_FORMATS
 from library.models import ImportSession, MediaKind, Photo
-from library.services.moments import link
-
-from .detection import RAW_FORMATS
 
 LIVE_WINDOW = timedelta(seconds=2)
 LIVE_LONGEST_MOTION_SECONDS = 5.0

@@ -1,12 +1,12 @@
 """ASGI middleware in front of Django (photosite/asgi.py): serves the import event streams that
-Django's view handed off (library.importing.sse_stream explains why).
+Django's view handed off (library.events.sse_stream explains why).
 
 Django answers `GET /api/imports/<id>/events` itself, with every middleware, the login check,
 the session permission check and the request's checks (library/views/imports.py). Only when it
 allows the stream does it answer 204 with HANDOFF_HEADER; this middleware swallows that
 answer, lets Django's request end (and with it the thread Django's ASGI handler holds for each
 request), and then streams on the same connection: the stored events, then live ones, until the
-client goes away or its login session ends (library.importing.stream_watch re-checks it every
+client goes away or its login session ends (library.events.stream_watch re-checks it every
 two seconds). Every other answer of Django, refusals included, passes through unchanged."""
 import asyncio
 import re
@@ -15,9 +15,10 @@ from contextlib import aclosing
 from django.conf import settings
 from django.http.cookie import parse_cookie
 
-from library.importing import sse_stream
-from library.importing.stream_watch import TooManyStreamsError, open_streams
+from library.events import sse_stream
 from photosite.asgi_refusal import refuse
+
+from .stream_watch import TooManyStreamsError, open_streams
 
 EVENTS_PATH = re.compile(r"/api/imports/[0-9]+/events")
 HANDOFF = sse_stream.HANDOFF_HEADER.lower().encode()

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from library.importing.placement import fsync_path, move_without_overwrite
 from library.models import FileMove, Photo
 from library.paths import absolute_path, sidecar_path
+
+from .placement import fsync_path, move_without_overwrite
 
 logger = logging.getLogger("photosite.library")
 

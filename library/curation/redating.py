@@ -4,7 +4,7 @@ and the row records the date as set by hand. The files of a moment all take the 
 import logging
 from datetime import datetime
 
-from library.importing.dates import dating
+from library.media.dates import dating
 from library.models import DateSource, MoveReason, Photo
 from library.signals import photo_redated
 

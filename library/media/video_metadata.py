@@ -1,5 +1,5 @@
 """Video facts for the import: creation time, displayed size, rotation, duration and the
-streams' codecs (for library.video_playback's verdict).
+streams' codecs (for library.media.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
@@ -11,16 +11,13 @@ import re
 import subprocess
 import tempfile
 
-from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.ffmpeg_inputs import byte_range_input
-from library.models import DateSource, Photo
-from library.paths import absolute_path
-from library.video_playback import VideoCodecs, verdict
-
-from .dates import parse_iso_datetime
+from .dates import DateSource, parse_iso_datetime
 from .errors import CorruptFileError, UnsupportedFileError
+from .ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from .ffmpeg_inputs import byte_range_input
 from .gps import iso6709_position
 from .motion_photos import EmbeddedVideo
+from .video_playback import VideoCodecs
 
 PROBE_TIMEOUT_SECONDS = 30
 # A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
@@ -56,7 +53,7 @@ def content_identifier(lowered_tags) -> str:
 
 def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
     """The codecs of the MP4 inside a motion photo, probed through its byte range only
-    (library.ffmpeg_inputs), with the same time and output limits as any video's probe."""
+    (library.media.ffmpeg_inputs), with the same time and output limits as any video's probe."""
     source = byte_range_input(path, video.offset, video.length)
     info = probe_with_ffprobe(source) if ffprobe_path() else probe_with_ffmpeg(source)
     if info["width"] is None:
@@ -64,21 +61,15 @@ def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
     return info["codecs"]
 
 
-def record_playback(photo: Photo):
-    """For a video, or a motion photo, imported before verdicts were recorded: probes its video
-    now and records the codecs and verdict on its row (and on `photo`). A video that no longer
-    reads keeps a blank verdict."""
-    path = absolute_path(photo.path)
+def playback_codecs(path, file_format: str, embedded: EmbeddedVideo | None) -> tuple[VideoCodecs, str] | None:
+    """The codecs of a video file (or, given `embedded`, of the video inside a motion photo) and
+    the format its verdict is judged by; None when it no longer reads."""
     try:
-        if photo.is_video:
-            codecs, file_format = read(path)["codecs"], photo.format
-        else:
-            embedded = EmbeddedVideo(photo.embedded_video_offset, photo.embedded_video_length or 0)
-            codecs, file_format = embedded_video_codecs(path, embedded), EMBEDDED_VIDEO_FORMAT
+        if embedded is None:
+            return read(path)["codecs"], file_format
+        return embedded_video_codecs(path, embedded), EMBEDDED_VIDEO_FORMAT
     except (CorruptFileError, UnsupportedFileError, OSError):
-        return
-    photo.video_codecs, photo.playback = codecs.summary(), verdict(file_format, codecs)
-    Photo.objects.filter(pk=photo.pk).update(video_codecs=photo.video_codecs, playback=photo.playback)
+        return None
 
 
 def run_probe(args) -> subprocess.CompletedProcess:

@@ -6,9 +6,9 @@ from functools import partial
 
 from django.db.models import Q
 
+from library.check_report import CheckReport, Finding
 from library.models import FileMove, Photo
 
-from .check_report import CheckReport, Finding
 from .moments import members
 from .trash import move_to_trash, restore_from_trash
 
