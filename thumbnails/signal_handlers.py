@@ -7,7 +7,7 @@ spec, never from its path or date, and a restored photo's thumbnails are made ag
 from library.models import Photo
 from library.signals import import_session_finished, library_checked, photo_trashed, status_requested
 
-from . import cache
+from . import store
 from .library_check import check_stored_thumbnails
 from .status import status_lines
 from .tasks import queue_session
@@ -15,7 +15,7 @@ from .tasks import queue_session
 
 def delete_thumbnails(sender, photo: Photo, **kwargs):
     """A trashed photo is out of the gallery: its thumbnails go (files and rows)."""
-    cache.delete_all(photo)
+    store.delete_all(photo)
 
 
 def register_signal_handlers():

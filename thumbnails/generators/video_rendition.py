@@ -128,7 +128,7 @@ class SourceStreams:
 def make_rendition(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
                    growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
-    raises a ThumbnailError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
+    raises a RenditionError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
     answer when the caller has it already."""
     source = as_source(source)
     streams = read_streams(source) if streams is None else streams
