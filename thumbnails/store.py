@@ -173,7 +173,10 @@ class Entry:
         rows = self.rows().filter(unclaimed(now))
         if not during_backoff:
             rows = rows.exclude(state=ThumbnailState.FAILED, retry_after__gt=now)
-        return rows.update(claimed_until=now + lease) == 1
+        if rows.update(claimed_until=now + lease) != 1:
+            return False
+        self.row.claimed_until = now + lease
+        return True
 
     def wait_for_claim(self, limit: timedelta = CLAIM_LEASE, during_backoff: bool = False) -> bool:
         """True once we hold the claim; False when the file appeared while another held it.
@@ -193,15 +196,18 @@ class Entry:
 
     def hold(self, lease: timedelta):
         """Extends our claim to `lease` from now (a maker that learnt how long it needs)."""
-        self.rows().update(claimed_until=timezone.now() + lease)
+        self.row.claimed_until = timezone.now() + lease
+        self.rows().update(claimed_until=self.row.claimed_until)
 
     def release(self):
         """Gives the claim back without a verdict (a bug or an interrupt): the next asker tries at once."""
+        self.row.claimed_until = None
         self.rows().update(claimed_until=None)
 
     def set_ready(self, size: int):
         """Records, under our claim, the file just stored: one more generation, no failure, no claim."""
         self.rows().update(**ready_fields(self.name, size))
+        self.row.refresh_from_db()
 
     def set_failed(self, error: RenditionError, what: str):
         """Records the failure under our claim, backs off, releases, and logs it once."""
@@ -211,6 +217,7 @@ class Entry:
         reason = " ".join(str(error).split())  # one line: decoders' messages may hold line breaks
         self.rows().update(state=ThumbnailState.FAILED, attempts=attempts, last_error=reason,
                            retry_after=timezone.now() + timedelta(seconds=delay), claimed_until=None)
+        self.row.refresh_from_db()
         logger.error("%s failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
                      what, self.photo.pk, self.photo.original_name, self.spec, attempts, delay, reason)
 

@@ -1,7 +1,7 @@
 """Still thumbnails over the rendition store (thumbnails.store): the one way to make a missing one.
 
 `ensure()` is shared by both strategies, the lazy view and the background pre-generation: it
-returns what to serve (the bytes it just made, or the stored file) with its ETag. Whoever wins
+returns what to serve (the bytes it just made, or the stored file). Whoever wins
 the claim on the rendition's row makes the thumbnail, everyone else waits for its result,
 whichever process or machine they run in; failures are recorded and back off (the store's)."""
 import logging
@@ -13,7 +13,6 @@ from library.paths import absolute_path
 
 from .errors import DecoderFailureError, RenditionError
 from .generators.video import generate_video_thumbnail
-from .names import etag
 from .specs import ThumbnailSpec
 from .store import Entry
 
@@ -22,7 +21,7 @@ logger = logging.getLogger("photosite.thumbnails")
 
 @dataclass(frozen=True)
 class Rendition:
-    """A thumbnail in the store, ready to serve. `made` holds its bytes when the call that
+    """A thumbnail in the store, ready to serve (its ETag is `names.etag`'s). `made` holds its bytes when the call that
     returned it made them (a miss): they are served as they are, never read back."""
     entry: Entry
     made: bytes | None = None
@@ -30,14 +29,6 @@ class Rendition:
     @property
     def name(self) -> str:
         return self.entry.name
-
-    @property
-    def etag(self) -> str:
-        return etag(self.entry.photo, self.entry.spec)
-
-    @property
-    def content_type(self) -> str:
-        return self.entry.spec.content_type
 
     def read(self) -> bytes:
         """Its bytes; FileNotFoundError when it is no longer in the storage (its photo trashed)."""

@@ -5,7 +5,7 @@ a whole file, or a byte range of one (the MP4 inside a motion photo: `VideoSourc
 One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
 (`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
 follow while it grows, so the first play of a video starts within a second or two instead of
-after the whole transcode (thumbnails.video_cache).
+after the whole transcode (thumbnails.video_renditions).
 
 - At most PHOTOSITE_VIDEO_RENDITION_LINES on the short side (1080p by default), never upscaled.
 - Phone rotation applied (ffmpeg turns the picture upright and drops the display matrix).
