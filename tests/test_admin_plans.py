@@ -19,9 +19,9 @@ from django.test.utils import CaptureQueriesContext
 
 from library.admin import PhotoAdmin
 from library.models import ImportOutcome, ImportSession, Photo
-from thumbnails.cache import current_video_spec
 from thumbnails.formats import made_ahead_spec
 from thumbnails.models import Thumbnail
+from thumbnails.names import current_video_spec
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -85,7 +85,7 @@ def test_an_unknown_mode_stops_the_site_at_its_checks(settings):
 
 @pytest.mark.outside_database
 def test_an_unknown_preset_stops_the_site_at_its_checks(settings):
-    from thumbnails.video_cache import check_preset
+    from thumbnails.video_renditions import check_preset
 
     settings.PHOTOSITE_VIDEO_RENDITION_PRESET = "placebo-ish"
     assert [error.id for error in check_preset(None)] == ["thumbnails.E002"]

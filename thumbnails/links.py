@@ -7,7 +7,7 @@ from django.urls import reverse
 from library.models import Photo
 from library.playback import serves_rendition
 
-from .cache import current_video_spec
+from .names import current_video_spec
 from .specs import DEFAULT_SIZE, GENERATOR_VERSION, check_size
 
 VERSION_HASH_LENGTH = 12

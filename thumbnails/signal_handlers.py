@@ -28,9 +28,9 @@ RECEIVERS = (
 
 def delete_thumbnails(sender, photo: Photo, **kwargs):
     """A trashed photo is out of the gallery: its thumbnails go (files and rows)."""
-    from . import cache
+    from . import store
 
-    cache.delete_all(photo)
+    store.delete_all(photo)
 
 
 def imported_when_called(dotted_path):

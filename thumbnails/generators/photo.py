@@ -58,12 +58,12 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image
 
 
 def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
-    """Encoded thumbnail bytes of the photo at `source`; raises a ThumbnailError subclass."""
+    """Encoded thumbnail bytes of the photo at `source`; raises a RenditionError subclass."""
     return encode(upright_rgb_thumbnail(source, spec), spec)
 
 
 def upright_rgb_thumbnail(source: Path, spec: ThumbnailSpec) -> Image.Image:
-    """The thumbnail's picture, ready to encode; raises a ThumbnailError subclass."""
+    """The thumbnail's picture, ready to encode; raises a RenditionError subclass."""
     if not source.is_file():
         raise SourceMissingError(f"the photo's file is missing: {source.name}")
     try:

@@ -28,7 +28,7 @@ NO_VIDEO_HINTS = ("matches no streams", "does not contain any stream", "Output f
 
 def generate_video_thumbnail(source: Path, spec: ThumbnailSpec, duration: float | None = None,
                              timeout: float = FFMPEG_TIMEOUT_SECONDS) -> bytes:
-    """Encoded thumbnail bytes of a frame near the start of the video; raises a ThumbnailError subclass.
+    """Encoded thumbnail bytes of a frame near the start of the video; raises a RenditionError subclass.
 
     `duration` (seconds, as the import recorded it) picks the seek point; without it the first
     frame is used."""

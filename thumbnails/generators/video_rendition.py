@@ -5,7 +5,7 @@ a whole file, or a byte range of one (the MP4 inside a motion photo: `VideoSourc
 One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
 (`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
 follow while it grows, so the first play of a video starts within a second or two instead of
-after the whole transcode (thumbnails.video_cache).
+after the whole transcode (thumbnails.video_renditions).
 
 - At most PHOTOSITE_VIDEO_RENDITION_LINES on the short side (1080p by default), never upscaled.
 - Phone rotation applied (ffmpeg turns the picture upright and drops the display matrix).
@@ -128,7 +128,7 @@ class SourceStreams:
 def make_rendition(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
                    growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
-    raises a ThumbnailError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
+    raises a RenditionError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
     answer when the caller has it already."""
     source = as_source(source)
     streams = read_streams(source) if streams is None else streams

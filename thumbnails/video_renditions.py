@@ -1,7 +1,6 @@
-"""Web renditions of videos in the cache: the one owner of "does this photo's rendition exist,
-is it being made, or did it fail", over the same `Thumbnail` rows, claim and back-off as
-thumbnails (thumbnails.cache) and the same storage, under a content-addressed name with the
-generator's version (`ab/cd/<sha256>-v1080-h264-v1.mp4`). A motion photo's rendition is made
+"""Web renditions of videos over the rendition store (thumbnails.store), which owns whether
+one exists, is being made or failed, as it does for thumbnails: one spec more over the same
+store, named with the generator's version (`ab/cd/<sha256>-v1080-h264-v1.mp4`). A motion photo's rendition is made
 the same way from the MP4 inside it, read in place (`source`): a row holds at most one video, so
 the photo's SHA-256 and the spec name it as they name a video's.
 
@@ -32,13 +31,12 @@ from django.conf import settings
 from django.core import checks
 from django.core.files import File
 from django.db import close_old_connections
-from django.utils import timezone
 
 from library.models import Photo
 from library.paths import absolute_path, library_root
 
-from . import cache
-from .errors import ThumbnailError, ThumbnailStoreError
+from . import store
+from .errors import RenditionError
 from .generators.embedded_video import embedded_video_span
 from .generators.video_rendition import (
     MAX_FPS,
@@ -51,7 +49,7 @@ from .generators.video_rendition import (
     read_streams,
     read_time_limit,
 )
-from .models import Thumbnail, ThumbnailState
+from .names import current_video_spec, etag
 from .video_jobs import encode_slots
 
 logger = logging.getLogger("photosite.thumbnails")
@@ -64,9 +62,12 @@ AUDIO_PACKETS_PER_SECOND = 50  # AAC at 48 kHz: 47
 
 @dataclass(frozen=True)
 class Stored:
-    """A finished rendition in the storage."""
-    name: str
-    etag: str
+    """A finished rendition in the store."""
+    entry: store.Entry
+
+    @property
+    def etag(self) -> str:
+        return etag(self.entry.photo, self.entry.spec)
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ class Growing:
 
 
 def spec() -> VideoRenditionSpec:
-    return cache.current_video_spec()
+    return current_video_spec()
 
 
-def storage_name(photo: Photo) -> str:
-    return cache.storage_name(photo.sha256, spec())
+def entry(photo: Photo) -> store.Entry:
+    """The photo's video rendition in the store."""
+    return store.Entry(photo, spec())
 
 
 def growing_path(photo: Photo) -> Path:
@@ -89,7 +91,7 @@ def growing_path(photo: Photo) -> Path:
 
 def source(photo: Photo) -> VideoSource:
     """What the rendition is made from: the video's file, or the MP4 inside a motion photo, once
-    it is found still where the import saw it (a ThumbnailError when not)."""
+    it is found still where the import saw it (a RenditionError when not)."""
     path = absolute_path(photo.path)
     if photo.is_video:
         return VideoSource(path)
@@ -108,14 +110,12 @@ def task_time_limit(photo: Photo) -> float:
     return PROBE_TIMEOUT_SECONDS + estimate.time_limit() + LEASE_MARGIN_SECONDS
 
 
-def stored(photo: Photo) -> Stored | None:
-    name = storage_name(photo)
-    if not cache.thumbnail_storage().exists(name):
+def stored(rendition: store.Entry) -> Stored | None:
+    if not rendition.exists():
         return None
-    row = cache.rendition_row(photo, spec(), name)
-    if row.state != ThumbnailState.READY:
-        cache.record_found(row, name)
-    return Stored(name, cache.etag(photo, spec()))
+    if not rendition.is_ready():
+        rendition.record_found()
+    return Stored(rendition)
 
 
 @dataclass(frozen=True)
@@ -128,24 +128,20 @@ class Waiting:
 def playable(photo: Photo) -> Stored | Growing | Waiting:
     """What to play now: the stored rendition, the growing copy of one being made (started here
     when nobody is making it and a slot is free), or Waiting. Never blocks. Raises a
-    ThumbnailError when it failed lately (back-off)."""
-    found = stored(photo)
+    RenditionError when it failed lately (back-off)."""
+    rendition = entry(photo)
+    found = stored(rendition)
     if found is not None:
         return found
-    row = cache.rendition_row(photo, spec(), storage_name(photo))
-    cache.refuse_during_backoff(row)
-    started = start_making(photo, row)
+    rendition.refuse_during_backoff()
+    started = start_making(rendition)
     path = growing_path(photo)
     if path.exists():
         return Growing(path)
-    return Waiting(queued=not started and not is_claimed(row))
+    return Waiting(queued=not started and not rendition.get_state().is_claimed())
 
 
-def is_claimed(row: Thumbnail) -> bool:
-    return row.claimed_until is not None and row.claimed_until > timezone.now()
-
-
-def start_making(photo: Photo, row: Thumbnail) -> bool:
+def start_making(rendition: store.Entry) -> bool:
     """When a slot is free and the claim is won, makes the rendition in a thread of this process
     (daemon: a server stopping does not wait for it; the lease then lapses and the next request
     starts again), which gives the slot back when done. True when it started."""
@@ -153,7 +149,7 @@ def start_making(photo: Photo, row: Thumbnail) -> bool:
     if not slots.try_take():
         return False
     try:
-        claimed = claim(photo, row)
+        claimed = claim(rendition)
     except BaseException:
         slots.release()
         raise
@@ -163,50 +159,41 @@ def start_making(photo: Photo, row: Thumbnail) -> bool:
 
     def run():
         try:
-            make_claimed(photo, row)
-        except ThumbnailError:
+            make_claimed(rendition)
+        except RenditionError:
             pass  # recorded and logged by make_claimed
         finally:
             close_old_connections()
             slots.release()
-    threading.Thread(target=run, name=f"rendition-{photo.pk}", daemon=True).start()
+    threading.Thread(target=run, name=f"rendition-{rendition.photo.pk}", daemon=True).start()
     return True
 
 
-def claim(photo: Photo, row: Thumbnail, during_backoff: bool = False) -> bool:
+def claim(rendition: store.Entry, during_backoff: bool = False) -> bool:
     """Wins the row for reading the source (its lease extended once the encode's limit is known),
     and clears what an abandoned attempt left, so that a growing copy seen from now on is this one's."""
-    lease = timedelta(seconds=read_time_limit(source(photo)) + LEASE_MARGIN_SECONDS)
-    if not cache.claim(row, lease, during_backoff=during_backoff):
+    lease = timedelta(seconds=read_time_limit(source(rendition.photo)) + LEASE_MARGIN_SECONDS)
+    if not rendition.claim(lease, during_backoff=during_backoff):
         return False
-    path = growing_path(photo)
+    path = growing_path(rendition.photo)
     for leftover in (path, finished_path(path)):
         leftover.unlink(missing_ok=True)
     return True
-
-
-def hold_claim(row: Thumbnail, time_limit: float):
-    """Extends the claim past the encode's time limit, once the source's packets have given it."""
-    Thumbnail.objects.filter(pk=row.pk).update(
-        claimed_until=timezone.now() + timedelta(seconds=time_limit + LEASE_MARGIN_SECONDS))
 
 
 def ensure(photo: Photo, force: bool = False) -> bool:
     """Makes the rendition unless it is stored (or, with `force`, again) or someone else is
     making it; True when this call made it. For the workers and `pregenerate`: waits for one of
     this process's encode slots first."""
-    name = storage_name(photo)
+    rendition = entry(photo)
     with encode_slots().held():
-        if not force and stored(photo) is not None:
+        if not force and stored(rendition) is not None:
             return False
-        row = cache.rendition_row(photo, spec(), name)
         if not force:
-            cache.refuse_during_backoff(row)
-        if not claim(photo, row, during_backoff=force):
+            rendition.refuse_during_backoff()
+        if not claim(rendition, during_backoff=force):
             return False
-        if force:
-            cache.thumbnail_storage().delete(name)
-        make_claimed(photo, row)
+        make_claimed(rendition, replace=force)
     return True
 
 
@@ -214,47 +201,34 @@ def finished_path(growing: Path) -> Path:
     return growing.with_name(growing.name.replace(".part.", ".done."))
 
 
-def make_claimed(photo: Photo, row: Thumbnail):
+def make_claimed(rendition: store.Entry, replace: bool = False):
     """Counts the source's packets, holds the claim for the encode's time limit they give, runs
     the generator, stores the rendition, records it (or the failure)."""
-    path = growing_path(photo)
+    path = growing_path(rendition.photo)
     path.parent.mkdir(parents=True, exist_ok=True)
     finished = finished_path(path)
     started = time.monotonic()
     try:
-        video = source(photo)
+        video = source(rendition.photo)
         streams = read_streams(video)
-        hold_claim(row, streams.time_limit())
+        rendition.hold(timedelta(seconds=streams.time_limit() + LEASE_MARGIN_SECONDS))
         make_rendition(video, finished, spec(), streams, growing=path,
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
-        size = store(finished, storage_name(photo))
-    except ThumbnailError as error:
-        cache.record_failure(photo, spec(), row, error, what="Video rendition")
+        with open(finished, "rb") as content:
+            rendition.save(File(content), replace)
+        size = os.path.getsize(finished)
+    except RenditionError as error:
+        rendition.set_failed(error, what="Video rendition")
         raise
     except BaseException:
-        cache.release(row)
+        rendition.release()
         raise
     finally:
         path.unlink(missing_ok=True)  # tells the followers it is finished
         finished.unlink(missing_ok=True)
-    Thumbnail.objects.filter(pk=row.pk).update(**cache.ready_fields(storage_name(photo), size))
-    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", photo.pk, spec(), size,
+    rendition.set_ready(size)
+    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", rendition.photo.pk, spec(), size,
                 time.monotonic() - started)
-
-
-def store(finished: Path, name: str) -> int:
-    """Saves the finished file under its name (the storage writes atomically, never overwriting:
-    a name taken meanwhile holds the same content, and stays)."""
-    storage = cache.thumbnail_storage()
-    try:
-        with open(finished, "rb") as content:
-            saved = storage.save(name, File(content))
-        if saved != name:
-            storage.delete(saved)
-        return os.path.getsize(finished)
-    except OSError as error:
-        raise ThumbnailStoreError(f"could not store video rendition {name}: {error}") from error
-
 
 
 @checks.register()
