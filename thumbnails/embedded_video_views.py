@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.media.video_playback import serves_rendition
+from library.playback import serves_rendition
 from photosite.ranged_responses import Window, ranged_response
 
 from .errors import RenditionError

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
-from library.media.video_playback import serves_rendition
+from library.playback import serves_rendition
 from photosite.generation_pool import in_generation_pool
 from photosite.ranged_responses import Window, ranged_response
 
