@@ -99,9 +99,10 @@ def per_upload(values, uploads):
 
 def sizes_held(sizes) -> list:
     """Which of these file sizes a photo outside the trash has: a file of any other size is new
-    for certain, and the page sends it without hashing it first. (Any user may see those photos
+    for certain, and the page sends it without reading it first. (Any user may see those photos
     and download them, sizes and all; a trashed photo's size is not told, as its hash is not.)"""
-    return sorted(set(Photo.objects.in_library().filter(size__in=set(sizes)).values_list("size", flat=True)))
+    return sorted(Photo.objects.in_library().filter(size__in=set(sizes)).order_by()
+                  .values_list("size", flat=True).distinct())
 
 
 def edges_held(files) -> list[bool]:
@@ -111,7 +112,7 @@ def edges_held(files) -> list[bool]:
     be it). Only these are worth hashing whole; the others are new for certain."""
     rows = set(Photo.objects.in_library()
                .filter(size__in={size for size, _edge in files}, edge_sha256__in={edge for _size, edge in files} | {""})
-               .values_list("size", "edge_sha256").distinct())
+               .order_by().values_list("size", "edge_sha256").distinct())
     return [(size, edge) in rows or (size, "") in rows for size, edge in files]
 
 
