@@ -2,21 +2,16 @@
 holds, and hashes it whole only when a photo of that size has the same edges (or has no edge hash
 yet): in Chromium, against the real server, watching the page's questions (`/edges`, `/known`)."""
 import hashlib
-import json
-from urllib.parse import urlsplit
 
 import pytest
 from test_edge_hashes import SIZES, edges_of
+from test_web_import_resumable_browser import open_import_page
 
 import factories
-from browser import screenshot, watched_context
-from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
+from browser import asked, import_questions, screenshot
+from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-WAIT_MS = 60_000
-COMMENT_MOST = 0xFFFF - 2  # the bytes a JPEG comment segment (FF FE + 2-byte length) holds
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -28,51 +23,16 @@ def site(tmp_path_factory):
 def page(site, browser):
     """The import page, with the page's questions before it sends (`/edges`, `/known`) recorded in
     `page.questions` as (route, parsed body)."""
-    context = watched_context(browser)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(site.base_url + "/import/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/import/")
-    page.questions = []
-
-    def record(request):
-        route = urlsplit(request.url).path.rsplit("/", 1)[-1]
-        if request.method == "POST" and route in ("edges", "known"):
-            page.questions.append((route, json.loads(request.post_data)))
-
-    page.on("request", record)
+    page = open_import_page(browser, site.base_url)
+    page.questions = import_questions(page)
     yield page
-    context.close()
-    context.csp.assert_none()
-
-
-def padded_to(path, size):
-    """The JPEG at `path` made exactly `size` bytes long by comment segments after its start (a
-    photo like any other to every reader): another file of a size the library holds."""
-    data = path.read_bytes()
-    missing = size - len(data)
-    assert missing >= 4, (path, missing)
-    comments = b""
-    while missing:
-        taken = min(missing, COMMENT_MOST + 2 + 2)
-        if 0 < missing - taken < 4:
-            taken -= 4
-        comments += b"\xff\xfe" + (taken - 2).to_bytes(2, "big") + b"\0" * (taken - 4)
-        missing -= taken
-    path.write_bytes(data[:2] + comments + data[2:])
-    return path
+    page.context.close()
+    page.context.csp.assert_none()
 
 
 def summary_text(page):
     page.locator("#summary").wait_for(state="visible")
     return page.locator("#summary-text").text_content()
-
-
-def asked(page, route):
-    return [file for question, body in page.questions if question == route for file in body["files"]]
 
 
 def test_files_of_held_sizes_are_hashed_whole_only_when_their_edges_match(site, page, tmp_path):
@@ -87,7 +47,7 @@ def test_files_of_held_sizes_are_hashed_whole_only_when_their_edges_match(site, 
     site.manage("shell", "-c", "from library.models import Photo;"
                 "Photo.objects.filter(original_name='HELD_3.JPG').update(edge_sha256='')")
     # and new photos of exactly those sizes (other bytes), and one true copy of a photo held
-    new = [padded_to(factories.make_noisy_jpeg(tmp_path / "new" / f"NEW_{i}.JPG", 480, 360, seed=10 + i,
+    new = [factories.padded_jpeg(factories.make_noisy_jpeg(tmp_path / "new" / f"NEW_{i}.JPG", 480, 360, seed=10 + i,
                                                taken=factories.a_date(day=i + 10)), held[i].stat().st_size)
            for i in range(4)]
     copy = tmp_path / "new" / "COPY_OF_HELD_0.JPG"
@@ -100,11 +60,11 @@ def test_files_of_held_sizes_are_hashed_whole_only_when_their_edges_match(site, 
     # then the new photos are imported and the copy is a duplicate, not sent
     assert "4 imported, 1 already in the library, 0 failed" in summary_text(page)
     # and every file was asked about by its edges, which the page read as the server reads them
-    assert sorted((file["size"], file["edge"]) for file in asked(page, "edges")) == sorted(
+    assert sorted((file["size"], file["edge"]) for file in asked(page.questions, "edges")) == sorted(
         (path.stat().st_size, edges_of(path.read_bytes())) for path in [*new, copy])
     # and only the copy, and the file whose size's photo has no edge hash yet, were hashed whole
-    assert sorted(file["name"] for file in asked(page, "known")) == ["COPY_OF_HELD_0.JPG", "NEW_3.JPG"]
-    assert {file["sha256"] for file in asked(page, "known")} == {
+    assert sorted(file["name"] for file in asked(page.questions, "known")) == ["COPY_OF_HELD_0.JPG", "NEW_3.JPG"]
+    assert {file["sha256"] for file in asked(page.questions, "known")} == {
         hashlib.sha256(path.read_bytes()).hexdigest() for path in (copy, new[3])}
     new_bytes = sum(path.stat().st_size for path in new[:3])
     read = sum(min(path.stat().st_size, 2 * 64 * 1024) for path in new[:3])
