@@ -88,6 +88,10 @@ class Photo(models.Model):
     """A unique file in the library (photos and videos alike), identified by its SHA-256."""
 
     sha256 = models.CharField(max_length=64, unique=True)
+    edge_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="SHA-256 of the file's first and last 64 KB (importing.edge_hash); blank: imported before "
+                  "it was recorded, until `manage.py edgehashes` fills it in.")
     kind = models.CharField(max_length=5, choices=MediaKind.choices)
     original_name = models.CharField(max_length=255)
     name_key = models.CharField(
@@ -177,6 +181,9 @@ class Photo(models.Model):
             models.Index(fields=["camera_model", "-taken_at", "-id"], name="photo_camera_timeline_idx"),
             models.Index(fields=["original_name", "-taken_at", "-id"], name="photo_name_timeline_idx"),
             models.Index(fields=["size", "-taken_at", "-id"], name="photo_size_timeline_idx"),
+            # The web import's questions before it sends (services.web_import): which sizes, and
+            # which (size, edge hash) pairs, a photo in the library has. Index-only on PostgreSQL.
+            models.Index(fields=["size", "edge_sha256"], name="photo_size_edge_idx", condition=IN_LIBRARY),
             models.Index(fields=["-taken_at", "-id"], name="photo_trash_timeline_idx",
                          condition=models.Q(trashed_at__isnull=False)),
             models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",

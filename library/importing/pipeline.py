@@ -31,6 +31,7 @@ from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeSt
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
+from .edge_hash import file_edge_sha256
 from .moment_pairing import pair_new_photo
 from .names import display_name
 from .progress import FileResult, NullReporter
@@ -89,6 +90,7 @@ class Prepared:
     name: str
     file_format: FileFormat
     metadata: MediaMetadata
+    edge_sha256: str
     source_folder: str = ""
 
     def claim(self) -> str:
@@ -187,6 +189,8 @@ class ImportPipeline:
                 return Skipped(name, staged.size, str(passed))
         with open(staged.temp_path, "rb") as temp_file:
             head = temp_file.read(HEAD_BYTES)
+            # Read from the copy just staged (its pages are still in memory), never the source again.
+            edge = file_edge_sha256(temp_file.fileno(), staged.size)
         try:
             file_format = detect_format(head, name, staged.temp_path)
         except UnsupportedFileError:
@@ -194,7 +198,7 @@ class ImportPipeline:
                 return Skipped(name, staged.size, reason)
             raise
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
-        return Prepared(staged, name, file_format, metadata, source_folder)
+        return Prepared(staged, name, file_format, metadata, edge, source_folder)
 
     def commit(self, items: list[Prepared | PreparedSidecar | Skipped | Failure]) -> list[FileResult]:
         """Decide the outcome of a group of files, in their order. Every temp file is gone afterwards.
@@ -359,7 +363,7 @@ class ImportPipeline:
     def _photo(self, item: Prepared, relative: str) -> Photo:
         staged, metadata, file_format = item.staged, item.metadata, item.file_format
         return Photo(
-            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
+            sha256=staged.sha256, edge_sha256=item.edge_sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
             path=relative,
             size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,
