@@ -40,6 +40,7 @@ from .errors import (
 from .generators.video import FFMPEG_TIMEOUT_SECONDS, generate_video_thumbnail
 from .generators.video_rendition import VideoRenditionSpec
 from .models import Thumbnail, ThumbnailState
+from .placeholders import placeholder_fields
 from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, all_current_specs
 from .storage import local_path
 
@@ -250,7 +251,7 @@ def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, s
     except BaseException:
         release(row)  # a bug or an interrupt: let the next request try at once, not after the lease
         raise
-    Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)))
+    Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)), **placeholder_fields(spec, data))
     logger.info("Thumbnail made: photo %s %s, %d bytes in %.0f ms", photo.pk, spec, len(data),
                 (time.monotonic() - started) * 1000)
     return data
