@@ -49,14 +49,14 @@ def import_list_urls(session_ids) -> list[str]:
             f"/admin/library/importoutcome/?session__id__exact={session_ids[2]}"]
 
 
-def import_questions(session_id) -> list[tuple[str, dict]]:
-    """The web import's two questions (URL, JSON body) as a browser asks them of a big folder:
-    1,000 sizes, half of them held, and 500 hashes, half of them known."""
-    held = list(Photo.objects.order_by("id").values_list("size", flat=True)[:500])
-    sizes = held + [7_000_000_000 + number for number in range(1000 - len(held))]
+def import_questions(session_id, sizes=1000, hashes=500) -> list[tuple[str, dict]]:
+    """The web import's two questions (URL, JSON body) as a browser asks them of a big folder (by
+    default as many as one question may hold): `sizes` sizes and `hashes` hashes, half of each held."""
+    held = list(Photo.objects.order_by("id").values_list("size", flat=True)[:sizes // 2])
+    asked_sizes = held + [7_000_000_000 + number for number in range(sizes - len(held))]
     known = [{"name": f"k{number}.jpg", "sha256": hashlib.sha256(str(number * 7).encode()).hexdigest()}
-             for number in range(250)]
+             for number in range(hashes // 2)]
     unknown = [{"name": f"u{number}.jpg", "sha256": hashlib.sha256(f"new {number}".encode()).hexdigest()}
-               for number in range(250)]
-    return [(f"/api/imports/{session_id}/sizes", {"sizes": sizes}),
+               for number in range(hashes - len(known))]
+    return [(f"/api/imports/{session_id}/sizes", {"sizes": asked_sizes}),
             (f"/api/imports/{session_id}/known", {"files": known + unknown})]
