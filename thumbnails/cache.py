@@ -244,6 +244,7 @@ def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, s
     started = time.monotonic()
     try:
         data = generate(photo, spec)
+        placeholder = placeholder_fields(spec, data)
         save_atomically(storage, name, data, replace)
     except ThumbnailError as error:
         record_failure(photo, spec, row, error)
@@ -251,7 +252,7 @@ def make_claimed(photo: Photo, spec: ThumbnailSpec, row: Thumbnail, name: str, s
     except BaseException:
         release(row)  # a bug or an interrupt: let the next request try at once, not after the lease
         raise
-    Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)), **placeholder_fields(spec, data))
+    Thumbnail.objects.filter(pk=row.pk).update(**ready_fields(name, len(data)), **placeholder)
     logger.info("Thumbnail made: photo %s %s, %d bytes in %.0f ms", photo.pk, spec, len(data),
                 (time.monotonic() - started) * 1000)
     return data
