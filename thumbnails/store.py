@@ -204,9 +204,10 @@ class Entry:
         self.row.claimed_until = None
         self.rows().update(claimed_until=None)
 
-    def set_ready(self, size: int):
-        """Records, under our claim, the file just stored: one more generation, no failure, no claim."""
-        self.rows().update(**ready_fields(self.name, size))
+    def set_ready(self, size: int, **facts):
+        """Records, under our claim, the file just stored: one more generation, no failure, no claim;
+        `facts` are what the rendition's kind keeps of it on the row (a thumbnail's placeholder)."""
+        self.rows().update(**ready_fields(self.name, size), **facts)
         self.row.refresh_from_db()
 
     def set_failed(self, error: RenditionError, what: str):

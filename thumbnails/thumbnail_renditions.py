@@ -13,6 +13,7 @@ from library.paths import absolute_path
 
 from .errors import DecoderFailureError, RenditionError
 from .generators.video import generate_video_thumbnail
+from .placeholders import placeholder_fields
 from .specs import ThumbnailSpec
 from .store import Entry
 
@@ -64,6 +65,7 @@ def make_claimed(entry: Entry, replace: bool = False) -> bytes:
     started = time.monotonic()
     try:
         data = generate(entry.photo, entry.spec)
+        placeholder = placeholder_fields(entry.spec, data)
         entry.save(data, replace)
     except RenditionError as error:
         entry.set_failed(error, what="Thumbnail")
@@ -71,7 +73,7 @@ def make_claimed(entry: Entry, replace: bool = False) -> bytes:
     except BaseException:
         entry.release()  # a bug or an interrupt: let the next request try at once, not after the lease
         raise
-    entry.set_ready(len(data))
+    entry.set_ready(len(data), **placeholder)
     logger.info("Thumbnail made: photo %s %s, %d bytes in %.0f ms", entry.photo.pk, entry.spec, len(data),
                 (time.monotonic() - started) * 1000)
     return data

@@ -17,6 +17,7 @@ from library.services.timeline import (
     page_after,
     with_partners,
 )
+from thumbnails.placeholders import for_photos
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
@@ -53,7 +54,8 @@ def gallery(request):
     except BadCursorError as error:
         return bad_position(request, str(error))
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
-    context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
+    context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+               "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     context.update(jump_years=jump_choices(page), jumped=cursor is not None)
