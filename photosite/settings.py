@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from library import paths
 from photosite import remembered
 from photosite.secret_key import site_secret_key
 
@@ -72,7 +73,7 @@ DEBUG = env_bool("DEBUG", False)
 # (photosite/secret_key.py): every process of the site, on every machine sharing the library,
 # reads the same one. `serve` says where it is when it makes it.
 _secret_key = site_secret_key(
-    os.environ.get("SECRET_KEY"), PHOTOSITE_LIBRARY_ROOT / ".photosite" / "secret_key", DEBUG
+    os.environ.get("SECRET_KEY"), PHOTOSITE_LIBRARY_ROOT / paths.SECRET_KEY_FILE, DEBUG
 )
 SECRET_KEY = _secret_key.value
 PHOTOSITE_SECRET_KEY_FILE = _secret_key.file
@@ -176,7 +177,7 @@ def database_from_url(url):
 
 DATABASES = {
     "default": database_from_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{PHOTOSITE_LIBRARY_ROOT / '.photosite' / 'db.sqlite3'}")
+        os.environ.get("DATABASE_URL", f"sqlite:///{PHOTOSITE_LIBRARY_ROOT / paths.SQLITE_FILE}")
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -192,7 +193,7 @@ STORAGES = {
         ),
         "OPTIONS": {
             "location": os.environ.get(
-                "PHOTOSITE_THUMBNAIL_ROOT", str(PHOTOSITE_LIBRARY_ROOT / ".thumbnails")
+                "PHOTOSITE_THUMBNAIL_ROOT", str(PHOTOSITE_LIBRARY_ROOT / paths.THUMBNAILS_DIR)
             )
         },
     },
@@ -204,7 +205,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = PHOTOSITE_LIBRARY_ROOT / ".photosite" / "static"
+STATIC_ROOT = PHOTOSITE_LIBRARY_ROOT / paths.STATIC_DIR
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -340,7 +341,7 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "queue_stats": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / ".photosite" / "queue_stats"),
+            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / paths.QUEUE_STATS_DIR),
         },
     }
     Q_CLUSTER["cache"] = "queue_stats"

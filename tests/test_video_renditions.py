@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from library import paths
 from library.importing.pipeline import ImportPipeline
 from library.importing.video_metadata import probe_with_ffmpeg
 from library.models import ImportSource, Photo
@@ -127,7 +128,7 @@ def test_many_askers_make_it_once(library_root, media_dir):
     assert row.name.endswith(f"{photo.sha256}-v1080-h264-v1.mp4")
     assert cache.thumbnail_storage().size(row.name) == row.bytes
     assert video_cache.ensure(photo) is False  # stored: nothing to do
-    assert not list((library_root / video_cache.WORK_DIR).iterdir()), "no growing copy left behind"
+    assert not list((library_root / paths.VIDEO_RENDITIONS_DIR).iterdir()), "no growing copy left behind"
 
 
 def test_a_failure_is_logged_and_backed_off(library_root, media_dir):

@@ -35,7 +35,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from library.models import Photo
-from library.paths import absolute_path, library_root
+from library.paths import absolute_path, video_renditions_dir
 
 from . import cache
 from .errors import ThumbnailError, ThumbnailStoreError
@@ -56,7 +56,6 @@ from .video_jobs import encode_slots
 
 logger = logging.getLogger("photosite.thumbnails")
 
-WORK_DIR = ".video_renditions"
 STALL_SECONDS = 30  # a growing copy unchanged this long has lost its maker
 LEASE_MARGIN_SECONDS = 60  # the claim outlives ffmpeg's time limit, so only a crashed maker loses it
 AUDIO_PACKETS_PER_SECOND = 50  # AAC at 48 kHz: 47
@@ -84,7 +83,7 @@ def storage_name(photo: Photo) -> str:
 
 
 def growing_path(photo: Photo) -> Path:
-    return library_root() / WORK_DIR / f"{photo.sha256}-{spec()}.part.mp4"
+    return video_renditions_dir() / f"{photo.sha256}-{spec()}.part.mp4"
 
 
 def source(photo: Photo) -> VideoSource:

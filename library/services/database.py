@@ -18,10 +18,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from library.paths import library_root
+from library.paths import migrate_lock_path
 from photosite import remembered
-
-LOCK_NAME = ".photosite/migrate.lock"
 
 
 def pending_migrations(alias=DEFAULT_DB_ALIAS) -> list:
@@ -83,7 +81,7 @@ def describe(connection) -> str:
 
 @contextmanager
 def migration_lock():
-    path = library_root() / LOCK_NAME
+    path = migrate_lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

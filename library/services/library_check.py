@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
-from library.paths import IMPORT_TEMP_DIR, library_root, sidecar_path
+from library.paths import IMPORT_TEMP_DIR, is_hidden, library_root, sidecar_path
 from library.signals import library_checked
 
 from .check_report import CheckReport, Finding
@@ -54,7 +54,7 @@ def library_files(root: Path | None = None) -> Iterator[str]:
 
 def sorted_files(folder: Path, prefix: str) -> Iterator[str]:
     try:
-        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+        entries = [entry for entry in os.scandir(folder) if not is_hidden(entry.name)]
     except FileNotFoundError:
         return
     folders = {entry.name for entry in entries if entry.is_dir()}
