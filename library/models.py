@@ -253,6 +253,24 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     return not in_trash or user.is_staff
 
 
+def import_sessions_visible_to(user) -> models.QuerySet:
+    """The import sessions a person may follow (their page, their event channel, their uploads'
+    target): web sessions only, as only those have a page and events; their own, or anyone's
+    for staff; none for someone not logged in. The HTTP views and the SSE channel both ask this."""
+    if user is None or not user.is_authenticated:
+        return ImportSession.objects.none()
+    sessions = ImportSession.objects.filter(source=ImportSource.WEB)
+    return sessions if user.is_staff else sessions.filter(user=user)
+
+
+def uploads_visible_to(user) -> models.QuerySet:
+    """A resumable upload is only ever its creator's, staff included: its bytes so far are that
+    person's, and a second writer would interleave pieces."""
+    if user is None or not user.is_authenticated:
+        return ResumableUpload.objects.none()
+    return ResumableUpload.objects.filter(user=user)
+
+
 class ImportOutcome(models.Model):
     """What happened to one file of an import session, kept so a person can see why a file failed
     or which photo their 'duplicate' already is."""

@@ -44,7 +44,7 @@ from library.importing.staging import (
     ensure_free_space,
     readable_size,
 )
-from library.models import ResumableUpload
+from library.models import ResumableUpload, uploads_visible_to
 from library.paths import import_temp_dir
 
 from .web_import import import_staged_upload, parse_last_modified
@@ -185,8 +185,8 @@ def _still_to_come(upload) -> int:
 
 
 def upload_for(user, upload_id) -> ResumableUpload:
-    """The user's own upload (staff included: an upload is only ever its creator's)."""
-    upload = ResumableUpload.objects.filter(pk=upload_id, user=user).select_related("session").first()
+    """The user's own upload (`uploads_visible_to`)."""
+    upload = uploads_visible_to(user).filter(pk=upload_id).select_related("session").first()
     if upload is None or not temp_path(upload).exists():
         raise UploadNotFoundError("no such upload")
     return upload
