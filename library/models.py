@@ -12,6 +12,7 @@ from django.db import models
 from library.importing.dates import ZoneSource, dating, offset_label, shown_time
 from library.importing.places import zone_named
 from library.importing.sidecar_names import match_key
+from library.paths import TRASH_DIR
 
 from .video_playback import Playback
 
@@ -139,7 +140,7 @@ class Photo(models.Model):
     import_session = models.ForeignKey(
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
-    trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    trashed_at = models.DateTimeField(null=True, blank=True, help_text=f"Set while the file is in {TRASH_DIR}/.")
     shown_with = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
         help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "

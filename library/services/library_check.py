@@ -37,9 +37,9 @@ class Kind:
     MISSING = "rows whose file is missing"
     SIZE_MISMATCH = "files whose size differs from their row"
     HASH_MISMATCH = "files whose content no longer matches their hash (bit rot)"
-    PARTIAL = "partial files left in .import_temp"
-    STAGED = "complete files left in .import_temp"
-    STRAY_TEMP = "unknown files in .import_temp"
+    PARTIAL = f"partial files left in {IMPORT_TEMP_DIR}"
+    STAGED = f"complete files left in {IMPORT_TEMP_DIR}"
+    STRAY_TEMP = f"unknown files in {IMPORT_TEMP_DIR}"
     STALE_UPLOAD = "resumable uploads untouched for a day"
     INTERRUPTED_MOVE = "moves of originals cut off by a crash"
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from library.models import ImportSession, MediaKind
+from library.paths import LOGS_DIR
 from library.services.database import ensure_database
 from library.video_playback import videos_served_renditions
 from photosite.terminal import plain_stream
@@ -126,7 +127,7 @@ class Command(BaseCommand):
                         "(the gallery tries them again when due; --force tries now)")
         if tally.failed:
             self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(f"{tally.failed} {made} failed; the causes are in .logs/errors.log")
+            raise CommandError(f"{tally.failed} {made} failed; the causes are in {LOGS_DIR}/errors.log")
         self.stdout.write(self.style.SUCCESS(summary))
 
 
