@@ -5,7 +5,6 @@ import pytest
 
 from library.ffmpeg_binaries import ffprobe_path
 from library.importing.pipeline import ImportPipeline
-from library.importing.progress import CollectingReporter
 from library.models import ImportSource, Photo
 from library.video_playback import Playback, VideoCodecs, serves_rendition, verdict
 
@@ -41,7 +40,7 @@ def test_import_records_the_verdict_from_the_probe(library_root, media_dir, prob
     # given
     source = factories.make_camera_video(media_dir, kind, seconds=1)
     # when
-    ImportPipeline.start(ImportSource.CLI, reporter=CollectingReporter()).import_path(source)
+    ImportPipeline.start(ImportSource.CLI).import_path(source)
     # then
     photo = Photo.objects.get()
     assert (photo.playback, photo.video_codecs) == (expected, codecs)
