@@ -101,7 +101,7 @@ def worker_main(repeat: int):
 
     photo = Photo.objects.get()
     floor_target = Path(os.environ["PHOTOSITE_LIBRARY_ROOT"]) / "floor.mp4"
-    command = rendition_command(absolute_path(photo.path), floor_target, video_cache.spec(),
+    command = rendition_command(absolute_path(photo.path), floor_target, video_cache.rendition_spec(),
                                 preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
     best = dict.fromkeys(["ours", "floor", "ours_cpu", "floor_cpu"], float("inf"))
     for _ in range(repeat):

@@ -106,7 +106,7 @@ def test_a_storage_off_the_disk_works_through_the_storage_api_alone(photo, setti
     made = cache.ensure(photo, TILE)
     again = cache.ensure(photo, TILE)
     # then
-    assert not cache.is_local() and cache.thumbnail_path(photo, TILE) is None
+    assert not cache.stored_on_this_machine() and cache.thumbnail_path(photo, TILE) is None
     assert again.made is None and again.read() == made.made == cache.read(photo, TILE)
     assert cache.exists(photo, TILE) and picture(made.made).size == (533, 400)
     row = Thumbnail.objects.get(photo=photo)

@@ -123,7 +123,7 @@ def test_many_askers_make_it_once(library_root, media_dir):
         thread.join()
     # then one made it, the rest left it to the claim's holder; file and row agree
     assert sorted(results) == [False, False, False, True]
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.spec()))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.rendition_spec()))
     assert (row.state, row.generations, row.name) == (ThumbnailState.READY, 1, video_cache.storage_name(photo))
     assert row.name.endswith(f"{photo.sha256}-v1080-h264-v1.mp4")
     assert cache.thumbnail_storage().size(row.name) == row.bytes
@@ -138,7 +138,7 @@ def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
     with pytest.raises(VideoRenditionError):
         video_cache.ensure(photo)
     # then
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.spec()))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.rendition_spec()))
     assert row.state == ThumbnailState.FAILED and row.attempts == 1 and row.retry_after
     assert "v1080-h264-v1" in (library_root / ".logs" / "errors.log").read_text()
     with pytest.raises(ThumbnailBackoffError):

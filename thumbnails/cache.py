@@ -59,7 +59,7 @@ def thumbnail_storage() -> Storage:
     return storages["thumbnails"]
 
 
-def is_local() -> bool:
+def stored_on_this_machine() -> bool:
     """Whether the storage keeps its files on this machine (reads are then quick enough to do anywhere)."""
     return local_path(thumbnail_storage(), "") is not None
 

@@ -74,16 +74,16 @@ class Growing:
     path: Path
 
 
-def spec() -> VideoRenditionSpec:
+def rendition_spec() -> VideoRenditionSpec:
     return cache.current_video_spec()
 
 
 def storage_name(photo: Photo) -> str:
-    return cache.storage_name(photo.sha256, spec())
+    return cache.storage_name(photo.sha256, rendition_spec())
 
 
 def growing_path(photo: Photo) -> Path:
-    return video_renditions_dir() / f"{photo.sha256}-{spec()}.part.mp4"
+    return video_renditions_dir() / f"{photo.sha256}-{rendition_spec()}.part.mp4"
 
 
 def source(photo: Photo) -> VideoSource:
@@ -111,10 +111,10 @@ def stored(photo: Photo) -> Stored | None:
     name = storage_name(photo)
     if not cache.thumbnail_storage().exists(name):
         return None
-    row = cache.rendition_row(photo, spec(), name)
+    row = cache.rendition_row(photo, rendition_spec(), name)
     if row.state != ThumbnailState.READY:
         cache.record_found(row, name)
-    return Stored(name, cache.etag(photo, spec()))
+    return Stored(name, cache.etag(photo, rendition_spec()))
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def playable(photo: Photo) -> Stored | Growing | Waiting:
     found = stored(photo)
     if found is not None:
         return found
-    row = cache.rendition_row(photo, spec(), storage_name(photo))
+    row = cache.rendition_row(photo, rendition_spec(), storage_name(photo))
     cache.refuse_during_backoff(row)
     started = start_making(photo, row)
     path = growing_path(photo)
@@ -198,7 +198,7 @@ def ensure(photo: Photo, force: bool = False) -> bool:
     with encode_slots().held():
         if not force and stored(photo) is not None:
             return False
-        row = cache.rendition_row(photo, spec(), name)
+        row = cache.rendition_row(photo, rendition_spec(), name)
         if not force:
             cache.refuse_during_backoff(row)
         if not claim(photo, row, during_backoff=force):
@@ -224,11 +224,11 @@ def make_claimed(photo: Photo, row: Thumbnail):
         video = source(photo)
         streams = read_streams(video)
         hold_claim(row, streams.time_limit())
-        make_rendition(video, finished, spec(), streams, growing=path,
+        make_rendition(video, finished, rendition_spec(), streams, growing=path,
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         size = store(finished, storage_name(photo))
     except ThumbnailError as error:
-        cache.record_failure(photo, spec(), row, error, what="Video rendition")
+        cache.record_failure(photo, rendition_spec(), row, error, what="Video rendition")
         raise
     except BaseException:
         cache.release(row)
@@ -237,7 +237,7 @@ def make_claimed(photo: Photo, row: Thumbnail):
         path.unlink(missing_ok=True)  # tells the followers it is finished
         finished.unlink(missing_ok=True)
     Thumbnail.objects.filter(pk=row.pk).update(**cache.ready_fields(storage_name(photo), size))
-    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", photo.pk, spec(), size,
+    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", photo.pk, rendition_spec(), size,
                 time.monotonic() - started)
 
 

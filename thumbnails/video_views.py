@@ -49,7 +49,7 @@ RETRY_AFTER_SECONDS = 5
 PLAYBACK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="video-playback")
 
 
-async def hop(call, *args):
+async def in_playback_pool(call, *args):
     """`call(*args)` in the playback pool (database queries, file reads, storage calls)."""
     return await asyncio.get_running_loop().run_in_executor(PLAYBACK_THREADS, call, *args)
 
@@ -86,7 +86,7 @@ async def rendition_response(request, photo: Photo):
         if isinstance(found, video_cache.Stored):
             return await stored_response(request, found)
         try:
-            growing = await hop(open, found.path, "rb")
+            growing = await in_playback_pool(open, found.path, "rb")
         except FileNotFoundError:
             continue
         return growing_response(growing, found.path)
@@ -101,7 +101,7 @@ async def wait_until_playable(photo: Photo):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
     while True:
-        found = await hop(playable, photo)
+        found = await in_playback_pool(playable, photo)
         if not isinstance(found, video_cache.Waiting):
             return found
         pause = QUEUED_POLL_SECONDS if found.queued else STARTING_POLL_SECONDS
@@ -119,7 +119,7 @@ def playable(photo: Photo):
 
 async def stored_response(request, found: video_cache.Stored):
     storage = cache.thumbnail_storage()
-    size = await hop(storage.size, found.name)
+    size = await in_playback_pool(storage.size, found.name)
     response = ranged_response(request, size, found.etag, "video/mp4",
                                lambda byte_range: read_stored(storage, found.name, byte_range))
     response["Cache-Control"] = CACHING
@@ -127,12 +127,12 @@ async def stored_response(request, found: video_cache.Stored):
 
 
 async def read_stored(storage, name: str, byte_range: ByteRange):
-    stored = await hop(storage.open, name, "rb")
+    stored = await in_playback_pool(storage.open, name, "rb")
     try:
-        await hop(stored.seek, byte_range.start)
+        await in_playback_pool(stored.seek, byte_range.start)
         remaining = byte_range.length
         while remaining > 0:
-            chunk = await hop(stored.read, min(CHUNK_BYTES, remaining))
+            chunk = await in_playback_pool(stored.read, min(CHUNK_BYTES, remaining))
             if not chunk:
                 return
             remaining -= len(chunk)
@@ -154,12 +154,12 @@ async def follow(growing, path):
     try:
         idle = 0.0
         while idle < video_cache.STALL_SECONDS:
-            chunk = await hop(growing.read, CHUNK_BYTES)
+            chunk = await in_playback_pool(growing.read, CHUNK_BYTES)
             if chunk:
                 idle = 0.0
                 yield chunk
             elif not path.exists():
-                while chunk := await hop(growing.read, CHUNK_BYTES):
+                while chunk := await in_playback_pool(growing.read, CHUNK_BYTES):
                     yield chunk
                 return
             else:
