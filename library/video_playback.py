@@ -1,6 +1,8 @@
-"""Whether a video is played from its original or from a web rendition: the one policy, asked by
-the import (which records the probe's verdict on the row), the viewer's links, the rendition
-view, the workers, `pregenerate`, the admin and `librarystatus` alike.
+"""Whether a video is played from its original or from a web rendition: the one policy. The import
+records `verdict` on the row; `serves_rendition` answers for one photo (thumbnails.links.playable_url,
+which the gallery, the viewer and the admin's preview link through, and the rendition views);
+`videos_served_renditions` for many at once (the workers, `pregenerate`, the admin's rendition
+filter and action, `librarystatus`).
 
 The verdict is made once, at import, from what the probe found: an original every current
 browser plays (H.264 8-bit 4:2:0 in MP4/MOV/M4V, VP8/VP9/AV1 in WebM, with AAC, MP3, Opus or
@@ -79,7 +81,7 @@ def has_video(photo) -> bool:
 def serves_rendition(photo) -> bool:
     """Whether this photo's video (its own, or a motion photo's) is played from a web rendition
     (False for other photos). One imported before verdicts were recorded (blank) is served its
-    rendition, which always plays; the views then probe it once and record its verdict."""
+    rendition, which always plays; the rendition views (or `pregenerate`) probe it once and record its verdict."""
     if not has_video(photo) or mode() == NEVER:
         return False
     return mode() == ALWAYS or photo.playback != Playback.ORIGINAL

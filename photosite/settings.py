@@ -59,8 +59,8 @@ PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp"
 # on their short side (1080 = 1080p).
 PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
 PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_LINES", 1080))
-# x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
-# streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
+# x264's preset for renditions: `ultrafast` streams a first play soonest; `veryfast` makes much
+# smaller files for more CPU (docs/thumbnails-and-renditions.md has the measured trade-off).
 PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
 # Threads of each web process that make thumbnails and probe files on request (at least 1;
 # photosite/generation_pool.py): more requests wait their turn, and serving never waits for them.
@@ -258,7 +258,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 # off (the file it was in fails); a head (request line and headers) must also arrive within it.
 PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS", 60))
 # Upload bodies (web import, resumable pieces) received at once by one web process; past it 429.
-# Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
+# Each holds two threads (the view's and its writer) and its buffers.
 PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
 
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"

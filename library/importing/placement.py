@@ -69,8 +69,8 @@ def release_path(relative: str):
 
 def sync_folders(relative_paths):
     """Makes the names just claimed durable: each day folder once, then the library folder (which
-    holds the day folders, perhaps just made); for several folders, one syncfs instead (a group
-    of photos from as many days spent 0.6 s in their folders' fsyncs, bench/bench_import.py)."""
+    holds the day folders, perhaps just made); for several folders, one syncfs instead (an fsync
+    per day folder was a large part of a group's time: bench/bench_import.py)."""
     root = library_root()
     folders = {(root / relative).parent for relative in relative_paths}
     if len(folders) > 1 and sync_filesystem(root):
@@ -94,8 +94,7 @@ def sync_filesystem(path: Path) -> bool:
     commit (Linux's syncfs); False where there is no syncfs (then fsync each file). For a group
     of files just written this is far cheaper than an fsync each: on ext4 every fsync of a file
     whose blocks were allocated since the last commit is a commit of its own, and each commit
-    waits for all the data written meanwhile (bench/bench_import.py: 244 fsyncs took 7 s of an
-    18 s import on the loaded test machine)."""
+    waits for all the data written meanwhile (bench/bench_import.py; docs/measured-choices.md)."""
     syncfs = _libc_syncfs()
     if syncfs is None:
         return False

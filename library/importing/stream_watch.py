@@ -83,8 +83,8 @@ def return_freed_memory():
     """Once the last stream closed: give the C heap's free pages back to the system.
 
     glibc keeps what a burst of requests freed (each stream's request passed through a thread
-    of Django's, with its own malloc arena) for reuse; measured, 200 streams left 43 MB resident
-    after closing without this, 17 MB with it (bench/bench_event_streams.py has 1,000)."""
+    of Django's, with its own malloc arena) for reuse, and a process that served a burst of streams
+    would otherwise stay at its peak (docs/measured-choices.md)."""
     libc = ctypes.util.find_library("c")
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None  # glibc only
     if trim is not None:

@@ -103,7 +103,7 @@ class _HashStates:
 
     A state stays until its upload ends, however many uploads come after it: there are at most
     PHOTOSITE_UPLOADS_PER_USER per user (a few hundred bytes each), and a state pushed out would
-    cost a full read of the bytes held (20 GB at most) on the upload's next piece. States of uploads
+    cost a full read of the bytes held (up to PHOTOSITE_MAX_UPLOAD_BYTES) on the upload's next piece. States of uploads
     that ended in another process (the workers' clean-up, another web worker) go at the next creation here."""
 
     def __init__(self):
