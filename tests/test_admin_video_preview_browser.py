@@ -4,16 +4,13 @@ photo's change page. Screenshot: tests/.artifacts/admin-video-preview.png."""
 import pytest
 
 import factories
-from browser import screenshot, signed_in_page
+from browser import screenshot, shows_frames, signed_in_page
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NAME = factories.CAMERA_VIDEOS["iphone-hevc"][0]
-SHOWS_FRAMES = """() => {
-  const video = document.querySelector('video.photo-preview');
-  return video.readyState >= 2 && video.videoWidth > 0 && video.currentTime > 0.3;
-}"""
+PREVIEW = "video.photo-preview"
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +30,8 @@ def test_the_admin_preview_of_an_hevc_video_shows_its_picture(browser, site):
         photo_id = page.locator(f'.tile[data-name="{NAME}"]').get_attribute("data-id")
         page.goto(f"/admin/library/photo/{photo_id}/change/")
         # when: it is played
-        page.evaluate("() => { const video = document.querySelector('video.photo-preview');"
-                      " video.muted = true; video.play(); }")
+        page.locator(PREVIEW).evaluate("video => { video.muted = true; video.play(); }")
         # then: frames, not HEVC's sound over no picture
-        page.wait_for_function(SHOWS_FRAMES, timeout=30000)
-        assert "/video?" in page.locator("video.photo-preview").get_attribute("src")
+        page.wait_for_function(shows_frames(PREVIEW), timeout=30000)
+        assert "/video?" in page.locator(PREVIEW).get_attribute("src")
         screenshot(page, "admin-video-preview")
