@@ -383,3 +383,31 @@ class PendingSidecar(models.Model):
 
     def __str__(self):
         return f"{self.original_name} (waiting for its photo)"
+
+
+class EventChannel(models.Model):
+    """A channel of import progress events and the number of its last event: appending takes the
+    next number with one UPDATE, so numbers are dense and ordered within a channel across processes."""
+
+    name = models.CharField(max_length=255, unique=True)
+    last_event = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} ({self.last_event} events)"
+
+
+class StoredEvent(models.Model):
+    """One event of a channel, kept so that a browser that reconnects (Last-Event-ID) or reloads
+    the page replays what it missed (library.events.storage)."""
+
+    channel = models.CharField(max_length=255)
+    number = models.BigIntegerField()
+    type = models.CharField(max_length=255)
+    data = models.TextField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "number"], name="stored_event_channel_number")]
+
+    def __str__(self):
+        return f"{self.channel}:{self.number} {self.type}"

@@ -9,7 +9,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from library import paths
-from photosite import remembered
+from photosite import remembered, storage_url
 from photosite.secret_key import site_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,13 +82,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_eventstream",
     "django_q",
     "axes",
     "library",
@@ -184,10 +183,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# The library's files on an S3-compatible object store instead of the library folder
+# (photosite/storage_url.py, docs/scaling.md): today the thumbnails and video renditions.
+PHOTOSITE_STORAGE_URL = os.environ.get("PHOTOSITE_STORAGE_URL", "")
+PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "thumbnails": {
+    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, paths.THUMBNAILS_DIR)
+    if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(
             "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
         ),
@@ -261,7 +266,7 @@ PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS"
 # Each holds two threads (the view's and its writer) and its buffers.
 PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
 
-EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+EVENTSTREAM_STORAGE_CLASS = "library.events.storage.ModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
 EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).

@@ -1,6 +1,6 @@
 """Import progress as Server-Sent Events (django-eventstream), one channel per import session.
 
-Events are stored (DjangoModelStorage) with per-channel ids, so a browser that reconnects with
+Events are stored (library.events.storage) with per-channel ids, so a browser that reconnects with
 `Last-Event-ID` gets what it missed and a page reloaded mid-import replays the session's history.
 Only the session's owner and staff may read its channel."""
 import re
@@ -31,7 +31,7 @@ class InvalidLastEventIdError(ValueError):
 def event_after(session_id, last_event_id) -> int:
     """The stored event a stream of `session_id` starts after: the one `last_event_id` names
     (`import-<session>:<n>`, what the browser sends on reconnecting), else 0, "from the
-    beginning": django-eventstream stores an event 0 in each channel, so a late connection
+    beginning": the storage keeps an event 0 in each channel, so a late connection
     replays every event the session ever sent. An id of another channel, or a malformed one,
     is refused rather than ignored: it never selects anything but this channel."""
     if not last_event_id:
