@@ -16,7 +16,7 @@ from library.media.places import zone_named
 from library.media.sidecar_names import match_key
 from library.media.video_metadata import playback_codecs
 from library.media.video_playback import Playback, verdict
-from library.paths import absolute_path
+from library.paths import TRASH_DIR, absolute_path
 
 
 class ImportSource(models.TextChoices):
@@ -132,7 +132,7 @@ class Photo(models.Model):
     import_session = models.ForeignKey(
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
-    trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    trashed_at = models.DateTimeField(null=True, blank=True, help_text=f"Set while the file is in {TRASH_DIR}/.")
     shown_with = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
         help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
@@ -259,6 +259,24 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     Apart from `Photo.is_visible_to` so that the thumbnail fast path, which knows only whether a
     photo was in the trash and whether a session is staff's, asks the very same rule."""
     return not in_trash or user.is_staff
+
+
+def import_sessions_visible_to(user) -> models.QuerySet:
+    """The import sessions a person may follow (their page, their event channel, their uploads'
+    target): web sessions only, as only those have a page and events; their own, or anyone's
+    for staff; none for someone not logged in. The HTTP views and the SSE channel both ask this."""
+    if user is None or not user.is_authenticated:
+        return ImportSession.objects.none()
+    sessions = ImportSession.objects.filter(source=ImportSource.WEB)
+    return sessions if user.is_staff else sessions.filter(user=user)
+
+
+def uploads_visible_to(user) -> models.QuerySet:
+    """A resumable upload is only ever its creator's, staff included: its bytes so far are that
+    person's, and a second writer would interleave pieces."""
+    if user is None or not user.is_authenticated:
+        return ResumableUpload.objects.none()
+    return ResumableUpload.objects.filter(user=user)
 
 
 class ImportOutcome(models.Model):
