@@ -10,7 +10,7 @@ import pytest
 import sidecar_factories as sidecars
 from django.core.management import CommandError, call_command
 
-from library.models import DateSource, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
+from library.models import DateSource, Favourite, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
 from library.services.check_report import CheckReport
 from library.services.library_check import check_files
 from library.services.redating import redate
@@ -190,6 +190,7 @@ def test_takeout_json_names_find_their_photo(library_root, media_dir, photo_name
     run_import(media_dir)
     photo = Photo.objects.get()
     assert (photo.description, photo.rating, photo.taken_at_source) == ("Berlin", 5, DateSource.SIDECAR)
+    assert not Favourite.objects.exists()  # from the command line: no user's favourite, the stars alone
     assert photo.taken_at == datetime(2015, 12, 6, 16, 18, 30, tzinfo=UTC)
 
 

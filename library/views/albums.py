@@ -92,6 +92,7 @@ def album_detail(request, album_id):
 @api_view
 @json_request_body
 def change_album(request, album_id, body):
+    albums.album_for(request.user, album_id, AlbumAccess.OWN)  # first: a stranger learns nothing from a body
     if not isinstance(body, dict) or not ({"title", "cover"} & body.keys()):
         raise BadInputError('send JSON {"title": …} or {"cover": <photo id>}')
     album = None
@@ -111,6 +112,7 @@ def delete_album(request, album_id):
 @api_view
 @json_request_body
 def album_photos(request, album_id, body):
+    albums.album_for(request.user, album_id, AlbumAccess.ADD)
     if body_field(body, "add") is not None:
         changed = albums.add_photos(request.user, album_id, photo_ids(body["add"], "add"))
     elif body_field(body, "remove") is not None:
