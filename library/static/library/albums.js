@@ -39,6 +39,7 @@
     const album = await api(albumUrl, "POST", { title: fields.title.value });
     root.querySelector(".album-title").textContent = album.title;
     document.title = `${album.title} · Photosite`;
+    fields.title.closest("details").open = false;
   });
 
   // Sharing changes the list of members: the page is drawn again from the server.
