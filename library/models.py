@@ -97,8 +97,7 @@ class PhotoQuerySet(models.QuerySet):
         return self.exclude(IN_LIBRARY)
 
     def visible_to(self, user):
-        """The photos `user` may see: `photo_is_visible`'s rule, as a query."""
-        return self if user.is_staff else self.in_library()
+        return self.filter(visible_condition(user))
 
 
 class Photo(models.Model):
@@ -256,6 +255,12 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     Apart from `Photo.is_visible_to` so that the thumbnail fast path, which knows only whether a
     photo was in the trash and whether a session is staff's, asks the very same rule."""
     return not in_trash or user.is_staff
+
+
+def visible_condition(user, through: str = "") -> models.Q:
+    """`photo_is_visible` as a query's condition on photos, reached `through` a relation
+    ("photo__" from an album's entries): a join on the photo row, never a subquery over them all."""
+    return models.Q() if user.is_staff else models.Q(**{f"{through}trashed_at__isnull": True})
 
 
 class ImportOutcome(models.Model):

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Subquery, Value, When
 
-from library.models import MOMENT_FACE, Album, AlbumMember, AlbumPhoto, Photo
+from library.models import MOMENT_FACE, Album, AlbumMember, AlbumPhoto, Photo, visible_condition
 
 MAX_TITLE = Album._meta.get_field("title").max_length
 
@@ -64,7 +64,7 @@ def album_for(user, album_id, need=AlbumAccess.VIEW) -> Album:
 
 def visible_entries(user):
     """The album entries `user` sees: those whose photo is not in the trash, or all for staff."""
-    return AlbumPhoto.objects.filter(photo__in=Photo.objects.visible_to(user))
+    return AlbumPhoto.objects.filter(visible_condition(user, "photo__"))
 
 
 def album_scope(user, album: Album):
