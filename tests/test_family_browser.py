@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from test_gallery_browser import ON_SCREEN_IMAGES_LOADED as IMAGES_LOADED
 
 import factories
 from browser import log_in, screenshot, watched_context
@@ -19,8 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHOTOS = [datetime(2024, 6, day, hour) for day in (14, 15, 16) for hour in (9, 11, 13, 15)]
 USERS = {"mia": "mia-password-123", "leo": "leo-password-123"}
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
-IMAGES_LOADED = """() => [...document.images].filter((image) => image.getBoundingClientRect().top < innerHeight)
-    .every((image) => image.complete && image.naturalWidth > 0)"""
 HEARTS_KNOWN = "() => document.querySelectorAll('#gallery .tile-heart').length === document.querySelectorAll('#gallery .tile').length"
 
 

@@ -1,12 +1,11 @@
-"""What the JSON API of favourites, albums and selections shares: a login (401, not a redirect),
-the album rules' refusals as statuses, a list of photo ids read from a body or a query, and one
-URL answering several methods."""
+"""What the JSON API of favourites, albums and selections shares: the album rules' refusals as
+statuses, a list of photo ids read from a body or a query, and one URL answering several methods."""
 import re
-from functools import wraps
 
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseNotAllowed
 
 from library.services.albums import AlbumInputError, AlbumNotFoundError, AlbumPermissionError
+from photosite.json_api import json_api
 
 # A selection may span years of a library; a longer list is no selection a person made.
 MAX_IDS = 10_000
@@ -17,24 +16,8 @@ class BadInputError(ValueError):
     """A body or query the API cannot take (photo ids that are no list of ids, a missing flag)."""
 
 
-REFUSALS = {AlbumNotFoundError: 404, AlbumPermissionError: 403, AlbumInputError: 400, BadInputError: 400}
-
-
-def api_error(message, status):
-    return JsonResponse({"error": message}, status=status)
-
-
-def api_view(view):
-    """Logged-in users only (401 otherwise); an album rule's refusal becomes 404, 403 or 400."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return api_error("login required", 401)
-        try:
-            return view(request, *args, **kwargs)
-        except tuple(REFUSALS) as error:
-            return api_error(str(error), REFUSALS[type(error)])
-    return wrapper
+# Logged-in users only (401 otherwise); an album rule's refusal or bad input becomes 404, 403 or 400.
+api_view = json_api({AlbumNotFoundError: 404, AlbumPermissionError: 403, AlbumInputError: 400, BadInputError: 400})
 
 
 def photo_ids(value, name="ids") -> list[int]:

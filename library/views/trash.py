@@ -6,9 +6,10 @@ from django.views.decorators.http import require_POST
 
 from library.models import Photo
 from library.services.trash import move_to_trash
+from photosite.json_api import api_error
 from photosite.json_body import json_request_body
 
-from .api import api_error, api_view, body_field, photo_ids
+from .api import api_view, body_field, photo_ids
 
 
 @require_POST
