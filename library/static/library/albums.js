@@ -8,15 +8,7 @@
   const note = root.querySelector(".album-note");
   const albumUrl = root.dataset.albumId ? `/api/albums/${root.dataset.albumId}` : null;
 
-  async function api(url, method, body) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { "X-CSRFToken": root.dataset.csrfToken, "Content-Type": "application/json", Accept: "application/json" },
-    });
-    const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
-    return answer;
-  }
+  const api = window.photositeApi(root.dataset.csrfToken);
 
   function failed(error) {
     note.textContent = `That did not work: ${error.message}`;

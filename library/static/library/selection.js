@@ -37,15 +37,7 @@
   }
 
   // -- talking to the site -----------------------------------------------------------------
-  async function api(url, method = "GET", body = undefined) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json", Accept: "application/json" },
-    });
-    const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
-    return answer;
-  }
+  const api = window.photositeApi(csrfToken);
 
   function say(text, link = null) {
     note.replaceChildren(text);
