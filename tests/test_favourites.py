@@ -1,8 +1,11 @@
 """Favourites through their JSON API and page: each user's own, set and unset, photos in the
 trash left alone; and what a sidecar's favourite becomes (stars, and the importer's favourite)."""
 import json
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from row_factories import client_for
 from row_factories import photo_row as photo
 
@@ -75,3 +78,30 @@ def test_a_sidecar_s_favourite_is_stars_unless_it_rates_and_the_importer_s_favou
     assert apply_sidecar_favourite(favourite, sidecar_rating, importer.pk) == ({"rating": stars} if stars else {})
     assert apply_sidecar_favourite(favourite, sidecar_rating, None) == ({"rating": stars} if stars else {})
     assert list(Favourite.objects.values_list("user", "photo")) == [(importer.pk, favourite.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_sidecar_favourites_into_stars_and_the_importer_s_favourites(django_user_model):
+    # given rows as 0012 kept them: favourites (one rated 2, one from the command line) and one not
+    before = [("library", "0012_admin_indexes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    old_photo, old_session = apps.get_model("library", "Photo"), apps.get_model("library", "ImportSession")
+    importer = apps.get_model("auth", "User").objects.create(username="ann")
+    web, cli = old_session.objects.create(source="web", user=importer), old_session.objects.create(source="cli")
+    for name, session, favorite, rating in [("a", web, True, None), ("b", web, True, 2), ("c", cli, True, None),
+                                            ("d", web, False, None)]:
+        old_photo.objects.create(
+            sha256=name * 64, kind="photo", original_name=f"{name}.jpg", path=f"{name}.jpg", format="jpeg",
+            mime_type="image/jpeg", size=1, taken_at_source="exif", taken_at=datetime(2024, 1, 1, tzinfo=UTC),
+            taken_at_offset=0, taken_on=date(2024, 1, 1), import_session=session, favorite=favorite, rating=rating)
+    # when
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    # then
+    assert dict(Photo.objects.values_list("original_name", "rating")) == {
+        "a.jpg": 5, "b.jpg": 2, "c.jpg": 5, "d.jpg": None}
+    assert sorted(Favourite.objects.values_list("user__username", "photo__original_name")) == [
+        ("ann", "a.jpg"), ("ann", "b.jpg")]
