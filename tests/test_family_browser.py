@@ -10,7 +10,7 @@ import pytest
 from test_gallery_browser import ON_SCREEN_IMAGES_LOADED as IMAGES_LOADED
 
 import factories
-from browser import log_in, screenshot, watched_context
+from browser import log_in, screenshot, signed_in_page, watched_context
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -176,3 +176,21 @@ def long_press(page, tile):
     session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [point]})
     page.wait_for_function("() => document.body.classList.contains('selecting')")
     session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_staff_move_a_selection_to_the_trash(browser, site):
+    with signed_in_page(browser, site, viewport=DESKTOP) as page:
+        # given the staff's gallery, with no download endpoint on this site yet (so no button)
+        page.wait_for_function(HEARTS_KNOWN)
+        tile = page.locator("#gallery .tile").last
+        photo_id = tile.get_attribute("data-id")
+        tile.hover()
+        tile.locator(".tile-check").click()
+        assert page.locator("#selection-bar [data-action=download]").is_hidden()
+        # when
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#selection-bar [data-action=trash]")
+        # then the tile leaves the page and the photo the gallery
+        page.locator("#selection-note", has_text="1 photo moved to the trash.").wait_for()
+        assert page.locator(f".tile[data-id='{photo_id}']").count() == 0
+        assert site.client().get(f"/photo/{photo_id}/").status_code == 404
