@@ -95,9 +95,11 @@ def summaries(user, albums) -> list[AlbumSummary]:
         count=Count("pk"), first=Min("photo__taken_on"), last=Max("photo__taken_on"))}
     cover_ids = [album.cover_id if album.cover_visible else album.newest_id for album in albums]
     covers = Photo.objects.only("id", "sha256").in_bulk([pk for pk in cover_ids if pk])
-    return [AlbumSummary(album, stats.get(album.pk, {}).get("count", 0), stats.get(album.pk, {}).get("first"),
-                         stats.get(album.pk, {}).get("last"), covers.get(cover_id))
-            for album, cover_id in zip(albums, cover_ids, strict=True)]
+    found = []
+    for album, cover_id in zip(albums, cover_ids, strict=True):
+        row = stats.get(album.pk, {"count": 0, "first": None, "last": None})  # no photos it may show
+        found.append(AlbumSummary(album, row["count"], row["first"], row["last"], covers.get(cover_id)))
+    return found
 
 
 def clean_title(title) -> str:
