@@ -263,6 +263,76 @@ def visible_condition(user, through: str = "") -> models.Q:
     return models.Q() if user.is_staff else models.Q(**{f"{through}trashed_at__isnull": True})
 
 
+class Favourite(models.Model):
+    """One person's favourite: each user has their own (a family shares a library, not a taste)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "photo"], name="favourite_once_per_user")]
+        # The unique index serves "this user's favourites"; this one a photo's (its deletion's cascade).
+        indexes = [models.Index(fields=["photo"], name="favourite_photo_idx")]
+
+    def __str__(self):
+        return f"{self.user} ♥ {self.photo_id}"
+
+
+class Album(models.Model):
+    """A named set of photos kept by its owner and shared with chosen users
+    (library.services.albums.album_access says who may do what)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
+    title = models.CharField(max_length=200)
+    cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="The photo on the album's card; without one, its newest photo.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums", blank=True)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AlbumPhoto(models.Model):
+    """A photo in an album. A photo in the trash keeps its place: it is hidden at query time, and
+    comes back with a restore."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="entries")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="album_entries")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["album", "photo"], name="album_photo_once")]
+        indexes = [models.Index(fields=["photo"], name="album_photo_photo_idx")]
+
+    def __str__(self):
+        return f"{self.album}: {self.photo_id}"
+
+
+class AlbumMember(models.Model):
+    """A user the owner shared the album with: to look at, or to look at and add to."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_memberships")
+    can_add = models.BooleanField(default=False, help_text="May add photos (and remove those they added).")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["album", "user"], name="album_member_once")]
+        indexes = [models.Index(fields=["user"], name="album_member_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} in {self.album}"
+
+
 class ImportOutcome(models.Model):
     """What happened to one file of an import session, kept so a person can see why a file failed
     or which photo their 'duplicate' already is."""
@@ -375,72 +445,3 @@ class PendingSidecar(models.Model):
     def __str__(self):
         return f"{self.original_name} (waiting for its photo)"
 
-
-class Favourite(models.Model):
-    """One person's favourite: each user has their own (a family shares a library, not a taste)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="favourites")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "photo"], name="favourite_once_per_user")]
-        # The unique index serves "this user's favourites"; this one a photo's (its deletion's cascade).
-        indexes = [models.Index(fields=["photo"], name="favourite_photo_idx")]
-
-    def __str__(self):
-        return f"{self.user} ♥ {self.photo_id}"
-
-
-class Album(models.Model):
-    """A named set of photos kept by its owner and shared with chosen users
-    (library.services.albums.album_access says who may do what)."""
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
-    title = models.CharField(max_length=200)
-    cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              help_text="The photo on the album's card; without one, its newest photo.")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums", blank=True)
-
-    class Meta:
-        ordering = ["-updated", "-id"]
-
-    def __str__(self):
-        return self.title
-
-
-class AlbumPhoto(models.Model):
-    """A photo in an album. A photo in the trash keeps its place: it is hidden at query time, and
-    comes back with a restore."""
-
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="entries")
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="album_entries")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["album", "photo"], name="album_photo_once")]
-        indexes = [models.Index(fields=["photo"], name="album_photo_photo_idx")]
-
-    def __str__(self):
-        return f"{self.album}: {self.photo_id}"
-
-
-class AlbumMember(models.Model):
-    """A user the owner shared the album with: to look at, or to look at and add to."""
-
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_memberships")
-    can_add = models.BooleanField(default=False, help_text="May add photos (and remove those they added).")
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["album", "user"], name="album_member_once")]
-        indexes = [models.Index(fields=["user"], name="album_member_user_idx")]
-
-    def __str__(self):
-        return f"{self.user} in {self.album}"
