@@ -444,4 +444,3 @@ class PendingSidecar(models.Model):
 
     def __str__(self):
         return f"{self.original_name} (waiting for its photo)"
-
