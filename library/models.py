@@ -265,6 +265,30 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     return not in_trash or user.is_staff
 
 
+class ImportOutcome(models.Model):
+    """What happened to one file of an import session, kept so a person can see why a file failed
+    or which photo their 'duplicate' already is."""
+
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="outcomes")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=9, choices=OutcomeStatus.choices)
+    error = models.TextField(blank=True)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["session", "status"], name="outcome_session_status_idx"),
+            # The admin's filter by status, in order: the few duplicates and failures among many imports.
+            models.Index(fields=["status", "id"], name="outcome_status_idx", condition=~models.Q(status="imported")),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name}: {self.status}"
+
+
 def visible_condition(user, through: str = "") -> models.Q:
     """`photo_is_visible` as a query's condition on photos, reached `through` a relation
     ("photo__" from an album's entries): a join on the photo row, never a subquery over them all."""
@@ -339,30 +363,6 @@ class AlbumMember(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.album}"
-
-
-class ImportOutcome(models.Model):
-    """What happened to one file of an import session, kept so a person can see why a file failed
-    or which photo their 'duplicate' already is."""
-
-    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="outcomes")
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=9, choices=OutcomeStatus.choices)
-    error = models.TextField(blank=True)
-    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["session", "status"], name="outcome_session_status_idx"),
-            # The admin's filter by status, in order: the few duplicates and failures among many imports.
-            models.Index(fields=["status", "id"], name="outcome_status_idx", condition=~models.Q(status="imported")),
-        ]
-
-    def __str__(self):
-        return f"{self.original_name}: {self.status}"
 
 
 class ResumableUpload(models.Model):
