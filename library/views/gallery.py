@@ -20,6 +20,8 @@ from library.services.timeline import (
 )
 from thumbnails.placeholders import for_photos
 
+# The JSON API the client-rendered grid reads (`#gallery[data-api]`); a scoped page adds its query.
+GRID_API = "/api/timeline/"
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
 
@@ -50,17 +52,24 @@ def jump_choices(page):
 
 @login_required
 def gallery(request):
+    return gallery_page(request, "library/gallery.html", {"grid_api": GRID_API}, with_jump=True)
+
+
+def gallery_page(request, template, context, tiles=None, with_jump=False):
+    """The gallery's grid over `tiles` (all the library's when None), one page at a time: the
+    page itself, or with `?fragment=1` the next page's tiles alone (the infinite scroll)."""
     try:
         cursor = requested_cursor(request)
     except BadCursorError as error:
         return bad_position(request, str(error))
-    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
-    context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, tiles)
+    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
                "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
-    context.update(jump_years=jump_choices(page), jumped=cursor is not None)
-    return render(request, "library/gallery.html", context)
+    if with_jump:
+        context.update(jump_years=jump_choices(page), jumped=cursor is not None)
+    return render(request, template, context)
 
 
 def bad_position(request, reason: str):
