@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from library.models import Photo
+from library.models import GALLERY_TILE, Photo
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "taken_at_offset",
@@ -117,20 +117,39 @@ class Page:
         return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda photo: photo.taken_on)]
 
 
-def tiles_after(cursor: Cursor | None):
-    """The gallery's tiles after `cursor` (from the newest when None), in its order: a walk of
-    the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
-    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by(*ORDER)
+def scope_for(request):
+    """The photos this request may see in the gallery: the one place that says so. The page, the
+    timeline API (summary, tiles) and a photo's neighbours all start from it; an album, a search or
+    a share link narrows it here."""
+    return Photo.objects.in_library()
+
+
+def tiles_after(cursor: Cursor | None, scope):
+    """The gallery's tiles of `scope` after `cursor` (from the newest when None), in its order: a
+    walk of the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
+    photos = scope.filter(GALLERY_TILE).only(*TILE_FIELDS).order_by(*ORDER)
     return photos if cursor is None else photos.filter(cursor.older())
 
 
-def page_after(cursor: Cursor | None, size: int) -> Page:
-    """One page of tiles after `cursor` (from the newest when None): one query for the tiles,
-    one for their partners."""
-    rows = list(tiles_after(cursor)[: size + 1])
+def page_of(photos, size: int) -> Page:
+    """The first `size` of `photos` (tiles in gallery order) and where the next page starts:
+    one query for the tiles, one for their partners."""
+    rows = list(photos[: size + 1])
     if len(rows) <= size:
         return Page(with_partners(rows), None)
     return Page(with_partners(rows[:size]), Cursor.of(rows[size - 1]))
+
+
+def page_after(cursor: Cursor | None, size: int, scope) -> Page:
+    """One page of tiles after `cursor` (from the newest when None)."""
+    return page_of(tiles_after(cursor, scope), size)
+
+
+def page_of_days(newest: date, oldest: date, after: Cursor | None, size: int, scope) -> Page:
+    """One page of the tiles taken from day `newest` back to day `oldest` (both included), after
+    `after` when a day is too big for one page."""
+    photos = tiles_after(after or Cursor(newest, None, 0), scope)
+    return page_of(photos.filter(taken_on__lte=newest, taken_on__gte=oldest), size)
 
 
 def with_partners(photos: list) -> list:
@@ -182,11 +201,11 @@ def months_with_photos() -> list[tuple[int, int]]:
     return [(day.year, day.month) for day in days]
 
 
-def older_neighbour(photo: Photo) -> Photo | None:
-    page = page_after(Cursor.of(photo), 1)
+def older_neighbour(photo: Photo, scope) -> Photo | None:
+    page = page_after(Cursor.of(photo), 1, scope)
     return page.photos[0] if page.photos else None
 
 
-def newer_neighbour(photo: Photo) -> Photo | None:
-    photos = Photo.objects.gallery_tiles().filter(Cursor.of(photo).newer())
+def newer_neighbour(photo: Photo, scope) -> Photo | None:
+    photos = scope.filter(GALLERY_TILE).filter(Cursor.of(photo).newer())
     return photos.order_by("taken_on", "taken_at", "id").only(*TILE_FIELDS).first()

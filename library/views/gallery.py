@@ -1,13 +1,14 @@
-"""The gallery: tiles grouped by day, newest first, one keyset page at a time, and a plain
-viewer page per photo (the in-page viewer in gallery.js is the usual way in; this page is
-its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
+"""The gallery page: the shell of the grid gallery.js draws from the timeline API, with the
+server-rendered keyset pages (tiles grouped by day, newest first, and the Jump-to) inside its
+`<noscript>`, and a plain viewer page per photo (the in-page viewer is the usual way in; this page
+is its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
 from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
-from library.models import Photo
 from library.services.timeline import (
     BadCursorError,
     Cursor,
@@ -15,6 +16,7 @@ from library.services.timeline import (
     newer_neighbour,
     older_neighbour,
     page_after,
+    scope_for,
     with_partners,
 )
 
@@ -52,11 +54,12 @@ def gallery(request):
         cursor = requested_cursor(request)
     except BadCursorError as error:
         return bad_position(request, str(error))
-    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
+    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope_for(request))
     context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
-    context.update(jump_years=jump_choices(page), jumped=cursor is not None)
+    context.update(jump_years=jump_choices(page), jumped=cursor is not None,
+                   timeline_api=reverse("timeline-summary").removesuffix("summary"))
     return render(request, "library/gallery.html", context)
 
 
@@ -70,7 +73,8 @@ def bad_position(request, reason: str):
 @login_required
 def photo_page(request, photo_id):
     """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
-    photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
+    scope = scope_for(request)
+    photo = get_object_or_404(scope, pk=photo_id)
     with_partners([photo])
-    context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
+    context = {"photo": photo, "newer": newer_neighbour(photo, scope), "older": older_neighbour(photo, scope)}
     return render(request, "library/photo.html", context)
