@@ -29,7 +29,7 @@ from library.services import resumable_uploads
 from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
-from library.templatetags.gallery_tags import clock
+from library.tile_records import clock
 from thumbnails.links import thumbnail_url
 
 logger = logging.getLogger("photosite.admin")

@@ -10,6 +10,18 @@ from thumbnails.links import embedded_video_url, playable_url, thumbnail_url
 DEFAULT_SHAPE = (4, 3)
 
 
+def clock(seconds):
+    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
+    (0:00.4), never 0:00."""
+    if seconds is None:
+        return ""
+    if seconds < 0.95:
+        return f"0:00.{max(1, round(seconds * 10))}"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def moment_parts(photo) -> tuple[str, str, str]:
     """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
     `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
@@ -39,7 +51,7 @@ def tile_record(photo, base: str) -> dict:
     return {
         "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "time": f"{photo.taken_local:%H:%M}",
         "day": photo.taken_on.isoformat(), "width": width, "height": height,
-        "duration": photo.duration if photo.is_video else None,
+        "clock": clock(photo.duration) if photo.is_video else "",
         "thumbnail": thumbnail_url(photo), "preview": thumbnail_url(photo, "preview"),
         "original": f"{base}{photo.pk}/original", "play": playable_url(photo) if photo.is_video else "",
         "moment": moment, "motion": motion, "raw": raw,

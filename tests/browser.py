@@ -17,11 +17,12 @@ def chromium_path():
     return os.environ.get("PHOTOSITE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def screenshot(page, name):
-    """Saved under tests/.artifacts/ so a person can look at what the test saw."""
+def screenshot(page, name, full_page=True):
+    """Saved under tests/.artifacts/ so a person can look at what the test saw (the screen only,
+    with `full_page=False`: a page laid out for a whole library is too tall to capture)."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     path = ARTIFACTS_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

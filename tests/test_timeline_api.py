@@ -145,9 +145,9 @@ def test_a_tile_carries_what_the_viewer_needs(logged_in):
     tile, = logged_in.get("/api/timeline/tiles?from=2024-03-10&to=2024-03-10").json()["tiles"]
     # then
     assert tile == tile_record(Photo.objects.get(pk=video.pk), "/photo/")
-    assert {key: tile[key] for key in ("id", "kind", "day", "time", "width", "height", "original", "placeholder",
+    assert {key: tile[key] for key in ("id", "kind", "day", "time", "clock", "width", "height", "original", "placeholder",
                                        "favourite")} == {
-        "id": video.pk, "kind": "video", "day": "2024-03-10", "time": "12:00", "width": 1920, "height": 1080,
+        "id": video.pk, "kind": "video", "day": "2024-03-10", "time": "12:00", "clock": "1:15", "width": 1920, "height": 1080,
         "original": f"/photo/{video.pk}/original", "placeholder": None, "favourite": None}
     assert tile["play"] and tile["thumbnail"] and tile["preview"]
 

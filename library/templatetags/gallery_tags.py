@@ -4,7 +4,7 @@ the database query. What a tile carries is library.tile_records' to say; this on
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from library.tile_records import moment_parts, photo_base, tile_record
+from library.tile_records import clock, moment_parts, photo_base, tile_record
 
 register = template.Library()
 
@@ -19,17 +19,7 @@ MOMENT_BADGE_HTML = '<span class="badge badge-moment" aria-label="{}">{}</span>'
 MOMENT_BADGES = {"live": ("Live Photo", "LIVE"), "motion": ("motion photo", "MOTION"), "raw": ("RAW+JPEG", "RAW")}
 
 
-@register.filter
-def clock(seconds):
-    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
-    (0:00.4), never 0:00."""
-    if seconds is None:
-        return ""
-    if seconds < 0.95:
-        return f"0:00.{max(1, round(seconds * 10))}"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+register.filter("clock", clock)
 
 
 def moment_html(record):
@@ -47,7 +37,7 @@ def moment_html(record):
 def tile_fields(photo, base):
     record = tile_record(photo, base)
     if record["kind"] == "video":
-        attributes, badge = "", format_html(VIDEO_BADGE_HTML, clock(record["duration"]))
+        attributes, badge = "", format_html(VIDEO_BADGE_HTML, record["clock"])
     else:
         attributes, badge = moment_html(record)
     return {**record, "base": base, "moment_attributes": attributes, "badge": badge}
