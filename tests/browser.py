@@ -91,3 +91,13 @@ def signed_in_page(browser, site, **options):
     yield page
     context.close()
     context.csp.assert_none()
+
+
+# The gallery's grid has answered the scroll position: no request under way, tiles on screen, and
+# no day on screen still waiting for its tiles (gallery.js marks those `.pending`).
+GRID_SCREEN_FILLED = """() => {
+  const onScreen = (element) => { const box = element.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; };
+  return [...document.querySelectorAll('#gallery .tile')].some(onScreen)
+    && ![...document.querySelectorAll('#gallery .day.pending')].some(onScreen);
+}"""
+GRID_SETTLED = f"() => document.querySelector('#gallery').getAttribute('aria-busy') === 'false' && ({GRID_SCREEN_FILLED})()"

@@ -46,7 +46,8 @@ def assert_refused(response, url):
 def test_every_route_is_walked():
     routes = dict(all_routes())
     for expected in ("import/", "api/imports/<int:session_id>/events", "photo/<int:photo_id>/original",
-                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/"):
+                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/", "api/timeline/summary",
+                     "api/timeline/tiles"):
         assert expected in routes, sorted(routes)
 
 

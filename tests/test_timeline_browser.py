@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from PIL import Image
 
+from browser import GRID_SCREEN_FILLED as SCREEN_FILLED
+from browser import GRID_SETTLED as SETTLED
 from browser import screenshot, signed_in_page
 from live_site import running_site
 
@@ -45,13 +47,6 @@ new PerformanceObserver((list) => { for (const entry of list.getEntries()) windo
   .observe({ type: "longtask", buffered: true });"""
 GRID_READY = "() => document.querySelectorAll('#gallery .tile.loaded').length > 0"
 TILE_COUNT = "() => document.querySelectorAll('#gallery .tile').length"
-# The screen shows tiles and no section still waiting for its tiles; settled: and no request under way.
-SCREEN_FILLED = """() => {
-  const onScreen = (element) => { const box = element.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; };
-  return [...document.querySelectorAll('#gallery .tile')].some(onScreen)
-    && ![...document.querySelectorAll('#gallery .day.pending')].some(onScreen);
-}"""
-SETTLED = f"() => document.querySelector('#gallery').getAttribute('aria-busy') === 'false' && ({SCREEN_FILLED})()"
 # The days (YYYY-MM-DD) of the tiles on screen, top to bottom.
 DAYS_ON_SCREEN = """() => [...document.querySelectorAll('#gallery .tile')]
   .map((tile) => [tile.getBoundingClientRect(), window.photositeGrid.tile(tile.dataset.id).day])

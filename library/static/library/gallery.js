@@ -239,8 +239,8 @@
 
   function dayAt(y) {
     const block = blockAt(y);
-    let found = block.groups[0];
-    for (const group of block.groups) if (block.top + group.top <= y) found = group;
+    let found = block.groups[0];  // the first day of the lowest line starting above y
+    for (const group of block.groups) if (block.top + group.top <= y && group.top > found.top) found = group;
     return found ? found.day : block.days[0].day;
   }
 
