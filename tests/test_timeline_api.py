@@ -11,6 +11,7 @@ from test_gallery import make_rows
 
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, MediaKind, Photo
+from library.services.day_summary import day_counts
 from library.services.redating import redate
 from library.services.trash import move_to_trash, restore_from_trash
 from library.tile_records import tile_record
@@ -182,3 +183,21 @@ def test_a_narrower_scope_has_its_own_summary_and_tiles(monkeypatch, logged_in):
     assert len(whole) == 5
     assert narrowed == [(video.taken_on, 1)]
     assert [tile["id"] for tile in tiles] == [video.pk]
+
+
+def test_the_days_kept_by_the_database_agree_with_a_count_of_the_photos(logged_in, media_dir):
+    # given rows made every way: bulk, imported, trashed, a moment's partner, redated, deleted, a bulk update
+    rows = make_rows(40, step=timedelta(hours=5))
+    photo = import_jpeg(media_dir, "one.jpg", factories.a_date(2022, 6, 1, 10, 0))
+    Photo.objects.filter(pk=rows[0].pk).update(trashed_at=timezone.now())
+    Photo.objects.filter(pk=rows[1].pk).update(shown_with=rows[2])
+    redate(Photo.objects.get(pk=photo.pk), timezone.make_aware(datetime(2021, 2, 3, 10, 0)))
+    Photo.objects.get(pk=rows[3].pk).delete()
+    Photo.objects.filter(pk__in=[row.pk for row in rows[10:20]]).update(taken_on=date(2020, 1, 1))
+    Photo.objects.get(pk=rows[2].pk).delete()  # its partner becomes a tile of its own
+    # when
+    kept = day_counts(Photo.objects.in_library())
+    # then
+    counted = day_counts(Photo.objects.in_library().filter(pk__gt=0))  # a narrower scope: counted
+    assert kept == counted
+    assert (date(2020, 1, 1), 10) in kept and (date(2021, 2, 3), 1) in kept

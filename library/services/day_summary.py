@@ -15,7 +15,7 @@ from datetime import date
 from django.core.cache import cache
 from django.db.models import Count
 
-from library.models import GALLERY_TILE
+from library.models import GALLERY_TILE, DayTiles, Photo
 from library.services import library_version
 
 EPOCH = date(1970, 1, 1)
@@ -30,10 +30,18 @@ class Summary:
 
 
 def day_counts(scope) -> list[tuple[date, int]]:
-    """[(day, tiles)] of `scope`, newest first: a GROUP BY over the partial index of the gallery's
+    """[(day, tiles)] of `scope`, newest first. The whole library's are kept per day by the
+    database (DayTiles); a narrower scope's are a GROUP BY over the partial index of the gallery's
     tiles, which holds the day as its first column."""
-    rows = scope.filter(GALLERY_TILE).order_by("-taken_on").values_list("taken_on").annotate(Count("id"))
+    if is_whole_library(scope):
+        rows = DayTiles.objects.filter(tiles__gt=0).order_by("-day").values_list("day", "tiles")
+    else:
+        rows = scope.filter(GALLERY_TILE).order_by("-taken_on").values_list("taken_on").annotate(Count("id"))
     return [(day if isinstance(day, date) else date.fromisoformat(day), count) for day, count in rows]
+
+
+def is_whole_library(scope) -> bool:
+    return str(scope.query) == str(Photo.objects.in_library().query)
 
 
 def encode(days: list[tuple[date, int]]) -> list[int]:
