@@ -211,6 +211,31 @@ def test_nothing_on_screen_moves_when_the_tiles_above_it_arrive(page):
     assert page.evaluate("() => scrollY") != scrolled
 
 
+def test_the_grid_answers_its_contract(page):
+    # given the newest tile
+    first = page.evaluate("() => Number(document.querySelector('#gallery .tile').dataset.id)")
+    # when asking the grid for tiles further on, back, between and before the first
+    answer = page.evaluate("""async (first) => {
+        const grid = window.photositeGrid;
+        const far = await grid.neighbour(first, 40);
+        return {tile: grid.tile(first), far, back: (await grid.neighbour(far.id, -40)).id,
+                between: await grid.idsBetween(far.id, first), before: await grid.neighbour(first, -1)};
+    }""", first)
+    # then
+    assert set(answer["tile"]) >= {"id", "kind", "name", "time", "day", "width", "height", "thumbnail", "preview",
+                                   "original", "play", "moment", "motion", "raw", "placeholder", "favourite"}
+    assert answer["far"]["day"] < answer["tile"]["day"]  # 40 tiles on is days later
+    assert answer["back"] == first and answer["before"] is None
+    assert len(answer["between"]) == 41 and answer["between"][0] == first
+    assert answer["between"][-1] == answer["far"]["id"]
+    # and a plain click is announced as photosite:open, which the viewer answers
+    page.evaluate("() => { window.opened = []; document.addEventListener('photosite:open', (e) => window.opened.push(e.detail.id)); }")
+    page.locator(f"#gallery .tile[data-id='{first}']").click()
+    assert page.evaluate("() => window.opened") == [first]
+    assert page.locator("#viewer").is_visible()
+    page.keyboard.press("Escape")
+
+
 def test_phone_sized_screen(browser, site):
     with signed_in_page(browser, site, viewport={"width": 390, "height": 844}) as page:
         thumbnail = a_jpeg()

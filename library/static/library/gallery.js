@@ -646,6 +646,12 @@
     return ids;
   }
 
+  // Whoever changes a favourite says so; the tile's record follows.
+  document.addEventListener("photosite:favourite", (event) => {
+    const tile = state.records.get(Number(event.detail.id));
+    if (tile) tile.favourite = event.detail.favourite;
+  });
+
   window.photositeGrid = {
     tile: (id) => state.records.get(Number(id)) || null,
     neighbour, reveal, idsBetween,
