@@ -43,9 +43,10 @@ def photo_base() -> str:
     return reverse("photo", args=[0]).removesuffix("0/")
 
 
-def tile_record(photo, base: str) -> dict:
+def tile_record(photo, base: str, placeholder: str | None = None) -> dict:
     """The tile of `photo` (with `tile_partners`): what the grid lays out and the viewer shows.
-    `placeholder` is the photo's ThumbHash when its renditions have one; `favourite` is not kept yet."""
+    `placeholder` is the photo's ThumbHash (base64) when its renditions have one; `favourite` is
+    not kept yet."""
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     moment, motion, raw = ("", "", "") if photo.is_video else moment_parts(photo)
     return {
@@ -55,5 +56,5 @@ def tile_record(photo, base: str) -> dict:
         "thumbnail": thumbnail_url(photo), "preview": thumbnail_url(photo, "preview"),
         "original": f"{base}{photo.pk}/original", "play": playable_url(photo) if photo.is_video else "",
         "moment": moment, "motion": motion, "raw": raw,
-        "placeholder": getattr(photo, "placeholder", None), "favourite": None,
+        "placeholder": placeholder, "favourite": None,
     }
