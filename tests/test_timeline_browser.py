@@ -236,6 +236,27 @@ def test_the_grid_answers_its_contract(page):
     page.keyboard.press("Escape")
 
 
+# The ThumbHash of a 64×48 picture, red on its left half and blue on its right (made by
+# thumbnails/generators/thumbhash.py of the `thumbhash` branch).
+RED_AND_BLUE = "laYCpZpJTHaLiIiFiLiIgI+I+Ih4"
+
+
+def test_a_placeholder_is_drawn_from_its_thumbhash(page):
+    # when
+    drawn = page.evaluate("""(hash) => {
+        const canvas = document.createElement('canvas');
+        const ok = window.photositePlaceholder.draw(canvas, hash);
+        const pixel = (x) => [...canvas.getContext('2d').getImageData(x, canvas.height / 2, 1, 1).data];
+        return {ok, width: canvas.width, height: canvas.height, left: pixel(2), right: pixel(canvas.width - 3),
+                refused: window.photositePlaceholder.draw(document.createElement('canvas'), 'not base64!')};
+    }""", RED_AND_BLUE)
+    # then
+    assert drawn["ok"] and not drawn["refused"]
+    assert drawn["width"] == 32 and 22 <= drawn["height"] <= 24  # a ThumbHash keeps the shape roughly
+    (red, _, blue, _), (red_right, _, blue_right, _) = drawn["left"], drawn["right"]
+    assert red > 2 * blue and blue_right > 2 * red_right
+
+
 def test_phone_sized_screen(browser, site):
     with signed_in_page(browser, site, viewport={"width": 390, "height": 844}) as page:
         thumbnail = a_jpeg()
