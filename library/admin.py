@@ -29,7 +29,7 @@ from library.media.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo, ResumableUpload
 from library.services import resumable_uploads
 from library.services.search import camera_models, name_matches
-from library.templatetags.gallery_tags import clock
+from library.tile_records import clock
 from thumbnails.links import playable_url, thumbnail_url
 
 logger = logging.getLogger("photosite.admin")

@@ -16,3 +16,6 @@ class LibraryConfig(AppConfig):
         pillow_heif.register_heif_opener()
         Image.MAX_IMAGE_PIXELS = settings.PHOTOSITE_MAX_IMAGE_PIXELS
         from library import checks, playback  # noqa: F401 - importing them registers the system checks
+        from library.services import library_version
+
+        library_version.connect()

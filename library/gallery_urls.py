@@ -1,10 +1,12 @@
 """Routes of this part of the site; mounted by photosite/urls.py."""
 from django.urls import path
 
-from library.views import gallery, originals
+from library.views import gallery, originals, timeline_api
 
 urlpatterns = [
     path("", gallery.gallery, name="gallery"),
+    path("api/timeline/summary", timeline_api.summary, name="timeline-summary"),
+    path("api/timeline/tiles", timeline_api.tiles, name="timeline-tiles"),
     path("photo/<int:photo_id>/", gallery.photo_page, name="photo"),
     path("photo/<int:photo_id>/original", originals.original, name="original"),
 ]

@@ -19,11 +19,12 @@ def chromium_path():
     return os.environ.get("PHOTOSITE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def screenshot(page, name):
-    """Saved under tests/.artifacts/ so a person can look at what the test saw."""
+def screenshot(page, name, full_page=True):
+    """Saved under tests/.artifacts/ so a person can look at what the test saw (the screen only,
+    with `full_page=False`: a page laid out for a whole library is too tall to capture)."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     path = ARTIFACTS_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -118,3 +119,11 @@ def shows_frames(selector: str) -> str:
     as HEVC in Chromium) and its clock runs."""
     return (f"() => {{ const video = document.querySelector({selector!r});"
             " return video && video.readyState >= 2 && video.videoWidth > 0 && video.currentTime > 0.3; }")
+# The gallery's grid has answered the scroll position: no request under way, tiles on screen, and
+# no day on screen still waiting for its tiles (gallery.js marks those `.pending`).
+GRID_SCREEN_FILLED = """() => {
+  const onScreen = (element) => { const box = element.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; };
+  return [...document.querySelectorAll('#gallery .tile')].some(onScreen)
+    && ![...document.querySelectorAll('#gallery .day.pending')].some(onScreen);
+}"""
+GRID_SETTLED = f"() => document.querySelector('#gallery').getAttribute('aria-busy') === 'false' && ({GRID_SCREEN_FILLED})()"

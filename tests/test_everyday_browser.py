@@ -1,6 +1,6 @@
 """What a new user meets, in a real browser (Debian's Chromium) against the real uvicorn-served
 site: no 404 in any page's console (the favicon), the camera's own day and time in the gallery,
-the viewer and the photo page, a Jump-to that lists only months with photos, small pictures
+the viewer and the photo page, a scrubber that lists only years with photos, small pictures
 scaled up in the viewer, a short video's duration, the admin branded Photosite, and failures on
 the import page named by their path in the folder picked. Screenshots: tests/.artifacts/everyday-*.png."""
 from datetime import datetime
@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import log_in, screenshot, watched_context
+from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,9 +55,13 @@ def test_no_page_meets_a_404_and_each_has_the_icon(page):
 
 
 def test_the_gallery_shows_the_cameras_day_and_time(page):
-    # then the day heading is the camera's (UTC would say Sunday 2 January)
-    assert page.locator("section.day h2").all_inner_texts() == [
+    # then the days are the camera's (UTC would say Sunday 2 January): days of one photo each,
+    # the two of June side by side, each under its own label
+    page.wait_for_function(GRID_SETTLED)
+    labels = page.locator("#gallery .day-label")
+    assert labels.evaluate_all("(labels) => labels.map((label) => label.title)") == [
         "Sunday 11 June 2023", "Saturday 10 June 2023", "Saturday 1 January 2022"]
+    assert labels.all_inner_texts() == ["Sun 11 Jun 2023", "Sat 10 Jun 2023", "Sat 1 Jan 2022"]
     # and the viewer's caption has the camera's time
     page.locator(".tile[data-name='evening.jpg']").click()
     assert page.locator(".viewer-caption").inner_text() == "evening.jpg · Saturday 1 January 2022, 21:30"
@@ -68,23 +72,28 @@ def test_the_gallery_shows_the_cameras_day_and_time(page):
     screenshot(page, "everyday-photo-page")
 
 
-def test_jump_to_lists_only_months_with_photos(page):
+def test_the_scrubber_has_only_the_years_with_photos_and_names_the_day_under_the_pointer(page):
+    # given
+    page.wait_for_function(GRID_SETTLED)
+    assert page.locator(".scrubber-year").all_inner_texts() == ["2023", "2022"]
+    rail = page.locator(".scrubber").bounding_box()
+    x = rail["x"] + rail["width"] / 2
+    # when pressing at its top, then dragging to its bottom
+    page.mouse.move(x, rail["y"] + 1)
+    page.mouse.down()
+    top = page.locator(".scrubber-date").inner_text()
+    page.mouse.move(x, rail["y"] + rail["height"] - 1, steps=4)
+    bottom = page.locator(".scrubber-date").inner_text()
+    screenshot(page, "everyday-scrubber")
+    page.mouse.up()
     # then
-    select = page.locator(".jump select")
-    assert select.locator("option").all_inner_texts() == ["June 2023", "January 2022"]
-    assert select.input_value() == "2023-6"  # the month at the top, not "Jan"
-    screenshot(page, "everyday-jump-to")
-    # when
-    select.select_option("2022-1")
-    page.click(".jump button")
-    # then
-    page.wait_for_url("**/?month=2022-1")
-    assert page.locator("section.day h2").all_inner_texts() == ["Saturday 1 January 2022"]
-    assert page.locator(".jump select").input_value() == "2022-1"
+    assert (top, bottom) == ("11 Jun 2023", "1 Jan 2022")
+    assert page.locator(".scrubber-date").is_hidden()
 
 
 def test_a_short_video_shows_tenths_and_a_small_picture_fills_the_viewer(page):
     # then
+    page.wait_for_function(GRID_SETTLED)
     assert page.locator(".tile[data-kind=video] .badge").inner_text() == "▶ 0:00.4"
     # when
     page.locator(".tile[data-name='small.jpg']").click()

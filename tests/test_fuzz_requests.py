@@ -47,7 +47,8 @@ HOSTILE_TEXT = [
 ]
 # Parameters the site's views and the admin read (and some nobody reads).
 SITE_QUERY_NAMES = ["after", "year", "month", "fragment", "size", "v", "download", "lastEventId", "es-meta", "ids",
-                    "recover", "channel", "next", "%00", "%ff"]
+                    "recover", "channel", "next", "from", "to", "limit", "album", "favourites", "since", "until",
+                    "date", "kind", "camera", "place", "name", "%00", "%ff"]
 ADMIN_QUERY_NAMES = [
     "o", "q", "p", "e", "all", "_popup", "_to_field", "_changelist_filters", "next", "kind__exact", "id__exact",
     "pk__in", "taken_at__gte", "taken_at__year", "import_session__id__exact", "camera", "trash", "thumbnail",
@@ -327,5 +328,5 @@ def test_every_json_route_is_fuzzed():
 def test_every_route_is_fuzzed():
     texts = {route.text for route in ROUTES}
     for expected in ("api/imports/<int:session_id>/events", "photo/<int:photo_id>/original", "admin/library/photo/",
-                     "admin/(?P<url>.*)$", "static/<path>"):
+                     "admin/(?P<url>.*)$", "static/<path>", "api/timeline/summary", "api/timeline/tiles"):
         assert expected in texts, sorted(texts)

@@ -199,7 +199,7 @@ def test_a_jump_to_a_month_goes_by_the_cameras_day(logged_in, settings):
     (3723, "1:02:03"), (None, ""),
 ])
 def test_a_duration_as_a_player_shows_it_never_0_00(seconds, shown):
-    from library.templatetags.gallery_tags import clock
+    from library.tile_records import clock
 
     assert clock(seconds) == shown
 

@@ -1,5 +1,5 @@
 """The gallery and the admin in a real browser (Playwright driving Debian's Chromium) against a
-real uvicorn-served site: log in, day headings, infinite scroll, the viewer and its keys, a
+real uvicorn-served site: log in, day headings, tiles drawn as they scroll into view, the viewer and its keys, a
 video that plays, and an admin action that moves a file to the trash. Screenshots land in
 tests/.artifacts/ (gallery-*.png) for a person to look at."""
 from datetime import datetime
@@ -7,14 +7,14 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot, signed_in_page
+from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGE_SIZE = 4
 # Sixty photos over five days (landscape and portrait): more than a screen and its look-ahead,
-# so scrolling has pages to load; and one video on the newest day.
+# so scrolling has tiles to draw; and one video on the newest day.
 PHOTOS = [(datetime(2024, 5, day, hour), (640, 480) if hour % 3 else (480, 640))
           for day in (8, 9, 10, 11, 12) for hour in range(8, 20)]
 VIDEO_TAKEN = "2024-05-12T21:00:00Z"
@@ -49,33 +49,38 @@ TILE_SHAPES_MATCH_THEIR_PHOTOS = """() => [...document.querySelectorAll(".tile")
 })"""
 
 
-def test_grid_has_day_headings_and_loads_more_on_scroll(page):
-    # given the first page
+def test_grid_has_day_headings_and_draws_tiles_as_they_come_into_view(page):
+    # given the first screen
+    page.wait_for_function(GRID_SETTLED)
     headings = page.locator("section.day h2")
     assert headings.first.inner_text() == "Sunday 12 May 2024"
-    assert page.request.get("/").text().count("data-id=") == PAGE_SIZE  # the server sends one page
+    assert page.request.get("/").text().count("data-id=") == PAGE_SIZE  # the server's pages, for no script
     assert page.locator(".tile").count() < len(PHOTOS) + 1
     box = page.locator(".tile").first.bounding_box()
     assert box["width"] > 50 and box["height"] > 50  # sized before its picture arrives
     assert page.evaluate(TILE_SHAPES_MATCH_THEIR_PHOTOS)  # set by gallery.js, not a style attribute
-    # when scrolling to the end until nothing more comes (on a busy machine a page may take
-    # longer than a turn of the wheel: keep scrolling while pages are still arriving)
-    for _ in range(60):
-        if page.locator(".tile").count() == len(PHOTOS) + 1:
+    # when scrolling to the end, a little at a time
+    seen, days = set(), []
+    while True:
+        seen |= set(page.locator(".tile").evaluate_all("(tiles) => tiles.map((tile) => tile.dataset.id)"))
+        days += [day for day in headings.all_inner_texts() if day not in days]
+        if page.evaluate("() => scrollY + innerHeight >= document.documentElement.scrollHeight - 1"):
             break
-        page.mouse.wheel(0, 3000)
-        page.wait_for_timeout(200)
-    # then every photo and the video are there, each day once
-    page.wait_for_function(f"() => document.querySelectorAll('.tile').length === {len(PHOTOS) + 1}")
-    assert headings.all_inner_texts() == DAYS
+        page.mouse.wheel(0, 500)
+        page.wait_for_function(GRID_SETTLED)
+    # then every photo and the video were drawn, each day once, in order
+    assert len(seen) == len(PHOTOS) + 1
+    assert days == DAYS
+    page.keyboard.press("Home")
+    page.wait_for_function(GRID_SETTLED)
     assert page.locator(".tile[data-kind=video] .badge").inner_text() == "▶ 0:03"
     page.wait_for_function("() => [...document.images].every((image) => image.complete && image.naturalWidth > 0)")
-    page.evaluate("window.scrollTo(0, 0)")
-    screenshot(page, "gallery-grid")
+    screenshot(page, "gallery-grid", full_page=False)
 
 
 def test_viewer_steps_with_the_keyboard_and_closes_with_escape(page):
     # given
+    page.wait_for_function(GRID_SETTLED)
     tiles = page.locator(".tile")
     names = [tiles.nth(index).get_attribute("data-name") for index in range(3)]
     # when
@@ -114,10 +119,11 @@ ON_SCREEN_IMAGES_LOADED = """() => [...document.images]
 def test_phone_sized_screen(browser, site, page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
+    page.wait_for_function(GRID_SETTLED)
     page.wait_for_function(ON_SCREEN_IMAGES_LOADED)
     widths = page.locator(".tile").evaluate_all("(tiles) => tiles.map((tile) => tile.getBoundingClientRect().right)")
     assert max(widths) <= 390
-    screenshot(page, "gallery-phone")
+    screenshot(page, "gallery-phone", full_page=False)
 
 
 def test_admin_delete_moves_the_file_to_the_trash(page, site):

@@ -22,9 +22,9 @@ def filters(query: str) -> SearchFilters:
     ("date=2020-02", date(2020, 2, 1), date(2020, 2, 29)),
     ("date=2019-12", date(2019, 12, 1), date(2019, 12, 31)),
     ("date=2019-06-14", date(2019, 6, 14), date(2019, 6, 14)),
-    ("from=2019-06-01&to=2019-08-31", date(2019, 6, 1), date(2019, 8, 31)),
-    ("date=2019&from=2019-03-01", date(2019, 3, 1), date(2019, 12, 31)),
-    ("from=2019-06-01", date(2019, 6, 1), None),
+    ("since=2019-06-01&until=2019-08-31", date(2019, 6, 1), date(2019, 8, 31)),
+    ("date=2019&since=2019-03-01", date(2019, 3, 1), date(2019, 12, 31)),
+    ("since=2019-06-01", date(2019, 6, 1), None),
 ])
 def test_dates_are_read_as_a_range_of_days(query, first_day, last_day):
     assert (filters(query).first_day, filters(query).last_day) == (first_day, last_day)
@@ -32,8 +32,8 @@ def test_dates_are_read_as_a_range_of_days(query, first_day, last_day):
 
 @pytest.mark.parametrize(("query", "reason"), [
     ("date=19", "date must be"), ("date=2019-13", "date must be"), ("date=2019-02-30", "date must be"),
-    ("date=２０１９", "date must be"), ("from=2019-6-1", "from must be a day"), ("to=yesterday", "to must be a day"),
-    ("from=2019-08-31&to=2019-06-01", "from must not be after to"), ("kind=selfies", "kind must be one of"),
+    ("date=２０１９", "date must be"), ("since=2019-6-1", "since must be a day"), ("until=yesterday", "until must be a day"),
+    ("since=2019-08-31&until=2019-06-01", "since must not be after until"), ("kind=selfies", "kind must be one of"),
     ("name=" + "x" * 101, "name must be at most 100"), ("place=a%00b", "place must be at most"),
 ])
 def test_what_we_did_not_write_is_refused_with_its_reason(query, reason):
@@ -43,7 +43,7 @@ def test_what_we_did_not_write_is_refused_with_its_reason(query, reason):
 
 def test_the_address_round_trips():
     written = filters("date=2019-06&kind=video&camera=iPhone 12&place=Arezzo&name=IMG").query_string()
-    assert written == "from=2019-06-01&to=2019-06-30&kind=video&camera=iPhone+12&place=Arezzo&name=IMG"
+    assert written == "since=2019-06-01&until=2019-06-30&kind=video&camera=iPhone+12&place=Arezzo&name=IMG"
     assert filters(written) == filters("date=2019-06&kind=video&camera=iPhone 12&place=Arezzo&name=IMG")
     assert not filters("") and filters("kind=raw")
 

@@ -1,5 +1,5 @@
 """Search: the filters a person combines, written in the gallery's address so that a search can be
-bookmarked and shared (`/?from=2019-06-01&to=2019-08-31&kind=video&camera=iPhone+12&place=Arezzo`).
+bookmarked and shared (`/?since=2019-06-01&until=2019-08-31&kind=video&camera=iPhone+12&place=Arezzo`).
 
 `SearchFilters.from_query` reads them from a query string and refuses what it did not write
 (`BadFilterError`, a 400 with a short reason); `matching` narrows a queryset of tiles to them.
@@ -17,7 +17,8 @@ from django.http import QueryDict
 from library.media.raw_families import RAW_EXTENSIONS
 from library.models import MediaKind, Photo
 
-KINDS = ("photo", "video", "live", "raw")
+KIND_CHOICES = (("photo", "Photos"), ("video", "Videos"), ("live", "Live and motion photos"), ("raw", "RAW"))
+KINDS = tuple(value for value, _ in KIND_CHOICES)
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # `date=` takes a year, a month or a day.
 PERIOD = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
@@ -43,10 +44,10 @@ class SearchFilters:
     @classmethod
     def from_query(cls, query: QueryDict) -> "SearchFilters":
         first_day, last_day = period(query.get("date", ""))
-        first_day = day_of(query, "from") or first_day
-        last_day = day_of(query, "to") or last_day
+        first_day = day_of(query, "since") or first_day
+        last_day = day_of(query, "until") or last_day
         if first_day and last_day and first_day > last_day:
-            raise BadFilterError("from must not be after to")
+            raise BadFilterError("since must not be after until")
         kind = query.get("kind", "")
         if kind and kind not in KINDS:
             raise BadFilterError(f"kind must be one of {', '.join(KINDS)}")
@@ -58,7 +59,7 @@ class SearchFilters:
     def query_string(self) -> str:
         """The filters as the address writes them (empty ones left out)."""
         query = QueryDict(mutable=True)
-        for parameter, value in (("from", self.first_day), ("to", self.last_day), ("kind", self.kind),
+        for parameter, value in (("since", self.first_day), ("until", self.last_day), ("kind", self.kind),
                                  ("camera", self.camera), ("place", self.place), ("name", self.name)):
             if value:
                 query[parameter] = str(value)

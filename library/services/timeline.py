@@ -15,9 +15,13 @@ from itertools import groupby
 
 from django.db import connection
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
-from library.models import Photo
+from library.curation.albums import AlbumNotFoundError, album_for, album_scope
+from library.curation.favourites import favourites_scope
+from library.models import GALLERY_TILE, Photo
+from library.services.search import SearchFilters, matching
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
 TILE_FIELDS = ("id", "sha256", "kind", "original_name", "width", "height", "duration", "taken_at", "taken_at_offset",
@@ -32,6 +36,7 @@ ORDER = ("-taken_on", "-taken_at", "-id")
 # A cursor's id is a row id: ASCII digits that fit a bigint (`int()` would also take "١", "1_0" and " 1").
 CURSOR_ID = re.compile(r"[0-9]{1,19}")
 MAX_ID = 2**63 - 1
+ALBUM_ID = re.compile(r"[0-9]{1,18}")
 MONTH_JUMP = re.compile(r"(?P<year>[0-9]{1,4})-(?P<month>[0-9]{1,2})")
 
 
@@ -117,21 +122,70 @@ class Page:
         return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda photo: photo.taken_on)]
 
 
-def tiles_after(cursor: Cursor | None, tiles=None):
-    """The gallery's tiles after `cursor` (from the newest when None), in its order: a walk of
-    the partial index `photo_gallery_tile_idx`, whose condition and columns these are. `tiles`
-    narrows the walk to a scope (an album's, a user's favourites)."""
-    photos = (Photo.objects.gallery_tiles() if tiles is None else tiles).only(*TILE_FIELDS).order_by(*ORDER)
+def scope_for(request):
+    """The photos this request may see in the gallery (`scope_of` its user and query)."""
+    return scope_of(request.user, request.GET)
+
+
+def scope_of(user, query):
+    """The photos `user` sees in the gallery at `query`: the one place that says so. The pages,
+    the timeline API (summary, tiles) and a photo's neighbours all start from it. `album=<id>`
+    narrows it to an album the user may see (AlbumNotFoundError otherwise), `favourites=1` to the
+    user's favourites, and the search's filters (BadFilterError for one we did not write) to
+    their match."""
+    filters = SearchFilters.from_query(query)
+    scope = Photo.objects.in_library()
+    if album_id := query.get("album"):
+        if not ALBUM_ID.fullmatch(album_id):
+            raise AlbumNotFoundError("no such album")
+        scope = album_scope(user, album_for(user, int(album_id)))
+    if query.get("favourites"):
+        scope = favourites_scope(user, scope)
+    return matching(scope, filters)
+
+
+def scope_query(query) -> str:
+    """The part of `query` that names the scope (album, favourites, the search's filters), as the
+    grid passes it on to the timeline API: positions and page sizes left out."""
+    scope = QueryDict(SearchFilters.from_query(query).query_string(), mutable=True)
+    for parameter in ("album", "favourites"):
+        if query.get(parameter):
+            scope[parameter] = query[parameter]
+    return scope.urlencode()
+
+
+def is_personal(query) -> bool:
+    """Whether a scope depends on what its user keeps (albums, favourites), which change without
+    the library changing: answers about it are not cached across requests."""
+    return bool(query.get("album") or query.get("favourites"))
+
+
+def tiles_after(cursor: Cursor | None, scope):
+    """The gallery's tiles of `scope` after `cursor` (from the newest when None), in its order: a
+    walk of the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
+    photos = scope.filter(GALLERY_TILE).only(*TILE_FIELDS).order_by(*ORDER)
     return photos if cursor is None else photos.filter(cursor.older())
 
 
-def page_after(cursor: Cursor | None, size: int, tiles=None) -> Page:
-    """One page of tiles after `cursor` (from the newest when None) among `tiles` (all the
-    gallery's when None): one query for the tiles, one for their partners."""
-    rows = list(tiles_after(cursor, tiles)[: size + 1])
+def page_of(photos, size: int) -> Page:
+    """The first `size` of `photos` (tiles in gallery order) and where the next page starts:
+    one query for the tiles, one for their partners."""
+    rows = list(photos[: size + 1])
     if len(rows) <= size:
         return Page(with_partners(rows), None)
     return Page(with_partners(rows[:size]), Cursor.of(rows[size - 1]))
+
+
+def page_after(cursor: Cursor | None, size: int, scope) -> Page:
+    """One page of tiles after `cursor` (from the newest when None)."""
+    return page_of(tiles_after(cursor, scope), size)
+
+
+def page_of_days(newest: date, oldest: date, after: Cursor | None, size: int, scope) -> Page:
+    """One page of the tiles taken from day `newest` back to day `oldest` (both included), after
+    `after` when a day is too big for one page."""
+    photos = tiles_after(after or Cursor(newest, None, 0), scope)
+    return page_of(photos.filter(taken_on__lte=newest, taken_on__gte=oldest), size)
 
 
 def with_partners(photos: list) -> list:
@@ -183,11 +237,11 @@ def months_with_photos() -> list[tuple[int, int]]:
     return [(day.year, day.month) for day in days]
 
 
-def older_neighbour(photo: Photo) -> Photo | None:
-    page = page_after(Cursor.of(photo), 1)
+def older_neighbour(photo: Photo, scope) -> Photo | None:
+    page = page_after(Cursor.of(photo), 1, scope)
     return page.photos[0] if page.photos else None
 
 
-def newer_neighbour(photo: Photo) -> Photo | None:
-    photos = Photo.objects.gallery_tiles().filter(Cursor.of(photo).newer())
+def newer_neighbour(photo: Photo, scope) -> Photo | None:
+    photos = scope.filter(GALLERY_TILE).filter(Cursor.of(photo).newer())
     return photos.order_by("taken_on", "taken_at", "id").only(*TILE_FIELDS).first()

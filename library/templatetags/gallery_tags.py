@@ -1,22 +1,17 @@
 """The gallery's tiles, rendered in Python: a page has over a hundred of them, and formatting
 each through a dozen template variables (with localisation) and URL reversals costs more than
-the database query. Links are only *links*: nothing is generated while a page renders."""
+the database query. What a tile carries is library.tile_records' to say; this only writes it."""
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from library.models import MediaKind
-from thumbnails.links import embedded_video_url, playable_url, thumbnail_url
+from library.tile_records import clock, moment_parts, photo_base, tile_record
 
 register = template.Library()
 
-# Until a photo's dimensions are known, a tile takes the most common camera shape.
-DEFAULT_SHAPE = (4, 3)
-
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
-    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" '
-    'data-play="{play}"{moment}{placeholder}><img src="{thumbnail}" '
+    'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{original}" '
+    'data-play="{play}"{moment_attributes}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -24,61 +19,30 @@ MOMENT_BADGE_HTML = '<span class="badge badge-moment" aria-label="{}">{}</span>'
 MOMENT_BADGES = {"live": ("Live Photo", "LIVE"), "motion": ("motion photo", "MOTION"), "raw": ("RAW+JPEG", "RAW")}
 
 
-@register.filter
-def clock(seconds):
-    """A video's duration as a player shows it: 0:07, 3:25, 1:02:03; under a second in tenths
-    (0:00.4), never 0:00."""
-    if seconds is None:
-        return ""
-    if seconds < 0.95:
-        return f"0:00.{max(1, round(seconds * 10))}"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+register.filter("clock", clock)
 
 
-def moment_parts(photo) -> tuple[str, str, str]:
-    """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
-    `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
-    tile_partners = getattr(photo, "tile_partners", ())
-    if not (tile_partners or photo.has_embedded_video):
-        return "", "", ""  # most tiles: nothing more to work out
-    partners = {partner.kind: partner for partner in tile_partners}
-    raw = partners.get(MediaKind.PHOTO)
-    raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
-    if MediaKind.VIDEO in partners:
-        return "live", playable_url(partners[MediaKind.VIDEO]), raw_download
-    if photo.has_embedded_video:
-        return "motion", embedded_video_url(photo), raw_download
-    return ("raw" if raw else ""), "", raw_download
-
-
-def moment_html(photo):
-    """The tile's badge and data attributes for the viewer: a motion to play, a raw to download."""
-    kind, motion, raw = moment_parts(photo)
-    if not kind:
+def moment_html(record):
+    """The tile's data attributes for the viewer (a motion to play, a raw to download) and its badge."""
+    if not record["moment"]:
         return "", ""
-    attributes = format_html(' data-moment="{}"', kind)
-    if motion:
-        attributes += format_html(' data-motion="{}"', motion)
-    if raw:
-        attributes += format_html(' data-raw="{}"', raw)
-    return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[kind])
+    attributes = format_html(' data-moment="{}"', record["moment"])
+    if record["motion"]:
+        attributes += format_html(' data-motion="{}"', record["motion"])
+    if record["raw"]:
+        attributes += format_html(' data-raw="{}"', record["raw"])
+    return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[record["moment"]])
 
 
-def tile_fields(photo, base, placeholders):
-    width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
-    if photo.is_video:  # never a moment's face; what it needs is where it plays from
-        moment, badge, play = "", format_html(VIDEO_BADGE_HTML, clock(photo.duration)), playable_url(photo)
+def tile_fields(photo, base, placeholder):
+    record = tile_record(photo, base, placeholder)
+    if record["kind"] == "video":
+        attributes, badge = "", format_html(VIDEO_BADGE_HTML, record["clock"])
     else:
-        (moment, badge), play = moment_html(photo), ""
-    return {
-        "base": base, "id": photo.pk, "kind": photo.kind, "name": photo.original_name,
-        "time": f"{photo.taken_local:%H:%M}", "width": width,
-        "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
-        "play": play, "moment": moment,
-        "placeholder": format_html(' data-placeholder="{}"', placeholders[photo.pk]) if photo.pk in placeholders else "",
-    }
+        attributes, badge = moment_html(record)
+    if placeholder:
+        attributes += format_html(' data-placeholder="{}"', placeholder)
+    return {**record, "base": base, "moment_attributes": attributes, "badge": badge}
 
 
 @register.simple_tag
@@ -90,9 +54,8 @@ def moment_of(photo):
 @register.simple_tag
 def tiles(photos, placeholders):
     """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives. The
-    ratio is the image's width and height attributes, which gallery.js copies into the tile's
-    style (a style attribute here would be refused by the Content-Security-Policy).
-    `placeholders` are the page's ThumbHashes by photo id (thumbnails.placeholders.for_photos,
-    asked once for the whole page)."""
-    base = reverse("photo", args=[0]).removesuffix("0/")
-    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders) for photo in photos))
+    ratio is the image's width and height attributes (a style attribute here would be refused by
+    the Content-Security-Policy). `placeholders` are the page's ThumbHashes by photo id
+    (thumbnails.placeholders.for_photos, asked once for the whole page)."""
+    base = photo_base()
+    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders.get(photo.pk)) for photo in photos))

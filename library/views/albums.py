@@ -20,7 +20,7 @@ from library.curation.albums import AlbumAccess, AlbumNotFoundError
 from photosite.json_body import json_request_body
 
 from .api import BadInputError, api_view, body_field, by_method, photo_ids
-from .gallery import GRID_API, gallery_page
+from .gallery import gallery_page
 
 
 def album_json(user, album) -> dict:
@@ -54,12 +54,12 @@ def album_page(request, album_id):
     owner = album.access == AlbumAccess.OWN
     context = {
         "album": album, "summary": summary, "scope_title": album.title, "owner": owner,
-        "can_add": album.access >= AlbumAccess.ADD, "grid_api": f"{GRID_API}?album={album.pk}",
+        "can_add": album.access >= AlbumAccess.ADD,
         "members": albums.members_of(album) if owner else [],
         "share_choices": share_choices(request.user) if owner else [],
         "empty_message": "No photos in this album yet: select some in the gallery and add them.",
     }
-    return gallery_page(request, "library/album.html", context, albums.album_scope(request.user, album))
+    return gallery_page(request, "library/album.html", context, {"album": str(album.pk)})
 
 
 def share_choices(owner) -> list[str]:

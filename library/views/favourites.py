@@ -9,20 +9,18 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from library.curation import favourites
-from library.models import Photo
 from photosite.json_body import json_request_body
 
 from .api import BadInputError, api_view, body_field, by_method, photo_ids, query_ids
-from .gallery import GRID_API, gallery_page
+from .gallery import gallery_page
 
 
 @login_required
 @require_GET
 def favourites_page(request):
-    tiles = favourites.favourites_scope(request.user, Photo.objects.gallery_tiles())
-    context = {"grid_api": f"{GRID_API}?favourites=1", "scope_title": "Favourites",
+    context = {"scope_title": "Favourites",
                "empty_message": "No favourites yet: tap the heart on a photo to keep it here."}
-    return gallery_page(request, "library/favourites.html", context, tiles)
+    return gallery_page(request, "library/favourites.html", context, {"favourites": "1"})
 
 
 @api_view

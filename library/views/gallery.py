@@ -1,14 +1,19 @@
-"""The gallery: tiles grouped by day, newest first, one keyset page at a time, and a plain
-viewer page per photo (the in-page viewer in gallery.js is the usual way in; this page is
-its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
+"""The gallery pages (the whole library, a search, favourites, an album): the shell of the grid
+gallery.js draws from the timeline API, with the server-rendered keyset pages (tiles grouped by
+day, newest first, and the Jump-to) inside its `<noscript>`, and a plain viewer page per photo (the
+in-page viewer is the usual way in; this page is its deep link and no-JavaScript fallback). Thin:
+the timeline service does the querying."""
 from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
+from library.curation.albums import AlbumNotFoundError
 from library.models import Photo
+from library.services.search import KIND_CHOICES, BadFilterError, SearchFilters, camera_models
 from library.services.timeline import (
     BadCursorError,
     Cursor,
@@ -16,12 +21,12 @@ from library.services.timeline import (
     newer_neighbour,
     older_neighbour,
     page_after,
+    scope_of,
+    scope_query,
     with_partners,
 )
 from thumbnails.placeholders import for_photos
 
-# The JSON API the client-rendered grid reads (`#gallery[data-api]`); a scoped page adds its query.
-GRID_API = "/api/timeline/"
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
 
@@ -52,19 +57,32 @@ def jump_choices(page):
 
 @login_required
 def gallery(request):
-    return gallery_page(request, "library/gallery.html", {"grid_api": GRID_API}, with_jump=True)
+    """The whole library, or what its search (the filters in the address) finds."""
+    try:
+        filters = SearchFilters.from_query(request.GET)
+    except BadFilterError as error:
+        return bad_position(request, str(error))
+    context = {"search": filters, "cameras": camera_models(), "kinds": KIND_CHOICES, "searching": bool(filters)}
+    return gallery_page(request, "library/gallery.html", context, with_jump=not filters)
 
 
-def gallery_page(request, template, context, tiles=None, with_jump=False):
-    """The gallery's grid over `tiles` (all the library's when None), one page at a time: the
-    page itself, or with `?fragment=1` the next page's tiles alone (the infinite scroll)."""
+def gallery_page(request, template, context, scope_parameters=None, with_jump=False):
+    """The grid over the request's scope (timeline.scope_of: its search, plus `scope_parameters`
+    a page adds, such as its album), one page at a time: the page itself, or with `?fragment=1`
+    the next page's tiles alone (the no-JavaScript pages)."""
+    query = request.GET.copy()
+    query.update(scope_parameters or {})
     try:
         cursor = requested_cursor(request)
-    except BadCursorError as error:
+        scope = scope_of(request.user, query)
+    except (BadCursorError, BadFilterError) as error:
         return bad_position(request, str(error))
-    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, tiles)
+    except AlbumNotFoundError as error:
+        raise Http404(str(error)) from error
+    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
     context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
-               "placeholders": for_photos(photo.pk for photo in page.photos)}
+               "placeholders": for_photos(photo.pk for photo in page.photos),
+               "grid_api": reverse("timeline-summary").removesuffix("summary"), "grid_scope": scope_query(query)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     if with_jump:
@@ -73,9 +91,9 @@ def gallery_page(request, template, context, tiles=None, with_jump=False):
 
 
 def bad_position(request, reason: str):
-    """400 for a position we did not write, as a page a person can read. The reason quotes the
-    query, so it goes through the template's escaping, never straight into the body: a crafted
-    link must not put markup (a script reading the CSRF cookie) into a page of this origin."""
+    """400 for a position or a filter we did not write, as a page a person can read. The reason
+    quotes the query, so it goes through the template's escaping, never straight into the body: a
+    crafted link must not put markup (a script reading the CSRF cookie) into a page of this origin."""
     return render(request, "library/bad_request.html", {"reason": reason}, status=400)
 
 
@@ -87,5 +105,6 @@ def photo_page(request, photo_id):
     if photo is None or not photo.is_visible_to(request.user):
         raise Http404("no such photo")
     with_partners([photo])
-    context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
+    scope = Photo.objects.in_library()
+    context = {"photo": photo, "newer": newer_neighbour(photo, scope), "older": older_neighbour(photo, scope)}
     return render(request, "library/photo.html", context)

@@ -1,249 +1,698 @@
-// The gallery's behaviour: load the next page as the end comes into view, and the in-page viewer
-// (click a tile; ←/→ step, Esc closes; videos play their playable source — the original, or a web
-// rendition that may still be streaming while it is made — and say so when the browser cannot; a
-// Live Photo or motion photo shows its still and plays its motion once, muted, and again on hover or press).
+// The gallery's grid: the whole library laid out from the day summary (one small request), with
+// only what is near the viewport in the DOM. Each day is a block sized from its count until its
+// tiles arrive, then laid out in justified rows by their aspect ratios; a block that changes
+// height above the viewport moves the scroll position by as much, so what is on screen stays put.
+// Consecutive days with few photos share rows, each under its small date label. The scrubber at
+// the right lays out years and months by their height in the grid; dragging it lands on a day.
+// Other scripts talk to the grid through `window.photositeGrid` and the `photosite:open` event.
 "use strict";
 
-const gallery = document.getElementById("gallery");
-const viewer = document.getElementById("viewer");
-const stage = viewer.querySelector(".viewer-stage");
-const caption = viewer.querySelector(".viewer-caption");
-const download = viewer.querySelector(".viewer-download");
-const downloadRaw = viewer.querySelector(".viewer-download-raw");
-let current = -1;
-let loading = null;
+(() => {
+  const gallery = document.getElementById("gallery");
+  const api = gallery.dataset.api;
+  // What the page shows of the library (a search, an album, favourites), passed on to every question.
+  const scope = new URLSearchParams(gallery.dataset.scope || "");
+  const scrubber = document.querySelector(".scrubber");
+  const DAY_MS = 86400000;
+  const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December"];
+  const MOMENT_BADGES = { live: ["Live Photo", "LIVE"], motion: ["motion photo", "MOTION"], raw: ["RAW+JPEG", "RAW"] };
+  const CAMERA_ASPECT = 4 / 3;   // the most common shape, until tiles say otherwise
+  const HEADING = 44;            // a day's heading above its rows
+  const LABEL = 24;              // a sparse day's small label above its tiles
+  const BLOCK_GAP = 8;
+  const PACK_GAP = 16;           // between sparse days sharing a row
+  const PAGE_TILES = 300;        // tiles per request: several small days at once, or part of a big one
+  const MAX_REQUESTS = 2;
 
-function tiles() {
-  return gallery.querySelectorAll(".tile");
-}
-
-// Gives each tile its photo's aspect ratio, which gallery.css sizes it by. Set through the
-// CSSOM: the Content-Security-Policy refuses style attributes in the markup.
-function shapeTiles(root) {
-  for (const image of root.querySelectorAll(".tile > img")) {
-    image.parentElement.style.setProperty("--w", image.getAttribute("width"));
-    image.parentElement.style.setProperty("--h", image.getAttribute("height"));
-  }
-}
-shapeTiles(gallery);
-
-// Appends a fragment page. A day cut by the page boundary continues in the section already shown.
-function appendPage(html) {
-  const template = document.createElement("template");
-  template.innerHTML = html;
-  shapeTiles(template.content);
-  for (const section of template.content.querySelectorAll("section.day")) {
-    const sections = gallery.querySelectorAll("section.day");
-    const last = sections[sections.length - 1];
-    if (last && last.dataset.day === section.dataset.day) {
-      last.querySelector(".tiles").append(...section.querySelector(".tiles").children);
-    } else {
-      gallery.querySelector(".more")?.before(section);
-      if (!section.isConnected) gallery.append(section);
-    }
-  }
-  gallery.querySelector(".more")?.remove();
-  const more = template.content.querySelector(".more");
-  if (more) {
-    gallery.append(more);
-    observer.observe(more);
-  }
-}
-
-function loadMore() {
-  const more = gallery.querySelector(".more");
-  if (!more) return Promise.resolve(false);
-  if (!loading) {
-    observer.unobserve(more);
-    const url = new URL(more.href);
-    url.searchParams.set("fragment", "1");
-    loading = fetch(url, { credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(response.statusText))))
-      .then((html) => { appendPage(html); return true; })
-      .catch(() => { observer.observe(more); return false; })
-      .finally(() => { loading = null; });
-  }
-  return loading;
-}
-
-const observer = new IntersectionObserver(
-  (entries) => { if (entries.some((entry) => entry.isIntersecting)) loadMore(); },
-  { rootMargin: "1200px 0px" },
-);
-const firstMore = gallery.querySelector(".more");
-if (firstMore) observer.observe(firstMore);
-
-// Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`, a
-// moment's motion `data-motion` (a Live Photo's is its video's playable source too).
-function mediaFor(tile) {
-  if (tile.motion) return liveMedia(tile);
-  if (tile.kind !== "video") {
-    const image = document.createElement("img");
-    image.alt = tile.name;
-    image.src = tile.preview;
-    return image;
-  }
-  return videoPlayer(tile);
-}
-
-// A video with a note over it while it has no picture yet: a first play of a video that needs a
-// web rendition waits while the server makes it, or while other videos are made first. The
-// server holds such a request a while, then answers 503 with Retry-After: the player then says
-// it is waiting and asks again after that long.
-const MAX_PLAYER_RETRIES = 2;  // of a URL that answers but whose video fails: then it is unplayable
-function videoPlayer(tile) {
-  const player = document.createElement("div");
-  player.className = "player";
-  const video = document.createElement("video");
-  video.controls = true;
-  video.autoplay = true;
-  video.preload = "metadata";
-  video.poster = tile.preview;
-  const note = document.createElement("p");
-  note.className = "player-note";
-  note.setAttribute("role", "status");
-  note.hidden = true;
-  const say = (text) => { note.textContent = text; note.hidden = false; };
-  let retries = 0;
-  video.addEventListener("loadstart", () => {
-    setTimeout(() => { if (video.readyState < 2 && note.hidden) say("Waiting for the video to be prepared for the browser…"); }, 500);
-  });
-  video.addEventListener("loadeddata", () => { note.hidden = true; });
-  video.addEventListener("error", async () => {
-    const answer = await statusOf(tile.play);
-    if (!player.isConnected) return;
-    if (answer.status === 503 || (answer.ok && retries++ < MAX_PLAYER_RETRIES)) {
-      if (answer.status === 503) say("Waiting: other videos are being prepared first…");
-      setTimeout(() => { if (player.isConnected) video.src = tile.play; }, answer.retryAfter * 1000);
-    } else {
-      player.replaceWith(unplayable(tile));
-    }
-  });
-  // Sound over no picture (a codec the browser lacks, served as it is): never a blank player.
-  video.addEventListener("loadedmetadata", () => {
-    if (video.videoWidth === 0) player.replaceWith(unplayable(tile));
-  });
-  video.src = tile.play;
-  player.append(video, note);
-  return player;
-}
-
-// Why a video would not load: its URL's status (the player's own request does not tell), and how
-// long the server asks to wait. Only the headers are read.
-async function statusOf(url) {
-  const controller = new AbortController();
-  try {
-    const response = await fetch(url, { credentials: "same-origin", signal: controller.signal });
-    const retryAfter = response.status === 503 ? Number(response.headers.get("Retry-After")) || 5 : 0;
-    return { status: response.status, ok: response.ok && !response.redirected, retryAfter };
-  } catch {
-    return { status: 0, ok: false, retryAfter: 0 };
-  } finally {
-    controller.abort();
-  }
-}
-
-// What a video the browser cannot play shows instead: its poster, why, and the download.
-function unplayable(tile) {
-  const box = document.createElement("figure");
-  box.className = "unplayable";
-  const poster = document.createElement("img");
-  poster.alt = tile.name;
-  poster.src = tile.preview;
-  const note = document.createElement("figcaption");
-  note.textContent = "This video can't be played in the browser. ";
-  const link = document.createElement("a");
-  link.href = `${tile.original}?download=1`;
-  link.textContent = "Download original";
-  note.append(link);
-  box.append(poster, note);
-  return box;
-}
-
-// A moment with motion: the still, and over it its video, shown only while it plays. It plays
-// once (muted) when opened, again on hover or press; the sound button turns the sound on.
-function liveMedia(tile) {
-  const box = document.createElement("div");
-  box.className = "live";
-  const still = document.createElement("img");
-  still.alt = tile.name;
-  still.src = tile.preview;
-  const motion = document.createElement("video");
-  motion.className = "live-motion";
-  motion.muted = true;
-  motion.playsInline = true;
-  motion.preload = "auto";
-  motion.src = tile.motion;
-  const sound = document.createElement("button");
-  sound.type = "button";
-  sound.className = "live-sound";
-  sound.textContent = "Sound off";
-  sound.setAttribute("aria-pressed", "false");
-  const play = () => {
-    motion.currentTime = 0;
-    motion.play().catch(() => box.classList.remove("playing"));
+  const state = {
+    days: [],          // {day, number, count, block}
+    blocks: [],        // {days, count, top, height, tiles, next, complete, loading, rows, groups, element}
+    byDay: new Map(),    // "YYYY-MM-DD" → its entry in days
+    records: new Map(),  // id → tile record, as the API sent it
+    elements: new Map(),  // id → tile element in the DOM
+    drawn: new Set(),    // blocks with an element in the DOM
+    width: 0, row: 200, gap: 4, total: 0, requests: 0, top: 0, railHeight: 0,
+    aspects: 0, tilesSeen: 0,  // the shapes of the tiles loaded so far, for guessing the others
   };
-  motion.addEventListener("playing", () => box.classList.add("playing"));
-  motion.addEventListener("ended", () => box.classList.remove("playing"));
-  box.addEventListener("pointerenter", play);
-  box.addEventListener("pointerdown", play);
-  sound.addEventListener("pointerdown", (event) => event.stopPropagation());
-  sound.addEventListener("click", () => {
-    motion.muted = !motion.muted;
-    sound.textContent = motion.muted ? "Sound off" : "Sound on";
-    sound.setAttribute("aria-pressed", String(!motion.muted));
-    if (!motion.muted) play();
+
+  // ---- Days and blocks ----------------------------------------------------------------------
+  function dayText(number) {
+    return new Date(number * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  function dayHeading(day) {
+    const date = new Date(`${day}T00:00:00Z`);
+    return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  }
+
+  function shortDay(day) {
+    const date = new Date(`${day}T00:00:00Z`);
+    return `${WEEKDAYS[date.getUTCDay()].slice(0, 3)} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()].slice(0, 3)} ${date.getUTCFullYear()}`;
+  }
+
+  // The summary's flat array: the newest day's number and count, then days back and count.
+  function decodeDays(numbers) {
+    const days = [];
+    state.byDay.clear();
+    for (let index = 0, number = null; index < numbers.length; index += 2) {
+      number = number === null ? numbers[index] : number - numbers[index];
+      days.push({ day: dayText(number), number, count: numbers[index + 1], block: null });
+      state.byDay.set(days.at(-1).day, days.at(-1));
+    }
+    return days;
+  }
+
+  function isSparse(day) {
+    return day.count * (CAMERA_ASPECT * state.row + state.gap) <= state.width / 2;
+  }
+
+  // Dense days are blocks of their own; runs of sparse days within a month share one.
+  function makeBlocks() {
+    const blocks = [];
+    let pack = null;
+    for (const day of state.days) {
+      const sparse = isSparse(day);
+      if (!(sparse && pack && pack.days[0].day.slice(0, 7) === day.day.slice(0, 7))) {
+        pack = newBlock(sparse);
+        blocks.push(pack);
+      }
+      pack.days.push(day);
+      pack.count += day.count;
+      day.block = pack;
+      if (!sparse) pack = null;
+    }
+    blocks.forEach((block, index) => { block.index = index; });
+    return blocks;
+  }
+
+  function newBlock(sparse) {
+    return { sparse, days: [], count: 0, top: 0, height: 0, tiles: [], next: null, complete: false,
+      loading: false, rows: [], groups: [], element: null };
+  }
+
+  // ---- Layout -------------------------------------------------------------------------------
+  const blockOf = (tile) => state.byDay.get(tile.day).block;
+  const guessedAspect = () => (state.tilesSeen > 20 ? state.aspects / state.tilesSeen : CAMERA_ASPECT);
+  const aspectOf = (tile) => Math.min(4, Math.max(0.25, tile.width / tile.height));
+
+  // Justified rows: tiles at the target height until a row is full, then the row scaled to fit.
+  function justify(tiles, top) {
+    const rows = [];
+    let start = 0, sum = 0;
+    for (let index = 0; index < tiles.length; index++) {
+      sum += aspectOf(tiles[index]);
+      const count = index - start + 1;
+      if (sum * state.row + (count - 1) * state.gap >= state.width) {
+        const height = (state.width - (count - 1) * state.gap) / sum;
+        rows.push(placeRow(tiles.slice(start, index + 1), 0, top, height));
+        top += height + state.gap;
+        start = index + 1;
+        sum = 0;
+      }
+    }
+    if (start < tiles.length) {
+      rows.push(placeRow(tiles.slice(start), 0, top, state.row));
+      top += state.row + state.gap;
+    }
+    return { rows, bottom: top };
+  }
+
+  function placeRow(tiles, left, top, height) {
+    const items = tiles.map((tile) => {
+      const width = aspectOf(tile) * height;
+      const item = { tile, left, width };
+      left += width + state.gap;
+      return item;
+    });
+    return { top, height, items };
+  }
+
+  function layDense(block) {
+    const day = block.days[0];
+    const { rows, bottom } = justify(block.tiles, HEADING);
+    const missing = block.complete ? 0 : Math.max(0, day.count - block.tiles.length);
+    // Justified rows are a little lower than the target: the area the missing tiles cover, at it.
+    const guessed = missing && missing * guessedAspect() * (state.row + state.gap) ** 2 / state.width;
+    block.rows = rows;
+    block.groups = [{ day: day.day, top: 0, left: 0 }];
+    return Math.round(Math.max(bottom + guessed, HEADING + state.row));
+  }
+
+  // Sparse days one after another in rows of the target height, each under its label; a day
+  // wider than the grid (it had more photos than its count said) is scaled down to fit.
+  function layPack(block) {
+    const byDay = new Map(block.days.map((day) => [day.day, []]));
+    for (const tile of block.tiles) byDay.get(tile.day)?.push(tile);
+    block.rows = [];
+    block.groups = [];
+    let left = 0, top = 0;
+    for (const day of block.days) {
+      const tiles = byDay.get(day.day);
+      const aspects = tiles.length ? tiles.reduce((total, tile) => total + aspectOf(tile), 0) : day.count * guessedAspect();
+      const count = Math.max(1, tiles.length || day.count);
+      let width = aspects * state.row + (count - 1) * state.gap;
+      const height = width > state.width ? state.row * (state.width - (count - 1) * state.gap) / (aspects * state.row) : state.row;
+      width = Math.min(width, state.width);
+      if (left > 0 && left + width > state.width) {
+        left = 0;
+        top += LABEL + state.row + PACK_GAP;
+      }
+      block.groups.push({ day: day.day, top, left, width });
+      if (tiles.length) block.rows.push(placeRow(tiles, left, top + LABEL, height));
+      left += width + PACK_GAP;
+    }
+    return top + LABEL + state.row;
+  }
+
+  function layBlock(block) {
+    block.height = block.sparse ? layPack(block) : layDense(block);
+  }
+
+  function placeBlocks(from) {
+    let top = from > 0 ? state.blocks[from - 1].top + state.blocks[from - 1].height + BLOCK_GAP : 0;
+    for (let index = from; index < state.blocks.length; index++) {
+      state.blocks[index].top = top;
+      top += state.blocks[index].height + BLOCK_GAP;
+    }
+    state.total = top;
+    gallery.style.height = `${top}px`;
+  }
+
+  function measure() {
+    const style = getComputedStyle(gallery);
+    state.row = parseFloat(style.getPropertyValue("--row")) || 200;
+    state.gap = parseFloat(style.getPropertyValue("--gap")) || 4;
+    state.width = gallery.clientWidth;
+    state.top = gallery.getBoundingClientRect().top + scrollY;
+    scrubber.style.top = `${Math.round(state.top)}px`;  // below the site's header, however many lines it takes
+  }
+
+  // Where the grid starts in the page (measured with the width: reading it each time would make
+  // the browser lay the page out again after every change).
+  const gridTop = () => state.top;
+
+  // Lays everything out again (first time, or the width changed), keeping the day at the top of
+  // the screen at the top.
+  function layoutAll() {
+    const anchor = anchorPoint();
+    measure();
+    const loaded = state.blocks.flatMap((block) => block.tiles);
+    state.blocks = makeBlocks();
+    for (const block of state.blocks) {
+      block.tiles = loaded.filter((tile) => blockOf(tile) === block);
+      block.complete = block.tiles.length >= block.count;
+      layBlock(block);
+    }
+    placeBlocks(0);
+    gallery.replaceChildren();
+    state.elements.clear();
+    state.drawn.clear();
+    if (anchor) scrollTo(0, gridTop() + dayTop(anchor.day) + anchor.offset);
+    drawScrubber();
+    render();
+  }
+
+  function anchorPoint() {
+    if (!state.blocks.length) return null;
+    const y = scrollY - gridTop();
+    if (y <= 0) return null;
+    const block = blockAt(y);
+    return { day: block.days[0].day, offset: y - block.top };
+  }
+
+  function blockAt(y) {
+    const blocks = state.blocks;
+    let low = 0, high = blocks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (blocks[middle].top <= y) low = middle; else high = middle - 1;
+    }
+    return blocks[low];
+  }
+
+  // Where a day starts in the grid: its block's top, or its line within a shared block.
+  function dayTop(day) {
+    const found = state.days.find((entry) => entry.day <= day) || state.days[state.days.length - 1];
+    const group = found.block.groups.find((entry) => entry.day === found.day);
+    return found.block.top + (group ? group.top : 0);
+  }
+
+  function dayAt(y) {
+    const block = blockAt(y);
+    let found = block.groups[0];  // the first day of the lowest line starting above y
+    for (const group of block.groups) if (block.top + group.top <= y && group.top > found.top) found = group;
+    return found ? found.day : block.days[0].day;
+  }
+
+  // The blocks' new layout after their tiles arrived, placed in one pass. Blocks wholly above
+  // the screen's top move the scroll position by their change in height, so nothing on screen
+  // moves; at the end of the grid, it stays at the end.
+  function relayout(blocks) {
+    const viewTop = scrollY - gridTop();
+    const atEnd = scrollY > 0 && viewTop + innerHeight >= state.total - 2;
+    let above = 0, first = Infinity;
+    for (const block of blocks) {
+      const before = block.height;
+      layBlock(block);
+      if (block.height === before) continue;
+      first = Math.min(first, block.index);
+      if (block.top + before <= viewTop + 1) above += block.height - before;
+    }
+    if (first === Infinity) return;
+    placeBlocks(first);
+    if (atEnd) scrollTo(0, gridTop() + state.total);
+    else if (above) scrollBy(0, above);
+    scheduleScrubber();
+  }
+
+  // ---- Loading ------------------------------------------------------------------------------
+  async function fetchJson(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${response.status} ${url}`);
+    return response.json();
+  }
+
+  // Loads the next page of `first` and, when they fit in the same request, the blocks after it
+  // that still need tiles. Resolves when the tiles are laid out.
+  function load(first, wanted) {
+    const blocks = [first];
+    if (!first.next) {
+      let count = first.count;
+      for (let index = first.index + 1; index < state.blocks.length; index++) {
+        const block = state.blocks[index];
+        if (!wanted.has(block) || block.loading || block.complete || block.tiles.length || count + block.count > PAGE_TILES) break;
+        blocks.push(block);
+        count += block.count;
+      }
+    }
+    const newest = first.days[0].day, oldest = blocks[blocks.length - 1].days.at(-1).day;
+    const params = new URLSearchParams(scope);
+    params.set("from", newest);
+    params.set("to", oldest);
+    params.set("limit", String(PAGE_TILES));
+    if (first.next) params.set("after", first.next);
+    state.requests++;
+    const loading = fetchJson(`${api}tiles?${params}`)
+      .then((answer) => receive(blocks, answer))
+      .finally(() => {
+        for (const block of blocks) block.loading = null;
+        state.requests--;
+        scheduleRender();
+      });
+    for (const block of blocks) block.loading = loading;
+    return loading;
+  }
+
+  function receive(blocks, answer) {
+    const last = answer.tiles.at(-1);
+    for (const tile of answer.tiles) {
+      if (!state.byDay.has(tile.day) || state.records.has(tile.id)) continue;
+      blockOf(tile).tiles.push(tile);
+      state.records.set(tile.id, tile);
+      state.aspects += aspectOf(tile);
+      state.tilesSeen++;
+    }
+    const reached = [];
+    for (const block of blocks) {
+      const cut = answer.next && last && block.days.at(-1).day <= last.day;
+      block.next = cut && block.days.some((day) => day.day === last.day) ? answer.next : null;
+      block.complete = !cut;
+      if (cut && !block.next) break;  // older blocks than the cut were not reached
+      reached.push(block);
+    }
+    relayout(reached);
+  }
+
+  // Requests tiles for the blocks near the screen, those on it first.
+  function requestNear(view, near) {
+    const wanted = new Set(near);
+    const order = [...view, ...near.filter((block) => !view.includes(block))];
+    for (const block of order) {
+      if (state.requests >= MAX_REQUESTS) return;
+      if (!block.loading && !block.complete) load(block, wanted).catch(() => {});  // asked again on the next scroll
+    }
+  }
+
+  // Waits for a request under way or makes one: the next page of the block.
+  function loadMore(block) {
+    return block.loading ? block.loading : load(block, new Set());
+  }
+
+  async function loadAll(block) {
+    while (!block.complete) await loadMore(block);
+  }
+
+  // ---- Rendering ----------------------------------------------------------------------------
+  function tileElement(tile) {
+    const link = document.createElement("a");
+    link.className = "tile";
+    link.href = tile.original.replace(/original$/, "");  // the photo's own page
+    const data = link.dataset;
+    data.id = tile.id;
+    data.kind = tile.kind;
+    data.name = tile.name;
+    data.time = tile.time;
+    data.preview = tile.preview;
+    data.original = tile.original;
+    data.play = tile.play;
+    if (tile.moment) data.moment = tile.moment;
+    if (tile.motion) data.motion = tile.motion;
+    if (tile.raw) data.raw = tile.raw;
+    if (tile.placeholder) {
+      const canvas = document.createElement("canvas");
+      canvas.className = "placeholder";
+      if (window.photositePlaceholder?.draw(canvas, tile.placeholder)) link.append(canvas);
+    }
+    const image = document.createElement("img");
+    image.decoding = "async";
+    image.alt = tile.name;
+    image.width = tile.width;
+    image.height = tile.height;
+    image.addEventListener("load", () => link.classList.add("loaded"), { once: true });
+    image.src = tile.thumbnail;
+    link.append(image);
+    const badge = tile.kind === "video" ? ["video", `▶ ${tile.clock}`] : MOMENT_BADGES[tile.moment];
+    if (badge) {
+      const span = document.createElement("span");
+      span.className = tile.kind === "video" ? "badge" : "badge badge-moment";
+      span.setAttribute("aria-label", badge[0]);
+      span.textContent = badge[1];
+      link.append(span);
+    }
+    return link;
+  }
+
+  function blockElement(block) {
+    const section = document.createElement("section");
+    section.className = block.sparse ? "day days-pack" : "day";
+    section.dataset.day = block.days[0].day;
+    if (!block.sparse) {
+      const heading = document.createElement("h2");
+      heading.textContent = dayHeading(block.days[0].day);
+      section.append(heading);
+    }
+    block.labels = new Map();
+    return section;
+  }
+
+  // Places an element (through the CSSOM: the Content-Security-Policy refuses style attributes),
+  // touching its style only when the place changed.
+  function position(element, left, top, width, height) {
+    const place = `${left},${top},${width},${height}`;
+    if (element.place === place) return;
+    element.place = place;
+    const style = element.style;
+    style.transform = `translate(${left}px, ${top}px)`;
+    style.width = `${width}px`;
+    if (height !== undefined) style.height = `${height}px`;
+  }
+
+  function drawBlock(block, from, to) {
+    if (!block.element) {
+      block.element = blockElement(block);
+      gallery.append(block.element);
+      state.drawn.add(block);
+    }
+    block.element.classList.toggle("pending", !block.tiles.length);
+    position(block.element, 0, block.top, state.width, block.height);
+    if (block.sparse) drawLabels(block);
+    const shown = new Set();
+    for (const row of block.rows) {
+      if (block.top + row.top > to || block.top + row.top + row.height < from) continue;
+      for (const item of row.items) {
+        let element = state.elements.get(item.tile.id);
+        if (!element) {
+          element = tileElement(item.tile);
+          state.elements.set(item.tile.id, element);
+          block.element.append(element);
+        }
+        position(element, item.left, row.top, item.width, row.height);
+        shown.add(item.tile.id);
+      }
+    }
+    return shown;
+  }
+
+  function drawLabels(block) {
+    for (const group of block.groups) {
+      let label = block.labels.get(group.day);
+      if (!label) {
+        label = document.createElement("h3");
+        label.className = "day-label";
+        label.dataset.day = group.day;
+        label.title = dayHeading(group.day);
+        label.textContent = shortDay(group.day);
+        block.labels.set(group.day, label);
+        block.element.append(label);
+      }
+      position(label, group.left, group.top, group.width);
+    }
+  }
+
+  function render() {
+    rendering = false;
+    if (!state.blocks.length) return;
+    const top = scrollY - gridTop();
+    const view = [top, top + innerHeight];
+    const near = [top - innerHeight, top + 2 * innerHeight];
+    const viewBlocks = [], nearBlocks = [], shown = new Set();
+    for (let index = blockAt(Math.max(0, near[0])).index; index < state.blocks.length; index++) {
+      const block = state.blocks[index];
+      if (block.top > near[1]) break;
+      nearBlocks.push(block);
+      if (block.top <= view[1] && block.top + block.height >= view[0]) viewBlocks.push(block);
+      for (const id of drawBlock(block, near[0], near[1])) shown.add(id);
+    }
+    for (const [id, element] of state.elements) {
+      if (!shown.has(id)) {
+        element.remove();
+        state.elements.delete(id);
+      }
+    }
+    for (const block of state.drawn) {
+      if (!nearBlocks.includes(block)) {
+        block.element.remove();
+        block.element = null;
+        state.drawn.delete(block);
+      }
+    }
+    requestNear(viewBlocks, nearBlocks);
+    gallery.setAttribute("aria-busy", String(state.requests > 0));
+    moveThumb(top);
+  }
+
+  let rendering = false;
+  function scheduleRender() {
+    if (!rendering) {
+      rendering = true;
+      gallery.setAttribute("aria-busy", "true");
+      requestAnimationFrame(render);
+    }
+  }
+
+  // ---- Scrubber -----------------------------------------------------------------------------
+  const marks = scrubber.querySelector(".scrubber-marks");
+  const thumb = scrubber.querySelector(".scrubber-thumb");
+  const bubble = scrubber.querySelector(".scrubber-date");
+  let scrubberPending = false;
+
+  function railFraction(y) {
+    return state.total ? y / state.total : 0;
+  }
+
+  // Years (labelled) and months (dots) at the height their photos take in the grid.
+  function drawScrubber() {
+    scrubberPending = false;
+    const height = state.railHeight = scrubber.clientHeight;
+    const children = [];
+    let lastLabel = -Infinity, year = null, month = null;
+    for (const block of state.blocks) {
+      const day = block.days[0].day;
+      const top = railFraction(block.top) * height;
+      if (day.slice(0, 4) !== year) {
+        year = day.slice(0, 4);
+        month = day.slice(0, 7);
+        if (top - lastLabel >= 16) {
+          children.push(mark("scrubber-year", top, year));
+          lastLabel = top;
+        }
+      } else if (day.slice(0, 7) !== month) {
+        month = day.slice(0, 7);
+        if (top - lastLabel >= 6) children.push(mark("scrubber-month", top, ""));
+      }
+    }
+    marks.replaceChildren(...children);
+    moveThumb(scrollY - gridTop());
+  }
+
+  function mark(className, top, text) {
+    const element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    element.style.transform = `translateY(${top}px)`;
+    return element;
+  }
+
+  function scheduleScrubber() {
+    if (!scrubberPending) {
+      scrubberPending = true;
+      setTimeout(drawScrubber, 200);
+    }
+  }
+
+  // `top`: where the screen's top is in the grid, read before the DOM changed (reading the
+  // scroll position after a change would make the browser lay the page out at once).
+  function moveThumb(top) {
+    thumb.style.transform = `translateY(${railFraction(Math.max(0, top)) * state.railHeight}px)`;
+  }
+
+  function scrubTo(event) {
+    const rail = scrubber.getBoundingClientRect();
+    const fraction = Math.min(1, Math.max(0, (event.clientY - rail.top) / rail.height));
+    const day = dayAt(fraction * state.total);
+    const date = new Date(`${day}T00:00:00Z`);
+    bubble.hidden = false;
+    bubble.value = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()].slice(0, 3)} ${date.getUTCFullYear()}`;
+    bubble.dataset.day = day;
+    bubble.style.transform = `translateY(${fraction * rail.height}px)`;
+    scrollTo(0, gridTop() + dayTop(day));
+  }
+
+  scrubber.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    scrubber.setPointerCapture(event.pointerId);
+    scrubber.classList.add("dragging");
+    scrubTo(event);
+    event.preventDefault();
   });
-  box.append(still, motion, sound);
-  play();
-  return box;
-}
+  scrubber.addEventListener("pointermove", (event) => {
+    if (scrubber.hasPointerCapture(event.pointerId)) scrubTo(event);
+  });
+  const endScrub = (event) => {
+    if (!scrubber.hasPointerCapture(event.pointerId)) return;
+    scrubber.releasePointerCapture(event.pointerId);
+    scrubber.classList.remove("dragging");
+    bubble.hidden = true;
+  };
+  scrubber.addEventListener("pointerup", endScrub);
+  scrubber.addEventListener("pointercancel", endScrub);
 
-function show(index) {
-  const all = tiles();
-  if (index < 0 || index >= all.length) return;
-  current = index;
-  const tile = all[index].dataset;
-  stage.querySelector("video")?.pause();
-  const media = mediaFor(tile);
-  stage.replaceChildren(media);
-  const day = all[index].closest("section.day").querySelector("h2").textContent;
-  caption.textContent = `${tile.name} · ${day}, ${tile.time}`;
-  download.href = `${tile.original}?download=1`;
-  download.textContent = tile.raw ? "Download JPEG" : "Download original";
-  downloadRaw.hidden = !tile.raw;
-  downloadRaw.href = tile.raw || "";
-  viewer.dataset.photoId = tile.id;
-  if (!viewer.open) viewer.showModal();
-  // Warm the browser's cache with the next photo, so stepping forward shows it at once.
-  const next = all[index + 1]?.dataset;
-  if (next && next.kind !== "video") new Image().src = next.preview;
-}
+  // ---- Keys and clicks ----------------------------------------------------------------------
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest?.("input, select, textarea, dialog, [contenteditable]")) return;
+    const page = innerHeight * 0.9;
+    const moves = { PageDown: () => scrollBy(0, page), PageUp: () => scrollBy(0, -page),
+      Home: () => scrollTo(0, 0), End: () => scrollTo(0, document.documentElement.scrollHeight) };
+    if (!moves[event.key]) return;
+    event.preventDefault();
+    moves[event.key]();
+  });
 
-async function step(delta) {
-  if (current + delta >= tiles().length && (await loadMore()) === false) return;
-  show(current + delta);
-}
+  gallery.addEventListener("click", (event) => {
+    const tile = event.target.closest(".tile");
+    if (!tile || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    if (event.target.closest("button, input, label") && tile.contains(event.target.closest("button, input, label"))) return;
+    event.preventDefault();
+    document.dispatchEvent(new CustomEvent("photosite:open", { detail: { id: Number(tile.dataset.id) } }));
+  });
 
-gallery.addEventListener("click", (event) => {
-  const tile = event.target.closest(".tile");
-  if (!tile || event.ctrlKey || event.metaKey || event.shiftKey) return;
-  event.preventDefault();
-  show([...tiles()].indexOf(tile));
-});
-viewer.addEventListener("keydown", (event) => {
-  if (event.key === "ArrowRight") step(1);
-  else if (event.key === "ArrowLeft") step(-1);
-  else return;
-  event.preventDefault();
-});
-viewer.addEventListener("click", (event) => {
-  const button = event.target.closest("button");
-  if (button?.dataset.step) step(Number(button.dataset.step));
-  else if (button?.classList.contains("viewer-close")) viewer.close();
-});
-viewer.addEventListener("close", () => {
-  stage.querySelector("video")?.pause();
-  stage.replaceChildren();
-  tiles()[current]?.focus();
-});
+  // ---- The contract -------------------------------------------------------------------------
+  function place(id) {
+    const tile = state.records.get(Number(id));
+    return tile ? { block: blockOf(tile), index: blockOf(tile).tiles.indexOf(tile) } : null;
+  }
+
+  async function neighbour(id, delta) {
+    const at = place(id);
+    if (!at) return null;
+    let { block, index } = at;
+    index += delta;
+    while (index >= block.tiles.length) {
+      if (!block.complete) { await loadMore(block); continue; }
+      index -= block.tiles.length;
+      block = state.blocks[block.index + 1];
+      if (!block) return null;
+      if (!block.tiles.length && !block.complete) await loadMore(block);
+    }
+    while (index < 0) {
+      block = state.blocks[block.index - 1];
+      if (!block) return null;
+      await loadAll(block);
+      index += block.tiles.length;
+    }
+    return block.tiles[index];
+  }
+
+  async function reveal(id) {
+    const at = place(id);
+    if (!at) return;
+    const row = at.block.rows.find((entry) => entry.items.some((item) => item.tile.id === Number(id)));
+    const top = gridTop() + at.block.top + (row ? row.top : 0);
+    if (top < scrollY || top + (row ? row.height : 0) > scrollY + innerHeight) scrollTo(0, top - innerHeight / 3);
+    render();
+    state.elements.get(Number(id))?.focus({ preventScroll: true });
+  }
+
+  async function idsBetween(first, second) {
+    let a = place(first), b = place(second);
+    if (!a || !b) return [];
+    if (a.block.index > b.block.index || (a.block === b.block && a.index > b.index)) [a, b] = [b, a];
+    const ids = [];
+    for (let index = a.block.index; index <= b.block.index; index++) {
+      const block = state.blocks[index];
+      await loadAll(block);
+      const from = block === a.block ? a.index : 0;
+      const to = block === b.block ? b.index : block.tiles.length - 1;
+      for (let position = from; position <= to; position++) ids.push(block.tiles[position].id);
+    }
+    return ids;
+  }
+
+  // Whoever changes a favourite says so; the tile's record follows.
+  // Tiles taken out of what this page shows (removed from its album, moved to the trash): the
+  // layout comes from the summary, so the page is laid out again.
+  document.addEventListener("photosite:removed", () => location.reload());
+
+  document.addEventListener("photosite:favourite", (event) => {
+    const tile = state.records.get(Number(event.detail.id));
+    if (tile) tile.favourite = event.detail.favourite;
+  });
+
+  window.photositeGrid = {
+    tile: (id) => state.records.get(Number(id)) || null,
+    neighbour, reveal, idsBetween,
+  };
+
+  // ---- Start --------------------------------------------------------------------------------
+  async function start() {
+    const summary = await fetchJson(scope.size ? `${api}summary?${scope}` : `${api}summary`);
+    state.days = decodeDays(summary.days);
+    if (!state.days.length) {
+      gallery.querySelector(".empty").hidden = false;
+      return;
+    }
+    scrubber.hidden = false;
+    gallery.classList.add("grid");
+    // The grid keeps what is on screen in place itself; the browser's scroll anchoring would
+    // move it a second time.
+    document.documentElement.style.overflowAnchor = "none";
+    layoutAll();
+    addEventListener("scroll", scheduleRender, { passive: true });
+    let width = state.width;
+    new ResizeObserver(() => {
+      if (gallery.clientWidth !== width) {
+        width = gallery.clientWidth;
+        layoutAll();
+      }
+    }).observe(gallery);
+    new ResizeObserver(drawScrubber).observe(scrubber);
+    gallery.dispatchEvent(new CustomEvent("photosite:grid-ready", { bubbles: true }));
+    const open = gallery.dataset.openPhoto;
+    if (open) document.dispatchEvent(new CustomEvent("photosite:open", { detail: { id: Number(open) } }));
+  }
+
+  start();
+})();

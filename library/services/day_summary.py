@@ -1,0 +1,74 @@
+"""How many tiles each day of a scope has, for the whole library in one small answer: what the
+gallery's grid lays itself out from (a section per day, sized by its count, and the scrubber's
+years and months) before it has a single tile.
+
+On the wire the days are one flat JSON array, newest first: the newest day as a day number
+(days since 1970-01-01), its count, then for each older day the number of days back from the one
+before and its count. A gap of a day or two and a count under a hundred cost a few characters, so
+a library of decades stays a few tens of kilobytes. The answer is cached under the library's
+version (library_version), which every import, trash, restore, redate and delete bumps."""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count
+
+from library.models import GALLERY_TILE, DayTiles, Photo
+from library.services import library_version
+
+EPOCH = date(1970, 1, 1)
+# Long enough to outlive a browsing session; the version in the key is what makes it stale.
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Summary:
+    body: bytes  # the JSON answer
+    etag: str    # quoted, as the ETag header carries it
+
+
+def day_counts(scope) -> list[tuple[date, int]]:
+    """[(day, tiles)] of `scope`, newest first. The whole library's are kept per day by the
+    database (DayTiles); a narrower scope's are a GROUP BY over the partial index of the gallery's
+    tiles, which holds the day as its first column."""
+    if is_whole_library(scope):
+        rows = DayTiles.objects.filter(tiles__gt=0).order_by("-day").values_list("day", "tiles")
+    else:
+        rows = scope.filter(GALLERY_TILE).order_by("-taken_on").values_list("taken_on").annotate(Count("id"))
+    return [(day if isinstance(day, date) else date.fromisoformat(day), count) for day, count in rows]
+
+
+def is_whole_library(scope) -> bool:
+    return str(scope.query) == str(Photo.objects.in_library().query)
+
+
+def encode(days: list[tuple[date, int]]) -> list[int]:
+    """The flat array described above."""
+    numbers, before = [], None
+    for day, count in days:
+        number = (day - EPOCH).days
+        numbers += [number if before is None else before - number, count]
+        before = number
+    return numbers
+
+
+def summary_of(scope, cached=True) -> Summary:
+    """The scope's summary, from the cache when the library has not changed since it was made.
+    The key names the scope by its query, so a search caches apart from the library; a scope that
+    changes without the library changing (an album, favourites: `cached=False`) is counted anew."""
+    if not cached:
+        return summary_made(scope)
+    query = str(scope.filter(GALLERY_TILE).query).encode()
+    key = f"photosite:day-summary:{library_version.current()}:{hashlib.sha256(query).hexdigest()}"
+    if (summary := cache.get(key)) is None:
+        summary = summary_made(scope)
+        cache.set(key, summary, CACHE_SECONDS)
+    return summary
+
+
+def summary_made(scope) -> Summary:
+    days = day_counts(scope)
+    body = json.dumps({"days": encode(days), "tiles": sum(count for _, count in days)}, separators=(",", ":")).encode()
+    return Summary(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')

@@ -1,0 +1,96 @@
+"""The gallery grid's JSON API: the day summary it lays itself out from, and the tiles of a run
+of days it fills in as they come into view. Thin: the timeline services query, and both start
+from `timeline.scope_for(request)`."""
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags
+from django.views.decorators.http import require_GET
+
+from library.curation.albums import AlbumNotFoundError
+from library.services.day_summary import summary_of
+from library.services.search import BadFilterError
+from library.services.timeline import BadCursorError, Cursor, is_personal, page_of_days, quoted, scope_for
+from library.tile_records import photo_base, tile_record
+from thumbnails.placeholders import for_photos
+
+# Tiles per answer when the grid does not say; never more than MAX_TILES however many it asks for.
+DEFAULT_TILES = 200
+MAX_TILES = 500
+
+
+class BadQueryError(ValueError):
+    """A query parameter the grid would not send."""
+
+
+def bad_request(reason: str):
+    return JsonResponse({"error": reason}, status=400)
+
+
+def requested_scope(request):
+    """The request's scope (timeline.scope_for), or the 400/404 that says why there is none."""
+    try:
+        return scope_for(request)
+    except BadFilterError as error:
+        raise BadQueryError(str(error)) from error
+    except AlbumNotFoundError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+@require_GET
+def summary(request):
+    """Per-day tile counts of the whole scope; revalidated by ETag, so an unchanged library costs
+    a 304 and no body."""
+    try:
+        answer = summary_of(requested_scope(request), cached=not is_personal(request.GET))
+    except BadQueryError as error:
+        return bad_request(str(error))
+    if answer.etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(answer.body, content_type="application/json")
+    response["ETag"] = answer.etag
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@login_required
+@require_GET
+def tiles(request):
+    """`?from=<newest day>&to=<oldest day>[&after=<cursor>][&limit=N]`: the tiles of those days
+    (both included), newest first, at most `limit`; `next` continues the same days."""
+    try:
+        newest, oldest = day_parameter(request, "from"), day_parameter(request, "to")
+        after = Cursor.from_string(request.GET["after"]) if request.GET.get("after") else None
+        limit = limit_parameter(request)
+        scope = requested_scope(request)
+    except (BadQueryError, BadCursorError) as error:
+        return bad_request(str(error))
+    if oldest > newest:
+        return bad_request("`to` is a day after `from`: from is the newest day, to the oldest")
+    page = page_of_days(newest, oldest, after, limit, scope)
+    base, placeholders = photo_base(), for_photos(photo.pk for photo in page.photos)
+    return JsonResponse({"tiles": [tile_record(photo, base, placeholders.get(photo.pk)) for photo in page.photos],
+                         "next": str(page.next_cursor) if page.next_cursor else None})
+
+
+def day_parameter(request, name: str) -> date:
+    text = request.GET.get(name, "")
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise BadQueryError(f"`{name}` must be a day, YYYY-MM-DD, not {quoted(text)}")
+
+
+def limit_parameter(request) -> int:
+    text = request.GET.get("limit", "")
+    if not text:
+        return DEFAULT_TILES
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_TILES):
+        raise BadQueryError(f"`limit` must be a whole number from 1 to {MAX_TILES}, not {quoted(text)}")
+    return int(text)
