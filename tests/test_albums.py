@@ -83,7 +83,7 @@ def test_the_album_page_shows_its_photos_count_and_date_span(people, album):
     # then
     assert page.count('class="tile"') == 2 and "IMG_outside.jpg" not in page
     assert "2 photos · 12 – 14 May 2024" in page and "shared by olivia" in page
-    assert f'data-api="/api/timeline/?album={album.pk}"' in page
+    assert 'data-api="/api/timeline/"' in page and f'data-scope="album={album.pk}"' in page
 
 
 def test_the_album_list_shows_cards_with_cover_count_and_span(people, album):

@@ -39,7 +39,7 @@ def test_each_user_has_their_own_favourites(two_users):
     assert ann.get(query).json() == {"favourites": ids[:2]}
     assert ben.get(query).json() == {"favourites": ids[2:]}
     page = ann.get("/favourites/").content.decode()
-    assert page.count('class="tile"') == 2 and 'data-api="/api/timeline/?favourites=1"' in page
+    assert page.count('class="tile"') == 2 and 'data-scope="favourites=1"' in page
     # and unset
     assert mark(ann, ids[:1], favourite=False).json() == {"favourites": ids[:1]}
     assert ann.get(query).json() == {"favourites": ids[1:2]}

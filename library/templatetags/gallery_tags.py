@@ -41,7 +41,7 @@ def tile_fields(photo, base, placeholder):
     else:
         attributes, badge = moment_html(record)
     if placeholder:
-        attributes += format_html(' data-placeholder="{}"', placeholder)
+        attributes = format_html('{} data-placeholder="{}"', attributes, placeholder)
     return {**record, "base": base, "moment_attributes": attributes, "badge": badge}
 
 

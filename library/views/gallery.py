@@ -62,7 +62,8 @@ def gallery(request):
         filters = SearchFilters.from_query(request.GET)
     except BadFilterError as error:
         return bad_position(request, str(error))
-    context = {"search": filters, "cameras": camera_models(), "kinds": KIND_CHOICES, "searching": bool(filters)}
+    # The camera list is a callable: the template calls it, so a fragment (which never shows it) costs no query.
+    context = {"search": filters, "cameras": camera_models, "kinds": KIND_CHOICES, "searching": bool(filters)}
     return gallery_page(request, "library/gallery.html", context, with_jump=not filters)
 
 
