@@ -15,7 +15,7 @@ from datetime import date
 from django.core.cache import cache
 from django.db.models import Count
 
-from library.models import GALLERY_TILE, DayTiles, Photo
+from library.models import MOMENT_FACE, DayTiles, Photo
 from library.services import library_version
 
 EPOCH = date(1970, 1, 1)
@@ -36,7 +36,7 @@ def day_counts(scope) -> list[tuple[date, int]]:
     if is_whole_library(scope):
         rows = DayTiles.objects.filter(tiles__gt=0).order_by("-day").values_list("day", "tiles")
     else:
-        rows = scope.filter(GALLERY_TILE).order_by("-taken_on").values_list("taken_on").annotate(Count("id"))
+        rows = scope.filter(MOMENT_FACE).order_by("-taken_on").values_list("taken_on").annotate(Count("id"))
     return [(day if isinstance(day, date) else date.fromisoformat(day), count) for day, count in rows]
 
 
@@ -60,7 +60,7 @@ def summary_of(scope, cached=True) -> Summary:
     changes without the library changing (an album, favourites: `cached=False`) is counted anew."""
     if not cached:
         return summary_made(scope)
-    query = str(scope.filter(GALLERY_TILE).query).encode()
+    query = str(scope.filter(MOMENT_FACE).query).encode()
     key = f"photosite:day-summary:{library_version.current()}:{hashlib.sha256(query).hexdigest()}"
     if (summary := cache.get(key)) is None:
         summary = summary_made(scope)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from library.curation.albums import AlbumNotFoundError, album_for, album_scope
 from library.curation.favourites import favourites_scope
-from library.models import GALLERY_TILE, Photo
+from library.models import MOMENT_FACE, Photo
 from library.services.search import SearchFilters, matching
 
 # Only what a tile needs: rendering 100+ tiles must not drag along every column.
@@ -162,8 +162,9 @@ def is_personal(query) -> bool:
 
 def tiles_after(cursor: Cursor | None, scope):
     """The gallery's tiles of `scope` after `cursor` (from the newest when None), in its order: a
-    walk of the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
-    photos = scope.filter(GALLERY_TILE).only(*TILE_FIELDS).order_by(*ORDER)
+    walk of the partial index `photo_gallery_tile_idx`, whose condition and columns these are (the
+    scope brings the trash rule: the library's leaves the trash out, an album's keeps it for staff)."""
+    photos = scope.filter(MOMENT_FACE).only(*TILE_FIELDS).order_by(*ORDER)
     return photos if cursor is None else photos.filter(cursor.older())
 
 
@@ -243,5 +244,5 @@ def older_neighbour(photo: Photo, scope) -> Photo | None:
 
 
 def newer_neighbour(photo: Photo, scope) -> Photo | None:
-    photos = scope.filter(GALLERY_TILE).filter(Cursor.of(photo).newer())
+    photos = scope.filter(MOMENT_FACE).filter(Cursor.of(photo).newer())
     return photos.order_by("taken_on", "taken_at", "id").only(*TILE_FIELDS).first()
