@@ -1,10 +1,11 @@
 """Routes of this part of the site; mounted by photosite/urls.py."""
 from django.urls import path
 
-from library.views import gallery, originals
+from library.views import gallery, originals, photo_info
 
 urlpatterns = [
     path("", gallery.gallery, name="gallery"),
     path("photo/<int:photo_id>/", gallery.photo_page, name="photo"),
     path("photo/<int:photo_id>/original", originals.original, name="original"),
+    path("api/photos/<int:photo_id>/info", photo_info.photo_info_json, name="photo-info"),
 ]

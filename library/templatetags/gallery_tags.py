@@ -80,6 +80,19 @@ def tile_fields(photo, base):
     }
 
 
+def tile_data(photo) -> dict:
+    """A tile's data object of the gallery client contract (what `photositeGrid.tile(id)` gives),
+    for a photo the viewer opens without its tile at hand: its own page, a moment's other file."""
+    fields = tile_fields(photo, reverse("photo", args=[0]).removesuffix("0/"))
+    kind, motion, raw = ("", "", "") if photo.is_video else moment_parts(photo)
+    return {
+        "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "time": fields["time"],
+        "day": photo.taken_on.isoformat(), "width": fields["width"], "height": fields["height"],
+        "thumbnail": fields["thumbnail"], "preview": fields["preview"], "original": f"{fields['base']}{photo.pk}/original",
+        "play": fields["play"], "moment": kind, "motion": motion, "raw": raw,
+    }
+
+
 @register.simple_tag
 def moment_of(photo):
     """For the photo page: (badge kind, motion source, raw download) of a photo with `tile_partners`."""

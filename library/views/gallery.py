@@ -1,13 +1,15 @@
-"""The gallery: tiles grouped by day, newest first, one keyset page at a time, and a plain
-viewer page per photo (the in-page viewer in gallery.js is the usual way in; this page is
-its deep link and no-JavaScript fallback). Thin: the timeline service does the querying."""
+"""The gallery: tiles grouped by day, newest first, one keyset page at a time; and a photo's own
+address, the gallery at that photo's place with the viewer (viewer.js) open over it. Thin: the
+timeline service does the querying."""
 from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
 
-from library.models import Photo
+from library.services.photo_info import PhotoNotFoundError, visible_photo
 from library.services.timeline import (
     BadCursorError,
     Cursor,
@@ -53,11 +55,20 @@ def gallery(request):
     except BadCursorError as error:
         return bad_position(request, str(error))
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
-    context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
     if request.GET.get("fragment"):
-        return render(request, "library/_tiles.html", context)
-    context.update(jump_years=jump_choices(page), jumped=cursor is not None)
-    return render(request, "library/gallery.html", context)
+        return render(request, "library/_tiles.html", page_context(page))
+    return render(request, "library/gallery.html", gallery_context(page, jumped=cursor is not None))
+
+
+def page_context(page):
+    """A page of tiles and the link to the next; the link names the gallery, so that a page shown
+    at a photo's own address continues the gallery too."""
+    next_url = f"{reverse('gallery')}?after={page.next_cursor}" if page.next_cursor else ""
+    return {"page": page, "next_url": next_url}
+
+
+def gallery_context(page, jumped: bool):
+    return {**page_context(page), "jump_years": jump_choices(page), "jumped": jumped}
 
 
 def bad_position(request, reason: str):
@@ -69,8 +80,17 @@ def bad_position(request, reason: str):
 
 @login_required
 def photo_page(request, photo_id):
-    """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
-    photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
+    """The gallery from this photo's place on (it is the first tile; a moment's other file starts
+    at its moment's), the viewer open over it. Its neighbours are links too, for a browser
+    without JavaScript (two indexed queries)."""
+    try:
+        photo = visible_photo(photo_id, request.user)
+    except PhotoNotFoundError as error:
+        raise Http404(str(error)) from error
     with_partners([photo])
-    context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
-    return render(request, "library/photo.html", context)
+    face = photo.shown_with or photo
+    newer = newer_neighbour(face)
+    page = page_after(Cursor.of(newer) if newer else None, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
+    context = {**gallery_context(page, jumped=newer is not None), "open_photo": photo, "newer": newer,
+               "older": older_neighbour(face)}
+    return render(request, "library/gallery.html", context)

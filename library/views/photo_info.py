@@ -1,0 +1,21 @@
+"""The viewer's info panel as JSON: thin over library.services.photo_info."""
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from library.services.photo_info import PhotoNotFoundError, photo_info, visible_photo
+from library.services.timeline import with_partners
+from library.templatetags.gallery_tags import tile_data
+
+
+@require_GET
+def photo_info_json(request, photo_id):
+    """401 to a visitor who has not signed in (a script asked, not a person: no login page); 404
+    for a photo they may not see."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "login required"}, status=401)
+    try:
+        photo = visible_photo(photo_id, request.user)
+    except PhotoNotFoundError as error:
+        return JsonResponse({"error": str(error)}, status=404)
+    with_partners([photo])
+    return JsonResponse({**photo_info(photo, request.user), "tile": tile_data(photo)})
