@@ -14,6 +14,7 @@ from library.models import Photo
 from library.services.trash import move_to_trash
 
 import factories
+import format_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,15 @@ def test_the_photo_page_is_the_gallery_from_that_photo_with_the_viewer_open(logg
     assert re.search(rf'<dialog id="viewer"[^>]* open data-photo-id="{photos[5].pk}"', html)
     assert f'href="/photo/{photos[4].pk}/" rel="prev"' in html and f'href="/photo/{photos[6].pk}/" rel="next"' in html
     assert "<title>IMG_5.jpg · Photosite</title>" in html
+
+
+def test_the_import_reads_the_exposure_of_a_raw(library_root, media_dir):
+    # given a DNG whose EXIF says f/4, 1/60 s, ISO 800 at 35 mm through a named lens
+    exif = {0x829D: (format_factories.RATIONAL, [4, 1]), 0x829A: (format_factories.RATIONAL, [1, 60]),
+            0x8827: (format_factories.SHORT, [800]), 0x920A: (format_factories.RATIONAL, [35, 1]),
+            0xA434: (format_factories.ASCII, "Summicron 35")}
+    # when
+    raw, = imported(format_factories.make_dng(media_dir / "L1000001.DNG", exif=exif))
+    # then
+    assert (raw.f_number, round(raw.exposure_time, 5), raw.iso, raw.focal_length) == (4.0, round(1 / 60, 5), 800, 35.0)
+    assert raw.lens_model == "Summicron 35"
