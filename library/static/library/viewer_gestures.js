@@ -83,7 +83,8 @@ export function toggleZoom(stage, clientX, clientY) {
 export function attachGestures(stage, { onSwipe }) {
   const pointers = new Map();  // pointerId → { x, y } now
   let gesture = null;  // what the pointers down are doing: { start, pinch, pan }
-  let lastTap = null, clickZoomedAt = 0, lastPointerType = "";
+  let lastTap = null, lastPointerType = "";
+  let clicks = [false, false];  // whether each of the last two mouse gestures zoomed in (a drag did not)
 
   stage.addEventListener("pointerdown", (event) => {
     if (event.button !== 0 || event.target.closest("button, a")) return;
@@ -132,14 +133,13 @@ export function attachGestures(stage, { onSwipe }) {
   function finish(ended, event) {
     const dx = event.clientX - ended.start.x, dy = event.clientY - ended.start.y;
     const box = stage.querySelector(".zoom");
+    let zoomedIn = false;
     if (!ended.pan && Math.abs(dx) > SWIPE_DISTANCE && Math.abs(dx) > 1.5 * Math.abs(dy)) {
       onSwipe(dx < 0 ? 1 : -1);
     } else if (box && Math.hypot(dx, dy) < TAP_SLOP) {
       if (event.pointerType === "mouse") {
-        if (zooms.get(box).scale === 1) {
-          zoomIn(box, event.clientX, event.clientY);
-          clickZoomedAt = performance.now();
-        }
+        zoomedIn = zooms.get(box).scale === 1;
+        if (zoomedIn) zoomIn(box, event.clientX, event.clientY);
       } else if (lastTap && performance.now() - lastTap.at < DOUBLE_TAP_MS) {
         toggleZoom(stage, event.clientX, event.clientY);
         lastTap = null;
@@ -147,11 +147,12 @@ export function attachGestures(stage, { onSwipe }) {
       }
       lastTap = { at: performance.now() };
     }
+    if (event.pointerType === "mouse") clicks = [clicks[1], zoomedIn];
   }
 
-  // A double-click toggles from where it began: the first click of it zoomed in already.
+  // A double-click toggles from where it began: when its first click zoomed in, that was the toggle.
   stage.addEventListener("dblclick", (event) => {
-    if (lastPointerType !== "mouse" || performance.now() - clickZoomedAt < 2 * DOUBLE_TAP_MS) return;
+    if (lastPointerType !== "mouse" || clicks[0]) return;
     toggleZoom(stage, event.clientX, event.clientY);
   });
 }
