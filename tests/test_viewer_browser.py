@@ -20,7 +20,8 @@ PICTURE_SHOWN = "() => document.querySelector('#viewer .viewer-stage img')?.natu
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Six photos from one camera, a minute apart, with their exposure and lens in EXIF."""
+    """Six photos from one camera, a minute apart, with their exposure and lens in EXIF; and a
+    video the day before (the last tile)."""
     root = tmp_path_factory.mktemp("viewer-site")
     media = root / "media"
     media.mkdir()
@@ -28,6 +29,7 @@ def site(tmp_path_factory):
         factories.make_jpeg(media / f"IMG_{index}.jpg", 2400, 1600, taken=TAKEN + timedelta(minutes=index),
                             offset="+02:00", make="Apple", model="iPhone 13", exposure=factories.exposure_exif(),
                             gps=factories.gps_exif(43.463, 11.88, altitude=250))
+    factories.make_video(media / "clip.mp4", seconds=3, creation_time="2024-04-30T10:00:00Z")
     with running_site(root / "library", database_url="sqlite", imports=[media]) as site:
         yield site
 
@@ -121,6 +123,17 @@ def test_question_mark_lists_the_keys(page):
     screenshot(page, "viewer-keys")
     page.keyboard.press("?")
     assert keys.is_hidden()
+
+
+def test_space_pauses_and_plays_a_video(page):
+    # given a video playing
+    page.locator(".tile[data-kind=video]").click()
+    page.wait_for_function("() => document.querySelector('#viewer video')?.currentTime > 0.3", timeout=15000)
+    # when / then
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('#viewer video').paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !document.querySelector('#viewer video').paused")
 
 
 def test_f_asks_for_a_favourite_and_says_nothing_where_there_are_no_favourites(page):
