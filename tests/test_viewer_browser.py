@@ -179,15 +179,22 @@ def test_a_click_zooms_into_the_preview_and_a_drag_pans_it(page):
     page.wait_for_function("() => document.querySelector('#viewer .zoom').dataset.scale === '1'")
 
 
-def swipe(page, from_x, to_x, y):
-    """A finger across the touch screen, through Chromium's own touch input (pointer events follow)."""
+def touch(page, *paths):
+    """Fingers on the touch screen, through Chromium's own touch input (pointer events follow):
+    each path a list of (x, y) the finger goes through, all in step."""
+    def points(step):
+        return [{"x": x, "y": y, "id": finger} for finger, (x, y) in enumerate(path[step] for path in paths)]
+
     cdp = page.context.new_cdp_session(page)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": from_x, "y": y}]})
-    for step in range(1, 6):
-        x = from_x + (to_x - from_x) * step / 5
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points(0)})
+    for step in range(1, len(paths[0])):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points(step)})
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
+
+
+def swipe(page, from_x, to_x, y):
+    touch(page, [(from_x + (to_x - from_x) * step / 5, y) for step in range(6)])
 
 
 def test_a_swipe_on_a_phone_moves_to_the_next_photo(browser, site):
@@ -205,6 +212,18 @@ def test_a_swipe_on_a_phone_moves_to_the_next_photo(browser, site):
         # and back the other way
         swipe(page, 60, 320, 400)
         page.wait_for_function(VIEWER_ON, arg=ids[0])
+        # and a double tap zooms in and out, a pinch zooms in
+        scale = "() => document.querySelector('#viewer .zoom').dataset.scale"
+        for _ in range(2):
+            touch(page, [(195, 400)])
+        page.wait_for_function(f"{scale} > 1")
+        touch(page, [(195, 400)])
+        touch(page, [(195, 400)])
+        page.wait_for_function(f"{scale} === '1'")
+        touch(page, [(180 - step * 20, 400) for step in range(6)], [(210 + step * 20, 400) for step in range(6)])
+        page.wait_for_function(f"{scale} > 2")
+        page.keyboard.press("x")
+        page.wait_for_function(f"{scale} === '1'")
         page.keyboard.press("i")
         page.locator(".viewer-info [data-fact=exposure]").wait_for()
         screenshot(page, "viewer-phone-info")

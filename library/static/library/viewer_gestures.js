@@ -83,7 +83,7 @@ export function toggleZoom(stage, clientX, clientY) {
 export function attachGestures(stage, { onSwipe }) {
   const pointers = new Map();  // pointerId → { x, y } now
   let gesture = null;  // what the pointers down are doing: { start, pinch, pan }
-  let lastTap = null, lastPointerType = "";
+  let lastTapAt = -Infinity, lastPointerType = "";
   let clicks = [false, false];  // whether each of the last two mouse gestures zoomed in (a drag did not)
 
   stage.addEventListener("pointerdown", (event) => {
@@ -140,12 +140,12 @@ export function attachGestures(stage, { onSwipe }) {
       if (event.pointerType === "mouse") {
         zoomedIn = zooms.get(box).scale === 1;
         if (zoomedIn) zoomIn(box, event.clientX, event.clientY);
-      } else if (lastTap && performance.now() - lastTap.at < DOUBLE_TAP_MS) {
+      } else if (performance.now() - lastTapAt < DOUBLE_TAP_MS) {
         toggleZoom(stage, event.clientX, event.clientY);
-        lastTap = null;
-        return;
+        lastTapAt = -Infinity;  // a third tap starts a new pair
+      } else {
+        lastTapAt = performance.now();
       }
-      lastTap = { at: performance.now() };
     }
     if (event.pointerType === "mouse") clicks = [clicks[1], zoomedIn];
   }
