@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import Photo
-from library.services.trash import move_to_trash
 
 import factories
 import format_factories

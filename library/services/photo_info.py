@@ -3,9 +3,8 @@ how exposed, how big, where, in which albums, and the other files of its moment.
 numbers and names; the panel words them. Who may ask is `Photo.is_visible_to`, the one rule."""
 from django.urls import reverse
 
+from library.curation.moments import members
 from library.models import MediaKind, Photo
-
-from .moments import members
 
 PIXELS_PER_MEGAPIXEL = 1_000_000
 

@@ -19,6 +19,7 @@ from library.services.timeline import (
     page_after,
     with_partners,
 )
+from thumbnails.placeholders import for_photos
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
@@ -64,7 +65,7 @@ def page_context(page):
     """A page of tiles and the link to the next; the link names the gallery, so that a page shown
     at a photo's own address continues the gallery too."""
     next_url = f"{reverse('gallery')}?after={page.next_cursor}" if page.next_cursor else ""
-    return {"page": page, "next_url": next_url}
+    return {"page": page, "next_url": next_url, "placeholders": for_photos(photo.pk for photo in page.photos)}
 
 
 def gallery_context(page, jumped: bool):

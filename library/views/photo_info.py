@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 from library.services.photo_info import PhotoNotFoundError, photo_info, visible_photo
 from library.services.timeline import with_partners
 from library.templatetags.gallery_tags import tile_data
+from thumbnails.placeholders import for_photos
 
 
 @require_GET
@@ -18,4 +19,4 @@ def photo_info_json(request, photo_id):
     except PhotoNotFoundError as error:
         return JsonResponse({"error": str(error)}, status=404)
     with_partners([photo])
-    return JsonResponse({**photo_info(photo, request.user), "tile": tile_data(photo)})
+    return JsonResponse({**photo_info(photo, request.user), "tile": tile_data(photo, for_photos([photo.pk]))})

@@ -78,7 +78,7 @@ function tileData(tile) {
     day: tile.closest("section.day")?.dataset.day ?? "",
     width: Number(image?.getAttribute("width")), height: Number(image?.getAttribute("height")),
     thumbnail: image?.getAttribute("src") ?? "", preview: data.preview, original: data.original, play: data.play,
-    moment: data.moment ?? "", motion: data.motion ?? "", raw: data.raw ?? "", placeholder: "",
+    moment: data.moment ?? "", motion: data.motion ?? "", raw: data.raw ?? "", placeholder: data.placeholder ?? "",
     favourite: data.favourite === "true",
   };
 }
