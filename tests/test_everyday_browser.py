@@ -62,6 +62,7 @@ def test_the_gallery_shows_the_cameras_day_and_time(page):
     page.locator(".tile[data-name='evening.jpg']").click()
     assert page.locator(".viewer-caption").inner_text() == "evening.jpg · Saturday 1 January 2022, 21:30"
     page.keyboard.press("Escape")
+    page.wait_for_url(page.url.split("/photo/")[0] + "/")  # closing goes back to the gallery's address
     # and so has the photo page
     page.goto(page.locator(".tile[data-name='evening.jpg']").get_attribute("href"))
     assert "Saturday 1 January 2022, 21:30" in page.locator(".viewer-bar").inner_text()

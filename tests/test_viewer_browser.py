@@ -14,7 +14,9 @@ from live_site import running_site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TAKEN = datetime(2024, 5, 1, 10, 0)
-VIEWER_ON = "(id) => document.querySelector('#viewer').open && document.querySelector('#viewer').dataset.photoId === id"
+# Modal: opened by viewer.js (a photo's own page arrives with the dialog open, not modal, for a
+# browser without JavaScript).
+VIEWER_ON = "(id) => document.querySelector('#viewer').matches(':modal') && document.querySelector('#viewer').dataset.photoId === id"
 PICTURE_SHOWN = "() => document.querySelector('#viewer .viewer-stage img')?.naturalWidth > 0"
 
 
