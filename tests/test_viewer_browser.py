@@ -1,7 +1,7 @@
 """The viewer in a real browser (Debian's Chromium) against the real uvicorn-served site: each
 photo has its address (opening pushes /photo/<id>/, Back closes, the address opens the same photo
 in a fresh page and closing it leaves the gallery), the info panel, the keys' overlay, a favourite
-where the site has no favourites yet, a swipe on a phone, and a click that zooms and a drag that
+toggled, a swipe on a phone, and a click that zooms and a drag that
 pans. Screenshots: tests/.artifacts/viewer-*.png."""
 from datetime import datetime, timedelta
 
@@ -138,17 +138,26 @@ def test_space_pauses_and_plays_a_video(page):
     page.wait_for_function("() => !document.querySelector('#viewer video').paused")
 
 
-def test_f_asks_for_a_favourite_and_says_nothing_where_there_are_no_favourites(page):
+def test_f_toggles_the_favourite_and_announces_it(page):
     # given
     page.locator(".tile").first.click()
-    page.evaluate("() => document.addEventListener('photosite:favourite', () => { window.favourited = true; })")
+    page.evaluate("""() => document.addEventListener('photosite:favourite',
+                                                    (event) => { window.announced = event.detail.favourite; })""")
+    button = page.locator(".viewer-favourite")
     # when
-    with page.expect_response("**/favourite") as answer:
+    with page.expect_response("**/api/favourites/") as answer:
         page.keyboard.press("f")
     # then
-    assert answer.value.request.method == "POST" and answer.value.status == 404
-    assert page.locator(".viewer-favourite").get_attribute("aria-pressed") == "false"
-    assert page.evaluate("() => window.favourited") is None
+    assert answer.value.request.method == "POST" and answer.value.ok
+    page.wait_for_function("() => document.querySelector('.viewer-favourite').getAttribute('aria-pressed') === 'true'")
+    assert page.evaluate("() => window.announced") is True and button.inner_text() == "★"
+    # and it is kept: shown again when the photo is opened again, and undone by f
+    page.keyboard.press("Escape")
+    page.locator(".tile").first.click()
+    page.wait_for_function("() => document.querySelector('.viewer-favourite').getAttribute('aria-pressed') === 'true'")
+    page.keyboard.press("f")
+    page.wait_for_function("() => window.announced === false")
+    assert button.get_attribute("aria-pressed") == "false"
 
 
 def test_a_click_zooms_into_the_preview_and_a_drag_pans_it(page):

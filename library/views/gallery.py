@@ -21,6 +21,8 @@ from library.services.timeline import (
 )
 from thumbnails.placeholders import for_photos
 
+# The JSON API the client-rendered grid reads (`#gallery[data-api]`); a scoped page adds its query.
+GRID_API = "/api/timeline/"
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
 
@@ -51,25 +53,24 @@ def jump_choices(page):
 
 @login_required
 def gallery(request):
+    return gallery_page(request, "library/gallery.html", {"grid_api": GRID_API}, with_jump=True)
+
+
+def gallery_page(request, template, context, tiles=None, with_jump=False):
+    """The gallery's grid over `tiles` (all the library's when None), one page at a time: the
+    page itself, or with `?fragment=1` the next page's tiles alone (the infinite scroll)."""
     try:
         cursor = requested_cursor(request)
     except BadCursorError as error:
         return bad_position(request, str(error))
-    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
+    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, tiles)
+    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+               "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
-        return render(request, "library/_tiles.html", page_context(page))
-    return render(request, "library/gallery.html", gallery_context(page, jumped=cursor is not None))
-
-
-def page_context(page):
-    """A page of tiles and the link to the next; the link names the gallery, so that a page shown
-    at a photo's own address continues the gallery too."""
-    next_url = f"{reverse('gallery')}?after={page.next_cursor}" if page.next_cursor else ""
-    return {"page": page, "next_url": next_url, "placeholders": for_photos(photo.pk for photo in page.photos)}
-
-
-def gallery_context(page, jumped: bool):
-    return {**page_context(page), "jump_years": jump_choices(page), "jumped": jumped}
+        return render(request, "library/_tiles.html", context)
+    if with_jump:
+        context.update(jump_years=jump_choices(page), jumped=cursor is not None)
+    return render(request, template, context)
 
 
 def bad_position(request, reason: str):
@@ -83,7 +84,7 @@ def bad_position(request, reason: str):
 def photo_page(request, photo_id):
     """The gallery from this photo's place on (it is the first tile; a moment's other file starts
     at its moment's), the viewer open over it. Its neighbours are links too, for a browser
-    without JavaScript (two indexed queries)."""
+    without JavaScript (two indexed queries). Who may see it is `Photo.is_visible_to`'s to say."""
     try:
         photo = visible_photo(photo_id, request.user)
     except PhotoNotFoundError as error:
@@ -92,6 +93,11 @@ def photo_page(request, photo_id):
     face = photo.shown_with or photo
     newer = newer_neighbour(face)
     page = page_after(Cursor.of(newer) if newer else None, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
-    context = {**gallery_context(page, jumped=newer is not None), "open_photo": photo, "newer": newer,
-               "older": older_neighbour(face)}
+    context = {
+        "grid_api": GRID_API, "page": page, "placeholders": for_photos(photo.pk for photo in page.photos),
+        # the pages after it are the gallery's, not this address's
+        "next_url": f"{reverse('gallery')}?after={page.next_cursor}" if page.next_cursor else "",
+        "jump_years": jump_choices(page), "jumped": newer is not None,
+        "open_photo": photo, "newer": newer, "older": older_neighbour(face),
+    }
     return render(request, "library/gallery.html", context)

@@ -52,6 +52,7 @@ function show(data) {
   downloadRaw.href = data.raw || "";
   favouriteButton.hidden = infoButton.hidden = false;
   showFavourite(Boolean(data.favourite));
+  loadFavourite(data);
   viewer.dataset.photoId = String(data.id);
   if (!viewer.open) {
     viewer.showModal();
@@ -130,24 +131,28 @@ function showFavourite(favourite) {
   favouriteButton.textContent = favourite ? "★" : "☆";
 }
 
-// Where the site has no favourites (its API answers 404), nothing is said and nothing changes.
+const FAVOURITES_API = "/api/favourites/";
+
+// Whether the user has it among their favourites (the grid's data may not say).
+async function loadFavourite(photo) {
+  const response = await fetch(`${FAVOURITES_API}?ids=${photo.id}`, { credentials: "same-origin" }).catch(() => null);
+  if (!response?.ok) return;
+  const answer = await response.json().catch(() => ({}));
+  photo.favourite = (answer.favourites || []).includes(photo.id);
+  if (current === photo) showFavourite(photo.favourite);
+}
+
+// Where the site answers no favourites (404, or any failure), nothing is said and nothing changes.
 async function toggleFavourite() {
   if (!current) return;
   const photo = current, favourite = !photo.favourite;
-  let response;
-  try {
-    response = await fetch(`/api/photos/${photo.id}/favourite`, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": viewer.dataset.csrfToken },
-      body: JSON.stringify({ favourite }),
-    });
-  } catch {
-    return;
-  }
-  if (!response.ok) return;
-  const answer = await response.json().catch(() => ({}));
-  const now = typeof answer.favourite === "boolean" ? answer.favourite : favourite;
-  document.dispatchEvent(new CustomEvent("photosite:favourite", { detail: { id: photo.id, favourite: now } }));
+  const response = await fetch(FAVOURITES_API, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": viewer.dataset.csrfToken },
+    body: JSON.stringify({ ids: [photo.id], favourite }),
+  }).catch(() => null);
+  if (!response?.ok) return;
+  document.dispatchEvent(new CustomEvent("photosite:favourite", { detail: { id: photo.id, favourite } }));
 }
 
 document.addEventListener("photosite:favourite", (event) => {
