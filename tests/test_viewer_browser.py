@@ -138,7 +138,7 @@ def test_space_pauses_and_plays_a_video(page):
     page.wait_for_function("() => !document.querySelector('#viewer video').paused")
 
 
-def test_f_toggles_the_favourite_and_announces_it(page):
+def test_f_toggles_the_favourite_and_announces_it(page, site):
     # given
     page.locator(".tile").first.click()
     page.evaluate("""() => document.addEventListener('photosite:favourite',
@@ -153,6 +153,7 @@ def test_f_toggles_the_favourite_and_announces_it(page):
     assert page.evaluate("() => window.announced") is True and button.inner_text() == "★"
     # and it is kept: shown again when the photo is opened again, and undone by f
     page.keyboard.press("Escape")
+    page.wait_for_url(f"{site.base_url}/")  # closed: back over the photo's history entry
     page.locator(".tile").first.click()
     page.wait_for_function("() => document.querySelector('.viewer-favourite').getAttribute('aria-pressed') === 'true'")
     page.keyboard.press("f")
