@@ -1,7 +1,7 @@
 """Routes of this part of the site; mounted by photosite/urls.py."""
 from django.urls import path
 
-from library.views import gallery, originals, timeline_api
+from library.views import gallery, originals, photo_info, timeline_api
 
 urlpatterns = [
     path("", gallery.gallery, name="gallery"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/timeline/tiles", timeline_api.tiles, name="timeline-tiles"),
     path("photo/<int:photo_id>/", gallery.photo_page, name="photo"),
     path("photo/<int:photo_id>/original", originals.original, name="original"),
+    path("api/photos/<int:photo_id>/info", photo_info.photo_info_json, name="photo-info"),
 ]

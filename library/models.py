@@ -133,6 +133,15 @@ class Photo(models.Model):
     time_zone = models.CharField(max_length=64, blank=True, help_text="The IANA zone at the GPS position.")
     camera_make = models.CharField(max_length=64, blank=True)
     camera_model = models.CharField(max_length=64, blank=True)
+    # How it was exposed, as the camera recorded it (EXIF, or LibRaw for raws); null where it did not say.
+    lens_make = models.CharField(max_length=64, blank=True)
+    lens_model = models.CharField(max_length=64, blank=True)
+    f_number = models.FloatField(null=True, blank=True, help_text="The aperture, e.g. 1.8 for f/1.8.")
+    exposure_time = models.FloatField(null=True, blank=True, help_text="The shutter speed, in seconds.")
+    iso = models.PositiveIntegerField(null=True, blank=True, help_text="ISO speed (sensitivity).")
+    focal_length = models.FloatField(null=True, blank=True, help_text="Millimetres, as the lens is marked.")
+    focal_length_35mm = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Millimetres, as the same view on a 35 mm film camera.")
     imported_at = models.DateTimeField(auto_now_add=True)
     import_session = models.ForeignKey(
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"

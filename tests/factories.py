@@ -54,8 +54,9 @@ def gps_exif(latitude, longitude, altitude=None) -> dict:
 
 
 def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None, digitized=None, plain_datetime=None,
-               gps=None):
-    """`gps`: a GPS IFD's entries (`gps_exif`, or raw values a test wants to see written)."""
+               gps=None, exposure=None):
+    """`gps`: a GPS IFD's entries (`gps_exif`, or raw values a test wants to see written);
+    `exposure`: more EXIF sub-IFD entries (`exposure_exif`)."""
     exif = Image.Exif()
     if gps:
         exif[GPS_IFD] = gps
@@ -67,7 +68,7 @@ def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None,
         exif[TAG_MODEL] = model
     if plain_datetime:
         exif[TAG_DATETIME] = plain_datetime
-    sub_ifd = {}
+    sub_ifd = dict(exposure or {})
     if taken is not None:
         sub_ifd[TAG_DATETIME_ORIGINAL] = taken if isinstance(taken, str) else taken.strftime("%Y:%m:%d %H:%M:%S")
     if digitized is not None:
@@ -77,6 +78,17 @@ def exif_bytes(taken=None, offset=None, orientation=None, make=None, model=None,
     if sub_ifd:
         exif[EXIF_IFD] = sub_ifd
     return exif.tobytes()
+
+
+IFDRational = TiffImagePlugin.IFDRational
+
+
+def exposure_exif(f_number=1.8, exposure_time=(1, 250), iso=200, focal_length=4.2, focal_length_35mm=26,
+                  lens_make="Apple", lens_model="iPhone 13 back camera 4.2mm f/1.8"):
+    """EXIF sub-IFD entries of a camera's exposure and lens, as Pillow writes them (rationals)."""
+    return {0x829D: IFDRational(round(f_number * 10), 10), 0x829A: IFDRational(*exposure_time), 0x8827: iso,
+            0x920A: IFDRational(round(focal_length * 10), 10), 0xA405: focal_length_35mm,
+            0xA433: lens_make, 0xA434: lens_model}
 
 
 def upright_marked_image(width=640, height=480):

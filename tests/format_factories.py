@@ -27,18 +27,20 @@ IDENTITY_MATRIX = (1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1)
 
 
 def make_dng(path: Path, width=600, height=400, *, preview_size=(600, 400), preview=None, orientation=1,
-             make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0, gps=None) -> Path:
+             make="Photosite", model="DNG Factory", taken="2023:04:05 06:07:08", seed=0, gps=None,
+             exif=None) -> Path:
     """A DNG of `width`×`height` sensor pixels (even numbers) with a JPEG preview of `preview_size`
     (None for no preview), or the picture `preview`; a made preview has a red top left quarter,
     as the mosaic has, both as stored (before the orientation turns them). `gps`: a GPS IFD's
-    entries as {tag: (TIFF type, values)}."""
+    entries as {tag: (TIFF type, values)}; `exif`: more EXIF entries, the same way."""
     mosaic = bayer_mosaic(width, height, seed)
     if preview is not None:
         preview_size = preview.size
         preview = jpeg_of(preview)
     elif preview_size:
         preview = marked_preview_jpeg(*preview_size)
-    path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken, gps))
+    path.write_bytes(dng_bytes((width, height), mosaic, preview, preview_size, orientation, make, model, taken, gps,
+                               exif))
     return path
 
 
@@ -65,7 +67,7 @@ def jpeg_of(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, taken, gps=None) -> bytes:
+def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, taken, gps=None, exif=None) -> bytes:
     width, height = size
     raw_ifd = {
         254: (LONG, [0]), 258: (SHORT, [16]), 259: (SHORT, [1]), 262: (SHORT, [32803]),
@@ -73,7 +75,7 @@ def dng_bytes(size, mosaic, preview, preview_size, orientation, make, model, tak
         50714: (LONG, [0]), 50717: (LONG, [WHITE_LEVEL]),
     }
     raw_ifd.update({256: (LONG, [width]), 257: (LONG, [height]), 278: (LONG, [height])})
-    exif_ifd = {36867: (ASCII, taken), 36868: (ASCII, taken)}
+    exif_ifd = {36867: (ASCII, taken), 36868: (ASCII, taken), **(exif or {})}
     main = {
         254: (LONG, [1]), 271: (ASCII, make), 272: (ASCII, model), 274: (SHORT, [orientation]),
         306: (ASCII, taken), 50706: (BYTE, [1, 4, 0, 0]), 50708: (ASCII, f"{make} {model}"),

@@ -54,7 +54,7 @@ def test_no_page_meets_a_404_and_each_has_the_icon(page):
     assert page.request.get("/favicon.ico").status == 200  # followed to the icon
 
 
-def test_the_gallery_shows_the_cameras_day_and_time(page):
+def test_the_gallery_shows_the_cameras_day_and_time(page, site):
     # then the days are the camera's (UTC would say Sunday 2 January): days of one photo each,
     # the two of June side by side, each under its own label
     page.wait_for_function(GRID_SETTLED)
@@ -66,6 +66,7 @@ def test_the_gallery_shows_the_cameras_day_and_time(page):
     page.locator(".tile[data-name='evening.jpg']").click()
     assert page.locator(".viewer-caption").inner_text() == "evening.jpg · Saturday 1 January 2022, 21:30"
     page.keyboard.press("Escape")
+    page.wait_for_url(f"{site.base_url}/")  # closing goes back to the gallery's address
     # and so has the photo page
     page.goto(page.locator(".tile[data-name='evening.jpg']").get_attribute("href"))
     assert "Saturday 1 January 2022, 21:30" in page.locator(".viewer-bar").inner_text()

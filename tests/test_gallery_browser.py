@@ -13,6 +13,7 @@ from live_site import running_site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGE_SIZE = 4
+MEMBER_PASSWORD = "member-of-the-family"
 # Sixty photos over five days (landscape and portrait): more than a screen and its look-ahead,
 # so scrolling has tiles to draw; and one video on the newest day.
 PHOTOS = [(datetime(2024, 5, day, hour), (640, 480) if hour % 3 else (480, 640))
@@ -132,7 +133,9 @@ def test_admin_delete_moves_the_file_to_the_trash(page, site):
     page.wait_for_function(ON_SCREEN_IMAGES_LOADED)
     screenshot(page, "gallery-admin-list")
     photo_id = page.get_attribute("input[name=_selected_action]", "value")
-    assert site.client().get(f"/photo/{photo_id}/").status_code == 200
+    site.create_user("member", MEMBER_PASSWORD)
+    member = site.client("member", MEMBER_PASSWORD)
+    assert member.get(f"/photo/{photo_id}/").status_code == 200
     # when
     page.check("input[name=_selected_action]")
     page.select_option("select[name=action]", "trash_photos")
@@ -141,4 +144,6 @@ def test_admin_delete_moves_the_file_to_the_trash(page, site):
     assert "1 item(s) moved to the trash" in page.locator(".messagelist").inner_text()
     trashed = list((site.root / ".trash").rglob("*.jpg"))
     assert len(trashed) == 1
-    assert site.client().get(f"/photo/{photo_id}/").status_code == 404
+    # and gone for everyone but the staff (photo_is_visible: the trash is for the staff's eyes)
+    assert member.get(f"/photo/{photo_id}/").status_code == 404
+    assert site.client().get(f"/photo/{photo_id}/").status_code == 200

@@ -369,7 +369,7 @@ class ImportPipeline:
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,
             duration=metadata.duration, **metadata.dating(), **metadata.place_fields(),
             taken_at_source=metadata.taken_at_source, camera_make=metadata.camera_make,
-            camera_model=metadata.camera_model, import_session=self.session,
+            camera_model=metadata.camera_model, **metadata.exposure_fields(), import_session=self.session,
             video_codecs=metadata.video_codecs, playback=metadata.playback,
             content_identifier=metadata.content_identifier, source_folder=item.source_folder,
             **embedded_video_fields(metadata.embedded_video),

@@ -1,5 +1,5 @@
 """What LibRaw makes of a file from its headers alone (no sensor data is unpacked): whether it is a
-raw LibRaw reads, its size and flip, and the camera, clock and GPS position it records.
+raw LibRaw reads, its size and flip, and the camera, clock, exposure and GPS position it records.
 
 LibRaw is the arbiter of "is this a raw": TIFF-like containers (DNG, NEF, ARW, PEF, …) look alike
 to a signature check and a plain TIFF is none of them; the makers' own formats are LibRaw's to
@@ -22,6 +22,8 @@ logger = logging.getLogger("photosite.import")
 # char software[64]; char normalized_make[64]; char normalized_model[64]; unsigned maker_index;
 # unsigned raw_count; unsigned dng_version; ...  libraw_imgother_t: float ×4, then time_t timestamp.
 MAKE_AT, MODEL_AT, NORMALIZED_MAKE_AT, DNG_VERSION_AT, TEXT_LENGTH = 4, 68, 196, 332, 64
+# libraw_imgother_t's four floats: float iso_speed, shutter (seconds), aperture (f-number), focal_len (mm).
+EXPOSURE_AT = 0
 TIMESTAMP_AT = 16
 # libraw_imgother_t goes on: time_t timestamp; unsigned shot_order; unsigned gpsdata[32]; then
 # libraw_gps_info_t: float latitude[3], longitude[3], gpstimestamp[3], altitude; char altref,
@@ -46,6 +48,11 @@ class RawHeader:
     timestamp: int
     is_dng: bool
     position: Position | None = None
+    # The exposure LibRaw read from the maker's records (0 where it found none).
+    iso_speed: float = 0.0
+    shutter: float = 0.0
+    aperture: float = 0.0
+    focal_length: float = 0.0
 
     @property
     def orientation(self) -> int:
@@ -77,6 +84,8 @@ def read_raw_header(path: Path) -> RawHeader | None:
         timestamp=int.from_bytes(imgother[TIMESTAMP_AT:TIMESTAMP_AT + 8], "little", signed=True),
         is_dng=int.from_bytes(iparams[DNG_VERSION_AT:DNG_VERSION_AT + 4], "little") != 0,
         position=libraw_position(imgother),
+        **dict(zip(("iso_speed", "shutter", "aperture", "focal_length"),
+                   struct.unpack_from("<4f", imgother, EXPOSURE_AT), strict=True)),
     )
 
 

@@ -36,6 +36,14 @@ class MediaMetadata:
     content_identifier: str = ""  # a Live Photo's, in the still and in its motion
     embedded_video: EmbeddedVideo | None = None  # a motion photo's
     location: Location | None = None  # where the file says it was taken (GPS)
+    # How a photo was exposed (library.importing.exposure); videos have none.
+    lens_make: str = ""
+    lens_model: str = ""
+    f_number: float | None = None
+    exposure_time: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    focal_length_35mm: int | None = None
 
     @property
     def zone(self) -> ZoneInfo | None:
@@ -47,6 +55,12 @@ class MediaMetadata:
 
     def place_fields(self) -> dict:
         return self.location.photo_fields() if self.location else {}
+
+    def exposure_fields(self) -> dict:
+        return {name: getattr(self, name) for name in EXPOSURE_FIELDS}
+
+
+EXPOSURE_FIELDS = ("lens_make", "lens_model", "f_number", "exposure_time", "iso", "focal_length", "focal_length_35mm")
 
 
 def read_metadata(path, file_format: FileFormat, original_name: str, source_mtime=None) -> MediaMetadata:

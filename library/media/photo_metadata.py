@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 from .dates import DateSource, parse_exif_datetime
 from .detection import JPEG, TIFF, FileFormat
 from .errors import CorruptFileError, FileTooLargeError
+from .exposure import exposure_facts
 from .gps import exif_position, xmp_position
 from .motion_photos import find_embedded_video
 from .tiff_directories import block_fits, file_fits, jpeg_fits
@@ -22,6 +23,7 @@ ORIENTATION, MAKE, MODEL, DATETIME = 0x0112, 0x010F, 0x0110, 0x0132
 DATETIME_ORIGINAL, DATETIME_DIGITIZED = 0x9003, 0x9004
 OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 0x9010, 0x9011, 0x9012
 MAKER_NOTE = 0x927C
+LENS_MAKE, LENS_MODEL = 0xA433, 0xA434
 # Apple's maker note: this header, then a big-endian IFD whose offsets count from the note's start.
 # Its tag 0x11 is the Live Photo's content identifier, which the motion's QuickTime metadata repeats.
 APPLE_MAKER_NOTE = b"Apple iOS\x00"
@@ -114,7 +116,14 @@ def exif_facts(exif, sub_ifd, width, height, orientation) -> dict:
         "camera_make": clean_text(exif.get(MAKE)),
         "camera_model": clean_text(exif.get(MODEL)),
         "position": exif_position(exif),
+        **lens_and_exposure(sub_ifd),
     }
+
+
+def lens_and_exposure(sub_ifd) -> dict:
+    """The lens and the exposure the EXIF sub-IFD records (the exposure fields of MediaMetadata)."""
+    return {"lens_make": clean_text(sub_ifd.get(LENS_MAKE)), "lens_model": clean_text(sub_ifd.get(LENS_MODEL)),
+            **exposure_facts(sub_ifd)}
 
 
 def apple_content_identifier(maker_note) -> str:

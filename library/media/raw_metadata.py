@@ -1,10 +1,10 @@
-"""Date taken, displayed size and camera of a raw file, from its headers: no sensor data is read.
+"""Date taken, displayed size, camera and exposure of a raw file, from its headers: no sensor data is read.
 
 Size and flip are LibRaw's (libraw_header), so they are right for every maker. The date and the
 camera come from the raw's own EXIF where Pillow can parse it (the TIFF structure of DNG, CR2,
 NEF, ARW, ORF, RW2 … or the EXIF block of the embedded JPEG of a RAF), so a raw is dated like
 the JPEG its camera wrote beside it (with OffsetTime when present); LibRaw's make, model and
-timestamp fill what that EXIF lacks (CRW, X3F, CR3), and so does its parsed GPS position."""
+timestamp fill what that EXIF lacks (CRW, X3F, CR3), and so do its parsed GPS position and exposure."""
 import logging
 import struct
 from datetime import datetime
@@ -14,9 +14,10 @@ from PIL import Image
 
 from .dates import DateSource, as_aware, plausible
 from .errors import CorruptFileError
+from .exposure import with_fallbacks
 from .gps import exif_position
 from .libraw_header import RawHeader, read_raw_header
-from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date
+from .photo_metadata import EXIF_IFD, MAKE, MODEL, check_pixel_count, clean_text, first_exif_date, lens_and_exposure
 from .tiff_directories import block_fits
 
 logger = logging.getLogger("photosite.import")
@@ -37,8 +38,9 @@ def read(path: Path) -> dict:
     width, height = header.displayed_size
     check_pixel_count((width, height))
     exif = raw_exif(path)
+    sub_ifd = exif.get_ifd(EXIF_IFD)
     # LibRaw's timestamp is what the file says too (its maker's own records, read by LibRaw).
-    taken_at = first_exif_date(exif, exif.get_ifd(EXIF_IFD)) or libraw_moment(header)
+    taken_at = first_exif_date(exif, sub_ifd) or libraw_moment(header)
     return {
         "width": width,
         "height": height,
@@ -48,6 +50,8 @@ def read(path: Path) -> dict:
         "camera_make": clean_text(exif.get(MAKE)) or clean_text(header.make),
         "camera_model": clean_text(exif.get(MODEL)) or clean_text(header.model),
         "position": exif_position(exif) or header.position,
+        **with_fallbacks(lens_and_exposure(sub_ifd), f_number=header.aperture, exposure_time=header.shutter,
+                         iso=header.iso_speed, focal_length=header.focal_length),
     }
 
 

@@ -1,4 +1,4 @@
-"""Video facts for the import: creation time, displayed size, rotation, duration and the
+"""Video facts for the import: creation time, displayed size, rotation, duration, the camera and the
 streams' codecs (for library.media.video_playback's verdict).
 
 Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg has no ffprobe,
@@ -23,9 +23,12 @@ PROBE_TIMEOUT_SECONDS = 30
 # A phone's video prints a few KB; a hundred tracks with long tags a few hundred.
 PROBE_OUTPUT_LIMIT = 2 * 1024 * 1024
 CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+# The camera, where the container names it: Apple's QuickTime keys, Android's, and plain ones.
+MAKE_TAGS = ("com.apple.quicktime.make", "com.android.manufacturer", "make")
+MODEL_TAGS = ("com.apple.quicktime.model", "com.android.model", "model")
+TEXT_LIMIT = 64  # of a tag's text kept (a Live Photo's identifier, a make, a model)
 # A Live Photo's motion names its still by this QuickTime key (the still's Apple maker note repeats it).
 CONTENT_IDENTIFIER_TAG = "com.apple.quicktime.content.identifier"
-IDENTIFIER_LIMIT = 64
 # Where it was taken, in ISO 6709: Apple's key, and QuickTime's `©xyz` (ffmpeg calls it "location").
 LOCATION_TAGS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
 # What a motion photo's video is judged as: motion_photos believes only an MP4 (its `ftyp` box).
@@ -43,12 +46,17 @@ def read(path) -> dict:
     tags = {key.lower(): value for key, value in info.pop("tags").items()}
     return {**info, "taken_at": taken_at, "taken_at_source": DateSource.CONTAINER if taken_at else "",
             "content_identifier": content_identifier(tags),
+            "camera_make": first_text(tags, MAKE_TAGS), "camera_model": first_text(tags, MODEL_TAGS),
             "position": next(filter(None, (iso6709_position(tags.get(key)) for key in LOCATION_TAGS)), None)}
 
 
+def first_text(lowered_tags, keys) -> str:
+    text = next((str(lowered_tags[key]) for key in keys if lowered_tags.get(key)), "")
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:TEXT_LIMIT]
+
+
 def content_identifier(lowered_tags) -> str:
-    text = str(lowered_tags.get(CONTENT_IDENTIFIER_TAG, ""))
-    return "".join(ch for ch in text if ch.isprintable()).strip()[:IDENTIFIER_LIMIT]
+    return first_text(lowered_tags, (CONTENT_IDENTIFIER_TAG,))
 
 
 def embedded_video_codecs(path, video: EmbeddedVideo) -> VideoCodecs:
@@ -138,7 +146,8 @@ STREAM_SIZE = re.compile(r", (\d{1,5})x(\d{1,5})(?=[\s,\[]|$)")
 DURATION = re.compile(r"Duration: (\d{1,9}):(\d{2}):(\d{2}(?:\.\d{1,9})?)")
 # ffmpeg 9 says "Display Matrix: rotation of", older ones "displaymatrix: rotation of".
 ROTATION = re.compile(r"(?:display ?matrix: rotation of|rotate[ \t]*:)[ \t]*(-?\d{1,9}(?:\.\d{1,9})?)", re.IGNORECASE)
-SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS)))
+SUMMARY_TAG_NAMES = "|".join(map(re.escape, (*CREATION_TAGS, CONTENT_IDENTIFIER_TAG, *LOCATION_TAGS, *MAKE_TAGS,
+                                             *MODEL_TAGS)))
 SUMMARY_TAG = re.compile(rf"^[ \t]*({SUMMARY_TAG_NAMES})[ \t]*:([^\n]*)", re.MULTILINE | re.IGNORECASE)
 WORD = re.compile(r"\w+")
 

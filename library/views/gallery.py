@@ -1,7 +1,7 @@
 """The gallery pages (the whole library, a search, favourites, an album): the shell of the grid
 gallery.js draws from the timeline API, with the server-rendered keyset pages (tiles grouped by
-day, newest first, and the Jump-to) inside its `<noscript>`, and a plain viewer page per photo (the
-in-page viewer is the usual way in; this page is its deep link and no-JavaScript fallback). Thin:
+day, newest first, and the Jump-to) inside its `<noscript>`, and a photo's own address: the
+gallery with the viewer (viewer.js) open over that photo. Thin:
 the timeline service does the querying."""
 from itertools import groupby
 
@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from library.curation.albums import AlbumNotFoundError
 from library.models import Photo
+from library.services.photo_info import PhotoNotFoundError, visible_photo
 from library.services.search import KIND_CHOICES, BadFilterError, SearchFilters, camera_models
 from library.services.timeline import (
     BadCursorError,
@@ -67,14 +68,14 @@ def gallery(request):
     return gallery_page(request, "library/gallery.html", context, with_jump=not filters)
 
 
-def gallery_page(request, template, context, scope_parameters=None, with_jump=False):
+def gallery_page(request, template, context, scope_parameters=None, with_jump=False, start=None):
     """The grid over the request's scope (timeline.scope_of: its search, plus `scope_parameters`
-    a page adds, such as its album), one page at a time: the page itself, or with `?fragment=1`
-    the next page's tiles alone (the no-JavaScript pages)."""
+    a page adds, such as its album), one page at a time from the request's position (or `start`):
+    the page itself, or with `?fragment=1` the next page's tiles alone (the no-JavaScript pages)."""
     query = request.GET.copy()
     query.update(scope_parameters or {})
     try:
-        cursor = requested_cursor(request)
+        cursor = start or requested_cursor(request)
         scope = scope_of(request.user, query)
     except (BadCursorError, BadFilterError) as error:
         return bad_position(request, str(error))
@@ -100,12 +101,17 @@ def bad_position(request, reason: str):
 
 @login_required
 def photo_page(request, photo_id):
-    """One photo large, with links to its neighbours in gallery order (two indexed queries).
-    Who may see it is `Photo.is_visible_to`'s to say, as for its thumbnails and original."""
-    photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None or not photo.is_visible_to(request.user):
-        raise Http404("no such photo")
+    """The gallery from this photo's place on (it is the first tile; a moment's other file starts
+    at its moment's), the viewer open over it. Its neighbours are links too, for a browser
+    without JavaScript (two indexed queries). Who may see it is `Photo.is_visible_to`'s to say."""
+    try:
+        photo = visible_photo(photo_id, request.user)
+    except PhotoNotFoundError as error:
+        raise Http404(str(error)) from error
     with_partners([photo])
+    face = photo.shown_with or photo
     scope = Photo.objects.in_library()
-    context = {"photo": photo, "newer": newer_neighbour(photo, scope), "older": older_neighbour(photo, scope)}
-    return render(request, "library/photo.html", context)
+    newer = newer_neighbour(face, scope)
+    context = {"open_photo": photo, "newer": newer, "older": older_neighbour(face, scope),
+               "search": SearchFilters(), "cameras": camera_models, "kinds": KIND_CHOICES}
+    return gallery_page(request, "library/gallery.html", context, start=Cursor.of(newer) if newer else None)

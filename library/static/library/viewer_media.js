@@ -1,36 +1,14 @@
-// The in-page viewer, driven through the grid's contract (window.photositeGrid and the
-// `photosite:open` event): ←/→ step through the grid's order, Esc closes and the grid shows the
-// photo left off at; videos play their playable source — the original, or a web rendition that
-// may still be streaming while it is made — and say so when the browser cannot; a Live Photo or
-// motion photo shows its still and plays its motion once, muted, and again on hover or press.
-"use strict";
-
-const viewer = document.getElementById("viewer");
-const stage = viewer.querySelector(".viewer-stage");
-const caption = viewer.querySelector(".viewer-caption");
-const download = viewer.querySelector(".viewer-download");
-const downloadRaw = viewer.querySelector(".viewer-download-raw");
-const grid = () => window.photositeGrid;
-let current = null;
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-  "November", "December"];
-
-function dayHeading(day) {
-  const date = new Date(`${day}T00:00:00Z`);
-  return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-}
+// What the viewer shows of a photo or video (viewer.js puts it on its stage): a photo's large
+// preview, which zooms and pans; a video playing its playable source — the original, or a web
+// rendition that may still be streaming while it is made — saying so when the browser cannot; a
+// Live Photo or motion photo's still, playing its motion once, muted, and again on hover or press.
+import { zoomable } from "./viewer_gestures.js";
 
 // Photos show their large preview (browsers cannot show HEIC or raw); videos play `data-play`, a
 // moment's motion `data-motion` (a Live Photo's is its video's playable source too).
-function mediaFor(tile) {
+export function mediaFor(tile) {
   if (tile.motion) return liveMedia(tile);
-  if (tile.kind !== "video") {
-    const image = document.createElement("img");
-    image.alt = tile.name;
-    image.src = tile.preview;
-    return image;
-  }
+  if (tile.kind !== "video") return zoomable(tile);
   return videoPlayer(tile);
 }
 
@@ -147,40 +125,10 @@ function liveMedia(tile) {
   return box;
 }
 
-function show(tile) {
-  if (!tile) return;
-  current = tile;
-  stage.querySelector("video")?.pause();
-  stage.replaceChildren(mediaFor(tile));
-  caption.textContent = `${tile.name} · ${dayHeading(tile.day)}, ${tile.time}`;
-  download.href = `${tile.original}?download=1`;
-  download.textContent = tile.raw ? "Download JPEG" : "Download original";
-  downloadRaw.hidden = !tile.raw;
-  downloadRaw.href = tile.raw || "";
-  viewer.dataset.photoId = tile.id;
-  if (!viewer.open) viewer.showModal();
-  // Warm the browser's cache with the next photo, so stepping forward shows it at once.
-  grid().neighbour(tile.id, 1).then((next) => { if (next && next.kind !== "video") new Image().src = next.preview; });
+// Space: plays or pauses what moves on the stage (a video, or a Live Photo's motion).
+export function togglePlayback(stage) {
+  const video = stage.querySelector(".player video, .live-motion");
+  if (!video) return;
+  if (video.paused || video.ended) video.play().catch(() => {});
+  else video.pause();
 }
-
-async function step(delta) {
-  if (current) show(await grid().neighbour(current.id, delta));
-}
-
-document.addEventListener("photosite:open", (event) => show(grid().tile(event.detail.id)));
-viewer.addEventListener("keydown", (event) => {
-  if (event.key === "ArrowRight") step(1);
-  else if (event.key === "ArrowLeft") step(-1);
-  else return;
-  event.preventDefault();
-});
-viewer.addEventListener("click", (event) => {
-  const button = event.target.closest("button");
-  if (button?.dataset.step) step(Number(button.dataset.step));
-  else if (button?.classList.contains("viewer-close")) viewer.close();
-});
-viewer.addEventListener("close", () => {
-  stage.querySelector("video")?.pause();
-  stage.replaceChildren();
-  if (current) grid().reveal(current.id);
-});
