@@ -511,7 +511,7 @@ class StoredEvent(models.Model):
 
 class DayTiles(models.Model):
     """How many gallery tiles (GALLERY_TILE) the whole library has on each day, kept by database
-    triggers on the photo table (migration 0016), so that every way a row changes (imports,
+    triggers on the photo table (migration 0017), so that every way a row changes (imports,
     trash, redating, deletes, moments, even a bulk update) keeps it right in the same transaction.
     The timeline's day summary reads it instead of counting a million rows; a day whose count went
     back to 0 stays until it is reused."""

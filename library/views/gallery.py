@@ -68,10 +68,11 @@ def gallery(request):
     return gallery_page(request, "library/gallery.html", context, with_jump=not filters)
 
 
-def gallery_page(request, template, context, scope_parameters=None, with_jump=False, start=None):
+def gallery_page(request, template, context, scope_parameters=None, with_jump=False, start=None, more_from=""):
     """The grid over the request's scope (timeline.scope_of: its search, plus `scope_parameters`
     a page adds, such as its album), one page at a time from the request's position (or `start`):
-    the page itself, or with `?fragment=1` the next page's tiles alone (the no-JavaScript pages)."""
+    the page itself, or with `?fragment=1` the next page's tiles alone (the no-JavaScript pages).
+    `more_from` is the page whose later pages the "More photos" link opens (this one when empty)."""
     query = request.GET.copy()
     query.update(scope_parameters or {})
     try:
@@ -82,7 +83,7 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
-    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+    context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
                "placeholders": for_photos(photo.pk for photo in page.photos),
                "grid_api": reverse("timeline-summary").removesuffix("summary"), "grid_scope": scope_query(query)}
     if request.GET.get("fragment"):
@@ -114,4 +115,5 @@ def photo_page(request, photo_id):
     newer = newer_neighbour(face, scope)
     context = {"open_photo": photo, "newer": newer, "older": older_neighbour(face, scope),
                "search": SearchFilters(), "cameras": camera_models, "kinds": KIND_CHOICES}
-    return gallery_page(request, "library/gallery.html", context, start=Cursor.of(newer) if newer else None)
+    return gallery_page(request, "library/gallery.html", context, start=Cursor.of(newer) if newer else None,
+                        more_from=reverse("gallery"))  # the pages after it are the gallery's

@@ -66,7 +66,7 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("library", "0015_family_albums_favourites")]
+    dependencies = [("library", "0016_viewer_exposure")]
 
     operations = [
         migrations.CreateModel(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0016_day_tiles'),
+        ('library', '0015_family_albums_favourites'),
     ]
 
     operations = [
