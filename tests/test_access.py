@@ -46,7 +46,7 @@ def assert_refused(response, url):
 def test_every_route_is_walked():
     routes = dict(all_routes())
     for expected in ("import/", "api/imports/<int:session_id>/events", "photo/<int:photo_id>/original",
-                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/"):
+                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/", "download/", "download/size"):
         assert expected in routes, sorted(routes)
 
 

@@ -47,7 +47,7 @@ HOSTILE_TEXT = [
 ]
 # Parameters the site's views and the admin read (and some nobody reads).
 SITE_QUERY_NAMES = ["after", "year", "month", "fragment", "size", "v", "download", "lastEventId", "es-meta",
-                    "recover", "channel", "next", "%00", "%ff"]
+                    "recover", "channel", "next", "ids", "%00", "%ff"]
 ADMIN_QUERY_NAMES = [
     "o", "q", "p", "e", "all", "_popup", "_to_field", "_changelist_filters", "next", "kind__exact", "id__exact",
     "pk__in", "taken_at__gte", "taken_at__year", "import_session__id__exact", "camera", "trash", "thumbnail",
@@ -324,5 +324,5 @@ def test_every_json_route_is_fuzzed():
 def test_every_route_is_fuzzed():
     texts = {route.text for route in ROUTES}
     for expected in ("api/imports/<int:session_id>/events", "photo/<int:photo_id>/original", "admin/library/photo/",
-                     "admin/(?P<url>.*)$", "static/<path>"):
+                     "admin/(?P<url>.*)$", "static/<path>", "download/", "download/size"):
         assert expected in texts, sorted(texts)
