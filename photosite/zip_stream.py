@@ -144,7 +144,6 @@ class ZipStream:
             reader = CheckedReader(member)
             while chunk := await run(reader.next_chunk):
                 yield chunk
-            await run(reader.close)
             crcs.append(reader.crc)
             yield data_descriptor(member, reader.crc)
         directory = self.central_directory(crcs)

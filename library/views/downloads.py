@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from library.services.zip_download import (
     PhotosNotFoundError,
@@ -23,6 +23,7 @@ from photosite.json_body import JsonBodyError, parse_json_body
 MOST_PHOTOS = 5000
 # The largest id a database column holds (a bigger number is no id, not an overflow).
 LARGEST_ID = 2**63 - 1
+ID_DIGITS = len(str(LARGEST_ID))
 
 
 class BadSelectionError(ValueError):
@@ -48,13 +49,16 @@ async def download(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 async def download_size(request):
-    """`{files, bytes}` of the ZIP the same `ids` would download, for the page to show first."""
+    """`{files, bytes}` of the ZIP the same `ids` would download, for the page to show first:
+    asked in the query string, or posted like the download itself (thousands of ids do not fit
+    in a URL)."""
     try:
-        photo_ids = selection(request.GET.getlist("ids"))
+        values = await posted_ids(request) if request.method == "POST" else request.GET.getlist("ids")
+        photo_ids = selection(values)
         stream = await sync_to_async(archive_for)(photo_ids, await request.auser())
-    except (BadSelectionError, PhotosNotFoundError) as error:
+    except (BadSelectionError, JsonBodyError, PhotosNotFoundError) as error:
         return JsonResponse({"error": str(error)}, status=400)
     return JsonResponse({"files": len(stream.members), "bytes": stream.length})
 
@@ -79,7 +83,8 @@ def selection(values: list) -> list[int]:
     texts = [text.strip() for value in values for text in str(value).split(",") if text.strip()]
     if not texts:
         raise BadSelectionError("no photos chosen: send their ids as `ids`")
-    if not all(text.isascii() and text.isdigit() and int(text) <= LARGEST_ID for text in texts):
+    if not all(text.isascii() and text.isdigit() and len(text) <= ID_DIGITS and int(text) <= LARGEST_ID
+               for text in texts):
         raise BadSelectionError("`ids` must be photo ids (whole numbers)")
     photo_ids = list(dict.fromkeys(int(text) for text in texts))
     if len(photo_ids) > MOST_PHOTOS:
