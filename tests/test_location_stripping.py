@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from PIL import Image
-from test_zip_stream import collect
 
 from library.importing.pipeline import ImportPipeline
 from library.media.location_stripping import is_strippable, jpeg_without_location
@@ -16,6 +15,7 @@ from library.services.zip_download import zip_of
 
 import factories
 import format_factories
+from test_zip_stream import collect
 
 GPS_IFD = 0x8825
 EXIF_IFD = 0x8769

@@ -6,44 +6,18 @@ import io
 import json
 import logging
 import zipfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from library.curation.trash import move_to_trash
-from library.importing.pipeline import ImportPipeline
-from library.models import Photo
 from library.services.zip_download import UniqueNames, safe_name, zip_of
 
 import factories
-import format_factories
+from moment_fixtures import TAKEN, import_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")]
 
-TAKEN = datetime(2024, 5, 1, 10, 0, 0)
-
-
-def import_all(*paths):
-    pipeline = ImportPipeline.start("cli")
-    results = [pipeline.import_path(path) for path in paths]
-    pipeline.finish()
-    return [Photo.objects.get(pk=result.photo_id) for result in results]
-
-
-@pytest.fixture
-def live(library_root, media_dir):
-    """(still, motion) of a Live Photo, imported and paired."""
-    return import_all(factories.make_live_still(media_dir / "IMG_0001.JPG", "LIVE-0001", taken=TAKEN),
-                      factories.make_live_motion(media_dir / "IMG_0001.MOV", "LIVE-0001", creation_time=TAKEN))
-
-
-@pytest.fixture
-def raw_pair(library_root, media_dir):
-    """(jpeg, raw) of a RAW+JPEG shot, imported and paired."""
-    later = TAKEN + timedelta(hours=1)
-    return import_all(factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=later, make="Nikon", model="Z 6"),
-                      format_factories.make_dng(media_dir / "DSC_0001.NEF", taken=f"{later:%Y:%m:%d %H:%M:%S}",
-                                                make="Nikon", model="Z 6"))
 
 
 @pytest.fixture
