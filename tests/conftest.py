@@ -3,6 +3,7 @@
 Services (PostgreSQL, Redis, Chromium) are used for real. Where one is missing a test skips
 with the reason, unless PHOTOSITE_REQUIRE_SERVICES=1 (set by .ci/run), which turns that skip
 into a failure: CI's machine always has them."""
+import datetime
 import os
 import sys
 import tempfile
@@ -154,3 +155,26 @@ def bucket(object_store):
 def bucket_prefix():
     """A new, empty folder in the run's bucket for one test."""
     return f"test-{uuid.uuid4().hex[:20]}"
+
+
+@pytest.fixture
+def live(library_root, media_dir):
+    """(still, motion) of a Live Photo, imported and paired."""
+    import factories
+    from moment_fixtures import TAKEN, import_all
+
+    return import_all(factories.make_live_still(media_dir / "IMG_0001.JPG", "LIVE-0001", taken=TAKEN),
+                      factories.make_live_motion(media_dir / "IMG_0001.MOV", "LIVE-0001", creation_time=TAKEN))
+
+
+@pytest.fixture
+def raw_pair(library_root, media_dir):
+    """(jpeg, raw) of a RAW+JPEG shot, imported and paired."""
+    import factories
+    import format_factories
+    from moment_fixtures import TAKEN, import_all
+
+    later = TAKEN + datetime.timedelta(hours=1)
+    return import_all(factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=later, make="Nikon", model="Z 6"),
+                      format_factories.make_dng(media_dir / "DSC_0001.NEF", taken=f"{later:%Y:%m:%d %H:%M:%S}",
+                                                make="Nikon", model="Z 6"))

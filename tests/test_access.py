@@ -52,7 +52,8 @@ def test_every_route_is_walked():
     for expected in ("import/", "api/imports/<int:session_id>/events", "photo/<int:photo_id>/original",
                      "api/photo/<int:photo_id>/thumbnail", "accounts/login/", "albums/<int:album_id>/",
                      "api/albums/<int:album_id>/members", "api/favourites/", "api/trash/", "api/timeline/summary",
-                     "api/timeline/tiles", "api/photos/<int:photo_id>/info"):
+                     "api/timeline/tiles", "api/photos/<int:photo_id>/info", "download/",
+                     "download/size"):
         assert expected in routes, sorted(routes)
 
 

@@ -14,7 +14,6 @@ from library.curation.file_moves import move_original
 from library.curation.moments import link, members
 from library.curation.redating import redate
 from library.curation.trash import library_candidates, move_to_trash, restore_from_trash, trash_candidates
-from library.importing.pipeline import ImportPipeline
 from library.media.dates import dating
 from library.media.video_playback import Playback
 from library.models import MediaKind, MoveReason, Photo
@@ -22,35 +21,11 @@ from library.services.timeline import Cursor, months_sql, months_with_photos, ti
 from thumbnails.links import embedded_video_url, playable_url
 
 import factories
-import format_factories
+from moment_fixtures import TAKEN, import_all
 
 pytestmark = pytest.mark.django_db
 
-TAKEN = datetime(2024, 5, 1, 10, 0, 0)
 CHANGELIST = "/admin/library/photo/"
-
-
-def import_all(*paths):
-    pipeline = ImportPipeline.start("cli")
-    results = [pipeline.import_path(path) for path in paths]
-    pipeline.finish()
-    return [Photo.objects.get(pk=result.photo_id) for result in results]
-
-
-@pytest.fixture
-def live(library_root, media_dir):
-    """(still, motion) of a Live Photo, imported and paired."""
-    return import_all(factories.make_live_still(media_dir / "IMG_0001.JPG", "LIVE-0001", taken=TAKEN),
-                      factories.make_live_motion(media_dir / "IMG_0001.MOV", "LIVE-0001", creation_time=TAKEN))
-
-
-@pytest.fixture
-def raw_pair(library_root, media_dir):
-    """(jpeg, raw) of a RAW+JPEG shot, imported and paired."""
-    later = TAKEN + timedelta(hours=1)
-    return import_all(factories.make_jpeg(media_dir / "DSC_0001.JPG", taken=later, make="Nikon", model="Z 6"),
-                      format_factories.make_dng(media_dir / "DSC_0001.NEF", taken=f"{later:%Y:%m:%d %H:%M:%S}",
-                                                make="Nikon", model="Z 6"))
 
 
 def tiles(html):

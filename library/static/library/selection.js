@@ -2,7 +2,7 @@
 // `x` on the focused tile, or long-press on a touch screen) and a heart (the user's own favourite).
 // Shift-click selects every photo between the last one picked and this one, across days. While
 // photos are selected, a click on a tile picks it instead of opening it, and a bar offers: add to
-// an album (pick one or make one), favourite, download (when the site has the endpoint), and the
+// an album (pick one or make one), favourite, download (a ZIP, download.js), and the
 // album page's and staff's own actions.
 //
 // Works through the gallery client contract only: tiles are `a.tile[data-id]` inside #gallery,
@@ -286,20 +286,9 @@
       say(`${plural(changed, "photo")} ${favourite ? "added to" : "taken out of"} your favourites.`,
           { href: "/favourites/", text: "See favourites" });
     },
-    async download() {
-      const form = document.createElement("form");
-      form.method = "post";
-      form.action = "/download/";
-      for (const [name, value] of [["csrfmiddlewaretoken", csrfToken], ["ids", selectedIds().join(",")]]) {
-        const input = document.createElement("input");
-        input.type = "hidden";
-        input.name = name;
-        input.value = value;
-        form.append(input);
-      }
-      document.body.append(form);
-      form.submit();
-      form.remove();
+    download() {
+      // download.js asks the size, shows it, and posts the ids so the browser's downloads take the ZIP
+      document.dispatchEvent(new CustomEvent("photosite:download", { detail: { ids: selectedIds() } }));
     },
     async remove() {
       const ids = selectedIds();
@@ -347,11 +336,6 @@
     addToAlbum((ids) => api("/api/albums/", "POST", { title, ids })).catch(failed);
     event.target.reset();
   });
-
-  // The download is another part of the site's; until it answers, there is no button for it.
-  fetch("/download/", { method: "HEAD", credentials: "same-origin" }).then((response) => {
-    action("download").hidden = response.status === 404;
-  }).catch(() => {});
 
   arrived(tilesOf(gallery));
   refresh();
