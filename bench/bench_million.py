@@ -180,9 +180,9 @@ def time_search(report, query):
     seconds, queries = min((timed(lambda: search_first_page(query)) for _ in range(report.repeat)),
                            key=lambda result: result[0])
     show(report, f"?{query}", seconds, queries)
-    for sql in {query["sql"] for query in queries}:
-        scans = [line.strip().split("  (")[0] for line in plan_of(sql, analyse=False).splitlines() if " Scan " in line]
-        print(f"    {'; '.join(scans)}")
+    for sql in dict.fromkeys(query["sql"] for query in queries):
+        plan = plan_of(sql, analyse=False).splitlines()
+        print(f"    {'; '.join(line.split('  (')[0].strip(' ->') for line in plan if ' Scan ' in line)}")
 
 
 def time_command(report, command):
