@@ -3,9 +3,10 @@ bookmarked and shared (`/?from=2019-06-01&to=2019-08-31&kind=video&camera=iPhone
 
 `SearchFilters.from_query` reads them from a query string and refuses what it did not write
 (`BadFilterError`, a 400 with a short reason); `matching` narrows a queryset of tiles to them.
-Every filter is one condition on the photo's own row (or an indexed EXISTS on its partners), so
-the gallery's keyset walk stays what it is: the timeline pages through the result the way it
-pages through the whole library."""
+Every filter is one condition on the photo's own row (or an EXISTS on its partners), so the
+gallery's keyset walk stays what it is: the timeline pages through the result the way it pages
+through the whole library. A camera or a place is one column's value (`held_in`), whose index of
+tiles is already in display order; a date range is a range of the gallery's own index."""
 import re
 from dataclasses import dataclass, fields
 from datetime import date
