@@ -8,6 +8,7 @@ It creates its own database (PHOTOSITE_BENCH_POSTGRES, default the local server,
 end. Timed, best of --repeat, through Django's test client in this process (so run it on its own,
 not after another bench that set Django up): the gallery's pages (the first, `?after=` pages
 walking on, a jump to a month, a page deep in the past) and its JSON API when the site has one;
+the search's first pages (bench/library_pages.SEARCHES, each with the scans its plan chose);
 every page of the admin's photo list; the web import's `sizes` and `known` questions;
 `librarystatus`, `checklibrary` and `pregenerate --queue` (once each: they change what they
 find). Every read over SLOW_MS is shown with its plan (EXPLAIN ANALYZE), a write without (the
@@ -47,7 +48,7 @@ def run(corpus, report):
 
 def measure(report, rows):
     from bench import library_rows
-    from bench.library_pages import import_list_urls, import_questions, last_page_urls, photo_list_urls
+    from bench.library_pages import SEARCHES, import_list_urls, import_questions, last_page_urls, photo_list_urls
 
     started = time.perf_counter()
     filled = library_rows.fill(rows)
@@ -62,6 +63,9 @@ def measure(report, rows):
     report.section("Gallery")
     for url in gallery_urls(client):
         time_page(report, client, url)
+    report.section("Search: first pages, and how each is planned")
+    for query in SEARCHES:
+        time_search(report, query)
     report.section("Admin photo list")
     first = client.get("/admin/library/photo/")
     for url in [*photo_list_urls(filled.session_ids), *last_page_urls(first.context["cl"].paginator.num_pages),
@@ -169,6 +173,18 @@ def time_page(report, client, url, body=None):
     show(report, url, *best)
 
 
+def time_search(report, query):
+    """The search's first page, best of --repeat, with the scans its queries' plans choose."""
+    from bench.library_pages import search_first_page
+
+    seconds, queries = min((timed(lambda: search_first_page(query)) for _ in range(report.repeat)),
+                           key=lambda result: result[0])
+    show(report, f"?{query}", seconds, queries)
+    for sql in dict.fromkeys(query["sql"] for query in queries):
+        plan = plan_of(sql, analyse=False).splitlines()
+        print(f"    {'; '.join(line.split('  (')[0].strip(' ->') for line in plan if ' Scan ' in line)}")
+
+
 def time_command(report, command):
     """Times one run of the command. Problems it reports are expected (checklibrary finds none of
     the files the rows name: the bench writes no files), so its exit in error is shown, not raised."""
@@ -207,13 +223,13 @@ def show(report, label, seconds, queries):
         print(f"    ... and {len(slow) - SLOW_SHOWN} more queries over {SLOW_MS} ms")
 
 
-def plan_of(sql: str) -> str:
-    """EXPLAIN ANALYZE of a read (a server-side cursor's, of the query it was declared for)."""
+def plan_of(sql: str, analyse=True) -> str:
+    """EXPLAIN ANALYZE (or only EXPLAIN) of a read (a server-side cursor's, of the query it was declared for)."""
     from django.db import connection
 
     query = sql.split(" FOR ", 1)[1] if sql.lstrip().upper().startswith("DECLARE") else sql
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}" if analyse else f"EXPLAIN {query}")
         return "\n".join(line for (line,) in cursor.fetchall())
 
 

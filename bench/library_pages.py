@@ -4,8 +4,13 @@ both ways) and the import lists'. The million-photo bench times them; tests/test
 checks their plans at 50k."""
 import hashlib
 
+from django.conf import settings
+from django.http import QueryDict
+
 from library.admin import PhotoAdmin
 from library.models import Photo
+from library.services.search import SearchFilters, matching
+from library.services.timeline import tiles_after, with_partners
 
 from .library_rows import CAMERAS
 
@@ -13,6 +18,16 @@ PHOTO_LIST = "/admin/library/photo/"
 GALLERY = ["/", "/?year=2016&month=3", "/?fragment=1&after=2016-03-14~2016-03-14T00:00:00%2B00:00~1"]
 # Pages of the gallery's JSON API (another branch's): timed when the site has them.
 GALLERY_API = ["/api/timeline/", "/api/timeline/summary", "/api/timeline/tiles"]
+# The search's filters, each alone and in the combinations people use, over the filler's cameras
+# (common, rare and years ago, a make), places (home, a rare country, a region, a city), kinds
+# (raw is rare; live is a still with its motion or a motion photo) and names; and searches for
+# what the filler never wrote (a name absent from a whole year walks that year).
+SEARCHES_FOR_NOTHING = ["camera=Leica M11", "place=Atlantis", "name=nothing like it"]
+SEARCHES = ["from=2016-03-01&to=2016-03-31", "date=2012", "kind=photo", "kind=video", "kind=live", "kind=raw",
+            "camera=iPhone 15 Pro", "camera=DMC-GX7", "camera=NEX-6", "camera=Canon",
+            "place=Germany", "place=Iceland", "place=Tuscany", "place=Arezzo", "name=IMG_0000123", "name=Summer",
+            "camera=EOS R6&from=2019-06-01&to=2019-08-31", "place=Italy&kind=video", "name=Summer&date=2014",
+            "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", *SEARCHES_FOR_NOTHING]
 # A hash prefix of a photo the filler wrote, to search for.
 SEARCHED_HASH = hashlib.sha256(b"4242").hexdigest()
 
@@ -60,3 +75,10 @@ def import_questions(session_id, sizes=1000, hashes=500) -> list[tuple[str, dict
                for number in range(hashes - len(known))]
     return [(f"/api/imports/{session_id}/sizes", {"sizes": asked_sizes}),
             (f"/api/imports/{session_id}/known", {"files": known + unknown})]
+
+
+def search_first_page(query: str) -> list:
+    """The first page of the gallery narrowed by the search in `query` (its tiles with their
+    partners), as the timeline's scope reads it."""
+    size = settings.PHOTOSITE_GALLERY_PAGE_SIZE
+    return with_partners(list(matching(tiles_after(None), SearchFilters.from_query(QueryDict(query)))[: size + 1]))

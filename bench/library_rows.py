@@ -4,7 +4,8 @@ million-photo bench (bench_million) and the plan tests (tests/test_admin_plans.p
 The rows look like a real library's as the import and `pregenerate` write them: 15 years of
 days, most quiet, a few holidays and weddings of up to 3,200 files; about 5 % videos; moments
 (Live Photos' stills with their motions, RAW+JPEG pairs, motion photos with their video inside)
-whose partners point at their face; some trash, whole moments at a time; a camera per day; an
+whose partners point at their face; some trash, whole moments at a time; a camera per day (some
+common, one rare and years ago) and a place (mostly home, a rare country once in a while); an
 import session a month with an outcome per file; and a rendition row for the tile thumbnails
 the workers made (with their placeholders) and for the videos' web renditions.
 
@@ -27,10 +28,27 @@ from thumbnails.names import current_video_spec, storage_name
 NEWEST_DAY = datetime.date(2025, 6, 30)
 YEARS = 15
 BUSIEST_DAY = 3_200
-CAMERAS = ["iPhone 15 Pro", "Pixel 8", "EOS R6", "X100V", "Galaxy S23", "NEX-6", "DMC-GX7", "Z6"]
+# (model, make, weight, first year, last year): a day's camera, chosen among those in use that year
+# by weight, so that a common camera is everywhere and a rare one is a few days years ago.
+CAMERA_USE = [("iPhone 15 Pro", "Apple", 40, 2010, 2025), ("Pixel 8", "Google", 12, 2016, 2025),
+              ("EOS R6", "Canon", 8, 2012, 2025), ("X100V", "FUJIFILM", 6, 2010, 2025),
+              ("Galaxy S23", "samsung", 5, 2018, 2025), ("NEX-6", "SONY", 3, 2010, 2016),
+              ("DMC-GX7", "Panasonic", 1, 2013, 2015), ("Z6", "NIKON CORPORATION", 2, 2019, 2025)]
+CAMERAS = [model for model, *_ in CAMERA_USE]
+MAKES = {model: make for model, make, *_ in CAMERA_USE}
+NO_CAMERA = 1 / 13  # days of files without EXIF (scans, messengers' copies)
+# (country, weight, [(region, city)]): where a day's files were taken. Most at home, some
+# holidays, one trip to a rare country; a quarter of the days without GPS.
+PLACES = [("Germany", 70, [("Bavaria", "Munich"), ("Bavaria", "Garmisch-Partenkirchen"), ("Berlin", "Berlin"),
+                           ("Hamburg", "Hamburg")]),
+          ("Italy", 15, [("Tuscany", "Arezzo"), ("Tuscany", "Florence"), ("Lazio", "Rome")]),
+          ("France", 10, [("Brittany", "Brest"), ("Île-de-France", "Paris")]),
+          ("Spain", 4.5, [("Andalusia", "Seville")]),
+          ("Iceland", 0.5, [("Southern Peninsula", "Reykjanesbær")])]
+NO_PLACE = 0.25
 OFFSETS = [60, 120, -300, 0, 540]  # minutes east of UTC of the camera's clock, one a year in turn
 # What one face of a moment brings: (share of faces, files of the moment).
-VIDEO, LIVE, RAW_PAIR, MOTION = 0.03, 0.02, 0.02, 0.01
+VIDEO, LIVE, RAW_PAIR, MOTION, LONE_RAW = 0.03, 0.02, 0.004, 0.01, 0.001
 TRASHED = 0.01
 CACHED_TILES = 0.62  # of the tiles in the library: what the workers had made
 FAILED_TILES = 0.002
@@ -113,7 +131,8 @@ class Writer:
 PHOTO_COLUMNS = ["id", "sha256", "kind", "original_name", "name_key", "path", "size", "format", "mime_type", "width",
                  "height", "orientation", "duration", "video_codecs", "playback", "taken_at", "taken_at_offset",
                  "taken_on", "taken_at_source", "camera_model", "imported_at", "import_session_id", "trashed_at",
-                 "shown_with_id", "content_identifier", "embedded_video_offset", "embedded_video_length", "title"]
+                 "shown_with_id", "content_identifier", "embedded_video_offset", "embedded_video_length", "title",
+                 "camera_make", "place_city", "place_region", "place_country"]
 # What differs between the kinds of file: (kind, extension, format, MIME type).
 FILE_KINDS = {
     "photo": ("photo", "JPG", "jpeg", "image/jpeg"),
@@ -132,6 +151,7 @@ class Moment:
     offset: int
     camera: str
     trashed_at: str
+    place: tuple = ("", "", "")  # (city, region, country)
 
 
 class Library:
@@ -151,7 +171,7 @@ class Library:
     def photo_lines(self):
         number = 0
         for day, count in day_counts(self.rows, self.rng):
-            camera = self.rng.choice(CAMERAS) if self.rng.random() > 1 / 13 else ""
+            camera, place = self.camera_on(day), self.place()
             offset = OFFSETS[day.year % len(OFFSETS)]
             session_id = self.sessions.setdefault((day.year, day.month), len(self.sessions) + 1)
             midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC) - datetime.timedelta(
@@ -162,11 +182,24 @@ class Library:
                 taken_at = midnight + datetime.timedelta(seconds=7 * 3600 + (count - index) * step)
                 trashed = self.rng.random() < TRASHED
                 moment = Moment(day.isoformat(), taken_at.isoformat(), offset, camera,
-                                taken_at.isoformat() if trashed else NULL)
+                                taken_at.isoformat() if trashed else NULL, place)
                 for line in self.moment(number, min(count - index, 2), moment, session_id):
                     yield line
                     number += 1
                     index += 1
+
+    def camera_on(self, day) -> str:
+        in_use = [(model, weight) for model, _, weight, first, last in CAMERA_USE if first <= day.year <= last]
+        if self.rng.random() < NO_CAMERA:
+            return ""
+        return self.rng.choices([model for model, _ in in_use], [weight for _, weight in in_use])[0]
+
+    def place(self) -> tuple:
+        if self.rng.random() < NO_PLACE:
+            return "", "", ""
+        country, _, towns = self.rng.choices(PLACES, [weight for _, weight, _ in PLACES])[0]
+        region, city = self.rng.choice(towns)
+        return city, region, country
 
     def moment(self, number, room, moment, session_id) -> list[str]:
         """The lines of one moment's files (its face is file `number`)."""
@@ -174,11 +207,13 @@ class Library:
         if roll < VIDEO:
             return [self.file(number, "video", moment, session_id)]
         if roll < VIDEO + LIVE and room == 2:
-            live = Moment(moment.day, moment.taken_at, moment.offset, "iPhone 15 Pro", moment.trashed_at)
+            live = Moment(moment.day, moment.taken_at, moment.offset, "iPhone 15 Pro", moment.trashed_at, moment.place)
             return [self.file(number, "live", live, session_id), self.file(number + 1, "motion", live, session_id, number)]
         if roll < VIDEO + LIVE + RAW_PAIR and room == 2:
             return [self.file(number, "photo", moment, session_id), self.file(number + 1, "raw", moment, session_id, number)]
-        motion = VIDEO + LIVE + RAW_PAIR <= roll < VIDEO + LIVE + RAW_PAIR + MOTION
+        if VIDEO + LIVE + RAW_PAIR <= roll < VIDEO + LIVE + RAW_PAIR + LONE_RAW:
+            return [self.file(number, "raw", moment, session_id)]
+        motion = VIDEO + LIVE + RAW_PAIR + LONE_RAW <= roll < VIDEO + LIVE + RAW_PAIR + LONE_RAW + MOTION
         return [self.file(number, "photo", moment, session_id, motion=motion)]
 
     def file(self, number, what, moment, session_id, face=None, motion=False) -> str:
@@ -195,12 +230,14 @@ class Library:
         path = paths.trash_name(path) if moment.trashed_at != NULL else path
         identifier = f"LIVE-{number if face is None else face}" if what in ("live", "motion") else ""
         embedded = "2000000\t3000000" if motion else f"{NULL}\t{NULL}"
+        place = "\t".join(moment.place)
         line = (f"{number + 1}\t{sha256}\t{kind}\t{name}\t{stem.casefold()}\t{path}\t{size}\t{file_format}\t"
                 f"{mime_type}\t{width}\t{height}\t1\t{3.0 + number % 60 if video else NULL}\t"
                 f"{'hevc' if video or motion else ''}\t{playback}\t{moment.taken_at}\t{moment.offset}\t{moment.day}\t"
                 f"exif\t{moment.camera}\t{moment.taken_at}\t{session}\t{moment.trashed_at}\t"
                 f"{NULL if face is None else face + 1}\t{identifier}\t{embedded}\t"
-                f"{'Summer holiday' if number % 211 == 0 else ''}{self.photos.tail}")
+                f"{'Summer holiday' if number % 211 == 0 else ''}\t{MAKES.get(moment.camera, '')}\t"
+                f"{place}{self.photos.tail}")
         if session != NULL:
             self.outcomes.lines.append(f"{session}\t{name}\t{size}\timported\t\t{number + 1}\t{moment.taken_at}"
                                        f"{self.outcomes.tail}")

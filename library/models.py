@@ -14,6 +14,7 @@ from library.media.dates import DateSource, ZoneSource, dating, offset_label, sh
 from library.media.detection import MediaKind
 from library.media.motion_photos import EmbeddedVideo
 from library.media.places import zone_named
+from library.media.raw_families import RAW_EXTENSIONS
 from library.media.sidecar_names import match_key
 from library.media.video_metadata import playback_codecs
 from library.media.video_playback import Playback, verdict
@@ -73,6 +74,16 @@ IN_LIBRARY = models.Q(trashed_at__isnull=True)
 # gallery's query to the partial index below (it never matches a bound value to an index's literal).
 MOMENT_FACE = models.Q(shown_with__isnull=True)
 GALLERY_TILE = IN_LIBRARY & MOMENT_FACE
+
+
+# A raw file (a raw alone, or a RAW+JPEG pair's raw): the search's `kind=raw`, and its indexes' condition.
+RAW_FORMAT = models.Q(format__in=sorted(RAW_EXTENSIONS))
+# A file shown through another one's tile (a Live Photo's motion, a pair's raw).
+PARTNER = models.Q(shown_with__isnull=False)
+# The columns the search matches exactly, each with its index of the gallery's tiles.
+SEARCHED_COLUMNS = [("camera_model", "photo_camera_tile_idx"), ("camera_make", "photo_make_tile_idx"),
+                    ("place_country", "photo_country_tile_idx"), ("place_region", "photo_region_tile_idx"),
+                    ("place_city", "photo_city_tile_idx")]
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -184,7 +195,7 @@ class Photo(models.Model):
             ),
             # A tile's partners. Partial, so that no planner takes it to find the gallery's tiles
             # (`shown_with IS NULL`, nearly every row) and then sort them.
-            models.Index(fields=["shown_with"], name="photo_partner_idx", condition=models.Q(shown_with__isnull=False)),
+            models.Index(fields=["shown_with"], name="photo_partner_idx", condition=PARTNER),
             models.Index(fields=["content_identifier"], name="photo_content_id_idx"),
             # The admin's list (library.admin_timeline): its date drill-down probes every photo's
             # day and lists a chosen year, month or day in the gallery's order,
@@ -207,6 +218,18 @@ class Photo(models.Model):
                          condition=(models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False))
                          & ~models.Q(playback="original")),
             models.Index(fields=["name_key"], name="photo_name_key_idx"),
+            # The search's first page (services.search.matching over the timeline's walk): for a
+            # camera or a place, the gallery's tiles of that value already in display order, so a
+            # rare value or one from years ago costs what a common one does (the gallery's own
+            # index would be read from today back to it).
+            *(models.Index(fields=[column, "-taken_on", "-taken_at", "-id"], name=name, condition=GALLERY_TILE)
+              for column, name in SEARCHED_COLUMNS),
+            # `kind=raw` and `kind=live` walk the gallery's tiles keeping those that are a raw alone,
+            # or show a raw or a motion: the faces with such a partner are read first, from these
+            # (a few rows each), into a hash the walk probes.
+            models.Index(fields=["shown_with"], name="photo_raw_partner_idx", condition=PARTNER & RAW_FORMAT),
+            models.Index(fields=["shown_with"], name="photo_motion_partner_idx",
+                         condition=PARTNER & models.Q(kind=MediaKind.VIDEO)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(rating__lte=5), name="photo_rating_0_5"),

@@ -1,7 +1,7 @@
 """The library's queries at scale, on PostgreSQL: every page of every changelist that grows with
 the library (each filter value, the searches, each sortable column, the last page), the gallery's
-pages and their placeholders, `librarystatus` and the web import's questions are planned on
-indexes: never a sequential scan of the photo, rendition or outcome tables, never a full `COUNT(*)`.
+pages and their placeholders, the search's first pages, `librarystatus` and the web import's
+questions are planned on indexes: never a sequential scan of the photo, rendition or outcome tables, never a full `COUNT(*)`.
 
 50,000 files (bench/library_rows.py, the million-photo bench's filler: 15 years, cameras, videos,
 moments, trash, rendition records) are written once with COPY and analysed; each page is fetched
@@ -21,11 +21,14 @@ from bench import library_rows
 from bench.library_pages import (
     GALLERY,
     SEARCHED_HASH,
+    SEARCHES,
+    SEARCHES_FOR_NOTHING,
     columns_of_photos,
     import_list_urls,
     import_questions,
     last_page_urls,
     photo_list_urls,
+    search_first_page,
 )
 from library.models import Photo
 from thumbnails import placeholders
@@ -103,6 +106,22 @@ def test_every_admin_and_gallery_page_is_planned_on_indexes(large_library, admin
     print("\n".join(f"{page:7.1f} ms (database {database:6.1f} ms)  {url}" for url, (page, database) in timings.items()))
     # then no query of any of them scans a big table or counts a whole list
     assert not failures, json.dumps(failures, indent=1)
+
+
+@pytest.mark.django_db
+def test_every_search_first_page_is_planned_on_indexes(large_library):
+    # given 50k analysed photos; when each search's first page is read (filters alone and combined)
+    found, timings, failures = {}, {}, {}
+    for query in SEARCHES:
+        page, timings[query], problems = checked(lambda query=query: search_first_page(query))
+        found[query] = len(page)
+        if problems:
+            failures[query] = problems
+    print("\n".join(f"{page:7.1f} ms (database {database:6.1f} ms) {found[query]:4} tiles  ?{query}"
+                    for query, (page, database) in timings.items()))
+    # then no query scans the photo table, and each finds what the filler wrote, or nothing if it never did
+    assert not failures, json.dumps(failures, indent=1)
+    assert {query for query, count in found.items() if not count} == set(SEARCHES_FOR_NOTHING)
 
 
 @pytest.mark.django_db

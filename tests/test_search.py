@@ -79,3 +79,38 @@ def test_live_and_raw_kinds_count_what_a_tile_shows():
     assert set(matching(tiles, filters("kind=live"))) == {still, motion_photo}
     assert set(matching(tiles, filters("kind=raw"))) == {jpeg, lone_raw}
     assert plain in set(matching(tiles, filters("kind=photo"))) - set(matching(tiles, filters("kind=live")))
+
+
+def test_each_filter_alone_finds_its_tiles_and_only_them():
+    # given tiles of two cameras (one named by its make), places at each level, kinds, and names
+    make_rows(1, original_name="canon.jpg", camera_make="Canon", camera_model="EOS R6", place_city="Munich",
+              place_region="Bavaria", place_country="Germany")
+    make_rows(1, start=START - timedelta(days=3000), original_name="old.jpg", camera_make="SONY", camera_model="NEX-6",
+              place_city="Luxembourg", place_region="Luxembourg", place_country="Luxembourg")
+    make_rows(1, original_name="clip.mp4", kind=MediaKind.VIDEO, place_country="Luxembourg", title="Summer holiday")
+    trashed, = make_rows(1, original_name="gone.jpg", camera_model="Z6", place_country="Iceland")
+    Photo.objects.filter(pk=trashed.pk).update(trashed_at=START, sha256="fe" * 32)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+    # when each filter is applied alone, then each finds its tiles, in the trash none
+    expected = {
+        "camera=EOS R6": ["canon.jpg"], "camera=Canon": ["canon.jpg"], "camera=SONY": ["old.jpg"],
+        "camera=canon": [], "camera=Z6": [], "camera=Leica M11": [],
+        "place=Munich": ["canon.jpg"], "place=Bavaria": ["canon.jpg"], "place=Germany": ["canon.jpg"],
+        "place=Luxembourg": ["clip.mp4", "old.jpg"], "place=Iceland": [], "place=Atlantis": [],
+        "kind=photo": ["canon.jpg", "old.jpg"], "kind=video": ["clip.mp4"],
+        f"date={START.year}": ["canon.jpg", "clip.mp4"], f"date={START.year - 9}": ["old.jpg"],
+        "name=SUMMER": ["clip.mp4"], "name=old": ["old.jpg"], "name=nothing like it": [],
+        "name=fefefefe": [],
+    }
+    assert {query: names(matching(tiles, filters(query))) for query in expected} == expected
+
+
+def test_a_hash_prefix_finds_its_tile():
+    # given tiles whose hashes differ after their first digits; when a prefix of one is searched
+    first, second = make_rows(2)
+    Photo.objects.filter(pk=first.pk).update(sha256="ab12cd" + "0" * 58)
+    Photo.objects.filter(pk=second.pk).update(sha256="ab12ce" + "0" * 58)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+    # then only the tile whose hash starts with it is found, whatever the prefix's case
+    assert list(matching(tiles, filters("name=AB12CD"))) == [first]
+    assert set(matching(tiles, filters("name=ab12c"))) == set()  # under 6 digits: a name, not a hash

@@ -3,19 +3,21 @@ bookmarked and shared (`/?since=2019-06-01&until=2019-08-31&kind=video&camera=iP
 
 `SearchFilters.from_query` reads them from a query string and refuses what it did not write
 (`BadFilterError`, a 400 with a short reason); `matching` narrows a queryset of tiles to them.
-Every filter is one condition on the photo's own row (or an indexed EXISTS on its partners), so
-the gallery's keyset walk stays what it is: the timeline pages through the result the way it
-pages through the whole library."""
+Every filter is one condition on the photo's own row (or an EXISTS on its partners), so the
+gallery's keyset walk stays what it is: the timeline pages through the result the way it pages
+through the whole library. A camera or a place is one column's value (`held_in`), whose index of
+tiles is already in display order; a date range is a range of the gallery's own index."""
 import re
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
-from library.media.raw_families import RAW_EXTENSIONS
-from library.models import MediaKind, Photo
+from library.models import PARTNER, RAW_FORMAT, MediaKind, Photo
 
 KIND_CHOICES = (("photo", "Photos"), ("video", "Videos"), ("live", "Live and motion photos"), ("raw", "RAW"))
 KINDS = tuple(value for value, _ in KIND_CHOICES)
@@ -113,28 +115,44 @@ def matching(queryset, filters: SearchFilters):
     if filters.kind:
         queryset = queryset.filter(KIND_CONDITIONS[filters.kind]())
     if filters.camera:
-        queryset = queryset.filter(Q(camera_model=filters.camera) | Q(camera_make=filters.camera))
+        queryset = queryset.filter(held_in(("camera_model", "camera_make"), filters.camera))
     if filters.place:
-        queryset = queryset.filter(
-            Q(place_city=filters.place) | Q(place_region=filters.place) | Q(place_country=filters.place))
+        queryset = queryset.filter(held_in(("place_city", "place_region", "place_country"), filters.place))
     if filters.name:
         queryset = queryset.filter(name_matches(filters.name))
     return queryset
 
 
-def partners(**conditions):
-    """Whether a tile shows a partner (a Live Photo's motion, a raw) matching `conditions`:
-    an EXISTS on the partner index."""
-    return Exists(Photo.objects.filter(shown_with=OuterRef("pk"), **conditions))
+def held_in(columns, value: str) -> Q:
+    """`value` in any of `columns`, narrowed first to the columns some tile holds it in. With one
+    left, the page is a walk of that column's index of tiles, already in display order, however
+    rare the value or long ago; with an OR of them all, the planner, guessing the value is spread
+    evenly through time, walks the whole gallery from today back to a camera retired years ago."""
+    return reduce(or_, (Q(**{column: value}) for column in columns if newest_tile_with(column, value)), Q(pk__in=[]))
+
+
+def newest_tile_with(column: str, value: str) -> list:
+    """[the id of the newest tile whose `column` is `value`] or []: asked in the gallery's order so
+    that it is one probe of the column's index of tiles (unordered, the planner reads the table
+    until it meets one, which for a value it thinks common may be to the end)."""
+    tiles = Photo.objects.gallery_tiles().filter(**{column: value})
+    return list(tiles.order_by("-taken_on", "-taken_at", "-id").values_list("pk", flat=True)[:1])
+
+
+def partners(condition: Q):
+    """Whether a tile shows a partner (a Live Photo's motion, a raw) matching `condition`: an
+    EXISTS that the planner reads once, from the partial index of such partners
+    (photo_motion_partner_idx, photo_raw_partner_idx), as a hash of their faces."""
+    return Exists(Photo.objects.filter(PARTNER & condition, shown_with=OuterRef("pk")))
 
 
 KIND_CONDITIONS = {
     "photo": lambda: Q(kind=MediaKind.PHOTO),
     "video": lambda: Q(kind=MediaKind.VIDEO),
     # Live Photos (a still shown with its motion) and motion photos (the video inside the file)
-    "live": lambda: Q(embedded_video_offset__isnull=False) | Q(partners(kind=MediaKind.VIDEO)),
+    "live": lambda: Q(embedded_video_offset__isnull=False) | Q(partners(Q(kind=MediaKind.VIDEO))),
     # a raw alone, or a JPEG shown with its raw
-    "raw": lambda: Q(format__in=RAW_EXTENSIONS) | Q(partners(format__in=RAW_EXTENSIONS)),
+    "raw": lambda: RAW_FORMAT | Q(partners(RAW_FORMAT)),
 }
 
 
