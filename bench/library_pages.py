@@ -23,10 +23,10 @@ GALLERY_API = ["/api/timeline/", "/api/timeline/summary", "/api/timeline/tiles"]
 # (raw is rare; live is a still with its motion or a motion photo) and names; and searches for
 # what the filler never wrote (a name absent from a whole year walks that year).
 SEARCHES_FOR_NOTHING = ["camera=Leica M11", "place=Atlantis", "name=nothing like it"]
-SEARCHES = ["from=2016-03-01&to=2016-03-31", "date=2012", "kind=photo", "kind=video", "kind=live", "kind=raw",
+SEARCHES = ["since=2016-03-01&until=2016-03-31", "date=2012", "kind=photo", "kind=video", "kind=live", "kind=raw",
             "camera=iPhone 15 Pro", "camera=DMC-GX7", "camera=NEX-6", "camera=Canon",
             "place=Germany", "place=Iceland", "place=Tuscany", "place=Arezzo", "name=IMG_0000123", "name=Summer",
-            "camera=EOS R6&from=2019-06-01&to=2019-08-31", "place=Italy&kind=video", "name=Summer&date=2014",
+            "camera=EOS R6&since=2019-06-01&until=2019-08-31", "place=Italy&kind=video", "name=Summer&date=2014",
             "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", *SEARCHES_FOR_NOTHING]
 # A hash prefix of a photo the filler wrote, to search for.
 SEARCHED_HASH = hashlib.sha256(b"4242").hexdigest()
@@ -81,4 +81,5 @@ def search_first_page(query: str) -> list:
     """The first page of the gallery narrowed by the search in `query` (its tiles with their
     partners), as the timeline's scope reads it."""
     size = settings.PHOTOSITE_GALLERY_PAGE_SIZE
-    return with_partners(list(matching(tiles_after(None), SearchFilters.from_query(QueryDict(query)))[: size + 1]))
+    scope = matching(Photo.objects.in_library(), SearchFilters.from_query(QueryDict(query)))
+    return with_partners(list(tiles_after(None, scope)[: size + 1]))

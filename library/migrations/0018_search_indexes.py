@@ -13,7 +13,7 @@ RAW_FORMATS = ["3fr", "arw", "cr2", "cr3", "crw", "dcr", "dng", "erf", "fff", "g
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("library", "0014_edge_hash"),
+        ("library", "0017_day_tiles"),
     ]
 
     operations = [
