@@ -22,7 +22,7 @@ def object_storage_entry(url: str, endpoint_url: str, folder: str) -> dict:
     location = "/".join(part for part in (parts.path.strip("/"), folder) if part)
     return {"BACKEND": OBJECT_STORE_BACKEND, "OPTIONS": {
         "bucket_name": parts.netloc, "location": location, "endpoint_url": endpoint_url or None,
-        "file_overwrite": False, "querystring_expire": LINK_SECONDS,
+        "file_overwrite": False, "querystring_expire": LINK_SECONDS, "signature_version": "s3v4",
     }}
 
 
