@@ -200,7 +200,8 @@ STORAGES = {
     # The originals (library/originals.py): the library folder itself, or the store's prefix.
     "originals": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, "")
     if PHOTOSITE_STORAGE_URL else {"BACKEND": "library.originals.LibraryFolderStorage"},
-    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, ".thumbnails")
+    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL,
+                                                   storage_url.RENDITIONS_FOLDER)
     if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(
             "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
