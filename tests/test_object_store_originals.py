@@ -138,24 +138,26 @@ def test_a_store_that_goes_down_fails_the_file_and_a_later_import_brings_it_in(t
     late = factories.make_jpeg(tmp_path / "late.jpg", 640, 480, taken=datetime(2024, 6, 1, 8, 0, 0))
     environment = {**store.environment(store.bucket, prefix="outage"), "PHOTOSITE_S3_REDIRECT": "false"}
     try:
-        with running_site(tmp_path / "library", extra_env=environment, imports=media[:1]) as site:
+        with running_site(tmp_path / "library", extra_env=environment, imports=media[:1]) as site, \
+                closing(site.client()) as client:
+            first = rows(site)["p1.jpg"]
             store.stop()
 
             # when
             site.manage("import", "--no-progress", str(late), check=False)
             failed = outcomes(site, "late.jpg")
             rows_while_down = rows(site)
+            served_while_down = client.get(f"/photo/{first['id']}/original")
             store.restart()
             site.manage("import", "--no-progress", str(late))
             photos = rows(site)
-            with closing(site.client()) as client:
-                first = photos["p1.jpg"]
-                ranged = client.get(f"/photo/{first['id']}/original", headers={"Range": "bytes=100-199"})
+            ranged = client.get(f"/photo/{first['id']}/original", headers={"Range": "bytes=100-199"})
 
             # then
             assert [outcome["status"] for outcome in failed] == ["failed"]
             assert "object store" in failed[0]["error"]
             assert "late.jpg" not in rows_while_down
+            assert served_while_down.status_code == 503
             assert [outcome["status"] for outcome in outcomes(site, "late.jpg")] == ["failed", "imported"]
             assert f"outage/{photos['late.jpg']['path']}" in stored(store, "outage")
             # Streamed through the site (PHOTOSITE_S3_REDIRECT=false), with Range.
