@@ -13,6 +13,7 @@ import pytest
 from object_store import READER, start_object_store
 
 import factories
+from browser import screenshot, signed_in_page
 from live_site import running_site
 
 WEBP = "image/avif,image/webp,*/*"
@@ -182,3 +183,22 @@ def test_a_store_that_refuses_writes_fails_the_file_clearly(tmp_path, object_sto
     assert "refused to write" in failed[0]["error"]
     assert photos == {}
     assert stored(object_store, "read-only") == {}
+
+
+def test_a_browser_shows_originals_and_plays_videos_from_the_store_within_the_policy(site, browser):
+    photos = rows(site)
+    with signed_in_page(browser, site, viewport={"width": 1100, "height": 700}) as page:
+        # when: the viewer plays the video (its rendition URL sends it to the original, which sends it to the store)
+        page.goto(f"/photo/{photos['clip.mp4']['id']}/")
+        page.wait_for_function("() => { const video = document.querySelector('video');"
+                               " return video !== null && video.readyState >= 2; }")
+        screenshot(page, "object-store-video")
+        shown = page.evaluate("""(src) => new Promise((resolve) => {
+            const image = new Image();
+            image.onload = () => resolve(image.naturalWidth);
+            image.onerror = () => resolve(0);
+            image.src = src;
+        })""", f"/photo/{photos['p3.jpg']['id']}/original")
+
+    # then (leaving the page asserted that the policy refused nothing)
+    assert shown == 800
