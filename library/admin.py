@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 
+from library import admin_albums  # noqa: F401 - importing it registers the albums' admin
 from library.admin_paging import EstimatedPaging
 from library.admin_timeline import TimelinePaging
 from library.curation.moments import CannotLinkError, link_by_hand, members, part_of, unlink
@@ -29,7 +30,7 @@ from library.models import FileMove, ImportOutcome, ImportSession, PendingSideca
 from library.services import resumable_uploads
 from library.services.search import camera_models, name_matches
 from library.templatetags.gallery_tags import clock
-from thumbnails.links import thumbnail_url
+from thumbnails.links import playable_url, thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
 
@@ -121,7 +122,7 @@ class PhotoAdmin(TimelinePaging, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["preview", "original_name", "kind", "taken", "taken_at_source", "zone_source", "trashed_at"]}),
         ("Place", {"fields": ["place", "place_country_code", "position", "time_zone"]}),
-        ("Described (from its sidecar)", {"fields": ["title", "description", "keywords", "rating", "label", "favorite"]}),
+        ("Described (from its sidecar)", {"fields": ["title", "description", "keywords", "rating", "label"]}),
         ("Moment", {"fields": ["moment_members", "shown_with", "content_identifier", "source_folder",
                                "embedded_video_offset", "embedded_video_length"]}),
         ("File", {"fields": ["path", "sha256", "size", "format", "mime_type", "width", "height", "orientation",
@@ -157,10 +158,12 @@ class PhotoAdmin(TimelinePaging, admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def preview(self, photo):
+        """A video plays from the source the gallery plays (`playable_url`): an HEVC original
+        would not play in every browser."""
         if photo.is_video:
             return format_html(
                 '<video class="photo-preview" controls preload="none" poster="{}" src="{}"></video>',
-                thumbnail_url(photo, "preview"), reverse("original", args=[photo.pk]),
+                thumbnail_url(photo, "preview"), playable_url(photo),
             )
         return format_html(
             '<a href="{}"><img class="photo-preview" src="{}" alt=""></a>',

@@ -1,4 +1,5 @@
-"""The library's records: one Photo per unique file, and the import sessions that brought them in.
+"""The library's records: one Photo per unique file, the import sessions that brought them in, and
+what people make of them (favourites, albums).
 
 Files that are one moment to a person (a Live Photo's still and motion, a RAW+JPEG pair) stay a
 Photo each, so duplicates are still found per file; the one the gallery shows is their face, and
@@ -17,6 +18,7 @@ from library.media.sidecar_names import match_key
 from library.media.video_metadata import playback_codecs
 from library.media.video_playback import Playback, verdict
 from library.originals import local_copy
+from library.paths import TRASH_DIR
 
 
 class ImportSource(models.TextChoices):
@@ -70,7 +72,8 @@ IN_LIBRARY = models.Q(trashed_at__isnull=True)
 # A gallery tile: in the library, and not a file shown through another one's tile (a Live Photo's
 # motion, a RAW+JPEG pair's raw). A condition without parameters, so that SQLite can match the
 # gallery's query to the partial index below (it never matches a bound value to an index's literal).
-GALLERY_TILE = IN_LIBRARY & models.Q(shown_with__isnull=True)
+MOMENT_FACE = models.Q(shown_with__isnull=True)
+GALLERY_TILE = IN_LIBRARY & MOMENT_FACE
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -82,6 +85,9 @@ class PhotoQuerySet(models.QuerySet):
 
     def in_trash(self):
         return self.exclude(IN_LIBRARY)
+
+    def visible_to(self, user):
+        return self.filter(visible_condition(user))
 
 
 class Photo(models.Model):
@@ -132,7 +138,7 @@ class Photo(models.Model):
     import_session = models.ForeignKey(
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
-    trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    trashed_at = models.DateTimeField(null=True, blank=True, help_text=f"Set while the file is in {TRASH_DIR}/.")
     shown_with = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
         help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
@@ -154,7 +160,6 @@ class Photo(models.Model):
     keywords = models.JSONField(default=list, blank=True, help_text="A list of words, as the sidecar gave them.")
     rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Stars, 0-5.")
     label = models.CharField(max_length=32, blank=True, help_text="A colour label (Lightroom, darktable).")
-    favorite = models.BooleanField(default=False)
 
     objects = PhotoQuerySet.as_manager()
 
@@ -265,6 +270,24 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     return not in_trash or user.is_staff
 
 
+def import_sessions_visible_to(user) -> models.QuerySet:
+    """The import sessions a person may follow (their page, their event channel, their uploads'
+    target): web sessions only, as only those have a page and events; their own, or anyone's
+    for staff; none for someone not logged in. The HTTP views and the SSE channel both ask this."""
+    if user is None or not user.is_authenticated:
+        return ImportSession.objects.none()
+    sessions = ImportSession.objects.filter(source=ImportSource.WEB)
+    return sessions if user.is_staff else sessions.filter(user=user)
+
+
+def uploads_visible_to(user) -> models.QuerySet:
+    """A resumable upload is only ever its creator's, staff included: its bytes so far are that
+    person's, and a second writer would interleave pieces."""
+    if user is None or not user.is_authenticated:
+        return ResumableUpload.objects.none()
+    return ResumableUpload.objects.filter(user=user)
+
+
 class ImportOutcome(models.Model):
     """What happened to one file of an import session, kept so a person can see why a file failed
     or which photo their 'duplicate' already is."""
@@ -287,6 +310,82 @@ class ImportOutcome(models.Model):
 
     def __str__(self):
         return f"{self.original_name}: {self.status}"
+
+
+def visible_condition(user, through: str = "") -> models.Q:
+    """`photo_is_visible` as a query's condition on photos, reached `through` a relation
+    ("photo__" from an album's entries): a join on the photo row, never a subquery over them all."""
+    return models.Q() if user.is_staff else models.Q(**{f"{through}trashed_at__isnull": True})
+
+
+class Favourite(models.Model):
+    """One person's favourite: each user has their own (a family shares a library, not a taste)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "photo"], name="favourite_once_per_user")]
+        # The unique index serves "this user's favourites"; this one a photo's (its deletion's cascade).
+        indexes = [models.Index(fields=["photo"], name="favourite_photo_idx")]
+
+    def __str__(self):
+        return f"{self.user} ♥ {self.photo_id}"
+
+
+class Album(models.Model):
+    """A named set of photos kept by its owner and shared with chosen users
+    (library.curation.albums.album_access says who may do what)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
+    title = models.CharField(max_length=200)
+    cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="The photo on the album's card; without one, its newest photo.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums", blank=True)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class AlbumPhoto(models.Model):
+    """A photo in an album. A photo in the trash keeps its place: it is hidden at query time, and
+    comes back with a restore."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="entries")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="album_entries")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["album", "photo"], name="album_photo_once")]
+        indexes = [models.Index(fields=["photo"], name="album_photo_photo_idx")]
+
+    def __str__(self):
+        return f"{self.album}: {self.photo_id}"
+
+
+class AlbumMember(models.Model):
+    """A user the owner shared the album with: to look at, or to look at and add to."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_memberships")
+    can_add = models.BooleanField(default=False, help_text="May add photos (and remove those they added).")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["album", "user"], name="album_member_once")]
+        indexes = [models.Index(fields=["user"], name="album_member_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} in {self.album}"
 
 
 class ResumableUpload(models.Model):

@@ -6,8 +6,6 @@ Region and credentials come from boto3's own standard variables (`AWS_DEFAULT_RE
 from urllib.parse import urlsplit
 
 OBJECT_STORE_BACKEND = "photosite.object_storage.NoOverwriteS3Storage"
-# The renditions' folder under the store's prefix (beside the originals' day folders).
-RENDITIONS_FOLDER = ".thumbnails"
 # How long a link handed to a browser (a presigned URL) stays valid.
 LINK_SECONDS = 300
 

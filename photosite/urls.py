@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("thumbnails.urls")),
     path("", include("library.import_urls")),
     path("", include("library.gallery_urls")),
+    path("", include("library.family_urls")),
 ]
 
 handler400 = "photosite.error_views.bad_request"

@@ -1,6 +1,7 @@
 """No one let in: every URL the site routes is walked (so routes added later are covered too)
 and must refuse anonymous visitors, the admin refuses non-staff users, state-changing requests
-need the CSRF token, and an import session's events reach only its owner (and staff)."""
+need the CSRF token, an import session's events reach only its owner (and staff), and an album
+only its owner, the users it is shared with and staff."""
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,6 +9,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve
 
+from library.curation.albums import create_album
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource
 
@@ -27,8 +29,10 @@ def ids(library_root, media_dir, django_user_model):
     owner = django_user_model.objects.create_user("owner")
     pipeline = ImportPipeline.start(ImportSource.WEB, user=owner)
     photo_id = pipeline.import_path(make_jpeg(media_dir / "a.jpg")).photo_id
+    album_id = create_album(owner, "Owner's album", [photo_id]).pk
     return {"photo_id": photo_id, "session_id": pipeline.session.pk, "object_id": photo_id, "id": owner.pk,
-            "uidb64": "MQ", "token": "set-password", "app_label": "library", "url": "library/photo/"}
+            "album_id": album_id, "uidb64": "MQ", "token": "set-password", "app_label": "library",
+            "url": "library/photo/"}
 
 
 def routes_except(public):
@@ -46,7 +50,8 @@ def assert_refused(response, url):
 def test_every_route_is_walked():
     routes = dict(all_routes())
     for expected in ("import/", "api/imports/<int:session_id>/events", "photo/<int:photo_id>/original",
-                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/"):
+                     "api/photo/<int:photo_id>/thumbnail", "accounts/login/", "albums/<int:album_id>/",
+                     "api/albums/<int:album_id>/members", "api/favourites/", "api/trash/"):
         assert expected in routes, sorted(routes)
 
 
@@ -113,6 +118,21 @@ def test_import_events_reach_only_their_owner(ids, django_user_model):
     assert stranger.get(url).status_code == 404
     assert stranger.get(f"/api/imports/{ids['session_id']}").status_code == 404
     assert Client().get(url).status_code == 401
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_album_is_not_found_by_users_it_is_not_shared_with(ids, django_user_model, method):
+    # given another user, signed in
+    stranger = Client()
+    stranger.force_login(django_user_model.objects.create_user("stranger"))
+    album_routes = [(route, entry) for route, entry in all_routes() if "<int:album_id>" in route]
+    assert len(album_routes) >= 4
+    for route, entry in album_routes:
+        url = concrete_url(route, entry, ids)
+        # when
+        response = getattr(stranger, method)(url, data={}, content_type="application/json")
+        # then: no such album, or no such method
+        assert response.status_code in (404, 405), f"{method.upper()} {url} as a stranger: {response.status_code}"
 
 
 @pytest.mark.parametrize("status, location", [(200, None), (302, "/somewhere-else/"), (500, None)])

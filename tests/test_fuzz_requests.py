@@ -46,7 +46,7 @@ HOSTILE_TEXT = [
     "%C2%B2", "%D9%A1", "1_0", "%20", "true", "[]", "{}", "'", '"', "\\", "*",
 ]
 # Parameters the site's views and the admin read (and some nobody reads).
-SITE_QUERY_NAMES = ["after", "year", "month", "fragment", "size", "v", "download", "lastEventId", "es-meta",
+SITE_QUERY_NAMES = ["after", "year", "month", "fragment", "size", "v", "download", "lastEventId", "es-meta", "ids",
                     "recover", "channel", "next", "%00", "%ff"]
 ADMIN_QUERY_NAMES = [
     "o", "q", "p", "e", "all", "_popup", "_to_field", "_changelist_filters", "next", "kind__exact", "id__exact",
@@ -155,7 +155,10 @@ def known_ids(staff, ordinary, folder):
     photo = staff.post(f"/api/imports/{session}/files", files=[("file", ("fuzz.jpg", picture, "image/jpeg"))])
     photo_id = str(photo.json()["results"][0]["photo_id"])
     own_session = str(ordinary.post("/api/imports/").json()["id"])
+    albums = [str(staff.post("/api/albums/", json={"title": "Fuzz", "ids": [int(photo_id)]}).json()["id"]),
+              str(ordinary.post("/api/albums/", json={"title": "Own"}).json()["id"])]
     return {
+        "album_id": albums,
         "photo_id": [photo_id], "session_id": [str(session), own_session], "object_id": [photo_id, "1"],
         "id": ["1"], "content_type_id": ["1"], "url": ["library/", "nowhere/"],
         "sha256": [hashlib.sha256(picture).hexdigest()],

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from library.check_report import CheckReport
 from library.curation.redating import redate
 from library.curation.trash import move_to_trash, restore_from_trash
-from library.models import DateSource, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
+from library.models import DateSource, Favourite, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
 from library.services.library_check import check_files
 
 import factories
@@ -189,7 +189,8 @@ def test_takeout_json_names_find_their_photo(library_root, media_dir, photo_name
                                favorited=True)
     run_import(media_dir)
     photo = Photo.objects.get()
-    assert (photo.description, photo.favorite, photo.taken_at_source) == ("Berlin", True, DateSource.SIDECAR)
+    assert (photo.description, photo.rating, photo.taken_at_source) == ("Berlin", 5, DateSource.SIDECAR)
+    assert not Favourite.objects.exists()  # from the command line: no user's favourite, the stars alone
     assert photo.taken_at == datetime(2015, 12, 6, 16, 18, 30, tzinfo=UTC)
 
 
@@ -235,7 +236,7 @@ def test_a_takeout_zip_is_read_with_its_json(library_root, tmp_path):
     # then
     assert "1 imported, 0 duplicate, 0 failed, 2 skipped" in output
     photo = Photo.objects.get()
-    assert (photo.description, photo.favorite, photo.taken_on.isoformat()) == ("hdrpl", True, "2015-12-06")
+    assert (photo.description, photo.rating, photo.taken_on.isoformat()) == ("hdrpl", 5, "2015-12-06")
     assert outcomes()["metadata.json"] == (
         OutcomeStatus.SKIPPED, "not a photo or video: a JSON file, not a photo's sidecar")
 

@@ -48,7 +48,7 @@ def test_a_lightroom_folder_uploads_with_sidecars_skipped_not_failed(site, admin
     assert "Lighthouse" in changelist and "DSC_0101.jpg" in changelist
 
 
-def test_a_sidecar_sent_before_its_photo_is_applied_and_told_again(site, admin, tmp_path):
+def test_a_sidecar_sent_before_its_photo_is_applied_and_told_again(site, admin, bob, tmp_path):
     # given a Takeout JSON sent in one request, its photo (no date of its own) in the next
     json_file = sidecars.make_takeout_json(tmp_path / "PXL_0202.png.json", "PXL_0202.png",
                                            taken_timestamp=1449418710, description="Kreuzberg", favorited=True)
@@ -57,10 +57,16 @@ def test_a_sidecar_sent_before_its_photo_is_applied_and_told_again(site, admin, 
     first = upload(admin, session, json_file).json()["results"][0]
     assert first["status"] == "skipped" and "not in the library yet" in first["error"]
     # when
-    assert upload(admin, session, photo).json()["results"][0]["status"] == "imported"
+    imported = upload(admin, session, photo).json()["results"][0]
+    assert imported["status"] == "imported"
     admin.post(f"/api/imports/{session['id']}/finish")
     # then the photo has the sidecar's date and words, and the sidecar's line is told again with them
     assert photo_field(site, "PXL_0202.png", "description") == "'Kreuzberg'"
+    # and its favourite is five stars, and the favourite of the one who uploaded it (not of bob)
+    assert photo_field(site, "PXL_0202.png", "rating") == "5"
+    query = f"/api/favourites/?ids={imported['photo_id']}"
+    assert admin.get(query).json() == {"favourites": [imported["photo_id"]]}
+    assert bob.get(query).json() == {"favourites": []}
     assert photo_field(site, "PXL_0202.png", "taken_on") == "datetime.date(2015, 12, 6)"
     told = [outcome for event in read_events(admin, session["events_url"]) if event["event"] in ("file", "files")
             for outcome in (event["data"].get("files") or [event["data"]]) if outcome["outcome_id"] == first["outcome_id"]]

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from library.library_move import MoveCount, copy_file, target_storage
-from photosite.storage_url import RENDITIONS_FOLDER
+from library.paths import THUMBNAILS_DIR
 
 from . import store
 from .storage import is_unfinished_write, local_path
 
 
 def move_renditions(url: str, endpoint_url: str, count: MoveCount, on_file: Callable[[], None]):
-    renditions = target_storage(url, endpoint_url, RENDITIONS_FOLDER)
+    renditions = target_storage(url, endpoint_url, THUMBNAILS_DIR)
     for name, path in rendition_files():
         copy_file(path, name, renditions, count)
         on_file()

@@ -7,10 +7,10 @@ the other; both may, and the one whose DELETE of the waiting row counts applies 
 sidecar is applied once. Photo and sidecar meet within one scope: the folder they came from
 (command line, watch folder, a folder inside a zip) or the person who uploaded them (web).
 
-Applying: the person's words and marks (title, description, keywords, rating, label,
-favourite) are set; the sidecar's date is taken only when the photo has none of its own (its
-date came from its name or file time), and then the file moves to that day's folder like a
-fixed date; an XMP sidecar is kept beside the original (`<original>.xmp`), so nothing the
+Applying: the person's words and marks (title, description, keywords, rating, label) are set,
+a favourite becomes stars and the importer's favourite (library.curation.favourites); the
+sidecar's date is taken only when the photo has none of its own (its date came from its name or
+file time), and then the file moves to that day's folder like a fixed date; an XMP sidecar is kept beside the original (`<original>.xmp`), so nothing the
 person had is lost."""
 import logging
 import os
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from library.curation.favourites import apply_sidecar_favourite
 from library.curation.file_moves import move_original
 from library.curation.placement import fsync_path
 from library.curation.places import apply_location
@@ -104,7 +105,7 @@ def settle(pending: PendingSidecar, photo: Photo) -> str:
     if not PendingSidecar.objects.filter(pk=pending.pk).delete()[0]:
         return ""
     facts = SidecarFacts.from_json(pending.facts)
-    applied = apply_facts(photo, facts)
+    applied = apply_facts(photo, facts, importer_of(pending))
     if pending.content:
         keep_beside(photo, pending.content)
     text = outcome_text(photo.original_name, applied)
@@ -122,8 +123,17 @@ def outcome_text(photo_name, applied) -> str:
 WAITING_TEXT = "sidecar: its photo is not in the library yet; applied when the photo is imported"
 
 
-def apply_facts(photo: Photo, facts: SidecarFacts) -> list[str]:
-    """Sets what the sidecar says on the photo's row; returns what was applied, for people."""
+def importer_of(pending: PendingSidecar) -> int | None:
+    """The user who brought the sidecar: its scope's uploader, else its import session's (none
+    from the command line)."""
+    if pending.user_id or not pending.outcome_id:
+        return pending.user_id
+    return ImportOutcome.objects.filter(pk=pending.outcome_id).values_list("session__user_id", flat=True).first()
+
+
+def apply_facts(photo: Photo, facts: SidecarFacts, importer_id: int | None) -> list[str]:
+    """Sets what the sidecar says on the photo's row; returns what was applied, for people.
+    A favourite is the importer's (library.curation.favourites)."""
     changes = {}
     for field in ("title", "description", "label"):
         if getattr(facts, field):
@@ -133,7 +143,7 @@ def apply_facts(photo: Photo, facts: SidecarFacts) -> list[str]:
     if facts.rating is not None:
         changes["rating"] = facts.rating
     if facts.favorite:
-        changes["favorite"] = True
+        changes.update(apply_sidecar_favourite(photo, facts.rating, importer_id))
     Photo.objects.filter(pk=photo.pk).update(**changes)
     applied = [item for item in facts.found() if item not in ("date taken", "place")]
     if facts.taken_at and photo.taken_at_source in GUESSED_DATES:

@@ -117,17 +117,18 @@ class Page:
         return [(day, list(photos)) for day, photos in groupby(self.photos, key=lambda photo: photo.taken_on)]
 
 
-def tiles_after(cursor: Cursor | None):
+def tiles_after(cursor: Cursor | None, tiles=None):
     """The gallery's tiles after `cursor` (from the newest when None), in its order: a walk of
-    the partial index `photo_gallery_tile_idx`, whose condition and columns these are."""
-    photos = Photo.objects.gallery_tiles().only(*TILE_FIELDS).order_by(*ORDER)
+    the partial index `photo_gallery_tile_idx`, whose condition and columns these are. `tiles`
+    narrows the walk to a scope (an album's, a user's favourites)."""
+    photos = (Photo.objects.gallery_tiles() if tiles is None else tiles).only(*TILE_FIELDS).order_by(*ORDER)
     return photos if cursor is None else photos.filter(cursor.older())
 
 
-def page_after(cursor: Cursor | None, size: int) -> Page:
-    """One page of tiles after `cursor` (from the newest when None): one query for the tiles,
-    one for their partners."""
-    rows = list(tiles_after(cursor)[: size + 1])
+def page_after(cursor: Cursor | None, size: int, tiles=None) -> Page:
+    """One page of tiles after `cursor` (from the newest when None) among `tiles` (all the
+    gallery's when None): one query for the tiles, one for their partners."""
+    rows = list(tiles_after(cursor, tiles)[: size + 1])
     if len(rows) <= size:
         return Page(with_partners(rows), None)
     return Page(with_partners(rows[:size]), Cursor.of(rows[size - 1]))

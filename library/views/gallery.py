@@ -5,7 +5,8 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 
 from library.models import Photo
 from library.services.timeline import (
@@ -19,6 +20,8 @@ from library.services.timeline import (
 )
 from thumbnails.placeholders import for_photos
 
+# The JSON API the client-rendered grid reads (`#gallery[data-api]`); a scoped page adds its query.
+GRID_API = "/api/timeline/"
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
 
@@ -49,17 +52,24 @@ def jump_choices(page):
 
 @login_required
 def gallery(request):
+    return gallery_page(request, "library/gallery.html", {"grid_api": GRID_API}, with_jump=True)
+
+
+def gallery_page(request, template, context, tiles=None, with_jump=False):
+    """The gallery's grid over `tiles` (all the library's when None), one page at a time: the
+    page itself, or with `?fragment=1` the next page's tiles alone (the infinite scroll)."""
     try:
         cursor = requested_cursor(request)
     except BadCursorError as error:
         return bad_position(request, str(error))
-    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE)
-    context = {"page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+    page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, tiles)
+    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
                "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
-    context.update(jump_years=jump_choices(page), jumped=cursor is not None)
-    return render(request, "library/gallery.html", context)
+    if with_jump:
+        context.update(jump_years=jump_choices(page), jumped=cursor is not None)
+    return render(request, template, context)
 
 
 def bad_position(request, reason: str):
@@ -71,8 +81,11 @@ def bad_position(request, reason: str):
 
 @login_required
 def photo_page(request, photo_id):
-    """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
-    photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
+    """One photo large, with links to its neighbours in gallery order (two indexed queries).
+    Who may see it is `Photo.is_visible_to`'s to say, as for its thumbnails and original."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or not photo.is_visible_to(request.user):
+        raise Http404("no such photo")
     with_partners([photo])
     context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
     return render(request, "library/photo.html", context)

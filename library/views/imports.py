@@ -2,8 +2,6 @@
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
 library.uploads, progress is published by library.events.sse."""
-from functools import wraps
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -17,28 +15,13 @@ from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import MalformedUploadError, UploadStager
 from photosite.header_csrf import csrf_protect_by_header
+from photosite.json_api import api_error, json_api
 from photosite.json_body import json_request_body
 from photosite.rate_limits import rate_limited_per_user
 from photosite.streaming_body import push_request_body, streams_request_body
 
-
-def api_error(message, status):
-    return JsonResponse({"error": message}, status=status)
-
-
-def api_view(view):
-    """Logged-in users only (401 otherwise, not a redirect to the login page); session errors become 404/409."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return api_error("login required", 401)
-        try:
-            return view(request, *args, **kwargs)
-        except SessionNotFoundError as error:
-            return api_error(str(error), 404)
-        except SessionFinishedError as error:
-            return api_error(str(error), 409)
-    return wrapper
+# Logged-in users only (401 otherwise, not a redirect to the login page); session errors become 404/409.
+api_view = json_api({SessionNotFoundError: 404, SessionFinishedError: 409})
 
 
 @login_required
