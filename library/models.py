@@ -18,7 +18,8 @@ from library.media.raw_families import RAW_EXTENSIONS
 from library.media.sidecar_names import match_key
 from library.media.video_metadata import playback_codecs
 from library.media.video_playback import Playback, verdict
-from library.paths import TRASH_DIR, absolute_path
+from library.originals import local_copy
+from library.paths import TRASH_DIR
 
 
 class ImportSource(models.TextChoices):
@@ -281,7 +282,11 @@ class Photo(models.Model):
         now and records the codecs and verdict on its row (and on this instance). A video that no
         longer reads keeps a blank verdict."""
         embedded = None if self.is_video else EmbeddedVideo(self.embedded_video_offset, self.embedded_video_length or 0)
-        found = playback_codecs(absolute_path(self.path), self.format, embedded)
+        try:
+            with local_copy(self.path) as path:
+                found = playback_codecs(path, self.format, embedded)
+        except FileNotFoundError:  # gone from the object store: as a video that no longer reads
+            return
         if found is None:
             return
         codecs, file_format = found

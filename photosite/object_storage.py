@@ -69,3 +69,35 @@ class NoOverwriteS3Storage(S3Storage):
         except BaseException:
             client.abort_multipart_upload(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
             raise
+
+    def reader(self, name) -> "ObjectReader":
+        """The object for a ranged response: seek once, then read in order (S3File would
+        download the whole object first)."""
+        return ObjectReader(self.connection.meta.client, self.bucket_name, self._normalize_name(clean_name(name)))
+
+
+class ObjectReader:
+    """An object read from one position on, through one GET with a Range (FileNotFoundError when
+    there is no such object)."""
+
+    def __init__(self, client, bucket: str, key: str):
+        self.client, self.bucket, self.key = client, bucket, key
+        self.body = None
+
+    def seek(self, position: int):
+        self.close()
+        ranged = {"Range": f"bytes={position}-"} if position else {}
+        try:
+            self.body = self.client.get_object(Bucket=self.bucket, Key=self.key, **ranged)["Body"]
+        except self.client.exceptions.NoSuchKey as error:
+            raise FileNotFoundError(f"no object {self.key}") from error
+
+    def read(self, size: int) -> bytes:
+        if self.body is None:
+            self.seek(0)
+        return self.body.read(size)
+
+    def close(self):
+        if self.body is not None:
+            self.body.close()
+            self.body = None

@@ -111,11 +111,23 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The library's files on an S3-compatible object store instead of the library folder
+# (photosite/storage_url.py, docs/scaling-out.md): the originals, thumbnails and video renditions.
+# The import still stages each file in <library>/.import_temp/, and the database stays local.
+PHOTOSITE_STORAGE_URL = os.environ.get("PHOTOSITE_STORAGE_URL", "")
+PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
+# Originals and video renditions in the store are answered with a short-lived presigned link to
+# it (302, after the access check), so their bytes never pass through the web process; false
+# streams them through it instead (a store browsers cannot reach).
+PHOTOSITE_S3_REDIRECT = bool(PHOTOSITE_STORAGE_URL) and env_bool("PHOTOSITE_S3_REDIRECT", True)
+
 # Content-Security-Policy (django-csp) on every page: scripts and styles from our own static
 # files only, so markup that slipped into a page could not run or restyle anything. No
 # 'unsafe-inline' anywhere: the templates have no inline script, style or style attribute.
 # Thumbnails (/api/photo/…) are JPEG/WebP bytes we encoded ourselves, never a document, and
 # thumbnails/fast_path.py answers most of them without Django's middleware: they go without.
+# Originals and video renditions redirected to the object store load from its origin.
+_store_origin = storage_url.browser_origin(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL) if PHOTOSITE_S3_REDIRECT else []
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/api/photo/"],
     "DIRECTIVES": {
@@ -126,8 +138,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, "'wasm-unsafe-eval'"],
         "worker-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
-        "media-src": [SELF],
+        "img-src": [SELF, *_store_origin],
+        "media-src": [SELF, *_store_origin],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
@@ -183,14 +195,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
-# The library's files on an S3-compatible object store instead of the library folder
-# (photosite/storage_url.py, docs/scaling.md): today the thumbnails and video renditions.
-PHOTOSITE_STORAGE_URL = os.environ.get("PHOTOSITE_STORAGE_URL", "")
-PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
-
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The originals (library/originals.py): the library folder itself, or the store's prefix.
+    "originals": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, "")
+    if PHOTOSITE_STORAGE_URL else {"BACKEND": "library.originals.LibraryFolderStorage"},
     "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, paths.THUMBNAILS_DIR)
     if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(

@@ -22,5 +22,16 @@ def object_storage_entry(url: str, endpoint_url: str, folder: str) -> dict:
     location = "/".join(part for part in (parts.path.strip("/"), folder) if part)
     return {"BACKEND": OBJECT_STORE_BACKEND, "OPTIONS": {
         "bucket_name": parts.netloc, "location": location, "endpoint_url": endpoint_url or None,
-        "file_overwrite": False, "querystring_expire": LINK_SECONDS,
+        "file_overwrite": False, "querystring_expire": LINK_SECONDS, "signature_version": "s3v4",
     }}
+
+
+def browser_origin(url: str, endpoint_url: str) -> list[str]:
+    """Where a browser fetches a presigned link to the store from (the Content-Security-Policy's
+    source for images and media): the endpoint's origin, or AWS's S3 hosts."""
+    if not url:
+        return []
+    if not endpoint_url:
+        return ["https://*.amazonaws.com"]
+    parts = urlsplit(endpoint_url)
+    return [f"{parts.scheme}://{parts.netloc}"]

@@ -34,6 +34,8 @@ def weed_binary() -> str | None:
 class ObjectStore:
     endpoint_url: str
     process: subprocess.Popen
+    command: list[str]
+    folder: Path
     bucket: str = "photosite-tests"
 
     def client(self, identity=WRITER, **config):
@@ -47,7 +49,14 @@ class ObjectStore:
         return {"PHOTOSITE_STORAGE_URL": f"s3://{bucket}/{prefix}", "PHOTOSITE_S3_ENDPOINT_URL": self.endpoint_url,
                 "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION}
 
+    def restart(self):
+        """Starts the stopped store again on the same ports and data (a store back after an outage)."""
+        self.process = launch(self.command, self.folder)
+        wait_until_answering(self, self.folder / "weed.log")
+
     def stop(self):
+        if self.process.poll() is not None:
+            return
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
@@ -73,12 +82,15 @@ def start_object_store(folder: Path) -> ObjectStore:
         f"-s3.config={config}", "-volume.max=8", "-master.volumeSizeLimitMB=64",
         *(f"-{flag}={port}" for flag, port in ports.items()),
     ]
-    log = (folder / "weed.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    store = ObjectStore(f"http://127.0.0.1:{ports['s3.port']}", process)
+    store = ObjectStore(f"http://127.0.0.1:{ports['s3.port']}", launch(command, folder), command, folder)
     wait_until_answering(store, folder / "weed.log")
     store.client().create_bucket(Bucket=store.bucket)
     return store
+
+
+def launch(command: list[str], folder: Path) -> subprocess.Popen:
+    with (folder / "weed.log").open("ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_until_answering(store: ObjectStore, log: Path):

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 from library.models import Photo
-from library.paths import absolute_path
+from library.originals import local_path, originals_storage
 from library.playback import serves_rendition
 from photosite.ranged_responses import Window, ranged_response
 
@@ -42,14 +42,18 @@ async def photo_embedded_video(request, photo_id):
     await record_missing_verdict(photo)
     if serves_rendition(photo):
         return await rendition_response(request, photo)
-    source = absolute_path(photo.path)
-    try:
-        span = await sync_to_async(embedded_video_span, thread_sensitive=False)(
-            source, photo.embedded_video_offset, photo.embedded_video_length or 0)
-    except RenditionError as error:
-        logger.error("Embedded video of photo %s (%s) not served: %s", photo.pk, photo.original_name, error)
-        return HttpResponse("the motion photo's video could not be read", status=410, content_type="text/plain")
-    window = Window(partial(open, source, "rb"), span.length, span.offset)
+    source = local_path(photo.path)
+    if source is None:  # in an object store: the span the import found, read with one ranged GET
+        window = Window(partial(originals_storage().reader, photo.path), photo.embedded_video_length or 0,
+                        photo.embedded_video_offset)
+    else:
+        try:
+            span = await sync_to_async(embedded_video_span, thread_sensitive=False)(
+                source, photo.embedded_video_offset, photo.embedded_video_length or 0)
+        except RenditionError as error:
+            logger.error("Embedded video of photo %s (%s) not served: %s", photo.pk, photo.original_name, error)
+            return HttpResponse("the motion photo's video could not be read", status=410, content_type="text/plain")
+        window = Window(partial(open, source, "rb"), span.length, span.offset)
     response = ranged_response(request, window, f'"{photo.sha256}-{EMBEDDED_VIDEO_VERSION}"', EMBEDDED_VIDEO_TYPE)
     response["Cache-Control"] = cache_control(request.GET.get("v"), content_version(photo))
     return response

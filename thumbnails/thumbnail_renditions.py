@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass
 
 from library.models import Photo
-from library.paths import absolute_path
+from library.originals import local_copy
 
-from .errors import DecoderFailureError, RenditionError
+from .errors import DecoderFailureError, RenditionError, SourceMissingError
 from .generators.video import generate_video_thumbnail
 from .placeholders import placeholder_fields
 from .specs import ThumbnailSpec
@@ -88,12 +88,14 @@ def generate(photo: Photo, spec: ThumbnailSpec) -> bytes:
     that may raise any class on hostile bytes: Pillow's TIFF plugin gave TypeError on a CR2."""
     from .generators.photo import generate_photo_thumbnail  # here: it brings rawpy and numpy, which commands never need
 
-    source = absolute_path(photo.path)
     try:
-        if photo.is_video:
-            return generate_video_thumbnail(source, spec, photo.duration)
-        return generate_photo_thumbnail(source, spec)
+        with local_copy(photo.path) as source:
+            if photo.is_video:
+                return generate_video_thumbnail(source, spec, photo.duration)
+            return generate_photo_thumbnail(source, spec)
     except RenditionError:
         raise
+    except FileNotFoundError as error:
+        raise SourceMissingError(f"the photo's file is missing: {photo.path}") from error
     except Exception as error:
-        raise DecoderFailureError(f"cannot decode {source.name}: {type(error).__name__}: {error}") from error
+        raise DecoderFailureError(f"cannot decode {photo.path}: {type(error).__name__}: {error}") from error

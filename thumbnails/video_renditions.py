@@ -23,6 +23,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -33,7 +35,8 @@ from django.core.files import File
 from django.db import close_old_connections
 
 from library.models import Photo
-from library.paths import absolute_path, video_renditions_dir
+from library.originals import local_copy, local_path
+from library.paths import video_renditions_dir
 
 from . import store
 from .errors import RenditionError
@@ -48,6 +51,7 @@ from .generators.video_rendition import (
     make_rendition,
     read_streams,
     read_time_limit,
+    read_time_limit_of,
 )
 from .names import current_video_spec, etag
 from .video_jobs import encode_slots
@@ -88,14 +92,30 @@ def growing_path(photo: Photo) -> Path:
     return video_renditions_dir() / f"{photo.sha256}-{rendition_spec()}.part.mp4"
 
 
-def source(photo: Photo) -> VideoSource:
-    """What the rendition is made from: the video's file, or the MP4 inside a motion photo, once
-    it is found still where the import saw it (a RenditionError when not)."""
-    path = absolute_path(photo.path)
+@contextmanager
+def opened_source(photo: Photo) -> Iterator[VideoSource]:
+    """What the rendition is made from, on this machine for as long as it is made (a temporary copy
+    of an original kept in an object store)."""
+    with local_copy(photo.path) as path:
+        yield source_at(photo, path)
+
+
+def source_at(photo: Photo, path: Path) -> VideoSource:
+    """The video's file, or the MP4 inside a motion photo, once it is found still where the import
+    saw it (a RenditionError when not)."""
     if photo.is_video:
         return VideoSource(path)
     span = embedded_video_span(path, photo.embedded_video_offset, photo.embedded_video_length or 0)
     return VideoSource(path, span.offset, span.length)
+
+
+def claim_time_limit(photo: Photo) -> float:
+    """Reading the source, for the claim: its file on this machine (SourceMissingError when gone),
+    or, for an original in an object store (not fetched just to claim it), the size its row records."""
+    path = local_path(photo.path)
+    if path is None:
+        return read_time_limit_of(photo.embedded_video_length or photo.size)
+    return read_time_limit(source_at(photo, path))
 
 
 def task_time_limit(photo: Photo) -> float:
@@ -171,7 +191,7 @@ def start_making(rendition: store.Entry) -> bool:
 def claim(rendition: store.Entry, during_backoff: bool = False) -> bool:
     """Wins the row for reading the source (its lease extended once the encode's limit is known),
     and clears what an abandoned attempt left, so that a growing copy seen from now on is this one's."""
-    lease = timedelta(seconds=read_time_limit(source(rendition.photo)) + LEASE_MARGIN_SECONDS)
+    lease = timedelta(seconds=claim_time_limit(rendition.photo) + LEASE_MARGIN_SECONDS)
     if not rendition.claim(lease, during_backoff=during_backoff):
         return False
     path = growing_path(rendition.photo)
@@ -208,11 +228,11 @@ def make_claimed(rendition: store.Entry, replace: bool = False):
     finished = finished_path(path)
     started = time.monotonic()
     try:
-        video = source(rendition.photo)
-        streams = read_streams(video)
-        rendition.hold(timedelta(seconds=streams.time_limit() + LEASE_MARGIN_SECONDS))
-        make_rendition(video, finished, rendition_spec(), streams, growing=path,
-                       preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
+        with opened_source(rendition.photo) as video:
+            streams = read_streams(video)
+            rendition.hold(timedelta(seconds=streams.time_limit() + LEASE_MARGIN_SECONDS))
+            make_rendition(video, finished, rendition_spec(), streams, growing=path,
+                           preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         with open(finished, "rb") as content:
             rendition.save(File(content), replace)
         size = os.path.getsize(finished)

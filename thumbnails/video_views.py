@@ -2,7 +2,8 @@
 policy (library.media.video_playback) says whether there is one — if not, the original plays, and this
 URL redirects there; the store says what exists (thumbnails.video_renditions asks it).
 
-- Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`.
+- Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`;
+  from an object store, a presigned redirect to it (photosite.object_responses).
 - Not started yet (every encode slot of this process busy, or its maker still reading the
   source): the request waits, holding no thread, asking again now and then, for at most
   `WAIT_SECONDS`; then 503 with Retry-After, which the viewer shows as waiting and tries again.
@@ -29,9 +30,10 @@ from django.views.decorators.http import require_safe
 from library.models import Photo
 from library.playback import serves_rendition
 from photosite.generation_pool import in_generation_pool
+from photosite.object_responses import object_response
 from photosite.ranged_responses import Window, ranged_response
 
-from . import video_renditions
+from . import store, video_renditions
 from .errors import RenditionError
 
 logger = logging.getLogger("photosite.thumbnails")
@@ -116,6 +118,8 @@ def playable(photo: Photo):
 
 
 async def stored_response(request, found: video_renditions.Stored):
+    if found.entry.local_path() is None:
+        return await object_response(request, store.storage(), found.entry.name, found.etag, "video/mp4", CACHING)
     size = await in_playback_pool(found.entry.size)
     response = ranged_response(request, Window(found.entry.open, size), found.etag, "video/mp4", run=in_playback_pool)
     response["Cache-Control"] = CACHING

@@ -5,14 +5,18 @@ no-overwrite move (a hard link then unlink, so an existing file is never replace
 directories are fsynced, and only then are the Photo row updated and the journal row deleted,
 in one transaction. Whatever the crash point, the file is at the journal's `source` or `target`.
 An XMP sidecar kept beside the original (`<original>.xmp`) follows it before the row is updated,
-so a repair that finishes the move finds it at either name too."""
+so a repair that finishes the move finds it at either name too.
+
+In an object store (library.originals) a move is a copy to the new name, never overwriting,
+then deleting the old one; the journal row names both, as on a disk."""
 import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 
 from library.models import FileMove, Photo
-from library.paths import absolute_path, sidecar_path
+from library.originals import exists, local_path, move_object
+from library.paths import sidecar_path
 
 from .placement import fsync_path, move_without_overwrite
 
@@ -29,25 +33,20 @@ def move_original(photo: Photo, reason: str, candidates: Iterable[str], taken_at
 
     Must not run inside a transaction: the journal row has to be durable before the move."""
     source_relative = source or photo.path
-    source = absolute_path(source_relative)
     for relative in candidates:
-        target = absolute_path(relative)
-        if target.exists():
+        if is_taken(relative):
             continue
         journal = FileMove.objects.create(
             photo=photo, reason=reason, source=source_relative, target=relative, taken_at=taken_at
         )
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            moved = move_without_overwrite(source, target)
+            moved = move_file(source_relative, relative)
         except OSError:
             journal.delete()
             raise
         if not moved:
             journal.delete()
             continue
-        fsync_path(target.parent)
-        fsync_path(source.parent)
         move_sidecar(journal)
         finish_move(journal)
         logger.info("Moved photo %s (%s): %s -> %s", photo.pk, reason, journal.source, relative)
@@ -56,12 +55,30 @@ def move_original(photo: Photo, reason: str, candidates: Iterable[str], taken_at
     raise NoFreeNameError(f"no free name to move {photo.path} to")
 
 
+def is_taken(relative: str) -> bool:
+    path = local_path(relative)
+    return exists(relative) if path is None else path.exists()
+
+
+def move_file(source: str, target: str) -> bool:
+    """Moves the original's file, never overwriting, and makes the move durable; False (and
+    nothing changed) if `target` was taken."""
+    source_path, target_path = local_path(source), local_path(target)
+    if source_path is None:
+        return move_object(source, target)
+    target_path.parent.mkdir(parents=True, exist_ok=True)
+    if not move_without_overwrite(source_path, target_path):
+        return False
+    fsync_path(target_path.parent)
+    fsync_path(source_path.parent)
+    return True
+
+
 def move_sidecar(journal: FileMove):
     """The original's XMP sidecar, if it has one, to the original's new name (never overwriting)."""
-    source, target = absolute_path(sidecar_path(journal.source)), absolute_path(sidecar_path(journal.target))
-    if source.exists() and move_without_overwrite(source, target):
-        fsync_path(target.parent)
-        fsync_path(source.parent)
+    source = sidecar_path(journal.source)
+    if is_taken(source):
+        move_file(source, sidecar_path(journal.target))
 
 
 def finish_move(journal: FileMove):

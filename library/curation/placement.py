@@ -1,8 +1,10 @@
 """Where a file goes in the library, and moving it there without ever overwriting anything.
 
-The name is library.paths.photo_name's. The move is a hard link to the final name
-(which fails, atomically, if the name exists) followed by removing the temp name: a rename
-that cannot overwrite. Django's file_move_safe is not that, so it is not used."""
+The name is library.paths.photo_name's, in the originals' storage (library.originals). In the
+library folder the move is a hard link to the final name (which fails, atomically, if the name
+exists) followed by removing the temp name: a rename that cannot overwrite. Django's
+file_move_safe is not that, so it is not used. In an object store it is a conditional PUT of the
+staged file (`If-None-Match: *`), acknowledged before the caller writes the row."""
 import ctypes
 import errno
 import functools
@@ -10,6 +12,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from library.originals import delete, local_path, upload_without_overwrite
 from library.paths import NAME_HASH_CHARS, library_root, photo_name
 
 MAX_NAME_ATTEMPTS = 100
@@ -26,9 +29,12 @@ def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str, syn
     (by another file, or by a concurrent import of these same bytes) gets a numbered variant:
     the database decides afterwards which copy is kept. With `sync_folder=False` the caller
     hands the new name to the disk itself (`sync_folders`), once for a whole group of files."""
-    root = library_root()
     for relative in candidate_paths(taken_on, sha256, extension):
-        target = root / relative
+        target = local_path(relative)
+        if target is None:
+            if upload_without_overwrite(temp_path, relative):
+                return relative
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if move_without_overwrite(temp_path, target):
             if sync_folder:
@@ -64,13 +70,20 @@ def exclusive_rename(source: Path, target: Path) -> bool:
 
 def release_path(relative: str):
     """Undo a claim whose database row could not be written: the file must not stay unclaimed."""
-    (library_root() / relative).unlink(missing_ok=True)
+    target = local_path(relative)
+    if target is None:
+        delete(relative)
+    else:
+        target.unlink(missing_ok=True)
 
 
 def sync_folders(relative_paths):
     """Makes the names just claimed durable: each day folder once, then the library folder (which
     holds the day folders, perhaps just made); for several folders, one syncfs instead (an fsync
-    per day folder was a large part of a group's time: bench/bench_import.py)."""
+    per day folder was a large part of a group's time: bench/bench_import.py). An object store
+    made them durable before acknowledging each: nothing to do there."""
+    if not relative_paths or local_path(relative_paths[0]) is None:
+        return
     root = library_root()
     folders = {(root / relative).parent for relative in relative_paths}
     if len(folders) > 1 and sync_filesystem(root):

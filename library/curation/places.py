@@ -17,7 +17,7 @@ from library.media.errors import ImportFileError
 from library.media.metadata import read_metadata
 from library.media.places import Location
 from library.models import MoveReason, Photo
-from library.paths import absolute_path
+from library.originals import local_copy
 from library.signals import photo_redated
 
 from .file_moves import move_original
@@ -70,11 +70,11 @@ def place_from_file(photo: Photo) -> bool:
     is read from the file too, when the file still gives the date the row has. True when placed."""
     if photo.latitude is not None:
         return False
-    path = absolute_path(photo.path)
     try:
-        with open(path, "rb") as original:
-            file_format = detect_format(original.read(HEAD_BYTES), photo.original_name, path)
-        found = read_metadata(path, file_format, photo.original_name)
+        with local_copy(photo.path) as path:
+            with open(path, "rb") as original:
+                file_format = detect_format(original.read(HEAD_BYTES), photo.original_name, path)
+            found = read_metadata(path, file_format, photo.original_name)
     except (ImportFileError, OSError) as error:
         logger.warning("Photo %s (%s) not read for its place: %s", photo.pk, photo.path, error)
         return False

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from library.media.dates import wall_clock_date
 from library.models import MoveReason, Photo
-from library.paths import absolute_path, library_root, trash_name
+from library.originals import local_path, upload_without_overwrite
+from library.paths import library_root, trash_name
 from library.signals import photo_restored, photo_trashed
 
-from .file_moves import move_original
+from .file_moves import is_taken, move_original
 from .moments import members
 from .placement import MAX_NAME_ATTEMPTS, candidate_paths
 
@@ -52,9 +53,12 @@ def restore_one(photo: Photo, replacement: Path | None = None) -> bool:
     if photo.trashed_at is None:
         return False
     source = None
-    if replacement is not None and not absolute_path(photo.path).exists():
+    if replacement is not None and not is_taken(photo.path):
         logger.warning("Photo %s was missing from the trash; restoring the re-imported copy", photo.pk)
-        source = str(replacement.relative_to(library_root()))
+        if local_path(photo.path) is None:  # an object store: the copy goes up to the trash's name first
+            upload_without_overwrite(replacement, photo.path)
+        else:
+            source = str(replacement.relative_to(library_root()))
     move_original(photo, MoveReason.RESTORE, library_candidates(photo), source=source)
     photo_restored.send(sender=Photo, photo=photo)
     return True

@@ -355,7 +355,8 @@ class ImportPipeline:
             winner = Photo.objects.filter(sha256=item.staged.sha256).first()
             if winner is None:
                 raise
-            release_path(relative)
+            if winner.path != relative:  # an object store's name is the same bytes': theirs now
+                release_path(relative)
             logger.info("Duplicate (concurrent import): %s is photo %s", item.name, winner.pk)
             return PendingOutcome(item.name, item.staged.size, OutcomeStatus.DUPLICATE, photo=winner)
         return PendingOutcome(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)

@@ -29,7 +29,8 @@ from library.media.places import locate
 from library.media.sidecar_facts import ParsedSidecar, SidecarFacts
 from library.media.sidecar_names import SidecarName, match_key
 from library.models import DateSource, ImportOutcome, MoveReason, PendingSidecar, Photo
-from library.paths import absolute_path, import_temp_dir, sidecar_path
+from library.originals import local_path, replace_object
+from library.paths import import_temp_dir, sidecar_path
 
 logger = logging.getLogger("photosite.import")
 
@@ -175,8 +176,11 @@ def take_sidecar_date(photo: Photo, taken_at):
 def keep_beside(photo: Photo, content: str):
     """`<original>.xmp`, written whole or not at all: the newest sidecar brought replaces an older one."""
     photo.refresh_from_db()
-    target = absolute_path(sidecar_path(photo.path))
     data = content.encode("utf-8")
+    target = local_path(sidecar_path(photo.path))
+    if target is None:
+        replace_object(sidecar_path(photo.path), data)
+        return
     if target.exists() and target.read_bytes() == data:
         return
     descriptor, temp_name = tempfile.mkstemp(dir=import_temp_dir(), suffix=".part")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from library.importing.edge_hash import file_edge_sha256
 from library.models import Photo
-from library.paths import absolute_path
+from library.originals import local_copy
 
 logger = logging.getLogger("photosite.library")
 
@@ -47,7 +47,7 @@ def fill_edge_hashes(batch_size=BATCH_SIZE, on_batch=None) -> FillCount:
 def read_edge_hash(photo: Photo) -> bool:
     """Sets the photo's edge hash from its file; False (logged) when the file cannot give it."""
     try:
-        with open(absolute_path(photo.path), "rb") as original:
+        with local_copy(photo.path) as path, open(path, "rb") as original:
             size = original.seek(0, 2)
             if size != photo.size:
                 logger.warning("No edge hash for photo %s: its file %s holds %d bytes, its row says %d",

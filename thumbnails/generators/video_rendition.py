@@ -159,9 +159,14 @@ def read_streams(source: Path | VideoSource) -> SourceStreams:
 def read_time_limit(source: Path | VideoSource) -> float:
     """`read_streams`' time limit: reading every byte of the source, slowly."""
     try:
-        return PROBE_TIMEOUT_SECONDS + as_source(source).size() / PROBE_BYTES_PER_SECOND
+        return read_time_limit_of(as_source(source).size())
     except FileNotFoundError as error:
         raise SourceMissingError(f"the video's file is missing: {source.name}") from error
+
+
+def read_time_limit_of(size: int) -> float:
+    """`read_streams`' time limit for a source of `size` bytes."""
+    return PROBE_TIMEOUT_SECONDS + size / PROBE_BYTES_PER_SECOND
 
 
 def run_ffmpeg(command: list[str], timeout: float, timeout_message: str) -> subprocess.CompletedProcess:

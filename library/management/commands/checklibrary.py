@@ -7,6 +7,7 @@ summary lists those); `--all` prints every finding as it is found, `--json` as J
 `--repair`, the findings the repair acts on are held until it has (and printed with their note)."""
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -40,6 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["stale_after"] < 0:
             raise CommandError("--stale-after cannot be negative")
+        if settings.PHOTOSITE_STORAGE_URL:
+            raise CommandError("checklibrary reads the library folder; it does not check an object store yet "
+                               f"(PHOTOSITE_STORAGE_URL={settings.PHOTOSITE_STORAGE_URL})")
         # With --json, stdout holds JSON lines only.
         self.text = self.stderr if options["json"] else self.stdout
         ensure_database(self.text)

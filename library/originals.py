@@ -1,0 +1,127 @@
+"""Where the originals are kept: `STORAGES["originals"]`, the library folder itself by default
+(`LibraryFolderStorage`), or a prefix of an S3-compatible bucket with `PHOTOSITE_STORAGE_URL`
+(photosite.object_storage.NoOverwriteS3Storage). A Photo's `path` is its name in that storage.
+
+Code that reads an original never asks which class it is (Wagtail's `is_stored_locally` idea,
+as thumbnails.storage does it): a storage that keeps its files on this machine has
+`local_path`, and readers open the file in place; otherwise `local_copy` fetches the object into
+a temporary file for the generators (Pillow, rawpy and ffmpeg want a file they can seek in),
+which costs one download per rendition made, and the originals view hands browsers a
+presigned link to the store instead of passing the bytes through."""
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+
+from library.paths import library_root
+
+COPY_CHUNK_BYTES = 1024 * 1024
+
+
+class ObjectStoreError(OSError):
+    """The object store could not be reached, or refused a request (its words in the message)."""
+
+
+class LibraryFolderStorage(FileSystemStorage):
+    """The library folder, followed on each call (a test, or `movelibrary`, points it elsewhere)."""
+
+    @property
+    def base_location(self):
+        return str(library_root())
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def local_path(self, name: str) -> str:
+        """Where the original is on this machine: readers may open it directly."""
+        return self.path(name)
+
+
+def originals_storage():
+    return storages["originals"]
+
+
+def local_path(name: str) -> Path | None:
+    """The original's path on this machine, or None when the storage keeps it elsewhere."""
+    ask = getattr(originals_storage(), "local_path", None)
+    return Path(ask(name)) if ask is not None else None
+
+
+@contextmanager
+def local_copy(name: str) -> Iterator[Path]:
+    """A file a decoder can open and seek in: the original itself on this machine, or a temporary
+    copy of its object (FileNotFoundError when the store has none), removed afterwards."""
+    path = local_path(name)
+    if path is not None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="photosite-original-") as folder:
+        copy = Path(folder) / name.rsplit("/", 1)[-1]
+        with store_errors(name), originals_storage().open(name, "rb") as source, open(copy, "wb") as target:
+            shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
+        yield copy
+
+
+def upload_without_overwrite(source: Path, name: str) -> bool:
+    """Puts the file at `source` into the store as `name`, never replacing an object; True once the
+    store has acknowledged it. An object already there of the same size is these same bytes (the
+    name holds their hash: a crashed import's, or a concurrent one's), so it counts as placed,
+    and False means the name is taken by other bytes."""
+    storage = originals_storage()
+    with store_errors(name), open(source, "rb") as content:
+        try:
+            storage.put_if_absent(name, File(content))
+        except FileExistsError:
+            return storage.size(name) == os.fstat(content.fileno()).st_size
+    return True
+
+
+def move_object(source: str, target: str) -> bool:
+    """Copies the object `source` to `target` (never overwriting), then deletes `source`; False
+    (and nothing changed) when `target` is taken. The caller's FileMove row says which two names
+    to look at should this stop half way: the bytes are then at one of them, or both."""
+    storage = originals_storage()
+    with store_errors(source), storage.open(source, "rb") as content:
+        try:
+            storage.put_if_absent(target, content)
+        except FileExistsError:
+            return False
+    delete(source)
+    return True
+
+
+def replace_object(name: str, data: bytes):
+    """A small object (a sidecar) written anew: the newest one brought replaces an older one. Not
+    atomic, unlike the disk's rename: a reader in between finds none, as before the first."""
+    storage = originals_storage()
+    with store_errors(name), suppress(FileExistsError):  # then a concurrent writer's, as new as this one
+        storage.delete(name)
+        storage.put_if_absent(name, ContentFile(data))
+
+
+def delete(name: str):
+    with store_errors(name):
+        originals_storage().delete(name)
+
+
+def exists(name: str) -> bool:
+    with store_errors(name):
+        return originals_storage().exists(name)
+
+
+@contextmanager
+def store_errors(name: str):
+    """The store's failures (unreachable, refused) as ObjectStoreError, an OSError like a disk's,
+    so that the import records them per file and curation stops before touching its rows."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise ObjectStoreError(f"the object store failed on {name}: {error}") from error

@@ -1,0 +1,134 @@
+"""The originals' storage in an object store (library/originals.py) against a real SeaweedFS, in
+process: the import's placement adopts an object of the same bytes and steps past other bytes,
+and trash, restore and redating move objects (copy without overwriting, then delete) with the
+rows following and no journal left."""
+from datetime import UTC, datetime
+
+import pytest
+from django.core.files.base import ContentFile
+from object_store import REGION, WRITER
+
+from library.curation.redating import redate
+from library.curation.trash import RESTORED_NOTE, move_to_trash, restore_from_trash
+from library.importing.pipeline import ImportPipeline
+from library.models import FileMove, ImportSource, OutcomeStatus, Photo
+from library.originals import originals_storage
+
+import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def originals_in_bucket(settings, library_root, object_store, bucket, bucket_prefix):
+    settings.STORAGES = {**settings.STORAGES, "originals": {
+        "BACKEND": "photosite.object_storage.NoOverwriteS3Storage",
+        "OPTIONS": {"bucket_name": bucket, "location": bucket_prefix, "endpoint_url": object_store.endpoint_url,
+                    "access_key": WRITER[0], "secret_key": WRITER[1], "region_name": REGION,
+                    "file_overwrite": False},
+    }}
+    return bucket_prefix
+
+
+def keys(object_store, bucket, prefix) -> set[str]:
+    listed = object_store.client().list_objects_v2(Bucket=bucket, Prefix=prefix + "/").get("Contents", ())
+    return {entry["Key"].removeprefix(prefix + "/") for entry in listed}
+
+
+def import_file(source, name=None):
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+    result = pipeline.import_path(source, name=name)
+    pipeline.finish()
+    return result
+
+
+def import_jpeg(media_dir, name="IMG_1.jpg") -> Photo:
+    source = factories.make_jpeg(media_dir / name, taken=datetime(2024, 3, 1, 10, 0, 0))
+    return Photo.objects.get(pk=import_file(source).photo_id)
+
+
+def test_an_object_left_by_a_crashed_import_is_adopted(originals_in_bucket, object_store, bucket, media_dir,
+                                                       library_root):
+    # given: the same bytes already under the photo's name, with no row (the import died before it)
+    source = factories.make_jpeg(media_dir / "IMG_1.jpg", taken=datetime(2024, 3, 1, 10, 0, 0))
+    first = import_file(source)
+    photo = Photo.objects.get(pk=first.photo_id)
+    Photo.objects.all().delete()
+
+    # when
+    again = import_file(source)
+
+    # then
+    assert again.status == OutcomeStatus.IMPORTED
+    assert Photo.objects.get(pk=again.photo_id).path == photo.path
+    assert keys(object_store, bucket, originals_in_bucket) == {photo.path}
+    assert {entry.name for entry in library_root.iterdir()} <= {".import_temp", ".logs"}
+
+
+def test_a_name_taken_by_other_bytes_is_stepped_past(originals_in_bucket, object_store, bucket, media_dir):
+    # given
+    source = factories.make_jpeg(media_dir / "IMG_1.jpg", taken=datetime(2024, 3, 1, 10, 0, 0))
+    first = Photo.objects.get(pk=import_file(source).photo_id)
+    Photo.objects.all().delete()
+    originals_storage().delete(first.path)
+    originals_storage().put_if_absent(first.path, ContentFile(b"other bytes"))
+
+    # when
+    photo = Photo.objects.get(pk=import_file(source).photo_id)
+
+    # then
+    assert photo.path == first.path.replace(".jpg", "_1.jpg")
+    assert originals_storage().open(first.path).read() == b"other bytes"
+    assert originals_storage().open(photo.path).read() == source.read_bytes()
+
+
+def test_trash_and_restore_move_the_object(originals_in_bucket, object_store, bucket, media_dir):
+    # given
+    photo = import_jpeg(media_dir)
+    original_path = photo.path
+
+    # when
+    move_to_trash(photo)
+    trashed = keys(object_store, bucket, originals_in_bucket)
+    restore_from_trash(photo)
+
+    # then
+    assert trashed == {f".trash/{original_path}"}
+    photo.refresh_from_db()
+    assert (photo.path, photo.trashed_at) == (original_path, None)
+    assert keys(object_store, bucket, originals_in_bucket) == {original_path}
+    assert originals_storage().open(original_path).read() == (media_dir / "IMG_1.jpg").read_bytes()
+    assert not FileMove.objects.exists()
+
+
+def test_redating_moves_the_object_to_the_new_day(originals_in_bucket, object_store, bucket, media_dir):
+    # given
+    photo = import_jpeg(media_dir)
+
+    # when
+    redate(photo, datetime(2023, 8, 9, 15, 0, tzinfo=UTC))
+
+    # then
+    photo.refresh_from_db()
+    assert photo.path.startswith("2023-08-09/img_20230809_")
+    assert keys(object_store, bucket, originals_in_bucket) == {photo.path}
+    assert not FileMove.objects.exists()
+
+
+def test_reimporting_a_photo_missing_from_the_trash_restores_the_new_copy(originals_in_bucket, object_store, bucket,
+                                                                          media_dir):
+    # given
+    photo = import_jpeg(media_dir)
+    original_path = photo.path
+    move_to_trash(photo)
+    photo.refresh_from_db()
+    originals_storage().delete(photo.path)  # the trash emptied by hand
+
+    # when
+    result = import_file(media_dir / "IMG_1.jpg", name="again.jpg")
+
+    # then
+    assert (result.status, result.error) == (OutcomeStatus.IMPORTED, RESTORED_NOTE)
+    photo.refresh_from_db()
+    assert (photo.path, photo.trashed_at) == (original_path, None)
+    assert keys(object_store, bucket, originals_in_bucket) == {original_path}
