@@ -22,3 +22,7 @@ library_checked = Signal()
 # Sent by `librarystatus` between the media counts and the queue; receivers return a list of
 # (label, value) lines about what their app keeps.
 status_requested = Signal()
+
+# Sent by `librarystatus --recount` after the library's own tally is rebuilt: receivers rebuild
+# the counts they keep with database triggers (library.tallies) from the rows themselves.
+recount_requested = Signal()

@@ -150,8 +150,6 @@ def test_a_pages_placeholders_and_the_import_questions_are_planned_on_indexes(la
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="librarystatus counts the whole library exactly (photos, videos, each "
-                                       "rendition state): full scans, 4.5 s in the database at a million files")
 def test_the_status_is_planned_on_indexes(large_library):
     # given 50k analysed photos; when the status is shown
     _, _, problems = checked(lambda: call_command("librarystatus", stdout=io.StringIO()))
