@@ -329,14 +329,23 @@ def write_sessions(cursor, sessions: dict) -> list[int]:
 
 
 def drop_indexes(cursor, tables) -> list[str]:
-    """Drops the tables' indexes that no constraint owns; returns the statements that remake them."""
+    """Drops the tables' indexes that no constraint owns, and their unique constraints (no
+    foreign key leans on those: only on primary keys, which stay); returns the statements that
+    remake them. A unique index kept up row by row, on random hashes, costs more than the COPY."""
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename = ANY(%s) AND NOT EXISTS ("
         " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", [list(tables)])
     indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)", [list(tables)])
+    uniques = cursor.fetchall()
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in indexes]
+    for table, name, _ in uniques:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return [*(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in uniques),
+            *(definition for _, definition in indexes)]
 
 
 def empty():
@@ -349,5 +358,5 @@ def empty():
 def recount():
     """The counts the database keeps as rows change (library.tallies) miss rows written past its
     triggers, as COPY with `session_replication_role = replica` and TRUNCATE write them."""
-    photo_tally.recount()
-    rendition_tally.recount()
+    photo_tally.TALLY.recount()
+    rendition_tally.TALLY.recount()

@@ -85,16 +85,14 @@ class PhotoQuerySet(models.QuerySet):
 
 
 class PhotoTally(models.Model):
-    """How many photos share these counted properties: kept by database triggers as photos change
-    (library.photo_tally), so that a status never counts the photo table."""
+    """A change of how many photos share these counted properties, written by database triggers as
+    photos change; their sum is the count (library.tallies, library.photo_tally), so that a
+    status never counts the photo table."""
     trashed = models.BooleanField()
     kind = models.CharField(max_length=5)
     motion = models.BooleanField(help_text="A still with a video inside.")
     playback = models.CharField(max_length=9, blank=True)
     photos = models.BigIntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["trashed", "kind", "motion", "playback"], name="photo_tally_key")]
 
 
 class Photo(models.Model):

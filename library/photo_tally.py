@@ -14,18 +14,19 @@ def key_of(row: str) -> str:
             f"{row}.playback")
 
 
-KEY = "trashed, kind, motion, playback"
+TALLY = tallies.Tally(
+    table=TABLE, key=("trashed", "kind", "motion", "playback"), values=("photos",),
+    count_rows=f"SELECT {key_of('p')}, COUNT(*) FROM library_photo p GROUP BY {key_of('p')}")
+COLUMNS = "trashed, kind, motion, playback, photos"
 TRIGGER = tallies.Trigger(
     name="library_photo_tally",
     table="library_photo",
-    add=f"INSERT INTO {TABLE} ({KEY}, photos) VALUES ({key_of('NEW')}, 1) "
-        f"ON CONFLICT ({KEY}) DO UPDATE SET photos = {TABLE}.photos + 1",
-    subtract=f"UPDATE {TABLE} SET photos = photos - 1 WHERE ({KEY}) = ({key_of('OLD')})",
+    add=f"INSERT INTO {TABLE} ({COLUMNS}) VALUES ({key_of('NEW')}, 1)",
+    subtract=f"INSERT INTO {TABLE} ({COLUMNS}) VALUES ({key_of('OLD')}, -1)",
     when="(OLD.trashed_at IS NULL) <> (NEW.trashed_at IS NULL) OR OLD.kind <> NEW.kind "
          "OR (OLD.embedded_video_offset IS NULL) <> (NEW.embedded_video_offset IS NULL) "
          "OR OLD.playback <> NEW.playback",
 )
-RECOUNT = f"INSERT INTO {TABLE} ({KEY}, photos) SELECT {key_of('p')}, COUNT(*) FROM library_photo p GROUP BY {key_of('p')}"
 
 IN_LIBRARY = Q(trashed=False)
 # A video, or a motion photo (a still with a video inside): library.playback.HAS_VIDEO, tallied.
@@ -35,7 +36,3 @@ HAS_VIDEO = Q(kind="video") | Q(motion=True)
 def count(condition: Q) -> int:
     """Photos whose counted properties meet `condition` (on PhotoTally's fields)."""
     return PhotoTally.objects.filter(condition).aggregate(photos=Sum("photos"))["photos"] or 0
-
-
-def recount():
-    tallies.recount(TABLE, RECOUNT)

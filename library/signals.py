@@ -23,6 +23,6 @@ library_checked = Signal()
 # (label, value) lines about what their app keeps.
 status_requested = Signal()
 
-# Sent by `librarystatus --recount` after the library's own tally is rebuilt: receivers rebuild
-# the counts they keep with database triggers (library.tallies) from the rows themselves.
-recount_requested = Signal()
+# Sent by `librarystatus` before it reads the counts kept by database triggers (library.tallies),
+# after the library's own; kwargs: recount (True: rebuild them from the rows, else sum their changes).
+tallies_requested = Signal()

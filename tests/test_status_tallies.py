@@ -2,6 +2,7 @@
 after each thing that adds, moves or removes a photo or a rendition, they equal a count of the
 rows themselves, on SQLite and PostgreSQL alike."""
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +12,7 @@ from library import photo_tally
 from library.curation.trash import move_to_trash, restore_from_trash
 from library.media.video_playback import Playback
 from library.models import Photo, PhotoTally
-from library.services.status import media_counts
+from library.services.status import media_counts, settle_tallies
 from thumbnails import rendition_tally, thumbnail_renditions
 from thumbnails.errors import SourceMissingError
 from thumbnails.models import RenditionTally, Thumbnail, ThumbnailState
@@ -58,13 +59,22 @@ def counted_from_tallies():
 
 
 def assert_tallies_match():
+    """The counts match the rows' as the changes come, and once they are folded, into one row a key."""
+    assert_counts_match()
+    settle_tallies()
+    assert_counts_match()
+    assert not PhotoTally.objects.filter(photos__lt=0).exists()
+    assert not RenditionTally.objects.filter(Q(renditions__lt=0) | Q(bytes__lt=0) | Q(unsized__lt=0)).exists()
+    keys = PhotoTally.objects.values_list("trashed", "kind", "motion", "playback")
+    assert len(keys) == len(set(keys))
+
+
+def assert_counts_match():
     from_tallies = counted_from_tallies()
     videos_to_render = Photo.objects.in_library().filter(kind="video").exclude(playback=Playback.ORIGINAL).count()
     rendered = sum(n for state, n in from_tallies["renditions"].items() if state != ThumbnailState.PENDING)
     assert from_tallies.pop("video missing") == videos_to_render - rendered
     assert from_tallies == counted_from_rows()
-    assert not PhotoTally.objects.filter(photos__lt=0).exists()
-    assert not RenditionTally.objects.filter(Q(renditions__lt=0) | Q(bytes__lt=0) | Q(unsized__lt=0)).exists()
 
 
 @pytest.fixture
@@ -143,14 +153,52 @@ def test_a_recount_rebuilds_what_was_written_past_the_triggers(library):
     PhotoTally.objects.update(photos=0)
     RenditionTally.objects.all().delete()
     # when they are recounted
-    photo_tally.recount()
-    rendition_tally.recount()
+    photo_tally.TALLY.recount()
+    rendition_tally.TALLY.recount()
     # then
     assert_tallies_match()
 
 
 def test_the_command_recounts_when_asked(library):
+    settle_tallies()
     PhotoTally.objects.update(photos=7)
     out = io.StringIO()
     call_command("librarystatus", "--recount", stdout=out)
     assert "Photos:" in out.getvalue() and media_counts() == {"photos": 3, "videos": 1, "trashed": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_changing_counts_in_opposite_orders_never_wait_for_each_other(library_root):
+    # given two photos and two videos, committed
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from test_gallery import make_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    first_photo, second_photo = make_rows(2)
+    first_video, second_video = make_rows(2, kind="video")
+    halfway = threading.Barrier(2, timeout=10)
+    errors = []
+
+    def trash(one, then_other):
+        try:
+            with transaction.atomic():
+                Photo.objects.filter(pk=one.pk).update(trashed_at=timezone.now())
+                halfway.wait()  # both hold their first change, uncommitted
+                Photo.objects.filter(pk=then_other.pk).update(trashed_at=timezone.now())
+        except Exception as error:  # noqa: BLE001 - the test reports whatever a writer met
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # when one trashes a photo then a video, the other a video then a photo, at once
+    writers = [threading.Thread(target=trash, args=(first_photo, first_video)),
+               threading.Thread(target=trash, args=(second_video, second_photo))]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=30)
+    # then neither waited on the other's count (no deadlock), and the counts are right
+    assert errors == []
+    assert media_counts() == {"photos": 0, "videos": 0, "trashed": 4}

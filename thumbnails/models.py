@@ -46,9 +46,10 @@ class Thumbnail(models.Model):
 
 
 class RenditionTally(models.Model):
-    """How many rendition rows share a spec, a state and their photo's counted properties (in the
-    trash or not, its playback), with their bytes: kept by database triggers as rows and photos
-    change (thumbnails.rendition_tally), so that a status never counts the rendition table."""
+    """A change of how many rendition rows share a spec, a state and their photo's counted
+    properties (in the trash or not, its playback), and of their bytes, written by database
+    triggers as rows and photos change; their sum is the count (library.tallies,
+    thumbnails.rendition_tally), so that a status never counts the rendition table."""
     spec = models.CharField(max_length=32)
     state = models.CharField(max_length=7)
     trashed = models.BooleanField()
@@ -56,7 +57,3 @@ class RenditionTally(models.Model):
     renditions = models.BigIntegerField()
     bytes = models.BigIntegerField(help_text="The sum of the rows' sizes that are known.")
     unsized = models.BigIntegerField(help_text="Rows whose size is not known.")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["spec", "state", "trashed", "playback"],
-                                               name="rendition_tally_key")]

@@ -8,55 +8,46 @@ from library import tallies
 from .models import RenditionTally
 
 TABLE = RenditionTally._meta.db_table
-KEY = "spec, state, trashed, playback"
-PHOTO_KEY = "trashed_at IS NOT NULL, playback"
-ADD_TO_TALLY = (f"ON CONFLICT ({KEY}) DO UPDATE SET renditions = {TABLE}.renditions + excluded.renditions, "
-                f"bytes = {TABLE}.bytes + excluded.bytes, unsized = {TABLE}.unsized + excluded.unsized")
+COLUMNS = "spec, state, trashed, playback, renditions, bytes, unsized"
+TALLY = tallies.Tally(
+    table=TABLE, key=("spec", "state", "trashed", "playback"), values=("renditions", "bytes", "unsized"),
+    count_rows="SELECT r.spec, r.state, p.trashed_at IS NOT NULL, p.playback, COUNT(*), COALESCE(SUM(r.bytes), 0), "
+               "SUM(CASE WHEN r.bytes IS NULL THEN 1 ELSE 0 END) FROM thumbnails_thumbnail r "
+               "JOIN library_photo p ON p.id = r.photo_id GROUP BY r.spec, r.state, p.trashed_at IS NOT NULL, p.playback")
 
 
-def sizes(row: str) -> str:
-    """(1, its bytes, 1 if unsized) of a rendition row: what it adds to its tally."""
-    return f"1, COALESCE({row}.bytes, 0), CASE WHEN {row}.bytes IS NULL THEN 1 ELSE 0 END"
+def one_row(row: str, sign: str) -> str:
+    """The change one rendition row (NEW or OLD) makes, under its photo's properties."""
+    return (f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {row}.spec, {row}.state, p.trashed_at IS NOT NULL, p.playback, "
+            f"{sign}1, {sign}COALESCE({row}.bytes, 0), {sign}(CASE WHEN {row}.bytes IS NULL THEN 1 ELSE 0 END) "
+            f"FROM library_photo p WHERE p.id = {row}.photo_id")
 
 
-def rows_of_photo(photo: str, column: str) -> str:
-    """The tally row's share of `column` among the rendition rows of photo `photo` (OLD in a trigger)."""
-    return (f"(SELECT COALESCE(SUM({column}), 0) FROM thumbnails_thumbnail r WHERE r.photo_id = {photo}.id "
-            f"AND r.spec = {TABLE}.spec AND r.state = {TABLE}.state)")
+def rows_of_photo(photo: str, sign: str) -> str:
+    """The change a photo's rendition rows make under its properties (NEW or OLD)."""
+    return (f"INSERT INTO {TABLE} ({COLUMNS}) SELECT r.spec, r.state, {photo}.trashed_at IS NOT NULL, "
+            f"{photo}.playback, {sign}COUNT(*), {sign}COALESCE(SUM(r.bytes), 0), "
+            f"{sign}SUM(CASE WHEN r.bytes IS NULL THEN 1 ELSE 0 END) FROM thumbnails_thumbnail r "
+            f"WHERE r.photo_id = {photo}.id GROUP BY r.spec, r.state")
 
 
 RENDITION_TRIGGER = tallies.Trigger(
     name="thumbnails_rendition_tally",
     table="thumbnails_thumbnail",
-    add=f"INSERT INTO {TABLE} ({KEY}, renditions, bytes, unsized) SELECT NEW.spec, NEW.state, "
-        f"p.trashed_at IS NOT NULL, p.playback, {sizes('NEW')} FROM library_photo p WHERE p.id = NEW.photo_id "
-        f"{ADD_TO_TALLY}",
-    subtract=f"UPDATE {TABLE} SET renditions = renditions - 1, bytes = bytes - COALESCE(OLD.bytes, 0), "
-             f"unsized = unsized - (CASE WHEN OLD.bytes IS NULL THEN 1 ELSE 0 END) "
-             f"WHERE spec = OLD.spec AND state = OLD.state AND (trashed, playback) = "
-             f"(SELECT {PHOTO_KEY} FROM library_photo p WHERE p.id = OLD.photo_id)",
+    add=one_row("NEW", ""),
+    subtract=one_row("OLD", "-"),
     when="OLD.spec <> NEW.spec OR OLD.state <> NEW.state OR OLD.photo_id <> NEW.photo_id "
          "OR (OLD.bytes IS NULL) <> (NEW.bytes IS NULL) OR OLD.bytes <> NEW.bytes",
 )
-# A photo trashed, restored or given another playback takes its rendition rows to another tally row.
+# A photo trashed, restored or given another playback takes its rendition rows to another key.
 PHOTO_TRIGGER = tallies.Trigger(
     name="thumbnails_photo_rendition_tally",
     table="library_photo",
-    add=f"INSERT INTO {TABLE} ({KEY}, renditions, bytes, unsized) SELECT r.spec, r.state, "
-        f"NEW.trashed_at IS NOT NULL, NEW.playback, COUNT(*), COALESCE(SUM(r.bytes), 0), "
-        f"SUM(CASE WHEN r.bytes IS NULL THEN 1 ELSE 0 END) FROM thumbnails_thumbnail r WHERE r.photo_id = NEW.id "
-        f"GROUP BY r.spec, r.state {ADD_TO_TALLY}",
-    subtract=f"UPDATE {TABLE} SET renditions = renditions - {rows_of_photo('OLD', '1')}, "
-             f"bytes = bytes - {rows_of_photo('OLD', 'r.bytes')}, "
-             f"unsized = unsized - {rows_of_photo('OLD', 'CASE WHEN r.bytes IS NULL THEN 1 ELSE 0 END')} "
-             f"WHERE (trashed, playback) = (OLD.trashed_at IS NOT NULL, OLD.playback)",
+    add=rows_of_photo("NEW", ""),
+    subtract=rows_of_photo("OLD", "-"),
     when="(OLD.trashed_at IS NULL) <> (NEW.trashed_at IS NULL) OR OLD.playback <> NEW.playback",
 )
 TRIGGERS = (RENDITION_TRIGGER, PHOTO_TRIGGER)
-RECOUNT = (f"INSERT INTO {TABLE} ({KEY}, renditions, bytes, unsized) SELECT r.spec, r.state, p.trashed_at IS NOT NULL, "
-           f"p.playback, COUNT(*), COALESCE(SUM(r.bytes), 0), SUM(CASE WHEN r.bytes IS NULL THEN 1 ELSE 0 END) "
-           f"FROM thumbnails_thumbnail r JOIN library_photo p ON p.id = r.photo_id "
-           f"GROUP BY r.spec, r.state, p.trashed_at IS NOT NULL, p.playback")
 
 
 def totals(condition: Q) -> dict[str, int]:
@@ -72,6 +63,9 @@ def by_state(condition: Q) -> dict[str, int]:
     return dict(rows.order_by())
 
 
-def recount(sender=None, **kwargs):
-    """Rebuilds the tally from the rows (also library.signals.recount_requested's receiver)."""
-    tallies.recount(TABLE, RECOUNT)
+def settle(sender=None, recount: bool = False, **kwargs):
+    """Receiver of library.signals.tallies_requested."""
+    if recount:
+        TALLY.recount()
+    else:
+        TALLY.fold()

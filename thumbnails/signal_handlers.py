@@ -18,8 +18,8 @@ from library.signals import (
     import_session_finished,
     library_checked,
     photo_trashed,
-    recount_requested,
     status_requested,
+    tallies_requested,
 )
 
 RECEIVERS = (
@@ -27,7 +27,7 @@ RECEIVERS = (
     (photo_trashed, "thumbnails.signal_handlers.delete_thumbnails"),
     (library_checked, "thumbnails.library_check.check_stored_thumbnails"),
     (status_requested, "thumbnails.status.status_lines"),
-    (recount_requested, "thumbnails.rendition_tally.recount"),
+    (tallies_requested, "thumbnails.rendition_tally.settle"),
     # django-q2's, in each new worker process
     (post_spawn, "thumbnails.tasks.lower_worker_priority"),
 )

@@ -13,7 +13,7 @@ from django_q.status import Stat
 
 from library import photo_tally
 from library.models import MediaKind
-from library.signals import recount_requested, status_requested
+from library.signals import status_requested, tallies_requested
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,14 @@ def media_counts() -> dict[str, int]:
             "trashed": photo_tally.count(~in_library)}
 
 
-def recount():
-    """Rebuilds the counts kept by triggers (the library's, then other apps') from their rows."""
-    photo_tally.recount()
-    recount_requested.send(sender=QueueCounts)
+def settle_tallies(recount: bool = False):
+    """The counts kept by triggers (the library's, then other apps'): their changes summed, or
+    with `recount` rebuilt from the rows."""
+    if recount:
+        photo_tally.TALLY.recount()
+    else:
+        photo_tally.TALLY.fold()
+    tallies_requested.send(sender=QueueCounts, recount=recount)
 
 
 def other_apps_lines() -> list[tuple[str, str]]:

@@ -21,8 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ensure_database(self.stdout)
-        if options["recount"]:
-            status.recount()
+        status.settle_tallies(recount=options["recount"])
         media = status.media_counts()
         self.line("Photos", media["photos"])
         self.line("Videos", media["videos"])
