@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
 
 
 class LibraryConfig(AppConfig):
@@ -15,7 +16,14 @@ class LibraryConfig(AppConfig):
 
         pillow_heif.register_heif_opener()
         Image.MAX_IMAGE_PIXELS = settings.PHOTOSITE_MAX_IMAGE_PIXELS
-        from library import checks, playback  # noqa: F401 - importing them registers the system checks
+        from library import (  # noqa: F401 - importing them registers the system checks
+            checks,
+            photo_tally,
+            playback,
+            tallies,
+        )
+
+        post_migrate.connect(tallies.recounted_after_flush(photo_tally.TALLY), sender=self, weak=False)
         from library.services import library_version
 
         library_version.connect()

@@ -101,6 +101,17 @@ class PhotoQuerySet(models.QuerySet):
         return self.filter(visible_condition(user))
 
 
+class PhotoTally(models.Model):
+    """A change of how many photos share these counted properties, written by database triggers as
+    photos change; their sum is the count (library.tallies, library.photo_tally), so that a
+    status never counts the photo table."""
+    trashed = models.BooleanField()
+    kind = models.CharField(max_length=5)
+    motion = models.BooleanField(help_text="A still with a video inside.")
+    playback = models.CharField(max_length=9, blank=True)
+    photos = models.BigIntegerField()
+
+
 class Photo(models.Model):
     """A unique file in the library (photos and videos alike), identified by its SHA-256."""
 

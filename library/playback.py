@@ -39,13 +39,20 @@ def with_video(photos):
     return photos.filter(HAS_VIDEO)
 
 
+def rendition_playbacks() -> models.Q:
+    """Of videos and motion photos, those `serves_rendition` says yes to, by their `playback`
+    alone: a condition on any model with that field (photos, and the counts kept of them)."""
+    if mode() == NEVER:
+        return models.Q(pk__in=[])
+    return models.Q() if mode() == ALWAYS else ~models.Q(playback=Playback.ORIGINAL)
+
+
 def videos_served_renditions(photos):
     """`photos` narrowed to those whose video `serves_rendition` says yes to (videos and motion
     photos), as one query (for the workers, `pregenerate`, the admin and `librarystatus`)."""
     if mode() == NEVER:
         return photos.none()
-    videos = with_video(photos)
-    return videos if mode() == ALWAYS else videos.exclude(playback=Playback.ORIGINAL)
+    return with_video(photos).filter(rendition_playbacks())
 
 
 @checks.register()

@@ -22,3 +22,7 @@ library_checked = Signal()
 # Sent by `librarystatus` between the media counts and the queue; receivers return a list of
 # (label, value) lines about what their app keeps.
 status_requested = Signal()
+
+# Sent by `librarystatus` before it reads the counts kept by database triggers (library.tallies),
+# after the library's own; kwargs: recount (True: rebuild them from the rows, else sum their changes).
+tallies_requested = Signal()

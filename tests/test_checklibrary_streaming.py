@@ -1,6 +1,6 @@
 """`checklibrary` on many findings: a count per kind and the first fifty of each by default,
-every one with `--all`, JSON lines with `--json`; the folder's sorted walk merged with the rows
-ordered by path, so nothing grows with the library but the counts."""
+every one with `--all`, JSON lines with `--json`; the rows walked in batches by id and the
+folder's files looked up in batches by path, so nothing grows with the library but the counts."""
 import json
 from io import StringIO
 

@@ -322,9 +322,11 @@ def test_queueing_writes_tasks_in_bounded_transactions(library_root, settings, m
     # when
     with CaptureQueriesContext(connection) as queries:
         queued = tasks.queue_photos(pregeneration.select_photos(), 10, [GRID])
-    # then: three transactions (savepoints inside the test's own), every photo queued once
+    # then: three transactions (savepoints inside the test's own), each one INSERT of its tasks,
+    # every photo queued once
     transactions = [query for query in queries.captured_queries if query["sql"].startswith("SAVEPOINT")]
-    assert queued == 10 and len(transactions) == 3
+    inserts = [query for query in queries.captured_queries if query["sql"].startswith('INSERT INTO "django_q_ormq"')]
+    assert queued == 10 and len(transactions) == 3 and len(inserts) == 3
     assert sorted(task["args"][0][0] for task in queued_tasks()) == sorted(Photo.objects.values_list("pk", flat=True))
 
 

@@ -33,7 +33,27 @@ class Thumbnail(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["photo", "spec"], name="thumbnail_photo_spec_unique")]
-        indexes = [models.Index(fields=["spec", "state"], name="thumbnail_spec_state_idx")]
+        indexes = [
+            models.Index(fields=["spec", "state"], name="thumbnail_spec_state_idx"),
+            # The renditions being made now (a lease taken, not yet released): a handful, found
+            # without reading the others.
+            models.Index(fields=["spec", "claimed_until"], name="thumbnail_claimed_idx",
+                         condition=models.Q(claimed_until__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.spec} of photo {self.photo_id} ({self.state})"
+
+
+class RenditionTally(models.Model):
+    """A change of how many rendition rows share a spec, a state and their photo's counted
+    properties (in the trash or not, its playback), and of their bytes, written by database
+    triggers as rows and photos change; their sum is the count (library.tallies,
+    thumbnails.rendition_tally), so that a status never counts the rendition table."""
+    spec = models.CharField(max_length=32)
+    state = models.CharField(max_length=7)
+    trashed = models.BooleanField()
+    playback = models.CharField(max_length=9, blank=True)
+    renditions = models.BigIntegerField()
+    bytes = models.BigIntegerField(help_text="The sum of the rows' sizes that are known.")
+    unsized = models.BigIntegerField(help_text="Rows whose size is not known.")

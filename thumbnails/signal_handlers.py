@@ -14,13 +14,20 @@ from importlib import import_module
 from django_q.signals import post_spawn
 
 from library.models import Photo
-from library.signals import import_session_finished, library_checked, photo_trashed, status_requested
+from library.signals import (
+    import_session_finished,
+    library_checked,
+    photo_trashed,
+    status_requested,
+    tallies_requested,
+)
 
 RECEIVERS = (
     (import_session_finished, "thumbnails.tasks.queue_session"),
     (photo_trashed, "thumbnails.signal_handlers.delete_thumbnails"),
     (library_checked, "thumbnails.library_check.check_stored_thumbnails"),
     (status_requested, "thumbnails.status.status_lines"),
+    (tallies_requested, "thumbnails.rendition_tally.settle"),
     # django-q2's, in each new worker process
     (post_spawn, "thumbnails.tasks.lower_worker_priority"),
 )

@@ -3,15 +3,16 @@ admin's filter. Answers come from the rendition rows, never from listing the sto
 included: a walk of a million cached files took seconds). The spec counted by default is the
 grid's in the format browsers are served (thumbnails.formats): the one whose absence a person
 scrolling the gallery would see. What is ready is the store's rule (`store.ready_rows`)."""
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from library import photo_tally
 from library.media.video_playback import Playback
 from library.models import Photo
-from library.playback import mode, videos_served_renditions, with_video
+from library.playback import mode, rendition_playbacks, videos_served_renditions
 
-from . import store
+from . import rendition_tally, store
 from .formats import made_ahead_spec, made_ahead_specs
 from .models import Thumbnail, ThumbnailState
 from .names import current_video_spec
@@ -35,18 +36,21 @@ def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpe
     return photos.exclude(Exists(renditions.exclude(state=ThumbnailState.PENDING)))
 
 
-def thumbnail_counts(spec: ThumbnailSpec | None = None, photos: QuerySet | None = None) -> dict[str, int]:
-    """{"cached": n, "missing": n, "failed": n} over `photos` (default: photos not in the trash).
+def thumbnail_counts(spec: ThumbnailSpec | None = None) -> dict[str, int]:
+    """{"cached": n, "missing": n, "failed": n} over the photos not in the trash, from the counts
+    the database keeps (library.tallies): a photo has at most one row per spec, and a row is
+    ready, failed or pending, so the missing are the photos neither cached nor failed (the same
+    as `photos_with_thumbnail_state`'s MISSING)."""
+    return counts_of(spec or made_ahead_spec(), photo_tally.IN_LIBRARY, photo_tally.IN_LIBRARY)
 
-    One count of the photos and one of their rows by state: a photo has at most one row per spec,
-    and a row is ready, failed or pending, so the missing are the photos neither cached nor failed
-    (the same as `photos_with_thumbnail_state`'s MISSING, without an anti-join over the table)."""
-    spec = spec or made_ahead_spec()
-    photos = Photo.objects.in_library() if photos is None else photos
-    rows = Thumbnail.objects.filter(spec=str(spec), photo__in=photos.values("pk"))
-    by_state = dict(rows.order_by().values_list("state").annotate(rows=Count("id")))
+
+def counts_of(spec: ThumbnailSpec, photos: Q, their_rows: Q) -> dict[str, int]:
+    """Cached, missing and failed `spec` renditions of the photos whose tallied properties meet
+    `photos`; `their_rows` says the same of the rendition tally, which keeps only a row's photo's
+    `trashed` and `playback` (a spec is made of one kind of file only)."""
+    by_state = rendition_tally.by_state(Q(spec=str(spec)) & their_rows)
     cached, failed = by_state.get(ThumbnailState.READY, 0), by_state.get(ThumbnailState.FAILED, 0)
-    return {CACHED: cached, MISSING: photos.count() - cached - failed, FAILED: failed}
+    return {CACHED: cached, MISSING: photo_tally.count(photos) - cached - failed, FAILED: failed}
 
 
 def status_lines(sender, **kwargs) -> list[tuple[str, str]]:
@@ -68,29 +72,33 @@ def cache_line() -> tuple[str, str]:
 
 
 def stored_size() -> tuple[int, int, int]:
-    """(files, bytes, files of unknown size) of the store, from its ready rows: a walk of the
-    storage costs seconds at a million files (and an object store has no cheap walk). A row says
-    its size since it was made or found; one that does not (none is written so today) is counted
-    apart. A motion photo's H.264 video is served from its original and has no row."""
-    totals = store.ready_rows().aggregate(files=Count("id"), size=Sum("bytes"),
-                                          unknown=Count("id", filter=Q(bytes__isnull=True)))
-    return totals["files"], totals["size"] or 0, totals["unknown"]
+    """(files, bytes, files of unknown size) of the store, from its ready rows' tally: a walk of
+    the storage costs seconds at a million files (and an object store has no cheap walk). A row
+    says its size since it was made or found; one that does not (none is written so today) is
+    counted apart. A motion photo's H.264 video is served from its original and has no row."""
+    totals = rendition_tally.totals(Q(state=ThumbnailState.READY))
+    return totals["renditions"], totals["bytes"], totals["unsized"]
+
+
+# At most this many are counted as being made now: a lease is taken by a worker, a handful at a time.
+MAKING_COUNTED = 1000
 
 
 def rendition_counts() -> dict[str, int]:
     """{"cached", "missing", "failed", "making"} over the videos played from a web rendition."""
     spec = current_video_spec()
+    served = photo_tally.IN_LIBRARY & rendition_playbacks()
+    counts = counts_of(spec, served & photo_tally.HAS_VIDEO, served)
     videos = videos_served_renditions(Photo.objects.in_library())
-    counts = thumbnail_counts(spec, videos)
-    making = Thumbnail.objects.filter(spec=str(spec), photo__in=videos, claimed_until__gt=timezone.now())
-    return {**counts, "making": making.count()}
+    making = Thumbnail.objects.filter(spec=str(spec), claimed_until__gt=timezone.now(), photo__in=videos)
+    return {**counts, "making": making[:MAKING_COUNTED].count()}
 
 
 def rendition_line() -> tuple[str, str]:
     counts = rendition_counts()
-    videos = with_video(Photo.objects.in_library())
-    originals = videos.filter(playback=Playback.ORIGINAL).count()
+    videos = photo_tally.IN_LIBRARY & photo_tally.HAS_VIDEO
+    originals = photo_tally.count(videos & Q(playback=Playback.ORIGINAL))
     return (f"Video renditions {current_video_spec()}",
             f"{counts['cached']} made, {counts['missing']} missing ({counts['making']} being made now), "
             f"{counts['failed']} failed (PHOTOSITE_VIDEO_RENDITIONS={mode()}; {originals} of "
-            f"{videos.count()} videos and motion photos play in browsers as they are)")
+            f"{photo_tally.count(videos)} videos and motion photos play in browsers as they are)")

@@ -11,14 +11,14 @@ from dataclasses import replace
 from itertools import chain
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import QuerySet
-from django_q.tasks import async_task
 
 from library.import_activity import wait_while_importing
 from library.models import ImportSession, Photo
 from library.playback import videos_served_renditions
 from photosite.broker_errors import broker_errors
+from photosite.bulk_tasks import BulkQueue
 
 from . import pregeneration, video_renditions
 from .formats import made_ahead_specs
@@ -57,41 +57,42 @@ def make_renditions(photo_ids: list[int], force: bool = False) -> dict:
     return tally.as_dict()
 
 
-# Tasks written per transaction: a million photos' 20,000 rows are not one transaction, and a
-# batch of them costs one commit, not one each.
-TASKS_PER_TRANSACTION = 200
+# Tasks written per transaction (photosite.bulk_tasks): a million photos' thousands of rows are
+# not one transaction, and a batch of them costs one statement and one commit, not one each.
+TASKS_PER_TRANSACTION = 500
+# The tasks made so far are written at least this often, so workers start at once on a big selection.
+WRITE_EVERY_SECONDS = 0.5
 
 
 def queue_renditions(videos: QuerySet, force: bool = False) -> int:
     """Queues one task per video of `videos`, each with a time limit fitting that video (the
     queue's own limit is made for batches of thumbnails). Returns the number of tasks."""
-    tasks = 0
+    tasks, queued = 0, BulkQueue(TASKS_PER_TRANSACTION, WRITE_EVERY_SECONDS)
     for ids in pregeneration.id_batches(videos, TASKS_PER_TRANSACTION):
         batch = Photo.objects.only("id", "duration").in_bulk(ids)
-        with transaction.atomic():
-            for video in (batch[pk] for pk in ids if pk in batch):
-                timeout = max(settings.Q_CLUSTER["timeout"], int(video_renditions.task_time_limit(video)))
-                async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
-                           timeout=timeout)
-                tasks += 1
+        for video in (batch[pk] for pk in ids if pk in batch):
+            timeout = max(settings.Q_CLUSTER["timeout"], int(video_renditions.task_time_limit(video)))
+            queued.add("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
+                       timeout=timeout)
+        tasks += queued.flush()
     return tasks
 
 
 def queue_photos(photos: QuerySet, count: int, specs: list[ThumbnailSpec], force: bool = False,
                  workers: int | None = None) -> int:
     """Queues the `count` photos of `photos` in batches, newest first; returns the number of
-    tasks. The ids stream in and the rows go in bounded transactions (TASKS_PER_TRANSACTION):
-    memory and the length of each transaction stay flat in the library's size."""
+    tasks. The ids stream in and the tasks are written in bounded transactions, each one
+    statement (photosite.bulk_tasks): memory and each transaction stay flat in the library's
+    size, and the first tasks are written within a moment of starting."""
     size = pregeneration.batch_size_for(count, workers or settings.PHOTOSITE_WORKERS)
     spec_names = [str(spec) for spec in specs]
     ids = chain.from_iterable(pregeneration.id_batches(photos))
-    tasks = 0
-    for group in pregeneration.batches(pregeneration.batches(ids, size), TASKS_PER_TRANSACTION):
-        with transaction.atomic():
-            for batch in group:
-                async_task("thumbnails.tasks.pregenerate_batch", batch, spec_names, force, group=TASK_GROUP)
-        tasks += len(group)
-    return tasks
+    tasks, queued = 0, BulkQueue(TASKS_PER_TRANSACTION, WRITE_EVERY_SECONDS)
+    for batch in pregeneration.batches(ids, size):
+        queued.add("thumbnails.tasks.pregenerate_batch", batch, spec_names, force, group=TASK_GROUP)
+        if queued.due():
+            tasks += queued.flush()
+    return tasks + queued.flush()
 
 
 def queue_session(sender, session: ImportSession, **kwargs):

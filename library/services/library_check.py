@@ -4,21 +4,20 @@ Each check only looks and returns findings; repairing is `library_repair`'s job.
 file is checked by its size (one `stat`, fast on a big library); `verify_hashes` re-reads every
 byte and compares it with the SHA-256 recorded at import, which is how bit rot shows."""
 import hashlib
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import connection
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import Collate
 from django.utils import timezone
 
 from library.check_report import CheckReport, Finding
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
-from library.paths import IMPORT_TEMP_DIR, is_hidden, library_root, sidecar_path
+from library.paths import IMPORT_TEMP_DIR, SIDECAR_SUFFIX, is_hidden, library_root, sidecar_path
 from library.signals import library_checked
 
 READ_CHUNK_BYTES = 1024 * 1024
@@ -26,6 +25,8 @@ READ_CHUNK_BYTES = 1024 * 1024
 DEFAULT_STALE_AFTER_SECONDS = 15 * 60
 # A resumable upload waits this long for its next piece (library.services.resumable_uploads).
 RESUMABLE_UPLOAD_STALE_SECONDS = 24 * 60 * 60
+# Rows, or files, looked at per query.
+BATCH = 2000
 
 
 class Kind:
@@ -44,10 +45,10 @@ class Kind:
 
 
 def library_files(root: Path | None = None) -> Iterator[str]:
-    """Relative paths of the library's files, in the order Python sorts the whole paths (so they
-    merge with rows ordered alike). Hidden entries (`.import_temp`, `.thumbnails`, `.trash`,
-    `.logs`, `.photosite`, dot-files) are the site's own, not photos; as with `os.walk`, a link
-    to a folder is not followed."""
+    """Relative paths of the library's files, in the order Python sorts the whole paths (so a
+    report lists them alike run after run). Hidden entries (`.import_temp`, `.thumbnails`,
+    `.trash`, `.logs`, `.photosite`, dot-files) are the site's own, not photos; as with `os.walk`,
+    a link to a folder is not followed."""
     yield from sorted_files(root or library_root(), "")
 
 
@@ -65,12 +66,21 @@ def sorted_files(folder: Path, prefix: str) -> Iterator[str]:
             yield from sorted_files(Path(entry.path), f"{prefix}{entry.name}/")
 
 
-def rows_by_path(rows: QuerySet) -> QuerySet:
-    """`rows` in the order Python sorts their paths (by code point): SQLite's default collation
-    is that order; PostgreSQL's may ignore punctuation, so it is told to compare bytes ("C")."""
-    if connection.vendor == "postgresql":
-        return rows.order_by(Collate("path", "C"))
-    return rows.order_by("path")
+def rows_by_id(rows: QuerySet, batch: int = BATCH) -> Iterator[tuple]:
+    """`rows` (a values_list starting with the primary key) a batch at a time, walked on the
+    primary key's index: no sort of the table, and no snapshot held for the whole walk."""
+    last = 0
+    while chunk := list(rows.filter(pk__gt=last).order_by("pk")[:batch]):
+        yield from chunk
+        last = chunk[-1][0]
+
+
+def claimed_files(files: list[str]) -> set[str]:
+    """Those of `files` that a row claims: its own file, or its kept XMP sidecar
+    (library.importing.sidecar_matching). One query on the path's unique index."""
+    originals = {name.removesuffix(SIDECAR_SUFFIX) for name in files if name.endswith(SIDECAR_SUFFIX)}
+    paths = set(Photo.objects.filter(path__in=[*files, *originals]).values_list("path", flat=True))
+    return paths | {sidecar_path(path) for path in paths}
 
 
 def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[int], None] | None = None,
@@ -78,33 +88,25 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
     """Rows against files: missing files, wrong sizes, (optionally) changed content, and files
     that no row claims. A trashed photo's row points into `.trash/`, so it is checked there.
 
-    The sorted walk of the folder and the rows ordered by path are merged as they stream in: a
-    file the rows pass by has none. Memory stays flat in the library's size."""
+    The rows are walked in batches by id, each file they name looked at; then the folder, each
+    batch of its files looked up by path. Both walks are on indexes and memory stays flat in
+    the library's size."""
     started = time.monotonic()
     root = library_root()
     # Both ends of a journalled move belong to that move (finished or undone by its own repair).
     moving = set(FileMove.objects.values_list("source", flat=True)) | set(FileMove.objects.values_list("target", flat=True))
     moving |= {sidecar_path(relative) for relative in moving}
-    files = library_files(root)
-    next_file = next(files, None)
-    # A photo's kept XMP sidecar (library.importing.sidecar_matching) sorts right after it.
-    previous_sidecar = None
-    rows = rows_by_path(Photo.objects.values_list("pk", "path", "size", "sha256"))
-    for pk, relative, size, sha256 in rows.iterator(chunk_size=2000):
+    for pk, relative, size, sha256 in rows_by_id(Photo.objects.values_list("pk", "path", "size", "sha256")):
         report.rows_seen += 1
-        while next_file is not None and next_file <= relative:
-            if next_file not in (relative, previous_sidecar):
-                check_unclaimed_file(report, root, next_file, moving, stale_after)
-            report.files_seen += 1
-            next_file = next(files, None)
         if relative not in moving:
             check_row(report, root, pk, relative, size, sha256, verify_hashes, on_bytes)
-        previous_sidecar = sidecar_path(relative)
-    while next_file is not None:
-        if next_file != previous_sidecar:
-            check_unclaimed_file(report, root, next_file, moving, stale_after)
-        report.files_seen += 1
-        next_file = next(files, None)
+    files_left = library_files(root)
+    while files := list(itertools.islice(files_left, BATCH)):
+        report.files_seen += len(files)
+        claimed = claimed_files(files)
+        for relative in files:
+            if relative not in claimed:
+                check_unclaimed_file(report, root, relative, moving, stale_after)
     report.files_seconds = time.monotonic() - started
 
 

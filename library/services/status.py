@@ -1,17 +1,19 @@
-"""The library at a glance, for `manage.py librarystatus`: media counts and the background queue
-(waiting, in progress, failed tasks). Other apps add their own lines through
-library.signals.status_requested (thumbnail counts and the cache's size: thumbnails.status)."""
+"""The library at a glance, for `manage.py librarystatus`: media counts (kept by the database as
+rows change: library.tallies) and the background queue (waiting, in progress, failed tasks).
+Other apps add their own lines through library.signals.status_requested (thumbnail counts and
+the cache's size: thumbnails.status)."""
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from django_q.brokers import get_broker
 from django_q.models import Failure
 from django_q.status import Stat
 
-from library.models import IN_LIBRARY, MediaKind, Photo
-from library.signals import status_requested
+from library import photo_tally
+from library.models import MediaKind
+from library.signals import status_requested, tallies_requested
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,22 @@ class QueueCounts:
 
 
 def media_counts() -> dict[str, int]:
-    """Photos and videos in the library, and items in the trash."""
-    counts = Photo.objects.aggregate(
-        photos=Count("id", filter=Q(kind=MediaKind.PHOTO) & IN_LIBRARY),
-        videos=Count("id", filter=Q(kind=MediaKind.VIDEO) & IN_LIBRARY),
-        trashed=Count("id", filter=~IN_LIBRARY),
-    )
-    return counts
+    """Photos and videos in the library, and items in the trash: from the tally the database keeps
+    (library.photo_tally), a few rows whatever the library's size."""
+    in_library = photo_tally.IN_LIBRARY
+    return {"photos": photo_tally.count(in_library & Q(kind=MediaKind.PHOTO)),
+            "videos": photo_tally.count(in_library & Q(kind=MediaKind.VIDEO)),
+            "trashed": photo_tally.count(~in_library)}
+
+
+def settle_tallies(recount: bool = False):
+    """The counts kept by triggers (the library's, then other apps'): their changes summed, or
+    with `recount` rebuilt from the rows."""
+    if recount:
+        photo_tally.TALLY.recount()
+    else:
+        photo_tally.TALLY.fold()
+    tallies_requested.send(sender=QueueCounts, recount=recount)
 
 
 def other_apps_lines() -> list[tuple[str, str]]:

@@ -13,14 +13,22 @@ class Command(BaseCommand):
     # has what that costs); `serve` and `check` run them, a status needs none of them.
     requires_system_checks = []
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--recount", action="store_true",
+            help="Count every photo and rendition row again first (the counts shown are kept by the database as "
+                 "rows change; a bulk load past its triggers, or rows changed by hand, need this).")
+
     def handle(self, *args, **options):
         ensure_database(self.stdout)
+        status.settle_tallies(recount=options["recount"])
         media = status.media_counts()
         self.line("Photos", media["photos"])
         self.line("Videos", media["videos"])
         self.line("In the trash", media["trashed"])
         for label, value in status.other_apps_lines():
             self.line(label, value)
+        self.line("Counts", "exact, kept by the database as rows change (--recount counts the rows again)")
         self.show_queue()
 
     def show_queue(self):
