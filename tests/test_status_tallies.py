@@ -169,15 +169,19 @@ def test_the_command_recounts_when_asked(library):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_writers_changing_counts_in_opposite_orders_never_wait_for_each_other(library_root):
-    # given two photos and two videos, committed
+    # given two photos and two videos, committed, each writer's pair on a day of its own (the
+    # gallery's per-day tile counts, DayTiles, do hold a day's row until its writer commits)
+    from datetime import timedelta
+
     from django.db import connection, transaction
     from django.utils import timezone
-    from test_gallery import make_rows
+    from test_gallery import START, make_rows
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time")
-    first_photo, second_photo = make_rows(2)
-    first_video, second_video = make_rows(2, kind="video")
+    (first_photo,), (first_video,) = make_rows(1), make_rows(1, kind="video")
+    later = START + timedelta(days=3)
+    (second_photo,), (second_video,) = make_rows(1, start=later), make_rows(1, start=later, kind="video")
     halfway = threading.Barrier(2, timeout=10)
     errors = []
 
