@@ -74,8 +74,8 @@ def make_moments(count):
 
 @pytest.mark.parametrize("page_size", [60, 240])
 @pytest.mark.parametrize(("url", "queries"), [
-    ("/", 5),  # session, user, the page, its moments' partners, the months with photos
-    ("/?fragment=1&after=2030-01-01~2030-01-01T00:00:00%2B00:00~1", 4),
+    ("/", 7),  # session, user, the page, its moments' partners, their placeholders, the months, the cameras
+    ("/?fragment=1&after=2030-01-01~2030-01-01T00:00:00%2B00:00~1", 5),
 ])
 def test_moments_cost_one_query_per_page_whatever_their_number(logged_in, settings, django_assert_num_queries,
                                                                 page_size, url, queries):
@@ -243,4 +243,4 @@ def test_the_photo_page_links_the_motion_and_the_raw(logged_in, live, raw_pair):
     pair_page = logged_in.get(f"/photo/{jpeg.pk}/").content.decode()
     # then
     assert f'<a href="/photo/{motion.pk}/original">Play the motion</a>' in live_page
-    assert f'<a href="/photo/{raw.pk}/original?download=1">Download RAW</a>' in pair_page
+    assert f'class="viewer-download-raw" href="/photo/{raw.pk}/original?download=1" download>Download RAW</a>' in pair_page

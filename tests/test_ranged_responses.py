@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 from functools import partial
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import RequestFactory
 from django.utils.http import http_date
 
 from photosite.ranged_responses import CHUNK_BYTES, Window, ranged_response
+
+from browser import run_coroutine
 
 pytestmark = pytest.mark.outside_database
 
@@ -36,7 +37,7 @@ def body(response) -> bytes:
 
     async def collect():
         return b"".join([chunk async for chunk in response.streaming_content])
-    return async_to_sync(collect)()
+    return run_coroutine(collect())  # in a thread of its own: a browser test may hold this thread's loop
 
 
 @pytest.mark.parametrize(("headers", "status", "start", "end"), [
@@ -82,7 +83,7 @@ def test_a_large_window_streams_a_chunk_at_a_time(tmp_path, offset, size):
     async def chunks():
         return [chunk async for chunk in response.streaming_content]
     # when
-    received = async_to_sync(chunks)()
+    received = run_coroutine(chunks())
     # then
     assert b"".join(received) == content[offset:offset + size]
     assert max(len(chunk) for chunk in received) == CHUNK_BYTES and len(received) > 1

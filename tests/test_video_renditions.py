@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
@@ -32,6 +31,7 @@ from thumbnails.video_jobs import encode_slots
 
 import factories
 import hostile
+from browser import run_coroutine
 from polling import wait_for
 
 # Transactional: the view reads in its own threads, and first plays make renditions in another.
@@ -49,7 +49,7 @@ def read_all(response) -> bytes:
     """The body of the view's async streaming response (the test client does not join those)."""
     async def collect():
         return b"".join([chunk async for chunk in response.streaming_content])
-    return async_to_sync(collect)()
+    return run_coroutine(collect())  # in a thread of its own: a browser test may hold this thread's loop
 
 
 def video(kind) -> Photo:
