@@ -61,7 +61,7 @@ def run(corpus, report):
 def generate(rows):
     from datetime import UTC, datetime, timedelta
 
-    from library.importing.dates import dating
+    from library.media.dates import dating
     from library.models import ImportSession, MediaKind, Photo
 
     session = ImportSession.objects.create(source="cli")
@@ -88,9 +88,9 @@ def add_live_motions(session, every=10):
     Photo, played from its web rendition as an iPhone's is)."""
     from datetime import timedelta
 
-    from library.importing.dates import dating
+    from library.media.dates import dating
+    from library.media.video_playback import Playback
     from library.models import MediaKind, Photo
-    from library.video_playback import Playback
 
     stills = Photo.objects.filter(kind=MediaKind.PHOTO).values_list("pk", "taken_at", "sha256")
     motions = [

@@ -53,13 +53,13 @@ def throughput_figures(report, library, items):
                 times.append(driver(library, "queue-and-wait")["seconds"])
     direct, ensured, one, two = min(direct), min(ensured), min(one), min(two)
     report.row("generator called directly, 1 process", direct, "s")
-    report.row("cache.ensure() called directly (+ fsynced write, rows)", ensured, "s")
+    report.row("thumbnail_renditions.ensure() called directly (+ fsynced write, rows)", ensured, "s")
     report.row("queue + 1 worker", one, "s")
     report.row("queue + 2 workers", two, "s")
     report.row("1 worker: ms per thumbnail", one / items * 1000, "ms")
     report.ratio("2 workers / 1 worker (time)", two, one, goal=THROUGHPUT_GOAL)
     report.ratio("1 worker / generator directly (per thumbnail)", one, direct, goal=OVERHEAD_GOAL)
-    report.ratio("1 worker / cache.ensure() directly (the queue alone)", one, ensured)
+    report.ratio("1 worker / thumbnail_renditions.ensure() directly (the queue alone)", one, ensured)
 
 
 def import_figures(corpus, report):
@@ -131,7 +131,7 @@ def drive(mode):
     from django_q.brokers import get_broker
 
     from library.models import Photo
-    from thumbnails import cache
+    from thumbnails import store, thumbnail_renditions
     from thumbnails.formats import made_ahead_spec, made_ahead_specs
     from thumbnails.models import Thumbnail, ThumbnailState
     from thumbnails.tasks import queue_photos
@@ -144,16 +144,16 @@ def drive(mode):
     if mode in ("reset", "queue-and-wait", "ensure"):
         broker.purge_queue()
         for photo in photos:
-            cache.delete_all(photo)
+            store.delete_all(photo)
     if mode == "direct":
         started = time.perf_counter()
         for photo in photos:
-            cache.generate(photo, spec)
+            thumbnail_renditions.generate(photo, spec)
         result["seconds"] = time.perf_counter() - started
     elif mode == "ensure":
         started = time.perf_counter()
         for photo in photos:
-            cache.ensure(photo, spec)
+            thumbnail_renditions.ensure(photo, spec)
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-and-wait":
         started = time.perf_counter()

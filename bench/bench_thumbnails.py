@@ -307,7 +307,7 @@ def imagekit_contender():
 
 
 def video_contenders(scratch):
-    from library.ffmpeg_binaries import ffmpeg_path
+    from library.media.ffmpeg_binaries import ffmpeg_path
     from thumbnails.generators.video import generate_video_thumbnail, seek_seconds
     from thumbnails.specs import ThumbnailSpec
 
@@ -331,7 +331,7 @@ def video_contenders(scratch):
 
 
 def probe_duration(path):
-    from library.ffmpeg_binaries import ffprobe_path
+    from library.media.ffmpeg_binaries import ffprobe_path
 
     if ffprobe_path() is None:
         return None

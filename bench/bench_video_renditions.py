@@ -1,7 +1,7 @@
 """Issue 15: web renditions of videos, measured in the same run.
 
 - Rendition time of a 15 s 1080p30 HEVC clip (iPhone-style `hvc1` MOV with AAC sound): ours
-  (`video_cache.ensure`: the probe for HDR, one ffmpeg run writing the rendition and the
+  (`video_renditions.ensure`: the probe for HDR, one ffmpeg run writing the rendition and the
   fragmented copy, the store, the row) against the floor, the bare ffmpeg command with the same
   settings writing one faststart MP4 (`rendition_command` without the growing copy). Goal ≤ 1.1×.
   And against the clip's duration: at least 2× real time (ours ≤ 0.5× the duration).
@@ -63,7 +63,7 @@ def rendition_figures(report, clip: Path, seconds: int):
     library = new_library(report, "renditions")
     manage(library, "import", "--no-progress", clip)
     figures = worker(report, library)
-    report.row("ours (video_cache.ensure)", figures["ours"], "s")
+    report.row("ours (video_renditions.ensure)", figures["ours"], "s")
     report.row("bare ffmpeg, same settings", figures["floor"], "s")
     report.ratio("ours / bare ffmpeg", figures["ours"], figures["floor"], goal=FLOOR_GOAL)
     report.ratio("ours / clip duration", figures["ours"], seconds, goal=REAL_TIME_GOAL)
@@ -95,23 +95,23 @@ def worker_main(repeat: int):
 
     from library.models import Photo
     from library.paths import absolute_path
-    from thumbnails import cache, video_cache
+    from thumbnails import store, video_renditions
     from thumbnails.generators.video_rendition import rendition_command
 
     photo = Photo.objects.get()
     floor_target = Path(os.environ["PHOTOSITE_LIBRARY_ROOT"]) / "floor.mp4"
-    command = rendition_command(absolute_path(photo.path), floor_target, video_cache.spec(),
+    command = rendition_command(absolute_path(photo.path), floor_target, video_renditions.spec(),
                                 preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
     best = dict.fromkeys(["ours", "floor", "ours_cpu", "floor_cpu"], float("inf"))
     for _ in range(repeat):
-        for label, make in (("ours", lambda: video_cache.ensure(photo, force=True)),
+        for label, make in (("ours", lambda: video_renditions.ensure(photo, force=True)),
                             ("floor", lambda: subprocess.run(command, check=True, capture_output=True, timeout=3600))):
             cpu, started = children_cpu(), time.perf_counter()
             make()
             best[label] = min(best[label], time.perf_counter() - started)
             best[f"{label}_cpu"] = min(best[f"{label}_cpu"], children_cpu() - cpu)
     print(json.dumps({**best, "original_bytes": photo.size,
-                      "rendition_bytes": cache.thumbnail_storage().size(video_cache.storage_name(photo))}))
+                      "rendition_bytes": store.storage().size(video_renditions.entry(photo).name)}))
 
 
 def children_cpu() -> float:
@@ -139,9 +139,9 @@ def first_frame_figures(report, clip: Path):
 
 def forget_rendition(library: Path):
     """Removes the rendition (file and row) so the next GET is a first play again."""
-    manage(library, "shell", "-c", "from thumbnails import cache, video_cache; from library.models import Photo; "
+    manage(library, "shell", "-c", "from thumbnails import store, video_renditions; from library.models import Photo; "
                                    "from thumbnails.models import Thumbnail; photo = Photo.objects.get(); "
-                                   "cache.thumbnail_storage().delete(video_cache.storage_name(photo)); "
+                                   "store.storage().delete(video_renditions.entry(photo).name); "
                                    "Thumbnail.objects.filter(photo=photo).delete()")
     wait_until_made_or_gone(library)
 

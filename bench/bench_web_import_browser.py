@@ -12,7 +12,12 @@ as many requests at once) to a bare ASGI app under uvicorn that hashes each body
 to disk, then `sync`: what moving the bytes from this browser to a durable file costs here,
 before any import work. The second import goes to the same site in the same browser: the page
 recalls the files' hashes (hash_memory.js); "without its memory" clears IndexedDB first, as a
-browser that never saw the folder would be, so every file is read and hashed again."""
+browser that never saw the folder would be, so every file is read and hashed again.
+
+Then new photos of the sizes of photos held (NEW_OF_HELD_SIZES of them, other bytes): the page
+reads each one's first and last 64 KB and hashes whole only those whose edges match a photo's.
+What it read of them, counted from its questions (`/edges`, `/known`), is set against the rule
+before edge hashes, which read every one whole (the floor: the files' own bytes)."""
 import hashlib
 import os
 import re
@@ -24,10 +29,12 @@ from pathlib import Path
 
 from bench.bench_import import count_library_files, flush_dirty_pages, import_corpus
 from bench.run import REPO_ROOT, django_env, new_library
+from library.importing.edge_hash import EDGE_BYTES
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from browser import CHROMIUM_ARGS, chromium_path
+import factories
+from browser import CHROMIUM_ARGS, asked, chromium_path, import_questions
 from counting_proxy import CountingProxy
 from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite, uvicorn
 
@@ -35,6 +42,8 @@ TOTAL_GOAL = 1.3
 REIMPORT_BYTES_GOAL = 0.05
 REIMPORT_TIME_GOAL = 0.3
 WAIT_MS = 600_000
+NEW_OF_HELD_SIZES = 40
+EDGES_READ_GOAL = 0.1
 
 
 def run(corpus, report):
@@ -74,6 +83,11 @@ def run(corpus, report):
     report.row("Chromium: the same folder again, without its memory", forgetful, "s")
     report.row("bytes Chromium sent the second time", again["again_sent"], f"of {corpus.total_bytes}")
     report.row("files stored", best["stored"], f"of {len(corpus.all_files)}")
+    held = best["held_sizes"]
+    report.row(f"Chromium: {held['files']} new photos of held sizes", held["seconds"], "s")
+    report.row("bytes the page read of them (edges, whole when they match)", held["read"], f"of {held['bytes']}")
+    report.ratio("bytes read of new photos of held sizes / their bytes", held["read"], held["bytes"],
+                 goal=EDGES_READ_GOAL)
     report.ratio("Chromium web import / CLI import", best["first"], cli, goal=TOTAL_GOAL)
     report.ratio("Chromium web import / floor (Chromium -> bare app)", best["first"], floor)
     report.ratio("floor (Chromium -> bare app) / CLI import", floor, cli)
@@ -107,12 +121,34 @@ def browser_import(report, browser, corpus):
                       "r.onsuccess = r.onerror = r.onblocked = () => done(); })")
         page.reload()
         forgetful, _sent = import_folder(page, proxy, corpus)
+        page.evaluate("() => { document.getElementById('summary').hidden = true; }")
+        held_sizes = import_new_of_held_sizes(page, corpus, report.workdir("held-sizes"))
         context.close()
     finally:
         proxy.close()
         site.stop()
         shutil.rmtree(root)
-    return {"first": first, "again": again, "again_sent": again_sent, "stored": stored, "forgetful": forgetful}
+    return {"first": first, "again": again, "again_sent": again_sent, "stored": stored, "forgetful": forgetful,
+            "held_sizes": held_sizes}
+
+
+def import_new_of_held_sizes(page, corpus, folder):
+    """New photos each the size of a corpus photo, picked in the page: the seconds to the summary,
+    and the bytes the page read of them (by its questions: the edges of every file asked by them,
+    the whole of every file asked by its hash)."""
+    photos = corpus.photos[:NEW_OF_HELD_SIZES]
+    new = [factories.padded_jpeg(factories.make_noisy_jpeg(folder / f"NEW_{index:04d}.JPG", 640, 480, seed=index),
+                                 photo.stat().st_size) for index, photo in enumerate(photos)]
+    questions = import_questions(page)
+    started = time.perf_counter()
+    page.set_input_files("#file-picker", new)
+    page.locator("#summary").wait_for(state="visible")
+    seconds = time.perf_counter() - started
+    if f"{len(new)} imported" not in page.locator("#summary-text").text_content():
+        raise RuntimeError(f"new photos of held sizes: {page.locator('#summary-text').text_content()}")
+    read = (sum(min(file["size"], 2 * EDGE_BYTES) for file in asked(questions, "edges"))
+            + sum(size for file in asked(questions, "known") for size in [(folder / file["name"]).stat().st_size]))
+    return {"files": len(new), "seconds": seconds, "read": read, "bytes": sum(path.stat().st_size for path in new)}
 
 
 def import_folder(page, proxy, corpus):

@@ -1,6 +1,6 @@
 """Photosite's benchmarks, in one command:
 
-    .venv/bin/python bench/run.py [NAME ...] [--small] [--repeat N]
+    .venv/bin/python bench/run.py [NAME ...] [--small] [--repeat N] [--rows N]
 
 With no NAME it runs every `bench/bench_*.py` in name order; NAME is `import` or `bench_import`.
 `--small` uses a small corpus (30 photos, 2 videos) for a quick check; goals are judged only
@@ -22,7 +22,9 @@ The contract for a bench module `bench/bench_<name>.py`:
   `.warm()`; generated once under bench/.corpus/.
 - `report` (Report below): `section(title)`, `row(label, value, unit)`, `ratio(label, ours,
   baseline, goal)` (ours / baseline must be <= goal), `workdir(name)` (a fresh empty folder
-  under bench/.work/<bench>/), `best_time(fn, setup=None)`, and `.repeat`. Rows are printed as
+  under bench/.work/<bench>/), `best_time(fn, setup=None)`, `.repeat`, and `.rows` (`--rows`:
+  the size of the library a database bench fills). A module whose `USES_CORPUS` is False is
+  handed no corpus (None), and none is generated for it. Rows are printed as
   a table and appended as JSON lines to bench/.work/results.jsonl.
 - Django: run Django work in subprocesses so each bench gets its own library and settings:
   `new_library(report, name)` makes a migrated library (SQLite inside it) and returns its
@@ -61,10 +63,11 @@ if str(REPO_ROOT) not in sys.path:
 class Report:
     """Prints one bench's figures as a table and keeps them as JSON lines."""
 
-    def __init__(self, bench, *, small=False, repeat=2, results_path=RESULTS_PATH):
+    def __init__(self, bench, *, small=False, repeat=2, rows=1_000_000, results_path=RESULTS_PATH):
         self.bench = bench
         self.small = small
         self.repeat = repeat
+        self.rows = rows
         self.results_path = results_path
         self.goals_missed = []
         self.run_id = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -210,23 +213,32 @@ def install_requirements():
     importlib.invalidate_caches()
 
 
+def loaded_corpus(small):
+    from bench.corpus import load_corpus
+
+    corpus = load_corpus(small=small)
+    print(f"corpus: {corpus.describe()}")
+    return corpus
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benches to run (default: all)")
     parser.add_argument("--small", action="store_true", help="quick run on a small corpus")
     parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the best is kept")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="files in the library the million bench fills")
     options = parser.parse_args(argv)
 
     install_requirements()
-    from bench.corpus import load_corpus
-
-    corpus = load_corpus(small=options.small)
-    print(f"corpus: {corpus.describe()}")
+    corpus = None
     failed = []
     for stem in bench_modules(options.names):
-        report = Report(stem.removeprefix("bench_"), small=options.small, repeat=options.repeat)
+        report = Report(stem.removeprefix("bench_"), small=options.small, repeat=options.repeat, rows=options.rows)
         try:
-            importlib.import_module(f"bench.{stem}").run(corpus, report)
+            module = importlib.import_module(f"bench.{stem}")
+            if corpus is None and getattr(module, "USES_CORPUS", True):
+                corpus = loaded_corpus(options.small)
+            module.run(corpus if getattr(module, "USES_CORPUS", True) else None, report)
         except Exception:  # noqa: BLE001 - one broken bench must not hide the others' figures
             traceback.print_exc()
             failed.append(f"{stem} (error)")

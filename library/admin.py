@@ -6,13 +6,11 @@ Other apps add their filters and actions to the photo list with `extend_photo_ad
 own admin module (thumbnails/admin.py: the thumbnail state filter, "Regenerate thumbnails").
 Every action needs the change permission (`CHANGE`), not only staff status."""
 import logging
-import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,13 +21,14 @@ from django.utils.timesince import timesince
 from library import admin_albums  # noqa: F401 - importing it registers the albums' admin
 from library.admin_paging import EstimatedPaging
 from library.admin_timeline import TimelinePaging
-from library.importing.grouping import is_raw
-from library.importing.places import NAMING_RADIUS_KM
+from library.curation.moments import CannotLinkError, link_by_hand, members, part_of, unlink
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash, restore_from_trash
+from library.importing.moment_pairing import is_raw
+from library.media.places import NAMING_RADIUS_KM
 from library.models import FileMove, ImportOutcome, ImportSession, PendingSidecar, Photo, ResumableUpload
 from library.services import resumable_uploads
-from library.services.moments import CannotLinkError, link_by_hand, members, part_of, unlink
-from library.services.redating import redate
-from library.services.trash import move_to_trash, restore_from_trash
+from library.services.search import camera_models, name_matches
 from library.templatetags.gallery_tags import clock
 from thumbnails.links import thumbnail_url
 
@@ -44,25 +43,12 @@ admin.site.site_title = "Photosite admin"
 admin.site.index_title = "Curation"
 
 
-# Each camera model seen, in order: one probe of photo_camera_timeline_idx per model (a loose
-# index scan), where `SELECT DISTINCT` would read every photo.
-CAMERA_MODELS_SQL = f"""
-    WITH RECURSIVE seen(name) AS (
-        SELECT MIN(camera_model) FROM {Photo._meta.db_table} WHERE camera_model > ''
-        UNION ALL
-        SELECT (SELECT MIN(camera_model) FROM {Photo._meta.db_table} WHERE camera_model > seen.name)
-        FROM seen WHERE seen.name IS NOT NULL
-    ) SELECT name FROM seen WHERE name IS NOT NULL"""
-
-
 class CameraFilter(admin.SimpleListFilter):
     title = "camera"
     parameter_name = "camera"
 
     def lookups(self, request, model_admin):
-        with connection.cursor() as cursor:
-            cursor.execute(CAMERA_MODELS_SQL)
-            return [(name, name) for (name,) in cursor.fetchall()]
+        return [(name, name) for name in camera_models()]
 
     def queryset(self, request, queryset):
         return queryset.filter(camera_model=self.value()) if self.value() else queryset
@@ -112,20 +98,6 @@ class RecentSessionFilter(admin.RelatedFieldListFilter):
         return [(session.pk, str(session)) for session in sorted(sessions, key=lambda s: s.started_at, reverse=True)]
 
 
-# A search term that may be the start of a file's SHA-256 (as `checklibrary` and logs print it).
-HASH_PREFIX = re.compile(r"[0-9a-f]{6,64}")
-
-
-def name_or_hash(term: str) -> Q:
-    """A name or a title containing `term` (photo_name_trigram_idx and photo_title_trigram_idx on
-    PostgreSQL), or, for a term of 6 or more hex digits, a hash starting with it: a range of the
-    unique hash index (hashes are lower-case hex, so every hash with that prefix sorts between the
-    prefix and the prefix + "g")."""
-    match = Q(original_name__icontains=term) | Q(title__icontains=term)
-    prefix = term.lower()
-    return match | Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else match
-
-
 class RedateForm(forms.Form):
     taken_at = forms.DateTimeField(
         label="New date taken", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -169,7 +141,7 @@ class PhotoAdmin(TimelinePaging, admin.ModelAdmin):
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[0] == word[-1] and len(word) > 1:
                 word = unescape_string_literal(word)
-            queryset = queryset.filter(name_or_hash(word))
+            queryset = queryset.filter(name_matches(word))
         return queryset, False
 
     def has_delete_permission(self, request, obj=None):

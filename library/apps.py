@@ -15,4 +15,4 @@ class LibraryConfig(AppConfig):
 
         pillow_heif.register_heif_opener()
         Image.MAX_IMAGE_PIXELS = settings.PHOTOSITE_MAX_IMAGE_PIXELS
-        from library import checks  # noqa: F401 - importing it registers the system checks
+        from library import checks, playback  # noqa: F401 - importing them registers the system checks

@@ -1,8 +1,8 @@
 """Django system checks of the library app: what `manage.py check` and `serve` warn about."""
 from django.core import checks
 
-from library.ffmpeg_binaries import ffmpeg_path
 from library.ffmpeg_health import unreadable_containers
+from library.media.ffmpeg_binaries import ffmpeg_path
 
 
 @checks.register("photosite")

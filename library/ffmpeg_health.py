@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
 
 SAMPLE_SECONDS_LIMIT = 60
 SOURCE = ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5", "-f", "lavfi", "-i", "sine=sample_rate=48000"]

@@ -10,25 +10,14 @@ from datetime import UTC
 from django.conf import settings
 from django.db import models
 
-from library.importing.dates import ZoneSource, dating, offset_label, shown_time
-from library.importing.places import zone_named
-from library.importing.sidecar_names import match_key
-
-from .video_playback import Playback
-
-
-class MediaKind(models.TextChoices):
-    PHOTO = "photo", "Photo"
-    VIDEO = "video", "Video"
-
-
-class DateSource(models.TextChoices):
-    EXIF = "exif", "EXIF"
-    CONTAINER = "container", "Video container"
-    FILENAME = "filename", "File name"
-    MTIME = "mtime", "File modification time"
-    MANUAL = "manual", "Set by hand"
-    SIDECAR = "sidecar", "Sidecar (XMP or Google Takeout)"
+from library.media.dates import DateSource, ZoneSource, dating, offset_label, shown_time
+from library.media.detection import MediaKind
+from library.media.motion_photos import EmbeddedVideo
+from library.media.places import zone_named
+from library.media.sidecar_names import match_key
+from library.media.video_metadata import playback_codecs
+from library.media.video_playback import Playback, verdict
+from library.paths import absolute_path
 
 
 class ImportSource(models.TextChoices):
@@ -40,7 +29,7 @@ class OutcomeStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     DUPLICATE = "duplicate", "Duplicate"
     FAILED = "failed", "Failed"
-    # Not media (a sidecar, Thumbs.db, text): passed by, not a failure (library.importing.not_media).
+    # Not media (a sidecar, Thumbs.db, text): passed by, not a failure (library.media.not_media).
     SKIPPED = "skipped", "Skipped (not a photo or video)"
 
 
@@ -104,6 +93,10 @@ class Photo(models.Model):
     """A unique file in the library (photos and videos alike), identified by its SHA-256."""
 
     sha256 = models.CharField(max_length=64, unique=True)
+    edge_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="SHA-256 of the file's first and last 64 KB (importing.edge_hash); blank: imported before "
+                  "it was recorded, until `manage.py edgehashes` fills it in.")
     kind = models.CharField(max_length=5, choices=MediaKind.choices)
     original_name = models.CharField(max_length=255)
     name_key = models.CharField(
@@ -121,7 +114,7 @@ class Photo(models.Model):
                                     help_text="What the import's probe found, for videos and motion photos' videos.")
     playback = models.CharField(max_length=9, choices=Playback.choices, blank=True,
                                 help_text="The import's verdict for videos and motion photos' videos "
-                                          "(library.video_playback).")
+                                          "(library.media.video_playback).")
     taken_at = models.DateTimeField(help_text="The exact instant: the order of photos within a day.")
     taken_at_offset = models.SmallIntegerField(
         help_text="Minutes east of UTC of the wall clock the photo is shown by (the camera's).")
@@ -192,11 +185,14 @@ class Photo(models.Model):
             models.Index(fields=["camera_model", "-taken_at", "-id"], name="photo_camera_timeline_idx"),
             models.Index(fields=["original_name", "-taken_at", "-id"], name="photo_name_timeline_idx"),
             models.Index(fields=["size", "-taken_at", "-id"], name="photo_size_timeline_idx"),
+            # The web import's questions before it sends (services.web_import): which sizes, and
+            # which (size, edge hash) pairs, a photo in the library has. Index-only on PostgreSQL.
+            models.Index(fields=["size", "edge_sha256"], name="photo_size_edge_idx", condition=IN_LIBRARY),
             models.Index(fields=["-taken_at", "-id"], name="photo_trash_timeline_idx",
                          condition=models.Q(trashed_at__isnull=False)),
             models.Index(fields=["playback", "-taken_at", "-id"], name="photo_playback_timeline_idx",
                          condition=~models.Q(playback="")),
-            # The videos and motion photos served a web rendition (video_playback.videos_served_renditions,
+            # The videos and motion photos served a web rendition (library.playback.videos_served_renditions,
             # "needed"): the same condition, so that the planner matches the two.
             models.Index(fields=["-taken_at", "-id"], name="photo_rendition_timeline_idx",
                          condition=(models.Q(kind="video") | models.Q(embedded_video_offset__isnull=False))
@@ -247,6 +243,18 @@ class Photo(models.Model):
 
     def is_visible_to(self, user) -> bool:
         return photo_is_visible(self.trashed_at is not None, user)
+
+    def record_playback(self):
+        """For a video, or a motion photo, imported before verdicts were recorded: probes its video
+        now and records the codecs and verdict on its row (and on this instance). A video that no
+        longer reads keeps a blank verdict."""
+        embedded = None if self.is_video else EmbeddedVideo(self.embedded_video_offset, self.embedded_video_length or 0)
+        found = playback_codecs(absolute_path(self.path), self.format, embedded)
+        if found is None:
+            return
+        codecs, file_format = found
+        self.video_codecs, self.playback = codecs.summary(), verdict(file_format, codecs)
+        Photo.objects.filter(pk=self.pk).update(video_codecs=self.video_codecs, playback=self.playback)
 
 
 def photo_is_visible(in_trash: bool, user) -> bool:
@@ -433,7 +441,7 @@ class PendingSidecar(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                              related_name="pending_sidecars")
     kind = models.CharField(max_length=8, help_text="xmp or takeout")
-    facts = models.JSONField(help_text="library.importing.sidecar_facts.SidecarFacts, as JSON.")
+    facts = models.JSONField(help_text="library.media.sidecar_facts.SidecarFacts, as JSON.")
     content = models.TextField(blank=True, help_text="An XMP sidecar's text, to keep beside its photo.")
     outcome = models.ForeignKey(ImportOutcome, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -444,3 +452,31 @@ class PendingSidecar(models.Model):
 
     def __str__(self):
         return f"{self.original_name} (waiting for its photo)"
+
+
+class EventChannel(models.Model):
+    """A channel of import progress events and the number of its last event: appending takes the
+    next number with one UPDATE, so numbers are dense and ordered within a channel across processes."""
+
+    name = models.CharField(max_length=255, unique=True)
+    last_event = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} ({self.last_event} events)"
+
+
+class StoredEvent(models.Model):
+    """One event of a channel, kept so that a browser that reconnects (Last-Event-ID) or reloads
+    the page replays what it missed (library.events.storage)."""
+
+    channel = models.CharField(max_length=255)
+    number = models.BigIntegerField()
+    type = models.CharField(max_length=255)
+    data = models.TextField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "number"], name="stored_event_channel_number")]
+
+    def __str__(self):
+        return f"{self.channel}:{self.number} {self.type}"

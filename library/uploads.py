@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from multipart import MultipartError, MultipartSegment, PushMultipartParser
 
-from library.importing.errors import ImportFileError, os_error_message
 from library.importing.names import display_name
 from library.importing.staging import StagedFile, StagingWriter
+from library.media.errors import ImportFileError, os_error_message
 
 logger = logging.getLogger("photosite.import.uploads")
 

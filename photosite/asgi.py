@@ -1,5 +1,5 @@
 """ASGI entry point: the site runs under uvicorn so Server-Sent-Event streams need no thread each
-(library.event_route serves them once Django's view allowed them).
+(library.events.route serves them once Django's view allowed them).
 
 Request bodies of the upload route stream into its view as they arrive (photosite.streaming_body)
 instead of being read whole first, as Django's own ASGIHandler does.
@@ -23,7 +23,7 @@ from django.http import Http404
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosite.settings")
 django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does before its handler
 
-from library.event_route import EventStreamRoute  # noqa: E402 - needs the set-up apps
+from library.events.route import EventStreamRoute  # noqa: E402 - needs the set-up apps
 from photosite.streaming_body import StreamingBodyASGIHandler  # noqa: E402 - needs the set-up apps
 
 

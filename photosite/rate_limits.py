@@ -1,5 +1,5 @@
 """Per-user request rates for routes whose every call costs the site writes (the import page's
-`/known` records up to 500 outcomes and an event per call) or a large query (`/sizes`).
+`/known` records up to 500 outcomes and an event per call) or a large query (`/sizes`, `/edges`).
 
 A fixed window per user and route in Django's default cache: Redis when REDIS_URL is set (one
 count for every web process), else the process's own memory (a count per web process). Past the

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from photosite import remembered
+from photosite import remembered, storage_url
 from photosite.secret_key import site_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FA
 # The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
 # A client whose Accept lacks image/webp gets JPEG, made on its first request.
 PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()
-# Which videos are played from a web rendition (library/video_playback.py): `needed` (those
+# Which videos are played from a web rendition (library/playback.py): `needed` (those
 # browsers cannot play as they are), `always` or `never`. Renditions are at most this many lines
 # on their short side (1080 = 1080p).
 PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
@@ -81,13 +81,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_eventstream",
     "django_q",
     "axes",
     "library",
@@ -183,10 +182,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# The library's files on an S3-compatible object store instead of the library folder
+# (photosite/storage_url.py, docs/scaling.md): today the thumbnails and video renditions.
+PHOTOSITE_STORAGE_URL = os.environ.get("PHOTOSITE_STORAGE_URL", "")
+PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "thumbnails": {
+    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, ".thumbnails")
+    if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(
             "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
         ),
@@ -260,9 +265,9 @@ PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS"
 # Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
 PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
 
-EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+EVENTSTREAM_STORAGE_CLASS = "library.events.storage.ModelStorage"
 # Import progress channels are readable by their session's owner and staff only.
-EVENTSTREAM_CHANNELMANAGER_CLASS = "library.importing.sse.ImportChannelManager"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "library.events.sse.ImportChannelManager"
 # Import event streams open at once in one web process, per user and in all (429 past them).
 PHOTOSITE_EVENT_STREAMS_PER_USER = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_PER_USER", 20))
 PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTAL", 2000))

@@ -5,6 +5,10 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# The admin's modules are found here, where the admin is mounted, not by every command as it
+# starts (settings name SimpleAdminConfig): they bring the import and the upload services along.
+admin.autodiscover()
+
 urlpatterns = [
     # Pages link their icon; this answers browsers that ask for it anyway (an image opened alone, a plain error page).
     path("favicon.ico", RedirectView.as_view(url=static("library/favicon.svg"), permanent=True)),

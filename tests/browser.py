@@ -1,10 +1,12 @@
 """Playwright driving Debian's Chromium (Playwright's own browser download is not available
 here, so we launch the system binary by its path)."""
 import asyncio
+import json
 import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / ".artifacts"
 CHROMIUM_ARGS = [
@@ -60,6 +62,25 @@ class CspWatch:
 
     def assert_none(self):
         assert self.violations == [], "Content-Security-Policy violations:\n" + "\n".join(self.violations)
+
+
+def import_questions(page) -> list:
+    """The import page's questions before it sends (`/edges`, `/known`), as (route, parsed body),
+    in a list that fills as the page asks them."""
+    questions = []
+
+    def record(request):
+        route = urlsplit(request.url).path.rsplit("/", 1)[-1]
+        if request.method == "POST" and route in ("edges", "known"):
+            questions.append((route, json.loads(request.post_data)))
+
+    page.on("request", record)
+    return questions
+
+
+def asked(questions, route) -> list:
+    """The files named in the questions to `route`."""
+    return [file for question, body in questions if question == route for file in body["files"]]
 
 
 def watched_context(browser, **options):

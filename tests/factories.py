@@ -9,6 +9,8 @@ from pathlib import Path
 import imageio_ffmpeg
 from PIL import Image, ImageDraw, TiffImagePlugin
 
+# The bytes of a JPEG segment at most: its marker (2) and a length (2) that counts itself.
+JPEG_SEGMENT_MOST = 2 + 0xFFFF
 # EXIF tag numbers (Pillow's ExifTags.Base) used below.
 TAG_ORIENTATION = 0x0112
 TAG_MAKE = 0x010F
@@ -107,6 +109,23 @@ def make_noisy_jpeg(path, width=4000, height=3000, *, taken=None, orientation=No
     noise = Image.effect_noise((width, height), 40).convert("RGB")
     picture = Image.blend(picture, noise, 0.35)
     return make_jpeg(path, width, height, taken=taken, orientation=orientation, quality=quality, image=picture)
+
+
+def padded_jpeg(path, size):
+    """The JPEG at `path` made exactly `size` bytes long by comment segments after its start (a
+    photo like any other to every reader): a new file of a size some other photo has."""
+    data = path.read_bytes()
+    missing = size - len(data)
+    assert missing >= 4 or missing == 0, (path, missing)
+    comments = b""
+    while missing:
+        taken = min(missing, JPEG_SEGMENT_MOST)
+        if 0 < missing - taken < 4:  # a segment is at least its marker and length
+            taken -= 4
+        comments += b"\xff\xfe" + (taken - 2).to_bytes(2, "big") + b"\0" * (taken - 4)
+        missing -= taken
+    path.write_bytes(data[:2] + comments + data[2:])
+    return path
 
 
 def make_png(path, width=320, height=240, mode="RGB"):
@@ -226,7 +245,7 @@ def a_date(year=2024, month=1, day=31, hour=10, minute=0, second=0):
     return datetime(year, month, day, hour, minute, second)
 
 
-# Live Photos and motion photos, as phones write them (see library/importing/motion_photos.py).
+# Live Photos and motion photos, as phones write them (see library/media/motion_photos.py).
 TAG_MAKER_NOTE = 0x927C
 APPLE_CONTENT_IDENTIFIER_TAG = 0x0011
 

@@ -8,10 +8,10 @@ from django.test import Client
 from row_factories import client_for
 from row_factories import photo_row as photo
 
+from library.curation.trash import move_to_trash, restore_from_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import Album, AlbumPhoto, ImportSource, Photo
 from library.services import albums
-from library.services.trash import move_to_trash, restore_from_trash
 
 import factories
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from library.importing.dates import (
+from library.importing.pipeline import ImportPipeline
+from library.media.dates import (
     ZoneSource,
     dating,
     offset_label,
@@ -14,7 +15,6 @@ from library.importing.dates import (
     parse_iso_datetime,
     shown_time,
 )
-from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
 
 import factories
@@ -86,7 +86,7 @@ def test_a_file_time_is_shown_in_the_sites_zone(library_root, media_dir, setting
 
 @pytest.mark.django_db
 def test_restoring_from_the_trash_files_by_the_cameras_day(library_root, media_dir, settings):
-    from library.services.trash import move_to_trash, restore_from_trash
+    from library.curation.trash import move_to_trash, restore_from_trash
 
     settings.TIME_ZONE = "UTC"
     path = factories.make_jpeg(media_dir / "evening.jpg", taken=factories.a_date(2022, 1, 1, 21, 30), offset="-05:00")

@@ -12,7 +12,7 @@ from library.importing.pipeline import ImportPipeline
 from library.importing.staging import stage_copy
 from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
-from thumbnails import cache as thumbnail_cache
+from thumbnails import names, store, thumbnail_renditions
 from thumbnails.library_check import ORPHAN_THUMBNAIL
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
@@ -212,16 +212,16 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     # given a real thumbnail, one of bytes no photo has, and a crashed write
     photo = imported_photo(media_dir)
     spec = ThumbnailSpec.for_size("400", "jpeg")
-    live = thumbnail_cache.ensure(photo, spec).name
-    storage = thumbnail_cache.thumbnail_storage()
-    orphan = thumbnail_cache.storage_name("f" * 64, spec)
+    live = thumbnail_renditions.ensure(photo, spec).name
+    storage = store.storage()
+    orphan = names.storage_name("f" * 64, spec)
     storage.save(orphan, ContentFile(b"old thumbnail"))
     crashed = library_root / ".thumbnails" / "ab" / ".tmp-crashed"
     crashed.parent.mkdir(parents=True, exist_ok=True)
     crashed.write_bytes(b"half")
     # and, of the same photo, one by an older generator (with its row) and one in a format no
     # spec has any more: nothing serves them
-    old_version = thumbnail_cache.storage_name(photo.sha256, ThumbnailSpec(400, "jpeg", 0))
+    old_version = names.storage_name(photo.sha256, ThumbnailSpec(400, "jpeg", 0))
     storage.save(old_version, ContentFile(b"v0"))
     Thumbnail.objects.create(photo=photo, spec="h400-jpeg-v0", name=old_version, state=ThumbnailState.READY)
     dropped_format = live.replace("-h400-jpeg-v1.jpg", "-h400-png-v1.png")

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from test_gallery import make_rows
 
+from library.check_report import SAMPLE_SIZE, CheckReport
 from library.models import Photo
-from library.services.check_report import SAMPLE_SIZE, CheckReport
 from library.services.library_check import Kind, check_files, library_files
 
 from factories import make_jpeg

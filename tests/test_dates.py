@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from library.importing.dates import date_from_filename, parse_exif_datetime, parse_iso_datetime, wall_clock_date
+from library.media.dates import date_from_filename, parse_exif_datetime, parse_iso_datetime, wall_clock_date
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 TIFF-like and unknown binary content."""
 import pytest
 
-from library.importing.detection import HEAD_BYTES, detect_format
-from library.importing.errors import UnsupportedFileError
-from library.importing.raw_families import TIFF_BASED_RAW
+from library.media.detection import HEAD_BYTES, detect_format
+from library.media.errors import UnsupportedFileError
+from library.media.raw_families import TIFF_BASED_RAW
 
 import factories
 from format_factories import make_dng, make_jxl

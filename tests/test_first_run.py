@@ -65,7 +65,7 @@ def test_import_into_a_new_library_imports(tmp_path):
 @pytest.mark.django_db
 def test_a_migrated_database_is_known_at_a_glance():
     """The quick check commands ask at every start agrees with Django's plan on a migrated database."""
-    from library.services.database import every_migration_file_recorded, pending_migrations
+    from library.database import every_migration_file_recorded, pending_migrations
 
     assert pending_migrations() == []
     assert every_migration_file_recorded()

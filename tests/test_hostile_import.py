@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from library.importing import video_metadata
+from library.media import video_metadata
 from library.models import ImportOutcome, OutcomeStatus, Photo
 
 from factories import make_jpeg

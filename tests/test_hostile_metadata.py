@@ -15,12 +15,12 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from library.importing import detection, raw_metadata, video_metadata
-from library.importing.errors import CorruptFileError
-from library.importing.jxl_header import CONTAINER_SIGNATURE, JXL_BOX_LIMIT, JxlHeaderError, read_jxl_header
-from library.importing.metadata import read_metadata
-from library.importing.motion_photos import find_embedded_video
-from library.importing.tiff_directories import block_fits
+from library.media import detection, raw_metadata, video_metadata
+from library.media.errors import CorruptFileError
+from library.media.jxl_header import CONTAINER_SIGNATURE, JXL_BOX_LIMIT, JxlHeaderError, read_jxl_header
+from library.media.metadata import read_metadata
+from library.media.motion_photos import find_embedded_video
+from library.media.tiff_directories import block_fits
 from library.models import DateSource
 
 import factories

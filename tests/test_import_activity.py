@@ -2,7 +2,7 @@
 import os
 import time
 
-from library.importing.activity import import_is_active, wait_while_importing
+from library.import_activity import import_is_active, wait_while_importing
 from library.importing.staging import StagingWriter
 from library.paths import import_temp_dir
 

@@ -1,4 +1,4 @@
-"""`manage.py import` in groups (library/importing/groups.py): each file's outcome in order
+"""`manage.py import` in groups (library/importing/sync_batches.py): each file's outcome in order
 within a group, and, with a real process, a Ctrl-C in the middle: the files under way are
 finished, no file is left without its row, and nothing stays in .import_temp."""
 import logging
@@ -38,9 +38,9 @@ def test_ctrl_c_finishes_the_files_under_way_and_starts_no_more(site, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_group_decides_each_file_in_order(library_root, media_dir):
     # given: new files, the same bytes twice in one group, a file that fails, a path that is gone
-    from library.importing.groups import import_sources
     from library.importing.pipeline import ImportPipeline
     from library.importing.sources import SourceFile
+    from library.importing.sync_batches import import_sources
     from library.models import ImportSource, Photo
 
     first = factories.make_jpeg(media_dir / "first.jpg", 64, 48)
@@ -70,9 +70,9 @@ def swap_for_a_link(folder, target):
 @pytest.mark.django_db(transaction=True)
 def test_a_folder_replaced_by_a_link_after_the_walk_is_not_read(library_root, media_dir, tmp_path):
     # given: a file found in a subfolder, which is then replaced by a link to private files of the same names
-    from library.importing.groups import import_sources
     from library.importing.pipeline import ImportPipeline
     from library.importing.sources import iter_source_files
+    from library.importing.sync_batches import import_sources
     from library.models import ImportSource, Photo
 
     make_distinct_jpegs(media_dir / "trip", 1)
@@ -92,8 +92,8 @@ def test_a_folder_replaced_by_a_link_after_the_walk_is_not_read(library_root, me
 def test_move_never_removes_through_a_folder_replaced_by_a_link_after_the_read(library_root, media_dir, tmp_path,
                                                                                caplog, monkeypatch):
     # given: a file read from a subfolder, which is then replaced by a link to a private file of the same name
-    from library.importing.groups import remove_source
     from library.importing.sources import iter_source_files
+    from library.importing.sync_batches import remove_source
 
     make_distinct_jpegs(media_dir / "trip", 1)
     [source] = iter_source_files([media_dir])

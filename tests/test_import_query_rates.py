@@ -1,6 +1,6 @@
 """The import page's questions are rate-limited per user over the running site: past
 PHOTOSITE_IMPORT_QUERIES_PER_MINUTE calls a minute, `/known` (which records up to 500 duplicates
-and an event per call) and `/sizes` answer 429 with Retry-After, for that user only. With Redis
+and an event per call), `/sizes` and `/edges` answer 429 with Retry-After, for that user only. With Redis
 the count is one for every web process."""
 import secrets
 from contextlib import closing
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.slow]
 PER_MINUTE = 5
 # A minute's window may end during the calls: then the first refusal comes after up to twice the rate.
 MOST_CALLS = 2 * PER_MINUTE + 1
-QUESTIONS = {"known": {"files": []}, "sizes": {"sizes": [1, 2, 3]}}
+QUESTIONS = {"known": {"files": []}, "sizes": {"sizes": [1, 2, 3]}, "edges": {"files": [{"size": 1, "edge": "0" * 64}]}}
 
 
 def calls_until_refused(client, url, body):

@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from library import ffmpeg_binaries
-from library.importing import detection
-from library.importing.errors import CorruptFileError, FileTooLargeError, UnsupportedFileError
-from library.importing.metadata import read_metadata
+from library.media import detection, ffmpeg_binaries
+from library.media.errors import CorruptFileError, FileTooLargeError, UnsupportedFileError
+from library.media.metadata import read_metadata
 from library.models import DateSource
 
 import factories

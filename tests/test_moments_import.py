@@ -1,4 +1,4 @@
-"""Pairing at import (library/importing/grouping.py): a Live Photo's still and motion, and a
+"""Pairing at import (library/importing/moment_pairing.py): a Live Photo's still and motion, and a
 RAW+JPEG pair, become one moment whichever file comes first, in one import or across imports;
 files that only look alike stay apart; duplicates are still found per file."""
 import threading

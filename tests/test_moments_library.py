@@ -10,15 +10,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from library.importing.dates import dating
+from library.curation.file_moves import move_original
+from library.curation.moments import link, members
+from library.curation.redating import redate
+from library.curation.trash import library_candidates, move_to_trash, restore_from_trash, trash_candidates
 from library.importing.pipeline import ImportPipeline
+from library.media.dates import dating
+from library.media.video_playback import Playback
 from library.models import MediaKind, MoveReason, Photo
-from library.services.file_moves import move_original
-from library.services.moments import link, members
-from library.services.redating import redate
 from library.services.timeline import Cursor, months_sql, months_with_photos, tiles_after
-from library.services.trash import library_candidates, move_to_trash, restore_from_trash, trash_candidates
-from library.video_playback import Playback
 from thumbnails.links import embedded_video_url, playable_url
 
 import factories

@@ -1,6 +1,6 @@
 """Pairing across users over a real server: one user's upload never becomes the motion of
 another user's still, by name and time or by Apple's identifier; a user's own two files still
-pair (library/importing/grouping.py)."""
+pair (library/importing/moment_pairing.py)."""
 import re
 from contextlib import closing
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""Motion photos (library/importing/motion_photos.py, thumbnails/embedded_video_views.py): a JPEG
+"""Motion photos (library/media/motion_photos.py, thumbnails/embedded_video_views.py): a JPEG
 with its video inside is one photo, kept byte for byte; its video is streamed with Range from
 its byte span of the original. Metadata that lies is not believed."""
 import struct
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from test_video_renditions import read_all
 
-from library.importing.motion_photos import find_embedded_video
+from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
+from library.media.motion_photos import find_embedded_video
 from library.models import Photo
-from library.services.trash import move_to_trash
-from thumbnails import cache
+from thumbnails import store
 from thumbnails.links import embedded_video_url
 
 import factories
@@ -134,7 +134,7 @@ def test_its_video_is_streamed_from_the_original_with_ranges(motion_photo, logge
     assert part["Content-Range"] == f"bytes 100-199/{len(video)}"
     assert tail.status_code == 206 and read_all(tail) == video[-10:]
     assert logged_in.get(url, headers={"Range": f"bytes={len(video)}-"}).status_code == 416
-    assert not list(Path(cache.thumbnail_storage().path("")).rglob("*motion*"))
+    assert not list(Path(store.storage().path("")).rglob("*motion*"))
 
 
 @pytest.mark.django_db

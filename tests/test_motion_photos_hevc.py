@@ -1,6 +1,6 @@
-"""A motion photo's video follows the playback policy of any video (library/video_playback.py):
+"""A motion photo's video follows the playback policy of any video (library/media/video_playback.py):
 the import probes the MP4 inside it through its byte range only and records the verdict; HEVC,
-as Galaxy and Pixel phones write it, gets a web rendition (thumbnails/video_cache.py, the same
+as Galaxy and Pixel phones write it, gets a web rendition (thumbnails/video_renditions.py, the same
 cache as videos' renditions, made from the byte range in place), made ahead by the workers and
 `pregenerate` and served by `/api/photo/<id>/motion` — stored, or streamed on its first play;
 H.264 is still served as its original bytes, and no rendition is made for it. Renditions keep at
@@ -15,13 +15,13 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from test_video_renditions import read_all
 
-from library.ffmpeg_binaries import ffmpeg_path, ffprobe_path
-from library.ffmpeg_inputs import byte_range_input
-from library.importing.motion_photos import find_embedded_video
 from library.importing.pipeline import ImportPipeline
-from library.importing.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
+from library.media.ffmpeg_binaries import ffmpeg_path, ffprobe_path
+from library.media.ffmpeg_inputs import byte_range_input
+from library.media.motion_photos import find_embedded_video
+from library.media.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
 from library.models import ImportSource, Photo
-from thumbnails import cache, video_cache
+from thumbnails import store, video_renditions
 from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition, read_streams
 from thumbnails.links import embedded_video_url
 from thumbnails.models import Thumbnail, ThumbnailState
@@ -118,13 +118,13 @@ def test_a_finished_import_queues_the_rendition_of_the_hevc_one_only(imported, d
     # and a worker running it makes it; the H.264 one is skipped even if asked
     assert make_renditions([motion_photo(HEVC_NAME).pk]) == {"made": 1, "skipped": 0, "failed": 0, "waiting": 0}
     assert make_renditions([motion_photo(H264_NAME).pk]) == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
-    assert not Thumbnail.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_cache.spec())).exists()
+    assert not Thumbnail.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_renditions.spec())).exists()
 
 
 def test_the_route_serves_the_stored_rendition_with_ranges(imported, logged_in, tmp_path):
     # given the HEVC motion photo's rendition, made ahead
     photo = motion_photo(HEVC_NAME)
-    assert video_cache.ensure(photo)
+    assert video_renditions.ensure(photo)
     # when the motion is asked for, whole and in part
     whole = logged_in.get(embedded_video_url(photo))
     part = logged_in.get(embedded_video_url(photo), headers={"Range": "bytes=0-99"})
@@ -132,7 +132,7 @@ def test_the_route_serves_the_stored_rendition_with_ranges(imported, logged_in, 
     body = read_all(whole)
     assert whole.status_code == 200 and whole["Content-Type"] == "video/mp4" and whole["Accept-Ranges"] == "bytes"
     assert codec_of(body, tmp_path) == "h264"
-    assert body == cache.thumbnail_storage().open(video_cache.storage_name(photo)).read()
+    assert body == store.storage().open(video_renditions.entry(photo).name).read()
     assert part.status_code == 206 and read_all(part) == body[:100]
 
 
@@ -157,7 +157,7 @@ def test_an_h264_motion_photo_still_plays_its_original_bytes(imported, logged_in
     span = original[photo.embedded_video_offset:photo.embedded_video_offset + photo.embedded_video_length]
     assert response.status_code == 200 and read_all(response) == span
     assert not Thumbnail.objects.filter(photo=photo).exclude(spec__startswith="h").exists()
-    assert not cache.thumbnail_storage().exists(video_cache.storage_name(photo))
+    assert not store.storage().exists(video_renditions.entry(photo).name)
 
 
 def test_a_motion_photo_imported_before_verdicts_is_probed_on_its_first_play(imported, logged_in, tmp_path):

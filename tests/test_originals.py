@@ -1,9 +1,9 @@
 """Originals are served with HTTP Range (so a video can seek) and as downloads."""
 import pytest
 
+from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
-from library.services.trash import move_to_trash
 
 import factories
 

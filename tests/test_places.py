@@ -17,13 +17,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from PIL import Image, TiffImagePlugin
 
-from library.importing import gps
-from library.importing.dates import ZoneSource
-from library.importing.libraw_header import read_raw_header
+from library.curation.places import apply_location
 from library.importing.pipeline import ImportPipeline
-from library.importing.places import locate
+from library.media import gps
+from library.media.dates import ZoneSource
+from library.media.libraw_header import read_raw_header
+from library.media.places import locate
 from library.models import FileMove, ImportSource, MoveReason, OutcomeStatus, Photo
-from library.services.places import apply_location
 
 import factories
 import format_factories
@@ -294,7 +294,7 @@ def test_the_gazetteer_and_zone_finder_load_only_for_a_position(tmp_path):
     # given a fresh process that sets the site up and reads a photo without GPS
     path = factories.make_jpeg(tmp_path / "a.jpg", taken=factories.a_date(2024, 1, 1, 8, 0))
     script = ("import sys, django; django.setup(); import library.admin;"
-              "from library.importing import detection, metadata; from pathlib import Path; path = Path(sys.argv[1]);"
+              "from library.media import detection, metadata; from pathlib import Path; path = Path(sys.argv[1]);"
               "found = detection.detect_format(path.read_bytes()[:detection.HEAD_BYTES], path.name, path);"
               "assert metadata.read_metadata(path, found, path.name).location is None;"
               "print(sorted({'reverse_geocode', 'timezonefinder', 'scipy'} & set(sys.modules)))")
@@ -312,7 +312,7 @@ def test_naming_a_place_needs_no_network():
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode != 0:
         pytest.skip("cannot start a process without network here")
-    script = "from library.importing.places import locate; print(locate(35.6895, 139.6917))"
+    script = "from library.media.places import locate; print(locate(35.6895, 139.6917))"
     # when
     completed = subprocess.run([unshare, "-rn", sys.executable, "-c", script], capture_output=True, text=True,
                                cwd=PROJECT, timeout=120)

@@ -12,7 +12,7 @@ from django_q.signing import SignedPackage
 
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
-from thumbnails import cache, pregeneration
+from thumbnails import names, pregeneration, store, thumbnail_renditions
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
 
@@ -75,7 +75,7 @@ def test_selection_is_newest_first_and_filters(photos):
 
 def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
     # given: someone already looked at one photo
-    cache.ensure(photos[0], GRID)
+    thumbnail_renditions.ensure(photos[0], GRID)
     progress = []
     # when
     tally = pregeneration.pregenerate([p.pk for p in photos], [GRID], progress=progress.append)
@@ -83,7 +83,7 @@ def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
     assert tally.as_dict() == {"made": 3, "skipped": 1, "failed": 0, "waiting": 0}
     assert progress == [1, 1, 1, 1]
     for photo in photos:
-        assert picture(cache.read(photo, GRID)).height <= 400
+        assert picture(store.Entry(photo, GRID).read()).height <= 400
     assert set(Thumbnail.objects.values_list("generations", flat=True)) == {1}
 
 
@@ -108,18 +108,16 @@ def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_ro
     site_log = (library_root / ".logs" / "photosite.log").read_text()
     errors_log = (library_root / ".logs" / "errors.log").read_text()
     assert f"Background: no h400-webp-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
-    assert f"photo {video.pk} (clip.mp4)" in errors_log  # the cause, written by the cache
+    assert f"photo {video.pk} (clip.mp4)" in errors_log  # the cause, written by the store
 
 
 def killed_between_rename_and_record(photo):
     """What a worker killed mid-`make_claimed` leaves: the whole file under its name, its row not
     ready and still under the dead worker's claim. Returns the stored file's path."""
-    name = cache.storage_name(photo.sha256, GRID)
-    row = cache.rendition_row(photo, GRID, name)
-    assert cache.claim(row)
-    storage = cache.thumbnail_storage()
-    cache.save_atomically(storage, name, cache.generate(photo, GRID))
-    return Path(storage.path(name))
+    entry = store.Entry(photo, GRID)
+    assert entry.claim()
+    entry.save(thumbnail_renditions.generate(photo, GRID))
+    return Path(entry.local_path())
 
 
 def test_a_thumbnail_whose_maker_was_killed_before_recording_it_is_recorded_not_remade(photos):
@@ -182,7 +180,7 @@ def test_a_task_queued_before_an_upgrade_makes_the_current_version(photos):
     from thumbnails.tasks import pregenerate_batch
 
     pregenerate_batch([photos[0].pk], ["h400-webp-v0"])
-    assert cache.exists(photos[0], GRID) and str(GRID) != "h400-webp-v0"
+    assert store.Entry(photos[0], GRID).exists() and str(GRID) != "h400-webp-v0"
 
 
 def test_command_makes_missing_thumbnails_and_summarises(photos, capsys):
@@ -232,7 +230,7 @@ def test_command_refuses_bad_input(photos, args, message):
 
 def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, capsys):
     # given: one thumbnail made, one failed, one task waiting
-    cache.ensure(photos[0], GRID)
+    thumbnail_renditions.ensure(photos[0], GRID)
     break_file(photos[3], library_root)
     pregeneration.pregenerate([photos[3].pk], [GRID])
     call_command("pregenerate", "--queue", "--session", str(photos[1].import_session_id))
@@ -240,7 +238,7 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     call_command("librarystatus")
     # then
     out = capsys.readouterr().out
-    size = (library_root / ".thumbnails" / cache.storage_name(photos[0].sha256, GRID)).stat().st_size
+    size = (library_root / ".thumbnails" / names.storage_name(photos[0].sha256, GRID)).stat().st_size
     assert "Photos:                    3" in out and "Videos:                    1" in out
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
     assert "Thumbnail cache:           1 files, " in out and f"({size} bytes), from their records" in out
@@ -332,7 +330,7 @@ def test_queueing_writes_tasks_in_bounded_transactions(library_root, settings, m
 
 def test_librarystatus_takes_the_cache_size_from_the_records_not_a_walk(photos, library_root, capsys):
     # given a cached thumbnail and a big file in the cache folder that no record names
-    cache.ensure(photos[0], GRID)
+    thumbnail_renditions.ensure(photos[0], GRID)
     size = Thumbnail.objects.get().bytes
     (library_root / ".thumbnails" / "stray.bin").write_bytes(bytes(1_000_000))
     # when

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from library.importing import detection
-from library.importing.errors import CorruptFileError, FileTooLargeError
-from library.importing.jxl_header import read_jxl_header
-from library.importing.libraw_header import read_raw_header
-from library.importing.metadata import read_metadata
-from library.importing.raw_metadata import libraw_moment
+from library.media import detection
+from library.media.errors import CorruptFileError, FileTooLargeError
+from library.media.jxl_header import read_jxl_header
+from library.media.libraw_header import read_raw_header
+from library.media.metadata import read_metadata
+from library.media.raw_metadata import libraw_moment
 from library.models import DateSource
 
 import factories

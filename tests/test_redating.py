@@ -5,10 +5,10 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import DateSource, FileMove, ImportSource, Photo
-from library.services.redating import redate
-from library.services.trash import move_to_trash
 
 import factories
 

@@ -172,7 +172,7 @@ def test_the_known_question_answers_only_for_photos_outside_the_trash(site, clie
     session_id = new_session(client)
     photo = factories.make_jpeg(tmp_path / "TRASHED.JPG", 200, 100, taken=factories.a_date(day=9))
     client.post(f"/api/imports/{session_id}/files", files={"file": ("TRASHED.JPG", photo.read_bytes())})
-    site.manage("shell", "-v0", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+    site.manage("shell", "-v0", "-c", "from library.models import Photo; from library.curation.trash import move_to_trash;"
                 "move_to_trash(Photo.objects.get(original_name='TRASHED.JPG'))")
     sha256 = hashlib.sha256(photo.read_bytes()).hexdigest()
     answer = client.post(f"/api/imports/{session_id}/known", json={"files": [
@@ -187,7 +187,7 @@ def test_the_sizes_question_names_only_sizes_of_photos_outside_the_trash(site, c
                      for seed, name in ((41, "SIZE_KEPT"), (42, "SIZE_TRASHED")))
     for photo in (kept, trashed):
         client.post(f"/api/imports/{session_id}/files", files={"file": (photo.name, photo.read_bytes())})
-    site.manage("shell", "-v0", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+    site.manage("shell", "-v0", "-c", "from library.models import Photo; from library.curation.trash import move_to_trash;"
                 "move_to_trash(Photo.objects.get(original_name='SIZE_TRASHED.JPG'))")
     # when
     answer = client.post(f"/api/imports/{session_id}/sizes",

@@ -10,11 +10,11 @@ import pytest
 import sidecar_factories as sidecars
 from django.core.management import CommandError, call_command
 
+from library.check_report import CheckReport
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash, restore_from_trash
 from library.models import DateSource, Favourite, ImportOutcome, ImportSession, OutcomeStatus, PendingSidecar, Photo
-from library.services.check_report import CheckReport
 from library.services.library_check import check_files
-from library.services.redating import redate
-from library.services.trash import move_to_trash, restore_from_trash
 
 import factories
 

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sidecar_factories
 
-from library.importing.not_media import document_reason, system_file_reason
-from library.importing.sidecar_facts import PassedByError, SidecarError, SidecarFacts
-from library.importing.sidecar_names import SidecarName, match_key
-from library.importing.takeout_sidecar import read_takeout
-from library.importing.xmp_sidecar import read_xmp
+from library.media.not_media import document_reason, system_file_reason
+from library.media.sidecar_facts import PassedByError, SidecarError, SidecarFacts
+from library.media.sidecar_names import SidecarName, match_key
+from library.media.takeout_sidecar import read_takeout
+from library.media.xmp_sidecar import read_xmp
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Commands start without the heavy modules they do not use: rawpy and numpy load where a raw file
-is read or a thumbnail made, redis where Redis is configured. Each was a tenth of a second or
-more of every command's start (bench/bench_startup.py has the figures); a top-level import
-anywhere on the way from `django.setup()` (an admin module, an app's `ready()`, a template tag
-library) would bring it back unnoticed, so real `manage.py` processes are asked what they loaded.
-
-(django-eventstream's import of gripcontrol, pubcontrol and requests is not here: the package
-imports them itself, and it is an installed app, so every `django.setup()` pays for them.)"""
+is read or a thumbnail made, redis where Redis is configured, django-eventstream (and the
+requests it imports) where events are streamed or sent. Each was a large share of every
+command's start (bench/bench_startup.py has the figures); a top-level import anywhere on the
+way from `django.setup()` (an admin module, an app's `ready()`, a signal handler, a template tag
+library) would bring it back unnoticed, so real `manage.py` processes are asked what they loaded."""
 import os
 import subprocess
 import sys
@@ -15,7 +13,7 @@ import pytest
 from factories import make_jpeg
 from live_site import PROJECT_DIR
 
-HEAVY = ("rawpy", "numpy", "redis")
+HEAVY = ("rawpy", "numpy", "redis", "django_eventstream", "requests")
 # Runs manage.py as `python manage.py ARGS` would, then names the heavy modules it loaded.
 DRIVER = f"""
 import runpy, sys

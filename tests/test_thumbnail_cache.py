@@ -6,8 +6,8 @@ import pytest
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from thumbnails import cache
-from thumbnails.errors import SourceMissingError, ThumbnailBackoffError, UnreadableImageError
+from thumbnails import store, thumbnail_renditions
+from thumbnails.errors import RenditionBackoffError, SourceMissingError, UnreadableImageError
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
 from thumbnails.status import photos_with_thumbnail_state, thumbnail_counts
@@ -31,44 +31,44 @@ def rendition(photo, spec=TILE):
 
 def test_ensure_stores_the_thumbnail_under_its_content_name(photo, library_root):
     # when
-    name = cache.ensure(photo, TILE).name
+    name = thumbnail_renditions.ensure(photo, TILE).name
     # then
     sha = photo.sha256
     assert name == f"{sha[:2]}/{sha[2:4]}/{sha}-h400-jpeg-v1.jpg"
     stored = library_root / ".thumbnails" / name
     assert picture(stored.read_bytes()).size == (533, 400)
     assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no temp file left behind
-    assert cache.exists(photo, TILE)
+    assert store.Entry(photo, TILE).exists()
     row = rendition(photo)
     assert (row.state, row.generations, row.bytes, row.name) == (ThumbnailState.READY, 1, stored.stat().st_size, name)
 
 
 def test_a_cached_thumbnail_is_not_made_again(photo):
-    cache.ensure(photo, TILE)
-    cache.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE)
     assert rendition(photo).generations == 1
 
 
 def test_jpeg_and_webp_are_separate_entries(photo):
     webp = ThumbnailSpec.for_size("400", "webp")
-    assert cache.ensure(photo, webp).name != cache.ensure(photo, TILE).name
-    assert picture(cache.read(photo, webp)).format == "WEBP"
+    assert thumbnail_renditions.ensure(photo, webp).name != thumbnail_renditions.ensure(photo, TILE).name
+    assert picture(store.Entry(photo, webp).read()).format == "WEBP"
 
 
 def test_a_thumbnail_that_vanished_from_the_storage_is_made_again(photo, library_root):
     # given a cached thumbnail whose file someone deleted
-    name = cache.ensure(photo, TILE).name
+    name = thumbnail_renditions.ensure(photo, TILE).name
     (library_root / ".thumbnails" / name).unlink()
     # when
-    cache.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE)
     # then
-    assert cache.exists(photo, TILE)
+    assert store.Entry(photo, TILE).exists()
     assert rendition(photo).generations == 2
 
 
 def test_force_remakes_a_cached_thumbnail(photo):
-    cache.ensure(photo, TILE)
-    cache.ensure(photo, TILE, force=True)
+    thumbnail_renditions.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE, force=True)
     assert rendition(photo).generations == 2
 
 
@@ -76,11 +76,11 @@ def test_the_storage_is_swappable(photo, settings):
     # given thumbnails kept in memory instead of on disk
     settings.STORAGES = {**settings.STORAGES, "thumbnails": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     # when
-    name = cache.ensure(photo, TILE).name
+    name = thumbnail_renditions.ensure(photo, TILE).name
     # then
     assert storages["thumbnails"].exists(name)
-    assert picture(cache.read(photo, TILE)).size == (533, 400)
-    cache.delete_all(photo)
+    assert picture(store.Entry(photo, TILE).read()).size == (533, 400)
+    store.delete_all(photo)
     assert not storages["thumbnails"].exists(name)
 
 
@@ -90,9 +90,9 @@ def test_a_failure_is_logged_once_and_backs_off(photo, library_root, caplog):
     # when the thumbnail is asked for twice
     with caplog.at_level(logging.ERROR, logger="photosite.thumbnails"):
         with pytest.raises(UnreadableImageError):
-            cache.ensure(photo, TILE)
-        with pytest.raises(ThumbnailBackoffError, match="cannot decode"):
-            cache.ensure(photo, TILE)
+            thumbnail_renditions.ensure(photo, TILE)
+        with pytest.raises(RenditionBackoffError, match="cannot decode"):
+            thumbnail_renditions.ensure(photo, TILE)
     # then it was tried once, recorded, and written once to errors.log
     row = rendition(photo)
     assert (row.state, row.attempts) == (ThumbnailState.FAILED, 1)
@@ -106,18 +106,18 @@ def test_a_worker_that_read_the_row_before_another_failed_does_not_try_again(pho
     # given: a second worker read the row while it was pending; then the first worker failed
     # and released its claim (what two clusters racing for one broken video did in CI)
     (library_root / photo.path).write_bytes(b"garbage")
-    name = cache.storage_name(photo.sha256, TILE)
-    read_before_the_failure = cache.rendition_row(photo, TILE, name)
+    read_before_the_failure = store.Entry(photo, TILE)
+    assert read_before_the_failure.row.state == ThumbnailState.PENDING
     with pytest.raises(UnreadableImageError):
-        cache.ensure(photo, TILE)
+        thumbnail_renditions.ensure(photo, TILE)
     # when the second worker goes on from what it read
     # then it is refused the claim by the back-off, not handed a second attempt
-    assert not cache.claim(read_before_the_failure)
-    with pytest.raises(ThumbnailBackoffError):
-        cache.wait_for_claim(read_before_the_failure, name, photo, TILE)
+    assert not read_before_the_failure.claim()
+    with pytest.raises(RenditionBackoffError):
+        read_before_the_failure.wait_for_claim()
     assert rendition(photo).attempts == 1
     # and a forced remake still may claim it
-    assert cache.claim(read_before_the_failure, during_backoff=True)
+    assert read_before_the_failure.claim(during_backoff=True)
 
 
 def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
@@ -125,15 +125,15 @@ def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
     original = (library_root / photo.path).read_bytes()
     (library_root / photo.path).write_bytes(b"garbage")
     with pytest.raises(UnreadableImageError):
-        cache.ensure(photo, TILE)
+        thumbnail_renditions.ensure(photo, TILE)
     Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
     # when it fails again, the wait grows; when the file is good again, it succeeds
     with pytest.raises(UnreadableImageError):
-        cache.ensure(photo, TILE)
+        thumbnail_renditions.ensure(photo, TILE)
     assert rendition(photo).retry_after > timezone.now() + timedelta(minutes=3)
     (library_root / photo.path).write_bytes(original)
     Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
-    cache.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE)
     row = rendition(photo)
     assert (row.state, row.attempts, row.last_error) == (ThumbnailState.READY, 0, "")
 
@@ -141,12 +141,12 @@ def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
 def test_a_photo_whose_file_is_gone_fails_with_a_clear_error(photo, library_root):
     (library_root / photo.path).unlink()
     with pytest.raises(SourceMissingError, match="missing"):
-        cache.ensure(photo, TILE)
+        thumbnail_renditions.ensure(photo, TILE)
 
 
 def test_delete_all_removes_files_and_rows(photo, library_root):
-    names = [cache.ensure(photo, spec).name for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
-    cache.delete_all(photo)
+    names = [thumbnail_renditions.ensure(photo, spec).name for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
+    store.delete_all(photo)
     assert not any((library_root / ".thumbnails" / name).exists() for name in names)
     assert not Thumbnail.objects.filter(photo=photo).exists()
 
@@ -155,11 +155,11 @@ def test_status_counts_cached_missing_and_failed_in_the_format_browsers_get(libr
     # given three photos: one cached (and a JPEG of another), one failed, one never asked for
     grid = ThumbnailSpec.for_size("400", "webp")
     cached, failed, missing = (import_file(factories.make_jpeg(media_dir / f"{n}.jpg", 320 + n, 240)) for n in range(3))
-    cache.ensure(cached, grid)
-    cache.ensure(missing, TILE)
+    thumbnail_renditions.ensure(cached, grid)
+    thumbnail_renditions.ensure(missing, TILE)
     (library_root / failed.path).unlink()
     with pytest.raises(SourceMissingError):
-        cache.ensure(failed, grid)
+        thumbnail_renditions.ensure(failed, grid)
     # when / then: by default the grid's WebP is counted, the thumbnail a browser shows
     assert thumbnail_counts() == {"cached": 1, "missing": 1, "failed": 1}
     from library.models import Photo
@@ -171,5 +171,5 @@ def test_status_counts_cached_missing_and_failed_in_the_format_browsers_get(libr
 
 def test_videos_go_through_ffmpeg(library_root, media_dir):
     video = import_file(factories.make_video(media_dir / "clip.mp4", seconds=1, width=640, height=480, rotation=-90))
-    cache.ensure(video, TILE)
-    assert picture(cache.read(video, TILE)).size == (300, 400)
+    thumbnail_renditions.ensure(video, TILE)
+    assert picture(store.Entry(video, TILE).read()).size == (300, 400)

@@ -17,15 +17,15 @@ HTTP_REQUESTS = 8
 RACE_SCRIPT = """
 import hashlib, threading, time
 from library.models import Photo
-from thumbnails import cache
+from thumbnails import store, thumbnail_renditions
 from thumbnails.specs import ThumbnailSpec
 TILE = ThumbnailSpec.for_size("400", "jpeg")  # what the HTTP client, accepting */*, is served
 photo = Photo.objects.get()
 digests = []
 def ask():
     time.sleep(max(0, {start_at} - time.time()))
-    cache.ensure(photo, TILE)
-    digests.append(hashlib.sha256(cache.read(photo, TILE)).hexdigest())
+    thumbnail_renditions.ensure(photo, TILE)
+    digests.append(hashlib.sha256(store.Entry(photo, TILE).read()).hexdigest())
 threads = [threading.Thread(target=ask) for _ in range({threads})]
 [thread.start() for thread in threads]
 [thread.join() for thread in threads]

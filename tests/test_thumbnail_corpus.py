@@ -5,8 +5,8 @@ from PIL import ImageChops, ImageStat
 
 from library.importing.pipeline import ImportPipeline
 from library.models import Photo
-from thumbnails import cache
-from thumbnails.errors import ThumbnailError
+from thumbnails import store, thumbnail_renditions
+from thumbnails.errors import RenditionError
 from thumbnails.specs import ThumbnailSpec
 
 from test_thumbnail_support import picture
@@ -39,8 +39,8 @@ def test_every_corpus_file_yields_a_thumbnail_or_an_expected_logged_failure(corp
     failed = {}
     for name, photo in corpus_photos.items():
         try:
-            cache.ensure(photo, TILE)
-        except ThumbnailError as error:
+            thumbnail_renditions.ensure(photo, TILE)
+        except RenditionError as error:
             failed[name] = str(error)
     # then
     assert len(corpus_photos) > 100
@@ -49,7 +49,7 @@ def test_every_corpus_file_yields_a_thumbnail_or_an_expected_logged_failure(corp
     assert all(name in errors_log for name in failed)
     for name, photo in corpus_photos.items():
         if name not in failed:
-            thumbnail = picture(cache.read(photo, TILE))
+            thumbnail = picture(store.Entry(photo, TILE).read())
             assert thumbnail.mode == "RGB" and thumbnail.height <= 400, name
 
 
@@ -60,8 +60,8 @@ def test_every_orientation_example_looks_the_same_once_upright(corpus_dir, libra
     thumbnails = []
     for orientation in range(9):
         photo = photos[f"{shape}_{orientation}.jpg"]
-        cache.ensure(photo, TILE)
-        thumbnails.append(picture(cache.read(photo, TILE)))
+        thumbnail_renditions.ensure(photo, TILE)
+        thumbnails.append(picture(store.Entry(photo, TILE).read()))
     # then each thumbnail matches the untransformed one, pixel for pixel (within JPEG noise)
     reference = thumbnails[0]
     for orientation, thumbnail in enumerate(thumbnails):

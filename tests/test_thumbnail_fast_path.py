@@ -155,7 +155,7 @@ def test_a_trashed_photo_is_not_served_by_the_fast_path(site, photo_ids, client)
     client.get(url)
     assert client.get(url).headers["x-thumbnail-served-by"] == FAST_PATH
     # when another process moves it to the trash (which deletes its thumbnails)
-    site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import "
+    site.manage("shell", "-c", "from library.models import Photo; from library.curation.trash import "
                                f"move_to_trash; move_to_trash(Photo.objects.get(pk={photo}))")
     # then the next request goes to Django
     assert "x-thumbnail-served-by" not in client.get(url).headers

@@ -34,7 +34,7 @@ def site(request, tmp_path_factory):
     with running_site(tmp / "live-library", web_workers=web_workers, extra_env=extra_env) as site:
         for name, width in (("kept.jpg", 1600), ("trashed.jpg", 1200)):
             site.manage("import", "--no-progress", str(factories.make_jpeg(tmp / name, width, 900)))
-        site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import "
+        site.manage("shell", "-c", "from library.models import Photo; from library.curation.trash import "
                                    "move_to_trash; move_to_trash(Photo.objects.get(original_name='trashed.jpg'))")
         yield site
 

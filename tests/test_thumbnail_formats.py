@@ -1,9 +1,10 @@
 """The format policy (thumbnails.formats): which format a client is served and which is made
 ahead, for each setting of PHOTOSITE_THUMBNAIL_FORMAT and the Accept headers browsers send."""
 import pytest
+from django.test import RequestFactory
 
 from thumbnails import formats
-from thumbnails.views import spec_for
+from thumbnails.views import spec_for_request
 
 CHROMIUM = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 FIREFOX = "image/avif,image/webp,*/*"
@@ -23,10 +24,11 @@ OLD_CLIENT = "image/png,image/*;q=0.8,*/*;q=0.5"
 def test_each_client_gets_the_configured_format_or_jpeg(settings, configured, accept, served):
     # given
     settings.PHOTOSITE_THUMBNAIL_FORMAT = configured
-    # when / then: the view (and the fast path, through spec_for) ask the same function
+    request = RequestFactory().get("/", {"size": "800"}, HTTP_ACCEPT=accept)
+    # when / then: the view (and the fast path) ask the same function
     assert formats.format_for(accept) == served
-    assert spec_for("800", accept) == formats.served_spec("800", accept)
-    assert str(spec_for("800", accept)) == f"h800-{served}-v1"
+    assert spec_for_request(request) == formats.served_spec("800", accept)
+    assert str(spec_for_request(request)) == f"h800-{served}-v1"
 
 
 @pytest.mark.parametrize("configured", ["webp", "jpeg"])

@@ -15,7 +15,7 @@ import struct
 import pytest
 from django.utils import timezone
 
-from library.importing.dates import dating
+from library.media.dates import dating
 from library.models import DateSource, MediaKind, Photo
 from thumbnails.links import thumbnail_url
 

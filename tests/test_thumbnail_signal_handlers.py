@@ -5,10 +5,10 @@ from functools import partial
 
 import pytest
 
-from library.services.redating import redate
-from library.services.trash import move_to_trash, restore_from_trash
+from library.curation.redating import redate
+from library.curation.trash import move_to_trash, restore_from_trash
 from library.signals import photo_redated, photo_restored, photo_trashed
-from thumbnails import cache
+from thumbnails import store, thumbnail_renditions
 from thumbnails.models import Thumbnail
 from thumbnails.specs import ThumbnailSpec
 
@@ -24,7 +24,7 @@ SIGNALS = {"trashed": photo_trashed, "restored": photo_restored, "redated": phot
 @pytest.fixture
 def photo(library_root, media_dir):
     photo = import_file(factories.make_jpeg(media_dir / "a.jpg", 1200, 900))
-    cache.ensure(photo, TILE)
+    thumbnail_renditions.ensure(photo, TILE)
     return photo
 
 
@@ -49,7 +49,7 @@ def test_trashing_a_photo_removes_its_thumbnails(photo, sent, library_root):
     move_to_trash(photo)
     # then
     assert sent == [("trashed", photo.pk)]
-    assert not cache.exists(photo, TILE)
+    assert not store.Entry(photo, TILE).exists()
     assert not Thumbnail.objects.filter(photo=photo).exists()
     assert not any(path.is_file() for path in (library_root / ".thumbnails").rglob("*"))
 
@@ -57,10 +57,10 @@ def test_trashing_a_photo_removes_its_thumbnails(photo, sent, library_root):
 def test_restoring_and_redating_announce_it_and_keep_content_named_thumbnails(photo, sent):
     # given
     move_to_trash(photo)
-    cache.ensure(photo, TILE)  # e.g. staff looked at it in the trash
+    thumbnail_renditions.ensure(photo, TILE)  # e.g. staff looked at it in the trash
     # when
     restore_from_trash(photo)
     redate(photo, datetime(2019, 6, 15, 12, 30, tzinfo=UTC))
     # then: names come from the bytes and the spec, not the path or the date
     assert sent == [("trashed", photo.pk), ("restored", photo.pk), ("redated", photo.pk)]
-    assert cache.exists(photo, TILE)
+    assert store.Entry(photo, TILE).exists()

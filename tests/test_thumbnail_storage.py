@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 
-from thumbnails import cache
+from thumbnails import names, status, store, thumbnail_renditions
 from thumbnails.links import thumbnail_url
 from thumbnails.models import Thumbnail, ThumbnailState
 from thumbnails.specs import ThumbnailSpec
@@ -103,29 +103,29 @@ def test_a_storage_off_the_disk_works_through_the_storage_api_alone(photo, setti
     # given thumbnails kept in memory (standing in for an object store)
     settings.STORAGES = {**settings.STORAGES, "thumbnails": IN_MEMORY}
     # when: made, asked again, read, deleted
-    made = cache.ensure(photo, TILE)
-    again = cache.ensure(photo, TILE)
+    made = thumbnail_renditions.ensure(photo, TILE)
+    again = thumbnail_renditions.ensure(photo, TILE)
     # then
-    assert not cache.is_local() and cache.thumbnail_path(photo, TILE) is None
-    assert again.made is None and again.read() == made.made == cache.read(photo, TILE)
-    assert cache.exists(photo, TILE) and picture(made.made).size == (533, 400)
+    assert not store.is_local() and store.Entry(photo, TILE).local_path() is None
+    assert again.made is None and again.read() == made.made == store.Entry(photo, TILE).read()
+    assert store.Entry(photo, TILE).exists() and picture(made.made).size == (533, 400)
     row = Thumbnail.objects.get(photo=photo)
     assert (row.state, row.generations, row.bytes) == (ThumbnailState.READY, 1, len(made.made))
-    cache.ensure(photo, TILE, force=True)
+    thumbnail_renditions.ensure(photo, TILE, force=True)
     assert Thumbnail.objects.get(photo=photo).generations == 2
     assert storages["thumbnails"].listdir(made.name.rsplit("/", 1)[0])[1] == [made.name.rsplit("/", 1)[1]]
-    cache.delete_all(photo)
-    assert not cache.exists(photo, TILE) and not Thumbnail.objects.exists()
+    store.delete_all(photo)
+    assert not store.Entry(photo, TILE).exists() and not Thumbnail.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_file_its_row_does_not_record_is_recorded_not_remade(photo, settings):
     # given a thumbnail in the storage whose row was never written (its maker killed)
     settings.STORAGES = {**settings.STORAGES, "thumbnails": IN_MEMORY}
-    data = cache.generate(photo, TILE)
-    storages["thumbnails"].save(cache.storage_name(photo.sha256, TILE), ContentFile(data))
+    data = thumbnail_renditions.generate(photo, TILE)
+    storages["thumbnails"].save(names.storage_name(photo.sha256, TILE), ContentFile(data))
     # when
-    found = cache.ensure(photo, TILE)
+    found = thumbnail_renditions.ensure(photo, TILE)
     # then
     assert found.made is None and found.read() == data
     row = Thumbnail.objects.get(photo=photo)
@@ -141,13 +141,13 @@ def test_a_miss_serves_the_bytes_just_made_without_reading_them_back(photo, clie
     monkeypatch.setattr(AtomicFileSystemStorage, "_open", unreadable)
     client.force_login(django_user_model.objects.create_user("viewer", password="pw"))
     # when: the cache and the view miss
-    made = cache.ensure(photo, ThumbnailSpec.for_size("800", "jpeg"))
+    made = thumbnail_renditions.ensure(photo, ThumbnailSpec.for_size("800", "jpeg"))
     response = client.get(thumbnail_url(photo), headers={"Accept": "image/jpeg"})
     # then: what was served is what was stored
     assert made.read() == made.made
     assert response.status_code == 200 and "X-Thumbnail-Placeholder" not in response
-    assert response["ETag"] == cache.etag(photo, TILE)
-    stored = storages["thumbnails"].path(cache.storage_name(photo.sha256, TILE))
+    assert response["ETag"] == names.etag(photo, TILE)
+    stored = storages["thumbnails"].path(names.storage_name(photo.sha256, TILE))
     with open(stored, "rb") as file:
         assert response.content == file.read()
 
@@ -155,8 +155,8 @@ def test_a_miss_serves_the_bytes_just_made_without_reading_them_back(photo, clie
 @pytest.mark.django_db(transaction=True)
 def test_the_view_records_a_file_it_finds_that_its_row_does_not(photo, client, django_user_model):
     # given a thumbnail on disk whose row was never written (its maker killed)
-    data = cache.generate(photo, TILE)
-    storages["thumbnails"].save(cache.storage_name(photo.sha256, TILE), ContentFile(data))
+    data = thumbnail_renditions.generate(photo, TILE)
+    storages["thumbnails"].save(names.storage_name(photo.sha256, TILE), ContentFile(data))
     client.force_login(django_user_model.objects.create_user("viewer", password="pw"))
     # when
     response = client.get(thumbnail_url(photo), headers={"Accept": "image/jpeg"})
@@ -172,21 +172,21 @@ def test_the_cache_measures_its_size_from_its_rows_on_any_storage(photo, setting
     # given
     options = {"location": str(library_root / ".thumbnails")} if "Atomic" in backend else {}
     settings.STORAGES = {**settings.STORAGES, "thumbnails": {"BACKEND": backend, "OPTIONS": options}}
-    made = cache.ensure(photo, TILE).made
+    made = thumbnail_renditions.ensure(photo, TILE).made
     # when / then: (files, bytes, files of unknown size)
-    assert cache.stored_size() == (1, len(made), 0)
+    assert status.stored_size() == (1, len(made), 0)
     Thumbnail.objects.update(bytes=None)  # a row that never said its size
-    assert cache.stored_size() == (1, 0, 1)
+    assert status.stored_size() == (1, 0, 1)
 
 
 @pytest.mark.parametrize(("name", "sha256", "current", "unfinished"), [
-    (cache.storage_name("a" * 64, TILE), "a" * 64, True, False),
-    (cache.storage_name("a" * 64, ThumbnailSpec(400, "jpeg", 0)), "a" * 64, False, False),
+    (names.storage_name("a" * 64, TILE), "a" * 64, True, False),
+    (names.storage_name("a" * 64, ThumbnailSpec(400, "jpeg", 0)), "a" * 64, False, False),
     ("aa/aa/.tmp-k2j4h5", None, False, True),
     ("aa/aa/notes.txt", None, False, False),
 ])
 def test_what_a_name_in_the_storage_is(name, sha256, current, unfinished):
     # the naming rule checklibrary asks instead of copying it
-    assert cache.photo_sha256_of(name) == sha256
-    assert cache.is_current_name(name) is current
+    assert names.photo_sha256_of(name) == sha256
+    assert names.is_current_name(name) is current
     assert is_unfinished_write(name) is unfinished

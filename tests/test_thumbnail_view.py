@@ -36,7 +36,7 @@ def test_unknown_photo_is_404(library_root, client):
 
 def test_a_photo_in_the_trash_is_shown_to_staff_only(photo, client, django_user_model):
     # given
-    from library.services.trash import move_to_trash
+    from library.curation.trash import move_to_trash
 
     move_to_trash(photo)
     # then

@@ -2,9 +2,9 @@
 re-import of a trashed photo restores it instead of hiding it as a 'duplicate'."""
 import pytest
 
+from library.curation.trash import RESTORED_NOTE, move_to_trash, restore_from_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import FileMove, ImportOutcome, ImportSource, OutcomeStatus, Photo
-from library.services.trash import RESTORED_NOTE, move_to_trash, restore_from_trash
 
 import factories
 

@@ -1,13 +1,14 @@
-"""The playback verdict made at import (library.video_playback): which originals every browser
+"""The playback verdict made at import (library.media.video_playback): which originals every browser
 plays as they are, read by ffprobe and by the ffprobe-less `ffmpeg -i` path alike, and how
 PHOTOSITE_VIDEO_RENDITIONS turns the verdict into what is served."""
 import pytest
 
-from library.ffmpeg_binaries import ffprobe_path
 from library.importing.pipeline import ImportPipeline
 from library.importing.progress import CollectingReporter
+from library.media.ffmpeg_binaries import ffprobe_path
+from library.media.video_playback import Playback, VideoCodecs, verdict
 from library.models import ImportSource, Photo
-from library.video_playback import Playback, VideoCodecs, serves_rendition, verdict
+from library.playback import serves_rendition
 
 import factories
 
@@ -74,7 +75,7 @@ def test_the_mode_turns_the_verdict_into_what_is_served(settings, mode, playback
 
 @pytest.mark.outside_database
 def test_an_unknown_mode_stops_the_site_at_its_checks(settings):
-    from library.video_playback import check_mode
+    from library.playback import check_mode
 
     settings.PHOTOSITE_VIDEO_RENDITIONS = "sometimes"
     assert [error.id for error in check_mode(None)] == ["library.E010"]
@@ -84,7 +85,7 @@ def test_an_unknown_mode_stops_the_site_at_its_checks(settings):
 
 @pytest.mark.outside_database
 def test_an_unknown_preset_stops_the_site_at_its_checks(settings):
-    from thumbnails.video_cache import check_preset
+    from thumbnails.video_renditions import check_preset
 
     settings.PHOTOSITE_VIDEO_RENDITION_PRESET = "placebo-ish"
     assert [error.id for error in check_preset(None)] == ["thumbnails.E002"]

@@ -13,10 +13,10 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.video_metadata import probe_with_ffmpeg
+from library.media.video_metadata import probe_with_ffmpeg
 from library.models import ImportSource, Photo
-from thumbnails import cache, video_cache, video_views
-from thumbnails.errors import ThumbnailBackoffError, VideoRenditionError
+from thumbnails import names, store, video_renditions, video_views
+from thumbnails.errors import RenditionBackoffError, VideoRenditionError
 from thumbnails.generators.video_rendition import (
     FFMPEG_ADDRESS_SPACE_BYTES,
     TIMEOUT_BASE_SECONDS,
@@ -112,7 +112,7 @@ def test_many_askers_make_it_once(library_root, media_dir):
     results = []
 
     def ask():
-        results.append(video_cache.ensure(Photo.objects.get(pk=photo.pk)))
+        results.append(video_renditions.ensure(Photo.objects.get(pk=photo.pk)))
 
     # when four workers ask at once
     threads = [threading.Thread(target=ask) for _ in range(4)]
@@ -122,12 +122,12 @@ def test_many_askers_make_it_once(library_root, media_dir):
         thread.join()
     # then one made it, the rest left it to the claim's holder; file and row agree
     assert sorted(results) == [False, False, False, True]
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.spec()))
-    assert (row.state, row.generations, row.name) == (ThumbnailState.READY, 1, video_cache.storage_name(photo))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.spec()))
+    assert (row.state, row.generations, row.name) == (ThumbnailState.READY, 1, video_renditions.entry(photo).name)
     assert row.name.endswith(f"{photo.sha256}-v1080-h264-v1.mp4")
-    assert cache.thumbnail_storage().size(row.name) == row.bytes
-    assert video_cache.ensure(photo) is False  # stored: nothing to do
-    assert not list((library_root / video_cache.WORK_DIR).iterdir()), "no growing copy left behind"
+    assert store.storage().size(row.name) == row.bytes
+    assert video_renditions.ensure(photo) is False  # stored: nothing to do
+    assert not list((library_root / video_renditions.WORK_DIR).iterdir()), "no growing copy left behind"
 
 
 def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
@@ -135,21 +135,21 @@ def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
     photo = broken_video(media_dir, library_root)
     # when
     with pytest.raises(VideoRenditionError):
-        video_cache.ensure(photo)
+        video_renditions.ensure(photo)
     # then
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_cache.spec()))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.spec()))
     assert row.state == ThumbnailState.FAILED and row.attempts == 1 and row.retry_after
     assert "v1080-h264-v1" in (library_root / ".logs" / "errors.log").read_text()
-    with pytest.raises(ThumbnailBackoffError):
-        video_cache.playable(photo)
+    with pytest.raises(RenditionBackoffError):
+        video_renditions.playable(photo)
 
 
 def test_view_serves_a_stored_rendition_with_ranges(logged_in, library_root, media_dir):
     # given
     import_videos(media_dir, "avchd-mts")
     photo = video("avchd-mts")
-    video_cache.ensure(photo)
-    size = cache.thumbnail_storage().size(video_cache.storage_name(photo))
+    video_renditions.ensure(photo)
+    size = store.storage().size(video_renditions.entry(photo).name)
     # when
     whole = logged_in.get(f"/api/photo/{photo.pk}/video")
     part = logged_in.get(f"/api/photo/{photo.pk}/video", HTTP_RANGE="bytes=100-199")
@@ -210,7 +210,7 @@ def test_workers_record_a_missing_verdict_before_making_anything(library_root, m
 def test_view_answers_422_for_a_video_ffmpeg_cannot_decode(logged_in, library_root, media_dir):
     photo = broken_video(media_dir, library_root)
     with pytest.raises(VideoRenditionError):
-        video_cache.ensure(photo)
+        video_renditions.ensure(photo)
     response = logged_in.get(f"/api/photo/{photo.pk}/video")
     assert response.status_code == 422 and b"cannot be played in the browser" in response.content
 
@@ -246,29 +246,29 @@ def test_pregenerate_kind_video_makes_renditions_and_librarystatus_counts_them(l
 
 
 def test_trash_removes_the_rendition(library_root, media_dir):
-    from library.services.trash import move_to_trash
+    from library.curation.trash import move_to_trash
 
     import_videos(media_dir, "iphone-hevc")
     photo = video("iphone-hevc")
-    video_cache.ensure(photo)
+    video_renditions.ensure(photo)
     move_to_trash(photo)
-    assert not cache.thumbnail_storage().exists(video_cache.storage_name(photo))
+    assert not store.storage().exists(video_renditions.entry(photo).name)
     assert not Thumbnail.objects.filter(photo=photo).exists()
 
 
 def test_checklibrary_keeps_current_renditions(library_root, media_dir):
     import_videos(media_dir, "iphone-hevc")
     photo = video("iphone-hevc")
-    video_cache.ensure(photo)
-    assert cache.is_current_name(video_cache.storage_name(photo))
-    assert not cache.is_current_name(video_cache.storage_name(photo).replace("-v1.mp4", "-v0.mp4"))
-    assert Path(library_root / ".thumbnails" / video_cache.storage_name(photo)).exists()
+    video_renditions.ensure(photo)
+    assert names.is_current_name(video_renditions.entry(photo).name)
+    assert not names.is_current_name(video_renditions.entry(photo).name.replace("-v1.mp4", "-v0.mp4"))
+    assert Path(library_root / ".thumbnails" / video_renditions.entry(photo).name).exists()
 
 
 def test_admin_shows_the_verdict_and_filters_by_rendition_state(admin_client, library_root, media_dir):
     # given
     import_videos(media_dir, "android-h264", "iphone-hevc", "avchd-mts")
-    video_cache.ensure(video("iphone-hevc"))
+    video_renditions.ensure(video("iphone-hevc"))
     # when
     made = admin_client.get("/admin/library/photo/?rendition=cached").content.decode()
     missing = admin_client.get("/admin/library/photo/?rendition=missing").content.decode()
@@ -346,4 +346,4 @@ def test_a_first_play_waits_for_a_free_encode_slot(logged_in, library_root, medi
     assert started.status_code == 200 and read_all(started)[4:8] == b"ftyp"
     wait_for(slots.try_take, what="the maker's slot given back")  # its thread is done with the database
     slots.release()
-    assert cache.thumbnail_storage().exists(video_cache.storage_name(photo))
+    assert store.storage().exists(video_renditions.entry(photo).name)

@@ -262,7 +262,7 @@ def test_staff_may_follow_another_users_session(admin, bob, images):
 
 
 def trash(site, photo_id):
-    site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+    site.manage("shell", "-c", "from library.models import Photo; from library.curation.trash import move_to_trash;"
                 f"move_to_trash(Photo.objects.get(pk={photo_id}))")
 
 

@@ -96,7 +96,7 @@ def test_an_ordinary_users_copy_of_a_trashed_photo_is_named_but_not_linked(live_
     (tmp_path / "card").mkdir()
     photo = factories.make_jpeg(tmp_path / "card" / "IMG_TRASHED.JPG", 320, 240, taken=factories.a_date())
     live_site.manage("import", str(photo.parent), "--no-progress")
-    live_site.manage("shell", "-c", "from library.models import Photo; from library.services.trash import move_to_trash;"
+    live_site.manage("shell", "-c", "from library.models import Photo; from library.curation.trash import move_to_trash;"
                      "move_to_trash(Photo.objects.get())")
     live_site.create_user("carol", "carol-password-123")
     context = browser.new_context()

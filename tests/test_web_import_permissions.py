@@ -2,7 +2,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from library.importing.sse import ImportChannelManager, channel_for
+from library.events.sse import ImportChannelManager, channel_for
 from library.models import ImportSession, ImportSource
 
 pytestmark = pytest.mark.django_db

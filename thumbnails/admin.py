@@ -4,10 +4,10 @@ filter by the state of the grid thumbnail, and an action that queues regeneratio
 from django.contrib import admin
 
 from library.admin import CHANGE, extend_photo_admin
-from library.video_playback import videos_served_renditions
+from library.playback import videos_served_renditions
 
-from .cache import current_video_spec
 from .formats import made_ahead_specs
+from .names import current_video_spec
 from .status import STATES, photos_with_thumbnail_state
 from .tasks import queue_photos, queue_renditions
 

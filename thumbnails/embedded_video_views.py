@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/motion`: the video inside a motion photo. The playback policy
-(library.video_playback) judges it as any video: one browsers play (H.264) is streamed from its
+(library.media.video_playback, library.playback) judges it as any video: one browsers play (H.264) is streamed from its
 byte span of the original with Range (seeking), as originals are: nothing is copied, and a
 connection holds a chunk or two however large the video and however slowly it is read. One they
 do not (HEVC, as Galaxy phones write it) is answered with its web rendition, exactly as
@@ -7,6 +7,7 @@ do not (HEVC, as Galaxy phones write it) is answered with its web rendition, exa
 it is made on first play. Thin, like the thumbnail view: 404 for a photo that is not there, not visible or has no embedded video; 410 when the
 video is not where it should be (the original changed or went missing)."""
 import logging
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
@@ -15,14 +16,13 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.services.byte_ranges import ByteRange
-from library.video_playback import serves_rendition
-from library.views.originals import read_range
+from library.playback import serves_rendition
+from photosite.ranged_responses import Window, ranged_response
 
-from .errors import ThumbnailError
+from .errors import RenditionError
 from .generators.embedded_video import embedded_video_span
 from .links import content_version
-from .responses import cache_control, ranged_response
+from .responses import cache_control
 from .video_views import record_missing_verdict, rendition_response
 
 logger = logging.getLogger("photosite.thumbnails")
@@ -46,14 +46,10 @@ async def photo_embedded_video(request, photo_id):
     try:
         span = await sync_to_async(embedded_video_span, thread_sensitive=False)(
             source, photo.embedded_video_offset, photo.embedded_video_length or 0)
-    except ThumbnailError as error:
+    except RenditionError as error:
         logger.error("Embedded video of photo %s (%s) not served: %s", photo.pk, photo.original_name, error)
         return HttpResponse("the motion photo's video could not be read", status=410, content_type="text/plain")
-
-    def in_original(byte_range: ByteRange):
-        return read_range(source, ByteRange(span.offset + byte_range.start, span.offset + byte_range.end))
-
-    response = ranged_response(request, span.length, f'"{photo.sha256}-{EMBEDDED_VIDEO_VERSION}"',
-                               EMBEDDED_VIDEO_TYPE, in_original)
+    window = Window(partial(open, source, "rb"), span.length, span.offset)
+    response = ranged_response(request, window, f'"{photo.sha256}-{EMBEDDED_VIDEO_VERSION}"', EMBEDDED_VIDEO_TYPE)
     response["Cache-Control"] = cache_control(request.GET.get("v"), content_version(photo))
     return response

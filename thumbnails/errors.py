@@ -1,15 +1,32 @@
-"""What can go wrong when making a thumbnail. Narrow classes, so callers catch exactly what they
-expect (the view turns any ThumbnailError into a placeholder). Whatever a generator raises
-becomes one of them in `cache.generate`; a bug elsewhere (the database, the storage) still
-surfaces as a 500."""
+"""What can go wrong when making a rendition (a thumbnail, a video's web rendition). Narrow
+classes, so callers catch exactly what they expect (the thumbnail view turns any RenditionError
+into a placeholder, the video views into a 422). Whatever a thumbnail generator raises becomes
+one of them in `thumbnail_renditions.generate`; a bug elsewhere (the database, the storage)
+still surfaces as a 500."""
 
 
-class ThumbnailError(Exception):
-    """A thumbnail could not be made; the message is fit for errors.log and the admin."""
+class RenditionError(Exception):
+    """A rendition could not be made; the message is fit for errors.log and the admin."""
 
 
-class SourceMissingError(ThumbnailError, FileNotFoundError):
+class SourceMissingError(RenditionError, FileNotFoundError):
     """The photo's file is no longer where the library says it is."""
+
+
+class RenditionStoreError(RenditionError):
+    """The rendition was made but the storage would not keep it."""
+
+
+class RenditionBackoffError(RenditionError):
+    """A recent attempt failed; we wait before trying the same source again."""
+
+
+class RenditionBusyError(RenditionError):
+    """Another process is making this rendition and did not finish in time."""
+
+
+class ThumbnailError(RenditionError):
+    """A still thumbnail could not be made from the photo's (or the video's) bytes."""
 
 
 class UnreadableImageError(ThumbnailError):
@@ -32,23 +49,11 @@ class VideoTimeoutError(VideoFrameError):
     """ffmpeg ran past its time limit and was killed."""
 
 
-class ThumbnailStoreError(ThumbnailError):
-    """The thumbnail was made but the storage would not keep it."""
-
-
-class ThumbnailBackoffError(ThumbnailError):
-    """A recent attempt failed; we wait before trying the same source again."""
-
-
-class ThumbnailBusyError(ThumbnailError):
-    """Another process is making this thumbnail and did not finish in time."""
-
-
-class EmbeddedVideoError(ThumbnailError):
+class EmbeddedVideoError(RenditionError):
     """The video inside a motion photo is not where its metadata said."""
 
 
-class VideoRenditionError(ThumbnailError):
+class VideoRenditionError(RenditionError):
     """ffmpeg could not turn the video into a web rendition (unreadable, no video, or it failed)."""
 
 

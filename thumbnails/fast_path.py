@@ -40,7 +40,8 @@ from library.models import photo_is_visible
 
 from . import fast_path_tables
 from .fast_path_tables import KnownHit, Principal, file_identity
-from .responses import OFFER_SCOPE_KEY, Offer, cache_control, etag_matches, spec_for
+from .formats import served_spec
+from .responses import OFFER_SCOPE_KEY, Offer, cache_control, etag_matches
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 
 # Ids of up to 18 digits (any longer is no photo; Django answers it).
@@ -142,7 +143,7 @@ def requested_spec(headers: dict[str, str], query: dict[str, str]) -> ThumbnailS
     """The spec the view would pick (`?size=`, WebP when accepted); None for a size outside the
     allow-list, which Django answers with a 400 and the reason."""
     try:
-        return spec_for(query.get("size", DEFAULT_SIZE), headers.get("accept", ""))
+        return served_spec(query.get("size", DEFAULT_SIZE), headers.get("accept", ""))
     except InvalidSpecError:
         return None
 

@@ -5,13 +5,14 @@ alone knows its storage and its names, so it looks there and says how to repair.
 from collections.abc import Iterator
 from functools import partial
 
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.utils import timezone
 
+from library.check_report import CheckReport, Finding
 from library.models import Photo
-from library.services.check_report import CheckReport, Finding
 
-from .cache import delete_stored, is_current_name, photo_sha256_of
+from . import store
+from .names import is_current_name, photo_sha256_of
 from .storage import is_unfinished_write
 
 # The heading `checklibrary` lists these findings under.
@@ -21,7 +22,7 @@ BATCH = 1000
 
 def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **kwargs):
     """Receiver of library.signals.library_checked."""
-    storage = storages["thumbnails"]
+    storage = store.storage()
     batch = []
     for name in storage_files(storage):
         sha256 = photo_sha256_of(name)
@@ -42,7 +43,7 @@ def orphan(name: str, detail: str) -> Finding:
 
 
 def remove(name: str) -> str:
-    delete_stored(name)
+    store.delete_stored(name)
     return "removed"
 
 

@@ -5,9 +5,9 @@ version changes the URL, so the view may tell browsers to keep that form forever
 from django.urls import reverse
 
 from library.models import Photo
-from library.video_playback import serves_rendition
+from library.playback import serves_rendition
 
-from .cache import current_video_spec
+from .names import current_video_spec
 from .specs import DEFAULT_SIZE, GENERATOR_VERSION, check_size
 
 VERSION_HASH_LENGTH = 12
@@ -32,7 +32,7 @@ def embedded_video_url(photo: Photo) -> str:
 
 def playable_url(photo: Photo) -> str:
     """The playable source of a video, for a `<video src>`: its web rendition when the policy
-    (library.video_playback) says it needs one, else its original. Live Photos and the viewer
+    (library.playback) says it needs one, else its original. Live Photos and the viewer
     alike link here. The rendition URL carries the rendition's name, so a new generator version
     (or a new rendition size) is a new URL."""
     if not serves_rendition(photo):

@@ -27,6 +27,9 @@ class Thumbnail(models.Model):
     last_error = models.TextField(blank=True)
     retry_after = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True, help_text="Lease of the process making it.")
+    placeholder = models.CharField(
+        max_length=36, blank=True, default="",
+        help_text="The tile thumbnail's ThumbHash in base64, shown while it loads (thumbnails.placeholders).")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["photo", "spec"], name="thumbnail_photo_spec_unique")]

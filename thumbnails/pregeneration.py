@@ -1,9 +1,9 @@
 """Making thumbnails ahead of time: which photos, in which batches, and the loop over a batch.
 
 Shared by the background task (thumbnails.tasks) and `manage.py pregenerate`. Every thumbnail
-goes through `cache.ensure()`, the same single-flight path as the view, so a worker, a
+goes through `thumbnail_renditions.ensure()`, the same single-flight path as the view, so a worker, a
 command and a browser never make the same thumbnail twice. One photo's failure is logged
-(`Background: …`; the cause is in errors.log, written by the cache) and the loop goes on: the
+(`Background: …`; the cause is in errors.log, written by the store) and the loop goes on: the
 photo is left to the view, which retries it on demand once its back-off has passed."""
 import logging
 import math
@@ -18,13 +18,11 @@ from multiprocessing.synchronize import Event
 from django.conf import settings
 from django.db.models import QuerySet
 
-from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.video_playback import serves_rendition, videos_served_renditions
+from library.playback import serves_rendition, videos_served_renditions
 
-from . import cache, pool_worker, video_cache
-from .errors import ThumbnailBackoffError, ThumbnailError
-from .models import Thumbnail, ThumbnailState
+from . import pool_worker, store, thumbnail_renditions, video_renditions
+from .errors import RenditionBackoffError, RenditionError
 from .specs import ThumbnailSpec
 
 logger = logging.getLogger("photosite.background")
@@ -127,8 +125,7 @@ def pregenerate(photo_ids: list[int], specs: list[ThumbnailSpec], force: bool = 
 
 def recorded_renditions(photo_ids: list[int], specs: list[ThumbnailSpec]) -> set[tuple[int, str]]:
     """(photo id, spec) of the renditions whose rows say ready: one query for a whole batch."""
-    rows = Thumbnail.objects.filter(photo_id__in=photo_ids, spec__in=[str(spec) for spec in specs],
-                                    state=ThumbnailState.READY)
+    rows = store.ready_rows().filter(photo_id__in=photo_ids, spec__in=[str(spec) for spec in specs])
     return set(rows.values_list("photo_id", "spec"))
 
 
@@ -139,11 +136,11 @@ def pregenerate_photo(photo: Photo, specs: list[ThumbnailSpec], force: bool,
     tally = Tally()
     for spec in specs:
         try:
-            made = cache.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
-        except ThumbnailBackoffError:
+            made = thumbnail_renditions.ensure(photo, spec, force=force, recorded=(photo.pk, str(spec)) in recorded).made
+        except RenditionBackoffError:
             tally.waiting += 1
-        except ThumbnailError as error:
-            # The cache has logged the failure as an error (terminal, errors.log); this line is
+        except RenditionError as error:
+            # The store has logged the failure as an error (terminal, errors.log); this line is
             # the batch's bookkeeping, for photosite.log only, so the terminal shows it once.
             logger.info("Background: no %s thumbnail for photo %s (%s): %s", spec, photo.pk, photo.original_name, error)
             tally.failed += 1
@@ -177,14 +174,14 @@ def pregenerate_renditions(photo_ids: list[int], force: bool = False,
 
 def pregenerate_rendition(video: Photo | None, force: bool) -> Tally:
     if video is not None and not video.playback:  # imported before verdicts were recorded
-        record_playback(video)
+        video.record_playback()
     if video is None or not serves_rendition(video):
         return Tally(skipped=1)
     try:
-        made = video_cache.ensure(video, force=force)
-    except ThumbnailBackoffError:
+        made = video_renditions.ensure(video, force=force)
+    except RenditionBackoffError:
         return Tally(waiting=1)
-    except ThumbnailError as error:
+    except RenditionError as error:
         logger.warning("Background: no web rendition of video %s (%s): %s", video.pk, video.original_name, error)
         return Tally(failed=1)
     except Exception:  # the per-video boundary: one video must not end the batch

@@ -1,36 +1,22 @@
-"""What a thumbnail response says, in one place for the view and the fast path alike: the spec a
-request gets, its Cache-Control, the If-None-Match rule, and the offer the view leaves for the
+"""What a thumbnail response says, in one place for the view and the fast path alike: its
+Cache-Control, the If-None-Match rule, and the offer the view leaves for the
 fast path.
 
 Data flows one way. The view answers through Django, whose middleware adds its own headers; when
 it served a cached thumbnail from local disk, it leaves an `Offer` in the request's ASGI scope.
 `thumbnails.fast_path`, which wraps Django, takes the offer together with the headers Django
 actually sent, and remembers both. So the view never imports the fast path nor fills its tables,
-the fast path never imports the view, and the headers a fast answer carries are Django's own.
-
-The video routes (a rendition, a motion photo's video) answer Range requests through
-`ranged_response`, streaming what `chunks` yields, so a player can seek and memory per
-connection stays a chunk or two (uvicorn stops asking while a client does not read)."""
-from collections.abc import AsyncIterator, Callable
+the fast path never imports the view, and the headers a fast answer carries are Django's own."""
 from dataclasses import dataclass
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import parse_etags
 
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
-
-from .formats import served_spec
 from .specs import ThumbnailSpec
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 NO_STORE = "no-store"
 OFFER_SCOPE_KEY = "photosite.thumbnail_offer"
-
-
-def spec_for(size: str, accept: str) -> ThumbnailSpec:
-    """`?size=` from the allow-list, in the format `formats` serves this Accept."""
-    return served_spec(size, accept)
 
 
 def cache_control(asked_version: str | None, content_version: str) -> str:
@@ -64,24 +50,3 @@ def leave_offer(request, offer: Offer):
     scope = getattr(request, "scope", None)
     if scope is not None:
         scope[OFFER_SCOPE_KEY] = offer
-
-
-def ranged_response(request, size: int, etag: str, content_type: str,
-                    chunks: Callable[[ByteRange], AsyncIterator[bytes]]) -> HttpResponse:
-    """200 with everything, 206 with the one range asked for (unless If-Range names another
-    version: then everything), or 416 for a range beyond the end; `chunks(byte_range)` streams
-    the bytes. The caller adds its Cache-Control."""
-    try:
-        byte_range = parse_range(request.headers.get("Range"), size)
-    except UnsatisfiableRangeError:
-        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
-    partial = byte_range is not None and request.headers.get("If-Range", etag) == etag
-    if not partial:
-        byte_range = ByteRange(0, size - 1)
-    response = StreamingHttpResponse(chunks(byte_range), status=206 if partial else 200, content_type=content_type)
-    response["Content-Length"] = str(byte_range.length)
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
-    if partial:
-        response["Content-Range"] = byte_range.content_range(size)
-    return response

@@ -15,12 +15,12 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django_q.tasks import async_task
 
-from library.importing.activity import wait_while_importing
+from library.import_activity import wait_while_importing
 from library.models import ImportSession, Photo
-from library.video_playback import videos_served_renditions
+from library.playback import videos_served_renditions
 from photosite.broker_errors import broker_errors
 
-from . import pregeneration, video_cache
+from . import pregeneration, video_renditions
 from .formats import made_ahead_specs
 from .specs import GENERATOR_VERSION, ThumbnailSpec
 
@@ -70,7 +70,7 @@ def queue_renditions(videos: QuerySet, force: bool = False) -> int:
         batch = Photo.objects.only("id", "duration").in_bulk(ids)
         with transaction.atomic():
             for video in (batch[pk] for pk in ids if pk in batch):
-                timeout = max(settings.Q_CLUSTER["timeout"], int(video_cache.task_time_limit(video)))
+                timeout = max(settings.Q_CLUSTER["timeout"], int(video_renditions.task_time_limit(video)))
                 async_task("thumbnails.tasks.make_renditions", [video.pk], force, group=RENDITION_TASK_GROUP,
                            timeout=timeout)
                 tasks += 1

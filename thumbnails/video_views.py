@@ -1,6 +1,6 @@
 """`GET /api/photo/<id>/video`: a video's web rendition, for the viewer's `<video>`. Thin: the
-policy (library.video_playback) says whether there is one — if not, the original plays, and this
-URL redirects there; the cache (thumbnails.video_cache) says what exists.
+policy (library.media.video_playback) says whether there is one — if not, the original plays, and this
+URL redirects there; the store says what exists (thumbnails.video_renditions asks it).
 
 - Stored: served from the storage with Range requests (seeking), a strong ETag and `If-Range`.
 - Not started yet (every encode slot of this process busy, or its maker still reading the
@@ -12,7 +12,7 @@ URL redirects there; the cache (thumbnails.video_cache) says what exists.
 - Cannot be made (ffmpeg fails on it, or failed lately and backs off): 422 with the short reason;
   the viewer then says it cannot be played and offers the original.
 
-Async: ffmpeg runs in a thread of its own (started by the cache), a first play's probe in the
+Async: ffmpeg runs in a thread of its own (started by thumbnails.video_renditions), a first play's probe in the
 generation pool (photosite.generation_pool), and every read is a short hop to a thread of this
 view's own small pool, so a player following a growing file holds no thread while it waits, and
 playback never queues behind thumbnails being made or files being probed."""
@@ -26,15 +26,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from library.importing.video_metadata import record_playback
 from library.models import Photo
-from library.services.byte_ranges import ByteRange
-from library.video_playback import serves_rendition
+from library.playback import serves_rendition
 from photosite.generation_pool import in_generation_pool
+from photosite.ranged_responses import Window, ranged_response
 
-from . import cache, video_cache
-from .errors import ThumbnailError
-from .responses import ranged_response
+from . import video_renditions
+from .errors import RenditionError
 
 logger = logging.getLogger("photosite.thumbnails")
 
@@ -69,7 +67,7 @@ async def photo_video(request, photo_id):
 async def record_missing_verdict(photo: Photo):
     """A video (or motion photo) imported before verdicts were recorded is probed now, once."""
     if not photo.playback:
-        await in_generation_pool(record_playback, photo)
+        await in_generation_pool(photo.record_playback)
 
 
 async def rendition_response(request, photo: Photo):
@@ -78,12 +76,12 @@ async def rendition_response(request, photo: Photo):
     for _ in range(2):  # a growing copy that finishes between the look and the open is stored by then
         try:
             found = await wait_until_playable(photo)
-        except ThumbnailError as error:
+        except RenditionError as error:
             return HttpResponse(f"this video cannot be played in the browser: {error}", status=422,
                                 content_type=PLAIN_TEXT, headers={"Cache-Control": "no-store"})
-        if isinstance(found, video_cache.Waiting):
+        if isinstance(found, video_renditions.Waiting):
             break
-        if isinstance(found, video_cache.Stored):
+        if isinstance(found, video_renditions.Stored):
             return await stored_response(request, found)
         try:
             growing = await hop(open, found.path, "rb")
@@ -96,13 +94,13 @@ async def rendition_response(request, photo: Photo):
 
 
 async def wait_until_playable(photo: Photo):
-    """Asks the cache until there is something to play or `WAIT_SECONDS` have passed (a player
+    """Asks the store until there is something to play or `WAIT_SECONDS` have passed (a player
     that goes away ends the wait: Django cancels the view)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
     while True:
         found = await hop(playable, photo)
-        if not isinstance(found, video_cache.Waiting):
+        if not isinstance(found, video_renditions.Waiting):
             return found
         pause = QUEUED_POLL_SECONDS if found.queued else STARTING_POLL_SECONDS
         if loop.time() + pause > deadline:
@@ -112,33 +110,16 @@ async def wait_until_playable(photo: Photo):
 
 def playable(photo: Photo):
     try:
-        return video_cache.playable(photo)
+        return video_renditions.playable(photo)
     finally:
         close_old_connections()
 
 
-async def stored_response(request, found: video_cache.Stored):
-    storage = cache.thumbnail_storage()
-    size = await hop(storage.size, found.name)
-    response = ranged_response(request, size, found.etag, "video/mp4",
-                               lambda byte_range: read_stored(storage, found.name, byte_range))
+async def stored_response(request, found: video_renditions.Stored):
+    size = await hop(found.entry.size)
+    response = ranged_response(request, Window(found.entry.open, size), found.etag, "video/mp4", run=hop)
     response["Cache-Control"] = CACHING
     return response
-
-
-async def read_stored(storage, name: str, byte_range: ByteRange):
-    stored = await hop(storage.open, name, "rb")
-    try:
-        await hop(stored.seek, byte_range.start)
-        remaining = byte_range.length
-        while remaining > 0:
-            chunk = await hop(stored.read, min(CHUNK_BYTES, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        stored.close()
 
 
 def growing_response(growing, path):
@@ -153,7 +134,7 @@ async def follow(growing, path):
     (finished or failed) and the rest is read, or it stops growing for `STALL_SECONDS` (its maker died)."""
     try:
         idle = 0.0
-        while idle < video_cache.STALL_SECONDS:
+        while idle < video_renditions.STALL_SECONDS:
             chunk = await hop(growing.read, CHUNK_BYTES)
             if chunk:
                 idle = 0.0

@@ -1,5 +1,5 @@
 """`GET /api/photo/<id>/thumbnail`: thin. Spec from the request → cached bytes → response; on a
-miss `cache.ensure()`, whose just-made bytes are served; on failure a grey placeholder. What the
+miss `thumbnail_renditions.ensure()`, whose just-made bytes are served; on failure a grey placeholder. What the
 response says (spec, Cache-Control, ETag matching) is `responses`', shared with the fast path.
 Async, so cache hits never queue behind a generation: misses are made in the generation pool
 (photosite.generation_pool; at most PHOTOSITE_GENERATION_THREADS at once), never in the event
@@ -18,12 +18,15 @@ from django.views.decorators.http import require_safe
 from library.models import Photo
 from photosite.generation_pool import in_generation_pool
 
-from . import cache
-from .errors import ThumbnailError
+from . import store
+from .errors import RenditionError
+from .formats import served_spec
 from .links import content_version
+from .names import etag as rendition_etag
 from .placeholder import placeholder_jpeg
-from .responses import NO_STORE, Offer, cache_control, etag_matches, leave_offer, spec_for
+from .responses import NO_STORE, Offer, cache_control, etag_matches, leave_offer
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
+from .thumbnail_renditions import ensure
 
 # Error answers are plain text: their reason quotes the query, which must never be read as markup.
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -37,12 +40,12 @@ async def photo_thumbnail(request, photo_id):
         spec = spec_for_request(request)
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error), content_type=PLAIN_TEXT)
-    photos = Photo.objects.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=cache.recorded_annotation(spec))
+    photos = Photo.objects.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=store.ready_annotation(spec))
     photo = await photos.filter(pk=photo_id).afirst()
     user = await request.auser()
     if photo is None or not photo.is_visible_to(user):
         raise Http404("no such photo")
-    etag = cache.etag(photo, spec)
+    etag = rendition_etag(photo, spec)
     caching = cache_control(request.GET.get("v"), content_version(photo))
     if etag_matches(etag, request.headers.get("If-None-Match", "")):
         return with_headers(HttpResponseNotModified(), etag, caching)
@@ -56,20 +59,20 @@ async def photo_thumbnail(request, photo_id):
 
 
 def spec_for_request(request) -> ThumbnailSpec:
-    return spec_for(request.GET.get("size", DEFAULT_SIZE), request.headers.get("Accept", ""))
+    return served_spec(request.GET.get("size", DEFAULT_SIZE), request.headers.get("Accept", ""))
 
 
 async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     """The thumbnail's bytes (made first on a miss, including a file that vanished from the
-    storage), or None when it cannot be made; the cache has then logged why.
+    storage), or None when it cannot be made; the store has then logged why.
 
     A recorded hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the
     page cache, cheaper to read than a hop to a worker thread; one in a storage that may be
     remote is read in the loop's shared pool, like any file served. Everything else goes through
-    `cache.ensure()` in the generation pool: a miss, a file gone from under its row, and a file
+    `ensure()` in the generation pool: a miss, a file gone from under its row, and a file
     its row does not record yet (ensure records it)."""
     if photo.thumbnail_recorded:
-        data = (recorded_bytes(photo, spec) if cache.is_local()
+        data = (recorded_bytes(photo, spec) if store.is_local()
                 else await sync_to_async(recorded_bytes, thread_sensitive=False)(photo, spec))
         if data is not None:
             return data
@@ -79,7 +82,7 @@ async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
 def recorded_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     """The bytes its row records as stored; None when they are no longer in the storage."""
     try:
-        return cache.read(photo, spec)
+        return store.Entry(photo, spec).read()
     except FileNotFoundError:
         return None
 
@@ -87,8 +90,8 @@ def recorded_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
 def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     """On a miss, the bytes `ensure` just made (never read back from the storage)."""
     try:
-        return cache.ensure(photo, spec, recorded=photo.thumbnail_recorded).read()
-    except (ThumbnailError, FileNotFoundError):
+        return ensure(photo, spec, recorded=photo.thumbnail_recorded).read()
+    except (RenditionError, FileNotFoundError):
         return None
     finally:
         close_old_connections()
@@ -98,7 +101,7 @@ def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: s
     """Offer `thumbnails.fast_path` this thumbnail, so that it may answer the next requests for
     it before Django (for a short while; see `fast_path_tables` for the trade-off): only when the
     storage keeps it on this machine, and with what the access rule needs to decide."""
-    path = cache.thumbnail_path(photo, spec) if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
+    path = store.Entry(photo, spec).local_path() if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
     if path is not None:
         leave_offer(request, Offer(request.session.session_key, user.is_staff, photo.pk, spec, path, etag,
                                    spec.content_type, content_version(photo), photo.trashed_at is not None))

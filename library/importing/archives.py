@@ -16,7 +16,8 @@ import zlib
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from .errors import ImportFileError
+from library.media.errors import ImportFileError
+
 from .staging import COPY_CHUNK_BYTES, StagedFile, StagingWriter
 
 ARCHIVE_SUFFIXES = {".zip"}

@@ -19,23 +19,24 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from library.curation.placement import claim_path, release_path, sync_folders
+from library.curation.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
+from library.media.detection import HEAD_BYTES, FileFormat, describe_unknown, detect_format
+from library.media.errors import ImportFileError, UnsupportedFileError, os_error_message
+from library.media.metadata import MediaMetadata, read_metadata
+from library.media.not_media import document_reason, sidecar_extension, system_file_reason
+from library.media.sidecar_facts import ParsedSidecar, PassedByError
+from library.media.sidecar_names import match_key
 from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeStatus, Photo
-from library.services.trash import IN_TRASH_NOTE, RESTORED_NOTE, restore_from_trash
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
-from .detection import HEAD_BYTES, FileFormat, describe_unknown, detect_format
-from .errors import ImportFileError, UnsupportedFileError, os_error_message
-from .grouping import pair_new_photo
-from .metadata import MediaMetadata, read_metadata
+from .edge_hash import file_edge_sha256
+from .moment_pairing import pair_new_photo
 from .names import display_name
-from .not_media import document_reason, sidecar_extension, system_file_reason
-from .placement import claim_path, release_path, sync_folders
 from .progress import FileResult, NullReporter
-from .sidecar_facts import ParsedSidecar, PassedByError
 from .sidecar_files import read_sidecar
 from .sidecar_matching import WAITING_TEXT, Scope, photos_arrived, record_waiting, settle_new_sidecars
-from .sidecar_names import match_key
 from .staging import StagedFile, make_all_durable, make_durable, stage_copy, stage_link
 
 logger = logging.getLogger("photosite.import")
@@ -64,7 +65,7 @@ class Failure:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file that is not media (library.importing.not_media): passed by, with the reason."""
+    """A file that is not media (library.media.not_media): passed by, with the reason."""
 
     name: str
     size: int | None
@@ -89,6 +90,7 @@ class Prepared:
     name: str
     file_format: FileFormat
     metadata: MediaMetadata
+    edge_sha256: str
     source_folder: str = ""
 
     def claim(self) -> str:
@@ -187,6 +189,8 @@ class ImportPipeline:
                 return Skipped(name, staged.size, str(passed))
         with open(staged.temp_path, "rb") as temp_file:
             head = temp_file.read(HEAD_BYTES)
+            # Read from the copy just staged (its pages are still in memory), never the source again.
+            edge = file_edge_sha256(temp_file.fileno(), staged.size)
         try:
             file_format = detect_format(head, name, staged.temp_path)
         except UnsupportedFileError:
@@ -194,7 +198,7 @@ class ImportPipeline:
                 return Skipped(name, staged.size, reason)
             raise
         metadata = read_metadata(staged.temp_path, file_format, name, staged.source_mtime)
-        return Prepared(staged, name, file_format, metadata, source_folder)
+        return Prepared(staged, name, file_format, metadata, edge, source_folder)
 
     def commit(self, items: list[Prepared | PreparedSidecar | Skipped | Failure]) -> list[FileResult]:
         """Decide the outcome of a group of files, in their order. Every temp file is gone afterwards.
@@ -359,7 +363,7 @@ class ImportPipeline:
     def _photo(self, item: Prepared, relative: str) -> Photo:
         staged, metadata, file_format = item.staged, item.metadata, item.file_format
         return Photo(
-            sha256=staged.sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
+            sha256=staged.sha256, edge_sha256=item.edge_sha256, kind=file_format.kind, original_name=item.name, name_key=match_key(item.name),
             path=relative,
             size=staged.size, format=file_format.name, mime_type=file_format.mime_type,
             width=metadata.width, height=metadata.height, orientation=metadata.orientation,

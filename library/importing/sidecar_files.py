@@ -2,10 +2,10 @@
 is passed by (SidecarError when it cannot be read as the sidecar its name says it is)."""
 from pathlib import Path
 
-from .not_media import APPLE_EDITS_EXTENSION, NOT_MEDIA, XMP_EXTENSION, sidecar_extension
-from .sidecar_facts import MAX_SIDECAR_BYTES, ParsedSidecar, PassedByError, SidecarError
-from .takeout_sidecar import read_takeout
-from .xmp_sidecar import read_xmp
+from library.media.not_media import APPLE_EDITS_EXTENSION, NOT_MEDIA, XMP_EXTENSION, sidecar_extension
+from library.media.sidecar_facts import MAX_SIDECAR_BYTES, ParsedSidecar, PassedByError, SidecarError
+from library.media.takeout_sidecar import read_takeout
+from library.media.xmp_sidecar import read_xmp
 
 
 def read_sidecar(path: Path, name: str, size: int) -> ParsedSidecar:

@@ -19,18 +19,17 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from library.curation.file_moves import move_original
+from library.curation.placement import fsync_path
+from library.curation.places import apply_location
+from library.curation.trash import library_candidates
+from library.media.dates import dating
+from library.media.places import locate
+from library.media.sidecar_facts import ParsedSidecar, SidecarFacts
+from library.media.sidecar_names import SidecarName, match_key
 from library.models import DateSource, ImportOutcome, MoveReason, PendingSidecar, Photo
 from library.paths import absolute_path, import_temp_dir, sidecar_path
 from library.services.favourites import apply_sidecar_favourite
-from library.services.file_moves import move_original
-from library.services.places import apply_location
-from library.services.trash import library_candidates
-
-from .dates import dating
-from .placement import fsync_path
-from .places import locate
-from .sidecar_facts import ParsedSidecar, SidecarFacts
-from .sidecar_names import SidecarName, match_key
 
 logger = logging.getLogger("photosite.import")
 

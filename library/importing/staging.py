@@ -18,10 +18,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from library.curation.placement import fsync_path, sync_filesystem
+from library.media.errors import EmptyFileError, FileChangedError, FileTooLargeError, NotEnoughSpaceError
 from library.paths import import_temp_dir
-
-from .errors import EmptyFileError, FileChangedError, FileTooLargeError, NotEnoughSpaceError
-from .placement import fsync_path, sync_filesystem
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,

@@ -34,9 +34,9 @@ from watchdog.observers.polling import PollingObserver
 from library.models import ImportSource, OutcomeStatus
 from library.paths import library_root
 
-from .groups import import_sources
 from .pipeline import ImportPipeline
 from .sources import SourceFile, classify, is_within, iter_source_files
+from .sync_batches import import_sources
 
 logger = logging.getLogger("photosite.import.watch")
 

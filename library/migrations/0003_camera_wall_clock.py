@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import migrations, models
 
-from library.importing.dates import dating, parse_exif_datetime
+from library.media.dates import dating, parse_exif_datetime
 
 BATCH = 1000
 EXIF_IFD = 0x8769

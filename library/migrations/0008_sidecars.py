@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from library.importing.sidecar_names import match_key
+from library.media.sidecar_names import match_key
 
 
 def fill_name_keys(apps, schema_editor):
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('match_key', models.CharField(help_text="The start of the photo's base name (sidecar_names).", max_length=64)),
                 ('source_folder', models.CharField(blank=True, max_length=1024)),
                 ('kind', models.CharField(help_text='xmp or takeout', max_length=8)),
-                ('facts', models.JSONField(help_text='library.importing.sidecar_facts.SidecarFacts, as JSON.')),
+                ('facts', models.JSONField(help_text='library.media.sidecar_facts.SidecarFacts, as JSON.')),
                 ('content', models.TextField(blank=True, help_text="An XMP sidecar's text, to keep beside its photo.")),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='photo',
             name='playback',
-            field=models.CharField(blank=True, choices=[('original', 'Original plays in browsers'), ('rendition', 'Needs a web rendition')], help_text="The import's verdict for videos and motion photos' videos (library.video_playback).", max_length=9),
+            field=models.CharField(blank=True, choices=[('original', 'Original plays in browsers'), ('rendition', 'Needs a web rendition')], help_text="The import's verdict for videos and motion photos' videos (library.media.video_playback).", max_length=9),
         ),
         migrations.AlterField(
             model_name='photo',

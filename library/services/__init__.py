@@ -1,1 +1,2 @@
-"""Operations on the library that views, the admin and the import pipeline share."""
+"""Orchestrators above the import: the web import, resumable uploads, checking and repairing the
+library, status and the timeline — what views, the admin and commands call."""

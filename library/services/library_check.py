@@ -15,12 +15,11 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import Collate
 from django.utils import timezone
 
+from library.check_report import CheckReport, Finding
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
 from library.paths import IMPORT_TEMP_DIR, library_root, sidecar_path
 from library.signals import library_checked
-
-from .check_report import CheckReport, Finding
 
 READ_CHUNK_BYTES = 1024 * 1024
 # A file written more recently than this may belong to an import that is still running.

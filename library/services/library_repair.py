@@ -10,14 +10,14 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from library.check_report import CheckReport, Finding
+from library.curation.file_moves import finish_move, move_sidecar
+from library.curation.placement import fsync_path, move_without_overwrite
 from library.importing.pipeline import ImportPipeline
-from library.importing.placement import fsync_path, move_without_overwrite
 from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.paths import absolute_path, library_root
 
-from .check_report import CheckReport, Finding
-from .file_moves import finish_move, move_sidecar
 from .library_check import Kind, file_sha256
 
 logger = logging.getLogger("photosite.library")

@@ -33,10 +33,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from library.importing.errors import ImportFileError, NotEnoughSpaceError, os_error_message
+from library.events.sse import SSEReporter
 from library.importing.names import display_name
 from library.importing.pipeline import ImportPipeline
-from library.importing.sse import SSEReporter
 from library.importing.staging import (
     COPY_CHUNK_BYTES,
     RESUMABLE_SUFFIX,
@@ -44,6 +43,7 @@ from library.importing.staging import (
     ensure_free_space,
     readable_size,
 )
+from library.media.errors import ImportFileError, NotEnoughSpaceError, os_error_message
 from library.models import ResumableUpload
 from library.paths import import_temp_dir
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from django.urls import reverse
 
+from library.events.sse import SSEReporter, channel_for
 from library.importing.pipeline import Failure, ImportPipeline, Prepared
-from library.importing.sse import SSEReporter, channel_for
 from library.models import ImportSession, ImportSource, OutcomeStatus, Photo
 
 # What a file whose bytes differ from the browser's own hash of them fails with: the server's
@@ -20,6 +20,7 @@ IN_LIBRARY_OUTCOMES = {OutcomeStatus.IMPORTED, OutcomeStatus.DUPLICATE}
 # Hashes asked about in one request (the page asks in batches as its Web Worker hashes).
 MAX_KNOWN_QUERY = 500
 MAX_SIZES_QUERY = 1000
+MAX_EDGES_QUERY = 1000
 
 
 class SessionNotFoundError(LookupError):
@@ -98,9 +99,21 @@ def per_upload(values, uploads):
 
 def sizes_held(sizes) -> list:
     """Which of these file sizes a photo outside the trash has: a file of any other size is new
-    for certain, and the page sends it without hashing it first. (Any user may see those photos
+    for certain, and the page sends it without reading it first. (Any user may see those photos
     and download them, sizes and all; a trashed photo's size is not told, as its hash is not.)"""
-    return sorted(set(Photo.objects.in_library().filter(size__in=set(sizes)).values_list("size", flat=True)))
+    return sorted(Photo.objects.in_library().filter(size__in=set(sizes)).order_by()
+                  .values_list("size", flat=True).distinct())
+
+
+def edges_held(files) -> list[bool]:
+    """For each (size, edge hash) file, whether a photo outside the trash may be it: one of that
+    size with that edge hash, or one of that size whose edge hash is not known yet (imported before
+    edge hashes were recorded: until `manage.py edgehashes` fills it in, any file of its size may
+    be it). Only these are worth hashing whole; the others are new for certain."""
+    rows = set(Photo.objects.in_library()
+               .filter(size__in={size for size, _edge in files}, edge_sha256__in={edge for _size, edge in files} | {""})
+               .order_by().values_list("size", "edge_sha256").distinct())
+    return [(size, edge) in rows or (size, "") in rows for size, edge in files]
 
 
 def record_known_files(session, files) -> list:

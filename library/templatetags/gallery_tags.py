@@ -16,7 +16,7 @@ DEFAULT_SHAPE = (4, 3)
 TILE_HTML = (
     '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
     'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{base}{id}/original" '
-    'data-play="{play}"{moment}><img src="{thumbnail}" '
+    'data-play="{play}"{moment}{placeholder}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
 )
 VIDEO_BADGE_HTML = '<span class="badge" aria-label="video">▶ {}</span>'
@@ -66,7 +66,7 @@ def moment_html(photo):
     return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[kind])
 
 
-def tile_fields(photo, base):
+def tile_fields(photo, base, placeholders):
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     if photo.is_video:  # never a moment's face; what it needs is where it plays from
         moment, badge, play = "", format_html(VIDEO_BADGE_HTML, clock(photo.duration)), playable_url(photo)
@@ -77,6 +77,7 @@ def tile_fields(photo, base):
         "time": f"{photo.taken_local:%H:%M}", "width": width,
         "height": height, "preview": thumbnail_url(photo, "preview"), "thumbnail": thumbnail_url(photo), "badge": badge,
         "play": play, "moment": moment,
+        "placeholder": format_html(' data-placeholder="{}"', placeholders[photo.pk]) if photo.pk in placeholders else "",
     }
 
 
@@ -87,9 +88,11 @@ def moment_of(photo):
 
 
 @register.simple_tag
-def tiles(photos):
+def tiles(photos, placeholders):
     """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives. The
     ratio is the image's width and height attributes, which gallery.js copies into the tile's
-    style (a style attribute here would be refused by the Content-Security-Policy)."""
+    style (a style attribute here would be refused by the Content-Security-Policy).
+    `placeholders` are the page's ThumbHashes by photo id (thumbnails.placeholders.for_photos,
+    asked once for the whole page)."""
     base = reverse("photo", args=[0]).removesuffix("0/")
-    return format_html_join("", TILE_HTML, (tile_fields(photo, base) for photo in photos))
+    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders) for photo in photos))

@@ -17,6 +17,7 @@ from library.services.timeline import (
     page_after,
     with_partners,
 )
+from thumbnails.placeholders import for_photos
 
 # The JSON API the client-rendered grid reads (`#gallery[data-api]`); a scoped page adds its query.
 GRID_API = "/api/timeline/"
@@ -61,7 +62,8 @@ def gallery_page(request, template, context, tiles=None, with_jump=False):
     except BadCursorError as error:
         return bad_position(request, str(error))
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, tiles)
-    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else ""}
+    context = {**context, "page": page, "next_url": f"?after={page.next_cursor}" if page.next_cursor else "",
+               "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     if with_jump:

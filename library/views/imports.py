@@ -1,7 +1,8 @@
 """The web import: the page, its JSON API and the session's Server-Sent-Event stream.
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
-library.uploads, progress is published by library.importing.sse."""
+library.uploads, progress is published by library.events.sse."""
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -9,8 +10,8 @@ from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from library.importing import sse_stream
-from library.importing.sse import InvalidLastEventIdError, channel_for, event_after
+from library.events import sse_stream
+from library.events.sse import InvalidLastEventIdError, channel_for, event_after
 from library.services import web_import
 from library.services.web_import import SessionFinishedError, SessionNotFoundError
 from library.uploads import MalformedUploadError, UploadStager
@@ -106,10 +107,39 @@ def held_sizes(request, session_id, body):
     those sizes are worth hashing before they are sent."""
     web_import.session_for(request.user, session_id, open_only=True)
     sizes = body.get("sizes") if isinstance(body, dict) else None
-    if not isinstance(sizes, list) or len(sizes) > web_import.MAX_SIZES_QUERY or not all(
-            isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**63 for size in sizes):
+    if not isinstance(sizes, list) or len(sizes) > web_import.MAX_SIZES_QUERY or not all(map(is_byte_count, sizes)):
         return api_error(f'send JSON {{"sizes": [...]}}: at most {web_import.MAX_SIZES_QUERY} byte counts', 400)
     return JsonResponse({"held": web_import.sizes_held(sizes)})
+
+
+@require_POST
+@api_view
+@rate_limited_per_user("import-edges")
+@json_request_body
+def held_edges(request, session_id, body):
+    """Which of these files (JSON `{"files": [{"size", "edge"}, …]}`, `edge`: the SHA-256 of a
+    file's first and last 64 KB) a photo in the library may be: only those are worth hashing whole."""
+    web_import.session_for(request.user, session_id, open_only=True)
+    try:
+        files = parse_edges_query(body)
+    except ValueError as error:
+        return api_error(str(error), 400)
+    return JsonResponse({"held": web_import.edges_held(files)})
+
+
+def is_byte_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def parse_edges_query(body):
+    """(size, edge hash) pairs from the page's question (parsed JSON); ValueError with what is wrong."""
+    files = body.get("files") if isinstance(body, dict) else None
+    if not isinstance(files, list) or len(files) > web_import.MAX_EDGES_QUERY:
+        raise ValueError(f'send JSON {{"files": [{{"size": …, "edge": …}}, …]}}: at most {web_import.MAX_EDGES_QUERY}')
+    if not all(isinstance(file, dict) and is_byte_count(file.get("size")) and isinstance(file.get("edge"), str)
+               and web_import.SHA256_HEX.fullmatch(file["edge"]) for file in files):
+        raise ValueError("each file needs a 'size' (a byte count) and an 'edge' of 64 lowercase hex digits")
+    return [(file["size"], file["edge"]) for file in files]
 
 
 def parse_known_query(body):
@@ -133,7 +163,7 @@ def finish_session(request, session_id):
 @require_GET
 @api_view
 def session_events(request, session_id):
-    """The session's event stream, after the checks: handed off to library.event_route, which
+    """The session's event stream, after the checks: handed off to library.events.route, which
     streams without a thread. Without Last-Event-ID the client gets the whole history first."""
     session = web_import.session_for(request.user, session_id)
     # django-eventstream's own parameters (es-meta, recover, channel, link) are not taken: the

@@ -1,33 +1,19 @@
 """Serving an original file: in the page (a video's `src`, with Range so seeking works) or as a
-download under its original name. Async, so a multi-gigabyte video streams through uvicorn in
-chunks: Django would read a synchronous iterator into memory whole before serving it."""
+download under its original name. Async, streamed a chunk at a time by
+photosite.ranged_responses, so a multi-gigabyte video never sits in memory."""
 import logging
+from datetime import UTC, datetime
+from functools import partial
 
-from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.utils.http import content_disposition_header
 
 from library.models import Photo
 from library.paths import absolute_path
-from library.services.byte_ranges import ByteRange, UnsatisfiableRangeError, parse_range
+from photosite.ranged_responses import Window, ranged_response
 
 logger = logging.getLogger("photosite.gallery")
-
-CHUNK_BYTES = 256 * 1024
-
-
-async def read_range(path, byte_range: ByteRange):
-    # Opening is quick; each read runs in a thread so a slow disk never stalls the event loop.
-    with open(path, "rb") as original:
-        original.seek(byte_range.start)
-        remaining = byte_range.length
-        while remaining > 0:
-            chunk = await sync_to_async(original.read, thread_sensitive=False)(min(CHUNK_BYTES, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
 
 
 @login_required
@@ -37,32 +23,13 @@ async def original(request, photo_id):
         raise Http404("no such photo")
     path = absolute_path(photo.path)
     try:
-        size = path.stat().st_size
+        stat = path.stat()
     except FileNotFoundError as error:
         logger.error("Original of photo %s is missing: %s", photo.pk, path)
         raise Http404("the original file is missing from the library") from error
-    try:
-        byte_range = parse_range(request.headers.get("Range"), size)
-    except UnsatisfiableRangeError:
-        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
-    return original_response(request, photo, path, size, byte_range)
-
-
-def original_response(request, photo, path, size, byte_range):
-    etag = f'"{photo.sha256}"'
-    # If-Range: the player's earlier bytes came from another version of the file; send it whole.
-    partial = byte_range is not None and request.headers.get("If-Range", etag) == etag
-    if not partial:
-        byte_range = ByteRange(0, size - 1)
-    response = StreamingHttpResponse(
-        read_range(path, byte_range), status=206 if partial else 200, content_type=photo.mime_type
-    )
-    response["Content-Length"] = str(byte_range.length)
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
+    response = ranged_response(request, Window(partial(open, path, "rb"), stat.st_size), f'"{photo.sha256}"',
+                               photo.mime_type, last_modified=datetime.fromtimestamp(stat.st_mtime, UTC))
     response["Cache-Control"] = "private, max-age=86400"
-    if partial:
-        response["Content-Range"] = byte_range.content_range(size)
     if request.GET.get("download"):
         response["Content-Disposition"] = content_disposition_header(True, photo.original_name)
     return response

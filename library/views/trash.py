@@ -4,8 +4,8 @@ or unknown are left out."""
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
+from library.curation.trash import move_to_trash
 from library.models import Photo
-from library.services.trash import move_to_trash
 from photosite.json_api import api_error
 from photosite.json_body import json_request_body
 

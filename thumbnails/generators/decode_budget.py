@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from contextlib import contextmanager
 
-from library.importing.stream_watch import return_freed_memory
+from photosite.memory import return_freed_memory
 
 # What all decodes at once may hold; 100 MP of RGBA (400 MB) still fits, with one other picture
 # of a few megabytes: two such pictures queue, one after the other.

@@ -1,10 +1,10 @@
 """The video inside a motion photo (Google, Samsung): a byte span of the original, served as it
 lies (thumbnails.embedded_video_views streams it from there, so nothing is copied or held in
 memory). Pure: a file in, where its video is out; no database and no storage. Where the video
-lies was found at import (`library.importing.motion_photos`); the original is only read."""
+lies was found at import (`library.media.motion_photos`); the original is only read."""
 from dataclasses import dataclass
 
-from ..errors import EmbeddedVideoError, SourceMissingError
+from thumbnails.errors import EmbeddedVideoError, SourceMissingError
 
 # An embedded video is a few seconds of a phone's camera; anything larger is not one.
 LARGEST_EMBEDDED_VIDEO_BYTES = 200 * 1024 * 1024

@@ -12,7 +12,7 @@ import pillow_jxl  # noqa: F401 - importing it registers its JPEG XL plugin with
 from django.conf import settings
 from PIL import Image
 
-from library.importing.jxl_header import read_jxl_header
+from library.media.jxl_header import read_jxl_header
 from thumbnails.errors import ImageTooLargeError
 
 from .decode_budget import Reservation, decoded_size

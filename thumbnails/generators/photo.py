@@ -19,9 +19,9 @@ import rawpy
 from django.conf import settings
 from PIL import Image, ImageCms
 
-from library.importing.detection import TIFF_SIGNATURES
-from library.importing.jxl_header import JXL_EXTENSION
-from library.importing.raw_families import RAW_EXTENSIONS
+from library.media.detection import TIFF_SIGNATURES
+from library.media.jxl_header import JXL_EXTENSION
+from library.media.raw_families import RAW_EXTENSIONS
 from thumbnails.errors import ImageTooLargeError, SourceMissingError, UnreadableImageError
 from thumbnails.specs import ThumbnailSpec
 
@@ -58,12 +58,12 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image
 
 
 def generate_photo_thumbnail(source: Path, spec: ThumbnailSpec) -> bytes:
-    """Encoded thumbnail bytes of the photo at `source`; raises a ThumbnailError subclass."""
+    """Encoded thumbnail bytes of the photo at `source`; raises a RenditionError subclass."""
     return encode(upright_rgb_thumbnail(source, spec), spec)
 
 
 def upright_rgb_thumbnail(source: Path, spec: ThumbnailSpec) -> Image.Image:
-    """The thumbnail's picture, ready to encode; raises a ThumbnailError subclass."""
+    """The thumbnail's picture, ready to encode; raises a RenditionError subclass."""
     if not source.is_file():
         raise SourceMissingError(f"the photo's file is missing: {source.name}")
     try:
@@ -95,7 +95,7 @@ def open_picture(source: Path, spec: ThumbnailSpec, budget: Reservation) -> tupl
             return raw_picture(source, spec, budget)
         except rawpy.LibRawError:
             # A TIFF that LibRaw cannot read keeps the raw extension its owner gave it
-            # (library.importing.detection); Pillow may still read it as the TIFF it is.
+            # (library.media.detection); Pillow may still read it as the TIFF it is.
             if not starts_like_tiff(source):
                 raise
     if extension == JXL_EXTENSION:

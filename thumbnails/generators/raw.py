@@ -15,7 +15,7 @@ import rawpy
 from django.conf import settings
 from PIL import Image
 
-from library.importing.libraw_header import FLIP_ORIENTATION, SIDEWAYS_FLIPS
+from library.media.libraw_header import FLIP_ORIENTATION, SIDEWAYS_FLIPS
 from thumbnails.errors import ImageTooLargeError
 from thumbnails.specs import ThumbnailSpec
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import ffmpeg
 from PIL import Image
 
-from library.ffmpeg_binaries import ffmpeg_path
+from library.media.ffmpeg_binaries import ffmpeg_path
 from thumbnails.errors import SourceMissingError, VideoFrameError, VideoTimeoutError
 from thumbnails.specs import ThumbnailSpec
 
@@ -28,7 +28,7 @@ NO_VIDEO_HINTS = ("matches no streams", "does not contain any stream", "Output f
 
 def generate_video_thumbnail(source: Path, spec: ThumbnailSpec, duration: float | None = None,
                              timeout: float = FFMPEG_TIMEOUT_SECONDS) -> bytes:
-    """Encoded thumbnail bytes of a frame near the start of the video; raises a ThumbnailError subclass.
+    """Encoded thumbnail bytes of a frame near the start of the video; raises a RenditionError subclass.
 
     `duration` (seconds, as the import recorded it) picks the seek point; without it the first
     frame is used."""

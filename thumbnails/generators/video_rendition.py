@@ -5,7 +5,7 @@ a whole file, or a byte range of one (the MP4 inside a motion photo: `VideoSourc
 One ffmpeg run (built with ffmpeg-python) writes the finished rendition, its index at the front
 (`faststart`), and — with `growing` — at the same time a fragmented copy that a web response can
 follow while it grows, so the first play of a video starts within a second or two instead of
-after the whole transcode (thumbnails.video_cache).
+after the whole transcode (thumbnails.video_renditions).
 
 - At most PHOTOSITE_VIDEO_RENDITION_LINES on the short side (1080p by default), never upscaled.
 - Phone rotation applied (ffmpeg turns the picture upright and drops the display matrix).
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import ffmpeg
 
-from library.ffmpeg_binaries import ffmpeg_path
-from library.ffmpeg_inputs import byte_range_input
+from library.media.ffmpeg_binaries import ffmpeg_path
+from library.media.ffmpeg_inputs import byte_range_input
 from thumbnails.errors import SourceMissingError, VideoRenditionError, VideoRenditionTimeoutError
 
 from .video import describe_failure
@@ -90,7 +90,7 @@ class VideoRenditionSpec:
 @dataclass(frozen=True)
 class VideoSource:
     """What ffmpeg reads: a whole file, or the `length` bytes of it at `offset` (a motion photo's
-    video, read in place through library.ffmpeg_inputs)."""
+    video, read in place through library.media.ffmpeg_inputs)."""
     path: Path
     offset: int = 0
     length: int | None = None
@@ -128,7 +128,7 @@ class SourceStreams:
 def make_rendition(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, streams: SourceStreams | None = None,
                    growing: Path | None = None, timeout: float | None = None, preset: str = DEFAULT_PRESET):
     """Writes the rendition to `target` (and the fragmented copy to `growing`, when given);
-    raises a ThumbnailError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
+    raises a RenditionError subclass when ffmpeg cannot make it. `streams` is `read_streams`'
     answer when the caller has it already."""
     source = as_source(source)
     streams = read_streams(source) if streams is None else streams

@@ -10,9 +10,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from library.services import library_check, moment_check
-from library.services.check_report import SAMPLE_SIZE, CheckReport, Finding
-from library.services.database import ensure_database
+from library.check_report import SAMPLE_SIZE, CheckReport, Finding
+from library.curation import moment_check
+from library.database import ensure_database
+from library.services import library_check
 from library.services.library_repair import is_repairable, repair
 from photosite.terminal import plain_stream
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from library.importing.groups import import_sources
+from library.database import ensure_database
 from library.importing.pipeline import ImportPipeline
 from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
+from library.importing.sync_batches import import_sources
 from library.models import ImportSource, OutcomeStatus
-from library.services.database import ensure_database
 from photosite.terminal import plain_stream
 
 # Files passed by are listed up to this many: a Lightroom export has a sidecar for every photo.

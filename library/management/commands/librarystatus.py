@@ -2,8 +2,8 @@
 queue at a glance."""
 from django.core.management.base import BaseCommand
 
+from library.database import ensure_database
 from library.services import status
-from library.services.database import ensure_database
 from photosite.broker_errors import broker_errors
 
 

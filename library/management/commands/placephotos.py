@@ -4,9 +4,9 @@ with a place is passed by."""
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from library.curation.places import place_from_file
+from library.database import ensure_database
 from library.models import Photo
-from library.services.database import ensure_database
-from library.services.places import place_from_file
 from photosite.terminal import plain_stream
 
 BATCH = 500

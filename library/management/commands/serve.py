@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from library.database import ensure_database
 from library.paths import LOGS_DIR, library_root
-from library.services.database import ensure_database
-from library.services.serving import PASSWORD_ENV, Supervisor, ensure_first_user
+from photosite.serving import PASSWORD_ENV, Supervisor, ensure_first_user
 
 
 class Command(BaseCommand):

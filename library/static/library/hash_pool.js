@@ -1,7 +1,8 @@
 // The import page's hashing: a few Web Workers (hash_worker.js), each hashing one file at a time, so
 // hashing the next files overlaps sending the ones already hashed. `hash(file)` resolves to the
-// file's SHA-256 (lowercase hex), or "" when no hasher can run here (the file is then sent unasked);
-// it rejects when the file cannot be read.
+// file's SHA-256 (lowercase hex), `hashEdges(file)` to its edge hash (of its first and last 64 KB),
+// either to "" when no hasher can run here (the file is then sent unasked); they reject when the
+// file cannot be read.
 (() => {
   "use strict";
 
@@ -19,8 +20,16 @@
     }
 
     hash(file) {
+      return this.run(file, false);
+    }
+
+    hashEdges(file) {
+      return this.run(file, true);
+    }
+
+    run(file, edges) {
       return new Promise((resolve, reject) => {
-        this.waiting.push({ id: this.nextId += 1, file, resolve, reject });
+        this.waiting.push({ id: this.nextId += 1, file, edges, resolve, reject });
         this.dispatch();
       });
     }
@@ -29,7 +38,7 @@
       while (this.idle.length && this.waiting.length) {
         const job = this.waiting.shift();
         this.pending.set(job.id, job);
-        this.idle.pop().postMessage({ id: job.id, file: job.file });
+        this.idle.pop().postMessage({ id: job.id, file: job.file, edges: job.edges });
       }
     }
 

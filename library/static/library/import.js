@@ -1,6 +1,7 @@
 // The import page: queues dropped or picked files, asks the server which of them the library holds
-// already (by a hash remembered from before: hash_memory.js; else by size, then by a hash made in Web
-// Workers: hash_pool.js) and sends only the others, a few requests at a time, big files resumably (tus);
+// already (by a hash remembered from before: hash_memory.js; else by size, then by the hash of the
+// file's first and last 64 KB, then by the whole file's hash, each made in Web Workers: hash_pool.js)
+// and sends only the others, a few requests at a time, big files resumably (tus);
 // shows progress from the session's Server-Sent-Event stream (so a reloaded page re-attaches to it).
 // Only counters and capped lists touch the DOM: a row per file would freeze the tab at 20,000 files.
 // Files that are not photos or videos (sidecars, Thumbs.db, text) are "skipped": counted and listed
@@ -23,6 +24,10 @@
   const HASH_WORKERS = Math.min(4, (navigator.hardwareConcurrency || 2) + 1);
   const KNOWN_QUERY_MAX = 500;
   const SIZES_QUERY_MAX = 1000;
+  const EDGES_QUERY_MAX = 1000;
+  // A file of at most twice the edges (64 KB each) is read whole for its edge hash, which is then
+  // its SHA-256 (hash_worker.js): it is hashed whole at once, and asked about by that.
+  const EDGES_WHOLE_MAX_BYTES = 2 * 64 * 1024;
   const RETRY_DELAYS_MS = [0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 20000, 30000];
   const LIST_LIMIT = 300;
   const SCAN_CHUNK = 200;
@@ -40,7 +45,8 @@
   function freshState() {
     return {
       session: null, queue: [], queued: 0, active: 0, scans: 0, localFailed: 0, requests: 0,
-      sizing: [], askingSizes: false, hashing: 0, hashed: [], checking: 0, resumable: new Map(),
+      sizing: [], askingSizes: false, edging: 0, edged: [], askingEdges: false, hashing: 0, hashed: [], checking: 0,
+      resumable: new Map(),
       counts: { imported: 0, duplicate: 0, failed: 0, skipped: 0 }, seen: new Set(), labels: new Map(), events: null,
       finishing: false, complete: false, interrupted: false, message: "",
     };
@@ -276,7 +282,7 @@
     }
   }
 
-  // ---- asking which files the library holds already: by a remembered hash, by size, by hash -----
+  // ---- asking which files the library holds already: by a remembered hash, by size, by edges, by hash
   // A file whose hash the page remembers (imported or hashed here before) is asked about by it at once.
   async function sortFiles(files) {
     const remembered = await window.PhotositeHashMemory.recall(files, shownPath);
@@ -291,9 +297,11 @@
     }
   }
 
-  // Only a file the size of a photo in the library can be one: the others (every file of a first
-  // import, nearly) are sent without being hashed here, so hashing costs a new import nothing. A big
-  // file is always hashed: its resumable upload is found again, and checked at the end, by its hash.
+  // Only a file the size of a photo in the library can be one: the others (most files of a first
+  // import) are sent without being read here. Of a file whose size is held, only the first and last
+  // 64 KB are read at first: the whole file is hashed only when a photo of its size has the same
+  // edges, so a new import into a big library reads little of its files. A big file is always hashed:
+  // its resumable upload is found again, and checked at the end, by its hash.
   function sortFile(file) {
     if (file.size >= RESUMABLE_MIN_BYTES) {
       hashFile(file);
@@ -317,7 +325,8 @@
     }
     state.askingSizes = false;
     for (const file of files) {
-      if (!held || held.has(file.size)) hashFile(file);
+      if (!held) hashFile(file);
+      else if (held.has(file.size)) hashEdges(file);
       else state.queue.push({ file, sha256: "" });
     }
     pump();
@@ -326,15 +335,73 @@
   }
 
   let hashPool = null;
+  function pool() {
+    hashPool = hashPool || new window.PhotositeHashPool(root.dataset.hashWorkerUrl, HASH_WORKERS);
+    return hashPool;
+  }
+
+  function hashEdges(file) {
+    if (file.size <= EDGES_WHOLE_MAX_BYTES) {
+      hashFile(file);
+      return;
+    }
+    state.edging += 1;
+    let edges;
+    try {
+      edges = pool().hashEdges(file);
+    } catch (error) {  // no Web Workers: send without asking (the server hashes what it gets anyway)
+      edges = Promise.resolve("");
+    }
+    edges.then((edge) => {
+      state.edging -= 1;
+      if (edge) {
+        state.edged.push({ file, edge });
+        askEdges();
+      } else {
+        state.queue.push({ file, sha256: "" });
+        pump();
+      }
+    }, (error) => {
+      state.edging -= 1;
+      localFailure(file, `could not read the file (${error.message})`);
+      finishWhenDone();
+    });
+  }
+
+  // Which of these files a photo in the library may be (same size and edges): only those are hashed
+  // whole. Unanswered (refused, too many questions), all of them are, to be safe.
+  async function askEdges() {
+    if (state.askingEdges || !state.edged.length) return;
+    const items = state.edged.splice(0, EDGES_QUERY_MAX);
+    state.askingEdges = true;
+    let held = null;
+    try {
+      const response = await post(`/api/imports/${state.session.id}/edges`, JSON.stringify({
+        files: items.map(({ file, edge }) => ({ size: file.size, edge })) }));
+      if (response.ok) held = (await response.json()).held;
+    } catch (error) {
+      held = null;
+    }
+    state.askingEdges = false;
+    items.forEach(({ file }, index) => {
+      if (!held || held[index]) hashFile(file);
+      else state.queue.push({ file, sha256: "" });
+    });
+    pump();
+    askEdges();
+    finishWhenDone();
+  }
+
   function hashFile(file) {
     state.hashing += 1;
+    let hashing;
     try {
-      hashPool = hashPool || new window.PhotositeHashPool(root.dataset.hashWorkerUrl, HASH_WORKERS);
+      hashing = pool().hash(file);
     } catch (error) {  // no Web Workers: send without asking (the server hashes what it gets anyway)
       hashed({ file, sha256: "" });
       return;
     }
-    hashPool.hash(file).then((sha256) => {
+    hashing.then((sha256) => {
       if (sha256) window.PhotositeHashMemory.remember([[file, shownPath(file), sha256]]);
       hashed({ file, sha256 });
     }, (error) => {
@@ -500,8 +567,8 @@
   }
 
   function busy() {
-    return state.queue.length || state.active || state.sizing.length || state.askingSizes || state.hashing ||
-      state.hashed.length || state.checking;
+    return state.queue.length || state.active || state.sizing.length || state.askingSizes || state.edging ||
+      state.edged.length || state.askingEdges || state.hashing || state.hashed.length || state.checking;
   }
 
   async function finishWhenDone() {

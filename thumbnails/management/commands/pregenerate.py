@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from library.database import ensure_database
 from library.models import ImportSession, MediaKind
-from library.services.database import ensure_database
-from library.video_playback import videos_served_renditions
+from library.playback import videos_served_renditions
 from photosite.terminal import plain_stream
 from thumbnails import pregeneration
 from thumbnails.formats import made_ahead_spec, made_ahead_specs

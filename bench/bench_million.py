@@ -1,0 +1,221 @@
+"""A library of a million files on PostgreSQL: how long its rows take to write, and what each
+page and command whose cost grows with the library costs then.
+
+    .venv/bin/python bench/run.py million [--rows N]
+
+It creates its own database (PHOTOSITE_BENCH_POSTGRES, default the local server, database
+`photosite_bench_million`), fills it with bench/library_rows.py's rows (COPY), and drops it at the
+end. Timed, best of --repeat, through Django's test client in this process (so run it on its own,
+not after another bench that set Django up): the gallery's pages (the first, `?after=` pages
+walking on, a jump to a month, a page deep in the past) and its JSON API when the site has one;
+every page of the admin's photo list; the web import's `sizes` and `known` questions;
+`librarystatus`, `checklibrary` and `pregenerate --queue` (once each: they change what they
+find). Every read over SLOW_MS is shown with its plan (EXPLAIN ANALYZE), a write without (the
+first SLOW_SHOWN of each page or command). The fill has a goal: FILL_GOAL_SECONDS, for a million rows."""
+import io
+import json
+import os
+import time
+
+import psycopg
+
+USES_CORPUS = False
+SERVER = os.environ.get("PHOTOSITE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+DATABASE = "photosite_bench_million"
+SLOW_MS = 50
+SLOW_SHOWN = 5  # slow queries shown with their plans, per page or command
+FILL_GOAL_SECONDS = 120
+GALLERY_WALK = 5  # `?after=` pages followed from the first
+
+
+def run(corpus, report):
+    rows = report.rows
+    report.section(f"A library of {rows:,} files on PostgreSQL")
+    recreate_database()
+    try:
+        configure_django(report.workdir("library"))
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        measure(report, rows)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database()
+
+
+def measure(report, rows):
+    from bench import library_rows
+    from bench.library_pages import import_list_urls, import_questions, last_page_urls, photo_list_urls
+
+    started = time.perf_counter()
+    filled = library_rows.fill(rows)
+    fill_seconds = time.perf_counter() - started
+    report.row("files written", filled.photos, "rows")
+    report.row("rendition records written", filled.renditions, "rows")
+    report.limit(f"fill ({rows:,} files): COPY, indexes, ANALYZE", fill_seconds, FILL_GOAL_SECONDS, "s")
+    for phase, seconds in filled.phases.items():
+        report.row(f"  of which {phase}", seconds, "s")
+    describe(report)
+    client = logged_in_client()
+    report.section("Gallery")
+    for url in gallery_urls(client):
+        time_page(report, client, url)
+    report.section("Admin photo list")
+    first = client.get("/admin/library/photo/")
+    for url in [*photo_list_urls(filled.session_ids), *last_page_urls(first.context["cl"].paginator.num_pages),
+                *import_list_urls(filled.session_ids)]:
+        time_page(report, client, url)
+    report.section("Web import questions")
+    for url, body in import_questions(client.post("/api/imports/").json()["id"]):
+        time_page(report, client, url, body)
+    report.section("Commands")
+    for command in (["librarystatus"], ["checklibrary"], ["pregenerate", "--queue", "--no-progress"]):
+        time_command(report, command)
+
+
+def recreate_database():
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        server.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def drop_database():
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def configure_django(library_root):
+    """Django in this process, on the bench's database and a scratch library, as a test sets it up
+    (the test client's host allowed, queries captured on demand)."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        raise RuntimeError("Django is already set up in this process: run `bench/run.py million` on its own")
+    os.environ.update(DJANGO_SETTINGS_MODULE="photosite.settings", PHOTOSITE_LIBRARY_ROOT=str(library_root),
+                      DATABASE_URL=f"{SERVER}/{DATABASE}",
+                      PHOTOSITE_REMEMBERED_FILE=str(library_root.parent / "photosite.env"))
+    os.environ.pop("REDIS_URL", None)  # the queue in the bench's own database, dropped with it
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+
+
+def describe(report):
+    """The shape of what was written: the busiest day, the share of videos, moments, trash."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM library_photo GROUP BY taken_on) days")
+        report.row("busiest day", cursor.fetchone()[0], "files")
+        cursor.execute("SELECT count(DISTINCT taken_on), min(taken_on), max(taken_on),"
+                       " avg((kind = 'video')::int) * 100, avg((shown_with_id IS NOT NULL)::int) * 100,"
+                       " avg((trashed_at IS NOT NULL)::int) * 100 FROM library_photo")
+        days, first, last, videos, partners, trashed = cursor.fetchone()
+    report.row(f"days with photos ({first} to {last})", days, "days")
+    report.row("videos", float(videos), "%")
+    report.row("moments' partners (Live Photo motions, RAWs)", float(partners), "%")
+    report.row("in the trash", float(trashed), "%")
+
+
+def logged_in_client():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("bench", password="bench"))
+    return client
+
+
+def gallery_urls(client) -> list[str]:
+    """The first page, the next GALLERY_WALK pages by their links, jumps to a month and deep into
+    the past, and the JSON API's pages that this site has."""
+    from django.urls import Resolver404, resolve
+
+    from bench.library_pages import GALLERY_API
+    from library.models import Photo
+    from library.services.timeline import Cursor
+
+    urls, url = ["/"], "/"
+    for _ in range(GALLERY_WALK):
+        page = client.get(url)
+        if not page.context or not page.context.get("next_url"):
+            break
+        url = f"/?fragment=1&{page.context['next_url'].lstrip('?')}"
+        urls.append(url)
+    deep = Photo.objects.gallery_tiles().filter(taken_on__year=2012).order_by("-taken_on", "-taken_at", "-id").first()
+    urls += ["/?year=2016&month=3", *([f"/?fragment=1&after={Cursor.of(deep)}"] if deep else [])]
+    for api in GALLERY_API:
+        try:
+            resolve(api.split("?")[0])
+        except Resolver404:
+            continue
+        urls.append(api)
+    return urls
+
+
+def time_page(report, client, url, body=None):
+    """The page's best time over --repeat and its queries' time in that run; plans of slow queries."""
+    def fetch():
+        response = (client.post(url, json.dumps(body), content_type="application/json") if body is not None
+                    else client.get(url))
+        if response.status_code != 200:
+            raise AssertionError(f"{url}: {response.status_code} {response.content[:200]!r}")
+
+    best = min((timed(fetch) for _ in range(report.repeat)), key=lambda result: result[0])
+    show(report, url, *best)
+
+
+def time_command(report, command):
+    """Times one run of the command. Problems it reports are expected (checklibrary finds none of
+    the files the rows name: the bench writes no files), so its exit in error is shown, not raised."""
+    from django.core.management import CommandError, call_command
+
+    def run_command():
+        try:
+            call_command(*command, stdout=io.StringIO(), stderr=io.StringIO())
+        except CommandError as error:
+            print(f"    {' '.join(command)}: {error}")
+
+    show(report, " ".join(command), *timed(run_command))
+
+
+def timed(fn) -> tuple[float, list[dict]]:
+    """(seconds, the queries it ran) of one call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - started
+    return elapsed, captured.captured_queries
+
+
+def show(report, label, seconds, queries):
+    in_database = sum(float(query["time"]) for query in queries)
+    report.row(f"{label[:60]}  (db {in_database * 1000:,.0f} ms, {len(queries)} q)", seconds * 1000, "ms")
+    slow = [query for query in queries if float(query["time"]) * 1000 > SLOW_MS]
+    for query in slow[:SLOW_SHOWN]:
+        print(f"    {float(query['time']) * 1000:,.0f} ms: {query['sql'][:600]}")
+        if query["sql"].lstrip().upper().startswith(("SELECT", "WITH", "DECLARE")):
+            print(indented(plan_of(query["sql"])))
+    if len(slow) > SLOW_SHOWN:
+        print(f"    ... and {len(slow) - SLOW_SHOWN} more queries over {SLOW_MS} ms")
+
+
+def plan_of(sql: str) -> str:
+    """EXPLAIN ANALYZE of a read (a server-side cursor's, of the query it was declared for)."""
+    from django.db import connection
+
+    query = sql.split(" FOR ", 1)[1] if sql.lstrip().upper().startswith("DECLARE") else sql
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def indented(text: str) -> str:
+    return "\n".join(f"      {line}" for line in text.splitlines())

@@ -1,0 +1,62 @@
+"""The pages whose cost grows with the library, over the rows bench/library_rows.py writes: the
+gallery's, each of the admin photo list's (every filter value, the searches, each column's sort
+both ways) and the import lists'. The million-photo bench times them; tests/test_admin_plans.py
+checks their plans at 50k."""
+import hashlib
+
+from library.admin import PhotoAdmin
+from library.models import Photo
+
+from .library_rows import CAMERAS
+
+PHOTO_LIST = "/admin/library/photo/"
+GALLERY = ["/", "/?year=2016&month=3", "/?fragment=1&after=2016-03-14~2016-03-14T00:00:00%2B00:00~1"]
+# Pages of the gallery's JSON API (another branch's): timed when the site has them.
+GALLERY_API = ["/api/timeline/", "/api/timeline/summary", "/api/timeline/tiles"]
+# A hash prefix of a photo the filler wrote, to search for.
+SEARCHED_HASH = hashlib.sha256(b"4242").hexdigest()
+
+
+def columns_of_photos() -> list[str]:
+    """The photo list's columns as its `o=` parameter numbers them (the checkbox first)."""
+    return ["action_checkbox", *PhotoAdmin.list_display]
+
+
+def photo_list_urls(session_ids) -> list[str]:
+    """The photo list's first page, its filters and searches, and its sorts."""
+    filters = ["kind__exact=photo", "kind__exact=video", "playback__exact=original", "playback__exact=rendition",
+               "trash=no", "trash=yes", "moment=face", "moment=partner", "moment=alone", f"camera={CAMERAS[3]}",
+               f"import_session__id__exact={session_ids[4]}", "import_session__isnull=True",
+               *(f"thumbnail={state}" for state in ("cached", "missing", "failed")),
+               *(f"rendition={state}" for state in ("cached", "missing", "failed")),
+               "taken_on__year=2016", "taken_on__year=2016&taken_on__month=3",
+               "taken_on__year=2016&taken_on__month=3&taken_on__day=14",
+               "q=IMG_0123", "q=" + SEARCHED_HASH[:8], "q=Summer+holiday", "q=nothing+like+it",
+               "camera=X100V&trash=yes&thumbnail=missing"]
+    columns = columns_of_photos()
+    # each column, sortable or not (a column left out of sortable_by must not sort when asked to)
+    sorts = [f"o={sign}{index}" for index in range(2, len(columns)) for sign in ("", "-")]
+    return [PHOTO_LIST, *(f"{PHOTO_LIST}?{query}" for query in [*filters, *sorts])]
+
+
+def last_page_urls(num_pages: int) -> list[str]:
+    return [f"{PHOTO_LIST}?p={num_pages}", f"{PHOTO_LIST}?o=-2&p={num_pages}"]
+
+
+def import_list_urls(session_ids) -> list[str]:
+    return ["/admin/library/importsession/", "/admin/library/importoutcome/",
+            "/admin/library/importoutcome/?status__exact=failed",
+            f"/admin/library/importoutcome/?session__id__exact={session_ids[2]}"]
+
+
+def import_questions(session_id, sizes=1000, hashes=500) -> list[tuple[str, dict]]:
+    """The web import's two questions (URL, JSON body) as a browser asks them of a big folder (by
+    default as many as one question may hold): `sizes` sizes and `hashes` hashes, half of each held."""
+    held = list(Photo.objects.order_by("id").values_list("size", flat=True)[:sizes // 2])
+    asked_sizes = held + [7_000_000_000 + number for number in range(sizes - len(held))]
+    known = [{"name": f"k{number}.jpg", "sha256": hashlib.sha256(str(number * 7).encode()).hexdigest()}
+             for number in range(hashes // 2)]
+    unknown = [{"name": f"u{number}.jpg", "sha256": hashlib.sha256(f"new {number}".encode()).hexdigest()}
+               for number in range(hashes - len(known))]
+    return [(f"/api/imports/{session_id}/sizes", {"sizes": asked_sizes}),
+            (f"/api/imports/{session_id}/known", {"files": known + unknown})]

@@ -1,0 +1,81 @@
+"""Search filters (library/services/search.py): read from the address, refused with a reason when
+we did not write them, and combined on the tiles' own rows."""
+from datetime import date, timedelta
+
+import pytest
+from django.http import QueryDict
+from test_gallery import START, make_rows
+
+from library.models import GALLERY_TILE, MediaKind, Photo
+from library.services.search import BadFilterError, SearchFilters, camera_models, matching
+
+pytestmark = pytest.mark.django_db
+
+
+def filters(query: str) -> SearchFilters:
+    return SearchFilters.from_query(QueryDict(query))
+
+
+@pytest.mark.parametrize(("query", "first_day", "last_day"), [
+    ("date=2019", date(2019, 1, 1), date(2019, 12, 31)),
+    ("date=2019-02", date(2019, 2, 1), date(2019, 2, 28)),
+    ("date=2020-02", date(2020, 2, 1), date(2020, 2, 29)),
+    ("date=2019-12", date(2019, 12, 1), date(2019, 12, 31)),
+    ("date=2019-06-14", date(2019, 6, 14), date(2019, 6, 14)),
+    ("from=2019-06-01&to=2019-08-31", date(2019, 6, 1), date(2019, 8, 31)),
+    ("date=2019&from=2019-03-01", date(2019, 3, 1), date(2019, 12, 31)),
+    ("from=2019-06-01", date(2019, 6, 1), None),
+])
+def test_dates_are_read_as_a_range_of_days(query, first_day, last_day):
+    assert (filters(query).first_day, filters(query).last_day) == (first_day, last_day)
+
+
+@pytest.mark.parametrize(("query", "reason"), [
+    ("date=19", "date must be"), ("date=2019-13", "date must be"), ("date=2019-02-30", "date must be"),
+    ("date=２０１９", "date must be"), ("from=2019-6-1", "from must be a day"), ("to=yesterday", "to must be a day"),
+    ("from=2019-08-31&to=2019-06-01", "from must not be after to"), ("kind=selfies", "kind must be one of"),
+    ("name=" + "x" * 101, "name must be at most 100"), ("place=a%00b", "place must be at most"),
+])
+def test_what_we_did_not_write_is_refused_with_its_reason(query, reason):
+    with pytest.raises(BadFilterError, match=reason):
+        filters(query)
+
+
+def test_the_address_round_trips():
+    written = filters("date=2019-06&kind=video&camera=iPhone 12&place=Arezzo&name=IMG").query_string()
+    assert written == "from=2019-06-01&to=2019-06-30&kind=video&camera=iPhone+12&place=Arezzo&name=IMG"
+    assert filters(written) == filters("date=2019-06&kind=video&camera=iPhone 12&place=Arezzo&name=IMG")
+    assert not filters("") and filters("kind=raw")
+
+
+def names(queryset):
+    return sorted(queryset.values_list("original_name", flat=True))
+
+
+def test_filters_combine():
+    make_rows(1, original_name="beach.jpg", camera_model="iPhone 12", place_city="Arezzo", place_country="Italy")
+    make_rows(1, start=START - timedelta(days=400), original_name="old.jpg", camera_model="iPhone 12",
+              place_country="Italy")
+    make_rows(1, original_name="clip.mp4", kind=MediaKind.VIDEO, camera_model="Pixel 7", place_country="Italy")
+    tiles = Photo.objects.filter(GALLERY_TILE)
+
+    assert names(matching(tiles, filters("camera=iPhone 12&place=Italy"))) == ["beach.jpg", "old.jpg"]
+    assert names(matching(tiles, filters(f"camera=iPhone 12&date={START.year}"))) == ["beach.jpg"]
+    assert names(matching(tiles, filters("kind=video&place=Italy"))) == ["clip.mp4"]
+    assert names(matching(tiles, filters("place=Arezzo"))) == ["beach.jpg"]
+    assert names(matching(tiles, filters("name=BEA"))) == ["beach.jpg"]
+    assert camera_models() == ["Pixel 7", "iPhone 12"]
+
+
+def test_live_and_raw_kinds_count_what_a_tile_shows():
+    still, plain, jpeg = make_rows(3)
+    motion, raw = make_rows(2, kind=MediaKind.VIDEO)
+    Photo.objects.filter(pk=motion.pk).update(shown_with=still)
+    Photo.objects.filter(pk=raw.pk).update(shown_with=jpeg, kind=MediaKind.PHOTO, format="cr2")
+    lone_raw, = make_rows(1, format="nef")
+    motion_photo, = make_rows(1, embedded_video_offset=1000, embedded_video_length=500)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+
+    assert set(matching(tiles, filters("kind=live"))) == {still, motion_photo}
+    assert set(matching(tiles, filters("kind=raw"))) == {jpeg, lone_raw}
+    assert plain in set(matching(tiles, filters("kind=photo"))) - set(matching(tiles, filters("kind=live")))
