@@ -18,9 +18,14 @@ logger = logging.getLogger("photosite.gallery")
 
 @login_required
 async def original(request, photo_id):
-    photo = await Photo.objects.filter(pk=photo_id).afirst()
-    if photo is None or not photo.is_visible_to(await request.auser()):
+    photo = await Photo.objects.visible_to(await request.auser()).filter(pk=photo_id).afirst()
+    if photo is None:
         raise Http404("no such photo")
+    return original_response(request, photo)
+
+
+def original_response(request, photo: Photo):
+    """The photo's original file (one the request may have), ranged; `?download=1` as a download."""
     path = absolute_path(photo.path)
     try:
         stat = path.stat()

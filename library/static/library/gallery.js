@@ -155,7 +155,7 @@ function unplayable(tile) {
   const link = document.createElement("a");
   link.href = `${tile.original}?download=1`;
   link.textContent = "Download original";
-  note.append(link);
+  if (tile.original) note.append(link);
   box.append(poster, note);
   return box;
 }
@@ -211,6 +211,7 @@ function show(index) {
   caption.textContent = `${tile.name} · ${day}, ${tile.time}`;
   download.href = `${tile.original}?download=1`;
   download.textContent = tile.raw ? "Download JPEG" : "Download original";
+  download.hidden = !tile.original; // a share link that allows no downloads
   downloadRaw.hidden = !tile.raw;
   downloadRaw.href = tile.raw || "";
   viewer.dataset.photoId = tile.id;
