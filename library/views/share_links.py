@@ -220,7 +220,9 @@ def link_json(request, link, token=None) -> dict:
 @login_required
 @require_GET
 def shares_page(request):
-    links = share_links.links_for(request.user).order_by(F("revoked_at").asc(nulls_first=True), "-created")
+    links = list(share_links.links_for(request.user).order_by(F("revoked_at").asc(nulls_first=True), "-created"))
+    for link in links:
+        link.expired = link.revoked_at is None and not share_links.is_open(link)
     return render(request, "library/shares.html", {"links": links})
 
 
