@@ -136,6 +136,11 @@ def test_a_link_with_a_password_asks_for_it(browser, site, photo_ids, album_id):
         page.wait_for_function(IMAGES_LOADED)
         assert sorted(tile_ids(page)) == sorted(photo_ids[:IN_ALBUM])
         screenshot(page, "share-album-phone")
+        # and this session, which has seen the album's thumbnails under the link, gets none from
+        # the site's own route (which the thumbnail fast path answers for sessions it knows)
+        for photo in photo_ids[:IN_ALBUM]:
+            for size in ("", "?size=preview"):
+                assert status_of(page, f"/api/photo/{photo}/thumbnail{size}") == 401
 
 
 def test_the_owner_s_links_are_listed_and_revoked(browser, site, album_id):

@@ -54,7 +54,11 @@ class LinkClosedError(Exception):
 
 
 class LockedError(Exception):
-    """A password-protected link this session has not opened yet."""
+    """A password-protected link this session has not opened yet (`link`)."""
+
+    def __init__(self, link):
+        super().__init__("this link asks for a password")
+        self.link = link
 
 
 def opened_link(request, token):
@@ -65,13 +69,24 @@ def opened_link(request, token):
     if not share_links.is_open(link):
         raise LinkClosedError
     if link.password and link.pk not in request.session.get(UNLOCKED, []):
-        raise LockedError
+        raise LockedError(link)
     share_links.record_use(link)
     return link
 
 
-def closed(request):
-    return render(request, "library/share_closed.html", status=410)
+def shared_page(view):
+    """For the pages under a link: `view(request, link, token, …)` once the link is open and
+    unlocked; the closed-link page (410) or the password form (403) otherwise."""
+    @wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        try:
+            link = opened_link(request, token)
+        except LinkClosedError:
+            return render(request, "library/share_closed.html", status=410)
+        except LockedError as locked:
+            return password_form(request, locked.link, token)
+        return view(request, link, token, *args, **kwargs)
+    return wrapper
 
 
 def shared_media(view):
@@ -104,15 +119,10 @@ class ShareTileLinks:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def share_page(request, token):
-    """The album's page under the link, or the password form (403 until it is given)."""
-    try:
-        link = opened_link(request, token)
-    except LinkClosedError:
-        return closed(request)
-    except LockedError:
-        return password_form(request, token)
-    if request.method == "POST":
+@shared_page
+def share_page(request, link, token):
+    """The album's page under the link (the password form until it is given)."""
+    if request.method == "POST":  # the password again, from a second tab: already open
         return HttpResponseRedirect(request.path)
     album = link.album
     context = {
@@ -129,36 +139,30 @@ def share_summary(link):
     return albums.summaries(AnonymousUser(), Album.objects.filter(pk=link.album_id))[0]
 
 
-def password_form(request, token):
+def password_form(request, link, token):
     """The form, and on POST its check: at most PHOTOSITE_SHARE_PASSWORD_TRIES_PER_MINUTE tries a
     minute per address (429 past it), whatever the link."""
-    link = share_links.link_for_token(token)
-    error = ""
+    context = {"action": reverse("share-page", args=[token]), "error": ""}
     if request.method == "POST":
         wait = seconds_to_wait("share-password", request.META.get("REMOTE_ADDR", ""),
                                settings.PHOTOSITE_SHARE_PASSWORD_TRIES_PER_MINUTE)
         if wait:
-            response = render(request, "library/share_password.html",
-                              {"error": f"Too many tries: wait {wait} seconds and try again."}, status=429)
+            context["error"] = f"Too many tries: wait {wait} seconds and try again."
+            response = render(request, "library/share_password.html", context, status=429)
             response["Retry-After"] = str(wait)
             return response
         if share_links.password_matches(link, request.POST.get(PASSWORD_FIELD)):
             request.session[UNLOCKED] = [*request.session.get(UNLOCKED, []), link.pk]
             request.session.cycle_key()
             return HttpResponseRedirect(request.path)
-        error = "That is not the password."
-    return render(request, "library/share_password.html", {"error": error}, status=403)
+        context["error"] = "That is not the password."
+    return render(request, "library/share_password.html", context, status=403)
 
 
 @require_GET
-def share_photo_page(request, token, photo_id):
+@shared_page
+def share_photo_page(request, link, token, photo_id):
     """A tile's own link (the grid opens the viewer instead): back to the album under the link."""
-    try:
-        link = opened_link(request, token)
-    except LinkClosedError:
-        return closed(request)
-    except LockedError:
-        return password_form(request, token)
     if not share_scope(link).filter(pk=photo_id).exists():
         raise Http404("no such photo")
     return HttpResponseRedirect(reverse("share-page", args=[token]))
