@@ -282,3 +282,21 @@ def test_owners_list_their_links_staff_all_and_may_revoke_them(people, album, li
     assert Client().get(base).status_code == 410
     assert Client().get("/api/shares/").status_code == 401
     assert Client().get("/shares/").status_code == 302
+
+
+def test_staff_revoke_links_in_the_admin(people, album):
+    # given two links, one open
+    link, base = make_link(people, album)
+    revoked, _ = make_link(people, album)
+    share_links.revoke(people["owner"], revoked.pk)
+    people["staff"].is_superuser = True
+    people["staff"].save()
+    admin = client_for(people["staff"])
+    # when
+    listing = admin.get("/admin/library/sharelink/")
+    response = admin.post("/admin/library/sharelink/", {"action": "revoke", "_selected_action": [link.pk, revoked.pk]})
+    # then
+    assert listing.status_code == 200 and "Holiday" in listing.content.decode()
+    assert response.status_code == 302
+    assert Client().get(base).status_code == 410
+    assert ShareLink.objects.get(pk=revoked.pk).revoked_at < ShareLink.objects.get(pk=link.pk).revoked_at
