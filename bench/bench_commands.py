@@ -47,8 +47,14 @@ def run(corpus, report):
     report.row("pregenerate --jobs 2: exit after Ctrl-C", stopped, "s")
 
 
+def sqlite_file(root) -> Path:
+    from library.paths import SQLITE_FILE  # after REPO_ROOT is on sys.path
+
+    return Path(root) / SQLITE_FILE
+
+
 def count(root, table, where="1=1"):
-    with sqlite3.connect(Path(root) / ".photosite" / "db.sqlite3", timeout=30) as connection:
+    with sqlite3.connect(sqlite_file(root), timeout=30) as connection:
         return connection.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
 
 
@@ -71,7 +77,7 @@ def timed_command(root, args, django_env):
 def pregenerate_start_and_stop(root, django_env):
     """Seconds until the first thumbnail row is written, then from a Ctrl-C (to the whole group,
     as a terminal sends it) to the exit. The rows have no files, so each thumbnail fails at once."""
-    with sqlite3.connect(Path(root) / ".photosite" / "db.sqlite3", timeout=30) as connection:
+    with sqlite3.connect(sqlite_file(root), timeout=30) as connection:
         connection.execute("DELETE FROM django_q_ormq")
         connection.execute("DELETE FROM thumbnails_thumbnail WHERE state != 'ready'")
     started = time.perf_counter()

@@ -21,6 +21,7 @@ import sys
 import time
 
 from bench.run import PYTHON, REPO_ROOT, django_env, manage, new_library
+from library import paths
 
 THROUGHPUT_GOAL = 1 / 1.7  # 2-worker time / 1-worker time
 OVERHEAD_GOAL = 1.2
@@ -96,7 +97,7 @@ class Cluster:
 
     def __enter__(self):
         driver(self.library, "reset")  # nothing queued or half-done from an earlier step
-        log = self.library / ".logs" / "photosite.log"
+        log = self.library / paths.LOGS_DIR / "photosite.log"
         before = running_lines(log)
         self.process = subprocess.Popen(
             [PYTHON, str(REPO_ROOT / "manage.py"), "qcluster"], cwd=REPO_ROOT, start_new_session=True,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.bench_thumbnails import logged_in_session
 from bench.run import PYTHON, REPO_ROOT, django_env, manage, new_library
+from library import paths
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 import factories
@@ -100,7 +101,7 @@ def worker_main(repeat: int):
 
     photo = Photo.objects.get()
     floor_target = Path(os.environ["PHOTOSITE_LIBRARY_ROOT"]) / "floor.mp4"
-    command = rendition_command(absolute_path(photo.path), floor_target, video_renditions.spec(),
+    command = rendition_command(absolute_path(photo.path), floor_target, video_renditions.rendition_spec(),
                                 preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
     best = dict.fromkeys(["ours", "floor", "ours_cpu", "floor_cpu"], float("inf"))
     for _ in range(repeat):
@@ -148,7 +149,7 @@ def forget_rendition(library: Path):
 
 def wait_until_made_or_gone(library: Path):
     """A rendition still being made by the previous round must not be followed by this one."""
-    work = library / ".video_renditions"
+    work = library / paths.VIDEO_RENDITIONS_DIR
     deadline = time.monotonic() + 600
     while work.exists() and any(work.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.2)

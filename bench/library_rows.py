@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from library import paths
 from library.models import ImportOutcome, ImportSession, Photo
 from thumbnails.formats import made_ahead_spec
 from thumbnails.models import Thumbnail
@@ -190,8 +191,8 @@ class Library:
         playback = ("rendition" if number % 8 == 0 else "original") if video or motion else ""
         session = session_id if number % 50 else NULL
         width, height = (4032, 3024) if number % 5 else (3024, 4032)
-        trash = ".trash/" if moment.trashed_at != NULL else ""
-        path = f"{trash}{moment.day[:4]}/{moment.day[5:7]}/{moment.day[8:]}/{name}"
+        path = paths.photo_name(datetime.date.fromisoformat(moment.day), sha256, extension)
+        path = paths.trash_name(path) if moment.trashed_at != NULL else path
         identifier = f"LIVE-{number if face is None else face}" if what in ("live", "motion") else ""
         embedded = "2000000\t3000000" if motion else f"{NULL}\t{NULL}"
         line = (f"{number + 1}\t{sha256}\t{kind}\t{name}\t{stem.casefold()}\t{path}\t{size}\t{file_format}\t"
@@ -205,7 +206,7 @@ class Library:
                                        f"{self.outcomes.tail}")
             if number % 300 == 0:
                 self.outcomes.add(session, f"{stem}_broken.JPG", 0, "failed", "cannot decode", None, moment.taken_at)
-        if not trash:
+        if moment.trashed_at == NULL:
             self.rendition_rows(number, sha256, playback, face, moment.taken_at)
         return line
 

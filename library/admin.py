@@ -33,7 +33,7 @@ from library.models import FileMove, ImportOutcome, ImportSession, PendingSideca
 from library.services import resumable_uploads
 from library.services.search import camera_models, name_matches
 from library.templatetags.gallery_tags import clock
-from thumbnails.links import thumbnail_url
+from thumbnails.links import playable_url, thumbnail_url
 
 logger = logging.getLogger("photosite.admin")
 
@@ -161,10 +161,12 @@ class PhotoAdmin(TimelinePaging, admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def preview(self, photo):
+        """A video plays from the source the gallery plays (`playable_url`): an HEVC original
+        would not play in every browser."""
         if photo.is_video:
             return format_html(
                 '<video class="photo-preview" controls preload="none" poster="{}" src="{}"></video>',
-                thumbnail_url(photo, "preview"), reverse("original", args=[photo.pk]),
+                thumbnail_url(photo, "preview"), playable_url(photo),
             )
         return format_html(
             '<a href="{}"><img class="photo-preview" src="{}" alt=""></a>',

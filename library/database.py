@@ -18,21 +18,20 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from library.paths import library_root
+from library.paths import migrate_lock_path
 from photosite import remembered
-
-LOCK_NAME = ".photosite/migrate.lock"
 
 
 def pending_migrations(alias=DEFAULT_DB_ALIAS) -> list:
-    """Migrations not yet applied, by Django's own plan (it imports every migration module: ~50 ms)."""
+    """Migrations not yet applied, by Django's own plan (it imports every migration module, hence
+    the quick `every_migration_file_recorded` first)."""
     executor = MigrationExecutor(connections[alias])
     return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 def every_migration_file_recorded(alias=DEFAULT_DB_ALIAS) -> bool:
-    """The quick answer a command asks first (a few ms, where the plan costs ~50 ms of every
-    command's start): is each migration file on disk recorded as applied? False is only a
+    """The quick answer a command asks first (far cheaper than the plan, which would otherwise
+    be part of every command's start): is each migration file on disk recorded as applied? False is only a
     'maybe' (a squashed migration, say): `pending_migrations` then decides."""
     recorder = MigrationRecorder(connections[alias])
     if not recorder.has_table():
@@ -83,7 +82,7 @@ def describe(connection) -> str:
 
 @contextmanager
 def migration_lock():
-    path = library_root() / LOCK_NAME
+    path = migrate_lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

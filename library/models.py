@@ -17,7 +17,7 @@ from library.media.places import zone_named
 from library.media.sidecar_names import match_key
 from library.media.video_metadata import playback_codecs
 from library.media.video_playback import Playback, verdict
-from library.paths import absolute_path
+from library.paths import TRASH_DIR, absolute_path
 
 
 class ImportSource(models.TextChoices):
@@ -137,7 +137,7 @@ class Photo(models.Model):
     import_session = models.ForeignKey(
         ImportSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
-    trashed_at = models.DateTimeField(null=True, blank=True, help_text="Set while the file is in .trash/.")
+    trashed_at = models.DateTimeField(null=True, blank=True, help_text=f"Set while the file is in {TRASH_DIR}/.")
     shown_with = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="partners", db_index=False,
         help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
@@ -265,6 +265,48 @@ def photo_is_visible(in_trash: bool, user) -> bool:
     return not in_trash or user.is_staff
 
 
+def import_sessions_visible_to(user) -> models.QuerySet:
+    """The import sessions a person may follow (their page, their event channel, their uploads'
+    target): web sessions only, as only those have a page and events; their own, or anyone's
+    for staff; none for someone not logged in. The HTTP views and the SSE channel both ask this."""
+    if user is None or not user.is_authenticated:
+        return ImportSession.objects.none()
+    sessions = ImportSession.objects.filter(source=ImportSource.WEB)
+    return sessions if user.is_staff else sessions.filter(user=user)
+
+
+def uploads_visible_to(user) -> models.QuerySet:
+    """A resumable upload is only ever its creator's, staff included: its bytes so far are that
+    person's, and a second writer would interleave pieces."""
+    if user is None or not user.is_authenticated:
+        return ResumableUpload.objects.none()
+    return ResumableUpload.objects.filter(user=user)
+
+
+class ImportOutcome(models.Model):
+    """What happened to one file of an import session, kept so a person can see why a file failed
+    or which photo their 'duplicate' already is."""
+
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="outcomes")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=9, choices=OutcomeStatus.choices)
+    error = models.TextField(blank=True)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["session", "status"], name="outcome_session_status_idx"),
+            # The admin's filter by status, in order: the few duplicates and failures among many imports.
+            models.Index(fields=["status", "id"], name="outcome_status_idx", condition=~models.Q(status="imported")),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name}: {self.status}"
+
+
 def visible_condition(user, through: str = "") -> models.Q:
     """`photo_is_visible` as a query's condition on photos, reached `through` a relation
     ("photo__" from an album's entries): a join on the photo row, never a subquery over them all."""
@@ -289,7 +331,7 @@ class Favourite(models.Model):
 
 class Album(models.Model):
     """A named set of photos kept by its owner and shared with chosen users
-    (library.services.albums.album_access says who may do what)."""
+    (library.curation.albums.album_access says who may do what)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
     title = models.CharField(max_length=200)
@@ -366,30 +408,6 @@ class ShareLink(models.Model):
 
     def __str__(self):
         return f"Link to {self.album}"
-
-
-class ImportOutcome(models.Model):
-    """What happened to one file of an import session, kept so a person can see why a file failed
-    or which photo their 'duplicate' already is."""
-
-    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="outcomes")
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=9, choices=OutcomeStatus.choices)
-    error = models.TextField(blank=True)
-    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["session", "status"], name="outcome_session_status_idx"),
-            # The admin's filter by status, in order: the few duplicates and failures among many imports.
-            models.Index(fields=["status", "id"], name="outcome_status_idx", condition=~models.Q(status="imported")),
-        ]
-
-    def __str__(self):
-        return f"{self.original_name}: {self.status}"
 
 
 class ResumableUpload(models.Model):

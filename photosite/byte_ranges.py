@@ -1,11 +1,12 @@
-"""HTTP Range requests (RFC 9110 §14) for originals: a video player seeks by asking for byte
-ranges, so without them a browser cannot jump into a long clip. One range per request is all
+"""HTTP Range requests (RFC 9110 §14) for everything the site sends as a file (originals,
+thumbnails, video renditions, the videos inside motion photos): a video player seeks by asking
+for byte ranges, so without them a browser cannot jump into a long clip. One range per request is all
 players ask for; a multi-range request is answered with the whole file, which the RFC allows.
 `read_range` streams the bytes of one range, a chunk at a time.
 
 The header is the client's to write, so it is read defensively: a position with more digits
-than the file size has is beyond any file (never handed to `int()`, which refuses strings of
-4,300 digits and more), and anything that is not a byte range is ignored, as §14.2 says."""
+than the file size has is beyond any file (never handed to `int()`, which refuses very long
+strings), and anything that is not a byte range is ignored, as §14.2 says."""
 import re
 from dataclasses import dataclass
 

@@ -2,10 +2,10 @@
 files (ffprobe), work whose time grows with the file rather than with the answer.
 
 Everything else an async view hands to a thread shares the event loop's default pool
-(`sync_to_async(..., thread_sensitive=False)`, `asyncio.to_thread`; min(32, CPUs + 4) threads, six
-on two cores): reads of originals, the import event streams' reads and their login re-checks.
-When six thumbnails were made there at once, those waited for a thumbnail to finish (an
-original's download: 0.02 s alone, 12.5 s then). Generation therefore runs here, in a pool of its
+(`sync_to_async(..., thread_sensitive=False)`, `asyncio.to_thread`; a few threads on a small
+machine): reads of originals, the import event streams' reads and their login re-checks.
+When thumbnails were made there, those waited for a thumbnail to finish: an original's download
+took as long as the slowest thumbnail (docs/measured-choices.md). Generation therefore runs here, in a pool of its
 own of PHOTOSITE_GENERATION_THREADS threads (the CPU count by default: more would only share the
 same cores, and each holds a decoded picture in memory); what asks beyond that waits its turn
 here, and the default pool stays free for the quick hops.

@@ -1,8 +1,8 @@
 """uvicorn's httptools protocol with a bound on the request head, which uvicorn leaves unbounded.
 
 httptools gathers a header line whole (joining the pieces of bytes as they come) before uvicorn
-sees it, and uvicorn keeps every header of a request: an 8 MB header was taken whole, and the
-web process grew by 50 MB for it. Here the bytes of a head (request line and headers) are counted
+sees it, and uvicorn keeps every header of a request: a header of megabytes was taken whole,
+and the web process grew by several times its size. Here the bytes of a head (request line and headers) are counted
 as they arrive, before the parser gets them; past MAX_HEAD_BYTES the request is answered 431 and
 the connection closed. A head must also arrive within PHOTOSITE_BODY_IDLE_SECONDS of the request's
 first byte (or the connection's opening), so a client trickling one header byte at a time holds

@@ -7,9 +7,8 @@ import logging
 import os
 import sys
 from datetime import datetime
-from pathlib import Path
 
-from library.paths import LOGS_DIR, library_root
+from library.paths import logs_dir
 
 
 class LibraryLogHandler(logging.Handler):
@@ -76,10 +75,6 @@ class LibraryLogHandler(logging.Handler):
             self.unwritable_reported = True
             sys.stderr.write(f"photosite: cannot write the log in {logs_dir()}: "
                              f"{error.strerror or error}\n")
-
-
-def logs_dir() -> Path:
-    return library_root() / LOGS_DIR
 
 
 TERMINAL_FD_ENV = "PHOTOSITE_TERMINAL_FD"

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from library import paths
 from photosite import remembered, storage_url
 from photosite.secret_key import site_secret_key
 
@@ -58,8 +59,8 @@ PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp"
 # on their short side (1080 = 1080p).
 PHOTOSITE_VIDEO_RENDITIONS = os.environ.get("PHOTOSITE_VIDEO_RENDITIONS", "needed").strip().lower()
 PHOTOSITE_VIDEO_RENDITION_LINES = int(os.environ.get("PHOTOSITE_VIDEO_RENDITION_LINES", 1080))
-# x264's preset for renditions: `ultrafast` makes them at over twice real time on two cores and
-# streams a first play soonest; `veryfast` makes files about a third the size for twice the CPU.
+# x264's preset for renditions: `ultrafast` streams a first play soonest; `veryfast` makes much
+# smaller files for more CPU (docs/thumbnails-and-renditions.md has the measured trade-off).
 PHOTOSITE_VIDEO_RENDITION_PRESET = os.environ.get("PHOTOSITE_VIDEO_RENDITION_PRESET", "ultrafast").strip().lower()
 # Threads of each web process that make thumbnails and probe files on request (at least 1;
 # photosite/generation_pool.py): more requests wait their turn, and serving never waits for them.
@@ -72,7 +73,7 @@ DEBUG = env_bool("DEBUG", False)
 # (photosite/secret_key.py): every process of the site, on every machine sharing the library,
 # reads the same one. `serve` says where it is when it makes it.
 _secret_key = site_secret_key(
-    os.environ.get("SECRET_KEY"), PHOTOSITE_LIBRARY_ROOT / ".photosite" / "secret_key", DEBUG
+    os.environ.get("SECRET_KEY"), PHOTOSITE_LIBRARY_ROOT / paths.SECRET_KEY_FILE, DEBUG
 )
 SECRET_KEY = _secret_key.value
 PHOTOSITE_SECRET_KEY_FILE = _secret_key.file
@@ -175,7 +176,7 @@ def database_from_url(url):
 
 DATABASES = {
     "default": database_from_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{PHOTOSITE_LIBRARY_ROOT / '.photosite' / 'db.sqlite3'}")
+        os.environ.get("DATABASE_URL", f"sqlite:///{PHOTOSITE_LIBRARY_ROOT / paths.SQLITE_FILE}")
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -190,14 +191,14 @@ PHOTOSITE_S3_ENDPOINT_URL = os.environ.get("PHOTOSITE_S3_ENDPOINT_URL", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, ".thumbnails")
+    "thumbnails": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, paths.THUMBNAILS_DIR)
     if PHOTOSITE_STORAGE_URL else {
         "BACKEND": os.environ.get(
             "PHOTOSITE_THUMBNAIL_STORAGE", "thumbnails.storage.AtomicFileSystemStorage"
         ),
         "OPTIONS": {
             "location": os.environ.get(
-                "PHOTOSITE_THUMBNAIL_ROOT", str(PHOTOSITE_LIBRARY_ROOT / ".thumbnails")
+                "PHOTOSITE_THUMBNAIL_ROOT", str(PHOTOSITE_LIBRARY_ROOT / paths.THUMBNAILS_DIR)
             )
         },
     },
@@ -209,7 +210,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = PHOTOSITE_LIBRARY_ROOT / ".photosite" / "static"
+STATIC_ROOT = PHOTOSITE_LIBRARY_ROOT / paths.STATIC_DIR
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -262,7 +263,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 # off (the file it was in fails); a head (request line and headers) must also arrive within it.
 PHOTOSITE_BODY_IDLE_SECONDS = float(os.environ.get("PHOTOSITE_BODY_IDLE_SECONDS", 60))
 # Upload bodies (web import, resumable pieces) received at once by one web process; past it 429.
-# Each holds two threads (the view's and its writer) and up to 12 MB of buffers.
+# Each holds two threads (the view's and its writer) and its buffers.
 PHOTOSITE_UPLOADS_IN_FLIGHT = int(os.environ.get("PHOTOSITE_UPLOADS_IN_FLIGHT", 8))
 
 EVENTSTREAM_STORAGE_CLASS = "library.events.storage.ModelStorage"
@@ -348,7 +349,7 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "queue_stats": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / ".photosite" / "queue_stats"),
+            "LOCATION": str(PHOTOSITE_LIBRARY_ROOT / paths.QUEUE_STATS_DIR),
         },
     }
     Q_CLUSTER["cache"] = "queue_stats"

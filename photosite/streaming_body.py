@@ -15,8 +15,8 @@ received at once (each holds the view's thread and its writer's); past them the 
 
 A view whose work per chunk is small (parsing, hashing, writing) can instead have the body pushed
 to it in the event loop's thread (`push_request_body`): then no chunk crosses between threads.
-Each crossing is a wake-up and a fight for the GIL with the other requests' threads; for the web
-import of the 1.2 GB bench corpus that was most of the server's CPU time (docs/benchmarks.md)."""
+Each crossing is a wake-up and a fight for the GIL with the other requests' threads; for a web
+import that was most of the server's CPU time (docs/benchmarks.md)."""
 import asyncio
 import threading
 from collections import deque

@@ -111,3 +111,10 @@ def signed_in_page(browser, site, **options):
     yield page
     context.close()
     context.csp.assert_none()
+
+
+def shows_frames(selector: str) -> str:
+    """For `page.wait_for_function`: the video at `selector` shows a picture (not sound over none,
+    as HEVC in Chromium) and its clock runs."""
+    return (f"() => {{ const video = document.querySelector({selector!r});"
+            " return video && video.readyState >= 2 && video.videoWidth > 0 && video.currentTime > 0.3; }")

@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import resolve
 
+from library.curation.albums import create_album
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource
-from library.services.albums import create_album
 from library.services.share_links import create_link
 
 from factories import make_jpeg

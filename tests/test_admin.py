@@ -6,7 +6,7 @@ from django_q.models import OrmQ
 from library.admin import PhotoAdmin
 from library.importing.pipeline import ImportPipeline
 from library.models import DateSource, ImportSource, Photo
-from thumbnails.links import thumbnail_url
+from thumbnails.links import playable_url, thumbnail_url
 from thumbnails.models import Thumbnail, ThumbnailState
 
 import factories
@@ -62,6 +62,17 @@ def test_the_change_page_has_a_large_preview(admin_client, imported):
     assert thumbnail_url(photo, "preview").replace("&", "&amp;") in admin_client.get(
         f"{CHANGELIST}{photo.pk}/change/").content.decode()
     assert f'src="/photo/{video.pk}/original"' in admin_client.get(f"{CHANGELIST}{video.pk}/change/").content.decode()
+
+
+def test_the_preview_of_a_video_browsers_cannot_play_plays_its_rendition(admin_client, library_root, media_dir):
+    # given: an iPhone's HEVC video, which the playback policy serves from a web rendition
+    source = factories.make_camera_video(media_dir, "iphone-hevc", seconds=1)
+    video = Photo.objects.get(pk=ImportPipeline.start(ImportSource.CLI).import_path(source).photo_id)
+    # when
+    html = admin_client.get(f"{CHANGELIST}{video.pk}/change/").content.decode()
+    # then: the preview plays what the gallery plays, never the HEVC original
+    assert f'src="{playable_url(video)}"'.replace("&", "&amp;") in html
+    assert "/video" in playable_url(video) and f'src="/photo/{video.pk}/original"' not in html
 
 
 @pytest.mark.parametrize(("query", "expected"), [

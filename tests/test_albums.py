@@ -8,10 +8,10 @@ from django.test import Client
 from row_factories import client_for
 from row_factories import photo_row as photo
 
+from library.curation import albums
 from library.curation.trash import move_to_trash, restore_from_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import Album, AlbumPhoto, ImportSource, Photo
-from library.services import albums
 
 import factories
 
@@ -204,3 +204,15 @@ def test_staff_move_a_selection_to_the_trash_and_others_may_not(people, imported
     answer = post(client_for(people["staff"]), "/api/trash/", {"ids": ids})
     assert answer.json() == {"trashed": ids}
     assert Photo.objects.in_library().count() == 0
+
+
+def test_the_admin_lists_albums_and_marks_their_photos_in_the_trash(people, imported, admin_client):
+    # given an album with a photo in the trash
+    album = albums.create_album(people["owner"], "Trip", [p.pk for p in imported])
+    move_to_trash(imported[0])
+    # when
+    changelist = admin_client.get("/admin/library/album/").content.decode()
+    change = admin_client.get(f"/admin/library/album/{album.pk}/change/").content.decode()
+    # then both photos are there, the trashed one marked
+    assert "Trip" in changelist and "olivia" in changelist
+    assert (change.count("icon-yes.svg"), change.count("icon-no.svg")) == (1, 1)  # "In the trash": one of two

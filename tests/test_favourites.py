@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from row_factories import client_for
 from row_factories import photo_row as photo
 
+from library.curation.favourites import SIDECAR_FAVOURITE_STARS, apply_sidecar_favourite
 from library.models import Favourite, Photo
-from library.services.favourites import SIDECAR_FAVOURITE_STARS, apply_sidecar_favourite
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +82,8 @@ def test_a_sidecar_s_favourite_is_stars_unless_it_rates_and_the_importer_s_favou
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_turns_sidecar_favourites_into_stars_and_the_importer_s_favourites(django_user_model):
-    # given rows as 0012 kept them: favourites (one rated 2, one from the command line) and one not
-    before = [("library", "0012_admin_indexes")]
+    # given rows as 0014 kept them: favourites (one rated 2, one from the command line) and one not
+    before = [("library", "0014_edge_hash")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps

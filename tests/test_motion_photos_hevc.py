@@ -118,7 +118,7 @@ def test_a_finished_import_queues_the_rendition_of_the_hevc_one_only(imported, d
     # and a worker running it makes it; the H.264 one is skipped even if asked
     assert make_renditions([motion_photo(HEVC_NAME).pk]) == {"made": 1, "skipped": 0, "failed": 0, "waiting": 0}
     assert make_renditions([motion_photo(H264_NAME).pk]) == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
-    assert not Thumbnail.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_renditions.spec())).exists()
+    assert not Thumbnail.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_renditions.rendition_spec())).exists()
 
 
 def test_the_route_serves_the_stored_rendition_with_ranges(imported, logged_in, tmp_path):

@@ -5,7 +5,6 @@ from datetime import datetime
 import pytest
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.progress import CollectingReporter
 from library.importing.staging import StagingWriter
 from library.models import DateSource, ImportOutcome, ImportSource, MediaKind, OutcomeStatus, Photo
 from library.signals import import_session_finished
@@ -28,7 +27,7 @@ def temp_leftovers(root):
 
 @pytest.fixture
 def pipeline(library_root):
-    return ImportPipeline.start(ImportSource.CLI, reporter=CollectingReporter())
+    return ImportPipeline.start(ImportSource.CLI)
 
 
 def test_photo_lands_in_its_day_folder_with_its_row(library_root, media_dir, pipeline):

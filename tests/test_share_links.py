@@ -14,11 +14,12 @@ from django.utils import timezone
 from PIL import Image
 from row_factories import client_for
 
+from library.curation import albums
 from library.curation.trash import move_to_trash
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo, ShareLink
 from library.paths import absolute_path
-from library.services import albums, share_links
+from library.services import share_links
 
 import factories
 

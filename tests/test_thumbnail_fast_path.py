@@ -191,12 +191,11 @@ class InnerApp:
 
 
 @pytest.fixture
-def tables():
-    fast_path_tables.sessions.clear()
-    fast_path_tables.hits.clear()
-    yield fast_path_tables
-    fast_path_tables.sessions.clear()
-    fast_path_tables.hits.clear()
+def tables(monkeypatch):
+    """Empty tables for the test, the process's own back afterwards."""
+    monkeypatch.setattr(fast_path_tables, "sessions", ExpiringLruTable(fast_path_tables.MAX_SESSIONS))
+    monkeypatch.setattr(fast_path_tables, "hits", ExpiringLruTable(fast_path_tables.MAX_HITS))
+    return fast_path_tables
 
 
 def remember_hit(tables, thumbnail, photo_id=7, in_trash=False):

@@ -106,7 +106,7 @@ def test_a_storage_off_the_disk_works_through_the_storage_api_alone(photo, setti
     made = thumbnail_renditions.ensure(photo, TILE)
     again = thumbnail_renditions.ensure(photo, TILE)
     # then
-    assert not store.is_local() and store.Entry(photo, TILE).local_path() is None
+    assert not store.stored_on_this_machine() and store.Entry(photo, TILE).local_path() is None
     assert again.made is None and again.read() == made.made == store.Entry(photo, TILE).read()
     assert store.Entry(photo, TILE).exists() and picture(made.made).size == (533, 400)
     row = Thumbnail.objects.get(photo=photo)

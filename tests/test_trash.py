@@ -90,3 +90,16 @@ def test_reimporting_a_trashed_photo_restores_it(library_root, media_dir, trash_
     assert (session.imported_count, session.duplicate_count) == (1, 0)
     assert Photo.objects.count() == 1
     assert not list((library_root / ".import_temp").iterdir())
+
+
+@pytest.mark.parametrize(("staff", "allowed"), [(True, True), (False, False)])
+def test_a_trashed_photo_is_seen_by_whom_its_original_is(client, django_user_model, library_root, media_dir,
+                                                          staff, allowed):
+    # given: a photo in the trash, and someone signed in
+    photo = import_jpeg(media_dir)
+    move_to_trash(photo)
+    client.force_login(django_user_model.objects.create_user("someone", is_staff=staff))
+    # when
+    page, original = client.get(f"/photo/{photo.pk}/"), client.get(f"/photo/{photo.pk}/original")
+    # then: its page and its file answer alike (Photo.is_visible_to, the one rule)
+    assert (page.status_code, original.status_code) == ((200, 200) if allowed else (404, 404))

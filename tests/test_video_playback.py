@@ -4,7 +4,6 @@ PHOTOSITE_VIDEO_RENDITIONS turns the verdict into what is served."""
 import pytest
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.progress import CollectingReporter
 from library.media.ffmpeg_binaries import ffprobe_path
 from library.media.video_playback import Playback, VideoCodecs, verdict
 from library.models import ImportSource, Photo
@@ -42,7 +41,7 @@ def test_import_records_the_verdict_from_the_probe(library_root, media_dir, prob
     # given
     source = factories.make_camera_video(media_dir, kind, seconds=1)
     # when
-    ImportPipeline.start(ImportSource.CLI, reporter=CollectingReporter()).import_path(source)
+    ImportPipeline.start(ImportSource.CLI).import_path(source)
     # then
     photo = Photo.objects.get()
     assert (photo.playback, photo.video_codecs) == (expected, codecs)

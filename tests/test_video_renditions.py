@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from library import paths
 from library.importing.pipeline import ImportPipeline
 from library.media.video_metadata import probe_with_ffmpeg
 from library.models import ImportSource, Photo
@@ -122,12 +123,12 @@ def test_many_askers_make_it_once(library_root, media_dir):
         thread.join()
     # then one made it, the rest left it to the claim's holder; file and row agree
     assert sorted(results) == [False, False, False, True]
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.spec()))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
     assert (row.state, row.generations, row.name) == (ThumbnailState.READY, 1, video_renditions.entry(photo).name)
     assert row.name.endswith(f"{photo.sha256}-v1080-h264-v1.mp4")
     assert store.storage().size(row.name) == row.bytes
     assert video_renditions.ensure(photo) is False  # stored: nothing to do
-    assert not list((library_root / video_renditions.WORK_DIR).iterdir()), "no growing copy left behind"
+    assert not list((library_root / paths.VIDEO_RENDITIONS_DIR).iterdir()), "no growing copy left behind"
 
 
 def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
@@ -137,7 +138,7 @@ def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
     with pytest.raises(VideoRenditionError):
         video_renditions.ensure(photo)
     # then
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.spec()))
+    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
     assert row.state == ThumbnailState.FAILED and row.attempts == 1 and row.retry_after
     assert "v1080-h264-v1" in (library_root / ".logs" / "errors.log").read_text()
     with pytest.raises(RenditionBackoffError):

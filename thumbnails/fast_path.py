@@ -19,8 +19,8 @@ The view does not fill these tables: it leaves an offer in the request's ASGI sc
 offer with the headers Django sent. So data flows one way, view → Django's response → here.
 All of it lives in the in-process tables of `fast_path_tables`, which documents the one
 trade-off: what Django would now decide differently (a session logged out or a user deactivated
-in another process) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (5
-by default) rather than at once; a logout in this process does at once. Everything else — other
+in another process) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds
+rather than at once; a logout in this process does at once. Everything else — other
 paths and methods, an unknown session or thumbnail, a bad `?size=`, a trashed photo and a
 session not staff's, a file gone from the disk or replaced — goes to Django unchanged, which
 decides as it always does.

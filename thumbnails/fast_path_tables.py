@@ -2,7 +2,7 @@
 small in-process tables that the fast path fills from what the Django view offered (see
 `thumbnails.responses`), each right after the view did the real work.
 
-- Sessions Django authenticated: session key → who it was (user id, staff or not), added when
+- Sessions Django authenticated: session key → whether it was staff's (a `Principal`), added when
   the view served a logged-in request. Logging out *in this process* removes it at once.
 - Known hits: (photo id, spec) → the file on local disk (its path and identity), its ETag,
   content type and content version, whether the photo was in the trash, and the headers Django
@@ -17,7 +17,7 @@ only while its file is the very one the view served (same device, inode and chan
 any web process, on any machine sharing the folder, a trash or a remade file sends the request
 to Django, which decides as it always does.
 
-Entries of both expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds (5 by default), and
+Entries of both expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds, and
 that is the trade-off: whatever else Django would now decide differently — a session logged out
 in another process, a password change, a deactivated user, a staff flag taken away, an expired
 session — takes effect on the fast path within at most the TTL. Until then such a session only
@@ -94,10 +94,6 @@ class ExpiringLruTable:
     def discard(self, key):
         with self._lock:
             self._entries.pop(key, None)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
 
 
 sessions = ExpiringLruTable(MAX_SESSIONS)  # session key → Principal

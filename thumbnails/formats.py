@@ -1,8 +1,8 @@
 """The format policy, in one place: which format a client is served, and which is made ahead.
 
 The workers must make exactly what browsers are served, or every tile a browser shows is made
-again on request while the status counts say nothing is missing (issue #13: the workers made
-JPEG, browsers were served WebP). So the view, the fast path, the background tasks,
+again on request while the status counts say nothing is missing (as happened when the workers
+made JPEG and browsers were served WebP). So the view, the fast path, the background tasks,
 `pregenerate`, `librarystatus`, the admin's filter and `checklibrary` all ask here.
 
 `PHOTOSITE_THUMBNAIL_FORMAT` (default `webp`, which every current browser shows) is made ahead

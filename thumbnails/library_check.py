@@ -1,6 +1,6 @@
-"""The thumbnail part of `manage.py checklibrary`: cached thumbnails of bytes no photo has any
-more, of a spec nothing serves any more (an older generator version, a format dropped from the
-allow-list), and temp files of crashed writes. The library sends `library_checked`; this app
+"""The rendition store's part of `manage.py checklibrary`: thumbnails and video renditions of
+bytes no photo has any more, of a spec nothing serves any more (an older generator version, a
+format dropped from the allow-list, a rendition of another size), and temp files of crashed writes. The library sends `library_checked`; this app
 alone knows its storage and its names, so it looks there and says how to repair."""
 from collections.abc import Iterator
 from functools import partial

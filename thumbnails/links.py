@@ -26,7 +26,7 @@ def thumbnail_url(photo: Photo, size: str = DEFAULT_SIZE) -> str:
 
 
 def embedded_video_url(photo: Photo) -> str:
-    """The cacheable-forever URL of the video extracted from a motion photo (`thumbnails.motion`)."""
+    """The cacheable-forever URL of the video inside a motion photo (thumbnails.embedded_video_views)."""
     return f"{reverse('photo-embedded-video', args=[photo.pk])}?v={content_version(photo)}"
 
 

@@ -45,7 +45,7 @@ def storage() -> Storage:
     return storages["thumbnails"]
 
 
-def is_local() -> bool:
+def stored_on_this_machine() -> bool:
     """Whether the storage keeps its files on this machine (reads are then quick enough to do anywhere)."""
     return local_path(storage(), "") is not None
 

@@ -33,7 +33,7 @@ from django.core.files import File
 from django.db import close_old_connections
 
 from library.models import Photo
-from library.paths import absolute_path, library_root
+from library.paths import absolute_path, video_renditions_dir
 
 from . import store
 from .errors import RenditionError
@@ -54,7 +54,6 @@ from .video_jobs import encode_slots
 
 logger = logging.getLogger("photosite.thumbnails")
 
-WORK_DIR = ".video_renditions"
 STALL_SECONDS = 30  # a growing copy unchanged this long has lost its maker
 LEASE_MARGIN_SECONDS = 60  # the claim outlives ffmpeg's time limit, so only a crashed maker loses it
 AUDIO_PACKETS_PER_SECOND = 50  # AAC at 48 kHz: 47
@@ -76,17 +75,17 @@ class Growing:
     path: Path
 
 
-def spec() -> VideoRenditionSpec:
+def rendition_spec() -> VideoRenditionSpec:
     return current_video_spec()
 
 
 def entry(photo: Photo) -> store.Entry:
     """The photo's video rendition in the store."""
-    return store.Entry(photo, spec())
+    return store.Entry(photo, rendition_spec())
 
 
 def growing_path(photo: Photo) -> Path:
-    return library_root() / WORK_DIR / f"{photo.sha256}-{spec()}.part.mp4"
+    return video_renditions_dir() / f"{photo.sha256}-{rendition_spec()}.part.mp4"
 
 
 def source(photo: Photo) -> VideoSource:
@@ -212,7 +211,7 @@ def make_claimed(rendition: store.Entry, replace: bool = False):
         video = source(rendition.photo)
         streams = read_streams(video)
         rendition.hold(timedelta(seconds=streams.time_limit() + LEASE_MARGIN_SECONDS))
-        make_rendition(video, finished, spec(), streams, growing=path,
+        make_rendition(video, finished, rendition_spec(), streams, growing=path,
                        preset=settings.PHOTOSITE_VIDEO_RENDITION_PRESET)
         with open(finished, "rb") as content:
             rendition.save(File(content), replace)
@@ -227,7 +226,7 @@ def make_claimed(rendition: store.Entry, replace: bool = False):
         path.unlink(missing_ok=True)  # tells the followers it is finished
         finished.unlink(missing_ok=True)
     rendition.set_ready(size)
-    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", rendition.photo.pk, spec(), size,
+    logger.info("Video rendition made: photo %s %s, %d bytes in %.1f s", rendition.photo.pk, rendition_spec(), size,
                 time.monotonic() - started)
 
 

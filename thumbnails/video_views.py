@@ -47,7 +47,7 @@ RETRY_AFTER_SECONDS = 5
 PLAYBACK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="video-playback")
 
 
-async def hop(call, *args):
+async def in_playback_pool(call, *args):
     """`call(*args)` in the playback pool (database queries, file reads, storage calls)."""
     return await asyncio.get_running_loop().run_in_executor(PLAYBACK_THREADS, call, *args)
 
@@ -93,7 +93,7 @@ async def rendition_response(request, photo: Photo):
         if isinstance(found, video_renditions.Stored):
             return await stored_response(request, found)
         try:
-            growing = await hop(open, found.path, "rb")
+            growing = await in_playback_pool(open, found.path, "rb")
         except FileNotFoundError:
             continue
         return growing_response(growing, found.path)
@@ -108,7 +108,7 @@ async def wait_until_playable(photo: Photo):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
     while True:
-        found = await hop(playable, photo)
+        found = await in_playback_pool(playable, photo)
         if not isinstance(found, video_renditions.Waiting):
             return found
         pause = QUEUED_POLL_SECONDS if found.queued else STARTING_POLL_SECONDS
@@ -125,8 +125,8 @@ def playable(photo: Photo):
 
 
 async def stored_response(request, found: video_renditions.Stored):
-    size = await hop(found.entry.size)
-    response = ranged_response(request, Window(found.entry.open, size), found.etag, "video/mp4", run=hop)
+    size = await in_playback_pool(found.entry.size)
+    response = ranged_response(request, Window(found.entry.open, size), found.etag, "video/mp4", run=in_playback_pool)
     response["Cache-Control"] = CACHING
     return response
 
@@ -144,12 +144,12 @@ async def follow(growing, path):
     try:
         idle = 0.0
         while idle < video_renditions.STALL_SECONDS:
-            chunk = await hop(growing.read, CHUNK_BYTES)
+            chunk = await in_playback_pool(growing.read, CHUNK_BYTES)
             if chunk:
                 idle = 0.0
                 yield chunk
             elif not path.exists():
-                while chunk := await hop(growing.read, CHUNK_BYTES):
+                while chunk := await in_playback_pool(growing.read, CHUNK_BYTES):
                     yield chunk
                 return
             else:

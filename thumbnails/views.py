@@ -80,7 +80,7 @@ async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
     `ensure()` in the generation pool: a miss, a file gone from under its row, and a file
     its row does not record yet (ensure records it)."""
     if photo.thumbnail_recorded:
-        data = (recorded_bytes(photo, spec) if store.is_local()
+        data = (recorded_bytes(photo, spec) if store.stored_on_this_machine()
                 else await sync_to_async(recorded_bytes, thread_sensitive=False)(photo, spec))
         if data is not None:
             return data

@@ -1,6 +1,6 @@
 """Where a file goes in the library, and moving it there without ever overwriting anything.
 
-The name is `YYYY-MM-DD/img_YYYYMMDD_<hash>.<ext>`. The move is a hard link to the final name
+The name is library.paths.photo_name's. The move is a hard link to the final name
 (which fails, atomically, if the name exists) followed by removing the temp name: a rename
 that cannot overwrite. Django's file_move_safe is not that, so it is not used."""
 import ctypes
@@ -10,22 +10,15 @@ import os
 from datetime import date
 from pathlib import Path
 
-from library.paths import library_root
+from library.paths import NAME_HASH_CHARS, library_root, photo_name
 
-HASH_CHARS = 16
 MAX_NAME_ATTEMPTS = 100
-
-
-def target_relative_path(taken_on: date, sha256: str, extension: str, attempt: int = 0) -> str:
-    suffix = f"_{attempt}" if attempt else ""
-    folder = taken_on.strftime("%Y-%m-%d")
-    return f"{folder}/img_{taken_on:%Y%m%d}_{sha256[:HASH_CHARS]}{suffix}.{extension.lower()}"
 
 
 def candidate_paths(taken_on: date, sha256: str, extension: str):
     """The names the rule gives a file, in order of preference: the plain one, then `_1`, `_2`, …"""
     for attempt in range(MAX_NAME_ATTEMPTS):
-        yield target_relative_path(taken_on, sha256, extension, attempt)
+        yield photo_name(taken_on, sha256, extension, attempt)
 
 
 def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str, sync_folder=True) -> str:
@@ -41,7 +34,7 @@ def claim_path(temp_path: Path, taken_on: date, sha256: str, extension: str, syn
             if sync_folder:
                 sync_folders([relative])
             return relative
-    raise FileExistsError(f"no free name for {sha256[:HASH_CHARS]} after {MAX_NAME_ATTEMPTS} attempts")
+    raise FileExistsError(f"no free name for {sha256[:NAME_HASH_CHARS]} after {MAX_NAME_ATTEMPTS} attempts")
 
 
 def move_without_overwrite(source: Path, target: Path) -> bool:
@@ -76,8 +69,8 @@ def release_path(relative: str):
 
 def sync_folders(relative_paths):
     """Makes the names just claimed durable: each day folder once, then the library folder (which
-    holds the day folders, perhaps just made); for several folders, one syncfs instead (a group
-    of photos from as many days spent 0.6 s in their folders' fsyncs, bench/bench_import.py)."""
+    holds the day folders, perhaps just made); for several folders, one syncfs instead (an fsync
+    per day folder was a large part of a group's time: bench/bench_import.py)."""
     root = library_root()
     folders = {(root / relative).parent for relative in relative_paths}
     if len(folders) > 1 and sync_filesystem(root):
@@ -101,8 +94,7 @@ def sync_filesystem(path: Path) -> bool:
     commit (Linux's syncfs); False where there is no syncfs (then fsync each file). For a group
     of files just written this is far cheaper than an fsync each: on ext4 every fsync of a file
     whose blocks were allocated since the last commit is a commit of its own, and each commit
-    waits for all the data written meanwhile (bench/bench_import.py: 244 fsyncs took 7 s of an
-    18 s import on the loaded test machine)."""
+    waits for all the data written meanwhile (bench/bench_import.py; docs/measured-choices.md)."""
     syncfs = _libc_syncfs()
     if syncfs is None:
         return False

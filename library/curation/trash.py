@@ -8,7 +8,7 @@ from pathlib import Path
 
 from library.media.dates import wall_clock_date
 from library.models import MoveReason, Photo
-from library.paths import TRASH_DIR, absolute_path, library_root
+from library.paths import absolute_path, library_root, trash_name
 from library.signals import photo_restored, photo_trashed
 
 from .file_moves import move_original
@@ -61,10 +61,8 @@ def restore_one(photo: Photo, replacement: Path | None = None) -> bool:
 
 
 def trash_candidates(relative: str):
-    yield f"{TRASH_DIR}/{relative}"
-    stem, dot, extension = relative.rpartition(".")
-    for attempt in range(1, MAX_NAME_ATTEMPTS):
-        yield f"{TRASH_DIR}/{stem}_{attempt}{dot}{extension}"
+    for attempt in range(MAX_NAME_ATTEMPTS):
+        yield trash_name(relative, attempt)
 
 
 def library_candidates(photo: Photo, taken_at=None):

@@ -8,7 +8,7 @@ import re
 from django_eventstream import send_event
 from django_eventstream.channelmanager import DefaultChannelManager
 
-from library.models import ImportSession
+from library.models import ImportSession, import_sessions_visible_to
 
 CHANNEL_PREFIX = "import-"
 CHANNEL_PATTERN = re.compile(rf"^{CHANNEL_PREFIX}(\d+)$")
@@ -77,7 +77,4 @@ class ImportChannelManager(DefaultChannelManager):
         match = CHANNEL_PATTERN.match(channel)
         if user is None or match is None:
             return False
-        sessions = ImportSession.objects.filter(pk=int(match.group(1)))
-        if not user.is_staff:
-            sessions = sessions.filter(user=user)
-        return sessions.exists()
+        return import_sessions_visible_to(user).filter(pk=int(match.group(1))).exists()

@@ -13,8 +13,7 @@ the still would trash it. Linking by hand in the admin is not limited.
 
 It costs one indexed query per file (the time window on the timeline index, or the identifier on
 its own index), written out once as SQL: built by the ORM per file, the query's compilation cost
-more than the rest of pairing together (about 2 ms against 0.2 ms a file on the loaded test
-machine: 4-5 % of a CLI import, where the issue allows 5 % for pairing). It runs after the file's
+more than the rest of pairing together (docs/measured-choices.md). It runs after the file's
 row is committed: of two files of a pair imported side by side, the one committed second always
 sees the first. Linking is `library.curation.moments.link`'s:
 the still or the JPEG becomes the moment's face, the motion or the raw is shown through it."""
@@ -34,7 +33,7 @@ CANDIDATE_LIMIT = 50
 # In the library, not the file itself, taken within the window (or sharing its identifier).
 # Uploaded by the same user (`{uploader}`: "= %s", or "IS NULL" for the command line's files), asked
 # per candidate: as a join, SQLite drove the query from the user's sessions and read all their
-# photos (65 ms a file among 50,000 rows; asked per candidate, 0.6-1.4 ms, as without it).
+# photos for every file.
 CANDIDATES_SQL = (
     "SELECT id, kind, format, original_name, taken_at, duration, camera_make, camera_model, content_identifier, "
     "source_folder, shown_with_id FROM {photos} p WHERE trashed_at IS NULL AND id <> %s "

@@ -100,7 +100,7 @@ class Prepared:
 
 
 @dataclass(frozen=True)
-class Entry:
+class PendingOutcome:
     """An outcome to record; `_record` writes a group of them in one transaction."""
 
     name: str
@@ -221,9 +221,9 @@ class ImportPipeline:
         return [results[id(item)] for item in items]
 
     @staticmethod
-    def _skipped_entry(item: Skipped) -> Entry:
+    def _skipped_entry(item: Skipped) -> PendingOutcome:
         logger.info("Skipped: %s: %s", item.name, item.reason)
-        return Entry(item.name, item.size, OutcomeStatus.SKIPPED, error=item.reason)
+        return PendingOutcome(item.name, item.size, OutcomeStatus.SKIPPED, error=item.reason)
 
     def _scope(self, source_folder: str) -> Scope:
         return Scope.of(source_folder, self.session)
@@ -245,7 +245,7 @@ class ImportPipeline:
         if not sidecars:
             return {}
         with transaction.atomic():
-            results, counts = self._write([Entry(item.name, item.size, OutcomeStatus.SKIPPED, error=WAITING_TEXT)
+            results, counts = self._write([PendingOutcome(item.name, item.size, OutcomeStatus.SKIPPED, error=WAITING_TEXT)
                                            for item in sidecars])
             waiting = record_waiting([(item, result.outcome_id) for item, result in zip(sidecars, results, strict=True)],
                                      lambda item: self._scope(item.source_folder))
@@ -281,9 +281,9 @@ class ImportPipeline:
         return self._record([self._failure_entry(name, size, error)])[0]
 
     @staticmethod
-    def _failure_entry(name, size, error) -> Entry:
+    def _failure_entry(name, size, error) -> PendingOutcome:
         logger.error("Import failed: %s: %s", name, error)
-        return Entry(display_name(name), size, OutcomeStatus.FAILED, error=error)
+        return PendingOutcome(display_name(name), size, OutcomeStatus.FAILED, error=error)
 
     def finish(self) -> ImportSession:
         session = self.session
@@ -333,7 +333,7 @@ class ImportPipeline:
                 self._pair(entry.photo)
         return dict(zip([id(item) for item, _ in claimed] + list(refused), recorded, strict=True))
 
-    def _rows(self, claimed) -> list[Entry]:
+    def _rows(self, claimed) -> list[PendingOutcome]:
         """The photos' rows, in one INSERT; if one of them meets bytes a concurrent import
         recorded first, row by row instead, so only that one becomes a duplicate."""
         try:
@@ -341,10 +341,10 @@ class ImportPipeline:
                 photos = Photo.objects.bulk_create([self._photo(item, relative) for item, relative in claimed])
         except IntegrityError:
             return [self._row(item, relative) for item, relative in claimed]
-        return [Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
+        return [PendingOutcome(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
                 for (item, _), photo in zip(claimed, photos, strict=True)]
 
-    def _row(self, item: Prepared, relative: str) -> Entry:
+    def _row(self, item: Prepared, relative: str) -> PendingOutcome:
         """One photo's row, in a savepoint of the group's transaction: bytes a concurrent import
         recorded first make this one a duplicate, and its copy is removed."""
         try:
@@ -357,8 +357,8 @@ class ImportPipeline:
                 raise
             release_path(relative)
             logger.info("Duplicate (concurrent import): %s is photo %s", item.name, winner.pk)
-            return Entry(item.name, item.staged.size, OutcomeStatus.DUPLICATE, photo=winner)
-        return Entry(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
+            return PendingOutcome(item.name, item.staged.size, OutcomeStatus.DUPLICATE, photo=winner)
+        return PendingOutcome(item.name, item.staged.size, OutcomeStatus.IMPORTED, photo=photo)
 
     def _photo(self, item: Prepared, relative: str) -> Photo:
         staged, metadata, file_format = item.staged, item.metadata, item.file_format
@@ -393,7 +393,7 @@ class ImportPipeline:
     def _fail_all(self, items, error) -> dict:
         return {id(item): self.record_failure(item.name, item.staged.size, error) for item in items}
 
-    def _known_bytes(self, item: Prepared, existing: Photo) -> Entry:
+    def _known_bytes(self, item: Prepared, existing: Photo) -> PendingOutcome:
         """Bytes already in the library: a duplicate, unless their photo is in the trash and the
         importer may see the trash, where importing them again means the person wants it back.
         To anyone else the trashed photo stays gone: no restore, and no link to it."""
@@ -401,13 +401,13 @@ class ImportPipeline:
         if existing.trashed_at is not None:
             if not self._importer_sees(existing):
                 logger.info("Duplicate of trashed photo %s, not restored for an ordinary user: %s", existing.pk, name)
-                return Entry(name, staged.size, OutcomeStatus.DUPLICATE, error=IN_TRASH_NOTE)
+                return PendingOutcome(name, staged.size, OutcomeStatus.DUPLICATE, error=IN_TRASH_NOTE)
             make_durable(staged)  # the restore may keep these very bytes
             if restore_from_trash(existing, staged.temp_path):
                 logger.info("Restored from trash: %s is photo %s (%s)", name, existing.pk, existing.path)
-                return Entry(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
+                return PendingOutcome(name, staged.size, OutcomeStatus.IMPORTED, photo=existing, error=RESTORED_NOTE)
         logger.info("Duplicate: %s is photo %s (%s)", name, existing.pk, existing.path)
-        return Entry(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
+        return PendingOutcome(name, staged.size, OutcomeStatus.DUPLICATE, photo=existing)
 
     def _importer_sees(self, photo: Photo) -> bool:
         """The command line is run by the machine's operator, who has the library's files anyway:
@@ -416,7 +416,7 @@ class ImportPipeline:
             return True
         return self.session.user is not None and photo.is_visible_to(self.session.user)
 
-    def _record(self, entries: list[Entry]) -> list[FileResult]:
+    def _record(self, entries: list[PendingOutcome]) -> list[FileResult]:
         """Outcomes and the session's counts in one transaction; the reporter hears each file once
         it is committed."""
         if not entries:
@@ -425,7 +425,7 @@ class ImportPipeline:
         transaction.on_commit(lambda: self._report(results, counts))
         return results
 
-    def _write(self, entries: list[Entry]) -> tuple[list[FileResult], dict]:
+    def _write(self, entries: list[PendingOutcome]) -> tuple[list[FileResult], dict]:
         """The outcomes' rows and the session's new counts, in one transaction."""
         with transaction.atomic():
             outcomes = ImportOutcome.objects.bulk_create([

@@ -1,5 +1,5 @@
 """How an import tells the world about each file. The pipeline calls a reporter; the web import
-turns that into Server-Sent Events, the CLI into a progress bar, tests into a list."""
+turns that into Server-Sent Events, the CLI into a progress bar."""
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -44,23 +44,3 @@ class NullReporter:
 
     def session_complete(self, session):
         pass
-
-
-class CollectingReporter:
-    """Keeps everything it is told; handy for callers that want the results afterwards."""
-
-    def __init__(self):
-        self.results = []
-        self.completed_session = None
-
-    def file_done(self, result, counts):
-        self.results.append(result)
-
-    def files_done(self, results, counts):
-        self.results.extend(results)
-
-    def outcomes_changed(self, results, counts):
-        pass
-
-    def session_complete(self, session):
-        self.completed_session = session

@@ -8,7 +8,7 @@ sidecar is applied once. Photo and sidecar meet within one scope: the folder the
 (command line, watch folder, a folder inside a zip) or the person who uploaded them (web).
 
 Applying: the person's words and marks (title, description, keywords, rating, label) are set,
-a favourite becomes stars and the importer's favourite (library.services.favourites); the
+a favourite becomes stars and the importer's favourite (library.curation.favourites); the
 sidecar's date is taken only when the photo has none of its own (its date came from its name or
 file time), and then the file moves to that day's folder like a fixed date; an XMP sidecar is kept beside the original (`<original>.xmp`), so nothing the
 person had is lost."""
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from library.curation.favourites import apply_sidecar_favourite
 from library.curation.file_moves import move_original
 from library.curation.placement import fsync_path
 from library.curation.places import apply_location
@@ -29,7 +30,6 @@ from library.media.sidecar_facts import ParsedSidecar, SidecarFacts
 from library.media.sidecar_names import SidecarName, match_key
 from library.models import DateSource, ImportOutcome, MoveReason, PendingSidecar, Photo
 from library.paths import absolute_path, import_temp_dir, sidecar_path
-from library.services.favourites import apply_sidecar_favourite
 
 logger = logging.getLogger("photosite.import")
 
@@ -132,7 +132,7 @@ def importer_of(pending: PendingSidecar) -> int | None:
 
 def apply_facts(photo: Photo, facts: SidecarFacts, importer_id: int | None) -> list[str]:
     """Sets what the sidecar says on the photo's row; returns what was applied, for people.
-    A favourite is the importer's (library.services.favourites)."""
+    A favourite is the importer's (library.curation.favourites)."""
     changes = {}
     for field in ("title", "description", "label"):
         if getattr(facts, field):

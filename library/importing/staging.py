@@ -24,8 +24,7 @@ from library.paths import import_temp_dir
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
-# so the disk writes overlap the copying and hashing (bench/bench_import.py: the import of
-# 1.2 GB of photos 15-35% faster on the 2-core test machine).
+# so the disk writes overlap the copying and hashing (bench/bench_import.py measures it).
 WRITEBACK_BYTES = 1024 * 1024
 # A file still being written ends in `.part`; once complete and fsynced it is renamed to
 # `.staged`. After a crash, `checklibrary --repair` imports the `.staged` ones (their bytes are
@@ -135,8 +134,8 @@ class StagingWriter:
         """The whole of `source_file` copied by the kernel (copy_file_range: no trip through this
         process's memory), each stretch hashed from the copy's pages mapped in place, so the hash
         is of the very bytes stored. That is one copy of the data where reading and writing it
-        makes two (the 1.2 GB bench corpus: 1.50-1.55 CPU seconds instead of 2.9-3.1, as much as
-        cp + OpenSSL's SHA-256 of it). Each stretch's writeback is started at once, so the group's
+        makes two (about half the CPU time, as little as `cp` and OpenSSL's SHA-256 of the same
+        files: docs/measured-choices.md). Each stretch's writeback is started at once, so the group's
         syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
         (another filesystem type, an old kernel): then the caller writes it."""
         if self.size or not hasattr(os, "copy_file_range"):

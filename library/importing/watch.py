@@ -32,7 +32,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from library.models import ImportSource, OutcomeStatus
-from library.paths import library_root
+from library.paths import library_root, watch_state_path
 
 from .pipeline import ImportPipeline
 from .sources import SourceFile, classify, is_within, iter_source_files
@@ -64,7 +64,7 @@ class HandledFiles:
 
     def __init__(self, folder: Path):
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
-        self.path = library_root() / ".photosite" / f"watch-{key}.json"
+        self.path = watch_state_path(key)
         try:
             kept = json.loads(self.path.read_text())
         except (OSError, ValueError):

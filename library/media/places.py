@@ -4,7 +4,7 @@ there (timezonefinder's map of the IANA zones, shipped in its wheel). Nothing is
 run time.
 
 Both are loaded on first use, once per process, and only for a file that has a position:
-reverse-geocode's gazetteer costs seconds and about 120 MB, which a library without GPS photos
+reverse-geocode's gazetteer costs seconds and a large share of a process's memory, which a library without GPS photos
 never pays (`python -X importtime` of the site does not list them)."""
 import logging
 import math

@@ -5,7 +5,7 @@ Pillow loads a directory by reading every entry's data, from the entry's offset 
 values, and keeps each entry's bytes. Entries may all point at the same bytes, so a block of N
 bytes can make it read and hold N bytes per entry: 65,535 entries over 1 MB of EXIF (a PNG's or
 WebP's, or a JPEG's in 17 segments) is 64 GB, and the process is killed for want of memory
-(300 such entries: 0.6 s and 300 MB). In an honest block no two entries
+long before. In an honest block no two entries
 share data, so what its entries claim adds up to less than the block. Only the two directories
 the import reads are walked: the first (IFD0) and the EXIF directory it points to.
 

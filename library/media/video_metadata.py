@@ -5,7 +5,7 @@ Read with ffprobe when the system has it; the bundled ffmpeg of imageio-ffmpeg h
 so otherwise `ffmpeg -i` is run and its stream summary parsed. Both run with a time limit, and
 at most PROBE_OUTPUT_LIMIT of what they print is read: their output repeats the file's own tags,
 which the uploader wrote. The summary is parsed with patterns that cannot backtrack
-or cross a line (`Stream #\\S+.*?: Video: .*?` took seconds on a 20 KB tag that began `Stream #`)."""
+or cross a line (`Stream #\\S+.*?: Video: .*?` backtracked for seconds over a tag that began `Stream #`)."""
 import json
 import re
 import subprocess

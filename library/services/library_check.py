@@ -18,7 +18,7 @@ from django.utils import timezone
 from library.check_report import CheckReport, Finding
 from library.importing.staging import PARTIAL_SUFFIX, RESUMABLE_SUFFIX, STAGED_SUFFIX
 from library.models import FileMove, Photo
-from library.paths import IMPORT_TEMP_DIR, library_root, sidecar_path
+from library.paths import IMPORT_TEMP_DIR, is_hidden, library_root, sidecar_path
 from library.signals import library_checked
 
 READ_CHUNK_BYTES = 1024 * 1024
@@ -36,9 +36,9 @@ class Kind:
     MISSING = "rows whose file is missing"
     SIZE_MISMATCH = "files whose size differs from their row"
     HASH_MISMATCH = "files whose content no longer matches their hash (bit rot)"
-    PARTIAL = "partial files left in .import_temp"
-    STAGED = "complete files left in .import_temp"
-    STRAY_TEMP = "unknown files in .import_temp"
+    PARTIAL = f"partial files left in {IMPORT_TEMP_DIR}"
+    STAGED = f"complete files left in {IMPORT_TEMP_DIR}"
+    STRAY_TEMP = f"unknown files in {IMPORT_TEMP_DIR}"
     STALE_UPLOAD = "resumable uploads untouched for a day"
     INTERRUPTED_MOVE = "moves of originals cut off by a crash"
 
@@ -53,7 +53,7 @@ def library_files(root: Path | None = None) -> Iterator[str]:
 
 def sorted_files(folder: Path, prefix: str) -> Iterator[str]:
     try:
-        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+        entries = [entry for entry in os.scandir(folder) if not is_hidden(entry.name)]
     except FileNotFoundError:
         return
     folders = {entry.name for entry in entries if entry.is_dir()}

@@ -44,7 +44,7 @@ from library.importing.staging import (
     readable_size,
 )
 from library.media.errors import ImportFileError, NotEnoughSpaceError, os_error_message
-from library.models import ResumableUpload
+from library.models import ResumableUpload, uploads_visible_to
 from library.paths import import_temp_dir
 
 from .web_import import import_staged_upload, parse_last_modified
@@ -103,7 +103,7 @@ class _HashStates:
 
     A state stays until its upload ends, however many uploads come after it: there are at most
     PHOTOSITE_UPLOADS_PER_USER per user (a few hundred bytes each), and a state pushed out would
-    cost a full read of the bytes held (20 GB at most) on the upload's next piece. States of uploads
+    cost a full read of the bytes held (up to PHOTOSITE_MAX_UPLOAD_BYTES) on the upload's next piece. States of uploads
     that ended in another process (the workers' clean-up, another web worker) go at the next creation here."""
 
     def __init__(self):
@@ -185,8 +185,8 @@ def _still_to_come(upload) -> int:
 
 
 def upload_for(user, upload_id) -> ResumableUpload:
-    """The user's own upload (staff included: an upload is only ever its creator's)."""
-    upload = ResumableUpload.objects.filter(pk=upload_id, user=user).select_related("session").first()
+    """The user's own upload (`uploads_visible_to`)."""
+    upload = uploads_visible_to(user).filter(pk=upload_id).select_related("session").first()
     if upload is None or not temp_path(upload).exists():
         raise UploadNotFoundError("no such upload")
     return upload

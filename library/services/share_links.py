@@ -17,8 +17,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from library.curation.albums import AlbumAccess, AlbumInputError, AlbumPermissionError, album_for
 from library.models import AlbumPhoto, Photo, ShareLink
-from library.services.albums import AlbumAccess, AlbumInputError, AlbumPermissionError, album_for
 
 TOKEN_BYTES = 32
 # A link's use is written at most this often: a page asks for dozens of thumbnails at once.

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from library.events.sse import SSEReporter, channel_for
 from library.importing.pipeline import Failure, ImportPipeline, Prepared
-from library.models import ImportSession, ImportSource, OutcomeStatus, Photo
+from library.models import ImportSession, ImportSource, OutcomeStatus, Photo, import_sessions_visible_to
 
 # What a file whose bytes differ from the browser's own hash of them fails with: the server's
 # hash decides, and a file that changed on the way (or a client that lied) is not kept.
@@ -36,11 +36,8 @@ def start_session(user) -> ImportSession:
 
 
 def session_for(user, session_id, *, open_only=False) -> ImportSession:
-    """The user's web import session (any user's, for staff)."""
-    sessions = ImportSession.objects.filter(pk=session_id, source=ImportSource.WEB)
-    if not user.is_staff:
-        sessions = sessions.filter(user=user)
-    session = sessions.first()
+    """A web import session the user may follow (`import_sessions_visible_to`), else a 404's error."""
+    session = import_sessions_visible_to(user).filter(pk=session_id).first()
     if session is None:
         raise SessionNotFoundError(f"import session {session_id} not found")
     if open_only and session.is_finished:

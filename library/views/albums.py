@@ -1,5 +1,5 @@
 """Albums: the list of a user's albums, an album's page (the gallery's grid over its photos), and
-the JSON API that makes and changes them. Thin: who may do what is library.services.albums.
+the JSON API that makes and changes them. Thin: who may do what is library.curation.albums.
 
 - `GET /api/albums/` → `{"albums": [album, …]}` (those the user sees; `access` says what they may do)
 - `POST /api/albums/` `{"title": …, "ids": [...]}` → 201 with the new album (ids optional)
@@ -15,8 +15,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from library.services import albums
-from library.services.albums import AlbumAccess, AlbumNotFoundError
+from library.curation import albums
+from library.curation.albums import AlbumAccess, AlbumNotFoundError
 from photosite.json_body import json_request_body
 
 from .api import BadInputError, api_view, body_field, by_method, photo_ids

@@ -4,7 +4,7 @@ import re
 
 from django.http import HttpResponseNotAllowed
 
-from library.services.albums import AlbumInputError, AlbumNotFoundError, AlbumPermissionError
+from library.curation.albums import AlbumInputError, AlbumNotFoundError, AlbumPermissionError
 from photosite.json_api import json_api
 
 # A selection may span years of a library; a longer list is no selection a person made.

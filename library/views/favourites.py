@@ -1,5 +1,5 @@
 """Favourites: the page of the user's own, and the API behind the hearts. Thin: the rules are
-library.services.favourites.
+library.curation.favourites.
 
 - `GET /api/favourites/?ids=1,2,3` → `{"favourites": [ids among those that are the user's]}`
 - `POST /api/favourites/` `{"ids": [...], "favourite": true|false}` → `{"favourites": [ids changed]}`
@@ -8,8 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from library.curation import favourites
 from library.models import Photo
-from library.services import favourites
 from photosite.json_body import json_request_body
 
 from .api import BadInputError, api_view, body_field, by_method, photo_ids, query_ids

@@ -5,7 +5,8 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 
 from library.models import Photo
 from library.services.timeline import (
@@ -80,8 +81,11 @@ def bad_position(request, reason: str):
 
 @login_required
 def photo_page(request, photo_id):
-    """One photo large, with links to its neighbours in gallery order (two indexed queries)."""
-    photo = get_object_or_404(Photo.objects.in_library(), pk=photo_id)
+    """One photo large, with links to its neighbours in gallery order (two indexed queries).
+    Who may see it is `Photo.is_visible_to`'s to say, as for its thumbnails and original."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or not photo.is_visible_to(request.user):
+        raise Http404("no such photo")
     with_partners([photo])
     context = {"photo": photo, "newer": newer_neighbour(photo), "older": older_neighbour(photo)}
     return render(request, "library/photo.html", context)

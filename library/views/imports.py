@@ -2,7 +2,6 @@
 
 Thin on purpose: the rules live in library.services.web_import, the bytes go through
 library.uploads, progress is published by library.events.sse."""
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse

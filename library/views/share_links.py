@@ -28,8 +28,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from library.curation import albums
 from library.models import MOMENT_FACE, Album
-from library.services import albums, share_links
+from library.services import share_links
 from library.services.share_links import ShareLinkNotFoundError, share_scope
 from photosite.json_api import json_api
 from photosite.json_body import json_request_body

@@ -11,12 +11,12 @@ is closed. Reservations are served first come, first served (a large one is neve
 a stream of small ones); one larger than the whole budget waits until nothing else is decoded,
 then runs alone.
 
-A JPEG decoded at a DCT-scaled size (the fast path: a 12 MP photo is 1.5 MB at 1/8) reserves
-that little, so it waits only while the budget is full.
+A JPEG decoded at a DCT-scaled size (the fast path: an eighth of each side) reserves that
+little, so it waits only while the budget is full.
 
 After a large decode the C heap's free pages go back to the system: the decode ran in a worker
-thread, whose malloc arena would otherwise keep hundreds of megabytes for reuse (measured: five
-49 MP thumbnails at once left 2.4 GB resident)."""
+thread, whose malloc arena would otherwise keep hundreds of megabytes for reuse
+(docs/measured-choices.md)."""
 import threading
 from collections import deque
 from contextlib import contextmanager

@@ -7,9 +7,9 @@ from thumbnails.specs import ThumbnailSpec
 
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
-# libwebp's fastest method. Measured on 12 MP photos (bench/run.py thumbnails and formats): the
-# default, 4, took the thumbnail to 1.9x the decode floor (goal: 1.5x) for files 15% smaller;
-# 0 stays at 1.35x and is still 10% smaller than JPEG on camera files.
+# libwebp's fastest method: the default (4) makes a little smaller files for far more time, past
+# the thumbnail's budget over its decode; 0 still makes files smaller than JPEG's (bench/run.py
+# thumbnails and formats; docs/measured-choices.md).
 WEBP_METHOD = 0
 
 

@@ -2,8 +2,8 @@
 
 Pillow resizes 8-bit grey, RGB and CMYK as they are, but a palette is resized by nearest
 neighbour, 16-bit values would be clipped to white, and alpha is premultiplied first: each of
-those needs a conversion, and converting the whole picture copies it at full size (a 100 MP
-16-bit grey PNG, 200 MB decoded, took 1 GB that way). So those pictures are converted and
+those needs a conversion, and converting the whole picture copies it at full size, several times
+over for 16-bit pictures (docs/measured-choices.md). So those pictures are converted and
 box-reduced a tile at a time (a few megabytes each) into a picture about three times the
 target's size, the same `reduce` step `resize(reducing_gap=3.0)` takes, and only that is
 resized to the target. Tiles are multiples of the reduction factor, so every output pixel

@@ -50,12 +50,12 @@ KEYFRAMES = "expr:gte(t,n_forced*1)"
 PROBE_TIMEOUT_SECONDS = 30
 PROBE_BYTES_PER_SECOND = 20 * 1024 * 1024  # reading the packets of a large file, from a slow disk
 TIMEOUT_BASE_SECONDS = 120
-# 0.1 s a frame is a third of real time at 30 frames a second, as for a 4K HDR clip on a loaded
-# two-core machine; sound costs far less (an AAC packet is ~21 ms of sound).
+# Per frame: room for the slowest source (a 4K HDR clip on a loaded small machine) encoding well
+# below real time; sound costs far less.
 TIMEOUT_PER_VIDEO_FRAME = 0.1
 TIMEOUT_PER_AUDIO_PACKET = 0.01
 # Decoders and x264 allocate per thread: without a cap, a many-core machine would need more
-# address space than the limit below allows. 8 threads keep a 4K HDR source within 2.5 GB.
+# address space than the limit below allows; this many keep a 4K HDR source well inside it.
 FFMPEG_THREADS = 8
 FFMPEG_ADDRESS_SPACE_BYTES = 4 * 1024 ** 3
 HDR_TRANSFERS = re.compile(r"Stream #\S+.*?: Video: .*?/(smpte2084|arib-std-b67)[,)]")

@@ -14,6 +14,7 @@ from library.importing.progress_bar import ProgressBarReporter
 from library.importing.sources import iter_source_files
 from library.importing.sync_batches import import_sources
 from library.models import ImportSource, OutcomeStatus
+from library.paths import LOGS_DIR
 from photosite.terminal import plain_stream
 
 # Files passed by are listed up to this many: a Lightroom export has a sidecar for every photo.
@@ -22,8 +23,8 @@ SKIPPED_LISTED = 20
 
 class Command(BaseCommand):
     help = "Import photos and videos (files or folders, recursively) into the library. Sources are copied, never changed."
-    # The system checks load every URLconf, view and admin module: a third of a second before the
-    # first byte is copied (bench/bench_import.py). `serve` runs them; an import needs none of them.
+    # The system checks load every URLconf, view and admin module before the first byte is copied
+    # (bench/bench_import.py has what that costs). `serve` runs them; an import needs none of them.
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         if stop.is_set():
             raise CommandError(f"interrupted: {len(sources) - len(results)} file(s) not imported; run it again for them")
         if session.failed_count:
-            raise CommandError(f"{session.failed_count} file(s) failed; see the list above and .logs/errors.log")
+            raise CommandError(f"{session.failed_count} file(s) failed; see the list above and {LOGS_DIR}/errors.log")
 
     def watch(self, options):
         from library.importing.watch import WatchFolder  # watchdog: not for the start-up of every import
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         for name, result in skipped[:SKIPPED_LISTED]:
             self.stdout.write(f"skipped: {name}: {result.error}")
         if len(skipped) > SKIPPED_LISTED:
-            self.stdout.write(f"…and {len(skipped) - SKIPPED_LISTED} more skipped (all are in the import log in .logs/)")
+            self.stdout.write(f"…and {len(skipped) - SKIPPED_LISTED} more skipped (all are in the import log in {LOGS_DIR}/)")
         for name, result in named_results:
             if result.status == OutcomeStatus.FAILED:
                 self.stdout.write(self.style.WARNING(f"failed: {name}: {result.error}"))

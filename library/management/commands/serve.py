@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from library.database import ensure_database
-from library.paths import LOGS_DIR, library_root
+from library.paths import logs_dir
 from photosite.serving import PASSWORD_ENV, Supervisor, ensure_first_user
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         self.announce_first_user()
         connections.close_all()  # the children open their own
         supervisor = Supervisor(cwd=settings.BASE_DIR, stop_timeout=options["stop_timeout"],
-                                output_dir=library_root() / LOGS_DIR)
+                                output_dir=logs_dir())
         supervisor.watch_signals()
         supervisor.start("web server", self.web_server_argv(options))
         supervisor.start("workers", [sys.executable, "-m", "django", "qcluster"])
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             supervisor.start("watch folder", self.watch_argv())
         self.stdout.write(self.style.SUCCESS(
             f"Photosite is running at http://{options['host']}:{options['port']}/ "
-            f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}, logs in {library_root() / LOGS_DIR}); Ctrl-C stops it."
+            f"(library: {settings.PHOTOSITE_LIBRARY_ROOT}, logs in {logs_dir()}); Ctrl-C stops it."
         ))
         exited = supervisor.wait()
         self.stdout.write("Stopping…")

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from library.database import ensure_database
 from library.models import ImportSession, MediaKind
+from library.paths import LOGS_DIR
 from library.playback import videos_served_renditions
 from photosite.terminal import plain_stream
 from thumbnails import pregeneration
@@ -126,7 +127,7 @@ class Command(BaseCommand):
                         "(the gallery tries them again when due; --force tries now)")
         if tally.failed:
             self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(f"{tally.failed} {made} failed; the causes are in .logs/errors.log")
+            raise CommandError(f"{tally.failed} {made} failed; the causes are in {LOGS_DIR}/errors.log")
         self.stdout.write(self.style.SUCCESS(summary))
 
 

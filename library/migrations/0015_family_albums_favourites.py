@@ -1,5 +1,5 @@
 """Favourites per user and albums. A photo's sidecar favourite (the `favorite` flag this removes)
-becomes what a new import makes of it (library.services.favourites.apply_sidecar_favourite):
+becomes what a new import makes of it (library.curation.favourites.apply_sidecar_favourite):
 five stars where it had no rating, and a Favourite of the user who imported it, if any."""
 
 import django.db.models.deletion
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-FAVOURITE_STARS = 5  # library.services.favourites.SIDECAR_FAVOURITE_STARS when this was written
+FAVOURITE_STARS = 5  # library.curation.favourites.SIDECAR_FAVOURITE_STARS when this was written
 
 
 def favourites_from_sidecars(apps, schema_editor):
@@ -22,7 +22,7 @@ def favourites_from_sidecars(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0012_admin_indexes'),
+        ('library', '0014_edge_hash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,4 @@
-"""Share links to albums (library.models.ShareLink). Also the merge of family's albums (0013) with
-main's edge hashes (0014): the lead renumbers at merge."""
+"""Share links to albums (library.models.ShareLink)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,8 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0013_family_albums_favourites'),
-        ('library', '0014_edge_hash'),
+        ('library', '0015_family_albums_favourites'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
