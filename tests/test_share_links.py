@@ -215,6 +215,26 @@ def test_with_location_removed_nothing_sent_says_where(people, album, library):
     assert visitor.get(media(base, library["plain"], "original?download=1")).status_code == 200
 
 
+def test_with_location_removed_a_located_video_plays_its_rendition_never_its_original(people, album, media_dir):
+    # given a video that says where it was taken, in the album of a link that removes location
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+    video_id = pipeline.import_path(factories.make_video(
+        media_dir / "located.mp4", seconds=1.0, extra_output_args=["-metadata", "location=+48.8584+002.2945/"])).photo_id
+    pipeline.finish()
+    video = Photo.objects.get(pk=video_id)
+    assert video.latitude is not None
+    albums.add_photos(people["owner"], album.pk, [video.pk])
+    _, base = make_link(people, album, allow_download=True)
+    visitor = Client()
+    # when
+    played = visitor.get(media(base, video, "video"))
+    # then: the rendition (made without the file's metadata), never a redirect to the original
+    assert played.status_code in (200, 503), played.status_code
+    assert played.status_code == 503 or played["Content-Type"] == "video/mp4"
+    assert visitor.get(media(base, video, "original")).status_code == 403
+    assert visitor.get(media(base, video, "original?download=1")).status_code == 403
+
+
 def test_only_the_token_s_sha256_is_kept(people, album):
     # given / when
     link, base = make_link(people, album)
