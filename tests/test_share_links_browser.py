@@ -1,12 +1,14 @@
 """Share links in a real browser (Playwright driving Debian's Chromium) against a real
 uvicorn-served site: the album's owner makes a link on the album's page; a fresh browser context,
-logged in as nobody, opens it, sees exactly the album's photos, opens the viewer, and reaches no
+logged in as nobody, opens it, sees exactly the album's photos (the grid drawn from the link's
+own API, every request under the link), opens the viewer (no info, no favourites), and reaches no
 other photo by id, by thumbnail URL or by original URL (all 404), nor the site's own thumbnail
 route (the fast path serves only sessions it knows). A link with a password asks for it first.
 Screenshots (share-*.png) land in tests/.artifacts/."""
 import re
 from contextlib import closing, contextmanager
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import pytest
 from test_gallery_browser import ON_SCREEN_IMAGES_LOADED as IMAGES_LOADED
@@ -94,20 +96,34 @@ def test_a_visitor_with_the_link_sees_the_album_and_nothing_else(browser, site, 
     assert url.startswith(site.base_url + "/s/")
     base = url.removeprefix(site.base_url)
     with fresh_page(browser, site) as page:
+        asked = []
+        page.on("request", lambda request: asked.append(urlsplit(request.url).path))
         # when a visitor with no account opens it
         page.goto(url)
+        page.wait_for_function("(count) => document.querySelectorAll('#gallery .tile').length >= count", arg=IN_ALBUM)
         page.wait_for_function(IMAGES_LOADED)
-        # then they see exactly the album's photos, and no tools of the site's users
+        # then the grid, drawn from the link's own API, shows exactly the album's photos, and no
+        # tools of the site's users
+        assert page.locator("#gallery").get_attribute("data-api") == base + "api/"
         assert sorted(tile_ids(page)) == sorted(photo_ids[:IN_ALBUM])
         assert page.locator(".site-header nav").count() == 0 and page.locator(".tile-check").count() == 0
         screenshot(page, "share-album")
-        # the viewer opens on a photo, its preview served under the link
+        # the viewer opens on a photo, its preview served under the link, with no account's controls
         page.locator("#gallery .tile").first.click()
         page.locator("#viewer img").wait_for(state="visible")
         page.wait_for_function("() => document.querySelector('#viewer img').complete")
         assert page.locator("#viewer img").get_attribute("src").startswith(base)
         assert not page.locator(".viewer-download").is_visible(), "this link allows no downloads"
+        assert not page.locator(".viewer-info-button").is_visible() and not page.locator(".viewer-favourite").is_visible()
+        page.keyboard.press("i")
+        assert page.locator(".viewer-info").is_hidden()
         screenshot(page, "share-viewer")
+        first = page.locator("#viewer").get_attribute("data-photo-id")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(id) => document.querySelector('#viewer').dataset.photoId !== id", arg=first)
+        assert urlsplit(page.url).path.startswith(base)
+        # everything the page asked for was under the link (or the site's static files)
+        assert asked and all(path.startswith((base, "/static/")) for path in asked), asked
         # and no other photo is reachable, by its id under the link or by the site's own routes
         outside = photo_ids[IN_ALBUM]
         for route in ("", "thumbnail", "thumbnail?size=preview", "original", "original?download=1", "video"):
