@@ -138,8 +138,9 @@ def test_an_album_is_not_found_by_users_it_is_not_shared_with(ids, django_user_m
         assert response.status_code in (404, 405), f"{method.upper()} {url} as a stranger: {response.status_code}"
 
 
-# The one route a share link's visitor may open with no photo id: the album's page under the link.
-SHARE_PAGE = "s/<str:token>/"
+# The routes a share link's visitor may open with no photo id: the album's page under the link
+# and its grid's API (checked apart: it lists the album's photos, never the one outside).
+SHARE_ALBUM_ROUTES = {"s/<str:token>/", "s/<str:token>/api/summary", "s/<str:token>/api/tiles"}
 
 
 @pytest.mark.parametrize("method", ["get", "head"])
@@ -153,12 +154,14 @@ def test_a_share_link_opens_its_album_s_page_and_nothing_else(ids, library_root,
     outside = pipeline.import_path(make_jpeg(media_dir / "outside.jpg", 320, 240)).photo_id
     share_routes = [(route, entry) for route, entry in all_routes() if route.startswith("s/")]
     assert len(share_routes) >= 6
-    for route, entry in routes_except(PUBLIC_ROUTES | {SHARE_PAGE}):
+    for route, entry in routes_except(PUBLIC_ROUTES | SHARE_ALBUM_ROUTES):
         url = concrete_url(route, entry, {**ids, "token": token, "photo_id": outside, "object_id": outside})
         # when
         response = getattr(visitor, method)(url)
         # then
         assert_refused(response, f"{method.upper()} {url} through a share link")
+    tiles = visitor.get(f"/s/{token}/api/tiles", {"from": "2999-12-31", "to": "1900-01-01", "limit": "500"}).json()
+    assert outside not in {tile["id"] for tile in tiles["tiles"]}
 
 
 @pytest.mark.parametrize("status, location", [(200, None), (302, "/somewhere-else/"), (500, None)])

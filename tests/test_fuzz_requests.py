@@ -346,5 +346,7 @@ def test_every_route_is_fuzzed():
     texts = {route.text for route in ROUTES}
     for expected in ("api/imports/<int:session_id>/events", "photo/<int:photo_id>/original", "admin/library/photo/",
                      "admin/(?P<url>.*)$", "static/<path>", "api/timeline/summary", "api/timeline/tiles",
-                     "api/photos/<int:photo_id>/info", "download/", "download/size"):
+                     "api/photos/<int:photo_id>/info", "download/", "download/size", "s/<str:token>/",
+                     "s/<str:token>/api/summary", "s/<str:token>/api/tiles",
+                     "s/<str:token>/photo/<int:photo_id>/original"):
         assert expected in texts, sorted(texts)
