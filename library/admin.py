@@ -18,7 +18,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 
-from library import admin_albums  # noqa: F401 - importing it registers the albums' admin
+from library import (
+    admin_albums,  # noqa: F401 - importing it registers the albums' admin
+    admin_share_links,  # noqa: F401 - importing it registers the share links' admin
+)
 from library.admin_paging import EstimatedPaging
 from library.admin_timeline import TimelinePaging
 from library.curation.moments import CannotLinkError, link_by_hand, members, part_of, unlink

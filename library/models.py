@@ -431,6 +431,33 @@ class AlbumMember(models.Model):
         return f"{self.user} in {self.album}"
 
 
+class ShareLink(models.Model):
+    """A link that shows one album to anyone who has it, without an account
+    (library.services.share_links). Only the token's SHA-256 is kept: a copy of the database
+    does not give away working links, and a lost link can only be revoked and made again."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="share_links")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_on = models.DateField(null=True, blank=True, help_text="The last day the link works; blank: no end.")
+    password = models.CharField(max_length=128, blank=True, help_text="A password hash (blank: none asked).")
+    allow_download = models.BooleanField(default=False, help_text="Originals may be downloaded.")
+    keep_location = models.BooleanField(
+        default=False, help_text="Where photos were taken is shown; otherwise it is removed (and originals "
+                                 "that carry it are not served).")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["album"], name="share_link_album_idx"),
+                   models.Index(fields=["created_by"], name="share_link_creator_idx")]
+
+    def __str__(self):
+        return f"Link to {self.album}"
+
+
 class ResumableUpload(models.Model):
     """A web upload that arrives in pieces (tus), whose bytes so far wait in `.import_temp` under
     `temp_name`; how many there are is the file's size on disk, never a number kept here (a

@@ -22,7 +22,22 @@ def clock(seconds):
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def moment_parts(photo) -> tuple[str, str, str]:
+class SiteLinks:
+    """A tile's URLs on the site's own routes, for its users. A share link passes its own
+    (library.views.share_links.ShareTileLinks): the same routes under the link, and no original
+    where the link offers none."""
+
+    def url(self, url: str) -> str:
+        return url
+
+    def original(self, photo) -> str:
+        return reverse("original", args=[photo.pk])
+
+
+SITE_LINKS = SiteLinks()
+
+
+def moment_parts(photo, links=SITE_LINKS) -> tuple[str, str, str]:
     """(badge kind, motion source, raw download) of a tile; empty strings where it has none.
     `photo.tile_partners` (timeline.with_partners) holds the files of its moment shown through it."""
     tile_partners = getattr(photo, "tile_partners", ())
@@ -30,11 +45,12 @@ def moment_parts(photo) -> tuple[str, str, str]:
         return "", "", ""  # most tiles: nothing more to work out
     partners = {partner.kind: partner for partner in tile_partners}
     raw = partners.get(MediaKind.PHOTO)
-    raw_download = f"{reverse('original', args=[raw.pk])}?download=1" if raw else ""
+    raw_original = links.original(raw) if raw else ""
+    raw_download = f"{raw_original}?download=1" if raw_original else ""
     if MediaKind.VIDEO in partners:
-        return "live", playable_url(partners[MediaKind.VIDEO]), raw_download
+        return "live", links.url(playable_url(partners[MediaKind.VIDEO])), raw_download
     if photo.has_embedded_video:
-        return "motion", embedded_video_url(photo), raw_download
+        return "motion", links.url(embedded_video_url(photo)), raw_download
     return ("raw" if raw else ""), "", raw_download
 
 
@@ -43,18 +59,20 @@ def photo_base() -> str:
     return reverse("photo", args=[0]).removesuffix("0/")
 
 
-def tile_record(photo, base: str, placeholder: str | None = None) -> dict:
+def tile_record(photo, base: str, placeholder: str | None = None, links=SITE_LINKS) -> dict:
     """The tile of `photo` (with `tile_partners`): what the grid lays out and the viewer shows.
     `placeholder` is the photo's ThumbHash (base64) when its renditions have one; `favourite` is
-    not kept yet."""
+    not kept yet. `links` say where its files are: the site's routes, or a share link's (whose
+    `original` is "" where the link offers no download)."""
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
-    moment, motion, raw = ("", "", "") if photo.is_video else moment_parts(photo)
+    moment, motion, raw = ("", "", "") if photo.is_video else moment_parts(photo, links)
     return {
         "id": photo.pk, "kind": photo.kind, "name": photo.original_name, "time": f"{photo.taken_local:%H:%M}",
         "day": photo.taken_on.isoformat(), "width": width, "height": height,
         "clock": clock(photo.duration) if photo.is_video else "",
-        "thumbnail": thumbnail_url(photo), "preview": thumbnail_url(photo, "preview"),
-        "original": f"{base}{photo.pk}/original", "play": playable_url(photo) if photo.is_video else "",
+        "href": links.url(f"{base}{photo.pk}/"),
+        "thumbnail": links.url(thumbnail_url(photo)), "preview": links.url(thumbnail_url(photo, "preview")),
+        "original": links.original(photo), "play": links.url(playable_url(photo)) if photo.is_video else "",
         "moment": moment, "motion": motion, "raw": raw,
         "placeholder": placeholder, "favourite": None,
     }

@@ -287,6 +287,9 @@ PHOTOSITE_EVENT_STREAMS_TOTAL = int(os.environ.get("PHOTOSITE_EVENT_STREAMS_TOTA
 # asks one question at a time, gathering hashes meanwhile: a re-import of a few hundred files asks
 # well under a hundred; a page refused sends (or hashes) its files instead, so nothing is lost.
 PHOTOSITE_IMPORT_QUERIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_IMPORT_QUERIES_PER_MINUTE", 300))
+# A share link's password (library/views/share_links.py): tries per minute from one address, over all
+# links, then 429 until the minute ends: plenty for a person mistyping, far too few to guess a password.
+PHOTOSITE_SHARE_PASSWORD_TRIES_PER_MINUTE = int(os.environ.get("PHOTOSITE_SHARE_PASSWORD_TRIES_PER_MINUTE", 5))
 
 
 def eventstream_redis_kwargs(url):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("library.import_urls")),
     path("", include("library.gallery_urls")),
     path("", include("library.family_urls")),
+    path("", include("library.share_urls")),
 ]
 
 handler400 = "photosite.error_views.bad_request"

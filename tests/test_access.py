@@ -1,7 +1,7 @@
 """No one let in: every URL the site routes is walked (so routes added later are covered too)
 and must refuse anonymous visitors, the admin refuses non-staff users, state-changing requests
-need the CSRF token, an import session's events reach only its owner (and staff), and an album
-only its owner, the users it is shared with and staff."""
+need the CSRF token, an import session's events reach only its owner (and staff), an album
+only its owner, the users it is shared with and staff, and a share link only its album's photos."""
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +12,7 @@ from django.urls import resolve
 from library.curation.albums import create_album
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource
+from library.services.share_links import create_link
 
 from factories import make_jpeg
 from routes import all_routes, concrete_url
@@ -135,6 +136,32 @@ def test_an_album_is_not_found_by_users_it_is_not_shared_with(ids, django_user_m
         response = getattr(stranger, method)(url, data={}, content_type="application/json")
         # then: no such album, or no such method
         assert response.status_code in (404, 405), f"{method.upper()} {url} as a stranger: {response.status_code}"
+
+
+# The routes a share link's visitor may open with no photo id: the album's page under the link
+# and its grid's API (checked apart: it lists the album's photos, never the one outside).
+SHARE_ALBUM_ROUTES = {"s/<str:token>/", "s/<str:token>/api/summary", "s/<str:token>/api/tiles"}
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_share_link_opens_its_album_s_page_and_nothing_else(ids, library_root, media_dir, django_user_model,
+                                                             method):
+    # given a visitor without an account who opened a link to the owner's album, and a photo outside it
+    _, token = create_link(django_user_model.objects.get(username="owner"), ids["album_id"])
+    visitor = Client()
+    assert visitor.get(f"/s/{token}/").status_code == 200
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+    outside = pipeline.import_path(make_jpeg(media_dir / "outside.jpg", 320, 240)).photo_id
+    share_routes = [(route, entry) for route, entry in all_routes() if route.startswith("s/")]
+    assert len(share_routes) >= 6
+    for route, entry in routes_except(PUBLIC_ROUTES | SHARE_ALBUM_ROUTES):
+        url = concrete_url(route, entry, {**ids, "token": token, "photo_id": outside, "object_id": outside})
+        # when
+        response = getattr(visitor, method)(url)
+        # then
+        assert_refused(response, f"{method.upper()} {url} through a share link")
+    tiles = visitor.get(f"/s/{token}/api/tiles", {"from": "2999-12-31", "to": "1900-01-01", "limit": "500"}).json()
+    assert outside not in {tile["id"] for tile in tiles["tiles"]}
 
 
 @pytest.mark.parametrize("status, location", [(200, None), (302, "/somewhere-else/"), (500, None)])

@@ -29,9 +29,10 @@ pytestmark = [pytest.mark.slow]
 
 # Requests per route and visitor: the admin's sixty-odd routes share one code path (a stranger
 # is only ever redirected to the login there), the site's own routes each parse their own input.
-ADMIN_EXAMPLES = {"anonymous": 1, "ordinary": 1, "staff": 3}
+ADMIN_EXAMPLES = {"anonymous": 1, "ordinary": 1, "share-link": 1, "staff": 3}
 SITE_EXAMPLES = 10
-ROLES = ["anonymous", "ordinary", "staff"]
+# "share-link": a visitor without an account who opened a password-protected share link.
+ROLES = ["anonymous", "ordinary", "share-link", "staff"]
 NAMED_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 # A request whose answer streams (the import's event stream) is judged by its status alone.
 READ_TIMEOUT_SECONDS = 10
@@ -144,9 +145,12 @@ def visitors(tmp_path_factory):
                       extra_env={"PHOTOSITE_IMPORT_QUERIES_PER_MINUTE": "1000000"}) as site:
         site.create_user("ordinary", "ordinary-password-1")
         with (closing(site.client()) as staff, closing(site.client("ordinary", "ordinary-password-1")) as ordinary,
-              closing(httpx.Client(base_url=site.base_url)) as anonymous):
-            yield Visitors(site, {"anonymous": anonymous, "ordinary": ordinary, "staff": staff},
-                           known_ids(staff, ordinary, tmp_path_factory.mktemp("fuzz-photo")))
+              closing(httpx.Client(base_url=site.base_url)) as anonymous,
+              closing(httpx.Client(base_url=site.base_url)) as share_link):
+            ids = known_ids(staff, ordinary, tmp_path_factory.mktemp("fuzz-photo"))
+            open_share_link(share_link, ids["token"][1])
+            yield Visitors(site, {"anonymous": anonymous, "ordinary": ordinary, "share-link": share_link,
+                                  "staff": staff}, ids)
 
 
 def known_ids(staff, ordinary, folder):
@@ -158,13 +162,26 @@ def known_ids(staff, ordinary, folder):
     own_session = str(ordinary.post("/api/imports/").json()["id"])
     albums = [str(staff.post("/api/albums/", json={"title": "Fuzz", "ids": [int(photo_id)]}).json()["id"]),
               str(ordinary.post("/api/albums/", json={"title": "Own"}).json()["id"])]
+    links = [staff.post("/api/shares/", json={"album": int(albums[0]), **options}).json()["url"].split("/")[-2]
+             for options in ({"allow_download": True}, {"password": SHARE_PASSWORD})]
     return {
-        "album_id": albums,
+        "album_id": albums, "token": [*links, "A" * 43], "link_id": ["1"],
         "photo_id": [photo_id], "session_id": [str(session), own_session], "object_id": [photo_id, "1"],
         "id": ["1"], "content_type_id": ["1"], "url": ["library/", "nowhere/"],
         "sha256": [hashlib.sha256(picture).hexdigest()],
         "static_path": ["library/site.css", "library/gallery.js", "../x", "%2e%2e/x", "..%2f..%2fetc/passwd"],
     }
+
+
+SHARE_PASSWORD = "fuzz-share-password"
+
+
+def open_share_link(client, token):
+    """Gives the share-link visitor's session the password-protected link (its form's CSRF token first)."""
+    client.get(f"/s/{token}/")
+    opened = client.post(f"/s/{token}/", data={"password": SHARE_PASSWORD, "csrfmiddlewaretoken":
+                                               client.cookies["csrftoken"]}, headers={"Referer": str(client.base_url)})
+    assert opened.status_code == 302, opened.text
 
 
 def query_strings(route):
@@ -329,5 +346,7 @@ def test_every_route_is_fuzzed():
     texts = {route.text for route in ROUTES}
     for expected in ("api/imports/<int:session_id>/events", "photo/<int:photo_id>/original", "admin/library/photo/",
                      "admin/(?P<url>.*)$", "static/<path>", "api/timeline/summary", "api/timeline/tiles",
-                     "api/photos/<int:photo_id>/info", "download/", "download/size"):
+                     "api/photos/<int:photo_id>/info", "download/", "download/size", "s/<str:token>/",
+                     "s/<str:token>/api/summary", "s/<str:token>/api/tiles",
+                     "s/<str:token>/photo/<int:photo_id>/original"):
         assert expected in texts, sorted(texts)

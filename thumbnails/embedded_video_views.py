@@ -36,11 +36,18 @@ EMBEDDED_VIDEO_TYPE = "video/mp4"
 @require_safe
 @login_required
 async def photo_embedded_video(request, photo_id):
-    photo = await Photo.objects.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
-    if photo is None or not photo.is_visible_to(await request.auser()) or not photo.has_embedded_video:
+    return await embedded_video_response(request, Photo.objects.visible_to(await request.auser()), photo_id)
+
+
+async def embedded_video_response(request, photos, photo_id, from_original=True):
+    """The motion photo `photo_id`'s video if it is among `photos` (those the request may see),
+    else 404; with `from_original` False never its bytes as the file holds them (their metadata
+    may say where it was taken) but the rendition, made without it."""
+    photo = await photos.only(*PHOTO_FIELDS).filter(pk=photo_id).afirst()
+    if photo is None or not photo.has_embedded_video:
         raise Http404("no such motion photo")
     await record_missing_verdict(photo)
-    if serves_rendition(photo):
+    if serves_rendition(photo) or not from_original:
         return await rendition_response(request, photo)
     source = local_path(photo.path)
     if source is None:  # in an object store: the span the import found, read with one ranged GET

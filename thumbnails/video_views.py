@@ -57,12 +57,21 @@ async def in_playback_pool(call, *args):
 @require_safe
 @login_required
 async def photo_video(request, photo_id):
-    photo = await Photo.objects.filter(pk=photo_id).afirst()
-    if photo is None or not photo.is_visible_to(await request.auser()) or not photo.is_video:
+    photos = Photo.objects.visible_to(await request.auser())
+    return await video_response(request, photos, photo_id, lambda photo: reverse("original", args=[photo.pk]))
+
+
+async def video_response(request, photos, photo_id, original_url):
+    """The video `photo_id` if it is among `photos` (those the request may see), else 404: its
+    rendition, or a redirect to `original_url(photo)` when it plays as it is (None: the original
+    may not be sent, and the rendition, made without the file's metadata, plays instead)."""
+    photo = await photos.filter(pk=photo_id).afirst()
+    if photo is None or not photo.is_video:
         raise Http404("no such video")
     await record_missing_verdict(photo)
-    if not serves_rendition(photo):
-        return HttpResponseRedirect(reverse("original", args=[photo.pk]))
+    original = original_url(photo)
+    if original is not None and not serves_rendition(photo):
+        return HttpResponseRedirect(original)
     return await rendition_response(request, photo)
 
 

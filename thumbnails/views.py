@@ -36,14 +36,21 @@ PHOTO_FIELDS = ("id", "sha256", "path", "kind", "width", "height", "duration", "
 @require_safe
 @login_required
 async def photo_thumbnail(request, photo_id):
+    user = await request.auser()
+    return await thumbnail_response(request, Photo.objects.visible_to(user), photo_id, user)
+
+
+async def thumbnail_response(request, photos, photo_id, user=None):
+    """The thumbnail of photo `photo_id` if it is among `photos` (those the request may see), else
+    404. `user` is the logged-in user the fast path may learn this session is; None (a share
+    link's request) offers it nothing, so it never answers such a session."""
     try:
         spec = spec_for_request(request)
     except InvalidSpecError as error:
         return HttpResponseBadRequest(str(error), content_type=PLAIN_TEXT)
-    photos = Photo.objects.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=store.ready_annotation(spec))
+    photos = photos.only(*PHOTO_FIELDS).annotate(thumbnail_recorded=store.ready_annotation(spec))
     photo = await photos.filter(pk=photo_id).afirst()
-    user = await request.auser()
-    if photo is None or not photo.is_visible_to(user):
+    if photo is None:
         raise Http404("no such photo")
     etag = rendition_etag(photo, spec)
     caching = cache_control(request.GET.get("v"), content_version(photo))
@@ -54,7 +61,8 @@ async def photo_thumbnail(request, photo_id):
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
-    offer_to_fast_path(request, user, photo, spec, etag)
+    if user is not None:
+        offer_to_fast_path(request, user, photo, spec, etag)
     return with_headers(HttpResponse(data, content_type=spec.content_type), etag, caching)
 
 

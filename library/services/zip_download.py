@@ -109,11 +109,17 @@ def location_free(photo: Photo) -> Source | None:
     import found a position in it (see the module's docstring)."""
     path = absolute_path(photo.path)
     size = path.stat().st_size
-    if photo.format == JPEG.name and not photo.has_embedded_video:
+    if may_clean_location(photo):
         if photo.latitude is None or jpeg_is_strippable(path):
             return Source(size, partial(jpeg_chunks_without_location, path))
         return None
     return Source(size, partial(file_chunks, path)) if photo.latitude is None else None
+
+
+def may_clean_location(photo: Photo) -> bool:
+    """Whether `location_free` can take a GPS position out of this kind of file (a plain JPEG),
+    told from its row alone: a file whose segments turn out not to parse still cannot be."""
+    return photo.format == JPEG.name and not photo.has_embedded_video
 
 
 def jpeg_is_strippable(path: Path) -> bool:

@@ -4,12 +4,12 @@ the database query. What a tile carries is library.tile_records' to say; this on
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from library.tile_records import clock, moment_parts, photo_base, tile_record
+from library.tile_records import SITE_LINKS, clock, moment_parts, photo_base, tile_record
 
 register = template.Library()
 
 TILE_HTML = (
-    '<a class="tile" href="{base}{id}/" data-id="{id}" data-kind="{kind}" '
+    '<a class="tile" href="{href}" data-id="{id}" data-kind="{kind}" '
     'data-name="{name}" data-time="{time}" data-preview="{preview}" data-original="{original}" '
     'data-play="{play}"{moment_attributes}><img src="{thumbnail}" '
     'loading="lazy" decoding="async" alt="{name}" width="{width}" height="{height}">{badge}</a>'
@@ -34,15 +34,15 @@ def moment_html(record):
     return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[record["moment"]])
 
 
-def tile_fields(photo, base, placeholder):
-    record = tile_record(photo, base, placeholder)
+def tile_fields(photo, base, placeholder, links):
+    record = tile_record(photo, base, placeholder, links)
     if record["kind"] == "video":
         attributes, badge = "", format_html(VIDEO_BADGE_HTML, record["clock"])
     else:
         attributes, badge = moment_html(record)
     if placeholder:
         attributes = format_html('{} data-placeholder="{}"', attributes, placeholder)
-    return {**record, "base": base, "moment_attributes": attributes, "badge": badge}
+    return {**record, "moment_attributes": attributes, "badge": badge}
 
 
 @register.simple_tag
@@ -52,10 +52,12 @@ def moment_of(photo):
 
 
 @register.simple_tag
-def tiles(photos, placeholders):
+def tiles(photos, placeholders, links=None):
     """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives. The
     ratio is the image's width and height attributes (a style attribute here would be refused by
     the Content-Security-Policy). `placeholders` are the page's ThumbHashes by photo id
-    (thumbnails.placeholders.for_photos, asked once for the whole page)."""
-    base = photo_base()
-    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders.get(photo.pk)) for photo in photos))
+    (thumbnails.placeholders.for_photos, asked once for the whole page). `links` are a share
+    link's (the site's own when None)."""
+    base, links = photo_base(), links or SITE_LINKS
+    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders.get(photo.pk), links)
+                                            for photo in photos))

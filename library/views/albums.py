@@ -54,7 +54,7 @@ def album_page(request, album_id):
     owner = album.access == AlbumAccess.OWN
     context = {
         "album": album, "summary": summary, "scope_title": album.title, "owner": owner,
-        "can_add": album.access >= AlbumAccess.ADD,
+        "can_add": album.access >= AlbumAccess.ADD, "can_link": owner or request.user.is_staff,
         "members": albums.members_of(album) if owner else [],
         "share_choices": share_choices(request.user) if owner else [],
         "empty_message": "No photos in this album yet: select some in the gallery and add them.",

@@ -68,24 +68,29 @@ def gallery(request):
     return gallery_page(request, "library/gallery.html", context, with_jump=not filters)
 
 
-def gallery_page(request, template, context, scope_parameters=None, with_jump=False, start=None, more_from=""):
+def gallery_page(request, template, context, scope_parameters=None, with_jump=False, start=None, more_from="",
+                 scope=None):
     """The grid over the request's scope (timeline.scope_of: its search, plus `scope_parameters`
     a page adds, such as its album), one page at a time from the request's position (or `start`):
     the page itself, or with `?fragment=1` the next page's tiles alone (the no-JavaScript pages).
-    `more_from` is the page whose later pages the "More photos" link opens (this one when empty)."""
+    `more_from` is the page whose later pages the "More photos" link opens (this one when empty).
+    A page that decides its photos itself (a share link's) passes `scope`, and its own `grid_api`
+    in `context`."""
     query = request.GET.copy()
     query.update(scope_parameters or {})
     try:
         cursor = start or requested_cursor(request)
-        scope = scope_of(request.user, query)
+        if scope is None:
+            scope = scope_of(request.user, query)
+            context = {"grid_api": reverse("timeline-summary").removesuffix("summary"),
+                       "grid_scope": scope_query(query), **context}
     except (BadCursorError, BadFilterError) as error:
         return bad_position(request, str(error))
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
-               "placeholders": for_photos(photo.pk for photo in page.photos),
-               "grid_api": reverse("timeline-summary").removesuffix("summary"), "grid_scope": scope_query(query)}
+               "placeholders": for_photos(photo.pk for photo in page.photos)}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     if with_jump:

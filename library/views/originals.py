@@ -26,6 +26,11 @@ async def original(request, photo_id):
     photo = await Photo.objects.filter(pk=photo_id).afirst()
     if photo is None or not photo.is_visible_to(await request.auser()):
         raise Http404("no such photo")
+    return await original_response(request, photo)
+
+
+async def original_response(request, photo: Photo):
+    """The photo's original file (one the request may have), ranged; `?download=1` as a download."""
     download_name = photo.original_name if request.GET.get("download") else None
     path = local_path(photo.path)
     try:

@@ -1,6 +1,7 @@
 """The gallery grid's JSON API: the day summary it lays itself out from, and the tiles of a run
 of days it fills in as they come into view. Thin: the timeline services query, and both start
-from `timeline.scope_for(request)`."""
+from `timeline.scope_for(request)`; a share link's (library.views.share_links) answer the same
+through `summary_response` and `tiles_response` over the link's scope."""
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from library.curation.albums import AlbumNotFoundError
 from library.services.day_summary import summary_of
 from library.services.search import BadFilterError
 from library.services.timeline import BadCursorError, Cursor, is_personal, page_of_days, quoted, scope_for
-from library.tile_records import photo_base, tile_record
+from library.tile_records import SITE_LINKS, photo_base, tile_record
 from thumbnails.placeholders import for_photos
 
 # Tiles per answer when the grid does not say; never more than MAX_TILES however many it asks for.
@@ -45,9 +46,15 @@ def summary(request):
     """Per-day tile counts of the whole scope; revalidated by ETag, so an unchanged library costs
     a 304 and no body."""
     try:
-        answer = summary_of(requested_scope(request), cached=not is_personal(request.GET))
+        scope = requested_scope(request)
     except BadQueryError as error:
         return bad_request(str(error))
+    return summary_response(request, scope, cached=not is_personal(request.GET))
+
+
+def summary_response(request, scope, cached: bool):
+    """The summary of `scope` (day_summary.summary_of), or 304 when the client holds it already."""
+    answer = summary_of(scope, cached=cached)
     if answer.etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
@@ -62,18 +69,24 @@ def summary(request):
 def tiles(request):
     """`?from=<newest day>&to=<oldest day>[&after=<cursor>][&limit=N]`: the tiles of those days
     (both included), newest first, at most `limit`; `next` continues the same days."""
+    return tiles_response(request, requested_scope)
+
+
+def tiles_response(request, scope_of_request, links=SITE_LINKS):
+    """The tiles answer over the scope `scope_of_request(request)` names (asked once the query
+    is known to be good), each tile's URLs from `links` (a share link's, or the site's)."""
     try:
         newest, oldest = day_parameter(request, "from"), day_parameter(request, "to")
         after = Cursor.from_string(request.GET["after"]) if request.GET.get("after") else None
         limit = limit_parameter(request)
-        scope = requested_scope(request)
+        scope = scope_of_request(request)
     except (BadQueryError, BadCursorError) as error:
         return bad_request(str(error))
     if oldest > newest:
         return bad_request("`to` is a day after `from`: from is the newest day, to the oldest")
     page = page_of_days(newest, oldest, after, limit, scope)
     base, placeholders = photo_base(), for_photos(photo.pk for photo in page.photos)
-    return JsonResponse({"tiles": [tile_record(photo, base, placeholders.get(photo.pk)) for photo in page.photos],
+    return JsonResponse({"tiles": [tile_record(photo, base, placeholders.get(photo.pk), links) for photo in page.photos],
                          "next": str(page.next_cursor) if page.next_cursor else None})
 
 

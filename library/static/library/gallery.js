@@ -348,7 +348,7 @@
   function tileElement(tile) {
     const link = document.createElement("a");
     link.className = "tile";
-    link.href = tile.original.replace(/original$/, "");  // the photo's own page
+    link.href = tile.href;  // the photo's own page (under a share link, its route there)
     const data = link.dataset;
     data.id = tile.id;
     data.kind = tile.kind;

@@ -18,6 +18,8 @@ const infoButton = viewer.querySelector(".viewer-info-button");
 const favouriteButton = viewer.querySelector(".viewer-favourite");
 const keysOverlay = viewer.querySelector(".viewer-keys");
 const galleryUrl = viewer.dataset.galleryUrl || "/";
+// A person signed in (not a share link's visitor): only they have the info and favourites routes.
+const account = "account" in viewer.dataset;
 const infos = new Map();  // photo id → Promise of its info (null when it could not be had)
 let current = null;  // the data object of the photo shown
 let pushedEntry = false;  // whether opening added a history entry (then closing goes back over it)
@@ -38,7 +40,7 @@ function infoOf(id) {
 // The grid's data object of a photo; the server's when the grid has not loaded its tile (a
 // photo's own page, a moment's other file).
 async function dataFor(id) {
-  return grid()?.tile(id) ?? (await infoOf(id))?.tile ?? null;
+  return grid()?.tile(id) ?? (account ? (await infoOf(id))?.tile : null) ?? null;
 }
 
 function show(data) {
@@ -46,13 +48,16 @@ function show(data) {
   stage.querySelector("video")?.pause();
   stage.replaceChildren(mediaFor(data));
   caption.textContent = `${data.name} · ${dayLabel(data.day)}, ${data.time}`;
-  download.href = `${data.original}?download=1`;
+  download.hidden = !data.original;  // a share link that offers no download
+  download.href = data.original ? `${data.original}?download=1` : "";
   download.textContent = data.raw ? "Download JPEG" : "Download original";
   downloadRaw.hidden = !data.raw;
   downloadRaw.href = data.raw || "";
-  favouriteButton.hidden = infoButton.hidden = false;
-  showFavourite(Boolean(data.favourite));
-  loadFavourite(data);
+  favouriteButton.hidden = infoButton.hidden = !account;
+  if (account) {
+    showFavourite(Boolean(data.favourite));
+    loadFavourite(data);
+  }
   viewer.dataset.photoId = String(data.id);
   if (!viewer.open) {
     viewer.showModal();
@@ -120,6 +125,7 @@ async function loadInfo(id) {
 }
 
 function toggleInfo() {
+  if (!account) return;
   infoPanel.hidden = !infoPanel.hidden;
   infoButton.setAttribute("aria-pressed", String(!infoPanel.hidden));
   if (!infoPanel.hidden && current) loadInfo(current.id);
@@ -144,7 +150,7 @@ async function loadFavourite(photo) {
 
 // Where the site answers no favourites (404, or any failure), nothing is said and nothing changes.
 async function toggleFavourite() {
-  if (!current) return;
+  if (!current || !account) return;
   const photo = current, favourite = !photo.favourite;
   const response = await fetch(FAVOURITES_API, {
     method: "POST", credentials: "same-origin",

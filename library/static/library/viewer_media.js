@@ -81,7 +81,7 @@ function unplayable(tile) {
   const link = document.createElement("a");
   link.href = `${tile.original}?download=1`;
   link.textContent = "Download original";
-  note.append(link);
+  if (tile.original) note.append(link);  // a share link may offer no download
   box.append(poster, note);
   return box;
 }
