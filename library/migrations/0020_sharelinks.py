@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('library', '0018_search_indexes'),
+        ('library', '0019_status_tallies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
