@@ -189,7 +189,7 @@ def long_press(page, tile):
 def test_staff_move_a_selection_to_the_trash(browser, site):
     with signed_in_page(browser, site, viewport=DESKTOP) as page:
         # given the staff's gallery, a photo checked: the bar offers the trash beside the download
-        hearts_known(page)
+        before = tile_ids(page)
         tile = page.locator("#gallery .tile").last
         photo_id = tile.get_attribute("data-id")
         tile.hover()
@@ -201,4 +201,5 @@ def test_staff_move_a_selection_to_the_trash(browser, site):
         # then the tile leaves the page and the photo the gallery
         page.locator("#selection-note", has_text="1 photo moved to the trash.").wait_for()
         assert page.locator(f".tile[data-id='{photo_id}']").count() == 0
+        assert tile_ids(page) == [each for each in before if each != photo_id]  # the others stay, in order
         assert site.client().get(f"/photo/{photo_id}/").status_code == 404
