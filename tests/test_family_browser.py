@@ -202,4 +202,5 @@ def test_staff_move_a_selection_to_the_trash(browser, site):
         page.locator("#selection-note", has_text="1 photo moved to the trash.").wait_for()
         assert page.locator(f".tile[data-id='{photo_id}']").count() == 0
         assert tile_ids(page) == [each for each in before if each != photo_id]  # the others stay, in order
-        assert site.client().get(f"/photo/{photo_id}/").status_code == 404
+        assert site.client().get("/api/timeline/summary").json()["tiles"] == len(before) - 1
+        assert site.client("mia", USERS["mia"]).get(f"/photo/{photo_id}/").status_code == 404  # the trash is staff's

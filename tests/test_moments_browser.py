@@ -67,7 +67,8 @@ PLAYING_NOW = """() => {
 
 
 def test_one_tile_per_moment_each_with_its_badge(page):
-    # given the day's seven files and four moments
+    # given the day's seven files and four moments, the grid drawn (they fit on a screen)
+    page.wait_for_function(GRID_SETTLED)
     tiles = page.locator(".tile")
     # then five tiles: the Live Photo, the motion photo, the RAW+JPEG pair, the ordinary photo, the HEVC Live Photo
     assert tiles.count() == 5
