@@ -137,7 +137,9 @@
     const guessed = missing && missing * guessedAspect() * (state.row + state.gap) ** 2 / state.width;
     block.rows = rows;
     block.groups = [{ day: day.day, top: 0, left: 0 }];
-    return Math.round(Math.max(bottom + guessed, HEADING + state.row));
+    // A day whose tiles are all in is as tall as its rows (one full row of small tiles on a phone
+    // is lower than the target); until then, at least a row's height.
+    return Math.round(block.complete ? bottom : Math.max(bottom + guessed, HEADING + state.row));
   }
 
   // Sparse days one after another in rows of the target height, each under its label; a day
