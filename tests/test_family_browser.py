@@ -10,7 +10,7 @@ import pytest
 from test_gallery_browser import ON_SCREEN_IMAGES_LOADED as IMAGES_LOADED
 
 import factories
-from browser import log_in, screenshot, signed_in_page, watched_context
+from browser import GRID_SETTLED, log_in, screenshot, signed_in_page, watched_context
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,14 +47,21 @@ def page_as(browser, site, username, viewport=DESKTOP, **options):
     context.csp.assert_none()
 
 
+def hearts_known(page):
+    """The grid has drawn the tiles (the library fits on a screen), each with its heart."""
+    page.wait_for_function(GRID_SETTLED)
+    page.wait_for_function(HEARTS_KNOWN)
+
+
 def tile_ids(page):
+    hearts_known(page)
     return page.locator("#gallery .tile").evaluate_all("(tiles) => tiles.map((tile) => tile.dataset.id)")
 
 
 def test_a_heart_on_a_tile_puts_the_photo_in_favourites(browser, site):
     with page_as(browser, site, "mia") as page:
         # given the gallery, its hearts known
-        page.wait_for_function(HEARTS_KNOWN)
+        hearts_known(page)
         tile = page.locator("#gallery .tile").nth(2)
         photo_id = tile.get_attribute("data-id")
         # when the heart on the tile is clicked
@@ -70,18 +77,19 @@ def test_a_heart_on_a_tile_puts_the_photo_in_favourites(browser, site):
         screenshot(page, "family-gallery-heart")
         page.goto("/favourites/")
         assert tile_ids(page) == [photo_id]
-        assert page.locator(".tile-heart[aria-pressed=true]").count() == 1
+        page.wait_for_function("() => document.querySelectorAll('.tile-heart[aria-pressed=true]').length === 1")
         page.wait_for_function(IMAGES_LOADED)
         screenshot(page, "family-favourites")
     with page_as(browser, site, "leo") as page:
         page.goto("/favourites/")
-        assert tile_ids(page) == [] and "No favourites yet" in page.locator(".empty").inner_text()
+        page.locator(".empty").wait_for()  # shown once the grid's summary says there is nothing
+        assert page.locator("#gallery .tile").count() == 0 and "No favourites yet" in page.locator(".empty").inner_text()
 
 
 def test_a_shift_click_range_across_days_becomes_a_new_album_shared_with_another_user(browser, site):
     with page_as(browser, site, "mia") as page:
         # given the gallery
-        page.wait_for_function(HEARTS_KNOWN)
+        hearts_known(page)
         ids = tile_ids(page)
         first, last = page.locator(f".tile[data-id='{ids[1]}']"), page.locator(f".tile[data-id='{ids[5]}']")
         assert first.evaluate("(tile) => tile.closest('section.day').dataset.day") != last.evaluate(
@@ -142,7 +150,7 @@ def test_a_shift_click_range_across_days_becomes_a_new_album_shared_with_another
 def test_the_pages_on_a_phone(browser, site):
     with page_as(browser, site, "mia", viewport=PHONE, has_touch=True, is_mobile=True) as page:
         # given the gallery on a phone: a long press selects, and then a tap picks another
-        page.wait_for_function(HEARTS_KNOWN)
+        hearts_known(page)
         tiles = page.locator("#gallery .tile")
         long_press(page, tiles.nth(0))
         page.wait_for_function("() => document.querySelector('.selection-count').textContent === '1 selected'")
@@ -163,7 +171,7 @@ def test_the_pages_on_a_phone(browser, site):
         page.wait_for_function(IMAGES_LOADED)
         screenshot(page, "family-phone-albums")
         page.locator(".album-card", has_text="From the phone").click()
-        assert page.locator("#gallery .tile").count() == 2
+        assert len(tile_ids(page)) == 2
         page.wait_for_function(IMAGES_LOADED)
         screenshot(page, "family-phone-album")
 
@@ -180,17 +188,19 @@ def long_press(page, tile):
 
 def test_staff_move_a_selection_to_the_trash(browser, site):
     with signed_in_page(browser, site, viewport=DESKTOP) as page:
-        # given the staff's gallery, with no download endpoint on this site yet (so no button)
-        page.wait_for_function(HEARTS_KNOWN)
+        # given the staff's gallery, a photo checked: the bar offers the trash beside the download
+        before = tile_ids(page)
         tile = page.locator("#gallery .tile").last
         photo_id = tile.get_attribute("data-id")
         tile.hover()
         tile.locator(".tile-check").click()
-        assert page.locator("#selection-bar [data-action=download]").is_hidden()
+        assert page.locator("#selection-bar [data-action=download]").is_visible()
         # when
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#selection-bar [data-action=trash]")
         # then the tile leaves the page and the photo the gallery
         page.locator("#selection-note", has_text="1 photo moved to the trash.").wait_for()
         assert page.locator(f".tile[data-id='{photo_id}']").count() == 0
-        assert site.client().get(f"/photo/{photo_id}/").status_code == 404
+        assert tile_ids(page) == [each for each in before if each != photo_id]  # the others stay, in order
+        assert site.client().get("/api/timeline/summary").json()["tiles"] == len(before) - 1
+        assert site.client("mia", USERS["mia"]).get(f"/photo/{photo_id}/").status_code == 404  # the trash is staff's

@@ -10,7 +10,7 @@ import pytest
 
 import factories
 import format_factories
-from browser import screenshot, signed_in_page
+from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,7 +67,8 @@ PLAYING_NOW = """() => {
 
 
 def test_one_tile_per_moment_each_with_its_badge(page):
-    # given the day's seven files and four moments
+    # given the day's seven files and four moments, the grid drawn (they fit on a screen)
+    page.wait_for_function(GRID_SETTLED)
     tiles = page.locator(".tile")
     # then five tiles: the Live Photo, the motion photo, the RAW+JPEG pair, the ordinary photo, the HEVC Live Photo
     assert tiles.count() == 5
@@ -157,9 +158,11 @@ def test_the_admin_shows_the_moment_and_unlinks_and_links_it_by_hand(page):
     assert "1 file(s) are photos of their own again" in run_admin_action(page, "q=IMG_0001", "unlink_moment")
     # then the gallery shows them as two tiles
     page.goto("/")
+    page.wait_for_function(GRID_SETTLED)  # the library fits on a screen: every tile drawn
     assert page.locator(".tile").count() == 6
     # when they are linked again by hand
     assert "Linked: one tile in the gallery, IMG_0001.JPG" in run_admin_action(page, "q=IMG_0001", "link_moment")
     # then one tile again
     page.goto("/")
+    page.wait_for_function(GRID_SETTLED)
     assert page.locator(".tile").count() == 5 and page.locator(".tile[data-moment=live]").count() == 2

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 import factories
-from browser import log_in, screenshot, watched_context
+from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from conftest import CORPUS_DIR
 from format_factories import make_dng, make_jxl
 from live_site import running_site
@@ -47,6 +47,7 @@ def test_raw_and_jpeg_xl_photos_show_a_real_tile_and_a_real_viewer_picture(brows
         (response.url, response.status, response.headers.get("x-thumbnail-placeholder"))))
     log_in(page, site)
     # when the gallery has loaded
+    page.wait_for_function(GRID_SETTLED)
     page.wait_for_function(ALL_TILES_LOADED)
     names = page.locator(".tile").evaluate_all("tiles => tiles.map(t => t.dataset.name)")
     screenshot(page, "raw-and-jxl-gallery")

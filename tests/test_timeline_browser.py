@@ -236,6 +236,27 @@ def test_the_grid_answers_its_contract(page):
     page.keyboard.press("Escape")
 
 
+def test_a_photos_own_page_steps_and_closes_where_the_grid_has_not_loaded_yet(page, site):
+    # given a photo half-way through the library, far below the tiles the grid loads at its top
+    days = summary_days(site)
+    day = next(day for day, count in days[len(days) // 2:] if count == 16)
+    tiles = site.client().get(f"/api/timeline/tiles?from={day}&to={day}").json()["tiles"]
+    photo, after = tiles[7]["id"], tiles[8]["id"]
+    viewer_on = "(id) => document.querySelector('#viewer').matches(':modal') && document.querySelector('#viewer').dataset.photoId === id"
+    # when its address is opened
+    page.goto(f"/photo/{photo}/")
+    # then the viewer shows it, and steps on to the photo after it in the grid's order
+    page.wait_for_function(viewer_on, arg=str(photo))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(viewer_on, arg=str(after))
+    assert page.url == f"{site.base_url}/photo/{after}/"
+    # and closing leaves the gallery with that tile on screen and focused
+    page.keyboard.press("Escape")
+    page.wait_for_function("(id) => document.activeElement?.matches(`#gallery .tile[data-id='${id}']`)", arg=str(after))
+    box = page.locator(f"#gallery .tile[data-id='{after}']").bounding_box()
+    assert page.url == f"{site.base_url}/" and box["y"] >= 0 and box["y"] + box["height"] <= 900
+
+
 # The ThumbHash of a 64×48 picture, red on its left half and blue on its right (made by
 # thumbnails/generators/thumbhash.py of the `thumbhash` branch).
 RED_AND_BLUE = "laYCpZpJTHaLiIiFiLiIgI+I+Ih4"

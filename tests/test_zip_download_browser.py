@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import screenshot, signed_in_page
+from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,7 +32,8 @@ ASK_FOR_DOWNLOAD = """(ids) => document.dispatchEvent(new CustomEvent("photosite
 
 def test_a_selection_downloads_with_its_size_shown_first(browser, site, tmp_path):
     with signed_in_page(browser, site, viewport={"width": 1000, "height": 700}, accept_downloads=True) as page:
-        # given the two tiles of the gallery (a Live Photo shows as one)
+        # given the two tiles of the gallery (a Live Photo shows as one), once the grid drew them
+        page.wait_for_function(GRID_SETTLED)
         ids = [int(tile.get_attribute("data-id")) for tile in page.locator(".tile").all()]
         assert len(ids) == 2
         # when the selection asks for its download

@@ -137,7 +137,9 @@
     const guessed = missing && missing * guessedAspect() * (state.row + state.gap) ** 2 / state.width;
     block.rows = rows;
     block.groups = [{ day: day.day, top: 0, left: 0 }];
-    return Math.round(Math.max(bottom + guessed, HEADING + state.row));
+    // A day whose tiles are all in is as tall as its rows (one full row of small tiles on a phone
+    // is lower than the target); until then, at least a row's height.
+    return Math.round(block.complete ? bottom : Math.max(bottom + guessed, HEADING + state.row));
   }
 
   // Sparse days one after another in rows of the target height, each under its label; a day
@@ -605,8 +607,21 @@
     return tile ? { block: blockOf(tile), index: blockOf(tile).tiles.indexOf(tile) } : null;
   }
 
+  // Where a photo is in the grid, loading its day first when its tile has not been fetched yet
+  // (a photo's own page opens the viewer before the grid reached it): the server names its day.
+  async function locate(id) {
+    await started;
+    if (place(id)) return place(id);
+    const response = await fetch(`/api/photos/${Number(id)}/info`, { credentials: "same-origin" }).catch(() => null);
+    const day = response?.ok ? (await response.json()).tile?.day : null;
+    const block = state.byDay.get(day)?.block;
+    if (!block) return null;
+    while (!place(id) && !block.complete) await loadMore(block);
+    return place(id);
+  }
+
   async function neighbour(id, delta) {
-    const at = place(id);
+    const at = await locate(id);
     if (!at) return null;
     let { block, index } = at;
     index += delta;
@@ -627,7 +642,7 @@
   }
 
   async function reveal(id) {
-    const at = place(id);
+    const at = await locate(id);
     if (!at) return;
     const row = at.block.rows.find((entry) => entry.items.some((item) => item.tile.id === Number(id)));
     const top = gridTop() + at.block.top + (row ? row.top : 0);
@@ -637,7 +652,7 @@
   }
 
   async function idsBetween(first, second) {
-    let a = place(first), b = place(second);
+    let [a, b] = await Promise.all([locate(first), locate(second)]);
     if (!a || !b) return [];
     if (a.block.index > b.block.index || (a.block === b.block && a.index > b.index)) [a, b] = [b, a];
     const ids = [];
@@ -651,11 +666,26 @@
     return ids;
   }
 
-  // Whoever changes a favourite says so; the tile's record follows.
-  // Tiles taken out of what this page shows (removed from its album, moved to the trash): the
-  // layout comes from the summary, so the page is laid out again.
-  document.addEventListener("photosite:removed", () => location.reload());
+  // Tiles taken out of what this page shows (removed from its album, moved to the trash): out of
+  // their days' counts and tiles, and the grid laid out again without them, in place (a reload
+  // would lose what the page just said about them). A page left with no photo is loaded again,
+  // to say so.
+  document.addEventListener("photosite:removed", (event) => {
+    for (const id of event.detail.ids) {
+      const tile = state.records.get(Number(id));
+      if (!tile) continue;
+      const block = blockOf(tile);
+      block.tiles.splice(block.tiles.indexOf(tile), 1);
+      state.byDay.get(tile.day).count--;
+      state.records.delete(tile.id);
+    }
+    for (const day of state.days) if (day.count <= 0) state.byDay.delete(day.day);
+    state.days = state.days.filter((day) => day.count > 0);
+    if (state.days.length) layoutAll();
+    else location.reload();
+  });
 
+  // Whoever changes a favourite says so; the tile's record follows.
   document.addEventListener("photosite:favourite", (event) => {
     const tile = state.records.get(Number(event.detail.id));
     if (tile) tile.favourite = event.detail.favourite;
@@ -690,9 +720,7 @@
     }).observe(gallery);
     new ResizeObserver(drawScrubber).observe(scrubber);
     gallery.dispatchEvent(new CustomEvent("photosite:grid-ready", { bubbles: true }));
-    const open = gallery.dataset.openPhoto;
-    if (open) document.dispatchEvent(new CustomEvent("photosite:open", { detail: { id: Number(open) } }));
   }
 
-  start();
+  const started = start();
 })();

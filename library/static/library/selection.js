@@ -24,6 +24,7 @@
   const selected = new Set();  // photo ids, as the tiles' data-id strings
   const favourites = new Map();  // photo id → whether it is the user's favourite, once known
   const unknown = new Set();  // tiles shown whose heart is still to be asked for
+  const changed = new Set();  // photos whose heart changed on this page: an earlier answer about them is stale
   let anchor = null;  // the photo a shift-click ranges from
   let asking = false;
   let favouriteMarks = true;  // what the bar's heart does to the selection: mark, or (all marked) unmark
@@ -88,8 +89,8 @@
 
   function arrived(tiles) {
     for (const tile of tiles) {
-      decorate(tile);
       learnFavourite(tile.dataset.id);
+      decorate(tile);
     }
     askFavourites();
   }
@@ -115,7 +116,7 @@
         ids.forEach((id) => unknown.delete(id));
         const answer = await api(`/api/favourites/?ids=${ids.join(",")}`);
         const yes = new Set(answer.favourites.map(String));
-        ids.forEach((id) => favourites.set(id, yes.has(id)));
+        ids.filter((id) => !changed.has(id)).forEach((id) => favourites.set(id, yes.has(id)));
         refresh();
       }
     } catch (error) {
@@ -136,6 +137,7 @@
   }
 
   document.addEventListener("photosite:favourite", (event) => {
+    changed.add(String(event.detail.id));
     favourites.set(String(event.detail.id), Boolean(event.detail.favourite));
     const tile = tileFor(String(event.detail.id));
     if (tile) show(tile);

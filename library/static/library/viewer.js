@@ -139,11 +139,15 @@ function showFavourite(favourite) {
 
 const FAVOURITES_API = "/api/favourites/";
 
+let favouriteChanges = 0;  // favourites changed on this page so far (an answer asked before one is stale)
+
 // Whether the user has it among their favourites (the grid's data may not say).
 async function loadFavourite(photo) {
+  const changesBefore = favouriteChanges;
   const response = await fetch(`${FAVOURITES_API}?ids=${photo.id}`, { credentials: "same-origin" }).catch(() => null);
   if (!response?.ok) return;
   const answer = await response.json().catch(() => ({}));
+  if (favouriteChanges !== changesBefore) return;
   photo.favourite = (answer.favourites || []).includes(photo.id);
   if (current === photo) showFavourite(photo.favourite);
 }
@@ -162,6 +166,7 @@ async function toggleFavourite() {
 }
 
 document.addEventListener("photosite:favourite", (event) => {
+  favouriteChanges++;
   if (current?.id !== event.detail.id) return;
   current.favourite = event.detail.favourite;
   showFavourite(current.favourite);
