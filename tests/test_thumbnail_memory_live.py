@@ -55,10 +55,18 @@ def make_hostile_files(folder: Path) -> list[Path]:
 def memory_mb(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM of the process, and the resident memory of its children, in MB."""
     status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
-    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
-                for child in (task / "children").read_text().split()]
+    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in children_of(task)]
     return {"rss": int(status["VmRSS"].split()[0]) // 1024, "hwm": int(status["VmHWM"].split()[0]) // 1024,
             "children": sum(resident_mb(child) for child in children)}
+
+
+def children_of(task: Path) -> list[str]:
+    """The child processes a thread started; none from a thread that ended while it was listed
+    (the server's threads come and go as it works)."""
+    try:
+        return (task / "children").read_text().split()
+    except FileNotFoundError:
+        return []
 
 
 def resident_mb(pid: int) -> int:

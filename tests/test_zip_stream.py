@@ -1,7 +1,6 @@
 """The streamed ZIP writer: archives that zipfile and `unzip -t` accept, byte for byte, with the
 length promised before the first byte, ZIP64 records where sizes or offsets need them, and
 memory that stays a chunk or two however large the members."""
-import asyncio
 import io
 import shutil
 import subprocess
@@ -14,6 +13,8 @@ import pytest
 
 from photosite import zip_stream
 from photosite.zip_stream import MemberSizeError, ZipMember, ZipStream
+
+from browser import run_coroutine
 
 MODIFIED = datetime(2024, 1, 31, 10, 15, 42)
 CHUNK = 256 * 1024
@@ -32,7 +33,7 @@ def member(name, content, modified=MODIFIED):
 def collect(stream):
     async def run():
         return b"".join([chunk async for chunk in stream.chunks()])
-    return asyncio.run(run())
+    return run_coroutine(run())  # in a thread of its own: a browser test may hold this thread's loop
 
 
 def test_an_archive_reads_back_byte_for_byte_with_zipfile():
@@ -115,7 +116,7 @@ def test_memory_stays_bounded_while_large_files_stream(tmp_path):
     # when
     tracemalloc.start()
     try:
-        sent = asyncio.run(drain())
+        sent = run_coroutine(drain())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -58,10 +58,11 @@ def summary_of(scope, cached=True) -> Summary:
     """The scope's summary, from the cache when the library has not changed since it was made.
     The key names the scope by its query, so a search caches apart from the library; a scope that
     changes without the library changing (an album, favourites: `cached=False`) is counted anew."""
-    if not cached:
+    version = library_version.current() if cached else None
+    if version is None:
         return summary_made(scope)
     query = str(scope.filter(MOMENT_FACE).query).encode()
-    key = f"photosite:day-summary:{library_version.current()}:{hashlib.sha256(query).hexdigest()}"
+    key = f"photosite:day-summary:{version}:{hashlib.sha256(query).hexdigest()}"
     if (summary := cache.get(key)) is None:
         summary = summary_made(scope)
         cache.set(key, summary, CACHE_SECONDS)

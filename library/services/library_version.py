@@ -2,33 +2,46 @@
 trashed, restored, redated or deleted. Answers derived from the whole library (the timeline's day
 summary) are cached under it, so a change makes them stale at once without anyone listing
 which keys to forget. Kept in Django's cache, shared by every process."""
+import logging
 import os
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete
 
 from library.signals import import_session_finished, photo_redated, photo_restored, photo_trashed
+from photosite.broker_errors import broker_errors
+
+logger = logging.getLogger("photosite.gallery")
 
 VERSION_KEY = "photosite:library-version"
 
 
-def current() -> int:
+def current() -> int | None:
     """The library's version; a cache that lost it starts a new one (never a number used before,
-    so an answer cached under an old version is never mistaken for a fresh one)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, int.from_bytes(os.urandom(6), "big"), timeout=None)
+    so an answer cached under an old version is never mistaken for a fresh one). None while the
+    cache (Redis, when REDIS_URL is set) cannot be reached: then nothing is cached under it."""
+    try:
         version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, int.from_bytes(os.urandom(6), "big"), timeout=None)
+            version = cache.get(VERSION_KEY)
+    except broker_errors() as error:
+        logger.warning("The cache cannot be reached, so the gallery's summary is counted anew: %s", error)
+        return None
     return version
 
 
 def bump(**_signal_kwargs):
-    """Receiver of every signal that says the library changed."""
-    current()
+    """Receiver of every signal that says the library changed. A cache that cannot be reached
+    holds no answer to make stale: the change (an import's end, a trash) goes on regardless."""
+    if current() is None:
+        return
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # evicted between the two calls
         current()
+    except broker_errors() as error:
+        logger.warning("The cache cannot be reached to mark the library changed: %s", error)
 
 
 def connect():
