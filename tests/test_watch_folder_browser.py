@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 import factories
-from browser import log_in, screenshot, watched_context
+from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from fault_helpers import start_manage
 from live_site import LiveSite
 from polling import wait_for
@@ -41,7 +41,7 @@ def test_a_photo_dropped_into_the_watch_folder_appears_in_the_gallery(browser, s
         partial.write_bytes(made.read_bytes())
         partial.rename(inbox / "scan_0001.jpg")
         # then: after a reload it is there, its thumbnail made and shown
-        wait_for(lambda: page.reload() and page.locator(".tile").count() == 1, 40, "the tile in the gallery")
+        wait_for(lambda: reloaded_tiles(page) == 1, 40, "the tile in the gallery")
         page.wait_for_function("() => [...document.images].every((image) => image.complete && image.naturalWidth > 0)")
         assert "Saturday 1 June 2024" in page.locator("section.day h2").inner_text()
         screenshot(page, "watch-folder-gallery")
@@ -50,3 +50,10 @@ def test_a_photo_dropped_into_the_watch_folder_appears_in_the_gallery(browser, s
         watcher.send_signal(signal.SIGTERM)
         watcher.wait(timeout=30)
     context.csp.assert_none()
+
+
+def reloaded_tiles(page) -> int:
+    """The gallery's tiles after a reload, once the grid has drawn them or said it has none."""
+    page.reload()
+    page.wait_for_function(f"() => !document.querySelector('#gallery .empty').hidden || ({GRID_SETTLED})()")
+    return page.locator("#gallery .tile").count()

@@ -5,6 +5,7 @@ which keys to forget. Kept in Django's cache, shared by every process."""
 import logging
 import os
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete
 
@@ -18,8 +19,12 @@ VERSION_KEY = "photosite:library-version"
 
 def current() -> int | None:
     """The library's version; a cache that lost it starts a new one (never a number used before,
-    so an answer cached under an old version is never mistaken for a fresh one). None while the
-    cache (Redis, when REDIS_URL is set) cannot be reached: then nothing is cached under it."""
+    so an answer cached under an old version is never mistaken for a fresh one). None where there
+    is no cache all processes share (no REDIS_URL: each process's cache is its own, and an import
+    in another process — a command, the watch folder — could not make it stale), and while Redis
+    cannot be reached: then nothing is cached under it."""
+    if not settings.REDIS_URL:
+        return None
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
