@@ -138,16 +138,16 @@ function showFavourite(favourite) {
 }
 
 const FAVOURITES_API = "/api/favourites/";
+// The pages' one JSON caller (site_api.js): same origin, the CSRF header, a refusal thrown.
+const favouritesApi = (...call) => window.photositeApi(viewer.dataset.csrfToken)(...call);
 
 let favouriteChanges = 0;  // favourites changed on this page so far (an answer asked before one is stale)
 
 // Whether the user has it among their favourites (the grid's data may not say).
 async function loadFavourite(photo) {
   const changesBefore = favouriteChanges;
-  const response = await fetch(`${FAVOURITES_API}?ids=${photo.id}`, { credentials: "same-origin" }).catch(() => null);
-  if (!response?.ok) return;
-  const answer = await response.json().catch(() => ({}));
-  if (favouriteChanges !== changesBefore) return;
+  const answer = await favouritesApi(`${FAVOURITES_API}?ids=${photo.id}`).catch(() => null);
+  if (!answer || favouriteChanges !== changesBefore) return;
   photo.favourite = (answer.favourites || []).includes(photo.id);
   if (current === photo) showFavourite(photo.favourite);
 }
@@ -156,12 +156,8 @@ async function loadFavourite(photo) {
 async function toggleFavourite() {
   if (!current || !account) return;
   const photo = current, favourite = !photo.favourite;
-  const response = await fetch(FAVOURITES_API, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": viewer.dataset.csrfToken },
-    body: JSON.stringify({ ids: [photo.id], favourite }),
-  }).catch(() => null);
-  if (!response?.ok) return;
+  const answer = await favouritesApi(FAVOURITES_API, "POST", { ids: [photo.id], favourite }).catch(() => null);
+  if (!answer) return;
   document.dispatchEvent(new CustomEvent("photosite:favourite", { detail: { id: photo.id, favourite } }));
 }
 
