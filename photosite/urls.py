@@ -5,6 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from photosite import share_renditions
+
 # The admin's modules are found here, where the admin is mounted, not by every command as it
 # starts (settings name SimpleAdminConfig): they bring the import and the upload services along.
 admin.autodiscover()
@@ -22,6 +24,10 @@ urlpatterns = [
     path("", include("library.gallery_urls")),
     path("", include("library.family_urls")),
     path("", include("library.share_urls")),
+    # A share link's renditions join the two apps: the library's gate, the thumbnails app's responses.
+    path("s/<str:token>/photo/<int:photo_id>/thumbnail", share_renditions.share_thumbnail, name="share-thumbnail"),
+    path("s/<str:token>/photo/<int:photo_id>/video", share_renditions.share_video, name="share-video"),
+    path("s/<str:token>/photo/<int:photo_id>/motion", share_renditions.share_motion, name="share-motion"),
 ]
 
 handler400 = "photosite.error_views.bad_request"

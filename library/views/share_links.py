@@ -7,8 +7,9 @@ Under a link:
   for the password (`POST` it; a few tries a minute per address, then 429).
 - `GET /s/<token>/api/summary`, `…/api/tiles`: the grid's JSON (as timeline_api's) over what the
   link shows, every URL in a tile under the link.
-- `GET /s/<token>/photo/<id>/thumbnail`, `…/video`, `…/motion`, `…/original`: as the site's own
-  routes, for the photos the link shows; 404 for any other id. An original only where the link
+- `GET /s/<token>/photo/<id>/original` (and `…/thumbnail`, `…/video`, `…/motion`, which
+  photosite/share_renditions.py answers behind `shared_media`): as the site's own routes, for the
+  photos the link shows; 404 for any other id. An original only where the link
   allows downloads (a video that plays as it is excepted); where the link removes location, a
   JPEG's is sent without its GPS position and any other file that has a position is refused.
 An unknown token is a 404; a revoked or expired link a 410; a missing password a 403.
@@ -40,9 +41,6 @@ from library.services.zip_download import location_free
 from photosite.json_api import json_api
 from photosite.json_body import json_request_body
 from photosite.rate_limits import seconds_to_wait
-from thumbnails.embedded_video_views import embedded_video_response
-from thumbnails.video_views import video_response
-from thumbnails.views import thumbnail_response
 
 from .api import BadInputError, body_field, by_method
 from .gallery import gallery_page
@@ -204,28 +202,6 @@ def share_photo_page(request, link, token, photo_id):
     if not share_scope(link).filter(pk=photo_id).exists():
         raise Http404("no such photo")
     return HttpResponseRedirect(reverse("share-page", args=[token]))
-
-
-@shared_media
-async def share_thumbnail(request, link, token, photo_id):
-    return await thumbnail_response(request, share_scope(link), photo_id)
-
-
-@shared_media
-async def share_video(request, link, token, photo_id):
-    def original_url(photo):
-        return (f"{reverse('share-page', args=[token])}photo/{photo.pk}/original"
-                if share_links.may_send_original(link, photo) else None)
-    return await video_response(request, share_scope(link), photo_id, original_url)
-
-
-@shared_media
-async def share_motion(request, link, token, photo_id):
-    photo = await share_scope(link).only("id", "latitude", "longitude").filter(pk=photo_id).afirst()
-    if photo is None:
-        raise Http404("no such motion photo")
-    return await embedded_video_response(request, share_scope(link), photo_id,
-                                         from_original=share_links.may_send_original(link, photo))
 
 
 @shared_media
