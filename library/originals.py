@@ -8,10 +8,11 @@ as thumbnails.storage does it): a storage that keeps its files on this machine h
 a temporary file for the generators (Pillow, rawpy and ffmpeg want a file they can seek in),
 which costs one download per rendition made, and the originals view hands browsers a
 presigned link to the store instead of passing the bytes through."""
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 
 from library.paths import library_root
+from photosite.object_storage import StoredObject, UnfinishedUpload
 
 COPY_CHUNK_BYTES = 1024 * 1024
 
@@ -47,6 +49,11 @@ class LibraryFolderStorage(FileSystemStorage):
 
 def originals_storage():
     return storages["originals"]
+
+
+def kept_on_this_machine() -> bool:
+    """Whether the originals are files on this machine (a folder) rather than objects in a store."""
+    return local_path("") is not None
 
 
 def local_path(name: str) -> Path | None:
@@ -105,6 +112,48 @@ def replace_object(name: str, data: bytes):
     with store_errors(name), suppress(FileExistsError):  # then a concurrent writer's, as new as this one
         storage.delete(name)
         storage.put_if_absent(name, ContentFile(data))
+
+
+def same_original(first: str, second: str) -> bool:
+    """Whether two names hold one original: one file under two links on a disk (a move cut off
+    between its link and its unlink), or two objects of one size in the store (a move cut off
+    between its copy and its delete; both names hold the bytes' hash, as in
+    `upload_without_overwrite`)."""
+    first_path, second_path = local_path(first), local_path(second)
+    if first_path is not None:
+        return os.path.samefile(first_path, second_path)
+    with store_errors(first):
+        return originals_storage().size(first) == originals_storage().size(second)
+
+
+def sha256_of(name: str, on_bytes: Callable[[int], None] | None = None) -> str:
+    """The SHA-256 of the original's bytes, read from its file or streamed from its object
+    (FileNotFoundError when there is none)."""
+    path = local_path(name)
+    with store_errors(name), (open(path, "rb", buffering=0) if path else originals_storage().reader(name)) as source:
+        hasher = hashlib.sha256()
+        while chunk := source.read(COPY_CHUNK_BYTES):
+            hasher.update(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
+    return hasher.hexdigest()
+
+
+def listed_objects(folder: str = "") -> Iterator[StoredObject]:
+    """The store's objects under the library's prefix (or its `folder`), a page at a time."""
+    with store_errors(folder or "the library's prefix"):
+        yield from originals_storage().listed_objects(folder)
+
+
+def unfinished_uploads() -> Iterator[UnfinishedUpload]:
+    with store_errors("the library's prefix"):
+        yield from originals_storage().unfinished_uploads()
+
+
+def abort_upload(upload: UnfinishedUpload) -> str:
+    with store_errors(upload.name):
+        originals_storage().abort_upload(upload)
+    return "aborted"
 
 
 def delete(name: str):

@@ -9,6 +9,9 @@ condition) — and the store itself refuses the second writer (412 Precondition 
 `put_if_absent` says so with `FileExistsError`, as `os.link` does on a disk; `save()` then takes
 the next free name, as Django's storages promise and `AtomicFileSystemStorage` does."""
 import os
+from collections.abc import Iterator
+from datetime import datetime
+from typing import NamedTuple
 
 from botocore.exceptions import ClientError
 from storages.backends.s3 import S3Storage
@@ -19,6 +22,18 @@ from storages.utils import clean_name
 PART_SIZE = 16 * 1024 * 1024
 PRECONDITION_FAILED = 412
 FORBIDDEN = 403
+
+
+class StoredObject(NamedTuple):
+    name: str  # relative to the storage's prefix, as Storage names are
+    size: int
+    modified: datetime
+
+
+class UnfinishedUpload(NamedTuple):
+    name: str
+    upload_id: str
+    initiated: datetime
 
 
 class NoOverwriteS3Storage(S3Storage):
@@ -70,6 +85,36 @@ class NoOverwriteS3Storage(S3Storage):
             client.abort_multipart_upload(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
             raise
 
+    def listed_objects(self, folder: str = "") -> Iterator[StoredObject]:
+        """Every object under the storage's prefix (or its `folder`), a page of the listing at a
+        time (so memory stays flat however big the bucket), in the store's order of keys."""
+        prefix = self.key_prefix()
+        pages = self.connection.meta.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket_name, Prefix=prefix + (f"{folder.strip('/')}/" if folder else ""))
+        for page in pages:
+            for entry in page.get("Contents", ()):
+                yield StoredObject(entry["Key"][len(prefix):], entry["Size"], entry["LastModified"])
+
+    def unfinished_uploads(self) -> Iterator[UnfinishedUpload]:
+        """Multipart uploads under the prefix that were started and neither completed nor
+        aborted (a writer killed mid-upload): the store keeps their parts, invisible, until
+        someone aborts them."""
+        prefix = self.key_prefix()
+        pages = self.connection.meta.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket_name, Prefix=prefix)
+        for page in pages:
+            for upload in page.get("Uploads", ()):
+                yield UnfinishedUpload(upload["Key"][len(prefix):], upload["UploadId"], upload["Initiated"])
+
+    def abort_upload(self, upload: UnfinishedUpload):
+        self.connection.meta.client.abort_multipart_upload(
+            Bucket=self.bucket_name, Key=self.key_prefix() + upload.name, UploadId=upload.upload_id)
+
+    def key_prefix(self) -> str:
+        """What every key of this storage starts with ("" at the bucket's root)."""
+        location = self.location.strip("/")
+        return f"{location}/" if location else ""
+
     def reader(self, name) -> "ObjectReader":
         """The object for a ranged response: seek once, then read in order (S3File would
         download the whole object first)."""
@@ -96,6 +141,12 @@ class ObjectReader:
         if self.body is None:
             self.seek(0)
         return self.body.read(size)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     def close(self):
         if self.body is not None:

@@ -1,6 +1,7 @@
 """The rendition store's part of `manage.py checklibrary`: thumbnails and video renditions of
 bytes no photo has any more, of a spec nothing serves any more (an older generator version, a
-format dropped from the allow-list, a rendition of another size), and temp files of crashed writes. The library sends `library_checked`; this app
+format dropped from the allow-list, a rendition of another size), renditions whose maker was killed before
+it recorded them on their row, and temp files of crashed writes. The library sends `library_checked`; this app
 alone knows its storage and its names, so it looks there and says how to repair."""
 from collections.abc import Iterator
 from functools import partial
@@ -12,11 +13,13 @@ from library.check_report import CheckReport, Finding
 from library.models import Photo
 
 from . import store
-from .names import is_current_name, photo_sha256_of
+from .names import current_spec_of, is_current_name, photo_sha256_of
 from .storage import is_unfinished_write
+from .store import Entry, ready_rows
 
 # The heading `checklibrary` lists these findings under.
 ORPHAN_THUMBNAIL = "orphaned thumbnails"
+UNRECORDED_RENDITION = "renditions whose row does not say ready"
 BATCH = 1000
 
 
@@ -33,9 +36,9 @@ def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **k
         elif is_unfinished_write(name) and is_stale(storage, name, stale_after):
             report.add(orphan(name, "unfinished write of a thumbnail"))
         if len(batch) >= BATCH:
-            report_orphans(report, batch)
+            report_orphans(report, batch, storage, stale_after)
             batch = []
-    report_orphans(report, batch)
+    report_orphans(report, batch, storage, stale_after)
 
 
 def orphan(name: str, detail: str) -> Finding:
@@ -47,11 +50,23 @@ def remove(name: str) -> str:
     return "removed"
 
 
-def report_orphans(report: CheckReport, batch):
-    known = set(Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch}).values_list("sha256", flat=True))
+def report_orphans(report: CheckReport, batch, storage: Storage, stale_after: float):
+    """Renditions of bytes no photo has, and renditions whose row does not say ready (a maker
+    killed between its write and its row's update; written recently, it may be finishing now)."""
+    photos = {photo.sha256: photo for photo in Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch})}
+    recorded = set(ready_rows().filter(name__in=[name for name, _ in batch]).values_list("name", flat=True))
     for name, sha256 in batch:
-        if sha256 not in known:
+        if sha256 not in photos:
             report.add(orphan(name, "no photo has these bytes"))
+        elif name not in recorded and is_stale(storage, name, stale_after):
+            report.add(Finding(UNRECORDED_RENDITION, name, f"of photo {photos[sha256].pk}", photos[sha256].pk,
+                               repair=partial(record, photos[sha256], name)))
+
+
+def record(photo: Photo, name: str) -> str:
+    entry = Entry(photo, current_spec_of(name))
+    entry.record_found()
+    return "recorded as ready" if entry.is_ready() else "its maker holds its row; left alone"
 
 
 def storage_files(storage: Storage, folder="") -> Iterator[str]:

@@ -42,13 +42,18 @@ def photo_sha256_of(name: str) -> str | None:
 def is_current_name(name: str) -> bool:
     """Whether a name in the storage is one today's specs would give: false for a rendition of an
     older generator version or of a format no longer in the allow-list, which nothing serves."""
+    return current_spec_of(name) is not None
+
+
+def current_spec_of(name: str) -> RenditionSpec | None:
+    """The spec of today's that gives this name, or None (see `is_current_name`)."""
     base = name.rsplit("/", 1)[-1]
     sha256, _, rest = base.partition("-")
     spec_text, _, extension = rest.rpartition(".")
     if name == storage_name(sha256, current_video_spec()):
-        return True
+        return current_video_spec()
     try:
         spec = ThumbnailSpec.from_string(spec_text)
     except InvalidSpecError:
-        return False
-    return spec.version == GENERATOR_VERSION and storage_name(sha256, spec) == name
+        return None
+    return spec if spec.version == GENERATOR_VERSION and storage_name(sha256, spec) == name else None

@@ -93,9 +93,7 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
     the library's size."""
     started = time.monotonic()
     root = library_root()
-    # Both ends of a journalled move belong to that move (finished or undone by its own repair).
-    moving = set(FileMove.objects.values_list("source", flat=True)) | set(FileMove.objects.values_list("target", flat=True))
-    moving |= {sidecar_path(relative) for relative in moving}
+    moving = moving_names()
     for pk, relative, size, sha256 in rows_by_id(Photo.objects.values_list("pk", "path", "size", "sha256")):
         report.rows_seen += 1
         if relative not in moving:
@@ -108,6 +106,13 @@ def check_files(report: CheckReport, verify_hashes=False, on_bytes: Callable[[in
             if relative not in claimed:
                 check_unclaimed_file(report, root, relative, moving, stale_after)
     report.files_seconds = time.monotonic() - started
+
+
+def moving_names() -> set[str]:
+    """Both ends of every journalled move, and their sidecars: they belong to that move (finished
+    or undone by its own repair), not to the checks of rows and files."""
+    moving = set(FileMove.objects.values_list("source", flat=True)) | set(FileMove.objects.values_list("target", flat=True))
+    return moving | {sidecar_path(relative) for relative in moving}
 
 
 def check_row(report: CheckReport, root: Path, pk: int, relative: str, size, sha256, verify_hashes, on_bytes):

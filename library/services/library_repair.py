@@ -6,17 +6,15 @@ command-line imports). Nothing the site did not write is deleted: a file with no
 only once the pipeline has a verified copy of the same bytes in the library, and rows whose file
 is missing are reported, never deleted."""
 import logging
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 from library.check_report import CheckReport, Finding
-from library.curation.file_moves import finish_move, move_sidecar
-from library.curation.placement import fsync_path, move_without_overwrite
+from library.curation.file_moves import finish_move, is_taken, move_file, move_sidecar
 from library.importing.pipeline import ImportPipeline
 from library.importing.staging import StagedFile
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
-from library.paths import absolute_path, library_root
+from library.originals import delete, local_copy, same_original, sha256_of
+from library.paths import library_root
 
 from .library_check import Kind, file_sha256
 
@@ -74,10 +72,10 @@ class Repairer:
         self.mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else ""))
 
     def register(self, finding: Finding):
-        """A library file without a row: import a copy through the pipeline, then let the
-        original go only if the library now holds its bytes under a row."""
-        source = library_root() / finding.path
-        result = self.session_pipeline().import_path(source)
+        """A library file (or object) without a row: import a copy through the pipeline, then let
+        the original go only if the library now holds its bytes under a row."""
+        with local_copy(finding.path) as source:
+            result = self.session_pipeline().import_path(source)
         if result.status == OutcomeStatus.FAILED:
             finding.repair_note = f"could not register it: {result.error}"
             return
@@ -88,21 +86,17 @@ class Repairer:
         if photo.path == finding.path:
             self.mark(finding, "registered")
         else:
-            self.settle_copy(finding, source, photo)
+            self.settle_copy(finding, photo)
 
-    def settle_copy(self, finding: Finding, source: Path, photo: Photo):
-        """`source` holds the bytes of `photo`: it fills in the photo's missing file, or goes
+    def settle_copy(self, finding: Finding, photo: Photo):
+        """`finding.path` holds the bytes of `photo`: it fills in the photo's missing file, or goes
         once the photo's own file is verified to hold the same bytes."""
-        kept = absolute_path(photo.path)
-        if not kept.exists():
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            if move_without_overwrite(source, kept):
-                fsync_path(kept.parent)
-                self.mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
-                self.report.count_repaired(Kind.MISSING, photo.pk, "restored from an unregistered copy")
-                return
-        if kept.exists() and file_sha256(kept) == photo.sha256:
-            source.unlink(missing_ok=True)  # a running import may have released it already
+        if not is_taken(photo.path) and move_file(finding.path, photo.path):
+            self.mark(finding, f"restored the missing file of photo {photo.pk} ({photo.path})")
+            self.report.count_repaired(Kind.MISSING, photo.pk, "restored from an unregistered copy")
+            return
+        if holds_bytes(photo.path, photo.sha256):
+            delete(finding.path)  # a running import may have released it already
             self.mark(finding, f"registered as photo {photo.pk} ({photo.path})")
         else:
             finding.repair_note = f"same bytes as photo {photo.pk}, whose own file is damaged; kept"
@@ -114,14 +108,12 @@ class Repairer:
         if move is None:
             self.mark(finding, "finished meanwhile")
             return
-        source, target = absolute_path(move.source), absolute_path(move.target)
-        if source.exists() and target.exists() and os.path.samefile(source, target):
-            source.unlink()
-            fsync_path(source.parent)
-        if source.exists():
+        if is_taken(move.source) and is_taken(move.target) and same_original(move.source, move.target):
+            delete(move.source)  # the move's copy (or link) is whole; only its removal of the source was cut off
+        if is_taken(move.source):
             move.delete()
             self.mark(finding, "undone: the file never left its place")
-        elif target.exists():
+        elif is_taken(move.target):
             move_sidecar(move)
             finish_move(move)
             self.mark(finding, f"finished: the file is at {move.target}")
@@ -130,6 +122,13 @@ class Repairer:
 
     def mark(self, finding: Finding, note: str):
         self.report.mark_repaired(finding, note)
+
+
+def holds_bytes(name: str, sha256: str) -> bool:
+    try:
+        return sha256_of(name) == sha256
+    except FileNotFoundError:
+        return False
 
 
 def is_repairable(finding: Finding) -> bool:

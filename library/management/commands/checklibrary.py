@@ -7,14 +7,14 @@ summary lists those); `--all` prints every finding as it is found, `--json` as J
 `--repair`, the findings the repair acts on are held until it has (and printed with their note)."""
 import json
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from library.check_report import SAMPLE_SIZE, CheckReport, Finding
 from library.curation import moment_check
 from library.database import ensure_database
-from library.services import library_check
+from library.originals import kept_on_this_machine
+from library.services import library_check, object_store_check
 from library.services.library_repair import is_repairable, repair
 from photosite.terminal import plain_stream
 
@@ -41,9 +41,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["stale_after"] < 0:
             raise CommandError("--stale-after cannot be negative")
-        if settings.PHOTOSITE_STORAGE_URL:
-            raise CommandError("checklibrary reads the library folder; it does not check an object store yet "
-                               f"(PHOTOSITE_STORAGE_URL={settings.PHOTOSITE_STORAGE_URL})")
         # With --json, stdout holds JSON lines only.
         self.text = self.stderr if options["json"] else self.stdout
         ensure_database(self.text)
@@ -75,13 +72,15 @@ class Command(BaseCommand):
         if options["verify_hashes"]:
             bar = tqdm(total=library_check.bytes_to_verify(), unit="B", unit_scale=True, file=plain_stream(self.stderr),
                        disable=options["no_progress"], desc="verifying")
+        on_folder = kept_on_this_machine()
+        check = library_check.check_files if on_folder else object_store_check.check_objects
         try:
-            library_check.check_files(report, options["verify_hashes"], bar.update if bar else None,
-                                      options["stale_after"])
+            check(report, options["verify_hashes"], bar.update if bar else None, options["stale_after"])
         finally:
             if bar is not None:
                 bar.close()
-
+        if not on_folder:
+            object_store_check.check_unfinished_uploads(report, options["stale_after"])
         library_check.check_import_temp(report, options["stale_after"])
         library_check.check_moves(report, options["stale_after"])
         moment_check.check_moments(report)
@@ -89,7 +88,8 @@ class Command(BaseCommand):
 
     def print_report(self, report, listed):
         write = self.text.write
-        write(f"{report.files_seen} file(s) on disk, {report.rows_seen} row(s) checked")
+        where = "file(s) on disk" if kept_on_this_machine() else "object(s) in the store"
+        write(f"{report.files_seen} {where}, {report.rows_seen} row(s) checked")
         if report.files_hashed:
             seconds = report.files_seconds
             write(f"Verified the SHA-256 of {report.files_hashed} file(s), "
