@@ -5,8 +5,10 @@ kill left (the import's temporary copy on this machine, an upload never complete
 without a row: `checklibrary --repair` finds it and cleans it up, the import run again succeeds,
 and the library then checks clean."""
 import hashlib
+import threading
 from datetime import datetime
 
+import httpx
 import pytest
 
 import factories
@@ -41,7 +43,48 @@ def open_uploads(object_store, prefix) -> list[str]:
     return [upload["Key"] for upload in listed.get("Uploads", ())]
 
 
-def test_kill_9_mid_put_leaves_nothing_that_repair_does_not_find_and_clean(tmp_path, object_store, bucket_prefix,
+def test_kill_9_of_the_web_process_mid_put_leaves_nothing_that_repair_does_not_find_and_clean(
+        tmp_path, object_store, bucket_prefix, slow_store):
+    # given: a site on the store, reached through the slow proxy, and a big photo sent from a browser
+    big = factories.padded_jpeg(factories.make_jpeg(tmp_path / "big.jpg", 64, 48, taken=datetime(2024, 7, 2, 8)),
+                                BIG_FILE_BYTES)
+    environment = {**object_store.environment(object_store.bucket, prefix=bucket_prefix),
+                   "PHOTOSITE_S3_ENDPOINT_URL": slow_store.base_url}
+    with running_site(tmp_path / "library", extra_env=environment) as site:
+        client = site.client()
+        session = client.post("/api/imports/").json()
+        answers = []
+
+        def send():
+            try:
+                answers.append(client.post(f"/api/imports/{session['id']}/files",
+                                           files=[("file", (big.name, big.read_bytes(), "image/jpeg"))]))
+            except httpx.TransportError as error:
+                answers.append(error)
+
+        sending = threading.Thread(target=send)
+        sending.start()
+        # when: the web process is killed once the file's multipart upload to the store has started
+        wait_for(lambda: open_uploads(object_store, bucket_prefix) or answers, 60,
+                 "the big file's multipart upload to start")
+        site.kill_web()
+        sending.join(timeout=30)
+        client.close()
+        assert isinstance(answers[0], httpx.TransportError), "the upload was answered before the kill"
+        # then: no object, no row, one upload never completed, which the repair aborts
+        assert stored_keys(object_store, bucket_prefix) == {} and photo_rows(site) == {}
+        repaired = site.manage("checklibrary", "--no-progress", "--stale-after", "0", "--all", "--repair",
+                               check=False)
+        assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+        assert "multipart uploads never completed: 1 (1 repaired)" in repaired.stdout
+        assert "partial files left in .import_temp: 1 (1 repaired)" in repaired.stdout
+        assert open_uploads(object_store, bucket_prefix) == []
+        assert not list((site.root / ".import_temp").iterdir())
+        # and nothing is left: the browser, whose request failed, sends the file again
+        assert stored_keys(object_store, bucket_prefix) == {} and photo_rows(site) == {}
+
+
+def test_kill_9_of_the_import_command_mid_put_leaves_nothing_that_repair_does_not_find_and_clean(tmp_path, object_store, bucket_prefix,
                                                                           slow_store):
     # given: a site on the store, reached through the slow proxy, and a big photo
     big = factories.padded_jpeg(factories.make_jpeg(tmp_path / "big.jpg", 64, 48, taken=datetime(2024, 7, 1, 8)),
