@@ -36,9 +36,9 @@ def check_stored_thumbnails(sender, report: CheckReport, stale_after: float, **k
         elif is_unfinished_write(name) and is_stale(storage, name, stale_after):
             report.add(orphan(name, "unfinished write of a thumbnail"))
         if len(batch) >= BATCH:
-            report_orphans(report, batch, storage, stale_after)
+            check_batch(report, batch, storage, stale_after)
             batch = []
-    report_orphans(report, batch, storage, stale_after)
+    check_batch(report, batch, storage, stale_after)
 
 
 def orphan(name: str, detail: str) -> Finding:
@@ -50,7 +50,7 @@ def remove(name: str) -> str:
     return "removed"
 
 
-def report_orphans(report: CheckReport, batch, storage: Storage, stale_after: float):
+def check_batch(report: CheckReport, batch, storage: Storage, stale_after: float):
     """Renditions of bytes no photo has, and renditions whose row does not say ready (a maker
     killed between its write and its row's update; written recently, it may be finishing now)."""
     photos = {photo.sha256: photo for photo in Photo.objects.filter(sha256__in={sha256 for _, sha256 in batch})}

@@ -1,6 +1,6 @@
 """`manage.py checklibrary [--repair] [--verify-hashes] [--all | --json]`: compare the library
-folder with the database, report what disagrees, and optionally repair it. Exits non-zero while
-problems remain.
+folder (or the object store holding the library) with the database, report what disagrees, and
+optionally repair it. Exits non-zero while problems remain.
 
 Findings stream: the report counts every one and holds the first SAMPLE_SIZE of each kind (the
 summary lists those); `--all` prints every finding as it is found, `--json` as JSON lines. With
@@ -24,7 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--repair", action="store_true",
-                            help="re-register unknown files, finish or clean up crashed imports, remove orphaned thumbnails")
+                            help="re-register unknown files, finish or clean up crashed imports (aborting their uploads to an "
+                                 "object store), remove orphaned thumbnails")
         parser.add_argument("--verify-hashes", action="store_true",
                             help="re-read every file and compare it with its SHA-256 (slow; finds bit rot)")
         parser.add_argument("--stale-after", type=int, default=library_check.DEFAULT_STALE_AFTER_SECONDS,
