@@ -139,8 +139,8 @@ def sha256_of(name: str, on_bytes: Callable[[int], None] | None = None) -> str:
     return hasher.hexdigest()
 
 
-def listed_objects(folder: str = "") -> Iterator[StoredObject]:
-    """The store's objects under the library's prefix (or its `folder`), a page at a time."""
+def listed_objects(folder: str | None = None) -> Iterator[StoredObject]:
+    """The store's objects under the library's prefix (or directly in its `folder`), a page at a time."""
     with store_errors(folder or "the library's prefix"):
         yield from originals_storage().listed_objects(folder)
 

@@ -85,12 +85,14 @@ class NoOverwriteS3Storage(S3Storage):
             client.abort_multipart_upload(Bucket=self.bucket_name, Key=key, UploadId=upload_id)
             raise
 
-    def listed_objects(self, folder: str = "") -> Iterator[StoredObject]:
-        """Every object under the storage's prefix (or its `folder`), a page of the listing at a
-        time (so memory stays flat however big the bucket), in the store's order of keys."""
+    def listed_objects(self, folder: str | None = None) -> Iterator[StoredObject]:
+        """Every object under the storage's prefix, or only those directly in `folder` ("" for the
+        prefix's own), a page of the listing at a time (so memory stays flat however big the
+        bucket), in the store's order of keys."""
         prefix = self.key_prefix()
+        within = {} if folder is None else {"Delimiter": "/"}
         pages = self.connection.meta.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket_name, Prefix=prefix + (f"{folder.strip('/')}/" if folder else ""))
+            Bucket=self.bucket_name, Prefix=prefix + (f"{folder.strip('/')}/" if folder else ""), **within)
         for page in pages:
             for entry in page.get("Contents", ()):
                 yield StoredObject(entry["Key"][len(prefix):], entry["Size"], entry["LastModified"])

@@ -66,7 +66,7 @@ def check_row(report: CheckReport, pk: int, name: str, size: int, sha256: str, s
 
 
 def stored_sizes(folders: set[str]) -> dict[str, int]:
-    """name → size of every object in `folders`, one paginated listing per folder."""
+    """name → size of every object directly in `folders`, one paginated listing per folder."""
     return {stored.name: stored.size for folder in sorted(folders) for stored in listed_objects(folder)}
 
 
