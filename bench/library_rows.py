@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from library import paths, photo_tally
+from library import count_check, paths, photo_tally
 from library.models import ImportOutcome, ImportSession, Photo
 from thumbnails import rendition_tally
 from thumbnails.formats import made_ahead_spec
@@ -393,7 +393,8 @@ def empty():
 
 
 def recount():
-    """The counts the database keeps as rows change (library.tallies) miss rows written past its
+    """The counts the database keeps as rows change (DayTiles, library.tallies) miss rows written past their
     triggers, as COPY with `session_replication_role = replica` and TRUNCATE write them."""
+    count_check.count_days_again()
     photo_tally.TALLY.recount()
     rendition_tally.TALLY.recount()

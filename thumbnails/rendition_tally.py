@@ -3,11 +3,13 @@ tally counts (in the trash or not, its playback): kept by the database as rendit
 and as a photo's own counted properties move its rows (library.tallies)."""
 from django.db.models import Q, Sum
 
-from library import tallies
+from library import count_check, tallies
 
 from .models import RenditionTally
 
 TABLE = RenditionTally._meta.db_table
+# The heading `checklibrary` lists differences of the tally under.
+DIFFERENT = "rendition tallies that differ from the renditions"
 COLUMNS = "spec, state, trashed, playback, renditions, bytes, unsized"
 TALLY = tallies.Tally(
     table=TABLE, key=("spec", "state", "trashed", "playback"), values=("renditions", "bytes", "unsized"),
@@ -69,3 +71,8 @@ def settle(sender=None, recount: bool = False, **kwargs):
         TALLY.recount()
     else:
         TALLY.fold()
+
+
+def check(sender, report, **kwargs):
+    """Receiver of library.signals.library_checked: the tally against the rendition rows."""
+    count_check.check_tally(report, TALLY, DIFFERENT)
