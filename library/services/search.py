@@ -7,7 +7,6 @@ Every filter is one condition on the photo's own row (or an EXISTS on its partne
 gallery's keyset walk stays what it is: the timeline pages through the result the way it pages
 through the whole library. A camera or a place is one column's value (`held_in`), whose index of
 tiles is already in display order; a date range is a range of the gallery's own index."""
-import json
 import re
 from dataclasses import dataclass, fields
 from datetime import date
@@ -19,6 +18,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquer
 from django.http import QueryDict
 
 from library.models import HOLDS_RAW, PARTNER, MediaKind, Photo
+from library.planner import planned_rows
 
 KIND_CHOICES = (("photo", "Photos"), ("video", "Videos"), ("live", "Live and motion photos"), ("raw", "RAW"))
 KINDS = tuple(value for value, _ in KIND_CHOICES)
@@ -192,11 +192,6 @@ def named(scope, term: str):
     if connection.vendor != "postgresql" or planned_rows(matches) > FEW_NAME_MATCHES:
         return matches
     return scope.filter(AmongIds(matches))
-
-
-def planned_rows(queryset) -> int:
-    """How many rows PostgreSQL's planner expects `queryset` to return (an EXPLAIN: none are read)."""
-    return int(json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]["Plan Rows"])
 
 
 # Each camera model seen, in order: one probe of photo_camera_timeline_idx per model (a loose
