@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
@@ -68,6 +69,39 @@ def local_copy(name: str) -> Iterator[Path]:
         with store_errors(name), originals_storage().open(name, "rb") as source, open(copy, "wb") as target:
             shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
         yield copy
+
+
+def original_size(name: str) -> int:
+    """The original's length in bytes (FileNotFoundError when it is not there)."""
+    path = local_path(name)
+    if path is not None:
+        return path.stat().st_size
+    with store_errors(name):
+        try:
+            return originals_storage().size(name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise FileNotFoundError(f"no object {name}") from error
+            raise
+
+
+@contextmanager
+def reading(name: str) -> Iterator[BinaryIO]:
+    """The original open to be read in order from its start (FileNotFoundError when it is not
+    there): the file on this machine, or the object as the store sends it, through one GET,
+    nothing downloaded ahead (what a stream of it wants; `local_copy` is for decoders that seek)."""
+    path = local_path(name)
+    if path is not None:
+        with open(path, "rb") as file:
+            yield file
+        return
+    with store_errors(name):
+        reader = originals_storage().reader(name)
+        try:
+            reader.seek(0)
+            yield reader
+        finally:
+            reader.close()
 
 
 def upload_without_overwrite(source: Path, name: str) -> bool:

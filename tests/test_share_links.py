@@ -127,6 +127,23 @@ def test_every_route_serves_the_album_s_photos(people, album, library, name, rou
         assert response["Location"] == media(base, library[name], "original")
 
 
+def test_a_photo_s_address_under_a_link_opens_the_album_with_the_viewer_on_it(people, album, library):
+    # given
+    _, base = make_link(people, album)
+    plain = library["plain"]
+    # when
+    page = Client().get(media(base, plain, ""))
+    # then: the album's page, the viewer open on the photo, every URL in it under the link
+    html = page.content.decode()
+    assert page.status_code == 200 and "Holiday" in html
+    assert f'data-open-photo="{plain.pk}"' in html and f'data-photo-id="{plain.pk}"' in html
+    assert 'id="open-photo-tile"' in html and f'"href": "{base}photo/{plain.pk}/"' in html
+    viewer = html[html.index('<dialog id="viewer"'):html.index("</dialog>")]
+    urls = [url for url in re.findall(r'(?:src|href|poster)="([^"]*)"', viewer) if url]
+    assert urls and all(url.startswith(base) for url in urls), urls
+    assert 'class="viewer-download" href="" download hidden' in viewer, "this link allows no downloads"
+
+
 @pytest.mark.parametrize("route", [*MEDIA_ROUTES, ""])
 @pytest.mark.parametrize("who", ["outside", "trashed", "guessed"])
 def test_photos_outside_the_album_in_the_trash_or_guessed_are_404_on_every_route(people, album, library, route,

@@ -13,6 +13,8 @@
   const api = gallery.dataset.api;
   // What the page shows of the library (a search, an album, favourites), passed on to every question.
   const scope = new URLSearchParams(gallery.dataset.scope || "");
+  // The tile of the photo a share link's photo page opens (its day is where the grid finds it).
+  const openTile = JSON.parse(document.getElementById("open-photo-tile")?.textContent || "null");
   const scrubber = document.querySelector(".scrubber");
   const DAY_MS = 86400000;
   const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -685,16 +687,21 @@
   }
 
   // Where a photo is in the grid, loading its day first when its tile has not been fetched yet
-  // (a photo's own page opens the viewer before the grid reached it): the server names its day.
+  // (a photo's own page opens the viewer before the grid reached it): the server names its day,
+  // in the page under a share link, through the info route otherwise.
   async function locate(id) {
     await started;
     if (place(id)) return place(id);
-    const response = await fetch(`/api/photos/${Number(id)}/info`, { credentials: "same-origin" }).catch(() => null);
-    const day = response?.ok ? (await response.json()).tile?.day : null;
+    const day = openTile?.id === Number(id) ? openTile.day : await dayOf(id);
     const block = state.byDay.get(day)?.block;
     if (!block) return null;
     while (!place(id) && !block.complete) await loadMore(block);
     return place(id);
+  }
+
+  async function dayOf(id) {
+    const response = await fetch(`/api/photos/${Number(id)}/info`, { credentials: "same-origin" }).catch(() => null);
+    return response?.ok ? (await response.json()).tile?.day : null;
   }
 
   async function neighbour(id, delta) {
