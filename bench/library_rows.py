@@ -13,6 +13,7 @@ Deterministic for a given count: file number n (0 the newest) has id n + 1 and t
 str(n), so a test can name a photo without asking the database."""
 import datetime
 import hashlib
+import importlib
 import multiprocessing
 import random
 import time
@@ -393,7 +394,11 @@ def empty():
 
 
 def recount():
-    """The counts the database keeps as rows change (library.tallies) miss rows written past its
-    triggers, as COPY with `session_replication_role = replica` and TRUNCATE write them."""
+    """The counts the database keeps as rows change (library.tallies, and the tiles per day the
+    gallery's summary reads) miss rows written past its triggers, as COPY with
+    `session_replication_role = replica` and TRUNCATE write them."""
     photo_tally.TALLY.recount()
     rendition_tally.TALLY.recount()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM library_daytiles")
+        cursor.execute(importlib.import_module("library.migrations.0017_day_tiles").FILL)
