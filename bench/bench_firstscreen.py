@@ -24,8 +24,9 @@ allows at the time: the page's first contentful paint (its header, before any sc
 server's page and the browser's start) for the screen of placeholders, and the screen's
 thumbnails made by Pillow alone on the generation pool's threads for the cold screen's images.
 
-Then the day summary itself, in this process through the test client: uncached (counted and
-encoded), best of --repeat, against its goal, with the part spent in the database."""
+Before the browser, the day summary itself, in this process through the test client: uncached
+(counted and encoded), best of at least five, against its goal, with the part spent in the
+database and this process's CPU time."""
 import io
 import os
 import random
