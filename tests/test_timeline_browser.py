@@ -1,7 +1,8 @@
 """The virtualized grid in Chromium over a library of 20,000 rows: the DOM stays small however far
 one scrolls, the scrubber lands on the day it shows, PageDown/End/Home move through it, sparse days
 share a row under their own labels, nothing on screen moves when tiles above it arrive, and no
-task blocks the main thread for more than 50 ms. The rows have no files: their thumbnails are
+task blocks the main thread for more than 50 ms; the screen's images are asked before those drawn
+below it. The rows have no files: their thumbnails are
 answered by one small JPEG (the grid is under test, not the thumbnail pipeline)."""
 import io
 import json
@@ -310,6 +311,18 @@ def test_a_placeholder_is_drawn_from_its_thumbhash(page):
     assert drawn["width"] == 32 and 22 <= drawn["height"] <= 24  # a ThumbHash keeps the shape roughly
     (red, _, blue, _), (red_right, _, blue_right, _) = drawn["left"], drawn["right"]
     assert red > 2 * blue and blue_right > 2 * red_right
+
+
+def test_the_images_on_the_screen_are_asked_before_those_drawn_below_it(page):
+    # when the grid has drawn its first screen and the tiles just below it
+    page.wait_for_function(SETTLED)
+    tiles = page.evaluate("""() => [...document.querySelectorAll('#gallery .tile')].map((tile) => {
+        const box = tile.getBoundingClientRect();
+        return [box.top < innerHeight && box.bottom > 0, tile.querySelector('img').fetchPriority];
+    })""")
+    # then the screen's images ask with a high priority, the others with a low one
+    assert {priority for on_screen, priority in tiles if on_screen} == {"high"}
+    assert {priority for on_screen, priority in tiles if not on_screen} == {"low"}
 
 
 def test_phone_sized_screen(browser, site):

@@ -426,7 +426,10 @@
   }
 
   // ---- Rendering ----------------------------------------------------------------------------
-  function tileElement(tile) {
+  // `onScreen`: the tile is in the viewport as it is drawn. Its image is asked first: the tiles
+  // drawn ahead, below the screen, would otherwise share the connections (and a server making
+  // thumbnails) with it, and the screen would fill only as fast as all of them.
+  function tileElement(tile, onScreen) {
     const link = document.createElement("a");
     link.className = "tile";
     link.href = tile.href;  // the photo's own page (under a share link, its route there)
@@ -448,6 +451,7 @@
     }
     const image = document.createElement("img");
     image.decoding = "async";
+    image.fetchPriority = onScreen ? "high" : "low";
     image.alt = tile.name;
     image.width = tile.width;
     image.height = tile.height;
@@ -490,7 +494,7 @@
     if (height !== undefined) style.height = `${height}px`;
   }
 
-  function drawBlock(block, from, to) {
+  function drawBlock(block, from, to, view) {
     if (!block.element) {
       block.element = blockElement(block);
       gallery.append(block.element);
@@ -505,7 +509,8 @@
       for (const item of row.items) {
         let element = state.elements.get(item.tile.id);
         if (!element) {
-          element = tileElement(item.tile);
+          const top = block.top + row.top;
+          element = tileElement(item.tile, top < view[1] && top + row.height > view[0]);
           state.elements.set(item.tile.id, element);
           block.element.append(element);
         }
@@ -544,7 +549,7 @@
       if (block.top > near[1]) break;
       nearBlocks.push(block);
       if (block.top <= view[1] && block.top + block.height >= view[0]) viewBlocks.push(block);
-      for (const id of drawBlock(block, near[0], near[1])) shown.add(id);
+      for (const id of drawBlock(block, near[0], near[1], view)) shown.add(id);
     }
     for (const [id, element] of state.elements) {
       if (!shown.has(id)) {
