@@ -70,7 +70,7 @@ _SPEC_PATTERN = re.compile(r"^v(?P<lines>\d+)-h264-v(?P<version>\d+)$")
 @dataclass(frozen=True)
 class VideoRenditionSpec:
     """What a rendition is: its short side at most `lines`, and the generator's version. `str()`
-    names it in the storage and on its `Thumbnail` row (`v1080-h264-v1`)."""
+    names it in the storage and on its `Rendition` row (`v1080-h264-v1`)."""
     lines: int
     version: int = RENDITION_VERSION
     extension = "mp4"
