@@ -22,9 +22,10 @@ from library.media.motion_photos import find_embedded_video
 from library.media.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
 from library.models import ImportSource, Photo
 from thumbnails import store, video_renditions
-from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition, read_streams
+from thumbnails.generators.video_rendition import make_rendition, read_streams
 from thumbnails.links import embedded_video_url
 from thumbnails.models import Rendition, RenditionState
+from thumbnails.specs import VideoRenditionSpec
 from thumbnails.tasks import make_renditions
 
 import factories

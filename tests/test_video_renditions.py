@@ -20,12 +20,12 @@ from thumbnails.errors import RenditionBackoffError, VideoRenditionError
 from thumbnails.generators.video_rendition import (
     FFMPEG_ADDRESS_SPACE_BYTES,
     TIMEOUT_BASE_SECONDS,
-    VideoRenditionSpec,
     make_rendition,
     read_streams,
     run_ffmpeg,
 )
 from thumbnails.models import Rendition, RenditionState
+from thumbnails.specs import VideoRenditionSpec
 from thumbnails.tasks import make_renditions
 from thumbnails.video_jobs import encode_slots
 
