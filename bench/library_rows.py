@@ -24,7 +24,7 @@ from library import count_check, paths, photo_tally
 from library.models import ImportOutcome, ImportSession, Photo
 from thumbnails import rendition_tally
 from thumbnails.formats import made_ahead_spec
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 from thumbnails.names import current_video_spec, storage_name
 
 NEWEST_DAY = datetime.date(2025, 6, 30)
@@ -56,7 +56,7 @@ CACHED_TILES = 0.62  # of the tiles in the library: what the workers had made
 FAILED_TILES = 0.002
 # A real ThumbHash (a placeholder as thumbnails.placeholders writes it).
 PLACEHOLDER = "3/eFEggIF1RnB4cGQnfAlOhpqpTF9K4="
-NAMED_TABLES = ("library_photo", "thumbnails_thumbnail", "library_importoutcome", "library_importsession")
+NAMED_TABLES = ("library_photo", "thumbnails_rendition", "library_importoutcome", "library_importsession")
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ class Library:
     def __init__(self, rows: int, seed: int = 25):
         self.rows, self.rng = rows, random.Random(seed)
         self.photos = Writer(Photo, PHOTO_COLUMNS)
-        self.renditions = Writer(Thumbnail, ["photo_id", "spec", "state", "name", "bytes", "generated_at",
+        self.renditions = Writer(Rendition, ["photo_id", "spec", "state", "name", "bytes", "generated_at",
                                              "generations", "attempts", "last_error", "placeholder"])
         self.outcomes = Writer(ImportOutcome, ["session_id", "original_name", "size", "status", "error", "photo_id",
                                                "created_at"])

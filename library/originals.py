@@ -10,13 +10,13 @@ which costs one download per rendition made, and the originals view hands browse
 presigned link to the store instead of passing the bytes through."""
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
@@ -151,11 +151,19 @@ def exists(name: str) -> bool:
         return originals_storage().exists(name)
 
 
+def object_store_errors() -> tuple[type[Exception], ...]:
+    """What an object store's client raises: botocore's errors where botocore is loaded (it is
+    where the originals are in a bucket), none otherwise, so that a library kept on its own disk
+    never imports botocore for an `except` that cannot match."""
+    loaded = sys.modules.get("botocore.exceptions")
+    return (loaded.BotoCoreError, loaded.ClientError) if loaded else ()
+
+
 @contextmanager
 def store_errors(name: str):
     """The store's failures (unreachable, refused) as ObjectStoreError, an OSError like a disk's,
     so that the import records them per file and curation stops before touching its rows."""
     try:
         yield
-    except (BotoCoreError, ClientError) as error:
+    except object_store_errors() as error:
         raise ObjectStoreError(f"the object store failed on {name}: {error}") from error

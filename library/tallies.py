@@ -114,11 +114,17 @@ class Tally:
 
 def install(schema_editor, triggers, tally: Tally):
     """For a migration: creates `triggers` and counts what rows there are already."""
+    create(schema_editor, triggers)
+    schema_editor.execute(f"INSERT INTO {tally.table} ({', '.join(tally.key + tally.values)}) {tally.count_rows}")
+
+
+def create(schema_editor, triggers):
+    """For a migration: creates `triggers` over a tally that is already right (one that replaces
+    triggers dropped in the same migration, with no rows changed between)."""
     vendor = schema_editor.connection.vendor
     for trigger in triggers:
         for statement in trigger.create(vendor):
             schema_editor.execute(statement)
-    schema_editor.execute(f"INSERT INTO {tally.table} ({', '.join(tally.key + tally.values)}) {tally.count_rows}")
 
 
 def uninstall(schema_editor, triggers):

@@ -39,7 +39,7 @@ from thumbnails import placeholders
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ROWS = 50_000
-BIG_TABLES = {"library_photo", "thumbnails_thumbnail", "library_importoutcome"}
+BIG_TABLES = {"library_photo", "thumbnails_rendition", "library_importoutcome"}
 
 
 @pytest.fixture(scope="module")

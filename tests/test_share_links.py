@@ -21,7 +21,7 @@ from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo, ShareLink
 from library.paths import absolute_path
 from library.services import share_links
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 
 import factories
 from polling import wait_for
@@ -305,7 +305,7 @@ def test_with_location_removed_a_located_video_plays_its_rendition_never_its_ori
     # then: the rendition (made without the file's metadata), never a redirect to the original
     assert played.status_code == 200 and played["Content-Type"] == "video/mp4"
     assert read_all(played)[4:8] == b"ftyp"
-    wait_for(lambda: Thumbnail.objects.filter(photo=video, state=ThumbnailState.READY).exists(),
+    wait_for(lambda: Rendition.objects.filter(photo=video, state=RenditionState.READY).exists(),
              what="the rendition recorded")
     assert visitor.get(media(base, video, "original")).status_code == 403
     assert visitor.get(media(base, video, "original?download=1")).status_code == 403
