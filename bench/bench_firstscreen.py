@@ -230,9 +230,9 @@ def forget_thumbnails(root, photo_ids):
     import redis
 
     from library import paths
-    from thumbnails.models import Thumbnail
+    from thumbnails.models import Rendition
 
-    Thumbnail.objects.filter(photo_id__in=photo_ids).delete()
+    Rendition.objects.filter(photo_id__in=photo_ids).delete()
     shutil.rmtree(root / paths.THUMBNAILS_DIR, ignore_errors=True)
     redis.from_url(REDIS_URL).flushdb()
 
