@@ -79,8 +79,8 @@ def original_size(name: str) -> int:
     with store_errors(name):
         try:
             return originals_storage().size(name)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+        except object_store_errors() as error:
+            if getattr(error, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 raise FileNotFoundError(f"no object {name}") from error
             raise
 
