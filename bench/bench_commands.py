@@ -79,11 +79,11 @@ def pregenerate_start_and_stop(root, django_env):
     as a terminal sends it) to the exit. The rows have no files, so each thumbnail fails at once."""
     with sqlite3.connect(sqlite_file(root), timeout=30) as connection:
         connection.execute("DELETE FROM django_q_ormq")
-        connection.execute("DELETE FROM thumbnails_thumbnail WHERE state != 'ready'")
+        connection.execute("DELETE FROM thumbnails_rendition WHERE state != 'ready'")
     started = time.perf_counter()
     process = launch(root, ["pregenerate", "--jobs", "2", "--no-progress"], django_env, start_new_session=True)
-    first = count(root, "thumbnails_thumbnail")
-    while count(root, "thumbnails_thumbnail") == first:
+    first = count(root, "thumbnails_rendition")
+    while count(root, "thumbnails_rendition") == first:
         time.sleep(0.01)
     first_row = time.perf_counter() - started
     os.killpg(process.pid, signal.SIGINT)
@@ -101,17 +101,17 @@ def generate(rows):
     from bench.bench_gallery import generate as generate_photos
     from library.models import MediaKind, Photo
     from thumbnails.formats import made_ahead_spec
-    from thumbnails.models import Thumbnail, ThumbnailState
+    from thumbnails.models import Rendition, RenditionState
 
     generate_photos(rows)
     spec, now = str(made_ahead_spec()), timezone.now()
     photos = Photo.objects.filter(kind=MediaKind.PHOTO).values_list("pk", "sha256").order_by("pk")
-    Thumbnail.objects.bulk_create(
-        (Thumbnail(photo_id=pk, spec=spec, state=ThumbnailState.READY, name=f"{sha256}-{spec}.webp", bytes=20_000,
+    Rendition.objects.bulk_create(
+        (Rendition(photo_id=pk, spec=spec, state=RenditionState.READY, name=f"{sha256}-{spec}.webp", bytes=20_000,
                    generated_at=now, generations=1)
          for index, (pk, sha256) in enumerate(photos.iterator()) if index % 2 == 0),
         batch_size=5000)
-    print(json.dumps({"photos": Photo.objects.count(), "thumbnails": Thumbnail.objects.count()}))
+    print(json.dumps({"photos": Photo.objects.count(), "thumbnails": Rendition.objects.count()}))
 
 
 def main():

@@ -187,9 +187,23 @@ def time_search(report, query):
     seconds, queries = min((timed(lambda: search_first_page(query)) for _ in range(report.repeat)),
                            key=lambda result: result[0])
     show(report, f"?{query}", seconds, queries)
-    for sql in dict.fromkeys(query["sql"] for query in queries):
-        plan = plan_of(sql, analyse=False).splitlines()
-        print(f"    {'; '.join(line.split('  (')[0].strip(' ->') for line in plan if ' Scan ' in line)}")
+    for sql in dict.fromkeys(query["sql"] for query in queries if query["sql"].startswith("SELECT")):
+        print(f"    {scans_of(plan_of(sql))}")
+
+
+def scans_of(plan: str) -> str:
+    """The scans an EXPLAIN ANALYZE chose, each with its time, rows and the rows its filter dropped,
+    and the whole run's time: a walk that reads far for a few rows shows as many dropped."""
+    lines = [line.strip(" ->") for line in plan.splitlines()]
+    scans = []
+    for index, line in enumerate(lines):
+        if " Scan " in line or line.startswith(("Bitmap Index Scan", "Index Scan", "Index Only Scan", "Seq Scan")):
+            name, _, actual = line.partition("(actual ")
+            removed = next((found.split(": ")[1] for found in lines[index + 1:index + 6]
+                            if found.startswith("Rows Removed by Filter")), "0")
+            scans.append(f"{name.split('  (')[0].strip()} [{actual.split(' loops')[0]}, dropped {removed}]")
+    total = next((line for line in lines if line.startswith("Execution Time")), "")
+    return "; ".join(scans) + f"  ({total})"
 
 
 def time_command(report, command):

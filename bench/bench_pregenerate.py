@@ -134,7 +134,7 @@ def drive(mode):
     from library.models import Photo
     from thumbnails import store, thumbnail_renditions
     from thumbnails.formats import made_ahead_spec, made_ahead_specs
-    from thumbnails.models import Thumbnail, ThumbnailState
+    from thumbnails.models import Rendition, RenditionState
     from thumbnails.tasks import queue_photos
 
     spec = made_ahead_spec()
@@ -160,11 +160,11 @@ def drive(mode):
         started = time.perf_counter()
         queue_photos(Photo.objects.all(), len(ids), made_ahead_specs(), workers=2)  # the same tasks for 1 and 2 workers
         deadline = time.monotonic() + WAIT_LIMIT
-        while Thumbnail.objects.exclude(state=ThumbnailState.PENDING).count() < len(ids):
+        while Rendition.objects.exclude(state=RenditionState.PENDING).count() < len(ids):
             if time.monotonic() > deadline:
                 raise RuntimeError("the workers did not finish in time")
             time.sleep(0.1)  # light polling: the driver must not compete with the worker
-        result["failed"] = Thumbnail.objects.filter(state=ThumbnailState.FAILED).count()
+        result["failed"] = Rendition.objects.filter(state=RenditionState.FAILED).count()
         result["seconds"] = time.perf_counter() - started
     elif mode == "queue-busy":
         for _ in range(BUSY_ROUNDS):

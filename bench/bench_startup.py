@@ -4,7 +4,8 @@ library and `manage.py import` of one small JPEG, against the floor of starting 
 The floor is `python -c 'import django; django.setup()'` with the same settings and environment
 as the commands (this repo's settings, the same library): the interpreter, Django, every
 installed app's models and `ready()`, and the admin's autodiscovery of every `admin.py`. Below
-it, `python -c pass` is the interpreter alone. Each contender runs 5 times in turn (the import
+it, `python -c pass` is the interpreter alone, and "Django alone" is `django.setup()` with only
+Django's auth and contenttypes apps on SQLite: what no setting of ours can take away. Each contender runs 5 times in turn (the import
 with a new JPEG each time, so it is never a duplicate) and the medians are reported: the wall
 time and the CPU time (user + system of the process and its children, from `os.wait4`).
 
@@ -35,9 +36,11 @@ def run(corpus, report):
     library = new_library(report, "library")
     sources = report.workdir("sources")
     env = django_env(library)
+    django_alone = django_alone_env(sources)
     manage_py = str(REPO_ROOT / "manage.py")
     contenders = {
         "python -c pass": lambda _: [PYTHON, "-c", "pass"],
+        "Django alone: django.setup()": lambda _: [PYTHON, "-c", "import django; django.setup()"],
         "floor: django.setup()": lambda _: [PYTHON, "-c", "import django; django.setup()"],
         "librarystatus (empty library)": lambda _: [PYTHON, manage_py, "librarystatus"],
         "import of one JPEG": lambda index: [PYTHON, manage_py, "import", "--no-progress",
@@ -46,7 +49,7 @@ def run(corpus, report):
     walls, cpus = {name: [] for name in contenders}, {name: [] for name in contenders}
     for index in range(RUNS):
         for name, command in contenders.items():
-            wall, cpu = timed_run(command(index), env)
+            wall, cpu = timed_run(command(index), django_alone if name.startswith("Django alone") else env)
             walls[name].append(wall)
             cpus[name].append(cpu)
     for name in contenders:
@@ -56,6 +59,14 @@ def run(corpus, report):
     for name, goal in (("librarystatus (empty library)", STATUS_GOAL_SECONDS), ("import of one JPEG", IMPORT_GOAL_SECONDS)):
         report.row(f"{name} above the floor, CPU", median(cpus[name]) - floor, "s")
         report.limit(f"{name}, CPU", median(cpus[name]), goal, "s")
+
+
+def django_alone_env(folder):
+    """The environment of a Django with only auth and contenttypes, on SQLite in `folder`."""
+    (folder / "django_alone_settings.py").write_text(
+        'SECRET_KEY = "bench"\nINSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]\n'
+        f'DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{folder / "alone.sqlite3"}"}}}}\n')
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "django_alone_settings", "PYTHONPATH": str(folder)}
 
 
 def timed_run(command, env):

@@ -141,9 +141,9 @@ def first_frame_figures(report, clip: Path):
 def forget_rendition(library: Path):
     """Removes the rendition (file and row) so the next GET is a first play again."""
     manage(library, "shell", "-c", "from thumbnails import store, video_renditions; from library.models import Photo; "
-                                   "from thumbnails.models import Thumbnail; photo = Photo.objects.get(); "
+                                   "from thumbnails.models import Rendition; photo = Photo.objects.get(); "
                                    "store.storage().delete(video_renditions.entry(photo).name); "
-                                   "Thumbnail.objects.filter(photo=photo).delete()")
+                                   "Rendition.objects.filter(photo=photo).delete()")
     wait_until_made_or_gone(library)
 
 

@@ -21,13 +21,18 @@ GALLERY_API = ["/api/timeline/", "/api/timeline/summary", "/api/timeline/tiles"]
 # The search's filters, each alone and in the combinations people use, over the filler's cameras
 # (common, rare and years ago, a make), places (home, a rare country, a region, a city), kinds
 # (raw is rare; live is a still with its motion or a motion photo) and names; and searches for
-# what the filler never wrote (a name absent from a whole year walks that year).
+# what the filler never wrote (a name absent from a whole year walks that year). IMG_0049 names the
+# thousand files numbered 49,000 to 49,999: at 50,000 rows the oldest, at a million some months old.
 SEARCHES_FOR_NOTHING = ["camera=Leica M11", "place=Atlantis", "name=nothing like it"]
 SEARCHES = ["since=2016-03-01&until=2016-03-31", "date=2012", "kind=photo", "kind=video", "kind=live", "kind=raw",
             "camera=iPhone 15 Pro", "camera=DMC-GX7", "camera=NEX-6", "camera=Canon",
             "place=Germany", "place=Iceland", "place=Tuscany", "place=Arezzo", "name=IMG_0000123", "name=Summer",
             "camera=EOS R6&since=2019-06-01&until=2019-08-31", "place=Italy&kind=video", "name=Summer&date=2014",
-            "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", *SEARCHES_FOR_NOTHING]
+            "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", "name=IMG_0049",
+            *SEARCHES_FOR_NOTHING]
+# The searches that once walked the gallery testing each tile (a raw partner, a name) until a page
+# was found: their first page must read about what it shows.
+READ_WHAT_THEY_SHOW = ["kind=raw", "kind=raw&date=2021", "name=IMG_0049", "name=Summer", "name=IMG_0000123"]
 # A hash prefix of a photo the filler wrote, to search for.
 SEARCHED_HASH = hashlib.sha256(b"4242").hexdigest()
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from library import paths, photo_tally
+from library import count_check, paths, photo_tally
 from library.models import ImportOutcome, ImportSession, Photo
 from thumbnails import rendition_tally
 from thumbnails.formats import made_ahead_spec
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 from thumbnails.names import current_video_spec, storage_name
 
 NEWEST_DAY = datetime.date(2025, 6, 30)
@@ -56,7 +56,7 @@ CACHED_TILES = 0.62  # of the tiles in the library: what the workers had made
 FAILED_TILES = 0.002
 # A real ThumbHash (a placeholder as thumbnails.placeholders writes it).
 PLACEHOLDER = "3/eFEggIF1RnB4cGQnfAlOhpqpTF9K4="
-NAMED_TABLES = ("library_photo", "thumbnails_thumbnail", "library_importoutcome", "library_importsession")
+NAMED_TABLES = ("library_photo", "thumbnails_rendition", "library_importoutcome", "library_importsession")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ PHOTO_COLUMNS = ["id", "sha256", "kind", "original_name", "name_key", "path", "s
                  "height", "orientation", "duration", "video_codecs", "playback", "taken_at", "taken_at_offset",
                  "taken_on", "taken_at_source", "camera_model", "imported_at", "import_session_id", "trashed_at",
                  "shown_with_id", "content_identifier", "embedded_video_offset", "embedded_video_length", "title",
-                 "camera_make", "place_city", "place_region", "place_country"]
+                 "camera_make", "place_city", "place_region", "place_country", "has_raw_partner"]
 # What differs between the kinds of file: (kind, extension, format, MIME type).
 FILE_KINDS = {
     "photo": ("photo", "JPG", "jpeg", "image/jpeg"),
@@ -181,7 +181,7 @@ class Library:
     def __init__(self, rows: int, seed: int = 25):
         self.rows, self.rng = rows, random.Random(seed)
         self.photos = Writer(Photo, PHOTO_COLUMNS)
-        self.renditions = Writer(Thumbnail, ["photo_id", "spec", "state", "name", "bytes", "generated_at",
+        self.renditions = Writer(Rendition, ["photo_id", "spec", "state", "name", "bytes", "generated_at",
                                              "generations", "attempts", "last_error", "placeholder"])
         self.outcomes = Writer(ImportOutcome, ["session_id", "original_name", "size", "status", "error", "photo_id",
                                                "created_at"])
@@ -230,13 +230,14 @@ class Library:
             live = Moment(moment.day, moment.taken_at, moment.offset, "iPhone 15 Pro", moment.trashed_at, moment.place)
             return [self.file(number, "live", live, session_id), self.file(number + 1, "motion", live, session_id, number)]
         if roll < VIDEO + LIVE + RAW_PAIR and room == 2:
-            return [self.file(number, "photo", moment, session_id), self.file(number + 1, "raw", moment, session_id, number)]
+            return [self.file(number, "photo", moment, session_id, raw_partner=True),
+                    self.file(number + 1, "raw", moment, session_id, number)]
         if VIDEO + LIVE + RAW_PAIR <= roll < VIDEO + LIVE + RAW_PAIR + LONE_RAW:
             return [self.file(number, "raw", moment, session_id)]
         motion = VIDEO + LIVE + RAW_PAIR + LONE_RAW <= roll < VIDEO + LIVE + RAW_PAIR + LONE_RAW + MOTION
         return [self.file(number, "photo", moment, session_id, motion=motion)]
 
-    def file(self, number, what, moment, session_id, face=None, motion=False) -> str:
+    def file(self, number, what, moment, session_id, face=None, motion=False, raw_partner=False) -> str:
         kind, extension, file_format, mime_type = FILE_KINDS[what]
         video = kind == "video"
         stem = f"IMG_{number:07d}"
@@ -257,7 +258,7 @@ class Library:
                 f"exif\t{moment.camera}\t{moment.taken_at}\t{session}\t{moment.trashed_at}\t"
                 f"{NULL if face is None else face + 1}\t{identifier}\t{embedded}\t"
                 f"{'Summer holiday' if number % 211 == 0 else ''}\t{MAKES.get(moment.camera, '')}\t"
-                f"{place}{self.photos.tail}")
+                f"{place}\t{text(raw_partner)}{self.photos.tail}")
         if session != NULL:
             self.outcomes.lines.append(f"{session}\t{name}\t{size}\timported\t\t{number + 1}\t{moment.taken_at}"
                                        f"{self.outcomes.tail}")
@@ -393,7 +394,8 @@ def empty():
 
 
 def recount():
-    """The counts the database keeps as rows change (library.tallies) miss rows written past its
+    """The counts the database keeps as rows change (DayTiles, library.tallies) miss rows written past their
     triggers, as COPY with `session_replication_role = replica` and TRUNCATE write them."""
+    count_check.count_days_again()
     photo_tally.TALLY.recount()
     rendition_tally.TALLY.recount()

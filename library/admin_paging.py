@@ -8,12 +8,12 @@ PostgreSQL's planner estimate of the filtered list (an `EXPLAIN`, no rows read),
 "about". SQLite has no estimate to give: there the count is exact (its libraries are small).
 With an estimated count, a page in the back half is read from the end in reverse order, so the
 last page costs what the first does."""
-import json
-
 from django.contrib.admin import ShowFacets
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+from library.planner import planned_rows
 
 # Up to this many rows a list's count is exact; above, it is the planner's estimate.
 EXACT_UP_TO = 1000
@@ -43,12 +43,6 @@ class EstimatedCountPaginator(Paginator):
         after = self.count - number * self.per_page  # rows after this page, counted from the end
         rows = list(self.object_list.reverse()[max(after, 0):after + self.per_page])
         return Page(rows[::-1], number, self)
-
-
-def planned_rows(queryset) -> int:
-    """How many rows PostgreSQL's planner expects `queryset` to return (read from statistics)."""
-    plan = queryset.order_by().explain(format="json")
-    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
 class EstimatedPaging:

@@ -8,13 +8,14 @@ class LibraryConfig(AppConfig):
     verbose_name = "Photo library"
 
     def ready(self):
-        """Pillow is configured once per process: HEIC/HEIF and JPEG XL support, and our own pixel
-        limit in place of Pillow's default, so that a decompression bomb is refused everywhere alike."""
-        import pillow_heif
-        import pillow_jxl  # noqa: F401 - importing it registers its JPEG XL plugin with Pillow
+        """Pillow is configured once per process: HEIC/HEIF and JPEG XL support (their libraries
+        loaded when a file of theirs first comes), and our own pixel limit in place of Pillow's
+        default, so that a decompression bomb is refused everywhere alike."""
         from PIL import Image
 
-        pillow_heif.register_heif_opener()
+        from library.media import pillow_plugins
+
+        pillow_plugins.register()
         Image.MAX_IMAGE_PIXELS = settings.PHOTOSITE_MAX_IMAGE_PIXELS
         from library import (  # noqa: F401 - importing them registers the system checks
             checks,

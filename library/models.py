@@ -79,6 +79,9 @@ GALLERY_TILE = IN_LIBRARY & MOMENT_FACE
 
 # A raw file (a raw alone, or a RAW+JPEG pair's raw): the search's `kind=raw`, and its indexes' condition.
 RAW_FORMAT = models.Q(format__in=sorted(RAW_EXTENSIONS))
+# A tile that is a raw or shows one (a RAW+JPEG pair's JPEG): the search's `kind=raw`, told from
+# the tile's own row, so that its index lists such tiles in the gallery's order.
+HOLDS_RAW = RAW_FORMAT | models.Q(has_raw_partner=True)
 # A file shown through another one's tile (a Live Photo's motion, a pair's raw).
 PARTNER = models.Q(shown_with__isnull=False)
 # The columns the search matches exactly, each with its index of the gallery's tiles.
@@ -175,6 +178,10 @@ class Photo(models.Model):
         help_text="The photo whose tile shows this file too: a Live Photo's still for its motion, "
                   "a RAW+JPEG pair's JPEG for its raw. Together they are one moment.",
     )
+    has_raw_partner = models.BooleanField(
+        default=False, db_default=False, editable=False,
+        help_text="Whether a raw is shown with this file (a RAW+JPEG pair's JPEG): kept by curation.moments.",
+    )
     content_identifier = models.CharField(
         max_length=64, blank=True, help_text="Apple's Live Photo identifier, shared by the still and its motion."
     )
@@ -236,10 +243,11 @@ class Photo(models.Model):
             # index would be read from today back to it).
             *(models.Index(fields=[column, "-taken_on", "-taken_at", "-id"], name=name, condition=GALLERY_TILE)
               for column, name in SEARCHED_COLUMNS),
-            # `kind=raw` and `kind=live` walk the gallery's tiles keeping those that are a raw alone,
-            # or show a raw or a motion: the faces with such a partner are read first, from these
-            # (a few rows each), into a hash the walk probes.
-            models.Index(fields=["shown_with"], name="photo_raw_partner_idx", condition=PARTNER & RAW_FORMAT),
+            # `kind=raw`: the tiles that are a raw or show one, in display order, however few and
+            # long ago. `kind=live` walks the gallery's tiles keeping those that show a motion: the
+            # faces with one are read first, from the second (a few rows each), into a hash the walk probes.
+            models.Index(fields=["-taken_on", "-taken_at", "-id"], name="photo_raw_tile_idx",
+                         condition=GALLERY_TILE & HOLDS_RAW),
             models.Index(fields=["shown_with"], name="photo_motion_partner_idx",
                          condition=PARTNER & models.Q(kind=MediaKind.VIDEO)),
         ]

@@ -11,18 +11,21 @@ presigned link to the store instead of passing the bytes through."""
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 
 from library.paths import library_root
-from photosite.object_storage import StoredObject, UnfinishedUpload
+
+if TYPE_CHECKING:  # the store's backend loads boto3, which a command on a folder library never needs
+    from photosite.object_storage import StoredObject, UnfinishedUpload
 
 COPY_CHUNK_BYTES = 1024 * 1024
 
@@ -75,6 +78,39 @@ def local_copy(name: str) -> Iterator[Path]:
         with store_errors(name), originals_storage().open(name, "rb") as source, open(copy, "wb") as target:
             shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
         yield copy
+
+
+def original_size(name: str) -> int:
+    """The original's length in bytes (FileNotFoundError when it is not there)."""
+    path = local_path(name)
+    if path is not None:
+        return path.stat().st_size
+    with store_errors(name):
+        try:
+            return originals_storage().size(name)
+        except object_store_errors() as error:
+            if getattr(error, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise FileNotFoundError(f"no object {name}") from error
+            raise
+
+
+@contextmanager
+def reading(name: str) -> Iterator[BinaryIO]:
+    """The original open to be read in order from its start (FileNotFoundError when it is not
+    there): the file on this machine, or the object as the store sends it, through one GET,
+    nothing downloaded ahead (what a stream of it wants; `local_copy` is for decoders that seek)."""
+    path = local_path(name)
+    if path is not None:
+        with open(path, "rb") as file:
+            yield file
+        return
+    with store_errors(name):
+        reader = originals_storage().reader(name)
+        try:
+            reader.seek(0)
+            yield reader
+        finally:
+            reader.close()
 
 
 def upload_without_overwrite(source: Path, name: str) -> bool:
@@ -139,18 +175,18 @@ def sha256_of(name: str, on_bytes: Callable[[int], None] | None = None) -> str:
     return hasher.hexdigest()
 
 
-def listed_objects(folder: str | None = None) -> Iterator[StoredObject]:
+def listed_objects(folder: str | None = None) -> Iterator["StoredObject"]:
     """The store's objects under the library's prefix (or directly in its `folder`), a page at a time."""
     with store_errors(folder or "the library's prefix"):
         yield from originals_storage().listed_objects(folder)
 
 
-def unfinished_uploads() -> Iterator[UnfinishedUpload]:
+def unfinished_uploads() -> Iterator["UnfinishedUpload"]:
     with store_errors("the library's prefix"):
         yield from originals_storage().unfinished_uploads()
 
 
-def abort_upload(upload: UnfinishedUpload) -> str:
+def abort_upload(upload: "UnfinishedUpload") -> str:
     with store_errors(upload.name):
         originals_storage().abort_upload(upload)
     return "aborted"
@@ -166,11 +202,19 @@ def exists(name: str) -> bool:
         return originals_storage().exists(name)
 
 
+def object_store_errors() -> tuple[type[Exception], ...]:
+    """What an object store's client raises: botocore's errors where botocore is loaded (it is
+    where the originals are in a bucket), none otherwise, so that a library kept on its own disk
+    never imports botocore for an `except` that cannot match."""
+    loaded = sys.modules.get("botocore.exceptions")
+    return (loaded.BotoCoreError, loaded.ClientError) if loaded else ()
+
+
 @contextmanager
 def store_errors(name: str):
     """The store's failures (unreachable, refused) as ObjectStoreError, an OSError like a disk's,
     so that the import records them per file and curation stops before touching its rows."""
     try:
         yield
-    except (BotoCoreError, ClientError) as error:
+    except object_store_errors() as error:
         raise ObjectStoreError(f"the object store failed on {name}: {error}") from error

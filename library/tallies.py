@@ -79,6 +79,25 @@ class Tally:
                 marks = ", ".join(["%s"] * len(self.key + self.values))
                 cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
 
+    def differences(self) -> list[tuple[tuple, tuple, tuple]]:
+        """(key, tallied values, counted values) of each key whose sum of changes is not what a
+        count of the rows gives (a key missing on one side counts as zeros). Read it in one
+        snapshot (library.count_check) while writers may be at work."""
+        keys, sums = ", ".join(self.key), ", ".join(f"SUM({value})" for value in self.values)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {keys}, {sums} FROM {self.table} GROUP BY {keys}")
+            tallied = self.by_key(cursor.fetchall())
+            cursor.execute(self.count_rows)
+            counted = self.by_key(cursor.fetchall())
+        zeros = (0,) * len(self.values)
+        return [(key, tallied.get(key, zeros), counted.get(key, zeros))
+                for key in sorted(tallied.keys() | counted.keys(), key=repr)
+                if tallied.get(key, zeros) != counted.get(key, zeros)]
+
+    def by_key(self, rows) -> dict[tuple, tuple[int, ...]]:
+        width = len(self.key)
+        return {tuple(row[:width]): tuple(int(value or 0) for value in row[width:]) for row in rows}
+
     def recount(self):
         """Rebuilds the tally from the rows it counts."""
         with transaction.atomic(), connection.cursor() as cursor:
@@ -95,11 +114,17 @@ class Tally:
 
 def install(schema_editor, triggers, tally: Tally):
     """For a migration: creates `triggers` and counts what rows there are already."""
+    create(schema_editor, triggers)
+    schema_editor.execute(f"INSERT INTO {tally.table} ({', '.join(tally.key + tally.values)}) {tally.count_rows}")
+
+
+def create(schema_editor, triggers):
+    """For a migration: creates `triggers` over a tally that is already right (one that replaces
+    triggers dropped in the same migration, with no rows changed between)."""
     vendor = schema_editor.connection.vendor
     for trigger in triggers:
         for statement in trigger.create(vendor):
             schema_editor.execute(statement)
-    schema_editor.execute(f"INSERT INTO {tally.table} ({', '.join(tally.key + tally.values)}) {tally.count_rows}")
 
 
 def uninstall(schema_editor, triggers):

@@ -7,7 +7,7 @@ from library.admin import PhotoAdmin
 from library.importing.pipeline import ImportPipeline
 from library.models import DateSource, ImportSource, Photo
 from thumbnails.links import playable_url, thumbnail_url
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 
 import factories
 
@@ -90,9 +90,9 @@ def test_filters_and_search(admin_client, imported, query, expected):
     # browsers are served (the photo's JPEG, made for a client without WebP, does not count)
     photo, video, session = imported
     if query.startswith("thumbnail=") and query != "thumbnail=missing":
-        Thumbnail.objects.create(photo=photo, spec="h400-webp-v1", state=ThumbnailState.FAILED)
-        Thumbnail.objects.create(photo=photo, spec="h400-jpeg-v1", state=ThumbnailState.READY)
-        Thumbnail.objects.create(photo=video, spec="h400-webp-v1", state=ThumbnailState.READY)
+        Rendition.objects.create(photo=photo, spec="h400-webp-v1", state=RenditionState.FAILED)
+        Rendition.objects.create(photo=photo, spec="h400-jpeg-v1", state=RenditionState.READY)
+        Rendition.objects.create(photo=video, spec="h400-webp-v1", state=RenditionState.READY)
     # when
     response = admin_client.get(f"{CHANGELIST}?{query}")
     # then

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from bench import library_rows
 from bench.library_pages import (
     GALLERY,
+    READ_WHAT_THEY_SHOW,
     SEARCHED_HASH,
     SEARCHES,
     SEARCHES_FOR_NOTHING,
@@ -38,7 +39,7 @@ from thumbnails import placeholders
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ROWS = 50_000
-BIG_TABLES = {"library_photo", "thumbnails_thumbnail", "library_importoutcome"}
+BIG_TABLES = {"library_photo", "thumbnails_rendition", "library_importoutcome"}
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +125,32 @@ def test_every_search_first_page_is_planned_on_indexes(large_library):
     # then no query scans the photo table, and each finds what the filler wrote, or nothing if it never did
     assert not failures, json.dumps(failures, indent=1)
     assert {query for query, count in found.items() if not count} == set(SEARCHES_FOR_NOTHING)
+
+
+def rows_filtered_away(sql) -> int:
+    """The photo table's rows that the plan of `sql`, run, read and then dropped by a filter."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()
+    plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    return sum(node.get("Rows Removed by Filter", 0) * node.get("Actual Loops", 1) for node in plan_nodes(plan)
+               if node.get("Relation Name") == "library_photo")
+
+
+@pytest.mark.django_db
+def test_raw_and_name_searches_read_about_what_their_first_page_shows(large_library, settings):
+    # given 50k analysed photos, whose raws are 1 in 200 and whose files named IMG_0049… are the oldest;
+    # when the first page of each search that once walked the gallery testing each tile is read
+    dropped = {}
+    for query in READ_WHAT_THEY_SHOW:
+        with CaptureQueriesContext(connection) as captured:
+            page = search_first_page(query)
+        assert page, query
+        reads = [run["sql"] for run in captured.captured_queries if run["sql"].startswith("SELECT")]
+        dropped[query] = max(rows_filtered_away(sql) for sql in reads)
+    print(dropped)
+    # then none walks the gallery past thousands of tiles it does not show
+    assert all(rows <= 10 * settings.PHOTOSITE_GALLERY_PAGE_SIZE for rows in dropped.values()), dropped
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
 from thumbnails import names, store, thumbnail_renditions
 from thumbnails.library_check import ORPHAN_THUMBNAIL
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 from thumbnails.specs import ThumbnailSpec
 
 from factories import a_date, make_jpeg, make_text_file
@@ -223,7 +223,7 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     # spec has any more: nothing serves them
     old_version = names.storage_name(photo.sha256, ThumbnailSpec(400, "jpeg", 0))
     storage.save(old_version, ContentFile(b"v0"))
-    Thumbnail.objects.create(photo=photo, spec="h400-jpeg-v0", name=old_version, state=ThumbnailState.READY)
+    Rendition.objects.create(photo=photo, spec="h400-jpeg-v0", name=old_version, state=RenditionState.READY)
     dropped_format = live.replace("-h400-jpeg-v1.jpg", "-h400-png-v1.png")
     storage.save(dropped_format, ContentFile(b"png"))
     # when
@@ -234,4 +234,4 @@ def test_orphaned_thumbnails_are_removed_and_live_ones_kept(library_root, media_
     assert old_version in out and dropped_format in out and "no current thumbnail spec names it" in out
     assert storage.exists(live) and not storage.exists(orphan) and not crashed.exists()
     assert not storage.exists(old_version) and not storage.exists(dropped_format)
-    assert list(Thumbnail.objects.values_list("spec", flat=True)) == ["h400-jpeg-v1"]
+    assert list(Rendition.objects.values_list("spec", flat=True)) == ["h400-jpeg-v1"]

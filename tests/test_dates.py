@@ -5,6 +5,8 @@ import pytest
 
 from library.media.dates import date_from_filename, parse_exif_datetime, parse_iso_datetime, wall_clock_date
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 
 @pytest.mark.parametrize(
     ("name", "expected"),

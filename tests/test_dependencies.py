@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 LIBRARY = Path(__file__).resolve().parent.parent / "library"
 ALLOWED = {"thumbnails.links", "thumbnails.placeholders"}
 

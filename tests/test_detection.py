@@ -9,6 +9,8 @@ from library.media.raw_families import TIFF_BASED_RAW
 import factories
 from format_factories import make_dng, make_jxl
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 
 @pytest.mark.parametrize(
     ("make", "name", "expected_format", "expected_extension"),

@@ -71,8 +71,8 @@ def photo_ids(site) -> dict[str, int]:
 def making_a_thumbnail(site, photo_id) -> bool:
     """Whether the site is making a thumbnail of the photo now (its row claimed): by then the
     requests have passed Django's middleware, and only their thumbnails are left to make."""
-    output = site.manage("shell", "-c", "from django.utils import timezone; from thumbnails.models import Thumbnail; "
-                                        f"print(Thumbnail.objects.filter(photo_id={photo_id}, "
+    output = site.manage("shell", "-c", "from django.utils import timezone; from thumbnails.models import Rendition; "
+                                        f"print(Rendition.objects.filter(photo_id={photo_id}, "
                                         "claimed_until__gt=timezone.now()).exists())")
     return output.stdout.strip().splitlines()[-1] == "True"
 

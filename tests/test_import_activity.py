@@ -2,9 +2,13 @@
 import os
 import time
 
+import pytest
+
 from library.import_activity import import_is_active, wait_while_importing
 from library.importing.staging import StagingWriter
 from library.paths import import_temp_dir
+
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
 
 
 def make_quiet(folder, seconds_ago=60):

@@ -11,6 +11,8 @@ from library.models import DateSource
 
 import factories
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 
 def metadata_of(path, name=None):
     head = path.read_bytes()[: detection.HEAD_BYTES]

@@ -104,8 +104,8 @@ def test_the_route_serves_h264_for_the_hevc_one(site, tmp_path):
 
 
 def rendition_rows(site, name) -> list:
-    listing = site.manage("shell", "-c", "import json; from thumbnails.models import Thumbnail; print(json.dumps("
-                                         f"list(Thumbnail.objects.filter(photo__original_name={name!r},"
+    listing = site.manage("shell", "-c", "import json; from thumbnails.models import Rendition; print(json.dumps("
+                                         f"list(Rendition.objects.filter(photo__original_name={name!r},"
                                          " spec__startswith='v').values_list('spec', flat=True))))")
     return json.loads(listing.stdout.strip().splitlines()[-1])
 

@@ -22,9 +22,10 @@ from library.media.motion_photos import find_embedded_video
 from library.media.video_metadata import probe_with_ffmpeg, probe_with_ffprobe
 from library.models import ImportSource, Photo
 from thumbnails import store, video_renditions
-from thumbnails.generators.video_rendition import VideoRenditionSpec, make_rendition, read_streams
+from thumbnails.generators.video_rendition import make_rendition, read_streams
 from thumbnails.links import embedded_video_url
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
+from thumbnails.specs import VideoRenditionSpec
 from thumbnails.tasks import make_renditions
 
 import factories
@@ -118,7 +119,7 @@ def test_a_finished_import_queues_the_rendition_of_the_hevc_one_only(imported, d
     # and a worker running it makes it; the H.264 one is skipped even if asked
     assert make_renditions([motion_photo(HEVC_NAME).pk]) == {"made": 1, "skipped": 0, "failed": 0, "waiting": 0}
     assert make_renditions([motion_photo(H264_NAME).pk]) == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
-    assert not Thumbnail.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_renditions.rendition_spec())).exists()
+    assert not Rendition.objects.filter(photo=motion_photo(H264_NAME), spec=str(video_renditions.rendition_spec())).exists()
 
 
 def test_the_route_serves_the_stored_rendition_with_ranges(imported, logged_in, tmp_path):
@@ -144,7 +145,7 @@ def test_the_first_play_streams_the_rendition_while_it_is_made(imported, logged_
     # then what streams is H.264, and the rendition is kept for the next play
     assert response.status_code == 200
     assert codec_of(read_all(response), tmp_path) == "h264"
-    wait_for(lambda: Thumbnail.objects.filter(photo=photo, state=ThumbnailState.READY).exists())
+    wait_for(lambda: Rendition.objects.filter(photo=photo, state=RenditionState.READY).exists())
     assert logged_in.get(embedded_video_url(photo))["Accept-Ranges"] == "bytes"
 
 
@@ -156,7 +157,7 @@ def test_an_h264_motion_photo_still_plays_its_original_bytes(imported, logged_in
     original = (library_root / photo.path).read_bytes()
     span = original[photo.embedded_video_offset:photo.embedded_video_offset + photo.embedded_video_length]
     assert response.status_code == 200 and read_all(response) == span
-    assert not Thumbnail.objects.filter(photo=photo).exclude(spec__startswith="h").exists()
+    assert not Rendition.objects.filter(photo=photo).exclude(spec__startswith="h").exists()
     assert not store.storage().exists(video_renditions.entry(photo).name)
 
 

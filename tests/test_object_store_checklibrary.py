@@ -131,7 +131,7 @@ def test_renditions_of_no_photo_are_removed_and_unrecorded_ones_recorded(site, m
     photo = rows(site)["p2.jpg"]
     with closing(site.client()) as client:
         assert client.get(f"/api/photo/{photo[0]}/thumbnail", headers={"Accept": WEBP}).status_code == 200
-    site_rows(site, "UPDATE thumbnails_thumbnail SET state = 'pending' RETURNING id")
+    site_rows(site, "UPDATE thumbnails_rendition SET state = 'pending' RETURNING id")
     made = next(name for name in keys(site) if name.startswith(".thumbnails/"))
     orphan = f".thumbnails/ab/cd/{'ab' + 'cd' * 31}-h400-webp-v1.webp"
     put(site, orphan, b"RIFF....WEBP")
@@ -142,4 +142,4 @@ def test_renditions_of_no_photo_are_removed_and_unrecorded_ones_recorded(site, m
     assert f"{made.removeprefix('.thumbnails/')} — of photo {photo[0]} → recorded as ready" in out
     assert "no photo has these bytes → removed" in out
     assert orphan not in keys(site) and made in keys(site)
-    assert site_rows(site, "SELECT name, state FROM thumbnails_thumbnail") == [(made.removeprefix(".thumbnails/"), "ready")]
+    assert site_rows(site, "SELECT name, state FROM thumbnails_rendition") == [(made.removeprefix(".thumbnails/"), "ready")]

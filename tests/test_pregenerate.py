@@ -13,7 +13,7 @@ from django_q.signing import SignedPackage
 from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo
 from thumbnails import names, pregeneration, store, thumbnail_renditions
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 from thumbnails.specs import ThumbnailSpec
 
 import factories
@@ -84,7 +84,7 @@ def test_pregenerate_makes_what_is_missing_and_skips_what_is_cached(photos):
     assert progress == [1, 1, 1, 1]
     for photo in photos:
         assert picture(store.Entry(photo, GRID).read()).height <= 400
-    assert set(Thumbnail.objects.values_list("generations", flat=True)) == {1}
+    assert set(Rendition.objects.values_list("generations", flat=True)) == {1}
 
 
 def test_force_remakes_through_the_cache(photos):
@@ -92,7 +92,7 @@ def test_force_remakes_through_the_cache(photos):
     pregeneration.pregenerate(ids, [GRID])
     tally = pregeneration.pregenerate(ids, [GRID], force=True)
     assert tally.made == 4
-    assert set(Thumbnail.objects.values_list("generations", flat=True)) == {2}
+    assert set(Rendition.objects.values_list("generations", flat=True)) == {2}
 
 
 def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_root):
@@ -104,7 +104,7 @@ def test_a_broken_video_is_logged_and_does_not_stop_the_batch(photos, library_ro
     tally = pregeneration.pregenerate(ids, [GRID])
     # then
     assert tally.as_dict() == {"made": 3, "skipped": 0, "failed": 1, "waiting": 0}
-    assert Thumbnail.objects.get(photo=video).state == ThumbnailState.FAILED
+    assert Rendition.objects.get(photo=video).state == RenditionState.FAILED
     site_log = (library_root / ".logs" / "photosite.log").read_text()
     errors_log = (library_root / ".logs" / "errors.log").read_text()
     assert f"Background: no h400-webp-v1 thumbnail for photo {video.pk} (clip.mp4)" in site_log
@@ -124,13 +124,13 @@ def test_a_thumbnail_whose_maker_was_killed_before_recording_it_is_recorded_not_
     # given: the maker died between the rename and the row's update, and its lease has lapsed
     stored = killed_between_rename_and_record(photos[0])
     written = stored.stat()
-    Thumbnail.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
+    Rendition.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))
     # when
     tally = pregeneration.pregenerate([photos[0].pk], [GRID])
     # then: counted as cached, made once, the file untouched
     assert tally.as_dict() == {"made": 0, "skipped": 1, "failed": 0, "waiting": 0}
-    row = Thumbnail.objects.get(photo=photos[0])
-    assert (row.state, row.generations, row.bytes, row.claimed_until) == (ThumbnailState.READY, 1, written.st_size, None)
+    row = Rendition.objects.get(photo=photos[0])
+    assert (row.state, row.generations, row.bytes, row.claimed_until) == (RenditionState.READY, 1, written.st_size, None)
     assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
 
 
@@ -141,8 +141,8 @@ def test_a_found_thumbnail_under_a_live_claim_is_left_to_its_maker(photos):
     tally = pregeneration.pregenerate([photos[0].pk], [GRID])
     # then: skipped, and the row is the maker's to update (so it never counts two generations)
     assert tally.skipped == 1
-    row = Thumbnail.objects.get(photo=photos[0])
-    assert (row.state, row.generations) == (ThumbnailState.PENDING, 0)
+    row = Rendition.objects.get(photo=photos[0])
+    assert (row.state, row.generations) == (RenditionState.PENDING, 0)
 
 
 def test_photos_gone_since_they_were_queued_are_skipped(photos):
@@ -167,7 +167,7 @@ def test_a_finished_import_queues_its_photos_in_batches(library_root, media_dir,
     newest_first = list(Photo.objects.order_by("-taken_at").values_list("id", flat=True))
     assert [task["args"][0] for task in tasks] == [newest_first[0:2], newest_first[2:4], newest_first[4:6]]
     assert {tuple(task["args"][1]) for task in tasks} == {("h400-webp-v1",)}
-    assert not Thumbnail.objects.exists(), "the import itself never makes a thumbnail"
+    assert not Rendition.objects.exists(), "the import itself never makes a thumbnail"
 
 
 def test_the_queued_task_does_the_work_when_run(photos):
@@ -215,7 +215,7 @@ def test_command_can_hand_the_work_to_the_workers(photos, capsys):
     call_command("pregenerate", "--queue", "--force", "--session", str(photos[0].import_session_id))
     assert "Queued 1 photos in 1 tasks" in capsys.readouterr().out
     assert [task["args"] for task in queued_tasks()] == [([photos[0].pk], ["h400-webp-v1"], True)]
-    assert not Thumbnail.objects.exists()
+    assert not Rendition.objects.exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -241,7 +241,7 @@ def test_librarystatus_shows_media_thumbnails_and_queue(photos, library_root, ca
     size = (library_root / ".thumbnails" / names.storage_name(photos[0].sha256, GRID)).stat().st_size
     assert "Photos:                    3" in out and "Videos:                    1" in out
     assert "Thumbnails h400-webp-v1:   1 cached, 2 missing, 1 failed" in out
-    assert "Thumbnail cache:           1 files, " in out and f"({size} bytes), from their records" in out
+    assert "Rendition cache:           1 files, " in out and f"({size} bytes), from their records" in out
     assert "Background queue:          1 waiting, 0 in progress (queued in the database)" in out
     assert ("Workers:                   none running (`manage.py serve` starts them, or `manage.py qcluster`); "
             "the waiting tasks run when workers start") in out
@@ -333,9 +333,9 @@ def test_queueing_writes_tasks_in_bounded_transactions(library_root, settings, m
 def test_librarystatus_takes_the_cache_size_from_the_records_not_a_walk(photos, library_root, capsys):
     # given a cached thumbnail and a big file in the cache folder that no record names
     thumbnail_renditions.ensure(photos[0], GRID)
-    size = Thumbnail.objects.get().bytes
+    size = Rendition.objects.get().bytes
     (library_root / ".thumbnails" / "stray.bin").write_bytes(bytes(1_000_000))
     # when
     call_command("librarystatus")
     # then
-    assert f"Thumbnail cache:           1 files, {filesizeformat(size)} ({size} bytes)" in capsys.readouterr().out
+    assert f"Rendition cache:           1 files, {filesizeformat(size)} ({size} bytes)" in capsys.readouterr().out

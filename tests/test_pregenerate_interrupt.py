@@ -55,7 +55,7 @@ class Pregenerate:
 
     def rows(self, where):
         with sqlite3.connect(self.database, timeout=30) as connection:
-            return connection.execute(f"SELECT count(*) FROM thumbnails_thumbnail WHERE {where}").fetchone()[0]
+            return connection.execute(f"SELECT count(*) FROM thumbnails_rendition WHERE {where}").fetchone()[0]
 
     def interrupt(self):
         os.killpg(self.process.pid, signal.SIGINT)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from library.models import Photo
 from thumbnails import pregeneration, store
 from thumbnails.errors import RenditionBackoffError, VideoRenditionError
-from thumbnails.models import ThumbnailState
+from thumbnails.models import RenditionState
 from thumbnails.names import current_video_spec
 from thumbnails.specs import ThumbnailSpec
-from thumbnails.status import CACHED, FAILED, MISSING, photos_with_thumbnail_state, stored_size
+from thumbnails.status import CACHED, FAILED, MISSING, photos_with_rendition_state, stored_size
 
 import factories
 from test_thumbnail_support import import_file
@@ -33,7 +33,7 @@ def test_a_new_rendition_is_pending_and_free(photo, spec):
     # when
     state = store.Entry(photo, spec).get_state()
     # then
-    assert (state.state, state.is_ready, state.is_claimed(), state.in_backoff()) == (ThumbnailState.PENDING,
+    assert (state.state, state.is_ready, state.is_claimed(), state.in_backoff()) == (RenditionState.PENDING,
                                                                                     False, False, False)
 
 
@@ -59,7 +59,7 @@ def test_failures_back_off_four_times_longer_each_time_up_to_a_day(photo, failur
         entry.set_failed(VideoRenditionError("ffmpeg said no\non two lines"), what="Video rendition")
     # then
     state = entry.get_state()
-    assert (state.state, state.attempts, state.last_error) == (ThumbnailState.FAILED, failures, "ffmpeg said no on two lines")
+    assert (state.state, state.attempts, state.last_error) == (RenditionState.FAILED, failures, "ffmpeg said no on two lines")
     assert (state.retry_after - timezone.now()).total_seconds() == pytest.approx(delay, abs=5)
     assert state.in_backoff() and not state.is_claimed()
 
@@ -89,7 +89,7 @@ def test_ready_clears_the_failure_and_the_claim_and_counts_a_generation(photo, s
     entry.set_ready(4)
     # then
     state = entry.get_state()
-    assert (state.state, state.attempts, state.last_error, state.retry_after) == (ThumbnailState.READY, 0, "", None)
+    assert (state.state, state.attempts, state.last_error, state.retry_after) == (RenditionState.READY, 0, "", None)
     assert not state.is_claimed() and entry.is_ready()
     assert (entry.row.generations, entry.row.bytes, entry.read()) == (1, 4, b"made")
 
@@ -109,9 +109,9 @@ def test_a_file_found_without_its_record_is_recorded_unless_its_maker_holds_it(p
 
 
 @pytest.mark.parametrize(("state", "ready", "status"), [
-    (ThumbnailState.PENDING, False, MISSING),
-    (ThumbnailState.FAILED, False, FAILED),
-    (ThumbnailState.READY, True, CACHED),
+    (RenditionState.PENDING, False, MISSING),
+    (RenditionState.FAILED, False, FAILED),
+    (RenditionState.READY, True, CACHED),
 ])
 def test_every_reader_asks_the_one_ready_rule(photo, state, ready, status):
     # given
@@ -122,7 +122,7 @@ def test_every_reader_asks_the_one_ready_rule(photo, state, ready, status):
     assert entry.is_ready() is ready
     assert photos.annotate(ready=store.ready_annotation(TILE)).get().ready is ready
     assert ((photo.pk, str(TILE)) in pregeneration.recorded_renditions([photo.pk], [TILE])) is ready
-    assert list(photos_with_thumbnail_state(photos, status, TILE)) == [photo]
+    assert list(photos_with_rendition_state(photos, status, TILE)) == [photo]
     assert stored_size() == ((1, 10, 0) if ready else (0, 0, 0))
 
 
@@ -135,4 +135,4 @@ def test_a_trashed_photo_loses_every_kind_of_rendition(photo):
     store.delete_all(photo)
     # then
     assert not any(store.Entry(photo, spec).exists() for spec in (TILE, current_video_spec()))
-    assert not photo.thumbnails.exists()
+    assert not photo.renditions.exists()

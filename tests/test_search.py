@@ -6,6 +6,7 @@ import pytest
 from django.http import QueryDict
 from test_gallery import START, make_rows
 
+from library.curation import moments
 from library.models import GALLERY_TILE, MediaKind, Photo
 from library.services.search import BadFilterError, SearchFilters, camera_models, matching
 
@@ -70,8 +71,8 @@ def test_filters_combine():
 def test_live_and_raw_kinds_count_what_a_tile_shows():
     still, plain, jpeg = make_rows(3)
     motion, raw = make_rows(2, kind=MediaKind.VIDEO)
-    Photo.objects.filter(pk=motion.pk).update(shown_with=still)
-    Photo.objects.filter(pk=raw.pk).update(shown_with=jpeg, kind=MediaKind.PHOTO, format="cr2")
+    Photo.objects.filter(pk=raw.pk).update(kind=MediaKind.PHOTO, format="cr2")
+    assert moments.link(still, motion) and moments.link(jpeg, raw)
     lone_raw, = make_rows(1, format="nef")
     motion_photo, = make_rows(1, embedded_video_offset=1000, embedded_video_length=500)
     tiles = Photo.objects.filter(GALLERY_TILE)
@@ -79,6 +80,20 @@ def test_live_and_raw_kinds_count_what_a_tile_shows():
     assert set(matching(tiles, filters("kind=live"))) == {still, motion_photo}
     assert set(matching(tiles, filters("kind=raw"))) == {jpeg, lone_raw}
     assert plain in set(matching(tiles, filters("kind=photo"))) - set(matching(tiles, filters("kind=live")))
+
+
+def test_a_pair_broken_up_or_made_again_changes_what_kind_raw_finds():
+    # given a RAW+JPEG pair
+    jpeg, raw = make_rows(2)
+    Photo.objects.filter(pk=raw.pk).update(format="arw")
+    moments.link(jpeg, raw)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+    # when it is broken up, then the raw is a tile of its own and the JPEG no longer holds one
+    moments.unlink(jpeg)
+    assert set(matching(tiles, filters("kind=raw"))) == {raw}
+    # when it is made again, then the JPEG shows the raw
+    moments.link(jpeg, raw)
+    assert set(matching(tiles, filters("kind=raw"))) == {jpeg}
 
 
 def test_each_filter_alone_finds_its_tiles_and_only_them():

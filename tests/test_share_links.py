@@ -21,7 +21,7 @@ from library.importing.pipeline import ImportPipeline
 from library.models import ImportSource, Photo, ShareLink
 from library.paths import absolute_path
 from library.services import share_links
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 
 import factories
 from polling import wait_for
@@ -125,6 +125,23 @@ def test_every_route_serves_the_album_s_photos(people, album, library, name, rou
     assert response.get("Content-Type", "").startswith(kind)
     if status == 302:
         assert response["Location"] == media(base, library[name], "original")
+
+
+def test_a_photo_s_address_under_a_link_opens_the_album_with_the_viewer_on_it(people, album, library):
+    # given
+    _, base = make_link(people, album)
+    plain = library["plain"]
+    # when
+    page = Client().get(media(base, plain, ""))
+    # then: the album's page, the viewer open on the photo, every URL in it under the link
+    html = page.content.decode()
+    assert page.status_code == 200 and "Holiday" in html
+    assert f'data-open-photo="{plain.pk}"' in html and f'data-photo-id="{plain.pk}"' in html
+    assert 'id="open-photo-tile"' in html and f'"href": "{base}photo/{plain.pk}/"' in html
+    viewer = html[html.index('<dialog id="viewer"'):html.index("</dialog>")]
+    urls = [url for url in re.findall(r'(?:src|href|poster)="([^"]*)"', viewer) if url]
+    assert urls and all(url.startswith(base) for url in urls), urls
+    assert 'class="viewer-download" href="" download hidden' in viewer, "this link allows no downloads"
 
 
 @pytest.mark.parametrize("route", [*MEDIA_ROUTES, ""])
@@ -288,7 +305,7 @@ def test_with_location_removed_a_located_video_plays_its_rendition_never_its_ori
     # then: the rendition (made without the file's metadata), never a redirect to the original
     assert played.status_code == 200 and played["Content-Type"] == "video/mp4"
     assert read_all(played)[4:8] == b"ftyp"
-    wait_for(lambda: Thumbnail.objects.filter(photo=video, state=ThumbnailState.READY).exists(),
+    wait_for(lambda: Rendition.objects.filter(photo=video, state=RenditionState.READY).exists(),
              what="the rendition recorded")
     assert visitor.get(media(base, video, "original")).status_code == 403
     assert visitor.get(media(base, video, "original?download=1")).status_code == 403

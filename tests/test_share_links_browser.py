@@ -1,7 +1,8 @@
 """Share links in a real browser (Playwright driving Debian's Chromium) against a real
 uvicorn-served site: the album's owner makes a link on the album's page; a fresh browser context,
 logged in as nobody, opens it, sees exactly the album's photos (the grid drawn from the link's
-own API, every request under the link), opens the viewer (no info, no favourites), and reaches no
+own API, every request under the link), opens the viewer (no info, no favourites), reloads the
+viewer's address and finds the viewer open on that photo over the album, and reaches no
 other photo by id, by thumbnail URL or by original URL (all 404), nor the site's own thumbnail
 route (the fast path serves only sessions it knows). A link with a password asks for it first.
 Screenshots (share-*.png) land in tests/.artifacts/."""
@@ -14,7 +15,7 @@ import pytest
 from test_gallery_browser import ON_SCREEN_IMAGES_LOADED as IMAGES_LOADED
 
 import factories
-from browser import log_in, screenshot, watched_context
+from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,7 +122,23 @@ def test_a_visitor_with_the_link_sees_the_album_and_nothing_else(browser, site, 
         first = page.locator("#viewer").get_attribute("data-photo-id")
         page.keyboard.press("ArrowRight")
         page.wait_for_function("(id) => document.querySelector('#viewer').dataset.photoId !== id", arg=first)
-        assert urlsplit(page.url).path.startswith(base)
+        shown = page.locator("#viewer").get_attribute("data-photo-id")
+        assert urlsplit(page.url).path == f"{base}photo/{shown}/"
+        # reloading the viewer's address opens the viewer on that photo, over the album's grid
+        page.reload()
+        page.wait_for_function(GRID_SETTLED)
+        page.wait_for_function("(id) => document.querySelector('#viewer').open"
+                               " && document.querySelector('#viewer').dataset.photoId === id", arg=shown)
+        page.wait_for_function("() => document.querySelector('#viewer img')?.complete")
+        assert page.locator("#viewer img").get_attribute("src").startswith(base)
+        assert sorted(tile_ids(page)) == sorted(photo_ids[:IN_ALBUM])
+        screenshot(page, "share-viewer-reloaded")
+        # and steps on through the album, and closes onto the album's address
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("(id) => document.querySelector('#viewer').dataset.photoId !== id", arg=shown)
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => !document.querySelector('#viewer').open")
+        assert urlsplit(page.url).path == base
         # everything the page asked for was under the link (or the site's static files)
         assert asked and all(path.startswith((base, "/static/")) for path in asked), asked
         # and no other photo is reachable, by its id under the link or by the site's own routes

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from factories import make_jpeg
+from factories import make_heic, make_image, make_jpeg
 from live_site import PROJECT_DIR
 
-HEAVY = ("rawpy", "numpy", "redis", "django_eventstream", "requests")
+HEAVY = ("rawpy", "numpy", "redis", "django_eventstream", "requests", "pillow_heif", "pillow_jxl", "ffmpeg", "botocore")
 # Runs manage.py as `python manage.py ARGS` would, then names the heavy modules it loaded.
 DRIVER = f"""
 import runpy, sys
@@ -54,3 +54,11 @@ def test_importing_a_jpeg_loads_none_of_them(library, tmp_path):
     photo = make_jpeg(tmp_path / "photo.jpg")
     # when it is imported, then neither LibRaw, numpy nor redis was loaded on the way
     assert heavy_modules_loaded(library, "import", "--no-progress", str(photo)) == []
+
+
+def test_pillow_opens_heic_and_jpeg_xl_loading_their_plugins_at_the_first_file(library, tmp_path):
+    # given a HEIC and a JPEG XL, and a process where Pillow has not met one yet
+    heic, jxl = make_heic(tmp_path / "photo.heic"), make_image(tmp_path / "photo.jxl", "JXL")
+    # when Pillow decodes them (the command fails if it cannot), then their plugins were loaded
+    decode = f"from PIL import Image; [Image.open(path).load() for path in {[str(heic), str(jxl)]!r}]"
+    assert {"pillow_heif", "pillow_jxl"} <= set(heavy_modules_loaded(library, "shell", "-c", decode))

@@ -15,7 +15,7 @@ from library.models import Photo, PhotoTally
 from library.services.status import media_counts, settle_tallies
 from thumbnails import rendition_tally, thumbnail_renditions
 from thumbnails.errors import SourceMissingError
-from thumbnails.models import RenditionTally, Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState, RenditionTally
 from thumbnails.names import current_video_spec
 from thumbnails.specs import ThumbnailSpec
 from thumbnails.status import rendition_counts, stored_size, thumbnail_counts
@@ -31,17 +31,17 @@ GRID = ThumbnailSpec.for_size("400", "webp")
 def counted_from_rows():
     """What the status says, counted from the photo and rendition rows themselves."""
     photos = Photo.objects.in_library()
-    ready = Thumbnail.objects.filter(state=ThumbnailState.READY)
-    grid = Thumbnail.objects.filter(spec=str(GRID), photo__in=photos)
+    ready = Rendition.objects.filter(state=RenditionState.READY)
+    grid = Rendition.objects.filter(spec=str(GRID), photo__in=photos)
     return {
         "photos": photos.filter(kind="photo").count(), "videos": photos.filter(kind="video").count(),
         "trashed": Photo.objects.in_trash().count(),
-        "cached": grid.filter(state=ThumbnailState.READY).count(),
-        "failed": grid.filter(state=ThumbnailState.FAILED).count(),
-        "missing": photos.count() - grid.exclude(state=ThumbnailState.PENDING).count(),
+        "cached": grid.filter(state=RenditionState.READY).count(),
+        "failed": grid.filter(state=RenditionState.FAILED).count(),
+        "missing": photos.count() - grid.exclude(state=RenditionState.PENDING).count(),
         "stored": (ready.count(), ready.aggregate(size=Sum("bytes"))["size"] or 0,
                    ready.filter(bytes__isnull=True).count()),
-        "renditions": dict(Thumbnail.objects.filter(spec=str(current_video_spec()), photo__in=photos)
+        "renditions": dict(Rendition.objects.filter(spec=str(current_video_spec()), photo__in=photos)
                            .exclude(photo__playback=Playback.ORIGINAL).values_list("state")
                            .annotate(n=Count("id")).order_by()),
     }
@@ -72,7 +72,7 @@ def assert_tallies_match():
 def assert_counts_match():
     from_tallies = counted_from_tallies()
     videos_to_render = Photo.objects.in_library().filter(kind="video").exclude(playback=Playback.ORIGINAL).count()
-    rendered = sum(n for state, n in from_tallies["renditions"].items() if state != ThumbnailState.PENDING)
+    rendered = sum(n for state, n in from_tallies["renditions"].items() if state != RenditionState.PENDING)
     assert from_tallies.pop("video missing") == videos_to_render - rendered
     assert from_tallies == counted_from_rows()
 
@@ -103,7 +103,7 @@ def test_renditions_made_and_failed_are_counted_with_their_bytes(library, librar
     # then
     assert thumbnail_counts(GRID) == {"cached": 1, "missing": 2, "failed": 1}
     files, size, unsized = stored_size()
-    assert (files, unsized) == (1, 0) and size == Thumbnail.objects.get(photo=made, spec=str(GRID)).bytes > 0
+    assert (files, unsized) == (1, 0) and size == Rendition.objects.get(photo=made, spec=str(GRID)).bytes > 0
     assert_tallies_match()
 
 
@@ -132,8 +132,8 @@ def test_a_trashed_photos_rows_move_with_it_and_a_playback_verdict_moves_its_ren
     # given a video needing a rendition with a row, and a photo's thumbnail row kept while trashed
     (photo, _, _), video = library
     Photo.objects.filter(pk=video.pk).update(playback=Playback.RENDITION)
-    Thumbnail.objects.create(photo=video, spec=str(current_video_spec()), state=ThumbnailState.READY, bytes=1000)
-    Thumbnail.objects.create(photo=photo, spec=str(GRID), state=ThumbnailState.READY, bytes=10)
+    Rendition.objects.create(photo=video, spec=str(current_video_spec()), state=RenditionState.READY, bytes=1000)
+    Rendition.objects.create(photo=photo, spec=str(GRID), state=RenditionState.READY, bytes=10)
     assert rendition_counts()["cached"] == 1
     # when the photo is trashed by an update of many rows, and the video found to play as it is
     Photo.objects.filter(pk=photo.pk).update(trashed_at=photo.taken_at)
@@ -143,8 +143,8 @@ def test_a_trashed_photos_rows_move_with_it_and_a_playback_verdict_moves_its_ren
     assert rendition_counts() == {"cached": 0, "missing": 0, "failed": 0, "making": 0}
     assert_tallies_match()
     # and a row whose size becomes known, or which fails, moves with it
-    Thumbnail.objects.filter(photo=photo).update(bytes=None)
-    Thumbnail.objects.filter(photo=video).update(state=ThumbnailState.FAILED)
+    Rendition.objects.filter(photo=photo).update(bytes=None)
+    Rendition.objects.filter(photo=video).update(state=RenditionState.FAILED)
     assert_tallies_match()
 
 
@@ -206,3 +206,33 @@ def test_two_writers_changing_counts_in_opposite_orders_never_wait_for_each_othe
     # then neither waited on the other's count (no deadlock), and the counts are right
     assert errors == []
     assert media_counts() == {"photos": 0, "videos": 0, "trashed": 4}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renaming_the_rendition_table_keeps_its_tallies_and_their_triggers(library_root):
+    # given a library as it was before the rendition rows' table was renamed, with rows counted
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from row_factories import photo_row
+
+    photos = [photo_row(day) for day in (1, 2, 3)]
+    before = [("thumbnails", "0003_rendition_tallies")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_rendition = executor.loader.project_state(before).apps.get_model("thumbnails", "Thumbnail")
+    for photo, state, size in [(photos[0], "ready", 10), (photos[1], "failed", None), (photos[2], "ready", None)]:
+        old_rendition.objects.create(photo_id=photo.pk, spec=str(GRID), state=state, bytes=size)
+    Photo.objects.filter(pk=photos[2].pk).update(trashed_at=photos[2].taken_at)
+    # when the migrations run on
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    # then the counts are the rows', and the triggers on the renamed table keep them so
+    assert thumbnail_counts(GRID) == {"cached": 1, "missing": 0, "failed": 1}
+    assert_tallies_match()
+    Rendition.objects.filter(photo=photos[1]).update(state=RenditionState.READY, bytes=5)
+    Photo.objects.filter(pk=photos[2].pk).update(trashed_at=None)
+    Rendition.objects.create(photo=photo_row(4), spec=str(GRID), state=RenditionState.READY, bytes=7)
+    Rendition.objects.filter(photo=photos[0]).delete()
+    assert thumbnail_counts(GRID) == {"cached": 3, "missing": 1, "failed": 0}
+    assert_tallies_match()

@@ -23,10 +23,10 @@ STATE_SCRIPT = """
 import json
 from django_q.brokers import get_broker
 from django_q.models import Failure
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 broker = get_broker()
 print(json.dumps({
-    "rows": {t.photo.original_name: [t.state, t.generations, t.attempts] for t in Thumbnail.objects.select_related("photo")},
+    "rows": {t.photo.original_name: [t.state, t.generations, t.attempts] for t in Rendition.objects.select_related("photo")},
     "failures": Failure.objects.count(), "waiting": broker.queue_size(), "in_progress": broker.lock_size(),
 }))
 """
@@ -101,7 +101,7 @@ def test_a_killed_cluster_loses_no_work_and_leaves_nothing_half_written(site, tm
         assert_complete_webp(path)
     # when: a new cluster starts. The dead worker's claim on the rendition it was making is a
     # 90-second lease; the test lets it lapse now instead of waiting for it.
-    site.manage("shell", "-c", "from thumbnails.models import Thumbnail; Thumbnail.objects.update(claimed_until=None)")
+    site.manage("shell", "-c", "from thumbnails.models import Rendition; Rendition.objects.update(claimed_until=None)")
     site.start_workers("second")
     # then: the killed task was handed out again and finished; nothing was made twice
     wait_for(lambda: len(finished_thumbnails(site)) == 6, 40, "all six thumbnails")

@@ -16,7 +16,7 @@ from test_gallery import make_rows
 from thumbnails import placeholders
 from thumbnails.generators.thumbhash import image_thumbhash, rgba_to_thumbhash
 from thumbnails.links import thumbnail_url
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 
 import factories
 from test_thumbnail_support import import_file
@@ -151,7 +151,7 @@ def test_the_lazy_thumbnail_stores_an_upright_placeholder(library_root, media_di
     # when its tile's thumbnail is asked for
     assert logged_in.get(thumbnail_url(photo)).status_code == 200
     # then its row holds a hash whose likeness is upright: red top-left, blue elsewhere
-    (row,) = Thumbnail.objects.filter(photo=photo)
+    (row,) = Rendition.objects.filter(photo=photo)
     decoded = decode(base64.b64decode(row.placeholder))
     assert decoded.width > decoded.height
     assert close(average(decoded, (0, 0, 0.15, 0.15))[:3], factories.MARK_COLOUR, 90)
@@ -167,7 +167,7 @@ def test_pregenerate_stores_placeholders_for_the_tile_size_only(library_root, me
     # when they are made ahead of time
     call_command("pregenerate", "--jobs", "1", "--no-progress", stdout=io.StringIO())
     # then each tile-size row holds a hash, the larger size none
-    rows = Thumbnail.objects.filter(photo__in=photos)
+    rows = Rendition.objects.filter(photo__in=photos)
     assert {(row.spec, bool(row.placeholder)) for row in rows} == {("h400-webp-v1", True), ("h800-webp-v1", False)}
     assert set(placeholders.for_photos([photo.pk for photo in photos])) == {photo.pk for photo in photos}
 
@@ -177,7 +177,7 @@ def test_an_import_stores_no_placeholder(library_root, media_dir):
     # when a photo is imported
     photo = import_file(factories.make_jpeg(media_dir / "new.jpg", 320, 240))
     # then nothing has a placeholder until its thumbnail is made
-    assert not Thumbnail.objects.exclude(placeholder="").exists()
+    assert not Rendition.objects.exclude(placeholder="").exists()
     assert placeholders.for_photos([photo.pk]) == {}
 
 
@@ -185,7 +185,7 @@ def test_an_import_stores_no_placeholder(library_root, media_dir):
 def test_a_pages_placeholders_are_one_query(django_assert_num_queries):
     # given 120 photos, 60 of them with a placeholder
     photos = make_rows(120)
-    Thumbnail.objects.bulk_create(Thumbnail(photo=photo, spec="h400-webp-v1", state="ready", placeholder="AAAA")
+    Rendition.objects.bulk_create(Rendition(photo=photo, spec="h400-webp-v1", state="ready", placeholder="AAAA")
                                   for photo in photos[::2])
     # when / then
     with django_assert_num_queries(1):
@@ -197,7 +197,7 @@ def test_a_pages_placeholders_are_one_query(django_assert_num_queries):
 def test_gallery_tiles_carry_their_placeholder(logged_in):
     # given two photos, one with a placeholder
     with_one, without = make_rows(2)
-    Thumbnail.objects.create(photo=with_one, spec="h400-webp-v1", state="ready", placeholder="3/eF+g==")
+    Rendition.objects.create(photo=with_one, spec="h400-webp-v1", state="ready", placeholder="3/eF+g==")
     # when
     html = logged_in.get("/").content.decode()
     # then

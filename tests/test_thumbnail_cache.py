@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from thumbnails import store, thumbnail_renditions
 from thumbnails.errors import RenditionBackoffError, SourceMissingError, UnreadableImageError
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 from thumbnails.specs import ThumbnailSpec
-from thumbnails.status import photos_with_thumbnail_state, thumbnail_counts
+from thumbnails.status import photos_with_rendition_state, thumbnail_counts
 
 import factories
 from test_thumbnail_support import import_file, picture
@@ -26,7 +26,7 @@ def photo(library_root, media_dir):
 
 
 def rendition(photo, spec=TILE):
-    return Thumbnail.objects.get(photo=photo, spec=str(spec))
+    return Rendition.objects.get(photo=photo, spec=str(spec))
 
 
 def test_ensure_stores_the_thumbnail_under_its_content_name(photo, library_root):
@@ -40,7 +40,7 @@ def test_ensure_stores_the_thumbnail_under_its_content_name(photo, library_root)
     assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no temp file left behind
     assert store.Entry(photo, TILE).exists()
     row = rendition(photo)
-    assert (row.state, row.generations, row.bytes, row.name) == (ThumbnailState.READY, 1, stored.stat().st_size, name)
+    assert (row.state, row.generations, row.bytes, row.name) == (RenditionState.READY, 1, stored.stat().st_size, name)
 
 
 def test_a_cached_thumbnail_is_not_made_again(photo):
@@ -95,7 +95,7 @@ def test_a_failure_is_logged_once_and_backs_off(photo, library_root, caplog):
             thumbnail_renditions.ensure(photo, TILE)
     # then it was tried once, recorded, and written once to errors.log
     row = rendition(photo)
-    assert (row.state, row.attempts) == (ThumbnailState.FAILED, 1)
+    assert (row.state, row.attempts) == (RenditionState.FAILED, 1)
     assert row.retry_after > timezone.now() + timedelta(seconds=50)
     assert len(caplog.records) == 1
     errors_log = (library_root / ".logs" / "errors.log").read_text()
@@ -107,7 +107,7 @@ def test_a_worker_that_read_the_row_before_another_failed_does_not_try_again(pho
     # and released its claim (what two clusters racing for one broken video did in CI)
     (library_root / photo.path).write_bytes(b"garbage")
     read_before_the_failure = store.Entry(photo, TILE)
-    assert read_before_the_failure.row.state == ThumbnailState.PENDING
+    assert read_before_the_failure.row.state == RenditionState.PENDING
     with pytest.raises(UnreadableImageError):
         thumbnail_renditions.ensure(photo, TILE)
     # when the second worker goes on from what it read
@@ -126,16 +126,16 @@ def test_after_the_back_off_a_fresh_attempt_is_made(photo, library_root):
     (library_root / photo.path).write_bytes(b"garbage")
     with pytest.raises(UnreadableImageError):
         thumbnail_renditions.ensure(photo, TILE)
-    Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
+    Rendition.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
     # when it fails again, the wait grows; when the file is good again, it succeeds
     with pytest.raises(UnreadableImageError):
         thumbnail_renditions.ensure(photo, TILE)
     assert rendition(photo).retry_after > timezone.now() + timedelta(minutes=3)
     (library_root / photo.path).write_bytes(original)
-    Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
+    Rendition.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
     thumbnail_renditions.ensure(photo, TILE)
     row = rendition(photo)
-    assert (row.state, row.attempts, row.last_error) == (ThumbnailState.READY, 0, "")
+    assert (row.state, row.attempts, row.last_error) == (RenditionState.READY, 0, "")
 
 
 def test_a_photo_whose_file_is_gone_fails_with_a_clear_error(photo, library_root):
@@ -148,7 +148,7 @@ def test_delete_all_removes_files_and_rows(photo, library_root):
     names = [thumbnail_renditions.ensure(photo, spec).name for spec in (TILE, ThumbnailSpec.for_size("800", "webp"))]
     store.delete_all(photo)
     assert not any((library_root / ".thumbnails" / name).exists() for name in names)
-    assert not Thumbnail.objects.filter(photo=photo).exists()
+    assert not Rendition.objects.filter(photo=photo).exists()
 
 
 def test_status_counts_cached_missing_and_failed_in_the_format_browsers_get(library_root, media_dir):
@@ -164,7 +164,7 @@ def test_status_counts_cached_missing_and_failed_in_the_format_browsers_get(libr
     assert thumbnail_counts() == {"cached": 1, "missing": 1, "failed": 1}
     from library.models import Photo
 
-    assert list(photos_with_thumbnail_state(Photo.objects.all(), "missing")) == [missing]
+    assert list(photos_with_rendition_state(Photo.objects.all(), "missing")) == [missing]
     assert thumbnail_counts(TILE) == {"cached": 1, "missing": 2, "failed": 0}
     assert thumbnail_counts(ThumbnailSpec.for_size("800", "jpeg")) == {"cached": 0, "missing": 3, "failed": 0}
 

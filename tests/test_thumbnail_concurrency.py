@@ -63,8 +63,8 @@ def test_simultaneous_requests_across_processes_make_one_thumbnail(live_site, me
     assert len(digests) == 2 * THREADS_PER_PROCESS + HTTP_REQUESTS
     assert len(set(digests)) == 1
     assert all("X-Thumbnail-Placeholder" not in response.headers for response in responses)
-    generations = shell_output(live_site, "from thumbnails.models import Thumbnail; "
-                               "print(Thumbnail.objects.get().generations)")
+    generations = shell_output(live_site, "from thumbnails.models import Rendition; "
+                               "print(Rendition.objects.get().generations)")
     assert generations == "1"
     assert (live_site.root / ".logs" / "photosite.log").read_text().count("Thumbnail made") == 1
 

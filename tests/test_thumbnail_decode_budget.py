@@ -3,9 +3,13 @@ first served, and one larger than the whole budget runs alone. Real threads, no 
 step waits on the budget's own queue."""
 import threading
 
+import pytest
+
 from thumbnails.generators.decode_budget import DecodeBudget, reservation
 
 from polling import wait_for
+
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
 
 
 def queued(budget: DecodeBudget, size: int) -> threading.Event:

@@ -22,8 +22,8 @@ WAIT_MS = 60_000
 WORKERS_TIMEOUT_SECONDS = 180
 RENDITIONS = """
 import json
-from thumbnails.models import Thumbnail
-print(json.dumps({f"{row.photo_id} {row.spec}": [row.state, row.generations] for row in Thumbnail.objects.all()}))
+from thumbnails.models import Rendition
+print(json.dumps({f"{row.photo_id} {row.spec}": [row.state, row.generations] for row in Rendition.objects.all()}))
 """
 
 
@@ -51,7 +51,7 @@ def folder(tmp_path):
 
 
 def renditions(site) -> dict[str, list]:
-    """{"<photo id> <spec>": [state, generations]} of every Thumbnail row."""
+    """{"<photo id> <spec>": [state, generations]} of every Rendition row."""
     return json.loads(site.manage("shell", "-c", RENDITIONS).stdout.strip().splitlines()[-1])
 
 

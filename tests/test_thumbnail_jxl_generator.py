@@ -13,6 +13,8 @@ import factories
 from format_factories import jxl_codestream, make_avif, make_jxl
 from test_thumbnail_support import is_red, picture
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 TILE = ThumbnailSpec.for_size("400", "jpeg")
 
 

@@ -11,6 +11,8 @@ from thumbnails.specs import ThumbnailSpec
 from format_factories import make_png_rgba64
 from test_thumbnail_support import picture
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 TILE = ThumbnailSpec.for_size("400", "jpeg")
 WIDTH, HEIGHT = 3200, 2400  # reduced by 2 in 1024-pixel tiles on the way to 533×400
 FLATTENED = (238, 238, 238)

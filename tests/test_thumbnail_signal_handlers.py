@@ -9,7 +9,7 @@ from library.curation.redating import redate
 from library.curation.trash import move_to_trash, restore_from_trash
 from library.signals import photo_redated, photo_restored, photo_trashed
 from thumbnails import store, thumbnail_renditions
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 from thumbnails.specs import ThumbnailSpec
 
 import factories
@@ -50,7 +50,7 @@ def test_trashing_a_photo_removes_its_thumbnails(photo, sent, library_root):
     # then
     assert sent == [("trashed", photo.pk)]
     assert not store.Entry(photo, TILE).exists()
-    assert not Thumbnail.objects.filter(photo=photo).exists()
+    assert not Rendition.objects.filter(photo=photo).exists()
     assert not any(path.is_file() for path in (library_root / ".thumbnails").rglob("*"))
 
 

@@ -2,6 +2,8 @@ import pytest
 
 from thumbnails.specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, all_current_specs
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 
 @pytest.mark.parametrize(
     ("size", "image_format", "text", "box"),

@@ -10,7 +10,7 @@ from django.core.files.storage import storages
 
 from thumbnails import names, status, store, thumbnail_renditions
 from thumbnails.links import thumbnail_url
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
 from thumbnails.specs import ThumbnailSpec
 from thumbnails.storage import AtomicFileSystemStorage, is_unfinished_write, local_path
 
@@ -109,13 +109,13 @@ def test_a_storage_off_the_disk_works_through_the_storage_api_alone(photo, setti
     assert not store.stored_on_this_machine() and store.Entry(photo, TILE).local_path() is None
     assert again.made is None and again.read() == made.made == store.Entry(photo, TILE).read()
     assert store.Entry(photo, TILE).exists() and picture(made.made).size == (533, 400)
-    row = Thumbnail.objects.get(photo=photo)
-    assert (row.state, row.generations, row.bytes) == (ThumbnailState.READY, 1, len(made.made))
+    row = Rendition.objects.get(photo=photo)
+    assert (row.state, row.generations, row.bytes) == (RenditionState.READY, 1, len(made.made))
     thumbnail_renditions.ensure(photo, TILE, force=True)
-    assert Thumbnail.objects.get(photo=photo).generations == 2
+    assert Rendition.objects.get(photo=photo).generations == 2
     assert storages["thumbnails"].listdir(made.name.rsplit("/", 1)[0])[1] == [made.name.rsplit("/", 1)[1]]
     store.delete_all(photo)
-    assert not store.Entry(photo, TILE).exists() and not Thumbnail.objects.exists()
+    assert not store.Entry(photo, TILE).exists() and not Rendition.objects.exists()
 
 
 @pytest.mark.django_db
@@ -128,8 +128,8 @@ def test_a_file_its_row_does_not_record_is_recorded_not_remade(photo, settings):
     found = thumbnail_renditions.ensure(photo, TILE)
     # then
     assert found.made is None and found.read() == data
-    row = Thumbnail.objects.get(photo=photo)
-    assert (row.state, row.generations, row.bytes, row.claimed_until) == (ThumbnailState.READY, 1, len(data), None)
+    row = Rendition.objects.get(photo=photo)
+    assert (row.state, row.generations, row.bytes, row.claimed_until) == (RenditionState.READY, 1, len(data), None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,8 +162,8 @@ def test_the_view_records_a_file_it_finds_that_its_row_does_not(photo, client, d
     response = client.get(thumbnail_url(photo), headers={"Accept": "image/jpeg"})
     # then: served as it is, and recorded as the one generation it was
     assert response.content == data
-    row = Thumbnail.objects.get(photo=photo)
-    assert (row.state, row.generations) == (ThumbnailState.READY, 1)
+    row = Rendition.objects.get(photo=photo)
+    assert (row.state, row.generations) == (RenditionState.READY, 1)
 
 
 @pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_the_cache_measures_its_size_from_its_rows_on_any_storage(photo, setting
     made = thumbnail_renditions.ensure(photo, TILE).made
     # when / then: (files, bytes, files of unknown size)
     assert status.stored_size() == (1, len(made), 0)
-    Thumbnail.objects.update(bytes=None)  # a row that never said its size
+    Rendition.objects.update(bytes=None)  # a row that never said its size
     assert status.stored_size() == (1, 0, 1)
 
 

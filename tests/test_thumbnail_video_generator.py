@@ -11,6 +11,8 @@ from thumbnails.specs import ThumbnailSpec
 import factories
 from test_thumbnail_support import picture
 
+pytestmark = pytest.mark.outside_database  # no database here: the SQLite pass of .ci/run runs it
+
 TILE = ThumbnailSpec.for_size("400", "jpeg")
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from thumbnails.links import content_version, thumbnail_url
-from thumbnails.models import Thumbnail
+from thumbnails.models import Rendition
 
 import factories
 from test_thumbnail_support import import_file, picture
@@ -119,7 +119,7 @@ def test_failure_serves_a_placeholder_then_retries_after_the_back_off(photo, cli
     assert "missing" in errors_log and "Traceback" not in errors_log
     # when the file is back and the back-off has passed, the next request makes the real thumbnail
     (library_root / photo.path).write_bytes(original)
-    Thumbnail.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
+    Rendition.objects.filter(photo=photo).update(retry_after=timezone.now() - timedelta(seconds=1))
     response = client.get(thumbnail_url(photo))
     assert "X-Thumbnail-Placeholder" not in response
     assert picture(response.content).getpixel((5, 5))[0] > 200  # the red corner of the factory's picture
@@ -159,4 +159,4 @@ def test_a_storage_other_than_the_disk_is_served_too(photo, client, settings):
     # then
     assert made.content == served.content
     assert picture(served.content).size == (711, 400)
-    assert Thumbnail.objects.get(photo=photo).generations == 1
+    assert Rendition.objects.get(photo=photo).generations == 1

@@ -1,10 +1,12 @@
 """The virtualized grid in Chromium over a library of 20,000 rows: the DOM stays small however far
 one scrolls, the scrubber lands on the day it shows, PageDown/End/Home move through it, sparse days
 share a row under their own labels, nothing on screen moves when tiles above it arrive, and no
-task blocks the main thread for more than 50 ms. The rows have no files: their thumbnails are
+task blocks the main thread for more than 50 ms; the screen's images are asked before those drawn
+below it. The rows have no files: their thumbnails are
 answered by one small JPEG (the grid is under test, not the thumbnail pipeline)."""
 import io
 import json
+from contextlib import contextmanager
 from datetime import date
 from urllib.parse import parse_qs, urlparse
 
@@ -45,6 +47,8 @@ TRACE_CATEGORIES = ["toplevel", "devtools.timeline"]
 WATCH_LONG_TASKS = """window.photositeLongTasks = [];
 new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.photositeLongTasks.push(entry.duration); })
   .observe({ type: "longtask", buffered: true });"""
+# The scaled tests' scroll space: a sixth or so of the 20,000 rows' layout.
+SCALED_CAP = 100_000
 GRID_READY = "() => document.querySelectorAll('#gallery .tile.loaded').length > 0"
 TILE_COUNT = "() => document.querySelectorAll('#gallery .tile').length"
 # The days (YYYY-MM-DD) of the tiles on screen, top to bottom.
@@ -77,9 +81,32 @@ def site(tmp_path_factory):
 @pytest.fixture
 def page(browser, site):
     """The gallery at 1440×900; afterwards, no task may have held the main thread for over 50 ms."""
+    with gallery_page(browser, site) as page:
+        yield page
+
+
+@pytest.fixture
+def scaled_page(browser, site):
+    """The same gallery in a scroll space capped at SCALED_CAP pixels, far below its layout's height
+    (the cap a browser needs at a million photos, lowered by the test)."""
+    with gallery_page(browser, site, max_scroll=SCALED_CAP) as page:
+        yield page
+
+
+@pytest.fixture(params=["plain", "scaled"])
+def either_page(request, browser, site):
+    """For what must hold alike in a plain and a scaled scroll space."""
+    with gallery_page(browser, site, max_scroll=SCALED_CAP if request.param == "scaled" else None) as page:
+        yield page
+
+
+@contextmanager
+def gallery_page(browser, site, max_scroll=None):
     with signed_in_page(browser, site, viewport={"width": 1440, "height": 900}) as page:
         thumbnail = a_jpeg()
         page.context.route("**/thumbnail**", lambda route: route.fulfill(body=thumbnail, content_type="image/jpeg"))
+        if max_scroll:
+            page.context.route("**/gallery.css", lambda route: capped_stylesheet(route, max_scroll))
         page.context.add_init_script(WATCH_LONG_TASKS)
         page.reload()
         page.wait_for_function(GRID_READY)
@@ -89,6 +116,12 @@ def page(browser, site):
         long_tasks = page.evaluate("() => window.photositeLongTasks")
     cpu = longest_task_cpu_ms(trace)
     assert long_tasks == [] or cpu <= 50, f"long tasks of {long_tasks} ms; the longest used the CPU {cpu} ms"
+
+
+def capped_stylesheet(route, max_scroll):
+    """The grid's stylesheet as served, with its scroll space capped at `max_scroll` pixels."""
+    response = route.fetch()
+    route.fulfill(response=response, body=response.text() + f"\n#gallery {{ --max-scroll: {max_scroll}px; }}\n")
 
 
 def longest_task_cpu_ms(trace) -> float:
@@ -176,7 +209,8 @@ def test_sparse_days_share_a_row_under_their_own_labels(page):
     screenshot(page, "timeline-sparse-days", full_page=False)
 
 
-def test_nothing_on_screen_moves_when_the_tiles_above_it_arrive(page):
+def test_nothing_on_screen_moves_when_the_tiles_above_it_arrive(either_page):
+    page = either_page
     # given the requests for days newer than where the scrubber lands held back
     landing, held = {"day": None}, []
 
@@ -236,7 +270,8 @@ def test_the_grid_answers_its_contract(page):
     page.keyboard.press("Escape")
 
 
-def test_a_photos_own_page_steps_and_closes_where_the_grid_has_not_loaded_yet(page, site):
+def test_a_photos_own_page_steps_and_closes_where_the_grid_has_not_loaded_yet(either_page, site):
+    page = either_page
     # given a photo half-way through the library, far below the tiles the grid loads at its top
     days = summary_days(site)
     day = next(day for day, count in days[len(days) // 2:] if count == 16)
@@ -278,6 +313,18 @@ def test_a_placeholder_is_drawn_from_its_thumbhash(page):
     assert red > 2 * blue and blue_right > 2 * red_right
 
 
+def test_the_images_on_the_screen_are_asked_before_those_drawn_below_it(page):
+    # when the grid has drawn its first screen and the tiles just below it
+    page.wait_for_function(SETTLED)
+    tiles = page.evaluate("""() => [...document.querySelectorAll('#gallery .tile')].map((tile) => {
+        const box = tile.getBoundingClientRect();
+        return [box.top < innerHeight && box.bottom > 0, tile.querySelector('img').fetchPriority];
+    })""")
+    # then the screen's images ask with a high priority, the others with a low one
+    assert {priority for on_screen, priority in tiles if on_screen} == {"high"}
+    assert {priority for on_screen, priority in tiles if not on_screen} == {"low"}
+
+
 def test_phone_sized_screen(browser, site):
     with signed_in_page(browser, site, viewport={"width": 390, "height": 844}) as page:
         thumbnail = a_jpeg()
@@ -290,3 +337,72 @@ def test_phone_sized_screen(browser, site):
         page.keyboard.press("PageDown")
         page.wait_for_function(SETTLED)
         screenshot(page, "timeline-phone-scrolled", full_page=False)
+
+
+# The on-screen top of the tile with id `id` (null when it is not in the page).
+TILE_TOP = "(id) => document.querySelector(`#gallery .tile[data-id='${id}']`)?.getBoundingClientRect().top ?? null"
+# Sets `window.scrollEnded` once the next scroll, however it is animated, has come to rest.
+AWAIT_SCROLL_END = """() => { window.scrollEnded = false;
+  addEventListener('scrollend', () => { window.scrollEnded = true; }, { once: true }); }"""
+# A tile in the lower half of the screen: the one to follow while scrolling down.
+LOWER_TILE = """() => [...document.querySelectorAll('#gallery .tile')]
+  .find((tile) => { const top = tile.getBoundingClientRect().top; return top > innerHeight / 2 && top < innerHeight * 0.8; })
+  ?.dataset.id"""
+
+
+def test_a_layout_taller_than_the_cap_is_scrolled_in_a_capped_space(scaled_page, site):
+    # given a layout far taller than the scroll space
+    page, days = scaled_page, summary_days(site)
+    heights = page.evaluate("() => [document.querySelector('#gallery').offsetHeight, document.documentElement.scrollHeight]")
+    assert heights[0] == SCALED_CAP and heights[1] < SCALED_CAP + 2000
+    # when pressing End, then Home
+    page.keyboard.press("End")
+    page.wait_for_function(f"() => ({DAYS_ON_SCREEN})().includes('{days[-1][0]}')")
+    page.wait_for_function(SETTLED)
+    screenshot(page, "timeline-scaled-end", full_page=False)
+    # then the end shows the oldest day, its last tiles above the screen's bottom
+    bottom = page.locator("#gallery .tile").evaluate_all("(tiles) => Math.max(...tiles.map((tile) => tile.getBoundingClientRect().bottom))")
+    assert bottom <= 900
+    page.keyboard.press("Home")
+    page.wait_for_function(SETTLED)
+    assert page.evaluate(DAYS_ON_SCREEN)[0] == days[0][0].isoformat()
+    assert page.evaluate("() => scrollY") == 0
+
+
+def test_the_scrubber_lands_on_its_day_in_a_scaled_space(scaled_page):
+    # given
+    page = scaled_page
+    rail = page.locator(".scrubber").bounding_box()
+    x = rail["x"] + rail["width"] / 2
+    # when dragging three quarters of the way down the rail
+    page.mouse.move(x, rail["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(x, rail["y"] + rail["height"] * 3 / 4, steps=8)
+    day = page.locator(".scrubber-date").get_attribute("data-day")
+    page.mouse.up()
+    page.wait_for_function(SETTLED)
+    # then that day is at the top of the screen, though the scroll position is nowhere near its layout top
+    screenshot(page, "timeline-scaled-scrubbed", full_page=False)
+    assert page.evaluate(DAYS_ON_SCREEN)[0] == day
+    assert abs(page.evaluate(DAY_TOP, day)) <= 2
+    assert page.evaluate("() => scrollY") < SCALED_CAP
+
+
+def test_wheel_scrolling_moves_the_grid_one_to_one_across_pages_of_a_scaled_space(scaled_page):
+    # given
+    page = scaled_page
+    page.wait_for_function(SETTLED)
+    turned = False
+    # when scrolling down by the wheel, far enough to cross several pages of the scroll space
+    for _ in range(30):
+        tile = page.evaluate(LOWER_TILE)
+        before, scrolled = page.evaluate(TILE_TOP, tile), page.evaluate("() => scrollY")
+        page.evaluate(AWAIT_SCROLL_END)
+        page.mouse.wheel(0, 300)
+        page.wait_for_function("() => window.scrollEnded")
+        page.wait_for_function(SETTLED)
+        # then each tile moved up as far as the wheel asked, no more, no less
+        assert abs(page.evaluate(TILE_TOP, tile) - (before - 300)) <= 1
+        turned |= page.evaluate("() => scrollY") < scrolled
+    # and the scroll position went back at least once (a new page) while the grid went on down
+    assert turned

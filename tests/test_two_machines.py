@@ -106,7 +106,7 @@ def pregenerated(site: LiveSite, redis_url: str, queue: str) -> bool:
     key = f"django_q:{queue}:q"
     if connection.llen(key) or connection.zcard(f"{key}:in_flight"):
         return False
-    states = [state for (state,) in site_rows(site, "SELECT state FROM thumbnails_thumbnail")]
+    states = [state for (state,) in site_rows(site, "SELECT state FROM thumbnails_rendition")]
     return bool(states) and set(states) == {"ready"}
 
 
@@ -126,7 +126,7 @@ def photos(site: LiveSite) -> dict[str, tuple]:
 def renditions(site: LiveSite) -> dict[str, tuple]:
     """name → (state, generations) of every rendition row."""
     return {name: (state, generations) for name, state, generations
-            in site_rows(site, "SELECT name, state, generations FROM thumbnails_thumbnail")}
+            in site_rows(site, "SELECT name, state, generations FROM thumbnails_rendition")}
 
 
 def test_the_second_machines_workers_made_every_rendition_once_from_the_store(cluster, object_store):

@@ -20,12 +20,12 @@ from thumbnails.errors import RenditionBackoffError, VideoRenditionError
 from thumbnails.generators.video_rendition import (
     FFMPEG_ADDRESS_SPACE_BYTES,
     TIMEOUT_BASE_SECONDS,
-    VideoRenditionSpec,
     make_rendition,
     read_streams,
     run_ffmpeg,
 )
-from thumbnails.models import Thumbnail, ThumbnailState
+from thumbnails.models import Rendition, RenditionState
+from thumbnails.specs import VideoRenditionSpec
 from thumbnails.tasks import make_renditions
 from thumbnails.video_jobs import encode_slots
 
@@ -123,8 +123,8 @@ def test_many_askers_make_it_once(library_root, media_dir):
         thread.join()
     # then one made it, the rest left it to the claim's holder; file and row agree
     assert sorted(results) == [False, False, False, True]
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
-    assert (row.state, row.generations, row.name) == (ThumbnailState.READY, 1, video_renditions.entry(photo).name)
+    row = Rendition.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
+    assert (row.state, row.generations, row.name) == (RenditionState.READY, 1, video_renditions.entry(photo).name)
     assert row.name.endswith(f"{photo.sha256}-v1080-h264-v1.mp4")
     assert store.storage().size(row.name) == row.bytes
     assert video_renditions.ensure(photo) is False  # stored: nothing to do
@@ -138,8 +138,8 @@ def test_a_failure_is_logged_and_backed_off(library_root, media_dir):
     with pytest.raises(VideoRenditionError):
         video_renditions.ensure(photo)
     # then
-    row = Thumbnail.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
-    assert row.state == ThumbnailState.FAILED and row.attempts == 1 and row.retry_after
+    row = Rendition.objects.get(photo=photo, spec=str(video_renditions.rendition_spec()))
+    assert row.state == RenditionState.FAILED and row.attempts == 1 and row.retry_after
     assert "v1080-h264-v1" in (library_root / ".logs" / "errors.log").read_text()
     with pytest.raises(RenditionBackoffError):
         video_renditions.playable(photo)
@@ -175,7 +175,7 @@ def test_view_streams_the_growing_copy_on_first_play(logged_in, library_root, me
     assert "Content-Length" not in response
     body = read_all(response)
     assert body[4:8] == b"ftyp" and b"moof" in body
-    wait_for(lambda: Thumbnail.objects.filter(photo=photo, state=ThumbnailState.READY).exists())
+    wait_for(lambda: Rendition.objects.filter(photo=photo, state=RenditionState.READY).exists())
     assert logged_in.get(f"/api/photo/{photo.pk}/video")["Accept-Ranges"] == "bytes"
 
 
@@ -198,7 +198,7 @@ def test_a_video_imported_before_verdicts_is_probed_on_its_first_play(logged_in,
     assert original.status_code == 302 and original["Location"].endswith("/original")
     assert video("android-h264").playback == "original" and video("mjpeg-avi").playback == "rendition"
     assert video("mjpeg-avi").video_codecs == "mjpeg yuvj422p + pcm_s16le"
-    wait_for(lambda: Thumbnail.objects.filter(photo=video("mjpeg-avi"), state=ThumbnailState.READY).exists())
+    wait_for(lambda: Rendition.objects.filter(photo=video("mjpeg-avi"), state=RenditionState.READY).exists())
 
 
 def test_workers_record_a_missing_verdict_before_making_anything(library_root, media_dir):
@@ -254,7 +254,7 @@ def test_trash_removes_the_rendition(library_root, media_dir):
     video_renditions.ensure(photo)
     move_to_trash(photo)
     assert not store.storage().exists(video_renditions.entry(photo).name)
-    assert not Thumbnail.objects.filter(photo=photo).exists()
+    assert not Rendition.objects.filter(photo=photo).exists()
 
 
 def test_checklibrary_keeps_current_renditions(library_root, media_dir):
@@ -338,7 +338,7 @@ def test_a_first_play_waits_for_a_free_encode_slot(logged_in, library_root, medi
         # then it waited, started nothing, and says when to ask again
         assert busy.status_code == 503 and busy["Retry-After"] == str(video_views.RETRY_AFTER_SECONDS)
         assert busy["Cache-Control"] == "no-store"
-        assert not Thumbnail.objects.filter(photo=photo, claimed_until__isnull=False).exists()
+        assert not Rendition.objects.filter(photo=photo, claimed_until__isnull=False).exists()
     finally:
         slots.release()
     # when the slot is free again, the next ask makes it, streaming its growing copy

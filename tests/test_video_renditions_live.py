@@ -45,8 +45,8 @@ def test_players_asking_at_once_share_one_rendition(site):
     # then every one got the streamed rendition, the same bytes, from one ffmpeg run
     assert all(h["content-type"] == "video/mp4" and h["cache-control"] == "no-store" for h in headers)
     assert len(set(bodies)) == 1 and bodies[0][4:8] == b"ftyp" and b"moof" in bodies[0]
-    generations = site.manage("shell", "-c", "from thumbnails.models import Thumbnail; "
-                                             "print(Thumbnail.objects.get(spec='v1080-h264-v1').generations)")
+    generations = site.manage("shell", "-c", "from thumbnails.models import Rendition; "
+                                             "print(Rendition.objects.get(spec='v1080-h264-v1').generations)")
     assert generations.stdout.strip().splitlines()[-1] == "1"
     # and the next play is the stored file, with ranges
     stored = clients[0].get("/api/photo/1/video", headers={"Range": "bytes=0-99"})

@@ -8,7 +8,7 @@ from library.playback import videos_served_renditions
 
 from .formats import made_ahead_specs
 from .names import current_video_spec
-from .status import STATES, photos_with_thumbnail_state
+from .status import STATES, photos_with_rendition_state
 from .tasks import queue_photos, queue_renditions
 
 
@@ -24,7 +24,7 @@ class ThumbnailStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in STATES:
             return queryset
-        return photos_with_thumbnail_state(queryset, self.value())
+        return photos_with_rendition_state(queryset, self.value())
 
 
 @admin.action(description="Regenerate thumbnails (queued)", permissions=CHANGE)
@@ -46,7 +46,7 @@ class RenditionStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in STATES:
             return queryset
-        return photos_with_thumbnail_state(videos_served_renditions(queryset), self.value(), current_video_spec())
+        return photos_with_rendition_state(videos_served_renditions(queryset), self.value(), current_video_spec())
 
 
 @admin.action(description="Make video renditions again (queued)", permissions=CHANGE)

@@ -1,6 +1,7 @@
-"""One row per rendition (photo, spec) that has been asked for, à la Wagtail's renditions.
+"""One row per rendition (photo, spec) that has been asked for, à la Wagtail's renditions: a
+still thumbnail, a video's web rendition or a motion photo's cut-out video.
 
-The row is three things at once: the record that a thumbnail is cached (status pages and the
+The row is three things at once: the record that a rendition is cached (status pages and the
 admin filter count these), the cross-process single-flight claim (`claimed_until`, a lease
 won by a conditional UPDATE, so it works on SQLite and PostgreSQL and across machines that
 share the library), and the failure bookkeeping with back-off."""
@@ -9,16 +10,16 @@ from django.db import models
 from library.models import Photo
 
 
-class ThumbnailState(models.TextChoices):
+class RenditionState(models.TextChoices):
     PENDING = "pending", "Not made yet"
     READY = "ready", "Cached"
     FAILED = "failed", "Failed"
 
 
-class Thumbnail(models.Model):
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="thumbnails")
-    spec = models.CharField(max_length=32, help_text="ThumbnailSpec string, e.g. h400-jpeg-v1.")
-    state = models.CharField(max_length=7, choices=ThumbnailState.choices, default=ThumbnailState.PENDING)
+class Rendition(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+    spec = models.CharField(max_length=32, help_text="The spec string (names.RenditionSpec): h400-webp-v1, v1080-h264-v1.")
+    state = models.CharField(max_length=7, choices=RenditionState.choices, default=RenditionState.PENDING)
     name = models.CharField(max_length=255, blank=True, help_text="Name in the thumbnails storage.")
     bytes = models.PositiveIntegerField(null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)

@@ -11,8 +11,7 @@ from django.conf import settings
 
 from library.models import Photo
 
-from .generators.video_rendition import VideoRenditionSpec
-from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec
+from .specs import GENERATOR_VERSION, InvalidSpecError, ThumbnailSpec, VideoRenditionSpec
 
 RenditionSpec = ThumbnailSpec | VideoRenditionSpec
 RENDITION_NAME = re.compile(r"^(?P<sha256>[0-9a-f]{64})-")

@@ -7,7 +7,7 @@ pictures it has no need to, and the thumbnail is already small, upright and deco
 import base64
 
 from .generators.thumbhash import image_thumbhash
-from .models import Thumbnail
+from .models import Rendition
 from .specs import DEFAULT_SIZE, SIZES, ThumbnailSpec
 
 
@@ -22,5 +22,5 @@ def placeholder_fields(spec: ThumbnailSpec, data: bytes) -> dict:
 def for_photos(photo_ids) -> dict[int, str]:
     """{photo id: base64 ThumbHash} of those photos that have one, in one query (by the
     rendition rows' unique photo-and-spec index)."""
-    rows = Thumbnail.objects.filter(photo_id__in=list(photo_ids)).exclude(placeholder="")
+    rows = Rendition.objects.filter(photo_id__in=list(photo_ids)).exclude(placeholder="")
     return dict(rows.values_list("photo_id", "placeholder"))

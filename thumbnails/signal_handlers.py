@@ -26,6 +26,7 @@ RECEIVERS = (
     (import_session_finished, "thumbnails.tasks.queue_session"),
     (photo_trashed, "thumbnails.signal_handlers.delete_thumbnails"),
     (library_checked, "thumbnails.library_check.check_stored_thumbnails"),
+    (library_checked, "thumbnails.rendition_tally.check"),
     (status_requested, "thumbnails.status.status_lines"),
     (tallies_requested, "thumbnails.rendition_tally.settle"),
     # django-q2's, in each new worker process

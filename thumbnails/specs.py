@@ -1,12 +1,14 @@
-"""Which thumbnails exist: a small allow-list of sizes and formats, and the spec string that
-names each one in the cache, in URLs and in the database.
+"""Which renditions exist: for thumbnails, a small allow-list of sizes and formats; for videos' web
+renditions, the short side; and the spec string that names each one in the cache, in URLs and in
+the database.
 
-The spec carries the generator's version, so changing how thumbnails are made (bump
-GENERATOR_VERSION) gives every thumbnail a new name instead of serving stale pictures."""
+A spec carries its generator's version, so changing how renditions are made (bump
+GENERATOR_VERSION or RENDITION_VERSION) gives every one a new name instead of serving stale ones."""
 import re
 from dataclasses import dataclass
 
 GENERATOR_VERSION = 1
+RENDITION_VERSION = 1
 
 # Size name (the `?size=` of the URL) → (height, widest width). The width bound keeps a
 # panorama's tile from being thousands of pixels wide; "preview" is what the photo viewer shows
@@ -26,6 +28,7 @@ FORMATS = {
 
 _HEIGHTS = {height: width for height, width in SIZES.values()}
 _SPEC_PATTERN = re.compile(r"^h(?P<height>\d+)-(?P<format>[a-z]+)-v(?P<version>\d+)$")
+_VIDEO_SPEC_PATTERN = re.compile(r"^v(?P<lines>\d+)-h264-v(?P<version>\d+)$")
 
 
 class InvalidSpecError(ValueError):
@@ -83,3 +86,23 @@ def check_size(size: str):
 
 def all_current_specs() -> list[ThumbnailSpec]:
     return [ThumbnailSpec.for_size(size, image_format) for size in SIZES for image_format in FORMATS]
+
+
+@dataclass(frozen=True)
+class VideoRenditionSpec:
+    """What a video's web rendition is: its short side at most `lines`, and the generator's version. `str()`
+    names it in the storage and on its `Rendition` row (`v1080-h264-v1`)."""
+    lines: int
+    version: int = RENDITION_VERSION
+    extension = "mp4"
+    content_type = "video/mp4"
+
+    def __str__(self):
+        return f"v{self.lines}-h264-v{self.version}"
+
+    @classmethod
+    def from_string(cls, text: str) -> "VideoRenditionSpec":
+        match = _VIDEO_SPEC_PATTERN.match(text)
+        if match is None:
+            raise ValueError(f"not a video rendition spec: {text!r}")
+        return cls(int(match["lines"]), int(match["version"]))

@@ -14,42 +14,42 @@ from library.playback import mode, rendition_playbacks, videos_served_renditions
 
 from . import rendition_tally, store
 from .formats import made_ahead_spec, made_ahead_specs
-from .models import Thumbnail, ThumbnailState
-from .names import current_video_spec
+from .models import Rendition, RenditionState
+from .names import RenditionSpec, current_video_spec
 from .specs import ThumbnailSpec
 
 CACHED, MISSING, FAILED = "cached", "missing", "failed"
 STATES = (CACHED, MISSING, FAILED)
 
 
-def photos_with_thumbnail_state(photos: QuerySet, state: str, spec: ThumbnailSpec | None = None) -> QuerySet:
-    """`photos` narrowed to those whose `spec` thumbnail (default: the grid's, made ahead) is
-    cached, missing (never made, or not yet) or failed."""
+def photos_with_rendition_state(photos: QuerySet, state: str, spec: RenditionSpec | None = None) -> QuerySet:
+    """`photos` narrowed to those whose `spec` rendition (default: the grid's thumbnail, made
+    ahead) is cached, missing (never made, or not yet) or failed."""
     spec = spec or made_ahead_spec()
     if state not in STATES:
-        raise ValueError(f"unknown thumbnail state {state!r}; choose one of {', '.join(STATES)}")
+        raise ValueError(f"unknown rendition state {state!r}; choose one of {', '.join(STATES)}")
     if state == CACHED:
         return photos.filter(store.ready_annotation(spec))
-    renditions = Thumbnail.objects.filter(photo=OuterRef("pk"), spec=str(spec))
+    renditions = Rendition.objects.filter(photo=OuterRef("pk"), spec=str(spec))
     if state == FAILED:
-        return photos.filter(Exists(renditions.filter(state=ThumbnailState.FAILED)))
-    return photos.exclude(Exists(renditions.exclude(state=ThumbnailState.PENDING)))
+        return photos.filter(Exists(renditions.filter(state=RenditionState.FAILED)))
+    return photos.exclude(Exists(renditions.exclude(state=RenditionState.PENDING)))
 
 
 def thumbnail_counts(spec: ThumbnailSpec | None = None) -> dict[str, int]:
     """{"cached": n, "missing": n, "failed": n} over the photos not in the trash, from the counts
     the database keeps (library.tallies): a photo has at most one row per spec, and a row is
     ready, failed or pending, so the missing are the photos neither cached nor failed (the same
-    as `photos_with_thumbnail_state`'s MISSING)."""
+    as `photos_with_rendition_state`'s MISSING)."""
     return counts_of(spec or made_ahead_spec(), photo_tally.IN_LIBRARY, photo_tally.IN_LIBRARY)
 
 
-def counts_of(spec: ThumbnailSpec, photos: Q, their_rows: Q) -> dict[str, int]:
+def counts_of(spec: RenditionSpec, photos: Q, their_rows: Q) -> dict[str, int]:
     """Cached, missing and failed `spec` renditions of the photos whose tallied properties meet
     `photos`; `their_rows` says the same of the rendition tally, which keeps only a row's photo's
     `trashed` and `playback` (a spec is made of one kind of file only)."""
     by_state = rendition_tally.by_state(Q(spec=str(spec)) & their_rows)
-    cached, failed = by_state.get(ThumbnailState.READY, 0), by_state.get(ThumbnailState.FAILED, 0)
+    cached, failed = by_state.get(RenditionState.READY, 0), by_state.get(RenditionState.FAILED, 0)
     return {CACHED: cached, MISSING: photo_tally.count(photos) - cached - failed, FAILED: failed}
 
 
@@ -68,7 +68,7 @@ def status_lines(sender, **kwargs) -> list[tuple[str, str]]:
 def cache_line() -> tuple[str, str]:
     files, size, unknown = stored_size()
     unsized = f" ({unknown} of unknown size)" if unknown else ""
-    return ("Thumbnail cache", f"{files} files, {filesizeformat(size)} ({size} bytes), from their records{unsized}")
+    return ("Rendition cache", f"{files} files, {filesizeformat(size)} ({size} bytes), from their records{unsized}")
 
 
 def stored_size() -> tuple[int, int, int]:
@@ -76,7 +76,7 @@ def stored_size() -> tuple[int, int, int]:
     the storage costs seconds at a million files (and an object store has no cheap walk). A row
     says its size since it was made or found; one that does not (none is written so today) is
     counted apart. A motion photo's H.264 video is served from its original and has no row."""
-    totals = rendition_tally.totals(Q(state=ThumbnailState.READY))
+    totals = rendition_tally.totals(Q(state=RenditionState.READY))
     return totals["renditions"], totals["bytes"], totals["unsized"]
 
 
@@ -90,7 +90,7 @@ def rendition_counts() -> dict[str, int]:
     served = photo_tally.IN_LIBRARY & rendition_playbacks()
     counts = counts_of(spec, served & photo_tally.HAS_VIDEO, served)
     videos = videos_served_renditions(Photo.objects.in_library())
-    making = Thumbnail.objects.filter(spec=str(spec), claimed_until__gt=timezone.now(), photo__in=videos)
+    making = Rendition.objects.filter(spec=str(spec), claimed_until__gt=timezone.now(), photo__in=videos)
     return {**counts, "making": making[:MAKING_COUNTED].count()}
 
 

@@ -4,7 +4,7 @@ django-imagekit's cache-file backend alone answers `get_state`/`set_state`.
 
 A rendition has two records: its file in `storages["thumbnails"]` (through the Storage API
 alone, so another backend plugs in here; atomic, no-overwrite writes are that storage's job,
-thumbnails.storage) and its `Thumbnail` row (state, claim, failures). Only this module reads or
+thumbnails.storage) and its `Rendition` row (state, claim, failures). Only this module reads or
 writes either; the makers of each kind (thumbnails.thumbnail_renditions, .video_renditions) are
 strategies over an `Entry`, and everyone else asks them or `ready_rows()`.
 
@@ -26,7 +26,7 @@ from library.models import Photo
 
 from .errors import RenditionBackoffError, RenditionBusyError, RenditionError, RenditionStoreError
 from .generators.video import FFMPEG_TIMEOUT_SECONDS
-from .models import Thumbnail, ThumbnailState
+from .models import Rendition, RenditionState
 from .names import RenditionSpec, current_video_spec, storage_name
 from .specs import all_current_specs
 from .storage import local_path
@@ -53,7 +53,7 @@ def stored_on_this_machine() -> bool:
 def ready_rows() -> QuerySet:
     """The rows of renditions that are ready to serve: the one "is it cached" rule, which the
     view, pre-generation, the status counts and the admin's filter all narrow."""
-    return Thumbnail.objects.filter(state=ThumbnailState.READY)
+    return Rendition.objects.filter(state=RenditionState.READY)
 
 
 def ready_annotation(spec: RenditionSpec) -> Exists:
@@ -69,7 +69,7 @@ def unclaimed(now: datetime) -> Q:
 @dataclass(frozen=True)
 class State:
     """What the store knows of one rendition's row at one moment (`Entry.get_state`)."""
-    state: str  # a ThumbnailState: pending, ready or failed
+    state: str  # a RenditionState: pending, ready or failed
     claimed_until: datetime | None
     retry_after: datetime | None
     attempts: int
@@ -77,13 +77,13 @@ class State:
 
     @property
     def is_ready(self) -> bool:
-        return self.state == ThumbnailState.READY
+        return self.state == RenditionState.READY
 
     def is_claimed(self, now: datetime | None = None) -> bool:
         return self.claimed_until is not None and self.claimed_until > (now or timezone.now())
 
     def in_backoff(self, now: datetime | None = None) -> bool:
-        return (self.state == ThumbnailState.FAILED and self.retry_after is not None
+        return (self.state == RenditionState.FAILED and self.retry_after is not None
                 and self.retry_after > (now or timezone.now()))
 
 
@@ -95,7 +95,7 @@ class Entry:
         self.photo = photo
         self.spec = spec
         self.name = storage_name(photo.sha256, spec)
-        self._row: Thumbnail | None = None
+        self._row: Rendition | None = None
 
     def __repr__(self):
         return f"<Entry {self.spec} of photo {self.photo.pk}>"
@@ -138,14 +138,14 @@ class Entry:
     # The row: state, claim, back-off.
 
     @property
-    def row(self) -> Thumbnail:
+    def row(self) -> Rendition:
         if self._row is None:
-            self._row, _ = Thumbnail.objects.get_or_create(photo=self.photo, spec=str(self.spec),
+            self._row, _ = Rendition.objects.get_or_create(photo=self.photo, spec=str(self.spec),
                                                            defaults={"name": self.name})
         return self._row
 
     def rows(self) -> QuerySet:
-        return Thumbnail.objects.filter(pk=self.row.pk)
+        return Rendition.objects.filter(pk=self.row.pk)
 
     def is_ready(self) -> bool:
         """Whether the row says ready (one query, no row made)."""
@@ -160,7 +160,7 @@ class Entry:
     def refuse_during_backoff(self):
         """RenditionBackoffError while the last attempt failed and its back-off runs (as last read)."""
         row = self.row
-        if row.state == ThumbnailState.FAILED and row.retry_after and row.retry_after > timezone.now():
+        if row.state == RenditionState.FAILED and row.retry_after and row.retry_after > timezone.now():
             raise RenditionBackoffError(f"{row.last_error} (next attempt after {row.retry_after:%Y-%m-%d %H:%M:%S})")
 
     def claim(self, lease: timedelta = CLAIM_LEASE, during_backoff: bool = False) -> bool:
@@ -172,7 +172,7 @@ class Entry:
         now = timezone.now()
         rows = self.rows().filter(unclaimed(now))
         if not during_backoff:
-            rows = rows.exclude(state=ThumbnailState.FAILED, retry_after__gt=now)
+            rows = rows.exclude(state=RenditionState.FAILED, retry_after__gt=now)
         if rows.update(claimed_until=now + lease) != 1:
             return False
         self.row.claimed_until = now + lease
@@ -216,7 +216,7 @@ class Entry:
         attempts = self.row.attempts + 1
         delay = min(RETRY_FIRST_SECONDS * 4 ** (attempts - 1), RETRY_LONGEST_SECONDS)
         reason = " ".join(str(error).split())  # one line: decoders' messages may hold line breaks
-        self.rows().update(state=ThumbnailState.FAILED, attempts=attempts, last_error=reason,
+        self.rows().update(state=RenditionState.FAILED, attempts=attempts, last_error=reason,
                            retry_after=timezone.now() + timedelta(seconds=delay), claimed_until=None)
         self.row.refresh_from_db()
         logger.error("%s failed: photo %s (%s) %s, attempt %d, next after %ds: %s",
@@ -234,13 +234,13 @@ class Entry:
     def record_claimed(self):
         """Records the stored file on a row we hold, as the one generation it was (unless the row
         already says ready), and releases the claim."""
-        unrecorded = self.rows().exclude(state=ThumbnailState.READY)
+        unrecorded = self.rows().exclude(state=RenditionState.READY)
         if not unrecorded.update(**ready_fields(self.name, self.size())):
             self.release()
 
 
 def ready_fields(name: str, size: int) -> dict:
-    return {"state": ThumbnailState.READY, "name": name, "bytes": size, "generated_at": timezone.now(),
+    return {"state": RenditionState.READY, "name": name, "bytes": size, "generated_at": timezone.now(),
             "generations": F("generations") + 1, "attempts": 0, "last_error": "", "retry_after": None,
             "claimed_until": None}
 
@@ -248,15 +248,15 @@ def ready_fields(name: str, size: int) -> dict:
 def delete_stored(name: str):
     """Removes a rendition from the storage and its row, if any (for `checklibrary --repair`)."""
     storage().delete(name)
-    Thumbnail.objects.filter(name=name).delete()
+    Rendition.objects.filter(name=name).delete()
 
 
 def delete_all(photo: Photo):
     """Removes every rendition of the photo, files and rows (photo trashed): those its rows name
     and those today's specs would name (a file whose row was never written)."""
     names = {storage_name(photo.sha256, spec) for spec in [*all_current_specs(), current_video_spec()]}
-    names.update(name for name in Thumbnail.objects.filter(photo=photo).values_list("name", flat=True) if name)
+    names.update(name for name in Rendition.objects.filter(photo=photo).values_list("name", flat=True) if name)
     for name in names:
         if storage().exists(name):
             storage().delete(name)
-    Thumbnail.objects.filter(photo=photo).delete()
+    Rendition.objects.filter(photo=photo).delete()

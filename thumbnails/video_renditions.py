@@ -46,7 +46,6 @@ from .generators.video_rendition import (
     PRESETS,
     PROBE_TIMEOUT_SECONDS,
     SourceStreams,
-    VideoRenditionSpec,
     VideoSource,
     make_rendition,
     read_streams,
@@ -54,6 +53,7 @@ from .generators.video_rendition import (
     read_time_limit_of,
 )
 from .names import current_video_spec, etag
+from .specs import VideoRenditionSpec
 from .video_jobs import encode_slots
 
 logger = logging.getLogger("photosite.thumbnails")

@@ -9,8 +9,9 @@ Trash, restore and fix-date act on `members()`."""
 import logging
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
-from library.models import MediaKind, Photo
+from library.models import PARTNER, RAW_FORMAT, MediaKind, Photo
 
 logger = logging.getLogger("photosite.library")
 
@@ -48,6 +49,7 @@ def link(face: Photo, partner: Photo) -> bool:
         if Photo.objects.filter(shown_with_id=face.pk, kind=rows[partner.pk].kind).exists():
             return False
         Photo.objects.filter(pk=partner.pk).update(shown_with_id=face.pk)
+        note_raw_partner(face.pk)
     logger.info("Moment: photo %s is shown with photo %s", partner.pk, face.pk)
     return True
 
@@ -76,9 +78,17 @@ def unlink(photo: Photo) -> int:
     with transaction.atomic():
         face_id = Photo.objects.filter(pk=photo.pk).values_list("shown_with_id", flat=True).first() or photo.pk
         freed = Photo.objects.filter(shown_with_id=face_id).update(shown_with=None)
+        note_raw_partner(face_id)
     if freed:
         logger.info("Moment of photo %s broken up (%d file(s) freed)", face_id, freed)
     return freed
+
+
+def note_raw_partner(face_id: int):
+    """Writes on the face whether a raw is shown with it (`has_raw_partner`), the fact the search's
+    `kind=raw` reads from the tile's own row: set here, where moments are made and broken up."""
+    raws = Photo.objects.filter(PARTNER & RAW_FORMAT, shown_with=OuterRef("pk"))
+    Photo.objects.filter(pk=face_id).update(has_raw_partner=Exists(raws))
 
 
 def part_of(photo: Photo, partners: list[Photo]) -> str:

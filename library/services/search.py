@@ -14,10 +14,11 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
 from django.http import QueryDict
 
-from library.models import PARTNER, RAW_FORMAT, MediaKind, Photo
+from library.models import HOLDS_RAW, PARTNER, MediaKind, Photo
+from library.planner import planned_rows
 
 KIND_CHOICES = (("photo", "Photos"), ("video", "Videos"), ("live", "Live and motion photos"), ("raw", "RAW"))
 KINDS = tuple(value for value, _ in KIND_CHOICES)
@@ -26,6 +27,9 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PERIOD = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
 # Longer texts are no one's search; a name or place within them still matches.
 MAX_TEXT = 100
+# Up to this many files matching a name (PostgreSQL's estimate), the page is chosen among all of
+# them rather than by walking the gallery: reading and sorting them costs what their number does.
+FEW_NAME_MATCHES = 10_000
 # A search term that may be the start of a file's SHA-256 (as `checklibrary` and logs print it).
 HASH_PREFIX = re.compile(r"[0-9a-f]{6,64}")
 
@@ -119,7 +123,7 @@ def matching(queryset, filters: SearchFilters):
     if filters.place:
         queryset = queryset.filter(held_in(("place_city", "place_region", "place_country"), filters.place))
     if filters.name:
-        queryset = queryset.filter(name_matches(filters.name))
+        queryset = named(queryset, filters.name)
     return queryset
 
 
@@ -140,9 +144,9 @@ def newest_tile_with(column: str, value: str) -> list:
 
 
 def partners(condition: Q):
-    """Whether a tile shows a partner (a Live Photo's motion, a raw) matching `condition`: an
-    EXISTS that the planner reads once, from the partial index of such partners
-    (photo_motion_partner_idx, photo_raw_partner_idx), as a hash of their faces."""
+    """Whether a tile shows a partner (a Live Photo's motion) matching `condition`: an EXISTS that
+    the planner reads once, from the partial index of such partners (photo_motion_partner_idx),
+    as a hash of their faces."""
     return Exists(Photo.objects.filter(PARTNER & condition, shown_with=OuterRef("pk")))
 
 
@@ -151,8 +155,8 @@ KIND_CONDITIONS = {
     "video": lambda: Q(kind=MediaKind.VIDEO),
     # Live Photos (a still shown with its motion) and motion photos (the video inside the file)
     "live": lambda: Q(embedded_video_offset__isnull=False) | Q(partners(Q(kind=MediaKind.VIDEO))),
-    # a raw alone, or a JPEG shown with its raw
-    "raw": lambda: RAW_FORMAT | Q(partners(RAW_FORMAT)),
+    # a raw alone, or a JPEG shown with its raw: photo_raw_tile_idx lists them in display order
+    "raw": lambda: HOLDS_RAW,
 }
 
 
@@ -164,6 +168,30 @@ def name_matches(term: str) -> Q:
     match = Q(original_name__icontains=term) | Q(title__icontains=term)
     prefix = term.lower()
     return match | Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else match
+
+
+class AmongIds(Func):
+    """`id = ANY(ARRAY(subquery))`: the subquery's ids, read once before the query that uses them."""
+    arg_joiner = " = ANY(ARRAY("
+    template = "%(expressions)s))"
+    output_field = BooleanField()
+
+    def __init__(self, queryset):
+        super().__init__(F("pk"), Subquery(queryset.order_by().values("pk")))
+
+
+def named(scope, term: str):
+    """The files of `scope` whose name or title holds `term` (`name_matches`), read as a list of
+    their ids first when PostgreSQL expects few. Otherwise the planner walks the gallery's index
+    testing each tile's name, assuming matches spread evenly through time: for a term whose files
+    are all months old, or absent from the period searched, that walk reads every tile in
+    between. Read through the trigram indexes, the few matches are then sorted, whatever their
+    age. An id array is the one form the planner cannot turn back into the walk; with many
+    matches, the walk finds a page soonest."""
+    matches = scope.filter(name_matches(term))
+    if connection.vendor != "postgresql" or planned_rows(matches) > FEW_NAME_MATCHES:
+        return matches
+    return scope.filter(AmongIds(matches))
 
 
 # Each camera model seen, in order: one probe of photo_camera_timeline_idx per model (a loose

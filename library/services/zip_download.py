@@ -19,14 +19,13 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from django.utils import timezone
 
 from library.media import location_stripping
 from library.media.detection import JPEG
 from library.models import Photo
-from library.paths import absolute_path
+from library.originals import original_size, reading
 from photosite.ranged_responses import CHUNK_BYTES
 from photosite.zip_stream import ZipMember, ZipStream
 
@@ -100,20 +99,19 @@ def zip_of(files: list[Photo], keep_location: bool) -> ZipStream:
 
 
 def original_source(photo: Photo) -> Source:
-    path = absolute_path(photo.path)
-    return Source(path.stat().st_size, partial(file_chunks, path))
+    return Source(original_size(photo.path), partial(file_chunks, photo.path))
 
 
 def location_free(photo: Photo) -> Source | None:
     """The original without its GPS position, or None when that cannot be done safely and the
-    import found a position in it (see the module's docstring)."""
-    path = absolute_path(photo.path)
-    size = path.stat().st_size
+    import found a position in it (see the module's docstring). Read where the originals are
+    kept (library.originals: the library folder or an object store), a chunk at a time."""
+    size = original_size(photo.path)
     if may_clean_location(photo):
-        if photo.latitude is None or jpeg_is_strippable(path):
-            return Source(size, partial(jpeg_chunks_without_location, path))
+        if photo.latitude is None or jpeg_is_strippable(photo.path):
+            return Source(size, partial(jpeg_chunks_without_location, photo.path))
         return None
-    return Source(size, partial(file_chunks, path)) if photo.latitude is None else None
+    return Source(size, partial(file_chunks, photo.path)) if photo.latitude is None else None
 
 
 def may_clean_location(photo: Photo) -> bool:
@@ -122,19 +120,19 @@ def may_clean_location(photo: Photo) -> bool:
     return photo.format == JPEG.name and not photo.has_embedded_video
 
 
-def jpeg_is_strippable(path: Path) -> bool:
-    with open(path, "rb") as file:
+def jpeg_is_strippable(name: str) -> bool:
+    with reading(name) as file:
         return location_stripping.is_strippable(file)
 
 
-def file_chunks(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as file:
+def file_chunks(name: str) -> Iterator[bytes]:
+    with reading(name) as file:
         while chunk := file.read(CHUNK_BYTES):
             yield chunk
 
 
-def jpeg_chunks_without_location(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as file:
+def jpeg_chunks_without_location(name: str) -> Iterator[bytes]:
+    with reading(name) as file:
         yield from location_stripping.jpeg_without_location(file, CHUNK_BYTES)
 
 

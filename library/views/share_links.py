@@ -5,6 +5,7 @@ library.services.share_links.share_scope, asked by every view under `/s/`.
 Under a link:
 - `GET /s/<token>/` the album's page (its grid and viewer); a password-protected link first asks
   for the password (`POST` it; a few tries a minute per address, then 429).
+- `GET /s/<token>/photo/<id>/` a photo's address: the album's page with the viewer open on it.
 - `GET /s/<token>/api/summary`, `…/api/tiles`: the grid's JSON (as timeline_api's) over what the
   link shows, every URL in a tile under the link.
 - `GET /s/<token>/photo/<id>/original` (and `…/thumbnail`, `…/video`, `…/motion`, which
@@ -37,7 +38,9 @@ from library.curation import albums
 from library.models import Album
 from library.services import share_links
 from library.services.share_links import ShareLinkNotFoundError, share_scope
+from library.services.timeline import Cursor, newer_neighbour, older_neighbour, with_partners
 from library.services.zip_download import location_free
+from library.tile_records import photo_base, tile_record
 from photosite.json_api import json_api
 from photosite.json_body import json_request_body
 from photosite.rate_limits import seconds_to_wait
@@ -146,14 +149,18 @@ def share_page(request, link, token):
     """The album's page under the link (the password form until it is given)."""
     if request.method == "POST":  # the password again, from a second tab: already open
         return HttpResponseRedirect(request.path)
+    return gallery_page(request, "library/share.html", share_context(link, token), scope=share_scope(link))
+
+
+def share_context(link, token) -> dict:
+    """What the album's page under the link shows besides its tiles."""
     album, home = link.album, reverse("share-page", args=[token])
-    context = {
+    return {
         "album": album, "link": link, "scope_title": album.title, "tile_links": ShareTileLinks(link, token),
         "grid_home": home, "grid_api": home + "api/", "grid_scope": "",
         "empty_message": "There are no photos in this album.",
         "summary": share_summary(link),
     }
-    return gallery_page(request, "library/share.html", context, scope=share_scope(link))
 
 
 @require_GET
@@ -198,10 +205,22 @@ def password_form(request, link, token):
 @require_GET
 @shared_page
 def share_photo_page(request, link, token, photo_id):
-    """A tile's own link (the grid opens the viewer instead): back to the album under the link."""
-    if not share_scope(link).filter(pk=photo_id).exists():
+    """A photo's address under the link (the viewer writes it as it shows the photo): the album's
+    page with the viewer open on it, as the site's own photo page opens it over the gallery. The
+    grid starts at the photo's place for a browser without JavaScript; the photo's tile is in the
+    page for the viewer (a visitor has no info route to ask for it)."""
+    scope = share_scope(link)
+    photo = scope.filter(pk=photo_id).first()
+    if photo is None:
         raise Http404("no such photo")
-    return HttpResponseRedirect(reverse("share-page", args=[token]))
+    with_partners([photo])
+    context = share_context(link, token)
+    face = photo.shown_with if photo.shown_with_id else photo
+    newer = newer_neighbour(face, scope)
+    context.update(open_photo=photo, newer=newer, older=older_neighbour(face, scope),
+                   open_tile=tile_record(photo, photo_base(), links=context["tile_links"]))
+    return gallery_page(request, "library/share.html", context, start=Cursor.of(newer) if newer else None,
+                        more_from=context["grid_home"], scope=scope)
 
 
 @shared_media

@@ -10,7 +10,6 @@ import io
 import subprocess
 from pathlib import Path
 
-import ffmpeg
 from PIL import Image
 
 from library.media.ffmpeg_binaries import ffmpeg_path
@@ -52,6 +51,8 @@ def seek_seconds(duration: float | None) -> float:
 
 def frame_command(source: Path, spec: ThumbnailSpec, seek: float) -> list[str]:
     """The ffmpeg command writing one frame, scaled into the spec's box (never up), as BMP to stdout."""
+    import ffmpeg  # ffmpeg-python (and the `future` package it brings) only where a command is built
+
     width, height = spec.box
     stream = ffmpeg.input(str(source), ss=seek) if seek else ffmpeg.input(str(source))
     scaled = stream["v:0"].filter(

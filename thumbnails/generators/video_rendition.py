@@ -31,15 +31,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import ffmpeg
-
 from library.media.ffmpeg_binaries import ffmpeg_path
 from library.media.ffmpeg_inputs import byte_range_input
 from thumbnails.errors import SourceMissingError, VideoRenditionError, VideoRenditionTimeoutError
+from thumbnails.specs import VideoRenditionSpec
 
 from .video import describe_failure
 
-RENDITION_VERSION = 1
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 DEFAULT_PRESET = "ultrafast"
 CRF = 23
@@ -64,27 +62,6 @@ PACKETS_MUXED = re.compile(r"Output stream #\d+:\d+ \((video|audio)\): (\d+) pac
 # second between them, flushed to the file as written: a follower gets the first picture after a
 # few dozen frames, not after the first second of video has been encoded.
 FRAGMENTED = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1"
-_SPEC_PATTERN = re.compile(r"^v(?P<lines>\d+)-h264-v(?P<version>\d+)$")
-
-
-@dataclass(frozen=True)
-class VideoRenditionSpec:
-    """What a rendition is: its short side at most `lines`, and the generator's version. `str()`
-    names it in the storage and on its `Thumbnail` row (`v1080-h264-v1`)."""
-    lines: int
-    version: int = RENDITION_VERSION
-    extension = "mp4"
-    content_type = "video/mp4"
-
-    def __str__(self):
-        return f"v{self.lines}-h264-v{self.version}"
-
-    @classmethod
-    def from_string(cls, text: str) -> "VideoRenditionSpec":
-        match = _SPEC_PATTERN.match(text)
-        if match is None:
-            raise ValueError(f"not a video rendition spec: {text!r}")
-        return cls(int(match["lines"]), int(match["version"]))
 
 
 @dataclass(frozen=True)
@@ -182,6 +159,8 @@ def run_ffmpeg(command: list[str], timeout: float, timeout_message: str) -> subp
 def rendition_command(source: Path | VideoSource, target: Path, spec: VideoRenditionSpec, hdr: bool = False,
                       growing: Path | None = None, preset: str = DEFAULT_PRESET) -> list[str]:
     """The ffmpeg command (the bench runs it bare, as the floor)."""
+    import ffmpeg  # ffmpeg-python (and the `future` package it brings) only where a command is built
+
     stream = ffmpeg.input(as_source(source).ffmpeg_input(), threads=FFMPEG_THREADS)
     source_video = at_most_fps(stream["v:0"])
     video = to_sdr(scaled(source_video, spec.lines)) if hdr else scaled(source_video, spec.lines).filter(

@@ -5,14 +5,16 @@ from django.db import migrations, models
 from library import tallies
 from thumbnails import rendition_tally
 
+# The rendition rows' table as it was named then (0004 renames it).
+RENDITIONS = "thumbnails_thumbnail"
 
 
 def install_triggers(apps, schema_editor):
-    tallies.install(schema_editor, rendition_tally.TRIGGERS, rendition_tally.TALLY)
+    tallies.install(schema_editor, rendition_tally.triggers_of(RENDITIONS), rendition_tally.tally_of(RENDITIONS))
 
 
 def drop_triggers(apps, schema_editor):
-    tallies.uninstall(schema_editor, rendition_tally.TRIGGERS)
+    tallies.uninstall(schema_editor, rendition_tally.triggers_of(RENDITIONS))
 
 
 class Migration(migrations.Migration):

@@ -10,6 +10,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from library import count_check
 from library.check_report import SAMPLE_SIZE, CheckReport, Finding
 from library.curation import moment_check
 from library.database import ensure_database
@@ -85,6 +86,7 @@ class Command(BaseCommand):
         library_check.check_import_temp(report, options["stale_after"])
         library_check.check_moves(report, options["stale_after"])
         moment_check.check_moments(report)
+        count_check.check_counts(report)
         library_check.check_other_apps(report, options["stale_after"])
 
     def print_report(self, report, listed):

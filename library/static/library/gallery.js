@@ -4,6 +4,7 @@
 // height above the viewport moves the scroll position by as much, so what is on screen stays put.
 // Consecutive days with few photos share rows, each under its small date label. The scrubber at
 // the right lays out years and months by their height in the grid; dragging it lands on a day.
+// A layout taller than a browser lets an element be is scrolled in a scaled scroll space (below).
 // Other scripts talk to the grid through `window.photositeGrid` and the `photosite:open` event.
 "use strict";
 
@@ -12,6 +13,8 @@
   const api = gallery.dataset.api;
   // What the page shows of the library (a search, an album, favourites), passed on to every question.
   const scope = new URLSearchParams(gallery.dataset.scope || "");
+  // The tile of the photo a share link's photo page opens (its day is where the grid finds it).
+  const openTile = JSON.parse(document.getElementById("open-photo-tile")?.textContent || "null");
   const scrubber = document.querySelector(".scrubber");
   const DAY_MS = 86400000;
   const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -35,6 +38,10 @@
     drawn: new Set(),    // blocks with an element in the DOM
     width: 0, row: 200, gap: 4, total: 0, requests: 0, top: 0, railHeight: 0,
     aspects: 0, tilesSeen: 0,  // the shapes of the tiles loaded so far, for guessing the others
+    // The scroll space: as tall as the layout (`total`) up to `cap`, then `cap` tall and scaled.
+    cap: 0, space: 0, scaled: false, below: 0,
+    page: 0, offset: 0,  // the scaled space's page the screen is on, and the layout's lead on the scroll
+    scroll: 0,           // the scroll position (from the grid's top) the layout was last fitted to
   };
 
   // ---- Days and blocks ----------------------------------------------------------------------
@@ -179,7 +186,10 @@
       top += state.blocks[index].height + BLOCK_GAP;
     }
     state.total = top;
-    gallery.style.height = `${top}px`;
+    state.scaled = top > state.cap;
+    state.space = Math.min(top, state.cap);
+    gallery.style.height = `${state.space}px`;
+    gallery.classList.toggle("scaled", state.scaled);
   }
 
   function measure() {
@@ -187,6 +197,7 @@
     state.row = parseFloat(style.getPropertyValue("--row")) || 200;
     state.gap = parseFloat(style.getPropertyValue("--gap")) || 4;
     state.width = gallery.clientWidth;
+    state.cap = parseFloat(style.getPropertyValue("--max-scroll")) || 10000000;
     state.top = gallery.getBoundingClientRect().top + scrollY;
     scrubber.style.top = `${Math.round(state.top)}px`;  // below the site's header, however many lines it takes
   }
@@ -211,14 +222,16 @@
     gallery.replaceChildren();
     state.elements.clear();
     state.drawn.clear();
-    if (anchor) scrollTo(0, gridTop() + dayTop(anchor.day) + anchor.offset);
+    state.below = Math.max(0, document.documentElement.scrollHeight - state.top - state.space);
+    if (anchor) scrollToLayout(dayTop(anchor.day) + anchor.offset);
+    else state.page = state.offset = 0;
     drawScrubber();
     render();
   }
 
   function anchorPoint() {
     if (!state.blocks.length) return null;
-    const y = scrollY - gridTop();
+    const y = viewTop();
     if (y <= 0) return null;
     const block = blockAt(y);
     return { day: block.days[0].day, offset: y - block.top };
@@ -252,21 +265,87 @@
   // the screen's top move the scroll position by their change in height, so nothing on screen
   // moves; at the end of the grid, it stays at the end.
   function relayout(blocks) {
-    const viewTop = scrollY - gridTop();
-    const atEnd = scrollY > 0 && viewTop + innerHeight >= state.total - 2;
+    const top = viewTop(), scaled = state.scaled;
+    const atEnd = scrollY > 0 && top + innerHeight >= state.total - 2;
     let above = 0, first = Infinity;
     for (const block of blocks) {
       const before = block.height;
       layBlock(block);
       if (block.height === before) continue;
       first = Math.min(first, block.index);
-      if (block.top + before <= viewTop + 1) above += block.height - before;
+      if (block.top + before <= top + 1) above += block.height - before;
     }
     if (first === Infinity) return;
     placeBlocks(first);
-    if (atEnd) scrollTo(0, gridTop() + state.total);
-    else if (above) scrollBy(0, above);
+    if (atEnd) scrollToLayout(state.total);
+    else if (above || scaled || state.scaled) scrollToLayout(top + above);
     scheduleScrubber();
+  }
+
+  // ---- The scaled scroll space --------------------------------------------------------------
+  // A browser lays out no element taller than about 33 million pixels (Chromium; Firefox about
+  // 18), and a million photos are about 30 million. A layout taller than `--max-scroll` is
+  // scrolled in a space that tall, cut in pages: within a page the scroll position and the
+  // layout move 1:1 (a wheel, a finger, the keys move the grid as on any page, on the
+  // compositor), the page's offset being how far the layout leads the scroll position. Pages
+  // further down lead by more, from none on the first to all the layout's excess on the last, so
+  // the top and the end of the scroll space are the top and the end of the grid. Stepping into
+  // the next page moves the scroll position back by the difference in offset in the same frame as
+  // the grid moves by it: nothing on screen moves. A long move (the scrollbar, End) lands on the
+  // page whose part of the scroll space holds it. Below the cap there is one page and no offset.
+  function pages() {
+    const end = Math.max(1, state.space + state.below - innerHeight);  // the furthest scroll
+    const excess = state.total - state.space;
+    const last = end + excess;                                         // the furthest layout top
+    const count = Math.max(Math.ceil(excess / end) + 1, Math.ceil(last / (state.cap / 20)));
+    // Page k holds layout tops [k·length, (k+1)·length) and leads by k·step; `length > step`
+    // keeps each page's scroll positions within [0, end].
+    return { end, last, count, length: last / (count + 1), step: excess / count };
+  }
+
+  const pageOf = (y, space) => Math.min(space.count, Math.max(0, Math.floor(y / space.length)));
+
+  // Where the screen's top is in the layout (the scroll position where the space is not scaled).
+  const viewTop = () => scrollY - gridTop() + state.offset;
+
+  function turnTo(page, space) {
+    state.page = page;
+    state.offset = Math.round(page * space.step);
+  }
+
+  // Scrolls so that the screen's top is at `y` in the layout.
+  function scrollToLayout(y) {
+    if (state.scaled) {
+      const space = pages();
+      y = Math.min(y, space.last);
+      const kept = y - state.offset;
+      if (pageOf(y, space) !== state.page || kept < 0 || kept > space.end) turnTo(y > 0 ? pageOf(y, space) : 0, space);
+    } else {
+      state.page = state.offset = 0;
+    }
+    state.scroll = y - state.offset;
+    scrollTo(0, gridTop() + state.scroll);
+    scheduleRender();
+  }
+
+  // The layout's answer to the scroll position (read once a frame, by `render`).
+  function followScroll() {
+    const scroll = scrollY - gridTop();
+    if (!state.scaled) return scroll;
+    const space = pages();
+    if (Math.abs(scroll - state.scroll) > 2 * innerHeight) {
+      turnTo(scroll > 0 ? Math.min(space.count, Math.floor(scroll / (space.length - space.step))) : 0, space);
+      state.scroll = scroll;
+      return scroll + state.offset;
+    }
+    const y = scroll + state.offset, page = pageOf(y, space);
+    state.scroll = scroll;
+    if (page !== state.page) {
+      turnTo(page, space);
+      state.scroll = y - state.offset;
+      scrollTo(0, gridTop() + state.scroll);
+    }
+    return y;
   }
 
   // ---- Loading ------------------------------------------------------------------------------
@@ -347,7 +426,10 @@
   }
 
   // ---- Rendering ----------------------------------------------------------------------------
-  function tileElement(tile) {
+  // `onScreen`: the tile is in the viewport as it is drawn. Its image is asked first: the tiles
+  // drawn ahead, below the screen, would otherwise share the connections (and a server making
+  // thumbnails) with it, and the screen would fill only as fast as all of them.
+  function tileElement(tile, onScreen) {
     const link = document.createElement("a");
     link.className = "tile";
     link.href = tile.href;  // the photo's own page (under a share link, its route there)
@@ -369,6 +451,7 @@
     }
     const image = document.createElement("img");
     image.decoding = "async";
+    image.fetchPriority = onScreen ? "high" : "low";
     image.alt = tile.name;
     image.width = tile.width;
     image.height = tile.height;
@@ -411,14 +494,14 @@
     if (height !== undefined) style.height = `${height}px`;
   }
 
-  function drawBlock(block, from, to) {
+  function drawBlock(block, from, to, view) {
     if (!block.element) {
       block.element = blockElement(block);
       gallery.append(block.element);
       state.drawn.add(block);
     }
     block.element.classList.toggle("pending", !block.tiles.length);
-    position(block.element, 0, block.top, state.width, block.height);
+    position(block.element, 0, block.top - state.offset, state.width, block.height);
     if (block.sparse) drawLabels(block);
     const shown = new Set();
     for (const row of block.rows) {
@@ -426,7 +509,8 @@
       for (const item of row.items) {
         let element = state.elements.get(item.tile.id);
         if (!element) {
-          element = tileElement(item.tile);
+          const top = block.top + row.top;
+          element = tileElement(item.tile, top < view[1] && top + row.height > view[0]);
           state.elements.set(item.tile.id, element);
           block.element.append(element);
         }
@@ -456,7 +540,7 @@
   function render() {
     rendering = false;
     if (!state.blocks.length) return;
-    const top = scrollY - gridTop();
+    const top = followScroll();
     const view = [top, top + innerHeight];
     const near = [top - innerHeight, top + 2 * innerHeight];
     const viewBlocks = [], nearBlocks = [], shown = new Set();
@@ -465,7 +549,7 @@
       if (block.top > near[1]) break;
       nearBlocks.push(block);
       if (block.top <= view[1] && block.top + block.height >= view[0]) viewBlocks.push(block);
-      for (const id of drawBlock(block, near[0], near[1])) shown.add(id);
+      for (const id of drawBlock(block, near[0], near[1], view)) shown.add(id);
     }
     for (const [id, element] of state.elements) {
       if (!shown.has(id)) {
@@ -526,7 +610,7 @@
       }
     }
     marks.replaceChildren(...children);
-    moveThumb(scrollY - gridTop());
+    moveThumb(viewTop());
   }
 
   function mark(className, top, text) {
@@ -559,7 +643,7 @@
     bubble.value = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()].slice(0, 3)} ${date.getUTCFullYear()}`;
     bubble.dataset.day = day;
     bubble.style.transform = `translateY(${fraction * rail.height}px)`;
-    scrollTo(0, gridTop() + dayTop(day));
+    scrollToLayout(dayTop(day));
   }
 
   scrubber.addEventListener("pointerdown", (event) => {
@@ -587,7 +671,7 @@
     if (event.target.closest?.("input, select, textarea, dialog, [contenteditable]")) return;
     const page = innerHeight * 0.9;
     const moves = { PageDown: () => scrollBy(0, page), PageUp: () => scrollBy(0, -page),
-      Home: () => scrollTo(0, 0), End: () => scrollTo(0, document.documentElement.scrollHeight) };
+      Home: () => scrollToLayout(-gridTop()), End: () => scrollToLayout(state.total) };
     if (!moves[event.key]) return;
     event.preventDefault();
     moves[event.key]();
@@ -608,16 +692,21 @@
   }
 
   // Where a photo is in the grid, loading its day first when its tile has not been fetched yet
-  // (a photo's own page opens the viewer before the grid reached it): the server names its day.
+  // (a photo's own page opens the viewer before the grid reached it): the server names its day,
+  // in the page under a share link, through the info route otherwise.
   async function locate(id) {
     await started;
     if (place(id)) return place(id);
-    const response = await fetch(`/api/photos/${Number(id)}/info`, { credentials: "same-origin" }).catch(() => null);
-    const day = response?.ok ? (await response.json()).tile?.day : null;
+    const day = openTile?.id === Number(id) ? openTile.day : await dayOf(id);
     const block = state.byDay.get(day)?.block;
     if (!block) return null;
     while (!place(id) && !block.complete) await loadMore(block);
     return place(id);
+  }
+
+  async function dayOf(id) {
+    const response = await fetch(`/api/photos/${Number(id)}/info`, { credentials: "same-origin" }).catch(() => null);
+    return response?.ok ? (await response.json()).tile?.day : null;
   }
 
   async function neighbour(id, delta) {
@@ -645,8 +734,8 @@
     const at = await locate(id);
     if (!at) return;
     const row = at.block.rows.find((entry) => entry.items.some((item) => item.tile.id === Number(id)));
-    const top = gridTop() + at.block.top + (row ? row.top : 0);
-    if (top < scrollY || top + (row ? row.height : 0) > scrollY + innerHeight) scrollTo(0, top - innerHeight / 3);
+    const top = at.block.top + (row ? row.top : 0), screen = viewTop();
+    if (top < screen || top + (row ? row.height : 0) > screen + innerHeight) scrollToLayout(top - innerHeight / 3);
     render();
     state.elements.get(Number(id))?.focus({ preventScroll: true });
   }

@@ -37,10 +37,14 @@ function infoOf(id) {
   return infos.get(id);
 }
 
+// The tile a photo's page under a share link carries (a visitor has no info route to ask).
+const openTile = JSON.parse(document.getElementById("open-photo-tile")?.textContent || "null");
+
 // The grid's data object of a photo; the server's when the grid has not loaded its tile (a
 // photo's own page, a moment's other file).
 async function dataFor(id) {
-  return grid()?.tile(id) ?? (account ? (await infoOf(id))?.tile : null) ?? null;
+  return grid()?.tile(id) ?? (openTile?.id === id ? openTile : null)
+    ?? (account ? (await infoOf(id))?.tile : null) ?? null;
 }
 
 function show(data) {
