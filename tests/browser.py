@@ -127,3 +127,24 @@ GRID_SCREEN_FILLED = """() => {
     && ![...document.querySelectorAll('#gallery .day.pending')].some(onScreen);
 }"""
 GRID_SETTLED = f"() => document.querySelector('#gallery').getAttribute('aria-busy') === 'false' && ({GRID_SCREEN_FILLED})()"
+
+# For `context.add_init_script`: every main-thread task over 50 ms, from the start of each page
+# (`window.photositeLongTasks`, their durations); a trace of TRACE_CATEGORIES tells their CPU time.
+TRACE_CATEGORIES = ["toplevel", "devtools.timeline"]
+# What a trace calls one task of a thread: older Chromiums "RunTask", Chromium 156
+# "ThreadControllerImpl::RunTask" (a name that matches none measures nothing: tests check it does).
+TASK_EVENTS = {"RunTask", "ThreadControllerImpl::RunTask"}
+WATCH_LONG_TASKS = """window.photositeLongTasks = [];
+new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.photositeLongTasks.push(entry.duration); })
+  .observe({ type: "longtask", buffered: true });"""
+
+
+def longest_task_cpu_ms(trace) -> float:
+    """The most time the page's main thread spent on one task. On a machine busy with other work,
+    a task of a few milliseconds can last over 50 in wall time: a long task the PerformanceObserver
+    saw is the grid's fault only if the thread itself spent that long on it (a trace's `tdur`)."""
+    events = trace["traceEvents"]
+    main = {(event["pid"], event["tid"]) for event in events
+            if event.get("ph") == "M" and event.get("name") == "thread_name" and event["args"]["name"] == "CrRendererMain"}
+    return max((event.get("tdur", 0) / 1000 for event in events
+                if event.get("name") in TASK_EVENTS and (event.get("pid"), event.get("tid")) in main), default=0)

@@ -17,6 +17,10 @@ from fault_helpers import kill_9, photo_rows, start_manage
 from live_site import running_site
 from polling import wait_for
 
+# The store is the subject, not the database: the SQLite pass of .ci/run runs these, and the
+# PostgreSQL pass meets the store in tests/test_two_machines.py.
+pytestmark = pytest.mark.outside_database
+
 # Over the 16 MiB part size (photosite.object_storage.PART_SIZE): a multipart upload of two parts.
 BIG_FILE_BYTES = 17 * 1024 * 1024
 # The proxy's pace: the first part takes about two seconds to go up, long after the test saw it start.

@@ -16,6 +16,10 @@ import factories
 from browser import screenshot, signed_in_page
 from live_site import running_site
 
+# The store is the subject, not the database: the SQLite pass of .ci/run runs these, and the
+# PostgreSQL pass meets the store in tests/test_two_machines.py.
+pytestmark = pytest.mark.outside_database
+
 WEBP = "image/avif,image/webp,*/*"
 ROWS = ("import json; from library.models import Photo; "
         "print(json.dumps(list(Photo.objects.values('id', 'original_name', 'path', 'sha256', 'size'))))")

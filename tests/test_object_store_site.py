@@ -9,6 +9,10 @@ import pytest
 import factories
 from live_site import running_site
 
+# The store is the subject, not the database: the SQLite pass of .ci/run runs these, and the
+# PostgreSQL pass meets the store in tests/test_two_machines.py.
+pytestmark = pytest.mark.outside_database
+
 WEBP = "image/avif,image/webp,*/*"
 
 
