@@ -98,6 +98,12 @@ SERVER_TIMES = r"""() => {
   const named = (part) => resources.filter((entry) => entry.name.includes(part));
   return {
     page: ttfb(performance.getEntriesByType("navigation")[0]),
+    // when the page was in and its scripts ran (DOMContentLoaded), and each question to the
+    // timeline API's [asked at, answered at]: what the placeholders waited for, in turn or at once
+    pageDone: performance.getEntriesByType("navigation")[0].responseEnd,
+    scriptsRan: performance.getEntriesByType("navigation")[0].domContentLoadedEventStart,
+    timeline: named("/api/timeline/").map((entry) => [entry.name.includes("/summary") ? "summary" : "tiles",
+                                                       entry.startTime, entry.responseEnd]),
     summary: named("/api/timeline/summary").map(ttfb),
     tiles: named("/api/timeline/tiles").map(ttfb),
     thumbnails: named("/thumbnail").map(ttfb),
@@ -313,6 +319,9 @@ def show_run(report, attempt, cold, warm, real):
               f" ms, tiles {', '.join(f'{t:.0f}' for t in server['tiles'])} ms, {len(server['thumbnails'])}"
               f" thumbnails {min(thumbs):.0f}–{max(thumbs):.0f} ms (median {statistics.median(thumbs):.0f}),"
               f" the last done at {server['thumbnailsDone']:.0f} ms", flush=True)
+        print(f"    {kind}: page in at {server['pageDone']:.0f} ms, scripts ran at {server['scriptsRan']:.0f} ms; "
+              + ", ".join(f"{name} {start:.0f}–{end:.0f} ms" for name, start, end in server["timeline"])
+              + f"; placeholders at {measured['placeholders']:.0f} ms", flush=True)
         on_screen = set(measured["on_screen"])
         times = server["thumbnailTimes"]
         done = [end for photo, _, end in times if photo in on_screen]

@@ -79,6 +79,32 @@ def test_grid_has_day_headings_and_draws_tiles_as_they_come_into_view(page):
     screenshot(page, "gallery-grid", full_page=False)
 
 
+# The grid's questions to the timeline API, from the browser's own record: which element asked
+# ("link": the page's preload; "fetch": a script), when it started and when its answer was in.
+TIMELINE_REQUESTS = """() => performance.getEntriesByType("resource")
+    .filter((entry) => entry.name.includes("/api/timeline/"))
+    .map((entry) => ({ url: entry.name, by: entry.initiatorType, start: entry.startTime, end: entry.responseEnd }))"""
+
+
+def test_the_newest_tiles_are_asked_with_the_summary_not_after_it(page):
+    # given the gallery opened afresh, every request to the timeline API counted
+    asked = []
+    page.on("request", lambda request: "/api/timeline/" in request.url and asked.append(request.url))
+    # when it draws its first screen
+    page.goto("/")
+    page.wait_for_function(GRID_SETTLED)
+    # then the newest tiles were asked by the page itself, before the summary's answer was in, and
+    # the grid took that answer (no second request for them, none other for the first screen)
+    requests = page.evaluate(TIMELINE_REQUESTS)
+    summary = next(request for request in requests if "/summary" in request["url"])
+    newest = [request for request in requests if "/tiles?" in request["url"]]
+    assert [request["by"] for request in newest] == ["link"]
+    assert newest[0]["start"] < summary["end"]
+    assert sum("/tiles?" in url for url in asked) == 1
+    assert page.locator(".tile").count() > 0
+    screenshot(page, "gallery-newest-tiles-first", full_page=False)
+
+
 def test_viewer_steps_with_the_keyboard_and_closes_with_escape(page):
     # given
     page.wait_for_function(GRID_SETTLED)

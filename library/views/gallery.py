@@ -28,6 +28,8 @@ from library.services.timeline import (
 )
 from thumbnails.placeholders import for_photos
 
+from .timeline_api import newest_tiles_url
+
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
 
@@ -88,6 +90,8 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
         return bad_position(request, str(error))
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
+    if "open_photo" not in context:  # a photo's page starts the grid at its day, not the newest
+        context = {**context, "newest_tiles": newest_tiles_url(context["grid_api"], context.get("grid_scope", ""))}
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
                "placeholders": for_photos(photo.pk for photo in page.photos)}

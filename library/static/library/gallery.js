@@ -355,9 +355,16 @@
     return response.json();
   }
 
+  // The newest tiles of the scope, asked with the summary (the page names them, and preloads
+  // them), not a round trip after it: the first blocks' tiles, taken by the first load of the
+  // newest block. Null once taken, or on a page that starts elsewhere (a photo's).
+  let newestTiles = gallery.dataset.newestTiles ? fetchJson(gallery.dataset.newestTiles) : null;
+  newestTiles?.catch(() => {});  // a failure is the first load's to handle, if it is taken
+
   // Loads the next page of `first` and, when they fit in the same request, the blocks after it
   // that still need tiles. Resolves when the tiles are laid out.
   function load(first, wanted) {
+    if (newestTiles && first.index === 0 && !first.next) return loadNewest();
     const blocks = [first];
     if (!first.next) {
       let count = first.count;
@@ -374,9 +381,21 @@
     params.set("to", oldest);
     params.set("limit", String(PAGE_TILES));
     if (first.next) params.set("after", first.next);
+    return track(blocks, fetchJson(`${api}tiles?${params}`));
+  }
+
+  // The newest tiles reach as far back as their answer goes: every block is theirs until then.
+  function loadNewest() {
+    const answer = newestTiles;
+    newestTiles = null;
+    return track(state.blocks, answer);
+  }
+
+  // `blocks` loading until `answer` is in and laid out.
+  function track(blocks, answer) {
     state.requests++;
-    const loading = fetchJson(`${api}tiles?${params}`)
-      .then((answer) => receive(blocks, answer))
+    const loading = answer
+      .then((tiles) => receive(blocks, tiles))
       .finally(() => {
         for (const block of blocks) block.loading = null;
         state.requests--;
