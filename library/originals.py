@@ -7,13 +7,15 @@ as thumbnails.storage does it): a storage that keeps its files on this machine h
 `local_path`, and readers open the file in place; otherwise `local_copy` fetches the object into
 a temporary file for the generators (Pillow, rawpy and ffmpeg want a file they can seek in),
 which costs one download per rendition made, and the originals view hands browsers a
-presigned link to the store instead of passing the bytes through."""
+presigned link to the store instead of passing the bytes through. What reads an original from
+start to end (a ZIP download) streams it with `opened`."""
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files import File
@@ -68,6 +70,30 @@ def local_copy(name: str) -> Iterator[Path]:
         with store_errors(name), originals_storage().open(name, "rb") as source, open(copy, "wb") as target:
             shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
         yield copy
+
+
+def size(name: str) -> int:
+    """The original's length in bytes (FileNotFoundError when it is not there)."""
+    path = local_path(name)
+    if path is not None:
+        return path.stat().st_size
+    with store_errors(name):
+        return originals_storage().size(name)
+
+
+@contextmanager
+def opened(name: str) -> Iterator[BinaryIO]:
+    """The original, open to be read in order from its start: the file itself, or the object
+    streamed by one GET as it is read (never fetched whole first, so a reader holds one chunk of
+    a video at a time). FileNotFoundError when it is not there; the store's failures, even half
+    way, are ObjectStoreError."""
+    path = local_path(name)
+    if path is not None:
+        with open(path, "rb") as file:
+            yield file
+        return
+    with store_errors(name), closing(originals_storage().reader(name)) as reader:
+        yield reader
 
 
 def upload_without_overwrite(source: Path, name: str) -> bool:
