@@ -12,7 +12,7 @@ import pytest
 from library.paths import THUMBNAIL_CACHE_DIR
 
 import factories
-from browser import GRID_SETTLED, screenshot, signed_in_page
+from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from live_site import running_site
 
 pytestmark = pytest.mark.slow
@@ -41,18 +41,22 @@ def serving(site, redirect: bool):
 
 
 def tiles_seen(browser, site, name: str) -> list[tuple[str, int]]:
-    """(origin, status) of every thumbnail response while the gallery's tiles load in a new session."""
+    """(origin, status) of every thumbnail response while the gallery's tiles load in a new
+    session (the gallery the login lands on, watched from before it loads)."""
     seen = []
-    with signed_in_page(browser, site, viewport={"width": 1000, "height": 700}) as page:
-        page.on("response", lambda response: seen.append(response) if "thumbnail" in response.url
-                or "/.thumbnails/" in response.url else None)
-        page.goto("/")
-        page.wait_for_function(GRID_SETTLED)
-        page.wait_for_function(IMAGES_LOADED)
-        assert page.locator("#gallery .tile img").count() == 3
-        screenshot(page, name, full_page=False)
-        return [(f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}", response.status)
-                for response in seen]
+    context = watched_context(browser, base_url=site.base_url, viewport={"width": 1000, "height": 700})
+    page = context.new_page()
+    page.on("response", lambda response: seen.append(response) if "thumbnail" in response.url
+            or "/.thumbnails/" in response.url else None)
+    log_in(page, site)
+    page.wait_for_function(GRID_SETTLED)
+    page.wait_for_function(IMAGES_LOADED)
+    assert page.locator("#gallery .tile img").count() == 3
+    screenshot(page, name, full_page=False)
+    context.close()
+    context.csp.assert_none()
+    return [(f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}", response.status)
+            for response in seen]
 
 
 def test_with_redirects_the_tiles_load_from_the_store_within_the_policy(browser, site, object_store):
@@ -63,7 +67,7 @@ def test_with_redirects_the_tiles_load_from_the_store_within_the_policy(browser,
     # when: another session visits
     seen = tiles_seen(browser, site, "object-store-gallery-redirect")
 
-    # then (leaving each page asserted that the policy refused nothing)
+    # then (each visit asserted that the policy refused nothing)
     assert sorted(seen) == sorted([(site.base_url, 302)] * 3 + [(object_store.endpoint_url, 200)] * 3)
     assert not (site.root / THUMBNAIL_CACHE_DIR).exists()
 
