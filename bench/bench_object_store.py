@@ -42,6 +42,8 @@ from live_site import uvicorn
 IMPORT_GOAL = 1.3
 THUMBNAIL_GOAL = 2.0
 IMPORT_JOBS = 4
+# The redirect goes through Django (tens of requests/s on a loaded machine): fewer requests of it.
+REDIRECT_REQUESTS = 800
 HASH_CHUNK_BYTES = 1024 * 1024
 # Room for the corpus a few times over (SeaweedFS allocates a volume when it first writes to it).
 VOLUME_SIZE_MB = 1024
@@ -121,7 +123,7 @@ def check_imported(library, environment, expected):
 
 def thumbnail_figures(corpus, report, store):
     report.section(f"A cached thumbnail: requests/s, {HIT_CONCURRENCY} concurrent, best of "
-                   f"{report.repeat + GOAL_ROUNDS} ({load_tool_name()})")
+                   f"{report.repeat + GOAL_ROUNDS}, redirects of {report.repeat} ({load_tool_name()})")
     photo = corpus.photos[0]
     local = site_library(report, "local-site", photo, {})
     on_store = site_library(report, "store-site", photo, store.environment(store.bucket, prefix="served"))
@@ -137,14 +139,16 @@ def thumbnail_figures(corpus, report, store):
         for base_url, session in ((local_url, local_session), (copy_url, copy_session)):
             fetch(base_url + path, session)  # made (or copied here), and offered to the fast path
             fetch(base_url + path, session, fast_path=True)
-        link = httpx.get(redirect_url + path, cookies={"sessionid": redirect_session}).headers["location"]
-        assert link.startswith(store.endpoint_url), f"expected a redirect to the store, got {link}"
         best = dict.fromkeys(("local", "copy", "redirect", "store"), 0.0)
-        for _ in range(report.repeat + GOAL_ROUNDS):
+        for round_number in range(report.repeat + GOAL_ROUNDS):
             best["local"] = max(best["local"], requests_per_second(local_url + path, local_session))
             best["copy"] = max(best["copy"], requests_per_second(copy_url + path, copy_session))
-            best["redirect"] = max(best["redirect"], requests_per_second(redirect_url + path, redirect_session, status=302))
-            best["store"] = max(best["store"], requests_per_second(link, None))
+            if round_number < report.repeat:  # no goal: fewer rounds of the slow one
+                best["redirect"] = max(best["redirect"],
+                                       requests_per_second(redirect_url + path, redirect_session, status=302,
+                                                           requests=REDIRECT_REQUESTS))
+                link = presigned_link(redirect_url + path, redirect_session, store)  # fresh: links expire
+                best["store"] = max(best["store"], requests_per_second(link, None, requests=REDIRECT_REQUESTS))
     report.row("local library, fast path", best["local"], "req/s")
     report.row("library on the store, copy here, fast path", best["copy"], "req/s")
     report.row("library on the store, the site's 302", best["redirect"], "req/s")
@@ -154,6 +158,12 @@ def thumbnail_figures(corpus, report, store):
     report.ratio("store (copy here) / local fast path (time per request)", best["local"], best["copy"],
                  goal=THUMBNAIL_GOAL)
     report.ratio("store (redirect + store) / local fast path", best["local"], pair)
+
+
+def presigned_link(url, session, store) -> str:
+    link = httpx.get(url, cookies={"sessionid": session}).headers["location"]
+    assert link.startswith(store.endpoint_url), f"expected a redirect to the store, got {link}"
+    return link
 
 
 def site_library(report, name, photo, environment):

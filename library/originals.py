@@ -51,6 +51,11 @@ def originals_storage():
     return storages["originals"]
 
 
+def kept_on_this_machine() -> bool:
+    """Whether the originals are files on this machine (the library folder), not objects in a store."""
+    return local_path("") is not None
+
+
 def local_path(name: str) -> Path | None:
     """The original's path on this machine, or None when the storage keeps it elsewhere."""
     ask = getattr(originals_storage(), "local_path", None)
