@@ -482,22 +482,24 @@ def load_tool_name():
     return "ApacheBench ab -k" if shutil.which("ab") else "asyncio client"
 
 
-def requests_per_second(url, session):
-    fetch(url, session)
+def requests_per_second(url, session, status=200, requests=HIT_REQUESTS):
+    """Requests/s of `url` over `requests` requests, every answer `status` (a redirect's 302, say)."""
+    if status == 200:
+        fetch(url, session)
     if shutil.which("ab"):
-        args = ["ab", "-q", "-k", "-n", str(HIT_REQUESTS), "-c", str(HIT_CONCURRENCY)]
+        args = ["ab", "-q", "-k", "-n", str(requests), "-c", str(HIT_CONCURRENCY)]
         if session:
             args += ["-C", f"sessionid={session}"]
         output = subprocess.run([*args, url], capture_output=True, text=True, check=True, timeout=600).stdout
         failed = int(re.search(r"Failed requests:\s+(\d+)", output)[1])
         non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", output)
-        if failed or non_2xx:
+        if failed or (int(non_2xx[1]) if non_2xx else 0) != (0 if status < 300 else requests):
             raise RuntimeError(f"load run had failures:\n{output}")
         return float(re.search(r"Requests per second:\s+([\d.]+)", output)[1])
-    return asyncio.run(asyncio_load(url, session))
+    return asyncio.run(asyncio_load(url, session, status, requests))
 
 
-async def asyncio_load(url, session):
+async def asyncio_load(url, session, status=200, requests=HIT_REQUESTS):
     """Keep-alive HTTP/1.1 GETs over HIT_CONCURRENCY connections; requests per second."""
     import httpx
 
@@ -505,11 +507,13 @@ async def asyncio_load(url, session):
     async with httpx.AsyncClient(cookies=cookies, limits=httpx.Limits(max_connections=HIT_CONCURRENCY)) as client:
         async def worker_loop(count):
             for _ in range(count):
-                (await client.get(url)).raise_for_status()
+                response = await client.get(url)
+                if response.status_code != status:
+                    raise RuntimeError(f"{url} answered {response.status_code}, not {status}")
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker_loop(HIT_REQUESTS // HIT_CONCURRENCY) for _ in range(HIT_CONCURRENCY)))
-        return HIT_REQUESTS // HIT_CONCURRENCY * HIT_CONCURRENCY / (time.perf_counter() - started)
+        await asyncio.gather(*(worker_loop(requests // HIT_CONCURRENCY) for _ in range(HIT_CONCURRENCY)))
+        return requests // HIT_CONCURRENCY * HIT_CONCURRENCY / (time.perf_counter() - started)
 
 
 def main(argv):

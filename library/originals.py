@@ -7,7 +7,8 @@ as thumbnails.storage does it): a storage that keeps its files on this machine h
 `local_path`, and readers open the file in place; otherwise `local_copy` fetches the object into
 a temporary file for the generators (Pillow, rawpy and ffmpeg want a file they can seek in),
 which costs one download per rendition made, and the originals view hands browsers a
-presigned link to the store instead of passing the bytes through."""
+presigned link to the store instead of passing the bytes through. What reads an original from
+start to end (a ZIP download) streams it with `opened`."""
 import hashlib
 import os
 import shutil
@@ -80,7 +81,7 @@ def local_copy(name: str) -> Iterator[Path]:
         yield copy
 
 
-def original_size(name: str) -> int:
+def size(name: str) -> int:
     """The original's length in bytes (FileNotFoundError when it is not there)."""
     path = local_path(name)
     if path is not None:
@@ -95,10 +96,11 @@ def original_size(name: str) -> int:
 
 
 @contextmanager
-def reading(name: str) -> Iterator[BinaryIO]:
-    """The original open to be read in order from its start (FileNotFoundError when it is not
-    there): the file on this machine, or the object as the store sends it, through one GET,
-    nothing downloaded ahead (what a stream of it wants; `local_copy` is for decoders that seek)."""
+def opened(name: str) -> Iterator[BinaryIO]:
+    """The original, open to be read in order from its start: the file itself, or the object
+    streamed by one GET as it is read (never fetched whole first, so a reader holds one chunk of
+    a video at a time). FileNotFoundError when it is not there; the store's failures, even half
+    way, are ObjectStoreError."""
     path = local_path(name)
     if path is not None:
         with open(path, "rb") as file:

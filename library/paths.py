@@ -25,6 +25,8 @@ MIGRATE_LOCK_FILE = f"{SITE_DIR}/migrate.lock"
 THUMBNAILS_DIR = ".thumbnails"  # the default thumbnail storage's location
 # Renditions growing on this machine while ffmpeg writes them (fragmented MP4, served as they grow).
 VIDEO_RENDITIONS_DIR = ".video_renditions"
+# Copies of thumbnails kept in an object store, near this machine's web processes (bounded, LRU).
+THUMBNAIL_CACHE_DIR = ".thumbnail_cache"
 # Staged files: on the library's own disk, so placing one is a rename, never a copy.
 IMPORT_TEMP_DIR = ".import_temp"
 LOGS_DIR = ".logs"  # photosite/log_handlers.py writes here
@@ -55,6 +57,10 @@ def logs_dir() -> Path:
 
 def video_renditions_dir() -> Path:
     return library_root() / VIDEO_RENDITIONS_DIR
+
+
+def thumbnail_cache_dir() -> Path:
+    return library_root() / THUMBNAIL_CACHE_DIR
 
 
 def migrate_lock_path() -> Path:

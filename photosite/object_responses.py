@@ -26,7 +26,9 @@ async def object_response(request, storage, name: str, etag: str, content_type: 
                           download_name: str | None = None):
     """The object `name` of `storage`: a 302 to it, or its bytes (FileNotFoundError when it is not there)."""
     if settings.PHOTOSITE_S3_REDIRECT:
-        parameters = {"ResponseContentType": content_type}
+        # The store answers the link with the caching the site would give (immutable for a
+        # content-addressed link), so the browser keeps the bytes as it would have ours.
+        parameters = {"ResponseContentType": content_type, "ResponseCacheControl": caching}
         if download_name:
             parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
         response = HttpResponseRedirect(storage.url(name, parameters=parameters))

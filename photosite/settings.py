@@ -51,6 +51,10 @@ PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 
 # process keeps fetching thumbnails it could already see for at most the TTL.
 PHOTOSITE_THUMBNAIL_FAST_PATH = env_bool("PHOTOSITE_THUMBNAIL_FAST_PATH", True)
 PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = float(os.environ.get("PHOTOSITE_THUMBNAIL_FAST_PATH_TTL", 5))
+# With the library on an object store and PHOTOSITE_S3_REDIRECT off, thumbnails are served from
+# copies on this machine (<library>/.thumbnail_cache/, thumbnails/local_cache.py), at most this
+# many megabytes of them, the least recently served going first.
+PHOTOSITE_THUMBNAIL_CACHE_MB = float(os.environ.get("PHOTOSITE_THUMBNAIL_CACHE_MB", 256))
 # The thumbnail format made ahead and served to browsers (webp or jpeg; thumbnails/formats.py).
 # A client whose Accept lacks image/webp gets JPEG, made on its first request.
 PHOTOSITE_THUMBNAIL_FORMAT = os.environ.get("PHOTOSITE_THUMBNAIL_FORMAT", "webp").strip().lower()

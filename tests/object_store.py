@@ -67,8 +67,10 @@ class ObjectStore:
             self.process.wait()
 
 
-def start_object_store(folder: Path) -> ObjectStore:
-    """Starts SeaweedFS in `folder` and returns once its S3 gateway answers an authenticated call."""
+def start_object_store(folder: Path, volume_size_mb: int = 64, volumes: int = 8) -> ObjectStore:
+    """Starts SeaweedFS in `folder` and returns once its S3 gateway answers an authenticated call.
+    It holds at most `volumes` volumes of `volume_size_mb` each: small for the tests (each
+    volume is allocated as it is first written), larger for the benchmarks' corpus."""
     config = folder / "s3.json"
     config.write_text(json.dumps({"identities": [
         {"name": "writer", "credentials": [{"accessKey": WRITER[0], "secretKey": WRITER[1]}],
@@ -81,7 +83,7 @@ def start_object_store(folder: Path) -> ObjectStore:
     ports = {name: free_port() for name in PORT_FLAGS}
     command = [
         weed_binary(), "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-s3",
-        f"-s3.config={config}", "-volume.max=8", "-master.volumeSizeLimitMB=64",
+        f"-s3.config={config}", f"-volume.max={volumes}", f"-master.volumeSizeLimitMB={volume_size_mb}",
         # A test store stops at once (the volume server would announce its stop for 10 s first)
         # and, restarted on its data, elects its one master in about a second rather than ten.
         "-volume.preStopSeconds=0", "-master.electionTimeout=1s",

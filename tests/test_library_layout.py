@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKED_FOLDERS = ["library", "photosite", "thumbnails", "bench"]
 OWNER = REPO_ROOT / "library" / "paths.py"
 LAYOUT_NAMES = re.compile(
-    r"(?<![\w.])\.(?:photosite|thumbnails|video_renditions|import_temp|logs|trash)\b"
+    r"(?<![\w.])\.(?:photosite|thumbnails|thumbnail_cache|video_renditions|import_temp|logs|trash)\b"
     r"|db\.sqlite3|migrate\.lock|(?:^|/)secret_key$|^watch-|(?:^|/)img_"
 )
 
@@ -47,7 +47,8 @@ def test_only_library_paths_spells_the_library_layout():
 
 @pytest.mark.parametrize("name", [
     paths.SECRET_KEY_FILE, paths.SQLITE_FILE, paths.MIGRATE_LOCK_FILE, paths.THUMBNAILS_DIR,
-    paths.VIDEO_RENDITIONS_DIR, paths.IMPORT_TEMP_DIR, paths.LOGS_DIR, paths.trash_name("a/b.jpg", 2),
+    paths.VIDEO_RENDITIONS_DIR, paths.THUMBNAIL_CACHE_DIR, paths.IMPORT_TEMP_DIR, paths.LOGS_DIR,
+    paths.trash_name("a/b.jpg", 2),
     paths.photo_name(date(2024, 1, 31), "ab" * 32, "JPG"), "watch-0123.json",
 ])
 def test_the_check_catches_every_name_paths_spells(name):
@@ -59,8 +60,8 @@ def test_the_check_catches_every_name_paths_spells(name):
 
 def test_site_folders_are_hidden_so_photo_walks_skip_them():
     # given
-    site_folders = [paths.SITE_DIR, paths.THUMBNAILS_DIR, paths.VIDEO_RENDITIONS_DIR, paths.IMPORT_TEMP_DIR,
-                    paths.LOGS_DIR, paths.TRASH_DIR]
+    site_folders = [paths.SITE_DIR, paths.THUMBNAILS_DIR, paths.VIDEO_RENDITIONS_DIR, paths.THUMBNAIL_CACHE_DIR,
+                    paths.IMPORT_TEMP_DIR, paths.LOGS_DIR, paths.TRASH_DIR]
     # then
     assert all(paths.is_hidden(folder) for folder in site_folders)
     assert not paths.is_hidden(paths.photo_name(date(2024, 1, 31), "ab" * 32, "jpg"))

@@ -1,6 +1,7 @@
 """A site whose library is on an S3-compatible object store (`PHOTOSITE_STORAGE_URL=s3://…`),
 live: uvicorn serving, SeaweedFS storing. Thumbnails and their rows are made as on a disk, kept
-in the bucket under the library's prefix, made once, and served again from the store."""
+in the bucket under the library's prefix, made once, and served again from the store (through a
+presigned redirect, the default)."""
 import hashlib
 from contextlib import closing
 
@@ -36,7 +37,7 @@ def test_thumbnails_are_kept_in_the_bucket_and_made_once(site, object_store):
                                                   "print(Photo.objects.get(original_name='a.jpg').pk)").stdout.split()[-1])
         first = client.get(f"/api/photo/{photo_id}/thumbnail", headers={"Accept": WEBP})
         stored = stored_keys(object_store, "site-library/.thumbnails/")
-        again = client.get(f"/api/photo/{photo_id}/thumbnail", headers={"Accept": WEBP})
+        again = client.get(f"/api/photo/{photo_id}/thumbnail", headers={"Accept": WEBP}, follow_redirects=True)
 
     assert first.status_code == 200 and first.content[8:12] == b"WEBP"
     assert again.content == first.content

@@ -6,7 +6,14 @@ Async, so cache hits never queue behind a generation: misses are made in the gen
 loop's shared pool, where they would hold up the reads of originals and event streams.
 
 Hits are an HttpResponse of the bytes rather than a FileResponse: a thumbnail is small, and
-under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response."""
+under ASGI a FileResponse's file iterator costs a thread hop (and a warning) per response.
+
+A thumbnail kept in an object store is answered, once the access check is done, with a
+short-lived presigned link to it (`PHOTOSITE_S3_REDIRECT`), or else from a copy on this machine
+(thumbnails.local_cache), which the fast path then serves like a file of a local storage."""
+import logging
+from dataclasses import dataclass
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -17,16 +24,20 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 from photosite.generation_pool import in_generation_pool
+from photosite.object_responses import object_response
 
 from . import store
 from .errors import RenditionError
 from .formats import served_spec
 from .links import content_version
+from .local_cache import thumbnail_cache
 from .names import etag as rendition_etag
 from .placeholder import placeholder_jpeg
 from .responses import NO_STORE, Offer, cache_control, etag_matches, leave_offer
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 from .thumbnail_renditions import ensure
+
+logger = logging.getLogger("photosite.thumbnails")
 
 # Error answers are plain text: their reason quotes the query, which must never be read as markup.
 PLAIN_TEXT = "text/plain; charset=utf-8"
@@ -56,61 +67,106 @@ async def thumbnail_response(request, photos, photo_id, user=None):
     caching = cache_control(request.GET.get("v"), content_version(photo))
     if etag_matches(etag, request.headers.get("If-None-Match", "")):
         return with_headers(HttpResponseNotModified(), etag, caching)
-    data = await cached_or_made(photo, spec)
-    if data is None:
+    if photo.thumbnail_recorded and redirects_to_store():
+        response = await object_response(request, store.storage(), store.Entry(photo, spec).name, etag,
+                                         spec.content_type, caching)
+        patch_vary_headers(response, ["Accept"])  # WebP or JPEG: the link depends on it
+        return response
+    served = await cached_or_made(photo, spec)
+    if served is None:
         response = HttpResponse(placeholder_jpeg(photo.width, photo.height, spec), content_type="image/jpeg")
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
-    if user is not None:
-        offer_to_fast_path(request, user, photo, spec, etag)
-    return with_headers(HttpResponse(data, content_type=spec.content_type), etag, caching)
+    if user is not None and served.path is not None:
+        offer_to_fast_path(request, user, photo, spec, etag, served.path)
+    return with_headers(HttpResponse(served.data, content_type=spec.content_type), etag, caching)
 
 
 def spec_for_request(request) -> ThumbnailSpec:
     return served_spec(request.GET.get("size", DEFAULT_SIZE), request.headers.get("Accept", ""))
 
 
-async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
-    """The thumbnail's bytes (made first on a miss, including a file that vanished from the
-    storage), or None when it cannot be made; the store has then logged why.
+def redirects_to_store() -> bool:
+    """Whether a stored thumbnail is answered with a link to the store rather than with its bytes."""
+    return settings.PHOTOSITE_S3_REDIRECT and not store.stored_on_this_machine()
+
+
+@dataclass(frozen=True)
+class Served:
+    """A thumbnail's bytes, and the file on this machine holding them (for the fast path), if any."""
+    data: bytes
+    path: str | None = None
+
+
+async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> Served | None:
+    """The thumbnail (made first on a miss, including a file that vanished from the storage), or
+    None when it cannot be made; the store has then logged why.
 
     A recorded hit on local disk is read right here: a thumbnail is a few dozen kilobytes in the
     page cache, cheaper to read than a hop to a worker thread; one in a storage that may be
-    remote is read in the loop's shared pool, like any file served. Everything else goes through
-    `ensure()` in the generation pool: a miss, a file gone from under its row, and a file
-    its row does not record yet (ensure records it)."""
+    remote is read (or its copy on this machine is) in the loop's shared pool, like any file
+    served. Everything else goes through `ensure()` in the generation pool: a miss, a file gone
+    from under its row, and a file its row does not record yet (ensure records it)."""
     if photo.thumbnail_recorded:
-        data = (recorded_bytes(photo, spec) if store.stored_on_this_machine()
-                else await sync_to_async(recorded_bytes, thread_sensitive=False)(photo, spec))
-        if data is not None:
-            return data
-    return await in_generation_pool(ensured_bytes, photo, spec)
+        served = (recorded(photo, spec) if store.stored_on_this_machine()
+                  else await sync_to_async(recorded, thread_sensitive=False)(photo, spec))
+        if served is not None:
+            return served
+    return await in_generation_pool(ensured, photo, spec)
 
 
-def recorded_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
-    """The bytes its row records as stored; None when they are no longer in the storage."""
+def recorded(photo: Photo, spec: ThumbnailSpec) -> Served | None:
+    """The thumbnail its row records as stored (from this machine's copy when the storage is
+    remote); None when it is no longer in the storage."""
+    entry = store.Entry(photo, spec)
+    path = entry.local_path()
+    if path is None and (copy := nearby_copy(entry)) is not None:
+        return copy
     try:
-        return store.Entry(photo, spec).read()
+        data = entry.read()
     except FileNotFoundError:
         return None
+    return Served(data, path or kept_nearby(entry, data))
 
 
-def ensured_bytes(photo: Photo, spec: ThumbnailSpec) -> bytes | None:
+def ensured(photo: Photo, spec: ThumbnailSpec) -> Served | None:
     """On a miss, the bytes `ensure` just made (never read back from the storage)."""
     try:
-        return ensure(photo, spec, recorded=photo.thumbnail_recorded).read()
+        rendition = ensure(photo, spec, recorded=photo.thumbnail_recorded)
+        data = rendition.read()
     except (RenditionError, FileNotFoundError):
         return None
     finally:
         close_old_connections()
+    return Served(data, rendition.entry.local_path() or kept_nearby(rendition.entry, data))
 
 
-def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str):
-    """Offer `thumbnails.fast_path` this thumbnail, so that it may answer the next requests for
-    it before Django (for a short while; see `fast_path_tables` for the trade-off): only when the
-    storage keeps it on this machine, and with what the access rule needs to decide."""
-    path = store.Entry(photo, spec).local_path() if settings.PHOTOSITE_THUMBNAIL_FAST_PATH else None
-    if path is not None:
+def nearby_copy(entry: store.Entry) -> Served | None:
+    """This machine's copy of a thumbnail kept in a remote storage, if it has one."""
+    path = thumbnail_cache().lookup(entry.name)
+    try:
+        return Served(path.read_bytes(), str(path)) if path is not None else None
+    except FileNotFoundError:  # removed by another process to make room since
+        return None
+
+
+def kept_nearby(entry: store.Entry, data: bytes) -> str | None:
+    """Keeps a copy of a remote storage's thumbnail on this machine, for the next requests (and
+    the fast path), unless browsers are sent to the store for it."""
+    if settings.PHOTOSITE_S3_REDIRECT:
+        return None
+    try:
+        return str(thumbnail_cache().put(entry.name, data))
+    except OSError as error:  # a full disk costs the copy, never the answer
+        logger.warning("Could not keep a copy of thumbnail %s on this machine: %s", entry.name, error)
+        return None
+
+
+def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str, path: str):
+    """Offer `thumbnails.fast_path` this thumbnail, whose file is `path` on this machine, so that
+    it may answer the next requests for it before Django (for a short while; see
+    `fast_path_tables` for the trade-off), with what the access rule needs to decide."""
+    if settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
         leave_offer(request, Offer(request.session.session_key, user.is_staff, photo.pk, spec, path, etag,
                                    spec.content_type, content_version(photo), photo.trashed_at is not None))
 

@@ -12,9 +12,11 @@ No thumbnail work happens here, ever: thumbnails are made lazily or by the backg
 import errno
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +30,7 @@ from library.media.not_media import document_reason, sidecar_extension, system_f
 from library.media.sidecar_facts import ParsedSidecar, PassedByError
 from library.media.sidecar_names import match_key
 from library.models import ImportOutcome, ImportSession, ImportSource, OutcomeStatus, Photo
+from library.originals import kept_on_this_machine
 from library.signals import import_session_finished
 
 from .archives import OpenArchives, member_folder
@@ -308,11 +311,11 @@ class ImportPipeline:
         claimed, refused = [], {}
         try:
             make_all_durable([item.staged for item in new])
-            for item in new:
-                try:
-                    claimed.append((item, item.claim()))
-                except OSError as error:
-                    refused[id(item)] = self._failure_entry(item.name, item.staged.size, os_error_message(error))
+            for item, place in zip(new, claim_all(new), strict=True):
+                if isinstance(place, OSError):
+                    refused[id(item)] = self._failure_entry(item.name, item.staged.size, os_error_message(place))
+                else:
+                    claimed.append((item, place))
             sync_folders([relative for _, relative in claimed])
             with transaction.atomic():
                 entries = self._rows(claimed) if claimed else []
@@ -458,6 +461,23 @@ class ImportPipeline:
             self.reporter.file_done(results[0], counts)
         else:
             self.reporter.files_done(results, counts)
+
+
+def claim_all(items: list[Prepared]) -> list[str | OSError]:
+    """Each item's place, or the OSError that refused it. In turn on a disk, where a claim is a
+    link; a few at once into an object store, where each is an upload waiting on the network
+    (the store, not the order, decides between two writers of one name)."""
+    if kept_on_this_machine() or len(items) < 2:
+        return [claim_or_error(item) for item in items]
+    with ThreadPoolExecutor(settings.PHOTOSITE_IMPORT_JOBS, thread_name_prefix="upload") as pool:
+        return list(pool.map(claim_or_error, items))
+
+
+def claim_or_error(item: Prepared) -> str | OSError:
+    try:
+        return item.claim()
+    except OSError as error:
+        return error
 
 
 def embedded_video_fields(video) -> dict:

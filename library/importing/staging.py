@@ -20,6 +20,7 @@ from django.conf import settings
 
 from library.curation.placement import fsync_path, sync_filesystem
 from library.media.errors import EmptyFileError, FileChangedError, FileTooLargeError, NotEnoughSpaceError
+from library.originals import kept_on_this_machine
 from library.paths import import_temp_dir
 
 COPY_CHUNK_BYTES = 1024 * 1024
@@ -302,7 +303,12 @@ def make_durable(staged: StagedFile):
 
 
 def make_all_durable(staged_files: list[StagedFile]):
-    """`make_durable` for a group: one syncfs for all of them where the system has it."""
+    """`make_durable` for a group: one syncfs for all of them where the system has it. Nothing
+    for a library on an object store: a staged file is uploaded and then removed, never
+    claimed in place, and what makes its bytes durable is the store's acknowledgement, which
+    the row waits for (library.originals.upload_without_overwrite)."""
+    if not kept_on_this_machine():
+        return
     waiting = [staged for staged in staged_files if not staged.durable]
     if len(waiting) > 1 and sync_filesystem(import_temp_dir()):
         return

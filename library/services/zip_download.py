@@ -10,6 +10,9 @@ Without its location (`keep_location=False`), a JPEG is cleaned in place
 image or a video) cannot be cleaned safely here: they go in unchanged only when the import found
 no GPS position in them, and are otherwise left out and listed in a `NOT INCLUDED.txt`.
 
+Originals are read where the library keeps them (library.originals): from the folder, or streamed
+from the object store a chunk at a time.
+
 A file that vanishes from the library between the size being promised and its turn to be sent
 cannot be replaced by anything of the same length: the stream ends there, with an error logged,
 and the browser reports the download as failed rather than saving a broken archive as whole."""
@@ -22,10 +25,10 @@ from functools import partial
 
 from django.utils import timezone
 
+from library import originals
 from library.media import location_stripping
 from library.media.detection import JPEG
 from library.models import Photo
-from library.originals import original_size, reading
 from photosite.ranged_responses import CHUNK_BYTES
 from photosite.zip_stream import ZipMember, ZipStream
 
@@ -87,6 +90,10 @@ def zip_of(files: list[Photo], keep_location: bool) -> ZipStream:
             logger.error("Original of photo %s is missing: %s", photo.pk, photo.path)
             left_out.append((photo, "its file is missing from the library"))
             continue
+        except originals.ObjectStoreError as error:
+            logger.error("Original of photo %s could not be read: %s", photo.pk, error)
+            left_out.append((photo, "the object store did not answer for its file"))
+            continue
         if source is None:
             left_out.append((photo, "its GPS position cannot be removed from this kind of file"))
             continue
@@ -99,14 +106,14 @@ def zip_of(files: list[Photo], keep_location: bool) -> ZipStream:
 
 
 def original_source(photo: Photo) -> Source:
-    return Source(original_size(photo.path), partial(file_chunks, photo.path))
+    return Source(originals.size(photo.path), partial(file_chunks, photo.path))
 
 
 def location_free(photo: Photo) -> Source | None:
     """The original without its GPS position, or None when that cannot be done safely and the
     import found a position in it (see the module's docstring). Read where the originals are
     kept (library.originals: the library folder or an object store), a chunk at a time."""
-    size = original_size(photo.path)
+    size = originals.size(photo.path)
     if may_clean_location(photo):
         if photo.latitude is None or jpeg_is_strippable(photo.path):
             return Source(size, partial(jpeg_chunks_without_location, photo.path))
@@ -121,18 +128,18 @@ def may_clean_location(photo: Photo) -> bool:
 
 
 def jpeg_is_strippable(name: str) -> bool:
-    with reading(name) as file:
+    with originals.opened(name) as file:
         return location_stripping.is_strippable(file)
 
 
 def file_chunks(name: str) -> Iterator[bytes]:
-    with reading(name) as file:
+    with originals.opened(name) as file:
         while chunk := file.read(CHUNK_BYTES):
             yield chunk
 
 
 def jpeg_chunks_without_location(name: str) -> Iterator[bytes]:
-    with reading(name) as file:
+    with originals.opened(name) as file:
         yield from location_stripping.jpeg_without_location(file, CHUNK_BYTES)
 
 
