@@ -311,6 +311,33 @@ def test_a_placeholder_is_drawn_from_its_thumbhash(page):
     assert red > 2 * blue and blue_right > 2 * red_right
 
 
+def test_tiles_show_their_colour_at_once_and_their_placeholder_in_the_next_frames(page):
+    # given tiles that carry a ThumbHash and thumbnails that never arrive
+    def with_placeholders(route):
+        answer = route.fetch()
+        tiles = answer.json()
+        for tile in tiles["tiles"]:
+            tile["placeholder"] = RED_AND_BLUE
+        route.fulfill(response=answer, json=tiles)
+    page.route("**/api/timeline/tiles**", with_placeholders)
+    page.route("**/thumbnail**", lambda route: route.abort())
+    # when the gallery is drawn
+    page.reload()
+    page.wait_for_function(SETTLED)
+    # then every tile on the screen is painted in the hash's average colour, and soon holds its
+    # drawn placeholder (a few a frame, so that no frame is spent making them all)
+    page.wait_for_function("""() => {
+        const tiles = [...document.querySelectorAll('#gallery .tile')].filter((tile) => {
+            const box = tile.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; });
+        return tiles.length > 0 && tiles.every((tile) => tile.style.backgroundColor
+                                                          && tile.querySelector('canvas.placeholder'));
+    }""")
+    screenshot(page, "timeline-placeholders", full_page=False)
+    colour = page.evaluate("() => document.querySelector('#gallery .tile').style.backgroundColor")
+    red, green, blue = (int(part) for part in colour[colour.index("(") + 1:-1].split(","))
+    assert min(red, blue) > green + 30  # red and blue halves: a purple average
+
+
 def test_the_images_on_the_screen_are_asked_before_those_drawn_below_it(page):
     # when the grid has drawn its first screen and the tiles just below it
     page.wait_for_function(SETTLED)

@@ -463,11 +463,7 @@
     if (tile.moment) data.moment = tile.moment;
     if (tile.motion) data.motion = tile.motion;
     if (tile.raw) data.raw = tile.raw;
-    if (tile.placeholder) {
-      const canvas = document.createElement("canvas");
-      canvas.className = "placeholder";
-      if (window.photositePlaceholder?.draw(canvas, tile.placeholder)) link.append(canvas);
-    }
+    if (tile.placeholder) window.photositePlaceholder?.drawSoon(link, tile.placeholder);
     const image = document.createElement("img");
     image.decoding = "async";
     image.fetchPriority = onScreen ? "high" : "low";

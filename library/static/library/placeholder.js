@@ -1,5 +1,6 @@
 // A tile's placeholder until its thumbnail arrives: the photo's ThumbHash (a ~25-byte summary of
-// its colours, sent base64 in the tile's `placeholder`) drawn into a tiny canvas the tile stretches.
+// its colours, sent base64 in the tile's `placeholder`): its average colour at once, then the hash
+// drawn into a tiny canvas the tile stretches, a few per frame.
 // The decoder follows the published ThumbHash format (Evan Wallace's, MIT): a header of the
 // average colour (L, P, Q channels) and scales, then 4-bit cosine coefficients per channel.
 "use strict";
@@ -84,5 +85,55 @@ window.photositePlaceholder = (() => {
     return true;
   }
 
-  return { draw };
+  // The photo's average colour, from the hash's header alone (no pixels to work out): what a tile
+  // shows the moment it is drawn. Null when the text is not a ThumbHash.
+  function averageColour(base64) {
+    let hash;
+    try {
+      hash = bytesOf(base64);
+    } catch {
+      return null;
+    }
+    if (hash.length < 5) return null;
+    const header = hash[0] | (hash[1] << 8) | (hash[2] << 16);
+    const lum = (header & 63) / 63, p = ((header >> 6) & 63) / 31.5 - 1, q = ((header >> 12) & 63) / 31.5 - 1;
+    const blue = lum - 2 / 3 * p;
+    const red = (3 * lum - blue + q) / 2;
+    const channel = (value) => round(255 * max(0, min(1, value)));
+    return `rgb(${channel(red)} ${channel(red - q)} ${channel(blue)})`;
+  }
+
+  // The full placeholders wait in a queue that each frame works through for a few milliseconds:
+  // a scroll that brings fifty tiles would otherwise spend its frame making fifty canvases (a 2-D
+  // context each, the costly part) and hold the main thread past 50 ms. A tile whose thumbnail
+  // has arrived, or that has left the page, is skipped.
+  const FRAME_BUDGET_MS = 4;
+  const waiting = [];
+  let draining = false;
+
+  function drawSoon(tile, base64) {
+    const colour = averageColour(base64);
+    if (!colour) return;
+    tile.style.backgroundColor = colour;
+    waiting.push([tile, base64]);
+    if (!draining) {
+      draining = true;
+      requestAnimationFrame(drain);
+    }
+  }
+
+  function drain() {
+    const until = performance.now() + FRAME_BUDGET_MS;
+    while (waiting.length && performance.now() < until) {
+      const [tile, base64] = waiting.shift();
+      if (!tile.isConnected || tile.classList.contains("loaded")) continue;
+      const canvas = document.createElement("canvas");
+      canvas.className = "placeholder";
+      if (draw(canvas, base64)) tile.prepend(canvas);
+    }
+    draining = waiting.length > 0;
+    if (draining) requestAnimationFrame(drain);
+  }
+
+  return { draw, drawSoon };
 })();
