@@ -321,6 +321,7 @@ def keep_all_received(staged_files: list[StagedFile]) -> list[StagedFile]:
 
 
 def with_staged_name(staged: StagedFile) -> StagedFile:
+    """A durable file under its `.staged` name; one the disk will not rename is still placed."""
     try:
         return replace(staged, temp_path=rename_whole(staged.temp_path))
     except OSError as error:  # placed under its `.part` name still, as before: only a crash would lose it
