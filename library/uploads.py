@@ -85,8 +85,8 @@ class IncomingFile:
         if writer is None:
             return StagedUpload(self.name, size, error=self.error)
         try:
-            # Not fsynced here: the pipeline makes the request's new files durable together
-            # before their rows are committed, and the browser hears of a file only after that.
+            # Not fsynced here: the request's files are made durable together, and given their
+            # `.staged` name, once the body is in (web_import.keep_received), before any is placed.
             return StagedUpload(self.name, size, staged=writer.finish(durable=False))
         except ImportFileError as error:
             return StagedUpload(self.name, size, error=str(error))

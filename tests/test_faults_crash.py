@@ -1,6 +1,7 @@
 """Power-cut faults with real processes: `kill -9` of `manage.py import` and of the web server
 in the middle of an import. After `checklibrary --repair` every file that was fully received is
-in the library exactly once with its row, and re-running the import brings in the rest."""
+in the library exactly once with its row (a browser's, unanswered, too: it is not sent again),
+and re-running the import brings in the rest."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -96,3 +97,35 @@ def test_kill_9_of_the_web_server_mid_import(site, tmp_path):
     rows = assert_library_consistent(site)
     assert sorted(rows.values()) == sorted(sha256_of(path) for path in sources)
     client.close()
+
+
+def test_kill_9_of_the_web_server_while_it_places_a_request_s_files(site, tmp_path):
+    # given one request of 100 photos, the server killed once they are received whole (given their
+    # staged name) and before it has answered: while it reads and places them
+    site.start_web()
+    sources = make_distinct_jpegs(tmp_path / "upload", 100)
+    client = site.client()
+    session = client.post("/api/imports/").json()
+    answers = []
+
+    def send():
+        try:
+            answers.append(client.post(f"/api/imports/{session['id']}/files",
+                                       files=[("file", (path.name, path.read_bytes(), "image/jpeg")) for path in sources]))
+        except httpx.TransportError as error:
+            answers.append(error)
+
+    sending = threading.Thread(target=send)
+    sending.start()
+    temp = site.root / ".import_temp"
+    wait_for(lambda: answers or (temp.exists() and any(path.suffix == ".staged" for path in temp.iterdir())),
+             what="the request's files to be received whole")
+    site.kill_web()
+    sending.join(timeout=30)
+    client.close()
+    assert isinstance(answers[0], httpx.TransportError), "the request was answered before the kill"
+    # when
+    check_and_repair(site)
+    # then every photo the server received is in, once, none sent again
+    rows = assert_library_consistent(site)
+    assert sorted(rows.values()) == sorted(sha256_of(path) for path in sources)

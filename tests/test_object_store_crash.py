@@ -1,9 +1,11 @@
 """kill -9 of an import while its file is going up to the object store: the store is reached
 through a proxy that forwards at a few MB/s, so a big file's multipart upload is seen to start
 (the store lists it) and the kill lands between its first part and its completion. Whatever the
-kill left (the import's temporary copy on this machine, an upload never completed) is no object
-without a row: `checklibrary --repair` finds it and cleans it up, the import run again succeeds,
-and the library then checks clean."""
+kill left (an upload never completed, the import's temporary copy on this machine) is no object
+without a row: `checklibrary --repair` finds it and cleans it up, and the library then checks
+clean. A browser's file, received whole, is kept under its staged name, so the repair imports it
+(the browser's request died with the server); the command line's copy is removed, its source is
+still on the card and the import run again brings it in."""
 import hashlib
 import threading
 from datetime import datetime
@@ -13,7 +15,7 @@ import pytest
 
 import factories
 from counting_proxy import CountingProxy
-from fault_helpers import kill_9, photo_rows, start_manage
+from fault_helpers import kill_9, photo_rows, site_rows, start_manage
 from live_site import running_site
 from polling import wait_for
 
@@ -75,17 +77,30 @@ def test_kill_9_of_the_web_process_mid_put_leaves_nothing_that_repair_does_not_f
         sending.join(timeout=30)
         client.close()
         assert isinstance(answers[0], httpx.TransportError), "the upload was answered before the kill"
-        # then: no object, no row, one upload never completed, which the repair aborts
+        # then: no object, no row, one upload never completed; the file received whole waits under its staged name
         assert stored_keys(object_store, bucket_prefix) == {} and photo_rows(site) == {}
+        assert [path.suffix for path in (site.root / ".import_temp").iterdir()] == [".staged"]
+        # when
+        site.env["PHOTOSITE_S3_ENDPOINT_URL"] = object_store.endpoint_url
         repaired = site.manage("checklibrary", "--no-progress", "--stale-after", "0", "--all", "--repair",
                                check=False)
+        # then: the upload never completed is aborted and the received file imported, its outcome
+        # recorded in the repair's session: the photo is in the library without being sent again
         assert repaired.returncode == 0, repaired.stdout + repaired.stderr
         assert "multipart uploads never completed: 1 (1 repaired)" in repaired.stdout
-        assert "partial files left in .import_temp: 1 (1 repaired)" in repaired.stdout
+        assert "complete files left in .import_temp: 1 (1 repaired)" in repaired.stdout
+        assert "partial files" not in repaired.stdout
+        rows = photo_rows(site)
+        assert list(rows.values()) == [hashlib.sha256(big.read_bytes()).hexdigest()]
+        assert stored_keys(object_store, bucket_prefix) == {next(iter(rows)): BIG_FILE_BYTES}
+        assert site_rows(site, "SELECT source, imported_count FROM library_importsession WHERE source = 'cli'") \
+            == [("cli", 1)]
+        # and nothing is left over: the library checks clean, hashes and all
         assert open_uploads(object_store, bucket_prefix) == []
         assert not list((site.root / ".import_temp").iterdir())
-        # and nothing is left: the browser, whose request failed, sends the file again
-        assert stored_keys(object_store, bucket_prefix) == {} and photo_rows(site) == {}
+        clean = site.manage("checklibrary", "--no-progress", "--stale-after", "0", "--all", "--verify-hashes",
+                            check=False)
+        assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
 def test_kill_9_of_the_import_command_mid_put_leaves_nothing_that_repair_does_not_find_and_clean(tmp_path, object_store, bucket_prefix,

@@ -7,12 +7,13 @@ may claim it. `--move` links the source in instead (`stage_link`), where it can.
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import errno
 import hashlib
+import logging
 import mmap
 import os
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,13 +24,16 @@ from library.media.errors import EmptyFileError, FileChangedError, FileTooLargeE
 from library.originals import kept_on_this_machine
 from library.paths import import_temp_dir
 
+logger = logging.getLogger("photosite.import")
+
 COPY_CHUNK_BYTES = 1024 * 1024
 # Written data is handed to the disk every WRITEBACK_BYTES instead of all at the final fsync,
 # so the disk writes overlap the copying and hashing (bench/bench_import.py measures it).
 WRITEBACK_BYTES = 1024 * 1024
 # A file still being written ends in `.part`; once complete and fsynced it is renamed to
-# `.staged`. After a crash, `checklibrary --repair` imports the `.staged` ones (their bytes are
-# whole) and removes the `.part` ones (cut off mid-write).
+# `.staged` (a web upload's too, before it is placed: `keep_all_received`). After a crash,
+# `checklibrary --repair` imports the `.staged` ones (their bytes are whole) and removes the
+# `.part` ones (cut off mid-write, or a copy whose source is still on its card).
 PARTIAL_SUFFIX = ".part"
 # A resumable upload's bytes so far (library/services/resumable_uploads.py): kept between its
 # pieces, for up to a day, so neither `--repair` nor a crash takes them as a cut-off `.part`.
@@ -189,9 +193,7 @@ class StagingWriter:
                 os.fsync(self.file.fileno())
             self.file.close()
             if durable:
-                staged_path = self.temp_path.with_suffix(STAGED_SUFFIX)
-                os.rename(self.temp_path, staged_path)
-                self.temp_path = staged_path
+                self.temp_path = rename_whole(self.temp_path)
         except BaseException:
             self.abort()
             raise
@@ -300,6 +302,32 @@ def make_durable(staged: StagedFile):
     anything may claim the bytes, since a row must never point at data a crash can lose."""
     if not staged.durable:
         fsync_path(staged.temp_path)
+
+
+def rename_whole(path: Path) -> Path:
+    """The `.staged` name of a file whose data is on the disk: from then on a crash leaves it for
+    `checklibrary --repair` to import, where a `.part` would be removed."""
+    staged_path = path.with_suffix(STAGED_SUFFIX)
+    os.rename(path, staged_path)
+    return staged_path
+
+
+def keep_all_received(staged_files: list[StagedFile]) -> list[StagedFile]:
+    """Files that are the only copy of their bytes (a web upload's: the sender may be gone by the
+    time anything fails) made durable in one syncfs and given their `.staged` name before they are
+    placed, so a process killed while placing them (a PUT to the object store takes seconds) leaves
+    them for the repair to import; the command line's copies keep `.part`, their sources stay."""
+    make_all_durable(staged_files)
+    return [with_staged_name(replace(staged, durable=True)) for staged in staged_files]
+
+
+def with_staged_name(staged: StagedFile) -> StagedFile:
+    """A durable file under its `.staged` name; one the disk will not rename is still placed."""
+    try:
+        return replace(staged, temp_path=rename_whole(staged.temp_path))
+    except OSError as error:  # placed under its `.part` name still, as before: only a crash would lose it
+        logger.error("Could not give %s its staged name: %s", staged.temp_path.name, error)
+        return staged
 
 
 def make_all_durable(staged_files: list[StagedFile]):

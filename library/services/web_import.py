@@ -1,5 +1,6 @@
 """The web import's rules, kept out of the views: whose session is whose, what a finished session
 accepts, and how uploaded files meet the one import pipeline (with Server-Sent-Event progress)."""
+import logging
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -8,7 +9,10 @@ from django.urls import reverse
 
 from library.events.sse import SSEReporter, channel_for
 from library.importing.pipeline import Failure, ImportPipeline, Prepared
+from library.importing.staging import keep_all_received
 from library.models import ImportSession, ImportSource, OutcomeStatus, Photo, import_sessions_visible_to
+
+logger = logging.getLogger("photosite.import")
 
 # What a file whose bytes differ from the browser's own hash of them fails with: the server's
 # hash decides, and a file that changed on the way (or a client that lied) is not kept.
@@ -57,10 +61,26 @@ def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> lis
     pipeline = ImportPipeline(session, reporter=SSEReporter(session))
     mtimes = per_upload([parse_last_modified(value) for value in last_modified], uploads)
     claims = per_upload(list(claimed_hashes), uploads)
+    keep_received(uploads, claims)
     return pipeline.commit([
         prepared_upload(pipeline, upload.staged, upload.original_name, upload.size, upload.error, mtime, claim)
         for upload, mtime, claim in zip(uploads, mtimes, claims, strict=True)
     ])
+
+
+def keep_received(uploads, claims):
+    """The files received whole, and as the browser hashed them, kept for a crash: the browser's
+    request dies with the server, so from here on only the library holds them (see
+    `keep_all_received`). Where the disk refuses, the pipeline's own wait for it fails them per file."""
+    whole = [upload for upload, claim in zip(uploads, claims, strict=True)
+             if upload.staged is not None and (not claim or claim == upload.staged.sha256)]
+    try:
+        kept = keep_all_received([upload.staged for upload in whole])
+    except OSError as error:
+        logger.error("Could not make the received files durable: %s", error)
+        return
+    for upload, staged in zip(whole, kept, strict=True):
+        upload.staged = staged
 
 
 def upload_answers(uploads, results) -> list[dict]:
