@@ -159,8 +159,8 @@ def test_each_machine_serves_every_original_thumbnail_video_and_motion(cluster, 
             # the original, from the store by a presigned link
             original = client.get(f"/photo/{pk}/original", follow_redirects=True)
             assert original.status_code == 200 and original.content == source.read_bytes(), source.name
-            # its thumbnail
-            thumbnail = client.get(f"/api/photo/{pk}/thumbnail", headers={"Accept": WEBP})
+            # its thumbnail, from the store by a presigned link too
+            thumbnail = client.get(f"/api/photo/{pk}/thumbnail", headers={"Accept": WEBP}, follow_redirects=True)
             assert thumbnail.status_code == 200 and thumbnail.content[8:12] == b"WEBP", source.name
         # the AVI plays from its web rendition, the Live Photo's motion from its own file
         rendition = client.get(f"/api/photo/{by_name['MVI_0001.AVI'][0]}/video", follow_redirects=True)

@@ -213,8 +213,8 @@
     measure();
     const loaded = state.blocks.flatMap((block) => block.tiles);
     state.blocks = makeBlocks();
+    for (const tile of loaded) blockOf(tile).tiles.push(tile);  // one pass, in the order they came
     for (const block of state.blocks) {
-      block.tiles = loaded.filter((tile) => blockOf(tile) === block);
       block.complete = block.tiles.length >= block.count;
       layBlock(block);
     }
