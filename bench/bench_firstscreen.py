@@ -37,11 +37,11 @@ import time
 
 import psycopg
 
-from bench.run import REPO_ROOT
+from bench.run import REPO_ROOT, chromium_or_skip
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from browser import CHROMIUM_ARGS, chromium_path
+from browser import CHROMIUM_ARGS
 from live_site import LiveSite
 
 USES_CORPUS = False
@@ -117,18 +117,12 @@ SERVER_TIMES = r"""() => {
 
 def run(corpus, report):
     report.section(f"First screen of a {report.rows:,}-file library in Chromium, {VIEWPORT['width']}×{VIEWPORT['height']}")
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        executable = None
+    executable = chromium_or_skip(report)
     if not executable:
-        report.row("skipped: no Chromium or Playwright here", 0, "")
         return
-    root = REPO_ROOT / "bench" / ".work" / "firstscreen" / "library"
-    root.mkdir(parents=True, exist_ok=True)
-    configure_django(root)
-    ensure_library(report)
+    from playwright.sync_api import sync_playwright
+
+    root = the_million_library(report)
     real = make_first_screen_real(root)
     report.row("first-screen photos made real (4000×3000 JPEG)", len(real), "files")
     measure_summary(report)
@@ -150,6 +144,23 @@ def run(corpus, report):
             browser.close()
     finally:
         site.stop()
+
+
+def the_million_library(report):
+    """The benches' library of `report.rows` files (this one's and bench_scrolling's), filled or
+    kept, with Django set up on it in this process; its root."""
+    root = REPO_ROOT / "bench" / ".work" / "firstscreen" / "library"
+    root.mkdir(parents=True, exist_ok=True)
+    configure_django(root)
+    ensure_library(report)
+    return root
+
+
+def signed_in_context(browser, base_url, session_cookie):
+    """A fresh browser context (no cache) at the benches' screen size, signed in."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": base_url}])
+    return context
 
 
 def configure_django(library_root):
@@ -245,8 +256,7 @@ def forget_thumbnails(root, photo_ids):
 
 def first_screen(browser, base_url, session_cookie, name) -> dict:
     """One load of the gallery in a fresh context: its first-screen times and the server's."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": base_url}])
+    context = signed_in_context(browser, base_url, session_cookie)
     context.add_init_script(WATCH_FIRST_SCREEN)
     page = context.new_page()
     thumbnails = []

@@ -20,18 +20,17 @@ import json
 import random
 import sys
 
-from bench.run import REPO_ROOT
+from bench.run import REPO_ROOT, chromium_or_skip
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from bench.bench_firstscreen import DATABASE, REDIS_URL, SERVER, VIEWPORT, configure_django, ensure_library
+from bench.bench_firstscreen import DATABASE, REDIS_URL, SERVER, VIEWPORT, signed_in_context, the_million_library
 
 from browser import (
     CHROMIUM_ARGS,
     GRID_SETTLED,
     TRACE_CATEGORIES,
     WATCH_LONG_TASKS,
-    chromium_path,
     longest_task_cpu_ms,
     screenshot,
 )
@@ -49,18 +48,12 @@ TILE_COUNT = "() => document.querySelectorAll('#gallery .tile').length"
 def run(corpus, report):
     report.section(f"Scrolling and scrubbing a {report.rows:,}-file library in Chromium, "
                    f"{VIEWPORT['width']}×{VIEWPORT['height']}")
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        executable = None
+    executable = chromium_or_skip(report)
     if not executable:
-        report.row("skipped: no Chromium or Playwright here", 0, "")
         return
-    root = REPO_ROOT / "bench" / ".work" / "firstscreen" / "library"
-    root.mkdir(parents=True, exist_ok=True)
-    configure_django(root)
-    ensure_library(report)
+    from playwright.sync_api import sync_playwright
+
+    root = the_million_library(report)
     site = LiveSite(root, f"{SERVER}/{DATABASE}", extra_env={"REDIS_URL": REDIS_URL}).prepare()
     try:
         site.start_web()
@@ -82,8 +75,7 @@ def run(corpus, report):
 
 def walk(browser, base_url, session_cookie) -> dict:
     """The gallery walked through by wheel, scrubber and keys, each part traced on its own."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": base_url}])
+    context = signed_in_context(browser, base_url, session_cookie)
     context.add_init_script(WATCH_LONG_TASKS)
     thumbnail = a_jpeg()
     context.route("**/thumbnail**", lambda route: route.fulfill(body=thumbnail, content_type="image/jpeg"))

@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 
 from bench.bench_import import count_library_files, flush_dirty_pages, import_corpus
-from bench.run import REPO_ROOT, django_env, new_library
+from bench.run import REPO_ROOT, chromium_or_skip, django_env, new_library
 from library.importing.edge_hash import EDGE_BYTES
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 import factories
-from browser import CHROMIUM_ARGS, asked, chromium_path, import_questions
+from browser import CHROMIUM_ARGS, asked, import_questions
 from counting_proxy import CountingProxy
 from live_site import ADMIN_PASSWORD, ADMIN_USER, LiveSite, uvicorn
 
@@ -48,14 +48,11 @@ EDGES_READ_GOAL = 0.1
 
 def run(corpus, report):
     report.section(f"Web import in Chromium ({corpus.describe()})")
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        executable = None
+    executable = chromium_or_skip(report)
     if not executable:
-        report.row("skipped: no Chromium or Playwright here", 0, "")
         return
+    from playwright.sync_api import sync_playwright
+
     corpus.warm()
     libraries = {}
 

@@ -174,6 +174,24 @@ def setup_django(library_root):
     django.setup()
 
 
+def chromium_or_skip(report) -> str | None:
+    """Debian's Chromium for a bench that drives it with Playwright; None, said in the report as
+    the bench skipped, where either is missing."""
+    tests = str(REPO_ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from browser import chromium_path
+
+    try:
+        import playwright.sync_api  # noqa: F401
+        executable = chromium_path()
+    except ImportError:
+        executable = None
+    if not executable:
+        report.row("skipped: no Chromium or Playwright here", 0, "")
+    return executable
+
+
 def bench_modules(names):
     available = {path.stem.removeprefix("bench_"): path.stem for path in sorted(BENCH_DIR.glob("bench_*.py"))}
     if not names:
