@@ -118,8 +118,7 @@ def test_kill_9_of_the_web_server_while_it_places_a_request_s_files(site, tmp_pa
     sending = threading.Thread(target=send)
     sending.start()
     temp = site.root / ".import_temp"
-    wait_for(lambda: answers or (temp.exists() and any(path.suffix == ".staged" for path in temp.iterdir())),
-             what="the request's files to be received whole")
+    wait_for(lambda: answers or every_file_staged(temp), what="the request's files to be received whole")
     site.kill_web()
     sending.join(timeout=30)
     client.close()
@@ -129,3 +128,11 @@ def test_kill_9_of_the_web_server_while_it_places_a_request_s_files(site, tmp_pa
     # then every photo the server received is in, once, none sent again
     rows = assert_library_consistent(site)
     assert sorted(rows.values()) == sorted(sha256_of(path) for path in sources)
+
+
+def every_file_staged(temp) -> bool:
+    """Whether the server has given every received file its `.staged` name: it renames them one
+    after another, and a file killed under its `.part` name was not yet kept (its sender, never
+    answered, sends it again), so the kill waits until none is left and placing has begun."""
+    suffixes = {path.suffix for path in temp.iterdir()} if temp.exists() else set()
+    return ".staged" in suffixes and ".part" not in suffixes

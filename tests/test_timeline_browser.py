@@ -287,12 +287,13 @@ def test_a_photos_own_page_steps_and_closes_where_the_grid_has_not_loaded_yet(ei
     page.wait_for_function(viewer_on, arg=str(photo))
     page.keyboard.press("ArrowRight")
     page.wait_for_function(viewer_on, arg=str(after))
-    assert page.url == f"{site.base_url}/photo/{after}/"
+    page.wait_for_url(f"{site.base_url}/photo/{after}/")
     # and closing leaves the gallery with that tile on screen and focused
     page.keyboard.press("Escape")
     page.wait_for_function("(id) => document.activeElement?.matches(`#gallery .tile[data-id='${id}']`)", arg=str(after))
     box = page.locator(f"#gallery .tile[data-id='{after}']").bounding_box()
-    assert page.url == f"{site.base_url}/" and box["y"] >= 0 and box["y"] + box["height"] <= 900
+    page.wait_for_url(f"{site.base_url}/")
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900
 
 
 # The ThumbHash of a 64×48 picture, red on its left half and blue on its right (made by
