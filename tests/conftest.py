@@ -158,6 +158,14 @@ def bucket_prefix():
 
 
 @pytest.fixture
+def originals_in_bucket(settings, library_root, object_store, bucket, bucket_prefix):
+    """The test's originals kept under `bucket_prefix` in the run's bucket (its renditions stay
+    in the library folder); the prefix."""
+    settings.STORAGES = {**settings.STORAGES, "originals": object_store.storage(bucket, bucket_prefix)}
+    return bucket_prefix
+
+
+@pytest.fixture
 def live(library_root, media_dir):
     """(still, motion) of a Live Photo, imported and paired."""
     import factories

@@ -9,11 +9,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import httpx
 from PIL import Image
 
 from live_site import PROJECT_DIR, LiveSite
+from polling import wait_for
 
 # The last line `manage.py import` prints.
 SUMMARY = re.compile(r"(\d+) imported, (\d+) duplicate, (\d+) failed")
@@ -95,3 +98,27 @@ def check_and_repair(site: LiveSite) -> str:
     completed = site.manage("checklibrary", "--repair", "--stale-after", "0", "--no-progress", check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
+
+
+def kill_web_while_posting(site: LiveSite, files: list[Path], killed_once, what: str, timeout=20):
+    """Post `files` (as JPEGs) to a new import session in one request, and kill the web server
+    once `killed_once()` holds, before it has answered: a browser's request cut by a power cut.
+    Fails if the server answered first, since then the kill tested nothing."""
+    client = site.client()
+    session = client.post("/api/imports/").json()
+    answers = []
+
+    def send():
+        try:
+            answers.append(client.post(f"/api/imports/{session['id']}/files",
+                                       files=[("file", (path.name, path.read_bytes(), "image/jpeg")) for path in files]))
+        except httpx.TransportError as error:
+            answers.append(error)
+
+    sending = threading.Thread(target=send)
+    sending.start()
+    wait_for(lambda: answers or killed_once(), timeout, what)
+    site.kill_web()
+    sending.join(timeout=30)
+    client.close()
+    assert isinstance(answers[0], httpx.TransportError), "the request was answered before the kill"

@@ -51,6 +51,14 @@ class ObjectStore:
         return {"PHOTOSITE_STORAGE_URL": f"s3://{bucket}/{prefix}", "PHOTOSITE_S3_ENDPOINT_URL": self.endpoint_url,
                 "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION}
 
+    def storage(self, bucket: str, location: str, **options) -> dict:
+        """A `STORAGES` entry that keeps files under `location` in `bucket` on this store, as the
+        settings make one from `PHOTOSITE_STORAGE_URL` (for tests that run the site in process)."""
+        return {"BACKEND": "photosite.object_storage.NoOverwriteS3Storage",
+                "OPTIONS": {"bucket_name": bucket, "location": location, "endpoint_url": self.endpoint_url,
+                            "access_key": WRITER[0], "secret_key": WRITER[1], "region_name": REGION,
+                            "file_overwrite": False, **options}}
+
     def restart(self):
         """Starts the stopped store again on the same ports and data (a store back after an outage),
         and returns once it serves what it held: its gateway answers before its volume server has

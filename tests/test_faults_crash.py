@@ -14,6 +14,7 @@ from fault_helpers import (
     check_and_repair,
     count_originals,
     kill_9,
+    kill_web_while_posting,
     make_distinct_jpegs,
     sha256_of,
     start_manage,
@@ -104,25 +105,8 @@ def test_kill_9_of_the_web_server_while_it_places_a_request_s_files(site, tmp_pa
     # staged name) and before it has answered: while it reads and places them
     site.start_web()
     sources = make_distinct_jpegs(tmp_path / "upload", 100)
-    client = site.client()
-    session = client.post("/api/imports/").json()
-    answers = []
-
-    def send():
-        try:
-            answers.append(client.post(f"/api/imports/{session['id']}/files",
-                                       files=[("file", (path.name, path.read_bytes(), "image/jpeg")) for path in sources]))
-        except httpx.TransportError as error:
-            answers.append(error)
-
-    sending = threading.Thread(target=send)
-    sending.start()
     temp = site.root / ".import_temp"
-    wait_for(lambda: answers or every_file_staged(temp), what="the request's files to be received whole")
-    site.kill_web()
-    sending.join(timeout=30)
-    client.close()
-    assert isinstance(answers[0], httpx.TransportError), "the request was answered before the kill"
+    kill_web_while_posting(site, sources, lambda: every_file_staged(temp), "the request's files to be received whole")
     # when
     check_and_repair(site)
     # then every photo the server received is in, once, none sent again

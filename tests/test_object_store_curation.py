@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.files.base import ContentFile
-from object_store import REGION, WRITER
 
 from library.curation.redating import redate
 from library.curation.trash import RESTORED_NOTE, move_to_trash, restore_from_trash
@@ -17,17 +16,6 @@ from library.originals import originals_storage
 import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def originals_in_bucket(settings, library_root, object_store, bucket, bucket_prefix):
-    settings.STORAGES = {**settings.STORAGES, "originals": {
-        "BACKEND": "photosite.object_storage.NoOverwriteS3Storage",
-        "OPTIONS": {"bucket_name": bucket, "location": bucket_prefix, "endpoint_url": object_store.endpoint_url,
-                    "access_key": WRITER[0], "secret_key": WRITER[1], "region_name": REGION,
-                    "file_overwrite": False},
-    }}
-    return bucket_prefix
 
 
 def keys(object_store, bucket, prefix) -> set[str]:

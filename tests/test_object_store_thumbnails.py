@@ -6,7 +6,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from object_store import REGION, WRITER
 
 from library.paths import thumbnail_cache_dir
 from thumbnails.links import thumbnail_url
@@ -20,13 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def thumbnails_in_bucket(settings, library_root, object_store, bucket, bucket_prefix):
-    settings.STORAGES = {**settings.STORAGES, "thumbnails": {
-        "BACKEND": "photosite.object_storage.NoOverwriteS3Storage",
-        "OPTIONS": {"bucket_name": bucket, "location": f"{bucket_prefix}/.thumbnails",
-                    "endpoint_url": object_store.endpoint_url, "access_key": WRITER[0], "secret_key": WRITER[1],
-                    "region_name": REGION, "file_overwrite": False, "querystring_expire": 300,
-                    "signature_version": "s3v4"},
-    }}
+    settings.STORAGES = {**settings.STORAGES, "thumbnails": object_store.storage(
+        bucket, f"{bucket_prefix}/.thumbnails", querystring_expire=300, signature_version="s3v4")}
     return bucket_prefix
 
 

@@ -5,7 +5,6 @@ import io
 import zipfile
 
 import pytest
-from object_store import REGION, WRITER
 from PIL import Image
 
 from library.importing.pipeline import ImportPipeline
@@ -18,17 +17,6 @@ from test_zip_stream import collect
 pytestmark = pytest.mark.django_db
 
 GPS_IFD = 0x8825
-
-
-@pytest.fixture
-def originals_in_bucket(settings, library_root, object_store, bucket, bucket_prefix):
-    settings.STORAGES = {**settings.STORAGES, "originals": {
-        "BACKEND": "photosite.object_storage.NoOverwriteS3Storage",
-        "OPTIONS": {"bucket_name": bucket, "location": bucket_prefix, "endpoint_url": object_store.endpoint_url,
-                    "access_key": WRITER[0], "secret_key": WRITER[1], "region_name": REGION,
-                    "file_overwrite": False},
-    }}
-    return bucket_prefix
 
 
 @pytest.fixture

@@ -280,13 +280,19 @@ def test_with_location_removed_a_located_jpeg_downloads_without_its_position(peo
     original = absolute_path(located.path).read_bytes()
     # when
     downloaded = visitor.get(media(base, located, "original?download=1"))
-    # then: the same picture, as long as the original, with no GPS position
+    # then
+    assert_downloaded_without_position(downloaded, original)
+
+
+def assert_downloaded_without_position(downloaded, original: bytes) -> bytes:
+    """A JPEG download that is the same picture, as long as the original, with no GPS position."""
     assert downloaded.status_code == 200 and downloaded["Content-Type"] == "image/jpeg"
     assert "attachment" in downloaded["Content-Disposition"]
     body = read_all(downloaded)
     assert len(body) == len(original) == int(downloaded["Content-Length"])
     assert gps_of(original) and not gps_of(body)
     assert Image.open(io.BytesIO(body)).size == Image.open(io.BytesIO(original)).size
+    return body
 
 
 def test_with_location_removed_a_located_video_plays_its_rendition_never_its_original(people, album, media_dir):
