@@ -24,15 +24,21 @@ GALLERY_API = ["/api/timeline/", "/api/timeline/summary", "/api/timeline/tiles"]
 # what the filler never wrote (a name absent from a whole year walks that year). IMG_0049 names the
 # thousand files numbered 49,000 to 49,999: at 50,000 rows the oldest, at a million some months old.
 SEARCHES_FOR_NOTHING = ["camera=Leica M11", "place=Atlantis", "name=nothing like it"]
+# Names shared by the files numbered 900,000 and on, at a million the oldest tenth, which a smaller
+# library does not have: a prefix a hundred thousand share (IMG_09, as a camera numbers them), alone
+# and with a camera or a year, and a part of ten thousand names (_099). `_004` is a part of ten
+# thousand names at any size: at 50,000 rows the oldest fifth, at a million some months old.
+SEARCHES_OF_THE_OLDEST = ["name=IMG_09", "name=IMG_09&camera=iPhone 15 Pro", "name=IMG_09&date=2011", "name=_099"]
 SEARCHES = ["since=2016-03-01&until=2016-03-31", "date=2012", "kind=photo", "kind=video", "kind=live", "kind=raw",
             "camera=iPhone 15 Pro", "camera=DMC-GX7", "camera=NEX-6", "camera=Canon",
             "place=Germany", "place=Iceland", "place=Tuscany", "place=Arezzo", "name=IMG_0000123", "name=Summer",
             "camera=EOS R6&since=2019-06-01&until=2019-08-31", "place=Italy&kind=video", "name=Summer&date=2014",
             "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", "name=IMG_0049",
+            "name=_004", *SEARCHES_OF_THE_OLDEST,
             *SEARCHES_FOR_NOTHING]
 # The searches that once walked the gallery testing each tile (a raw partner, a name) until a page
 # was found: their first page must read about what it shows.
-READ_WHAT_THEY_SHOW = ["kind=raw", "kind=raw&date=2021", "name=IMG_0049", "name=Summer", "name=IMG_0000123"]
+READ_WHAT_THEY_SHOW = ["kind=raw", "kind=raw&date=2021", "name=IMG_0049", "name=Summer", "name=IMG_0000123", "name=_004"]
 # A hash prefix of a photo the filler wrote, to search for.
 SEARCHED_HASH = hashlib.sha256(b"4242").hexdigest()
 

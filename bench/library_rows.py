@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from library import count_check, paths, photo_tally
+from library import count_check, paths, photo_names, photo_tally
 from library.models import ImportOutcome, ImportSession, Photo
 from thumbnails import rendition_tally
 from thumbnails.formats import made_ahead_spec
@@ -57,6 +57,9 @@ FAILED_TILES = 0.002
 # A real ThumbHash (a placeholder as thumbnails.placeholders writes it).
 PLACEHOLDER = "3/eFEggIF1RnB4cGQnfAlOhpqpTF9K4="
 NAMED_TABLES = ("library_photo", "thumbnails_rendition", "library_importoutcome", "library_importsession")
+# Tables the database keeps from the photos' rows (by triggers, which a bulk load skips): copied
+# again from them.
+COPIED_TABLES = (photo_names.TABLE,)
 
 
 @dataclass(frozen=True)
@@ -296,9 +299,10 @@ def fill(rows: int) -> Filled:
         raw = cursor.cursor
         cursor.execute("SET LOCAL session_replication_role = replica")  # no per-row foreign key triggers
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
-        cursor.execute(f"TRUNCATE {', '.join(NAMED_TABLES)} CASCADE")
-        dropped = drop_indexes(raw, NAMED_TABLES)
+        cursor.execute(f"TRUNCATE {', '.join(NAMED_TABLES + COPIED_TABLES)} CASCADE")
+        dropped = drop_indexes(raw, NAMED_TABLES + COPIED_TABLES)
         photos = phases.time("files made and copied", lambda: copy_chunks(raw, library.photos.statement, made.chunks()))
+        phases.time("names copied", photo_names.refill)
         renditions = phases.time("renditions and outcomes copied", lambda: [
             copy_chunks(raw, library.renditions.statement, made.chunks()),
             copy_chunks(raw, library.outcomes.statement, made.chunks())])[0]
@@ -307,6 +311,7 @@ def fill(rows: int) -> Filled:
     with connection.cursor() as cursor:
         for table in NAMED_TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        for table in NAMED_TABLES + COPIED_TABLES:
             phases.time("vacuumed and analysed", lambda table=table: cursor.execute(f"VACUUM ANALYZE {table}"))
     phases.time("counted", recount)
     return Filled(photos, renditions, session_ids, phases.seconds)
@@ -389,7 +394,7 @@ def drop_indexes(cursor, tables) -> list[str]:
 def empty():
     """Removes every row the filler wrote (and anything else in those tables)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(NAMED_TABLES)} CASCADE")
+        cursor.execute(f"TRUNCATE {', '.join(NAMED_TABLES + COPIED_TABLES)} CASCADE")
     recount()
 
 

@@ -583,6 +583,24 @@ class StoredEvent(models.Model):
         return f"{self.channel}:{self.number} {self.type}"
 
 
+class PhotoName(models.Model):
+    """A photo's name, title and day, kept by database triggers on the photo table
+    (library.photo_names, migration 0022): the narrow copy that the search's name filter reads to
+    learn how many files hold a term and on which days, from trigram indexes on PostgreSQL. Read
+    from the photo table, many matches cost a wide row each (a third of a kilobyte, mostly paths
+    and hashes); here a tenth of that, in a table small enough to stay in memory."""
+
+    photo = models.OneToOneField(Photo, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    taken_on = models.DateField()
+    original_name = models.CharField(max_length=255)
+    title = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        # A name searched within dates (`date=2014&name=IMG_00`) that most files hold: their days.
+        indexes = [models.Index(fields=["taken_on"], name="photo_name_copy_day_idx")]
+
+
 class DayTiles(models.Model):
     """How many gallery tiles (GALLERY_TILE) the whole library has on each day, kept by database
     triggers on the photo table (migration 0017), so that every way a row changes (imports,

@@ -1,5 +1,5 @@
 """What PostgreSQL's planner expects of a query, read from its statistics with an `EXPLAIN` (no
-rows read): the admin's estimated counts and the search's choice of plan ask it."""
+rows read): the admin's estimated counts ask it."""
 import json
 
 

@@ -3,12 +3,17 @@ we did not write them, and combined on the tiles' own rows."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from test_gallery import START, make_rows
 
 from library.curation import moments
-from library.models import GALLERY_TILE, MediaKind, Photo
+from library.media.dates import dating
+from library.models import GALLERY_TILE, MediaKind, Photo, PhotoName
+from library.services import search
 from library.services.search import BadFilterError, SearchFilters, camera_models, matching
+from library.services.status import settle_tallies
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +134,70 @@ def test_a_hash_prefix_finds_its_tile():
     # then only the tile whose hash starts with it is found, whatever the prefix's case
     assert list(matching(tiles, filters("name=AB12CD"))) == [first]
     assert set(matching(tiles, filters("name=ab12c"))) == set()  # under 6 digits: a name, not a hash
+
+
+def names_copied() -> set:
+    return set(PhotoName.objects.values_list("photo_id", "taken_on", "original_name", "title"))
+
+
+def names_held() -> set:
+    return set(Photo.objects.values_list("id", "taken_on", "original_name", "title"))
+
+
+def test_the_copy_of_names_follows_every_change_of_a_photo():
+    # given photos written in bulk and one by one
+    first, second, third = make_rows(3)
+    Photo.objects.create(**{field: getattr(first, field) for field in ("kind", "size", "format", "mime_type", "width",
+                                                                     "height", "taken_at_source")},
+                         sha256="e" * 64, path="x/single.jpg", original_name="single.jpg",
+                         **dating(START - timedelta(days=9)))
+    assert names_copied() == names_held()
+    # when one is renamed, one titled, one redated (as a bulk update and a save) and one deleted
+    Photo.objects.filter(pk=first.pk).update(original_name="renamed.jpg")
+    second.title = "Summer holiday"
+    second.save()
+    Photo.objects.filter(pk=third.pk).update(**dating(START - timedelta(days=400)))
+    Photo.objects.filter(original_name="single.jpg").delete()
+    # then the copy holds what the photos hold, row for row
+    assert names_copied() == names_held()
+    assert len(names_copied()) == 3
+
+
+def test_a_name_held_only_by_old_files_is_looked_for_on_their_days(monkeypatch):
+    # given a year of new tiles and a few old ones named alike, many enough to be walked to
+    make_rows(40, step=timedelta(days=9))
+    old = make_rows(5, start=START - timedelta(days=3000), original_name="DSC_old.jpg")
+    monkeypatch.setattr(search, "FEW_NAME_MATCHES", 0)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+    # when they are searched for by a part of their name
+    with CaptureQueriesContext(connection) as captured:
+        scope = matching(tiles, filters("name=c_OL"))
+    found = list(scope.order_by("-taken_on", "-taken_at", "-id"))
+    # then they are found in the gallery's order, counted in the narrow copy of names, and the
+    # gallery is walked only between the days of the oldest and the newest of them
+    assert found == old
+    assert any(PhotoName._meta.db_table in query["sql"] for query in captured.captured_queries)
+    sql = str(scope.query)
+    assert f'"taken_on" >= {old[-1].taken_on}' in sql and f'"taken_on" <= {old[0].taken_on}' in sql
+
+
+def test_a_name_no_file_holds_reads_no_photo():
+    # given tiles; when a name none holds is searched (alone and with dates)
+    make_rows(3)
+    tiles = Photo.objects.filter(GALLERY_TILE)
+    for query in ("name=nothing like it", f"name=IMG_1&date={START.year - 5}"):
+        with CaptureQueriesContext(connection) as captured:
+            found = list(matching(tiles, filters(query)))
+        # then nothing is found, and only the copy of names is asked
+        assert found == []
+        assert [query["sql"] for query in captured.captured_queries if Photo._meta.db_table + '"' in query["sql"]] == []
+
+
+def test_a_recount_copies_the_names_again_after_writes_past_the_triggers():
+    # given photos whose copy of names went wrong behind the triggers' back (as a bulk load does)
+    make_rows(3)
+    PhotoName.objects.all().delete()
+    # when the library's counts are rebuilt (`librarystatus --recount`)
+    settle_tallies(recount=True)
+    # then the copy holds what the photos hold again
+    assert names_copied() == names_held()

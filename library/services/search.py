@@ -13,12 +13,28 @@ from datetime import date
 from functools import reduce
 from operator import or_
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
 
-from library.models import HOLDS_RAW, PARTNER, MediaKind, Photo
-from library.planner import planned_rows
+from library.models import HOLDS_RAW, PARTNER, MediaKind, Photo, PhotoName
 
 KIND_CHOICES = (("photo", "Photos"), ("video", "Videos"), ("live", "Live and motion photos"), ("raw", "RAW"))
 KINDS = tuple(value for value, _ in KIND_CHOICES)
@@ -27,8 +43,9 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PERIOD = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
 # Longer texts are no one's search; a name or place within them still matches.
 MAX_TEXT = 100
-# Up to this many files matching a name (PostgreSQL's estimate), the page is chosen among all of
-# them rather than by walking the gallery: reading and sorting them costs what their number does.
+# Up to this many files holding a name (library.photo_names counts them on the days searched), the
+# page is chosen among all of them rather than by walking the gallery: reading and sorting them
+# costs what their number does.
 FEW_NAME_MATCHES = 10_000
 # A search term that may be the start of a file's SHA-256 (as `checklibrary` and logs print it).
 HASH_PREFIX = re.compile(r"[0-9a-f]{6,64}")
@@ -123,7 +140,7 @@ def matching(queryset, filters: SearchFilters):
     if filters.place:
         queryset = queryset.filter(held_in(("place_city", "place_region", "place_country"), filters.place))
     if filters.name:
-        queryset = named(queryset, filters.name)
+        queryset = named(queryset, filters)
     return queryset
 
 
@@ -161,37 +178,99 @@ KIND_CONDITIONS = {
 
 
 def name_matches(term: str) -> Q:
-    """A name or a title containing `term` (photo_name_trigram_idx and photo_title_trigram_idx on
-    PostgreSQL), or, for a term of 6 or more hex digits, a hash starting with it: a range of the
-    unique hash index (hashes are lower-case hex, so every hash with that prefix sorts between the
-    prefix and the prefix + "g")."""
-    match = Q(original_name__icontains=term) | Q(title__icontains=term)
+    """A name or a title containing `term` (`text_matches`), or, for a term of 6 or more hex digits,
+    a hash starting with it (`hash_prefix_matches`)."""
+    hashed = hash_prefix_matches(term)
+    return text_matches(term) | hashed if hashed else text_matches(term)
+
+
+def text_matches(term: str) -> Q:
+    """A name or a title containing `term`: on PostgreSQL, trigram indexes of the photos
+    (photo_name_trigram_idx, photo_title_trigram_idx) and of their narrow copy (library.photo_names)."""
+    return Q(original_name__icontains=term) | Q(title__icontains=term)
+
+
+def hash_prefix_matches(term: str) -> Q | None:
+    """For a term of 6 or more hex digits, a hash starting with it: a range of the unique hash
+    index (hashes are lower-case hex, so every hash with that prefix sorts between the prefix and
+    the prefix + "g"); None for any other term."""
     prefix = term.lower()
-    return match | Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else match
+    return Q(sha256__gte=prefix, sha256__lt=f"{prefix}g") if HASH_PREFIX.fullmatch(prefix) else None
+
+
+@dataclass(frozen=True)
+class NamedFiles:
+    """How many files hold a term (at most: one matching by name and hash counts twice), the oldest
+    and newest day among them, and on PostgreSQL, when they are few, the ids of those holding it in
+    their name or title."""
+    count: int
+    first_day: date | None
+    last_day: date | None
+    ids: list[int] | None
+
+
+def files_named(term: str, first_day: date | None, last_day: date | None) -> NamedFiles:
+    """The files of the whole library (the trash and moments' partners too) holding `term` between
+    `first_day` and `last_day` (None: no limit): one read of `copies_named`, and for a hash prefix
+    one range of the hash index. A hundred thousand matches cost tens of milliseconds there, where
+    reading them from the photo table costs as many wide rows."""
+    summary = {"count": Count("pk"), "first_day": Min("taken_on"), "last_day": Max("taken_on")}
+    copies = summary | ({"ids": few_ids()} if connection.vendor == "postgresql" else {})
+    found = [copies_named(term, first_day, last_day).aggregate(**copies)]
+    if hashed := hash_prefix_matches(term):
+        found.append(Photo.objects.filter(hashed, within(first_day, last_day)).aggregate(**summary))
+    firsts = [part["first_day"] for part in found if part["count"]]
+    lasts = [part["last_day"] for part in found if part["count"]]
+    return NamedFiles(sum(part["count"] for part in found), min(firsts, default=None), max(lasts, default=None),
+                      found[0].get("ids"))
+
+
+def few_ids():
+    """The copies' photo ids, or NULL when there are more than FEW_NAME_MATCHES: the list is
+    gathered in the database either way, but only a short one is sent."""
+    return Case(When(GreaterThan(Count("pk"), FEW_NAME_MATCHES), then=Value(None)), default=ArrayAgg("photo_id"),
+                output_field=ArrayField(BigIntegerField()))
+
+
+def copies_named(term: str, first_day: date | None, last_day: date | None):
+    """The narrow copies of names, titles and days (library.photo_names) holding `term` between
+    `first_day` and `last_day`: read through their trigram indexes, and their index of days."""
+    return PhotoName.objects.filter(text_matches(term), within(first_day, last_day))
+
+
+def within(first_day: date | None, last_day: date | None) -> Q:
+    days = Q(taken_on__gte=first_day) if first_day else Q()
+    return days & Q(taken_on__lte=last_day) if last_day else days
 
 
 class AmongIds(Func):
-    """`id = ANY(ARRAY(subquery))`: the subquery's ids, read once before the query that uses them."""
-    arg_joiner = " = ANY(ARRAY("
-    template = "%(expressions)s))"
+    """`id = ANY(ARRAY(SELECT UNNEST(ids)))`: the ids, handed to the query as a subquery's result,
+    which the planner cannot count (a literal list it counts, and with thousands it walks the
+    gallery testing each tile against them, reading every tile between two)."""
+    arg_joiner = " = ANY(ARRAY(SELECT UNNEST("
+    template = "%(expressions)s)))"
     output_field = BooleanField()
 
-    def __init__(self, queryset):
-        super().__init__(F("pk"), Subquery(queryset.order_by().values("pk")))
+    def __init__(self, ids: list[int]):
+        super().__init__(F("pk"), Value(ids, output_field=ArrayField(BigIntegerField())))
 
 
-def named(scope, term: str):
-    """The files of `scope` whose name or title holds `term` (`name_matches`), read as a list of
-    their ids first when PostgreSQL expects few. Otherwise the planner walks the gallery's index
-    testing each tile's name, assuming matches spread evenly through time: for a term whose files
-    are all months old, or absent from the period searched, that walk reads every tile in
-    between. Read through the trigram indexes, the few matches are then sorted, whatever their
-    age. An id array is the one form the planner cannot turn back into the walk; with many
-    matches, the walk finds a page soonest."""
-    matches = scope.filter(name_matches(term))
-    if connection.vendor != "postgresql" or planned_rows(matches) > FEW_NAME_MATCHES:
-        return matches
-    return scope.filter(AmongIds(matches))
+def named(scope, filters: SearchFilters):
+    """The files of `scope` whose name or title holds `filters.name` (`name_matches`), within the
+    days that `files_named` finds them on. With few (PostgreSQL), the page is chosen among them:
+    their ids, read with their count, then their tiles sorted, however thinly spread and old. An
+    id array the planner cannot count is the one form it cannot turn back into a walk of the
+    gallery testing each tile's name, which reads every tile between two matches. With many, that
+    walk finds a page soonest, and the days bound it: it starts at the newest match, not today, so
+    files that are all years old cost what new ones do, and it stops at the oldest."""
+    term = filters.name
+    found = files_named(term, filters.first_day, filters.last_day)
+    if not found.count:
+        return scope.none()
+    if found.ids is not None:
+        hashed = hash_prefix_matches(term)
+        return scope.filter(Q(AmongIds(found.ids)) | hashed if hashed else Q(AmongIds(found.ids)))
+    return scope.filter(name_matches(term), taken_on__gte=found.first_day, taken_on__lte=found.last_day)
 
 
 # Each camera model seen, in order: one probe of photo_camera_timeline_idx per model (a loose

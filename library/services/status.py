@@ -11,7 +11,7 @@ from django_q.brokers import get_broker
 from django_q.models import Failure
 from django_q.status import Stat
 
-from library import photo_tally
+from library import photo_names, photo_tally
 from library.models import MediaKind
 from library.signals import status_requested, tallies_requested
 
@@ -36,9 +36,11 @@ def media_counts() -> dict[str, int]:
 
 def settle_tallies(recount: bool = False):
     """The counts kept by triggers (the library's, then other apps'): their changes summed, or
-    with `recount` rebuilt from the rows."""
+    with `recount` rebuilt from the rows, and the search's copy of names copied again with them
+    (what skipped the tallies' triggers skipped its triggers too)."""
     if recount:
         photo_tally.TALLY.recount()
+        photo_names.refill()
     else:
         photo_tally.TALLY.fold()
     tallies_requested.send(sender=QueueCounts, recount=recount)
