@@ -1,6 +1,6 @@
-"""The counts part of `manage.py checklibrary`: the counts the database keeps as rows change
-(DayTiles, the gallery's tiles per day, and the status tallies of library.tallies) against a
-count of the rows themselves.
+"""The counts part of `manage.py checklibrary`: the counts and copies the database keeps as rows
+change (DayTiles, the gallery's tiles per day; the status tallies of library.tallies; the copy of
+names the search reads, library.photo_names) against the rows themselves.
 
 Triggers keep both in the same transaction as every write, so they differ only where something
 skipped the triggers: a TRUNCATE, a bulk load with PostgreSQL's `session_replication_role =
@@ -15,13 +15,14 @@ from datetime import date
 from django.db import connection, transaction
 from django.db.models import Count
 
-from library import photo_tally
+from library import photo_names, photo_tally
 from library.check_report import CheckReport, Finding
-from library.models import GALLERY_TILE, DayTiles, Photo
+from library.models import GALLERY_TILE, DayTiles, Photo, PhotoName
 from library.tallies import Tally
 
 DAY_TILES = "days whose tile count differs from their photos"
 PHOTO_TALLIES = "status tallies that differ from the photos"
+NAME_COPY = "a copy of names that differs from the photos"
 
 
 @contextmanager
@@ -90,6 +91,17 @@ def check_tally(report: CheckReport, tally: Tally, kind: str):
         report.add(Finding(kind, properties, f"tallied {numbers}", repair=repair))
 
 
+def check_name_copy(report: CheckReport):
+    """The copy of names against the photos, by their numbers: a copy whose triggers were lost (a
+    migration that remade the photo table on SQLite, a bulk load past them) falls behind with the
+    next import, and a name search would miss the files it lacks. Two counts of primary keys."""
+    with one_snapshot():
+        photos, copied = Photo.objects.count(), PhotoName.objects.count()
+    if photos != copied:
+        report.add(Finding(NAME_COPY, PhotoName._meta.db_table, f"{copied} name(s) copied for {photos} photo(s)",
+                           repair=once(photo_names.refill)))
+
+
 def once(count_again: Callable[[], None]) -> Callable[[], str]:
     """The repair of every finding of one count: counting it all again, at the first call only."""
     done = []
@@ -106,3 +118,4 @@ def once(count_again: Callable[[], None]) -> Callable[[], str]:
 def check_counts(report: CheckReport):
     check_day_tiles(report)
     check_tally(report, photo_tally.TALLY, PHOTO_TALLIES)
+    check_name_copy(report)

@@ -1,5 +1,5 @@
 """`checklibrary` and the counts the database keeps by triggers (the gallery's tiles per day, the
-status tallies of photos and renditions): a count made wrong behind the triggers' back is
+status tallies of photos and renditions, the copy of names the search reads): a count made wrong behind the triggers' back is
 reported under its kind and set right again by `--repair`, on SQLite and PostgreSQL alike."""
 from datetime import timedelta
 
@@ -9,8 +9,8 @@ from django.db.models import Count
 from test_checklibrary import imported_photo, run_check
 
 from library import photo_tally
-from library.count_check import DAY_TILES, PHOTO_TALLIES
-from library.models import GALLERY_TILE, DayTiles, Photo
+from library.count_check import DAY_TILES, NAME_COPY, PHOTO_TALLIES
+from library.models import GALLERY_TILE, DayTiles, Photo, PhotoName
 from thumbnails import rendition_tally
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +27,8 @@ CORRUPTIONS = {
     "a rendition tally row too many": (
         "INSERT INTO thumbnails_renditiontally (spec, state, trashed, playback, renditions, bytes, unsized) "
         "VALUES ('400.webp', 'ready', false, '', 1, 1000, 0)", rendition_tally.DIFFERENT),
+    "a name missing from the copy": ("DELETE FROM library_photoname WHERE photo_id = (SELECT MIN(id) FROM library_photo)",
+                                     NAME_COPY),
 }
 
 
@@ -66,6 +68,8 @@ def test_a_count_made_wrong_is_reported_then_counted_again(photos, corruption):
     assert run_check()[0]
     assert days_kept() == days_by_photos()
     assert photo_tally.TALLY.differences() == [] and rendition_tally.TALLY.differences() == []
+    assert set(PhotoName.objects.values_list("photo_id", "original_name")) == set(
+        Photo.objects.values_list("id", "original_name"))
 
 
 def test_a_wrong_day_is_named_with_both_counts(photos):
