@@ -142,8 +142,8 @@ class StagingWriter:
         process's memory), each stretch hashed from the copy's pages mapped in place, so the hash
         is of the very bytes stored. That is one copy of the data where reading and writing it
         makes two (about half the CPU time, as little as `cp` and OpenSSL's SHA-256 of the same
-        files: docs/measured-choices.md). Each stretch's writeback is started at once, so the group's
-        syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
+        files: docs/measured-choices.md). Each stretch's writeback is started at once (unless the
+        writer was made with `write_back=False`), so the group's syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
         (another filesystem type, an old kernel): then the caller writes it."""
         if self.size or not hasattr(os, "copy_file_range"):
             return False
