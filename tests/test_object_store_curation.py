@@ -1,14 +1,18 @@
 """The originals' storage in an object store (library/originals.py) against a real SeaweedFS, in
 process: the import's placement adopts an object of the same bytes and steps past other bytes,
 and trash, restore and redating move objects (copy without overwriting, then delete) with the
-rows following and no journal left."""
+rows following and no journal left; an import's groups share the upload threads and their
+connections, and its copies into .import_temp are not written out to the disk."""
+import os
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 
 from library.curation.redating import redate
 from library.curation.trash import RESTORED_NOTE, move_to_trash, restore_from_trash
+from library.importing import staging
 from library.importing.pipeline import ImportPipeline
 from library.models import FileMove, ImportSource, OutcomeStatus, Photo
 from library.originals import originals_storage
@@ -120,3 +124,49 @@ def test_reimporting_a_photo_missing_from_the_trash_restores_the_new_copy(origin
     photo.refresh_from_db()
     assert (photo.path, photo.trashed_at) == (original_path, None)
     assert keys(object_store, bucket, originals_in_bucket) == {original_path}
+
+
+def test_the_groups_of_an_import_share_the_upload_threads_and_their_connections(originals_in_bucket, media_dir,
+                                                                                monkeypatch):
+    # given: two groups of photos, and the store's connections counted as they are built (each
+    # loads botocore's service models: a third of the upload threads' time when every group
+    # had threads of its own)
+    storage = originals_storage()
+    built = []
+    build = storage._create_session
+    monkeypatch.setattr(storage, "_create_session", lambda: built.append(1) or build())
+    sources = [factories.make_jpeg(media_dir / f"IMG_{index}.jpg", taken=datetime(2024, 3, 1, 10, index))
+               for index in range(8)]
+    pipeline = ImportPipeline.start(ImportSource.CLI)
+
+    # when
+    first = pipeline.commit([pipeline.prepare_path(source) for source in sources[:4]])
+    built_by_the_first = len(built)
+    second = pipeline.commit([pipeline.prepare_path(source) for source in sources[4:]])
+
+    # then: the second group's uploads went through the connections the first one built
+    assert [result.status for result in first + second] == [OutcomeStatus.IMPORTED] * 8
+    assert 1 <= built_by_the_first <= settings.PHOTOSITE_IMPORT_JOBS
+    assert len(built) == built_by_the_first
+
+
+@pytest.mark.parametrize(("on_the_store", "written_back"), [(True, False), (False, True)],
+                         ids=["library on the store", "library folder"])
+def test_a_command_line_copy_is_written_out_early_only_where_it_will_be_synced(request, library_root, media_dir,
+                                                                               monkeypatch, on_the_store, written_back):
+    # given: the ranges handed to the disk early, recorded (a copy for the store is uploaded and
+    # removed, never synced: writing it out would only compete with the store's own writes)
+    if on_the_store:
+        request.getfixturevalue("originals_in_bucket")
+    handed = []
+    monkeypatch.setattr(staging, "start_writeback", lambda descriptor, offset, length: handed.append(length))
+    source = media_dir / "clip.mp4"
+    source.write_bytes(os.urandom(3 * staging.WRITEBACK_BYTES))
+
+    # when
+    staged = staging.stage_copy(source, durable=False)
+
+    # then
+    staged.temp_path.unlink()
+    assert bool(handed) == written_back
+    assert sum(handed) == (staged.size if written_back else 0)

@@ -463,14 +463,21 @@ class ImportPipeline:
             self.reporter.files_done(results, counts)
 
 
+# The process's upload threads, kept from one group (or web request) to the next: django-storages
+# gives each thread a boto3 connection of its own, and building one loads botocore's service models
+# (JSON, under the GIL). With new threads for every group of 32 files, that took a third of the
+# upload threads' time (docs/benchmarks.md#a-library-on-an-object-store). No thread starts before
+# the first upload, so a library on a disk never has one.
+UPLOAD_POOL = ThreadPoolExecutor(settings.PHOTOSITE_IMPORT_JOBS, thread_name_prefix="upload")
+
+
 def claim_all(items: list[Prepared]) -> list[str | OSError]:
     """Each item's place, or the OSError that refused it. In turn on a disk, where a claim is a
     link; a few at once into an object store, where each is an upload waiting on the network
     (the store, not the order, decides between two writers of one name)."""
     if kept_on_this_machine() or len(items) < 2:
         return [claim_or_error(item) for item in items]
-    with ThreadPoolExecutor(settings.PHOTOSITE_IMPORT_JOBS, thread_name_prefix="upload") as pool:
-        return list(pool.map(claim_or_error, items))
+    return list(UPLOAD_POOL.map(claim_or_error, items))
 
 
 def claim_or_error(item: Prepared) -> str | OSError:

@@ -76,8 +76,10 @@ class StagingWriter:
     from that state (hashing first any bytes written since by another process) or, without it (a
     restarted server, another process), by hashing the bytes already there once."""
 
-    def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX, *, resume=None):
+    def __init__(self, original_name, max_bytes=None, expected_size=None, suffix=PARTIAL_SUFFIX, *, resume=None,
+                 write_back=True):
         self.original_name = original_name
+        self.write_back = write_back
         self.max_bytes = settings.PHOTOSITE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
         self.expected_size = expected_size
         self.hasher = hashlib.sha256()
@@ -131,7 +133,7 @@ class StagingWriter:
         remaining = memoryview(chunk)
         while remaining:
             remaining = remaining[self.file.write(remaining):]
-        if self.size - self.written_back >= WRITEBACK_BYTES:
+        if self.write_back and self.size - self.written_back >= WRITEBACK_BYTES:
             start_writeback(self.file.fileno(), self.written_back, self.size - self.written_back)
             self.written_back = self.size
 
@@ -140,8 +142,8 @@ class StagingWriter:
         process's memory), each stretch hashed from the copy's pages mapped in place, so the hash
         is of the very bytes stored. That is one copy of the data where reading and writing it
         makes two (about half the CPU time, as little as `cp` and OpenSSL's SHA-256 of the same
-        files: docs/measured-choices.md). Each stretch's writeback is started at once, so the group's
-        syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
+        files: docs/measured-choices.md). Each stretch's writeback is started at once (unless the
+        writer was made with `write_back=False`), so the group's syncfs finds most of it on the disk. False, with nothing written, where the kernel cannot
         (another filesystem type, an old kernel): then the caller writes it."""
         if self.size or not hasattr(os, "copy_file_range"):
             return False
@@ -158,7 +160,8 @@ class StagingWriter:
             if self.size + count > self.max_bytes:
                 raise FileTooLargeError(f"file is larger than the limit of {self.max_bytes:,} bytes")
             self.hash_copied(target, self.size, count)
-            start_writeback(target, self.size, count)
+            if self.write_back:
+                start_writeback(target, self.size, count)
             self.size += count
 
     def hash_copied(self, descriptor, offset, length):
@@ -210,10 +213,14 @@ def stage_copy(source: Path, original_name=None, durable=True) -> StagedFile:
 
     The command-line import passes `durable=False`: its source stays on disk, and the copy of
     a duplicate is thrown away, so waiting for it to reach the disk would be wasted time; the
-    pipeline makes a new file's copy durable (`make_all_durable`) before claiming it."""
+    pipeline makes a new file's copy durable (`make_all_durable`) before claiming it. A copy that
+    is never made durable (a library on an object store uploads it and removes it) is not handed
+    to the disk early either: its pages are read once more by the upload, and writing them out
+    would only compete with the store's own writes."""
     with open(source, "rb", buffering=0) as source_file:
         status = os.fstat(source_file.fileno())
-        writer = StagingWriter(original_name or source.name, expected_size=status.st_size)
+        writer = StagingWriter(original_name or source.name, expected_size=status.st_size,
+                               write_back=durable or kept_on_this_machine())
         try:
             if not writer.copy_in_kernel(source_file):
                 buffer = bytearray(COPY_CHUNK_BYTES)
