@@ -7,7 +7,7 @@ import factories
 from browser import screenshot, shows_frames, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 NAME = factories.CAMERA_VIDEOS["iphone-hevc"][0]
 PREVIEW = "video.photo-preview"

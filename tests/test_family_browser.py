@@ -13,7 +13,7 @@ import factories
 from browser import GRID_SETTLED, log_in, screenshot, signed_in_page, watched_context
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 # Four photos a day over three days: a range picked from the second photo of the newest day to
 # the second of the day before spans the two days' boundary.

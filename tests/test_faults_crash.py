@@ -22,7 +22,7 @@ from fault_helpers import (
 from live_site import LiveSite
 from polling import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(60), pytest.mark.outside_database]
 
 @pytest.fixture
 def site(tmp_path):

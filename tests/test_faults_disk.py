@@ -9,7 +9,7 @@ from factories import make_noisy_jpeg
 from fault_helpers import SUMMARY, assert_library_consistent, sha256_of
 from live_site import LiveSite
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90), pytest.mark.outside_database]
 
 @pytest.fixture
 def small_disk(tmp_path):

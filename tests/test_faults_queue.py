@@ -15,7 +15,7 @@ from fault_helpers import kill_9, make_distinct_jpegs
 from live_site import LiveSite, free_port
 from polling import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(90), pytest.mark.outside_database]
 
 QUICK_QUEUE = {"PHOTOSITE_WORKERS": "1", "PHOTOSITE_PREGENERATE_BATCH_SIZE": "2",
                "PHOTOSITE_TASK_TIMEOUT": "5", "PHOTOSITE_TASK_RETRY": "6"}

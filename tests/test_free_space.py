@@ -14,7 +14,7 @@ from factories import make_jpeg
 from fault_helpers import SUMMARY
 from live_site import LiveSite
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120), pytest.mark.outside_database]
 
 DISK_BYTES = 64 * 1024 * 1024
 RESERVE_BYTES = 40 * 1024 * 1024

@@ -10,7 +10,7 @@ import factories
 from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 PAGE_SIZE = 4
 MEMBER_PASSWORD = "member-of-the-family"

@@ -13,7 +13,7 @@ import format_factories
 from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 IDENTIFIER = "8D2E7F4A-1B3C-4D5E-9F60-718293A4B5C6"
 HEVC_IDENTIFIER = "0C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5"

@@ -13,7 +13,7 @@ import factories
 from browser import screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 HEVC_NAME, H264_NAME = "20240602_093000.jpg", "20240602_080000.jpg"
 BUNDLED_ONLY = {"PHOTOSITE_FFMPEG": imageio_ffmpeg.get_ffmpeg_exe(), "PHOTOSITE_FFPROBE": "none"}

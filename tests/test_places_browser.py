@@ -6,7 +6,7 @@ import factories
 from browser import log_in, screenshot, watched_context
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from conftest import CORPUS_DIR
 from format_factories import make_dng, make_jxl
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 # Whichever corpus raws are present join the generated files (a real RAF's and RW2's own previews).
 CORPUS_RAWS = ["FujiFilm.raf", "Panasonic.rw2"]

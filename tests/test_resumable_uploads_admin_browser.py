@@ -11,7 +11,7 @@ import pytest
 from browser import screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 MB = 1024 * 1024
 TUS = {"Tus-Resumable": "1.0.0"}

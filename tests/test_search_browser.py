@@ -13,7 +13,7 @@ import factories
 from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 # (file, camera make, camera model, taken): two June days with the EOS R6 match the search; the
 # same camera in August, and another camera in the same June, do not.
@@ -82,7 +82,7 @@ def test_a_camera_and_a_date_range_find_only_their_photos_and_the_address_keeps_
         first.click()
         page.wait_for_function(VIEWER_ON, arg=first_id)
         page.wait_for_function("() => document.querySelector('#viewer .viewer-stage img')?.naturalWidth > 0")
-        assert urlsplit(page.url).path == f"/photo/{first_id}/"
+        page.wait_for_url(lambda url: urlsplit(url).path == f"/photo/{first_id}/")
         assert page.locator("#viewer .viewer-caption").inner_text().startswith(MATCHING[0])
         screenshot(page, "search-result-in-viewer")
         page.keyboard.press("ArrowRight")

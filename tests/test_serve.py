@@ -15,7 +15,7 @@ import factories
 from live_site import PROJECT_DIR, LiveSite
 from polling import wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 
 def start_serve(site, port=None):

@@ -18,7 +18,7 @@ import factories
 from browser import GRID_SETTLED, log_in, screenshot, watched_context
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 PHOTOS = [datetime(2024, 7, day, hour) for day in (3, 4) for hour in (9, 12, 15)]
 OWNER, OWNER_PASSWORD = "nora", "nora-password-123"
@@ -123,7 +123,7 @@ def test_a_visitor_with_the_link_sees_the_album_and_nothing_else(browser, site, 
         page.keyboard.press("ArrowRight")
         page.wait_for_function("(id) => document.querySelector('#viewer').dataset.photoId !== id", arg=first)
         shown = page.locator("#viewer").get_attribute("data-photo-id")
-        assert urlsplit(page.url).path == f"{base}photo/{shown}/"
+        page.wait_for_url(lambda url: urlsplit(url).path == f"{base}photo/{shown}/")
         # reloading the viewer's address opens the viewer on that photo, over the album's grid
         page.reload()
         page.wait_for_function(GRID_SETTLED)
@@ -138,7 +138,7 @@ def test_a_visitor_with_the_link_sees_the_album_and_nothing_else(browser, site, 
         page.wait_for_function("(id) => document.querySelector('#viewer').dataset.photoId !== id", arg=shown)
         page.keyboard.press("Escape")
         page.wait_for_function("() => !document.querySelector('#viewer').open")
-        assert urlsplit(page.url).path == base
+        page.wait_for_url(lambda url: urlsplit(url).path == base)  # the address follows the viewer a moment later
         # everything the page asked for was under the link (or the site's static files)
         assert asked and all(path.startswith((base, "/static/")) for path in asked), asked
         # and no other photo is reachable, by its id under the link or by the site's own routes

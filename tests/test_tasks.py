@@ -10,6 +10,8 @@ from photosite.redis_broker import AcknowledgingRedis
 import factories
 from live_site import LiveSite
 
+pytestmark = pytest.mark.outside_database
+
 
 @pytest.fixture
 def broker(redis_url, monkeypatch):

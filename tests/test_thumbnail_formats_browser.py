@@ -14,7 +14,7 @@ import factories
 from browser import screenshot
 from live_site import ADMIN_PASSWORD, ADMIN_USER, running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 PHOTOS = 20
 PAGE_SIZE = 6  # several pages, so scrolling to the end goes through the infinite scroll

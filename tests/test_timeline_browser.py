@@ -18,7 +18,7 @@ from browser import GRID_SETTLED as SETTLED
 from browser import TRACE_CATEGORIES, WATCH_LONG_TASKS, longest_task_cpu_ms, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 ROWS = 20_000
 # 20,000 rows over about six years: 16 photos a day on most days, and runs of days with one or two.

@@ -17,7 +17,7 @@ import hostile
 from live_site import running_site
 from polling import wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 HOSTILE_NAME = "claims-three-hours.mkv"
 MOTION_NAME = "PXL_20240602_093000.MP.jpg"

@@ -18,7 +18,7 @@ from browser import screenshot, signed_in_page
 from live_site import running_site
 from polling import wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 FIRST, SECOND = "first.mkv", "second.mkv"
 NOTE = "#viewer .player-note"

@@ -14,7 +14,7 @@ import factories
 from browser import screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 # kind → whether it is played from a rendition (else from its original)
 KINDS = {

@@ -8,7 +8,7 @@ import pytest
 import factories
 from live_site import LiveSite
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import factories
 from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 TAKEN = datetime(2024, 5, 1, 10, 0)
 # Modal: opened by viewer.js (a photo's own page arrives with the dialog open, not modal, for a
@@ -223,7 +223,7 @@ def test_a_swipe_on_a_phone_moves_to_the_next_photo(browser, site):
         swipe(page, 320, 60, 400)
         # then
         page.wait_for_function(VIEWER_ON, arg=ids[1])
-        assert page.url.endswith(f"/photo/{ids[1]}/")
+        page.wait_for_url(f"**/photo/{ids[1]}/")
         # and back the other way
         swipe(page, 60, 320, 400)
         page.wait_for_function(VIEWER_ON, arg=ids[0])

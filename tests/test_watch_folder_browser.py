@@ -12,7 +12,7 @@ from fault_helpers import start_manage
 from live_site import LiveSite
 from polling import wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 
 @pytest.fixture

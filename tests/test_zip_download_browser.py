@@ -10,7 +10,7 @@ import factories
 from browser import GRID_SETTLED, screenshot, signed_in_page
 from live_site import running_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
 
 TAKEN = datetime(2024, 5, 1, 10, 0, 0)
 

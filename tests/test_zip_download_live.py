@@ -12,7 +12,7 @@ import factories
 from live_site import running_site
 from polling import wait_for
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 BIG_BYTES = 24 * 1024 * 1024  # more than the sockets' buffers hold, so the stream is still in the first file
 
