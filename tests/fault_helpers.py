@@ -100,10 +100,10 @@ def check_and_repair(site: LiveSite) -> str:
     return completed.stdout
 
 
-def kill_web_while_posting(site: LiveSite, files: list[Path], killed_once, what: str, timeout=20):
+def kill_web_while_posting(site: LiveSite, files: list[Path], killed_once, what: str, timeout=20) -> int:
     """Post `files` (as JPEGs) to a new import session in one request, and kill the web server
     once `killed_once()` holds, before it has answered: a browser's request cut by a power cut.
-    Fails if the server answered first, since then the kill tested nothing."""
+    Fails if the server answered first, since then the kill tested nothing. The session's id."""
     client = site.client()
     session = client.post("/api/imports/").json()
     answers = []
@@ -122,3 +122,10 @@ def kill_web_while_posting(site: LiveSite, files: list[Path], killed_once, what:
     sending.join(timeout=30)
     client.close()
     assert isinstance(answers[0], httpx.TransportError), "the request was answered before the kill"
+    return session["id"]
+
+
+def names_and_sessions(site: LiveSite) -> tuple[list[str], set[int]]:
+    """The photos' original names, sorted, and the import sessions they came in."""
+    rows = site_rows(site, "SELECT original_name, import_session_id FROM library_photo")
+    return sorted(name for name, _ in rows), {session for _, session in rows}

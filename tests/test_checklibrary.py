@@ -1,7 +1,7 @@
 """`manage.py checklibrary`: what it finds, what `--repair` fixes, and what it never deletes."""
 import os
 import shutil
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.staging import stage_copy
+from library.importing.staging import ORIGIN_ATTRIBUTE, Origin, remember_origin, stage_copy
 from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
 from thumbnails import names, store, thumbnail_renditions
@@ -152,6 +152,31 @@ def test_import_temp_leftovers_are_imported_or_removed(library_root, media_dir):
     assert list((library_root / ".import_temp").iterdir()) == []
     photo = Photo.objects.get()
     assert photo.sha256 == staged.sha256 and media_files(library_root) == [photo.path]
+
+
+def test_a_received_file_is_imported_as_what_it_was_into_the_session_it_was_sent_in(library_root, media_dir):
+    # given three files a web import received whole before its server died: one whose origin was
+    # kept with it, one from a file system that keeps no origin, one whose origin is garbled
+    session = ImportPipeline.start(ImportSource.WEB).session
+    sent_at = datetime(2021, 5, 4, 12, 30, tzinfo=UTC)
+    kept = stage_copy(make_jpeg(media_dir / "a.jpg"))  # no EXIF date: dated by its file time
+    remember_origin(kept.temp_path, Origin("Beach at dusk.jpg", session.pk, sent_at))
+    bare = stage_copy(make_jpeg(media_dir / "b.jpg", width=641))
+    garbled = stage_copy(make_jpeg(media_dir / "c.jpg", width=642))
+    os.setxattr(garbled.temp_path, ORIGIN_ATTRIBUTE, b'{"name": ["not", "a", "name"]')
+    # when
+    ok, out = run_check("--repair")
+    # then the first is in its session under its name and date; the others, under their temp
+    # names, in the repair's session
+    assert ok, out
+    recovered = Photo.objects.get(sha256=kept.sha256)
+    assert (recovered.original_name, recovered.import_session_id) == ("Beach at dusk.jpg", session.pk)
+    assert recovered.taken_on == sent_at.date()
+    assert f"into import session {session.pk}" in out
+    others = Photo.objects.exclude(pk=recovered.pk)
+    assert sorted(others.values_list("original_name", flat=True)) == sorted(
+        [bare.temp_path.name, garbled.temp_path.name])
+    assert {photo.import_session_id for photo in others} != {session.pk}
 
 
 def test_recent_temp_files_belong_to_a_running_import_and_are_left_alone(library_root, media_dir):

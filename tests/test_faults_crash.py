@@ -16,6 +16,7 @@ from fault_helpers import (
     kill_9,
     kill_web_while_posting,
     make_distinct_jpegs,
+    names_and_sessions,
     sha256_of,
     start_manage,
 )
@@ -106,12 +107,15 @@ def test_kill_9_of_the_web_server_while_it_places_a_request_s_files(site, tmp_pa
     site.start_web()
     sources = make_distinct_jpegs(tmp_path / "upload", 100)
     temp = site.root / ".import_temp"
-    kill_web_while_posting(site, sources, lambda: every_file_staged(temp), "the request's files to be received whole")
+    session = kill_web_while_posting(site, sources, lambda: every_file_staged(temp),
+                                     "the request's files to be received whole")
     # when
     check_and_repair(site)
-    # then every photo the server received is in, once, none sent again
+    # then every photo the server received is in, once, none sent again, each under its own name
+    # in the session it was sent in (as if the server had not died)
     rows = assert_library_consistent(site)
     assert sorted(rows.values()) == sorted(sha256_of(path) for path in sources)
+    assert names_and_sessions(site) == (sorted(path.name for path in sources), {session})
 
 
 def every_file_staged(temp) -> bool:

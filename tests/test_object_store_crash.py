@@ -13,7 +13,7 @@ import pytest
 
 import factories
 from counting_proxy import CountingProxy
-from fault_helpers import kill_9, kill_web_while_posting, photo_rows, site_rows, start_manage
+from fault_helpers import kill_9, kill_web_while_posting, names_and_sessions, photo_rows, site_rows, start_manage
 from live_site import running_site
 from polling import wait_for
 
@@ -56,8 +56,8 @@ def test_kill_9_of_the_web_process_mid_put_leaves_nothing_that_repair_does_not_f
                    "PHOTOSITE_S3_ENDPOINT_URL": slow_store.base_url}
     with running_site(tmp_path / "library", extra_env=environment) as site:
         # when: the web process is killed once the file's multipart upload to the store has started
-        kill_web_while_posting(site, [big], lambda: open_uploads(object_store, bucket_prefix),
-                               "the big file's multipart upload to start", timeout=60)
+        session = kill_web_while_posting(site, [big], lambda: open_uploads(object_store, bucket_prefix),
+                                         "the big file's multipart upload to start", timeout=60)
         # then: no object, no row, one upload never completed; the file received whole waits under its staged name
         assert stored_keys(object_store, bucket_prefix) == {} and photo_rows(site) == {}
         assert [path.suffix for path in (site.root / ".import_temp").iterdir()] == [".staged"]
@@ -65,8 +65,9 @@ def test_kill_9_of_the_web_process_mid_put_leaves_nothing_that_repair_does_not_f
         site.env["PHOTOSITE_S3_ENDPOINT_URL"] = object_store.endpoint_url
         repaired = site.manage("checklibrary", "--no-progress", "--stale-after", "0", "--all", "--repair",
                                check=False)
-        # then: the upload never completed is aborted and the received file imported, its outcome
-        # recorded in the repair's session: the photo is in the library without being sent again
+        # then: the upload never completed is aborted and the received file imported under its
+        # name, its outcome recorded in the session it was sent in: the photo is in the library
+        # without being sent again
         assert repaired.returncode == 0, repaired.stdout + repaired.stderr
         assert "multipart uploads never completed: 1 (1 repaired)" in repaired.stdout
         assert "complete files left in .import_temp: 1 (1 repaired)" in repaired.stdout
@@ -74,8 +75,8 @@ def test_kill_9_of_the_web_process_mid_put_leaves_nothing_that_repair_does_not_f
         rows = photo_rows(site)
         assert list(rows.values()) == [hashlib.sha256(big.read_bytes()).hexdigest()]
         assert stored_keys(object_store, bucket_prefix) == {next(iter(rows)): BIG_FILE_BYTES}
-        assert site_rows(site, "SELECT source, imported_count FROM library_importsession WHERE source = 'cli'") \
-            == [("cli", 1)]
+        assert names_and_sessions(site) == (["big.jpg"], {session})
+        assert site_rows(site, "SELECT source, imported_count FROM library_importsession") == [("web", 1)]
         # and nothing is left over: the library checks clean, hashes and all
         assert open_uploads(object_store, bucket_prefix) == []
         assert not list((site.root / ".import_temp").iterdir())

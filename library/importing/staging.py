@@ -7,6 +7,7 @@ may claim it. `--move` links the source in instead (`stage_link`), where it can.
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import errno
 import hashlib
+import json
 import logging
 import mmap
 import os
@@ -48,6 +49,10 @@ COPY_RANGE_BYTES = 64 * 1024 * 1024
 # What copy_file_range answers where the kernel cannot copy between these two files.
 KERNEL_COPY_UNAVAILABLE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
 MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # the copy's pages mapped at once, not one fault each
+# A received file's origin (its name, the import session it came in, the browser's file time),
+# kept with its bytes in an extended attribute, made durable with them: a file recovered after a
+# crash is imported as what it was, into the session it was sent in (`origin_of`).
+ORIGIN_ATTRIBUTE = "user.photosite.origin"
 
 
 @dataclass(frozen=True)
@@ -319,11 +324,45 @@ def rename_whole(path: Path) -> Path:
     return staged_path
 
 
-def keep_all_received(staged_files: list[StagedFile]) -> list[StagedFile]:
+@dataclass(frozen=True)
+class Origin:
+    """Where a received file came from, as `checklibrary --repair` needs it after a crash."""
+
+    original_name: str
+    session_id: int
+    source_mtime: datetime | None = None
+
+
+def remember_origin(path: Path, origin: Origin):
+    """Keeps `origin` with the file at `path`, before the file is made durable (its fsync or
+    syncfs carries the attribute too). A file system without user attributes (some network
+    shares) keeps the bytes alone: the repair then names the file after its temp name."""
+    value = {"name": origin.original_name, "session": origin.session_id,
+             "mtime": origin.source_mtime.isoformat() if origin.source_mtime else None}
+    try:
+        os.setxattr(path, ORIGIN_ATTRIBUTE, json.dumps(value).encode())
+    except OSError as error:
+        logger.warning("Could not keep the origin of %s with it: %s", path.name, error)
+
+
+def origin_of(path: Path) -> Origin | None:
+    """The origin kept with a received file, or None where none was kept (or it is unreadable)."""
+    try:
+        value = json.loads(os.getxattr(path, ORIGIN_ATTRIBUTE))
+        mtime = datetime.fromisoformat(value["mtime"]) if value["mtime"] else None
+        return Origin(str(value["name"]), int(value["session"]), mtime)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def keep_all_received(staged_files: list[StagedFile], origins: list[Origin]) -> list[StagedFile]:
     """Files that are the only copy of their bytes (a web upload's: the sender may be gone by the
     time anything fails) made durable in one syncfs and given their `.staged` name before they are
     placed, so a process killed while placing them (a PUT to the object store takes seconds) leaves
-    them for the repair to import; the command line's copies keep `.part`, their sources stay."""
+    them for the repair to import, each with its `origin`; the command line's copies keep `.part`,
+    their sources stay."""
+    for staged, origin in zip(staged_files, origins, strict=True):
+        remember_origin(staged.temp_path, origin)
     make_all_durable(staged_files)
     return [with_staged_name(replace(staged, durable=True)) for staged in staged_files]
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 from library.check_report import CheckReport, Finding
 from library.curation.file_moves import finish_move, is_taken, move_file, move_sidecar
+from library.events.sse import SSEReporter
 from library.importing.pipeline import ImportPipeline
-from library.importing.staging import StagedFile
-from library.models import FileMove, ImportSource, OutcomeStatus, Photo, ResumableUpload
+from library.importing.staging import StagedFile, origin_of
+from library.models import FileMove, ImportSession, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.originals import delete, local_copy, same_original, sha256_of
 from library.paths import library_root
 
@@ -64,12 +65,20 @@ class Repairer:
         logger.info("Removed stale resumable upload %s", finding.path)
 
     def import_staged(self, finding: Finding):
+        """A file received whole by a process that died before placing it: imported as what it
+        was (its name and file time, into the session it was sent in, where that session's page
+        hears of it) from the origin kept with it; without one, under its temp name, dated by
+        when it was received, in the repair's own session."""
         path = library_root() / finding.path
-        # Its original name and file time died with the crash; the time it was received stands in.
+        origin = origin_of(path)
+        session = ImportSession.objects.filter(pk=origin.session_id).first() if origin else None
         received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        staged = StagedFile(path, path.name, path.stat().st_size, file_sha256(path), received)
-        result = self.session_pipeline().import_staged(staged)
-        self.mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else ""))
+        staged = StagedFile(path, origin.original_name if origin else path.name, path.stat().st_size,
+                            file_sha256(path), (origin.source_mtime if origin else None) or received)
+        pipeline = ImportPipeline(session, reporter=SSEReporter(session)) if session else self.session_pipeline()
+        result = pipeline.import_staged(staged)
+        self.mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else "")
+                  + (f" into import session {session.pk}" if session else ""))
 
     def register(self, finding: Finding):
         """A library file (or object) without a row: import a copy through the pipeline, then let

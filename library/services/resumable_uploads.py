@@ -39,9 +39,11 @@ from library.importing.pipeline import ImportPipeline
 from library.importing.staging import (
     COPY_CHUNK_BYTES,
     RESUMABLE_SUFFIX,
+    Origin,
     StagingWriter,
     ensure_free_space,
     readable_size,
+    remember_origin,
 )
 from library.media.errors import ImportFileError, NotEnoughSpaceError, os_error_message
 from library.models import ResumableUpload, uploads_visible_to
@@ -245,9 +247,11 @@ def _copy(body, writer, length):
 
 def _complete(upload, session, writer):
     """The last byte is in: the file goes through the pipeline, as every upload does (`finish()`
-    removes the bytes itself when it fails)."""
+    removes the bytes itself when it fails), its origin kept with it for a crash before then."""
     staged, error = None, ""
+    mtime = parse_last_modified(upload.last_modified)
     try:
+        remember_origin(writer.temp_path, Origin(upload.original_name, session.pk, mtime))
         staged = writer.finish()
     except ImportFileError as refusal:
         error = str(refusal)
@@ -256,8 +260,8 @@ def _complete(upload, session, writer):
         error = os_error_message(failure)
     finally:
         upload.delete()
-    return import_staged_upload(_pipeline(session), staged, upload.original_name, upload.length, error,
-                                parse_last_modified(upload.last_modified), upload.claimed_sha256)
+    return import_staged_upload(_pipeline(session), staged, upload.original_name, upload.length, error, mtime,
+                                upload.claimed_sha256)
 
 
 def terminate(upload):

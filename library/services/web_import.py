@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from library.events.sse import SSEReporter, channel_for
 from library.importing.pipeline import Failure, ImportPipeline, Prepared
-from library.importing.staging import keep_all_received
+from library.importing.staging import Origin, keep_all_received
 from library.models import ImportSession, ImportSource, OutcomeStatus, Photo, import_sessions_visible_to
 
 logger = logging.getLogger("photosite.import")
@@ -61,25 +61,27 @@ def import_uploads(session, uploads, last_modified=(), claimed_hashes=()) -> lis
     pipeline = ImportPipeline(session, reporter=SSEReporter(session))
     mtimes = per_upload([parse_last_modified(value) for value in last_modified], uploads)
     claims = per_upload(list(claimed_hashes), uploads)
-    keep_received(uploads, claims)
+    keep_received(uploads, claims, [Origin(upload.original_name, session.pk, mtime)
+                                    for upload, mtime in zip(uploads, mtimes, strict=True)])
     return pipeline.commit([
         prepared_upload(pipeline, upload.staged, upload.original_name, upload.size, upload.error, mtime, claim)
         for upload, mtime, claim in zip(uploads, mtimes, claims, strict=True)
     ])
 
 
-def keep_received(uploads, claims):
-    """The files received whole, and as the browser hashed them, kept for a crash: the browser's
-    request dies with the server, so from here on only the library holds them (see
-    `keep_all_received`). Where the disk refuses, the pipeline's own wait for it fails them per file."""
-    whole = [upload for upload, claim in zip(uploads, claims, strict=True)
+def keep_received(uploads, claims, origins):
+    """The files received whole, and as the browser hashed them, kept for a crash with their
+    origins: the browser's request dies with the server, so from here on only the library holds
+    them (see `keep_all_received`). Where the disk refuses, the pipeline's own wait for it fails
+    them per file."""
+    whole = [(upload, origin) for upload, claim, origin in zip(uploads, claims, origins, strict=True)
              if upload.staged is not None and (not claim or claim == upload.staged.sha256)]
     try:
-        kept = keep_all_received([upload.staged for upload in whole])
+        kept = keep_all_received([upload.staged for upload, _ in whole], [origin for _, origin in whole])
     except OSError as error:
         logger.error("Could not make the received files durable: %s", error)
         return
-    for upload, staged in zip(whole, kept, strict=True):
+    for (upload, _), staged in zip(whole, kept, strict=True):
         upload.staged = staged
 
 
