@@ -8,7 +8,8 @@ It creates its own database (PHOTOSITE_BENCH_POSTGRES, default the local server,
 end. Timed, best of --repeat, through Django's test client in this process (so run it on its own,
 not after another bench that set Django up): the gallery's pages (the first, `?after=` pages
 walking on, a jump to a month, a page deep in the past) and its JSON API when the site has one;
-the search's first pages (bench/library_pages.SEARCHES, each with the scans its plan chose);
+the search's first pages (bench/library_pages.SEARCHES, and the name searches combined with each
+other filter, a person's favourites and album too: name_combinations; each with the scans its plan chose);
 every page of the admin's photo list; the web import's `sizes` and `known` questions;
 `librarystatus`, `checklibrary` and `pregenerate --queue` (once each: they change what they
 find). Every read over SLOW_MS is shown with its plan (EXPLAIN ANALYZE), a write without (the
@@ -55,7 +56,15 @@ def run(corpus, report):
 
 def measure(report, rows):
     from bench import library_rows
-    from bench.library_pages import SEARCHES, import_list_urls, import_questions, last_page_urls, photo_list_urls
+    from bench.library_pages import (
+        SEARCHES,
+        import_list_urls,
+        import_questions,
+        last_page_urls,
+        name_combinations,
+        person_with_favourites_and_album,
+        photo_list_urls,
+    )
 
     started = time.perf_counter()
     filled = library_rows.fill(rows)
@@ -66,13 +75,14 @@ def measure(report, rows):
     for phase, seconds in filled.phases.items():
         report.row(f"  of which {phase}", seconds, "s")
     describe(report)
-    client = logged_in_client()
+    client, person = logged_in_client()
+    album_id = person_with_favourites_and_album(person)
     report.section("Gallery")
     for url in gallery_urls(client):
         time_page(report, client, url)
     report.section("Search: first pages, and how each is planned")
-    for query in SEARCHES:
-        time_search(report, query)
+    for query in [*SEARCHES, *name_combinations(album_id)]:
+        time_search(report, query, person)
     report.section("Admin photo list")
     first = client.get("/admin/library/photo/")
     for url in [*photo_list_urls(filled.session_ids), *last_page_urls(first.context["cl"].paginator.num_pages),
@@ -136,9 +146,9 @@ def logged_in_client():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("bench", password="bench"))
-    return client
+    client, person = Client(), get_user_model().objects.create_superuser("bench", password="bench")
+    client.force_login(person)
+    return client, person
 
 
 def gallery_urls(client) -> list[str]:
@@ -180,11 +190,11 @@ def time_page(report, client, url, body=None):
     show(report, url, *best)
 
 
-def time_search(report, query):
-    """The search's first page, best of --repeat, with the scans its queries' plans choose."""
+def time_search(report, query, person):
+    """The search's first page as `person` sees it, best of --repeat, with the scans its queries' plans choose."""
     from bench.library_pages import search_first_page
 
-    seconds, queries = min((timed(lambda: search_first_page(query)) for _ in range(report.repeat)),
+    seconds, queries = min((timed(lambda: search_first_page(query, person)) for _ in range(report.repeat)),
                            key=lambda result: result[0])
     show(report, f"?{query}", seconds, queries)
     for sql in dict.fromkeys(query["sql"] for query in queries if query["sql"].startswith("SELECT")):

@@ -5,12 +5,14 @@ checks their plans at 50k."""
 import hashlib
 
 from django.conf import settings
+from django.db import connection
 from django.http import QueryDict
 
 from library.admin import PhotoAdmin
-from library.models import Photo
-from library.services.search import SearchFilters, matching
-from library.services.timeline import tiles_after, with_partners
+from library.curation.albums import create_album
+from library.curation.favourites import set_favourite
+from library.models import AlbumPhoto, Favourite, Photo
+from library.services.timeline import scope_of, tiles_after, with_partners
 
 from .library_rows import CAMERAS
 
@@ -36,6 +38,16 @@ SEARCHES = ["since=2016-03-01&until=2016-03-31", "date=2012", "kind=photo", "kin
             "camera=DMC-GX7&place=Germany", "kind=raw&date=2021", "name=IMG_00&date=2014", "name=IMG_0049",
             "name=_004", *SEARCHES_OF_THE_OLDEST,
             *SEARCHES_FOR_NOTHING]
+# The name searches whose matches are many (IMG_09, at a million a hundred thousand of the oldest
+# files), a part of many names (_099) and a title (Summer), each with each filter that leaves few
+# of them: rare places, kinds, a year and a month of the oldest files, and a person's favourites
+# and album (`person_with_favourites_and_album`), filled in by `name_combinations`.
+COMBINED_NAMES = ["IMG_09", "_099", "Summer"]
+COMBINED_FILTERS = ["place=Tuscany", "place=Iceland", "kind=raw", "kind=video", "kind=live", "favourites=1",
+                    "album={album}", "date=2011", "since=2011-05-01&until=2011-05-31"]
+# The person's favourites: one tile in FAVOURITE_EVERY; the album: one in ALBUM_EVERY, over the years.
+FAVOURITE_EVERY = 50
+ALBUM_EVERY = 3_000
 # The searches that once walked the gallery testing each tile (a raw partner, a name) until a page
 # was found: their first page must read about what it shows.
 READ_WHAT_THEY_SHOW = ["kind=raw", "kind=raw&date=2021", "name=IMG_0049", "name=Summer", "name=IMG_0000123", "name=_004"]
@@ -88,9 +100,26 @@ def import_questions(session_id, sizes=1000, hashes=500) -> list[tuple[str, dict
             (f"/api/imports/{session_id}/known", {"files": known + unknown})]
 
 
-def search_first_page(query: str) -> list:
+def name_combinations(album_id: int, names=COMBINED_NAMES) -> list[str]:
+    """Each of `names` with each of COMBINED_FILTERS, the album's being `album_id`."""
+    return [f"name={name}&{other.format(album=album_id)}" for name in names for other in COMBINED_FILTERS]
+
+
+def person_with_favourites_and_album(user) -> int:
+    """Gives `user` favourites and an album (FAVOURITE_EVERY, ALBUM_EVERY of the gallery's tiles, by
+    id) for the searches of `name_combinations`; returns the album's id."""
+    tiles = list(Photo.objects.gallery_tiles().order_by("id").values_list("pk", flat=True))
+    set_favourite(user, tiles[::FAVOURITE_EVERY], True)
+    album = create_album(user, "Over the years", tiles[::ALBUM_EVERY])
+    if connection.vendor == "postgresql":  # as a library that has had them a while is analysed
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Favourite._meta.db_table}, {AlbumPhoto._meta.db_table}")
+    return album.pk
+
+
+def search_first_page(query: str, user=None) -> list:
     """The first page of the gallery narrowed by the search in `query` (its tiles with their
-    partners), as the timeline's scope reads it."""
+    partners), as the timeline's scope reads it (`user`'s, for an album or favourites)."""
     size = settings.PHOTOSITE_GALLERY_PAGE_SIZE
-    scope = matching(Photo.objects.in_library(), SearchFilters.from_query(QueryDict(query)))
+    scope = scope_of(user, QueryDict(query))
     return with_partners(list(tiles_after(None, scope)[: size + 1]))

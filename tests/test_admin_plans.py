@@ -29,6 +29,8 @@ from bench.library_pages import (
     import_list_urls,
     import_questions,
     last_page_urls,
+    name_combinations,
+    person_with_favourites_and_album,
     photo_list_urls,
     search_first_page,
 )
@@ -169,6 +171,40 @@ def test_a_name_that_many_old_files_hold_is_walked_from_the_newest_of_them(large
     print(dropped)
     # then the gallery is walked from the day of the newest of them, not from today
     assert all(rows <= 10 * settings.PHOTOSITE_GALLERY_PAGE_SIZE for rows in dropped.values()), dropped
+
+
+@pytest.mark.django_db
+def test_a_name_that_many_old_files_hold_is_combined_with_any_filter_reading_a_page_worth(large_library, settings,
+                                                                                         monkeypatch, admin_user):
+    # given 50k analysed photos whose ten thousand files named IMG_004… are the oldest fifth, counted
+    # as too many to sort, and a person's favourites (one tile in 50) and album
+    monkeypatch.setattr(search, "FEW_NAME_MATCHES", 1000)
+    settings.PHOTOSITE_GALLERY_PAGE_SIZE = 20
+    queries = name_combinations(person_with_favourites_and_album(admin_user), names=["IMG_004"])
+    # when the first page of the name with each other filter is read
+    read = {query: most_photo_rows_read(query, admin_user) for query in queries}
+    print(read)
+    # then none reads every file holding the name to join them to the other filter: at most what
+    # a walk of those days finds a page of favourites in (a page is 1 in 50 of them)
+    assert all(rows <= 100 * settings.PHOTOSITE_GALLERY_PAGE_SIZE for rows in read.values()), read
+
+
+def most_photo_rows_read(query, user) -> int:
+    """The most rows of the photo table that one query of the search's first page read (kept or
+    dropped), over every loop of every scan of it."""
+    with CaptureQueriesContext(connection) as captured:
+        search_first_page(query, user)
+    reads = [run["sql"] for run in captured.captured_queries if run["sql"].startswith("SELECT")]
+    return max(photo_rows_read(sql) for sql in reads)
+
+
+def photo_rows_read(sql) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()
+    plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    return sum((node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+               for node in plan_nodes(plan) if node.get("Relation Name") == "library_photo")
 
 
 @pytest.mark.django_db
