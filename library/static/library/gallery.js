@@ -509,7 +509,9 @@
     if (height !== undefined) style.height = `${height}px`;
   }
 
-  function drawBlock(block, from, to, view) {
+  // Draws the block's tiles between `from` and `to`: every new one on the screen, and of those
+  // drawn ahead of it only as many as `budget.ahead` still allows (`budget.deferred` says some wait).
+  function drawBlock(block, from, to, view, budget) {
     if (!block.element) {
       block.element = blockElement(block);
       gallery.append(block.element);
@@ -525,7 +527,12 @@
         let element = state.elements.get(item.tile.id);
         if (!element) {
           const top = block.top + row.top;
-          element = tileElement(item.tile, top < view[1] && top + row.height > view[0]);
+          const onScreen = top < view[1] && top + row.height > view[0];
+          if (!onScreen && budget.ahead-- <= 0) {
+            budget.deferred = true;
+            continue;
+          }
+          element = tileElement(item.tile, onScreen);
           state.elements.set(item.tile.id, element);
           block.element.append(element);
         }
@@ -552,19 +559,26 @@
     }
   }
 
+  // A frame makes the new tiles on the screen and at most AHEAD_PER_FRAME of those drawn ahead, near
+  // it: a jump of the scrubber brings a hundred new tiles, and their elements, style, layout and
+  // paint in one frame would hold the main thread past 50 ms (docs/benchmarks.md, "Scrolling a
+  // million"). The others follow in the next frames; the grid is busy until they are in.
+  const AHEAD_PER_FRAME = 16;
+
   function render() {
     rendering = false;
     if (!state.blocks.length) return;
     const top = followScroll();
     const view = [top, top + innerHeight];
     const near = [top - innerHeight, top + 2 * innerHeight];
+    const budget = { ahead: AHEAD_PER_FRAME, deferred: false };
     const viewBlocks = [], nearBlocks = [], shown = new Set();
     for (let index = blockAt(Math.max(0, near[0])).index; index < state.blocks.length; index++) {
       const block = state.blocks[index];
       if (block.top > near[1]) break;
       nearBlocks.push(block);
       if (block.top <= view[1] && block.top + block.height >= view[0]) viewBlocks.push(block);
-      for (const id of drawBlock(block, near[0], near[1], view)) shown.add(id);
+      for (const id of drawBlock(block, near[0], near[1], view, budget)) shown.add(id);
     }
     for (const [id, element] of state.elements) {
       if (!shown.has(id)) {
@@ -580,8 +594,9 @@
       }
     }
     requestNear(viewBlocks, nearBlocks);
-    gallery.setAttribute("aria-busy", String(state.requests > 0));
+    gallery.setAttribute("aria-busy", String(state.requests > 0 || budget.deferred));
     moveThumb(top);
+    if (budget.deferred) scheduleRender();
   }
 
   let rendering = false;

@@ -1,4 +1,4 @@
-// Select, then act; and a heart on each tile. Each tile in #gallery gets a check (click it, press
+// Select, then act; and a heart on each tile. Each tile in #gallery has a check (click it, press
 // `x` on the focused tile, or long-press on a touch screen) and a heart (the user's own favourite).
 // Shift-click selects every photo between the last one picked and this one, across days. While
 // photos are selected, a click on a tile picks it instead of opening it, and a bar offers: add to
@@ -6,7 +6,7 @@
 // album page's and staff's own actions.
 //
 // Works through the gallery client contract only: tiles are `a.tile[data-id]` inside #gallery,
-// however and whenever they are rendered (a MutationObserver gives new ones their controls);
+// however and whenever they are rendered (a MutationObserver learns of new ones);
 // `window.photositeGrid` answers ranges and tile data when the grid publishes it; favourite
 // changes go out as `photosite:favourite` events, and photos taken out of the page as
 // `photosite:removed` events ({detail: {ids}}).
@@ -67,20 +67,43 @@
     return button;
   }
 
-  function decorate(tile) {
+  // A tile gets its controls when they are wanted, not as it is drawn: a scroll that brings fifty
+  // tiles would otherwise make a hundred buttons in one frame, and hold the main thread past 50 ms
+  // (docs/benchmarks.md, "Scrolling a million"). They are wanted when the pointer comes over the
+  // tile, when it takes focus (Tab, `x`, a screen reader's cursor), at a touch, while photos are
+  // selected (they show on every tile then), and on a selected or favourite tile (a set heart
+  // always shows).
+  function equip(tile) {
     if (!tile.querySelector(".tile-check")) {
       tile.append(control("tile-check", "Select", "✓"), control("tile-heart", "Favourite", "♥"));
     }
     show(tile);
   }
 
+  function wantsControls(id) {
+    return selected.size > 0 || favourites.get(id) === true;
+  }
+
   function show(tile) {
     const id = tile.dataset.id;
     const isSelected = selected.has(id);
     tile.classList.toggle("selected", isSelected);
-    tile.querySelector(".tile-check")?.setAttribute("aria-pressed", String(isSelected));
-    tile.querySelector(".tile-heart")?.setAttribute("aria-pressed", String(favourites.get(id) === true));
+    const check = tile.querySelector(".tile-check");
+    if (!check) {
+      if (wantsControls(id)) equip(tile);
+      return;
+    }
+    check.setAttribute("aria-pressed", String(isSelected));
+    tile.querySelector(".tile-heart").setAttribute("aria-pressed", String(favourites.get(id) === true));
   }
+
+  function equipFrom(event) {
+    const tile = event.target.closest?.(".tile[data-id]");
+    if (tile && gallery.contains(tile)) equip(tile);
+  }
+
+  gallery.addEventListener("pointerover", equipFrom);
+  gallery.addEventListener("focusin", equipFrom);
 
   function tilesOf(node) {
     if (node.nodeType !== Node.ELEMENT_NODE) return [];
@@ -90,7 +113,7 @@
   function arrived(tiles) {
     for (const tile of tiles) {
       learnFavourite(tile.dataset.id);
-      decorate(tile);
+      show(tile);
     }
     askFavourites();
   }
