@@ -25,12 +25,6 @@ def thumbnails_in_bucket(settings, library_root, object_store, bucket, bucket_pr
 
 
 @pytest.fixture
-def client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("viewer", password="pw"))
-    return client
-
-
-@pytest.fixture
 def photo(thumbnails_in_bucket, media_dir):
     return import_file(factories.make_jpeg(media_dir / "tile.jpg", 1600, 900))
 
@@ -40,13 +34,13 @@ def stored_names(object_store, bucket, prefix) -> set[str]:
     return {entry["Key"] for entry in listed}
 
 
-def test_a_stored_thumbnail_is_a_short_lived_redirect_to_the_store(settings, photo, client, object_store):
+def test_a_stored_thumbnail_is_a_short_lived_redirect_to_the_store(settings, photo, logged_in, object_store):
     # given: made once (a miss answers with the bytes it just made)
     settings.PHOTOSITE_S3_REDIRECT = True
-    made = client.get(thumbnail_url(photo))
+    made = logged_in.get(thumbnail_url(photo))
 
     # when
-    response = client.get(thumbnail_url(photo))
+    response = logged_in.get(thumbnail_url(photo))
     followed = httpx.get(response["Location"])
 
     # then
@@ -64,17 +58,17 @@ def test_a_stored_thumbnail_is_a_short_lived_redirect_to_the_store(settings, pho
     assert not thumbnail_cache_dir().exists(), "nothing kept on this machine when browsers go to the store"
 
 
-def test_the_redirect_keeps_the_access_rule_and_the_etag(settings, photo, client):
+def test_the_redirect_keeps_the_access_rule_and_the_etag(settings, photo, logged_in):
     # given
     from library.curation.trash import move_to_trash
 
     settings.PHOTOSITE_S3_REDIRECT = True
-    etag = client.get(thumbnail_url(photo))["ETag"]
+    etag = logged_in.get(thumbnail_url(photo))["ETag"]
 
     # when
-    revalidated = client.get(thumbnail_url(photo), headers={"If-None-Match": etag})
+    revalidated = logged_in.get(thumbnail_url(photo), headers={"If-None-Match": etag})
     move_to_trash(photo)
-    trashed = client.get(thumbnail_url(photo))
+    trashed = logged_in.get(thumbnail_url(photo))
 
     # then
     assert revalidated.status_code == 304
@@ -82,16 +76,16 @@ def test_the_redirect_keeps_the_access_rule_and_the_etag(settings, photo, client
 
 
 def test_without_redirects_a_stored_thumbnail_is_served_from_a_copy_on_this_machine(
-        settings, photo, client, object_store, bucket, thumbnails_in_bucket):
+        settings, photo, logged_in, object_store, bucket, thumbnails_in_bucket):
     # given
     settings.PHOTOSITE_S3_REDIRECT = False
-    made = client.get(thumbnail_url(photo))
+    made = logged_in.get(thumbnail_url(photo))
     stored = stored_names(object_store, bucket, thumbnails_in_bucket)
     (copy,) = thumbnail_cache_dir().iterdir()
     copy.write_bytes(made.content + b"kept here")  # marked, so that an answer from it shows
 
     # when
-    again = client.get(thumbnail_url(photo))
+    again = logged_in.get(thumbnail_url(photo))
 
     # then
     assert made.status_code == again.status_code == 200
@@ -101,15 +95,15 @@ def test_without_redirects_a_stored_thumbnail_is_served_from_a_copy_on_this_mach
     assert len(stored) == 1 and copy.name == next(iter(stored)).rsplit("/", 1)[-1]
 
 
-def test_a_copy_removed_from_this_machine_is_fetched_from_the_store_again(settings, photo, client):
+def test_a_copy_removed_from_this_machine_is_fetched_from_the_store_again(settings, photo, logged_in):
     # given
     settings.PHOTOSITE_S3_REDIRECT = False
-    made = client.get(thumbnail_url(photo)).content
+    made = logged_in.get(thumbnail_url(photo)).content
     (copy,) = thumbnail_cache_dir().iterdir()
     copy.unlink()
 
     # when
-    again = client.get(thumbnail_url(photo))
+    again = logged_in.get(thumbnail_url(photo))
 
     # then
     assert again.status_code == 200 and again.content == made
