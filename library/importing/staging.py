@@ -326,10 +326,11 @@ def rename_whole(path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a received file came from, as `checklibrary --repair` needs it after a crash."""
+    """Where a received file came from, as `checklibrary --repair` needs it after a crash (no
+    session: one whose origin was not kept, named after its temp file)."""
 
     original_name: str
-    session_id: int
+    session_id: int | None
     source_mtime: datetime | None = None
 
 

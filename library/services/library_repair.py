@@ -12,7 +12,7 @@ from library.check_report import CheckReport, Finding
 from library.curation.file_moves import finish_move, is_taken, move_file, move_sidecar
 from library.events.sse import SSEReporter
 from library.importing.pipeline import ImportPipeline
-from library.importing.staging import StagedFile, origin_of
+from library.importing.staging import Origin, StagedFile, origin_of
 from library.models import FileMove, ImportSession, ImportSource, OutcomeStatus, Photo, ResumableUpload
 from library.originals import delete, local_copy, same_original, sha256_of
 from library.paths import library_root
@@ -70,11 +70,11 @@ class Repairer:
         hears of it) from the origin kept with it; without one, under its temp name, dated by
         when it was received, in the repair's own session."""
         path = library_root() / finding.path
-        origin = origin_of(path)
-        session = ImportSession.objects.filter(pk=origin.session_id).first() if origin else None
+        origin = origin_of(path) or Origin(path.name, session_id=None)
+        session = ImportSession.objects.filter(pk=origin.session_id).first() if origin.session_id else None
         received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        staged = StagedFile(path, origin.original_name if origin else path.name, path.stat().st_size,
-                            file_sha256(path), (origin.source_mtime if origin else None) or received)
+        staged = StagedFile(path, origin.original_name, path.stat().st_size, file_sha256(path),
+                            origin.source_mtime or received)
         pipeline = ImportPipeline(session, reporter=SSEReporter(session)) if session else self.session_pipeline()
         result = pipeline.import_staged(staged)
         self.mark(finding, f"import: {result.status}" + (f" ({result.error})" if result.error else "")

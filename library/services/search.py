@@ -136,10 +136,7 @@ def text_of(query: QueryDict, parameter: str) -> str:
 
 def matching(queryset, filters: SearchFilters):
     """`queryset` (of tiles) narrowed to `filters`."""
-    if filters.first_day:
-        queryset = queryset.filter(taken_on__gte=filters.first_day)
-    if filters.last_day:
-        queryset = queryset.filter(taken_on__lte=filters.last_day)
+    queryset = queryset.filter(within(filters.first_day, filters.last_day))
     if filters.kind:
         queryset = queryset.filter(KIND_CONDITIONS[filters.kind]())
     if filters.camera:
@@ -246,6 +243,7 @@ def copies_named(term: str, first_day: date | None, last_day: date | None):
 
 
 def within(first_day: date | None, last_day: date | None) -> Q:
+    """Taken between `first_day` and `last_day`, both included (None: no limit on that side)."""
     days = Q(taken_on__gte=first_day) if first_day else Q()
     return days & Q(taken_on__lte=last_day) if last_day else days
 
@@ -280,7 +278,7 @@ def named(scope, filters: SearchFilters):
         hashed = hash_prefix_matches(term)
         return scope.filter(Q(AmongIds(found.ids)) | hashed if hashed else Q(AmongIds(found.ids)))
     test = untold(name_matches(term)) if dense_on_their_days(found) else name_matches(term)
-    return scope.filter(test, taken_on__gte=found.first_day, taken_on__lte=found.last_day)
+    return scope.filter(test, within(found.first_day, found.last_day))
 
 
 def dense_on_their_days(found: NamedFiles) -> bool:
