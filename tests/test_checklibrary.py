@@ -1,4 +1,5 @@
 """`manage.py checklibrary`: what it finds, what `--repair` fixes, and what it never deletes."""
+import logging
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from library.importing.pipeline import ImportPipeline
-from library.importing.staging import ORIGIN_ATTRIBUTE, Origin, remember_origin, stage_copy
+from library.importing.staging import ORIGIN_ATTRIBUTE, Origin, origins_not_kept, remember_origin, stage_copy
 from library.models import FileMove, ImportSource, MoveReason, Photo
 from library.services.library_check import Kind
 from thumbnails import names, store, thumbnail_renditions
@@ -177,6 +178,19 @@ def test_a_received_file_is_imported_as_what_it_was_into_the_session_it_was_sent
     assert sorted(others.values_list("original_name", flat=True)) == sorted(
         [bare.temp_path.name, garbled.temp_path.name])
     assert {photo.import_session_id for photo in others} != {session.pk}
+
+
+def test_origins_the_file_system_refuses_are_said_once_not_per_file(library_root, caplog, monkeypatch):
+    # given files whose origin cannot be kept with them (here: gone before it could be)
+    origins_not_kept.cache_clear()
+    monkeypatch.setattr(logging.getLogger("photosite.import"), "propagate", True)  # to caplog's handler
+    # when three are received
+    with caplog.at_level(logging.WARNING, logger="photosite.import"):
+        for name in ("a.jpg", "b.jpg", "c.jpg"):
+            remember_origin(library_root / f"{name}.part", Origin(name, session_id=1))
+    # then the log says so once
+    said = [record for record in caplog.records if "without their origin" in record.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "WARNING"
 
 
 def test_recent_temp_files_belong_to_a_running_import_and_are_left_alone(library_root, media_dir):

@@ -6,6 +6,7 @@ made by the kernel and hashed from the copy's pages), and the data is fsynced be
 may claim it. `--move` links the source in instead (`stage_link`), where it can. The writer also keeps PHOTOSITE_MIN_FREE_BYTES free on
 the library's filesystem (for the database and logs): a file that would eat into it fails alone."""
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -343,7 +344,15 @@ def remember_origin(path: Path, origin: Origin):
     try:
         os.setxattr(path, ORIGIN_ATTRIBUTE, json.dumps(value).encode())
     except OSError as error:
-        logger.warning("Could not keep the origin of %s with it: %s", path.name, error)
+        origins_not_kept(error.strerror)
+
+
+@functools.cache
+def origins_not_kept(reason: str):
+    """Said once per process and reason: a library on a file system without user attributes
+    refuses every file's, and a warning per upload would bury the log."""
+    logger.warning("Received files are kept without their origin (%s): after a crash, checklibrary --repair "
+                   "names them after their temp files", reason)
 
 
 def origin_of(path: Path) -> Origin | None:
