@@ -13,7 +13,9 @@ Redis as its cache), with no worker running.
 Timed from the navigation's start, in a fresh browser context each time (no browser cache):
   - cold: no thumbnail made (their records and files removed), the cache emptied (the summary
     is counted anew);
-  - warm: the same page again, every thumbnail and the summary cached.
+  - warm: the same page again, every thumbnail and the summary cached;
+  - a return visit: warm, loaded twice in one context and timed the second time, as a person
+    opening the gallery again finds it (scripts, style sheets and thumbnails in the browser's cache).
 For each: when the screen is full of tiles (each drawn with its ThumbHash or its neutral box),
 and when every tile on the screen has its real image (loaded, naturalWidth > 0); and the
 server's time for the first requests (time to first byte of the page, the summary, the tiles,
@@ -136,7 +138,9 @@ def run(corpus, report):
                 forget_thumbnails(root, real)
                 cold = first_screen(browser, site.base_url, cookie, f"cold-{attempt}")
                 warm = first_screen(browser, site.base_url, cookie, f"warm-{attempt}")
+                returning = first_screen(browser, site.base_url, cookie, f"returning-{attempt}", returning=True)
                 show_run(report, attempt, cold, warm, set(real))
+                show_return(report, attempt, returning)
                 floor = generation_floor(root, cold["on_screen"])
                 report.row(f"run {attempt + 1} floor: the screen's {len(cold['on_screen'])} thumbnails made by Pillow alone",
                            floor * 1000, "ms")
@@ -254,11 +258,15 @@ def forget_thumbnails(root, photo_ids):
     redis.from_url(REDIS_URL).flushdb()
 
 
-def first_screen(browser, base_url, session_cookie, name) -> dict:
-    """One load of the gallery in a fresh context: its first-screen times and the server's."""
+def first_screen(browser, base_url, session_cookie, name, returning=False) -> dict:
+    """One load of the gallery in a fresh context (`returning`: its second, the browser's cache
+    holding what the first kept): its first-screen times and the server's."""
     context = signed_in_context(browser, base_url, session_cookie)
     context.add_init_script(WATCH_FIRST_SCREEN)
     page = context.new_page()
+    if returning:
+        page.goto(base_url + "/")
+        page.wait_for_function("() => window.firstScreen.images !== null", timeout=WAIT_MS)
     thumbnails = []
     page.on("request", lambda request: "/thumbnail" in request.url and thumbnails.append(request.url))
     page.goto(base_url + "/")
@@ -339,6 +347,16 @@ def show_run(report, attempt, cold, warm, real):
               f"–{max(start for photo, start, _ in times if photo in on_screen):.0f} ms, done {min(done):.0f}–{max(done):.0f} ms;"
               f" order done: {' '.join('S' if photo in on_screen else '.' for photo, _, _ in sorted(times, key=lambda t: t[2]))}",
               flush=True)
+
+
+def show_return(report, attempt, returning):
+    label = f"run {attempt + 1} warm, a return visit (scripts, styles and thumbnails in the browser's cache)"
+    report.limit(f"{label}: screen full of placeholders", returning["placeholders"], WARM_GOAL_MS, "ms")
+    report.limit(f"{label}: every tile on the screen real", returning["images"], WARM_GOAL_MS, "ms")
+    server = returning["server"]
+    print(f"    return visit: page in at {server['pageDone']:.0f} ms, first paint at {returning['first_paint']:.0f} ms,"
+          f" scripts ran at {server['scriptsRan']:.0f} ms; "
+          + ", ".join(f"{name} {start:.0f}–{end:.0f} ms" for name, start, end in server["timeline"]), flush=True)
 
 
 def measure_summary(report):

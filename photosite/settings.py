@@ -201,7 +201,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "photosite.static_files.VersionedStaticFilesStorage"},
     # The originals (library/originals.py): the library folder itself, or the store's prefix.
     "originals": storage_url.object_storage_entry(PHOTOSITE_STORAGE_URL, PHOTOSITE_S3_ENDPOINT_URL, "")
     if PHOTOSITE_STORAGE_URL else {"BACKEND": "library.originals.LibraryFolderStorage"},

@@ -1,7 +1,9 @@
 """Every HTML page of the running site says `Cache-Control: private, no-store` (a page shows one
 user's library and carries the CSRF token: no shared cache or browser disk may keep it), for an
 anonymous visitor, a logged-in user and staff, error pages included; answers that are not pages
-keep their own caching (originals, thumbnails, static files)."""
+keep their own caching (originals, thumbnails, static files: kept a year when asked by the
+version the pages name, else revalidated)."""
+import re
 from contextlib import closing
 
 import httpx
@@ -73,4 +75,36 @@ def test_answers_that_are_not_pages_keep_their_own_caching(site, ids):
         static = staff.get("/static/library/site.css")
     assert directives(original) == {"private", "max-age=86400"}
     assert "no-store" not in directives(thumbnail) and directives(thumbnail)
-    assert "Cache-Control" not in static.headers
+    assert directives(static) == {"no-cache"} and static.headers["ETag"]  # kept, and asked whether it changed
+
+
+def test_a_page_names_its_static_files_by_version_and_those_are_kept_a_year(site):
+    # given the gallery's page
+    with closing(site.client()) as staff:
+        page = staff.get("/").text
+        addresses = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+        # when each static file it names is fetched as named
+        answers = {address: staff.get(address) for address in addresses}
+    # then each is this version's, kept for a year, with its type and the static files' policy
+    assert len(answers) >= 10, addresses
+    for address, response in answers.items():
+        version = address.partition("?v=")[2]
+        assert version and response.headers["ETag"] == f'"{version}"', address
+        assert directives(response) == {"public", "max-age=31536000", "immutable"}, address
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert answers[next(a for a in addresses if "gallery.js" in a)].headers["Content-Type"] == "text/javascript"
+    assert answers[next(a for a in addresses if "gallery.css" in a)].headers["Content-Type"] == "text/css"
+
+
+def test_a_static_file_asked_again_with_its_tag_is_a_304_and_a_head_has_no_body(site):
+    with httpx.Client(base_url=site.base_url, timeout=60) as visitor:
+        first = visitor.get("/static/library/site.css?v=an-old-version")
+        again = visitor.get("/static/library/site.css", headers={"If-None-Match": first.headers["ETag"]})
+        head = visitor.head("/static/library/site.css")
+        missing = visitor.get("/static/library/no-such-file.css")
+    assert first.status_code == 200 and first.content and directives(first) == {"no-cache"}
+    assert again.status_code == 304 and not again.content and again.headers["ETag"] == first.headers["ETag"]
+    assert head.status_code == 200 and not head.content
+    assert head.headers["Content-Length"] == str(len(first.content))
+    assert missing.status_code == 404

@@ -26,9 +26,17 @@ from library.services.timeline import (
     scope_query,
     with_partners,
 )
+from library.tile_records import SITE_LINKS, tile_thumbnail
 from thumbnails.placeholders import for_photos
 
 from .timeline_api import newest_tiles_url
+
+# The newest tiles whose thumbnails the page preloads: a 1440×900 screen's (5 rows of 6 at the
+# grid's 200 px rows). The first NARROW_SCREEN_TILES fill a phone's screen; the others are asked
+# only by a screen at least WIDE_SCREEN_MIN_WIDTH wide (the preload's media query).
+FIRST_SCREEN_TILES = 30
+NARROW_SCREEN_TILES = 12
+WIDE_SCREEN_MIN_WIDTH = 800
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
@@ -90,16 +98,33 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
         return bad_position(request, str(error))
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
-    if "open_photo" not in context:  # a photo's page starts the grid at its day, not the newest
-        context = {**context, "newest_tiles": newest_tiles_url(context["grid_api"], context.get("grid_scope", ""))}
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
+    placeholders = for_photos(photo.pk for photo in page.photos)
+    if "open_photo" not in context:  # a photo's page starts the grid at its day, not the newest
+        context = {**context, "newest_tiles": newest_tiles_url(context["grid_api"], context.get("grid_scope", "")),
+                   "first_screen": [] if cursor else first_screen_thumbnails(
+                       page, placeholders, context.get("tile_links") or SITE_LINKS)}
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
-               "placeholders": for_photos(photo.pk for photo in page.photos)}
+               "placeholders": placeholders}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     if with_jump:
         context.update(jump_years=jump_choices(page), jumped=cursor is not None)
     return render(request, template, context)
+
+
+def first_screen_thumbnails(page, placeholders, links) -> list[tuple[str, str]]:
+    """(thumbnail URL, media query) of the newest tiles whose thumbnail is made (it has a
+    placeholder), for the page to preload: their images then come with the page's scripts, not
+    after the grid has drawn their tiles, which ask the very same URLs. `links` are the tiles' (a
+    share link's or the site's).
+
+    A thumbnail not made yet is left to the grid: its request holds one of the browser's six
+    connections to the site until it is made, and thirty of them asked with the page kept its
+    scripts waiting for seconds (docs/benchmarks.md, "The first screen at a million")."""
+    wide = f"(min-width: {WIDE_SCREEN_MIN_WIDTH}px)"
+    return [(tile_thumbnail(photo, links), "" if index < NARROW_SCREEN_TILES else wide)
+            for index, photo in enumerate(page.photos[:FIRST_SCREEN_TILES]) if photo.pk in placeholders]
 
 
 def bad_position(request, reason: str):
