@@ -13,15 +13,14 @@ from library.curation.albums import create_album
 from library.curation.favourites import set_favourite
 from library.models import AlbumPhoto, Favourite, Photo
 from library.services.timeline import scope_of, tiles_after, with_partners
-from library.views.timeline_api import newest_tiles_url
 
 from .library_rows import CAMERAS
 
 PHOTO_LIST = "/admin/library/photo/"
 GALLERY = ["/", "/?year=2016&month=3", "/?fragment=1&after=2016-03-14~2016-03-14T00:00:00%2B00:00~1"]
-# Pages of the gallery's JSON API: the day summary, and the tiles the grid starts from (every day
-# of the library, newest first, as the page asks them with the summary).
-GALLERY_API = ["/api/timeline/summary", newest_tiles_url("/api/timeline/", "")]
+# Pages of the gallery's JSON API: the day summary, and the newest tiles of every day of the
+# library (a gallery page carries both; a search's or an album's grid asks them again as it changes).
+GALLERY_API = ["/api/timeline/summary", "/api/timeline/tiles?from=9999-12-31&to=0001-01-01"]
 # The search's filters, each alone and in the combinations people use, over the filler's cameras
 # (common, rare and years ago, a make), places (home, a rare country, a region, a city), kinds
 # (raw is rare; live is a still with its motion or a motion photo) and names; and searches for

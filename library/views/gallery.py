@@ -3,6 +3,7 @@ gallery.js draws from the timeline API, with the server-rendered keyset pages (t
 day, newest first, and the Jump-to) inside its `<noscript>`, and a photo's own address: the
 gallery with the viewer (viewer.js) open over that photo. Thin:
 the timeline service does the querying."""
+import json
 from itertools import groupby
 
 from django.conf import settings
@@ -13,11 +14,13 @@ from django.urls import reverse
 
 from library.curation.albums import AlbumNotFoundError
 from library.models import Photo
+from library.services.day_summary import summary_of
 from library.services.photo_info import PhotoNotFoundError, visible_photo
 from library.services.search import KIND_CHOICES, BadFilterError, SearchFilters, camera_models
 from library.services.timeline import (
     BadCursorError,
     Cursor,
+    is_personal,
     months_with_photos,
     newer_neighbour,
     older_neighbour,
@@ -29,7 +32,7 @@ from library.services.timeline import (
 from library.tile_records import SITE_LINKS, tile_thumbnail
 from thumbnails.placeholders import for_photos
 
-from .timeline_api import newest_tiles_url
+from .timeline_api import tiles_answer
 
 # The newest tiles whose thumbnails the page preloads: a 1440×900 screen's (5 rows of 6 at the
 # grid's 200 px rows). The first NARROW_SCREEN_TILES fill a phone's screen; the others are asked
@@ -88,6 +91,7 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
     in `context`."""
     query = request.GET.copy()
     query.update(scope_parameters or {})
+    explicit_scope = scope is not None
     try:
         cursor = start or requested_cursor(request)
         if scope is None:
@@ -100,17 +104,32 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
         raise Http404(str(error)) from error
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
     placeholders = for_photos(photo.pk for photo in page.photos)
-    if "open_photo" not in context:  # a photo's page starts the grid at its day, not the newest
-        context = {**context, "newest_tiles": newest_tiles_url(context["grid_api"], context.get("grid_scope", "")),
-                   "first_screen": [] if cursor else first_screen_thumbnails(
-                       page, placeholders, context.get("tile_links") or SITE_LINKS)}
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
                "placeholders": placeholders}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
+    # A photo's page starts the grid at its day, a position (a month jumped to) at the newest
+    # tiles, which this page does not hold.
+    at_newest = cursor is None and "open_photo" not in context
+    context.update(grid_start(scope, page if at_newest else None, placeholders,
+                              cached=not (explicit_scope or is_personal(query)),
+                              links=context.get("tile_links") or SITE_LINKS))
     if with_jump:
         context.update(jump_years=jump_choices(page), jumped=cursor is not None)
     return render(request, template, context)
+
+
+def grid_start(scope, newest_page, placeholders: dict, cached: bool, links) -> dict:
+    """What the grid starts from, in the page rather than asked after it (its first answers
+    would otherwise wait for the page, then share the browser's connections with the scripts):
+    the scope's day summary as the API answers it (day_summary.summary_of, cached as the API
+    caches it); and, on a page that starts at the newest tiles (`newest_page`, this page's), those
+    tiles as the API answers them and the thumbnails of the first screen to preload."""
+    start = {"grid_summary": json.loads(summary_of(scope, cached=cached).body)}
+    if newest_page is not None:
+        start.update(newest_tiles=tiles_answer(newest_page, placeholders, links),
+                     first_screen=first_screen_thumbnails(newest_page, placeholders, links))
+    return start
 
 
 def first_screen_thumbnails(page, placeholders, links) -> list[tuple[str, str]]:

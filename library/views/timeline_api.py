@@ -3,7 +3,6 @@ of days it fills in as they come into view. Thin: the timeline services query, a
 from `timeline.scope_for(request)`; a share link's (library.views.share_links) answer the same
 through `summary_response` and `tiles_response` over the link's scope."""
 from datetime import date
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
@@ -86,17 +85,16 @@ def tiles_response(request, scope_of_request, links=SITE_LINKS):
     if oldest > newest:
         return bad_request("`to` is a day after `from`: from is the newest day, to the oldest")
     page = page_of_days(newest, oldest, after, limit, scope)
-    base, placeholders = photo_base(), for_photos(photo.pk for photo in page.photos)
-    return JsonResponse({"tiles": [tile_record(photo, base, placeholders.get(photo.pk), links) for photo in page.photos],
-                         "next": str(page.next_cursor) if page.next_cursor else None})
+    return JsonResponse(tiles_answer(page, for_photos(photo.pk for photo in page.photos), links))
 
 
-def newest_tiles_url(api: str, scope_query: str) -> str:
-    """The tiles answer the grid starts from, of every day of the scope (`scope_query`, as the
-    page passes it on): its newest tiles. Known before the summary, so the page asks it with the
-    summary instead of one round trip after."""
-    every_day = urlencode({"from": date.max.isoformat(), "to": date.min.isoformat()})
-    return f"{api}tiles?{scope_query}&{every_day}" if scope_query else f"{api}tiles?{every_day}"
+def tiles_answer(page, placeholders: dict, links=SITE_LINKS) -> dict:
+    """The tiles of `page` as the grid takes them, with the cursor that continues their days: the
+    API's answer, and the newest tiles a gallery page carries. `placeholders` are the page's
+    ThumbHashes by photo id (thumbnails.placeholders.for_photos)."""
+    base = photo_base()
+    return {"tiles": [tile_record(photo, base, placeholders.get(photo.pk), links) for photo in page.photos],
+            "next": str(page.next_cursor) if page.next_cursor else None}
 
 
 def day_parameter(request, name: str) -> date:

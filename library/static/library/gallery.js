@@ -1,4 +1,4 @@
-// The gallery's grid: the whole library laid out from the day summary (one small request), with
+// The gallery's grid: the whole library laid out from the day summary (which the page carries), with
 // only what is near the viewport in the DOM. Each day is a block sized from its count until its
 // tiles arrive, then laid out in justified rows by their aspect ratios; a block that changes
 // height above the viewport moves the scroll position by as much, so what is on screen stays put.
@@ -355,11 +355,16 @@
     return response.json();
   }
 
-  // The newest tiles of the scope, asked with the summary (the page names them, and preloads
-  // them), not a round trip after it: the first blocks' tiles, taken by the first load of the
-  // newest block. Null once taken, or on a page that starts elsewhere (a photo's).
-  let newestTiles = gallery.dataset.newestTiles ? fetchJson(gallery.dataset.newestTiles) : null;
-  newestTiles?.catch(() => {});  // a failure is the first load's to handle, if it is taken
+  // What the page carries for the grid to start from, as the timeline API would answer it: the
+  // day summary, and the newest tiles of the scope. Null where the page has none.
+  function carried(id) {
+    const element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  // The newest tiles: the first blocks' tiles, taken by the first load of the newest block. Null
+  // once taken, or on a page that starts elsewhere (a photo's, a month's).
+  let newestTiles = carried("newest-tiles");
 
   // Loads the next page of `first` and, when they fit in the same request, the blocks after it
   // that still need tiles. Resolves when the tiles are laid out.
@@ -388,7 +393,7 @@
   function loadNewest() {
     const answer = newestTiles;
     newestTiles = null;
-    return track(state.blocks, answer);
+    return track(state.blocks, Promise.resolve(answer));
   }
 
   // `blocks` loading until `answer` is in and laid out.
@@ -817,7 +822,7 @@
 
   // ---- Start --------------------------------------------------------------------------------
   async function start() {
-    const summary = await fetchJson(scope.size ? `${api}summary?${scope}` : `${api}summary`);
+    const summary = carried("grid-summary") || await fetchJson(scope.size ? `${api}summary?${scope}` : `${api}summary`);
     state.days = decodeDays(summary.days);
     if (!state.days.length) {
       gallery.querySelector(".empty").hidden = false;
