@@ -45,7 +45,7 @@ PHOTOSITE_WATCH_MOVE = env_bool("PHOTOSITE_WATCH_MOVE", False)
 PHOTOSITE_WATCH_POLL = env_bool("PHOTOSITE_WATCH_POLL", False)
 PHOTOSITE_WATCH_SETTLE_SECONDS = float(os.environ.get("PHOTOSITE_WATCH_SETTLE_SECONDS", 3))
 # Tiles per gallery page (one query each, however deep the page; infinite scroll asks for the next).
-PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 120))
+PHOTOSITE_GALLERY_PAGE_SIZE = int(os.environ.get("PHOTOSITE_GALLERY_PAGE_SIZE", 60))
 # Cached thumbnails answered before Django for sessions Django authenticated in the last TTL
 # seconds (thumbnails/fast_path.py). A session logged out, or a user deactivated, in another
 # process keeps fetching thumbnails it could already see for at most the TTL.

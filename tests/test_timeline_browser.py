@@ -6,6 +6,7 @@ below it. The rows have no files: their thumbnails are
 answered by one small JPEG (the grid is under test, not the thumbnail pipeline)."""
 import io
 import json
+import re
 from contextlib import contextmanager
 from datetime import date
 from urllib.parse import parse_qs, urlparse
@@ -106,7 +107,7 @@ def gallery_page(browser, site, max_scroll=None):
         thumbnail = a_jpeg()
         page.context.route("**/thumbnail**", lambda route: route.fulfill(body=thumbnail, content_type="image/jpeg"))
         if max_scroll:
-            page.context.route("**/gallery.css", lambda route: capped_stylesheet(route, max_scroll))
+            page.context.route("**/gallery.css?*", lambda route: capped_stylesheet(route, max_scroll))
         page.context.add_init_script(WATCH_LONG_TASKS)
         page.reload()
         page.wait_for_function(GRID_READY)
@@ -318,14 +319,25 @@ def test_a_placeholder_is_drawn_from_its_thumbhash(page):
 
 
 def test_tiles_show_their_colour_at_once_and_their_placeholder_in_the_next_frames(page):
-    # given tiles that carry a ThumbHash and thumbnails that never arrive
-    def with_placeholders(route):
-        answer = route.fetch()
-        tiles = answer.json()
+    # given tiles that carry a ThumbHash (those the page carries, and those asked after) and
+    # thumbnails that never arrive
+    def with_placeholders(tiles):
         for tile in tiles["tiles"]:
             tile["placeholder"] = RED_AND_BLUE
-        route.fulfill(response=answer, json=tiles)
-    page.route("**/api/timeline/tiles**", with_placeholders)
+        return tiles
+
+    def tiles_with_placeholders(route):
+        answer = route.fetch()
+        route.fulfill(response=answer, json=with_placeholders(answer.json()))
+
+    def page_with_placeholders(route):
+        answer = route.fetch()
+        carried = re.compile(r'(<script id="newest-tiles" type="application/json">)(.*?)(</script>)', re.S)
+        body = carried.sub(lambda found: found[1] + json.dumps(with_placeholders(json.loads(found[2]))).replace(
+            "<", "\\u003C") + found[3], answer.text())
+        route.fulfill(response=answer, body=body)
+    page.route("**/api/timeline/tiles**", tiles_with_placeholders)
+    page.route(lambda url: urlparse(url).path == "/", page_with_placeholders)
     page.route("**/thumbnail**", lambda route: route.abort())
     # when the gallery is drawn
     page.reload()

@@ -16,7 +16,6 @@
   // The tile of the photo a share link's photo page opens (its day is where the grid finds it).
   const openTile = JSON.parse(document.getElementById("open-photo-tile")?.textContent || "null");
   const scrubber = document.querySelector(".scrubber");
-  const DAY_MS = 86400000;
   const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December"];
@@ -45,8 +44,21 @@
   };
 
   // ---- Days and blocks ----------------------------------------------------------------------
+  // "YYYY-MM-DD" of a day number (days since 1970-01-01), by integer arithmetic (H. Hinnant's
+  // civil_from_days): the summary of a million photos has thousands of days, and a Date and its
+  // toISOString for each took 12 ms of a first screen's main thread.
   function dayText(number) {
-    return new Date(number * DAY_MS).toISOString().slice(0, 10);
+    const shifted = number + 719468;  // days since 0000-03-01, where a year ends with February
+    const era = Math.floor(shifted / 146097);
+    const dayOfEra = shifted - era * 146097;
+    const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524)
+      - Math.floor(dayOfEra / 146096)) / 365);
+    const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+    const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+    const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+    const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+    const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    return `${String(year).padStart(4, "0")}-${month < 10 ? "0" : ""}${month}-${day < 10 ? "0" : ""}${day}`;
   }
 
   function dayHeading(day) {
@@ -214,10 +226,12 @@
     const loaded = state.blocks.flatMap((block) => block.tiles);
     state.blocks = makeBlocks();
     for (const tile of loaded) blockOf(tile).tiles.push(tile);  // one pass, in the order they came
-    for (const block of state.blocks) {
-      block.complete = block.tiles.length >= block.count;
-      layBlock(block);
+    for (const block of state.blocks) block.complete = block.tiles.length >= block.count;
+    if (newestTiles) {  // the first layout, of a page that carries its newest tiles: laid out with them
+      take(state.blocks, newestTiles);
+      newestTiles = null;
     }
+    for (const block of state.blocks) layBlock(block);
     placeBlocks(0);
     gallery.replaceChildren();
     state.elements.clear();
@@ -362,14 +376,14 @@
     return element ? JSON.parse(element.textContent) : null;
   }
 
-  // The newest tiles: the first blocks' tiles, taken by the first load of the newest block. Null
-  // once taken, or on a page that starts elsewhere (a photo's, a month's).
+  // The newest tiles: the first blocks' tiles, taken by the first layout (which then needs no
+  // second pass for them, nor a request). Null once taken, or on a page that starts elsewhere (a
+  // photo's, a month's).
   let newestTiles = carried("newest-tiles");
 
   // Loads the next page of `first` and, when they fit in the same request, the blocks after it
   // that still need tiles. Resolves when the tiles are laid out.
   function load(first, wanted) {
-    if (newestTiles && first.index === 0 && !first.next) return loadNewest();
     const blocks = [first];
     if (!first.next) {
       let count = first.count;
@@ -389,13 +403,6 @@
     return track(blocks, fetchJson(`${api}tiles?${params}`));
   }
 
-  // The newest tiles reach as far back as their answer goes: every block is theirs until then.
-  function loadNewest() {
-    const answer = newestTiles;
-    newestTiles = null;
-    return track(state.blocks, Promise.resolve(answer));
-  }
-
   // `blocks` loading until `answer` is in and laid out.
   function track(blocks, answer) {
     state.requests++;
@@ -411,6 +418,13 @@
   }
 
   function receive(blocks, answer) {
+    relayout(take(blocks, answer));
+  }
+
+  // Gives `blocks` the tiles of `answer` and says which it completed, and where the next page of
+  // the one it cut starts; the blocks it reached. An answer from the newest day on (the tiles a
+  // page carries) reaches as far back as its tiles go: every block is its until then.
+  function take(blocks, answer) {
     const last = answer.tiles.at(-1);
     for (const tile of answer.tiles) {
       if (!state.byDay.has(tile.day) || state.records.has(tile.id)) continue;
@@ -427,7 +441,7 @@
       if (cut && !block.next) break;  // older blocks than the cut were not reached
       reached.push(block);
     }
-    relayout(reached);
+    return reached;
   }
 
   // Requests tiles for the blocks near the screen, those on it first.
