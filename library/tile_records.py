@@ -59,11 +59,6 @@ def photo_base() -> str:
     return reverse("photo", args=[0]).removesuffix("0/")
 
 
-def tile_thumbnail(photo, links=SITE_LINKS) -> str:
-    """The address of the tile's image, which the grid asks and the gallery page preloads."""
-    return links.url(thumbnail_url(photo))
-
-
 def tile_record(photo, base: str, placeholder: str | None = None, links=SITE_LINKS) -> dict:
     """The tile of `photo` (with `tile_partners`): what the grid lays out and the viewer shows.
     `placeholder` is the photo's ThumbHash (base64) when its renditions have one; `favourite` is
@@ -76,7 +71,7 @@ def tile_record(photo, base: str, placeholder: str | None = None, links=SITE_LIN
         "day": photo.taken_on.isoformat(), "width": width, "height": height,
         "clock": clock(photo.duration) if photo.is_video else "",
         "href": links.url(f"{base}{photo.pk}/"),
-        "thumbnail": tile_thumbnail(photo, links), "preview": links.url(thumbnail_url(photo, "preview")),
+        "thumbnail": links.url(thumbnail_url(photo)), "preview": links.url(thumbnail_url(photo, "preview")),
         "original": links.original(photo), "play": links.url(playable_url(photo)) if photo.is_video else "",
         "moment": moment, "motion": motion, "raw": raw,
         "placeholder": placeholder, "favourite": None,

@@ -8,9 +8,7 @@ from django.utils import timezone
 
 from library.media.dates import dating, parse_exif_datetime
 from library.models import MediaKind, Photo
-from library.views.gallery import FIRST_SCREEN_TILES, NARROW_SCREEN_TILES, WIDE_SCREEN_MIN_WIDTH
 from thumbnails.links import thumbnail_url
-from thumbnails.models import Rendition
 
 pytestmark = pytest.mark.django_db
 
@@ -224,33 +222,3 @@ def test_every_month_the_jump_to_offers_opens_even_at_the_ends_of_the_calendar(l
         html = response.content.decode()
         assert re.findall(r"<h2>([^<]+)</h2>", html)[0] == day
         assert tile_ids(html)[0] == photo.pk
-
-
-
-def preloaded_images(html):
-    """(address, media) of each image the page preloads."""
-    return [(address.replace("&amp;", "&"), media) for address, media in re.findall(
-        r'<link rel="preload" href="([^"]+)" as="image"(?: media="([^"]+)")?>', html)]
-
-
-def test_the_page_preloads_the_first_screen_s_made_thumbnails_and_no_others(logged_in):
-    # given 40 photos, all but the 3rd newest with their thumbnail made (a ThumbHash recorded with it)
-    photos = make_rows(40)
-    Rendition.objects.bulk_create(Rendition(photo=photo, spec="h400-webp-v1", state="ready", placeholder="AAAA")
-                                  for index, photo in enumerate(photos) if index != 2)
-    # when
-    html = logged_in.get("/").content.decode()
-    # then the newest 30 but that one are preloaded, by the grid's own addresses; after the 12 a
-    # phone's screen holds, only by a wide screen
-    wide = f"(min-width: {WIDE_SCREEN_MIN_WIDTH}px)"
-    expected = [(thumbnail_url(photo), "" if index < NARROW_SCREEN_TILES else wide)
-                for index, photo in enumerate(photos[:FIRST_SCREEN_TILES]) if index != 2]
-    assert preloaded_images(html) == expected
-    # and a page from a position in the library (a month jumped to) preloads nothing
-    jumped = logged_in.get("/?month=2024-3").content.decode()
-    assert tile_ids(jumped) and preloaded_images(jumped) == []
-
-
-def test_a_library_with_no_thumbnail_made_preloads_none(logged_in):
-    make_rows(5)
-    assert preloaded_images(logged_in.get("/").content.decode()) == []

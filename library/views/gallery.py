@@ -29,17 +29,10 @@ from library.services.timeline import (
     scope_query,
     with_partners,
 )
-from library.tile_records import SITE_LINKS, tile_thumbnail
+from library.tile_records import SITE_LINKS
 from thumbnails.placeholders import for_photos
 
 from .timeline_api import tiles_answer
-
-# The newest tiles whose thumbnails the page preloads: a 1440×900 screen's (5 rows of 6 at the
-# grid's 200 px rows). The first NARROW_SCREEN_TILES fill a phone's screen; the others are asked
-# only by a screen at least WIDE_SCREEN_MIN_WIDTH wide (the preload's media query).
-FIRST_SCREEN_TILES = 30
-NARROW_SCREEN_TILES = 12
-WIDE_SCREEN_MIN_WIDTH = 800
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December"]
@@ -124,26 +117,11 @@ def grid_start(scope, newest_page, placeholders: dict, cached: bool, links) -> d
     would otherwise wait for the page, then share the browser's connections with the scripts):
     the scope's day summary as the API answers it (day_summary.summary_of, cached as the API
     caches it); and, on a page that starts at the newest tiles (`newest_page`, this page's), those
-    tiles as the API answers them and the thumbnails of the first screen to preload."""
+    tiles as the API answers them."""
     start = {"grid_summary": json.loads(summary_of(scope, cached=cached).body)}
     if newest_page is not None:
-        start.update(newest_tiles=tiles_answer(newest_page, placeholders, links),
-                     first_screen=first_screen_thumbnails(newest_page, placeholders, links))
+        start["newest_tiles"] = tiles_answer(newest_page, placeholders, links)
     return start
-
-
-def first_screen_thumbnails(page, placeholders, links) -> list[tuple[str, str]]:
-    """(thumbnail URL, media query) of the newest tiles whose thumbnail is made (it has a
-    placeholder), for the page to preload: their images then come with the page's scripts, not
-    after the grid has drawn their tiles, which ask the very same URLs. `links` are the tiles' (a
-    share link's or the site's).
-
-    A thumbnail not made yet is left to the grid: its request holds one of the browser's six
-    connections to the site until it is made, and thirty of them asked with the page kept its
-    scripts waiting for seconds (docs/benchmarks.md, "The first screen at a million")."""
-    wide = f"(min-width: {WIDE_SCREEN_MIN_WIDTH}px)"
-    return [(tile_thumbnail(photo, links), "" if index < NARROW_SCREEN_TILES else wide)
-            for index, photo in enumerate(page.photos[:FIRST_SCREEN_TILES]) if photo.pk in placeholders]
 
 
 def bad_position(request, reason: str):
