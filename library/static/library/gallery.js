@@ -219,8 +219,10 @@
   const gridTop = () => state.top;
 
   // Lays everything out again (first time, or the width changed), keeping the day at the top of
-  // the screen at the top.
-  function layoutAll() {
+  // the screen at the top. `drawLater`: the tiles are drawn in the next frame, a task of its own
+  // (the first layout: with the summary's decoding and the layout of a million photos' days, drawing
+  // the first screen in the same task held the main thread for 55 ms).
+  function layoutAll(drawLater = false) {
     const anchor = anchorPoint();
     measure();
     const loaded = state.blocks.flatMap((block) => block.tiles);
@@ -240,7 +242,8 @@
     if (anchor) scrollToLayout(dayTop(anchor.day) + anchor.offset);
     else state.page = state.offset = 0;
     drawScrubber();
-    render();
+    if (drawLater) scheduleRender();
+    else render();
   }
 
   function anchorPoint() {
@@ -847,7 +850,7 @@
     // The grid keeps what is on screen in place itself; the browser's scroll anchoring would
     // move it a second time.
     document.documentElement.style.overflowAnchor = "none";
-    layoutAll();
+    layoutAll(true);
     addEventListener("scroll", scheduleRender, { passive: true });
     let width = state.width;
     new ResizeObserver(() => {
