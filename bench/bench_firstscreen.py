@@ -18,8 +18,8 @@ Timed from the navigation's start, in a fresh browser context each time (no brow
     opening the gallery again finds it (scripts, style sheets and thumbnails in the browser's cache).
 For each: when the screen is full of tiles (each drawn with its ThumbHash or its neutral box),
 and when every tile on the screen has its real image (loaded, naturalWidth > 0); and the
-server's time for the first requests (time to first byte of the page, the summary, the tiles,
-and the thumbnails').
+server's time for the first requests (time to first byte of the page, which carries the summary
+and the newest tiles; of the tiles the grid asks after those, and of the thumbnails).
 
 The goals are absolute (the issue's), so two floors from the same run say what this machine
 allows at the time: the page's first contentful paint (its header, before any script: the
@@ -333,8 +333,9 @@ def show_run(report, attempt, cold, warm, real):
     for kind, measured in (("cold", cold), ("warm", warm)):
         server = measured["server"]
         thumbs = server["thumbnails"] or [0]
-        print(f"    {kind} server: page {server['page']:.0f} ms, summary {', '.join(f'{t:.0f}' for t in server['summary'])}"
-              f" ms, tiles {', '.join(f'{t:.0f}' for t in server['tiles'])} ms, {len(server['thumbnails'])}"
+        asked = "".join(f", {name} {', '.join(f'{t:.0f}' for t in server[name])} ms" for name in ("summary", "tiles")
+                        if server[name])
+        print(f"    {kind} server: page {server['page']:.0f} ms{asked}, {len(server['thumbnails'])}"
               f" thumbnails {min(thumbs):.0f}–{max(thumbs):.0f} ms (median {statistics.median(thumbs):.0f}),"
               f" the last done at {server['thumbnailsDone']:.0f} ms", flush=True)
         print(f"    {kind}: page in at {server['pageDone']:.0f} ms, scripts ran at {server['scriptsRan']:.0f} ms; "
