@@ -161,7 +161,7 @@ def test_a_trashed_photo_is_not_served_by_the_fast_path(site, photo_ids, client)
     assert "x-thumbnail-served-by" not in client.get(url).headers
 
 
-@pytest.mark.parametrize(("switch", "outermost_app"), [("1", "ThumbnailFastPath"), ("0", "EventStreamRoute")])
+@pytest.mark.parametrize(("switch", "outermost_app"), [("1", "ThumbnailFastPath"), ("0", "StaticFiles")])
 def test_the_switch_takes_the_fast_path_out_of_the_stack(tmp_path, switch, outermost_app):
     code = "from photosite.asgi import application; print(type(application).__name__)"
     completed = subprocess.run(
