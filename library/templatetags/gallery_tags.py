@@ -4,7 +4,7 @@ the database query. What a tile carries is library.tile_records' to say; this on
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from library.tile_records import SITE_LINKS, clock, moment_parts, photo_base, tile_record
+from library.tile_records import clock, moment_parts
 
 register = template.Library()
 
@@ -34,14 +34,13 @@ def moment_html(record):
     return attributes, format_html(MOMENT_BADGE_HTML, *MOMENT_BADGES[record["moment"]])
 
 
-def tile_fields(photo, base, placeholder, links):
-    record = tile_record(photo, base, placeholder, links)
+def tile_fields(record):
     if record["kind"] == "video":
         attributes, badge = "", format_html(VIDEO_BADGE_HTML, record["clock"])
     else:
         attributes, badge = moment_html(record)
-    if placeholder:
-        attributes = format_html('{} data-placeholder="{}"', attributes, placeholder)
+    if record["placeholder"]:
+        attributes = format_html('{} data-placeholder="{}"', attributes, record["placeholder"])
     return {**record, "moment_attributes": attributes, "badge": badge}
 
 
@@ -52,12 +51,9 @@ def moment_of(photo):
 
 
 @register.simple_tag
-def tiles(photos, placeholders, links=None):
+def tiles(photos, records):
     """The tiles of one day: each sized by its aspect ratio before its thumbnail arrives. The
     ratio is the image's width and height attributes (a style attribute here would be refused by
-    the Content-Security-Policy). `placeholders` are the page's ThumbHashes by photo id
-    (thumbnails.placeholders.for_photos, asked once for the whole page). `links` are a share
-    link's (the site's own when None)."""
-    base, links = photo_base(), links or SITE_LINKS
-    return format_html_join("", TILE_HTML, (tile_fields(photo, base, placeholders.get(photo.pk), links)
-                                            for photo in photos))
+    the Content-Security-Policy). `records` are the page's tile records by photo id, the very ones
+    the page carries for the grid (views.gallery: made once for both)."""
+    return format_html_join("", TILE_HTML, (tile_fields(records[photo.pk]) for photo in photos))

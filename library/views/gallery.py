@@ -30,7 +30,6 @@ from library.services.timeline import (
     with_partners,
 )
 from library.tile_records import SITE_LINKS
-from thumbnails.placeholders import for_photos
 
 from .timeline_api import tiles_answer
 
@@ -96,31 +95,29 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
-    placeholders = for_photos(photo.pk for photo in page.photos)
+    answer = tiles_answer(page, context.get("tile_links") or SITE_LINKS)
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
-               "placeholders": placeholders}
+               "tile_records": {record["id"]: record for record in answer["tiles"]}}
     if request.GET.get("fragment"):
         return render(request, "library/_tiles.html", context)
     # A photo's page starts the grid at its day, a position (a month jumped to) at the newest
     # tiles, which this page does not hold.
     at_newest = cursor is None and "open_photo" not in context
-    context.update(grid_start(scope, page if at_newest else None, placeholders,
-                              cached=not (explicit_scope or is_personal(query)),
-                              links=context.get("tile_links") or SITE_LINKS))
+    context.update(grid_start(scope, answer if at_newest else None, cached=not (explicit_scope or is_personal(query))))
     if with_jump:
         context.update(jump_years=jump_choices(page), jumped=cursor is not None)
     return render(request, template, context)
 
 
-def grid_start(scope, newest_page, placeholders: dict, cached: bool, links) -> dict:
+def grid_start(scope, newest_tiles: dict | None, cached: bool) -> dict:
     """What the grid starts from, in the page rather than asked after it (its first answers
     would otherwise wait for the page, then share the browser's connections with the scripts):
     the scope's day summary as the API answers it (day_summary.summary_of, cached as the API
-    caches it); and, on a page that starts at the newest tiles (`newest_page`, this page's), those
-    tiles as the API answers them."""
+    caches it); and, on a page that starts at the newest tiles, those tiles (`newest_tiles`, this
+    page's own, as the API answers them)."""
     start = {"grid_summary": json.loads(summary_of(scope, cached=cached).body)}
-    if newest_page is not None:
-        start["newest_tiles"] = tiles_answer(newest_page, placeholders, links)
+    if newest_tiles is not None:
+        start["newest_tiles"] = newest_tiles
     return start
 
 

@@ -85,14 +85,13 @@ def tiles_response(request, scope_of_request, links=SITE_LINKS):
     if oldest > newest:
         return bad_request("`to` is a day after `from`: from is the newest day, to the oldest")
     page = page_of_days(newest, oldest, after, limit, scope)
-    return JsonResponse(tiles_answer(page, for_photos(photo.pk for photo in page.photos), links))
+    return JsonResponse(tiles_answer(page, links))
 
 
-def tiles_answer(page, placeholders: dict, links=SITE_LINKS) -> dict:
+def tiles_answer(page, links=SITE_LINKS) -> dict:
     """The tiles of `page` as the grid takes them, with the cursor that continues their days: the
-    API's answer, and the newest tiles a gallery page carries. `placeholders` are the page's
-    ThumbHashes by photo id (thumbnails.placeholders.for_photos)."""
-    base = photo_base()
+    API's answer, and a gallery page's (its no-script tiles, and the newest tiles it carries)."""
+    base, placeholders = photo_base(), for_photos(photo.pk for photo in page.photos)
     return {"tiles": [tile_record(photo, base, placeholders.get(photo.pk), links) for photo in page.photos],
             "next": str(page.next_cursor) if page.next_cursor else None}
 
