@@ -30,7 +30,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import StaticFilesStorage
 
-# A static file's name as the site's own files are named: no `..`, no empty part, nothing encoded.
+# A static file's name as the site's own files are named: each part starts with a letter, digit
+# or underscore (so none is `.` or `..`, nor hidden), none is empty, nothing is encoded.
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*")
 KEPT_FOR_A_YEAR = b"public, max-age=31536000, immutable"
 ASK_AGAIN = b"no-cache"
@@ -58,7 +59,7 @@ class StaticFileTable:
 
     def get(self, name: str) -> StaticFile | None:
         """The file `name` as it is now on disk; None when it is no static file of the site."""
-        if not PLAIN_NAME.fullmatch(name) or ".." in name:
+        if not PLAIN_NAME.fullmatch(name):
             return None
         known = self.files.get(name)
         path = known.path if known else finders.find(name)
