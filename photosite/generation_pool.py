@@ -18,10 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from photosite.connection_release import give_back_request_connections
+
 GENERATION_POOL = ThreadPoolExecutor(max_workers=settings.PHOTOSITE_GENERATION_THREADS,
                                      thread_name_prefix="generation")
 
 
 async def in_generation_pool(call, *args):
-    """`call(*args)` in a generation thread, with the caller's context (as `sync_to_async`)."""
+    """`call(*args)` in a generation thread, with the caller's context (as `sync_to_async`). The
+    calling request gives its database connection back first (photosite.connection_release):
+    the generation thread takes its own, and a request waiting here holds none meanwhile."""
+    await give_back_request_connections()
     return await sync_to_async(call, thread_sensitive=False, executor=GENERATION_POOL)(*args)

@@ -11,6 +11,7 @@ from csp.constants import NONE, SELF
 from library import paths
 from photosite import remembered, storage_url
 from photosite.secret_key import site_secret_key
+from photosite.web_server import WEB_PROCESS_MARK
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -101,6 +102,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it sees every response on its way out, the lockout page and error pages included.
     "photosite.page_caching.pages_are_not_stored",
+    # A streamed answer (a video, a download) gives its database connection back before it streams.
+    "photosite.connection_release.streamed_answers_hold_no_connection",
     "django.middleware.security.SecurityMiddleware",
     "photosite.nul_characters.refuse_nul_characters",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,9 +179,20 @@ WSGI_APPLICATION = "photosite.wsgi.application"
 ASGI_APPLICATION = "photosite.asgi.application"
 
 
+# A web process (photosite.web_server marks it) keeps up to this many PostgreSQL connections
+# open for its requests to share; 0 opens one per request, as every other process does.
+PHOTOSITE_DATABASE_POOL_SIZE = int(os.environ.get("PHOTOSITE_DATABASE_POOL_SIZE", 20))
+
+
 def database_from_url(url):
     """SQLite gets WAL (readers never wait for the importer), a busy timeout and
-    IMMEDIATE transactions (writers queue instead of failing with 'database is locked')."""
+    IMMEDIATE transactions (writers queue instead of failing with 'database is locked').
+
+    PostgreSQL in a web process gets a connection pool. Django opens a connection for each
+    request (under ASGI each request's synchronous part runs in a thread of its own, so
+    CONN_MAX_AGE cannot keep one), and a new connection costs the server a process and both
+    sides a few milliseconds: as much as a thumbnail's whole answer. Only web processes pool:
+    django-q2 forks its workers, and a pool (its sockets and threads) must not cross a fork."""
     config = dj_database_url.parse(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +201,17 @@ def database_from_url(url):
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql" and pooled_connections():
+        # A pooled connection is checked as it is handed out (a round trip of a tenth of a
+        # millisecond), so one the server closed meanwhile (PostgreSQL restarted) is replaced
+        # rather than failing a request.
+        config.update(CONN_HEALTH_CHECKS=True)
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": PHOTOSITE_DATABASE_POOL_SIZE}
     return config
+
+
+def pooled_connections() -> bool:
+    return os.environ.get(WEB_PROCESS_MARK) == "1" and PHOTOSITE_DATABASE_POOL_SIZE > 0
 
 
 DATABASES = {

@@ -3,11 +3,16 @@ this site's options. `manage.py serve` starts the site this way and the live-sit
 benchmarks' floor apps) too, so what is tested runs with the protocol, limits and options of
 production. The options follow the settings of the environment the server runs in (a proxy to
 trust, the access log), so this process reads them and then becomes uvicorn: the running
-server's command line shows every option."""
+server's command line shows every option.
+
+It also marks the environment, so that the web processes (and only they) pool their database
+connections (settings.database_from_url)."""
 import os
 import sys
 
 from django.conf import settings
+
+WEB_PROCESS_MARK = "PHOTOSITE_WEB_PROCESS"
 
 
 def uvicorn_argv(app_args) -> list[str]:
@@ -36,4 +41,5 @@ def proxy_header_argv():
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosite.settings")
     argv = uvicorn_argv(sys.argv[1:])
+    os.environ[WEB_PROCESS_MARK] = "1"
     os.execv(argv[0], argv)

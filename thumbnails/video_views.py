@@ -29,6 +29,7 @@ from django.views.decorators.http import require_safe
 
 from library.models import Photo
 from library.playback import serves_rendition
+from photosite.connection_release import give_back_request_connections
 from photosite.generation_pool import in_generation_pool
 from photosite.object_responses import object_response
 from photosite.ranged_responses import Window, ranged_response
@@ -50,7 +51,9 @@ PLAYBACK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="video-p
 
 
 async def in_playback_pool(call, *args):
-    """`call(*args)` in the playback pool (database queries, file reads, storage calls)."""
+    """`call(*args)` in the playback pool (database queries, file reads, storage calls). As for
+    the generation pool, the calling request gives its database connection back first."""
+    await give_back_request_connections()
     return await asyncio.get_running_loop().run_in_executor(PLAYBACK_THREADS, call, *args)
 
 
