@@ -1,9 +1,8 @@
 """What the gallery knows of one tile, as plain values: the server-rendered page writes it into a
 tile's data attributes (templatetags/gallery_tags.py) and the timeline API sends it as JSON, so the
 two can never disagree. Links are only *links*: nothing is generated while tiles are listed."""
-from django.urls import reverse
-
 from library.models import MediaKind
+from photosite.id_routes import id_route
 from thumbnails.links import embedded_video_url, playable_url, thumbnail_url
 
 # Until a photo's dimensions are known, a tile takes the most common camera shape.
@@ -31,7 +30,7 @@ class SiteLinks:
         return url
 
     def original(self, photo) -> str:
-        return reverse("original", args=[photo.pk])
+        return id_route("original", photo.pk)
 
 
 SITE_LINKS = SiteLinks()
@@ -56,7 +55,7 @@ def moment_parts(photo, links=SITE_LINKS) -> tuple[str, str, str]:
 
 def photo_base() -> str:
     """`/photo/` as the URLconf spells it: a tile's page is `<base><id>/`, its original `<base><id>/original`."""
-    return reverse("photo", args=[0]).removesuffix("0/")
+    return id_route("photo", 0).removesuffix("0/")
 
 
 def tile_record(photo, base: str, placeholder: str | None = None, links=SITE_LINKS) -> dict:
