@@ -15,7 +15,11 @@ Timed from the navigation's start, in a fresh browser context each time (no brow
     is counted anew);
   - warm: the same page again, every thumbnail and the summary cached;
   - a return visit: warm, loaded twice in one context and timed the second time, as a person
-    opening the gallery again finds it (scripts, style sheets and thumbnails in the browser's cache).
+    opening the gallery again finds it (scripts, style sheets and thumbnails in the browser's cache);
+  - warm after a pause: a fresh context once the fast path has forgotten the thumbnails (longer than
+    PHOTOSITE_THUMBNAIL_FAST_PATH_TTL since they were last asked), as a new device finds the
+    gallery: every thumbnail through Django's view. The warm load above follows the cold one within
+    seconds, so the fast path answers most of its thumbnails.
 For each: when the screen is full of tiles (each drawn with its ThumbHash or its neutral box),
 and when every tile on the screen has its real image (loaded, naturalWidth > 0); and the
 server's time for the first requests (time to first byte of the page, which carries the summary
@@ -139,8 +143,10 @@ def run(corpus, report):
                 cold = first_screen(browser, site.base_url, cookie, f"cold-{attempt}")
                 warm = first_screen(browser, site.base_url, cookie, f"warm-{attempt}")
                 returning = first_screen(browser, site.base_url, cookie, f"returning-{attempt}", returning=True)
+                paused = first_screen_after_a_pause(browser, site.base_url, cookie, f"paused-{attempt}")
                 show_run(report, attempt, cold, warm, set(real))
                 show_return(report, attempt, returning)
+                show_paused(report, attempt, paused)
                 floor = generation_floor(root, cold["on_screen"])
                 report.row(f"run {attempt + 1} floor: the screen's {len(cold['on_screen'])} thumbnails made by Pillow alone",
                            floor * 1000, "ms")
@@ -267,8 +273,10 @@ def first_screen(browser, base_url, session_cookie, name, returning=False) -> di
     if returning:
         page.goto(base_url + "/")
         page.wait_for_function("() => window.firstScreen.images !== null", timeout=WAIT_MS)
-    thumbnails = []
+    thumbnails, fast = [], []
     page.on("request", lambda request: "/thumbnail" in request.url and thumbnails.append(request.url))
+    page.on("response", lambda response: "/thumbnail" in response.url
+            and fast.append(response.headers.get("x-thumbnail-served-by") == "fast-path"))
     page.goto(base_url + "/")
     page.wait_for_function("() => window.firstScreen.images !== null", timeout=WAIT_MS)
     measured = page.evaluate("() => window.firstScreen")
@@ -276,6 +284,7 @@ def first_screen(browser, base_url, session_cookie, name, returning=False) -> di
     measured["first_paint"] = page.evaluate(
         """() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? 0""")
     measured["requested"] = thumbnails
+    measured["fast_path"] = sum(fast)
     measured["on_screen"] = page.evaluate(
         """() => [...document.querySelectorAll("#gallery a.tile")].filter((tile) => {
              const box = tile.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight;
@@ -285,6 +294,17 @@ def first_screen(browser, base_url, session_cookie, name, returning=False) -> di
     screenshot(page, f"bench-firstscreen-{name}", full_page=False)
     context.close()
     return measured
+
+
+def first_screen_after_a_pause(browser, base_url, session_cookie, name) -> dict:
+    """The warm load a person most often makes: a fresh browser (a new device, a cleared cache)
+    once nobody has asked for these thumbnails for longer than the fast path remembers them
+    (`PHOTOSITE_THUMBNAIL_FAST_PATH_TTL`), so each goes through Django's view. The other warm
+    load follows the cold one within seconds, and the fast path answers most of its thumbnails."""
+    from django.conf import settings
+
+    time.sleep(settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL + 1)
+    return first_screen(browser, base_url, session_cookie, name)
 
 
 def generation_floor(root, photo_ids) -> float:
@@ -358,6 +378,18 @@ def show_return(report, attempt, returning):
     print(f"    return visit: page in at {server['pageDone']:.0f} ms, first paint at {returning['first_paint']:.0f} ms,"
           f" scripts ran at {server['scriptsRan']:.0f} ms; "
           + ", ".join(f"{name} {start:.0f}–{end:.0f} ms" for name, start, end in server["timeline"]), flush=True)
+
+
+def show_paused(report, attempt, paused):
+    label = f"run {attempt + 1} warm, a fresh browser after a pause (each thumbnail through Django)"
+    report.limit(f"{label}: screen full of placeholders", paused["placeholders"], WARM_GOAL_MS, "ms")
+    report.limit(f"{label}: every tile on the screen real", paused["images"], WARM_GOAL_MS, "ms")
+    server = paused["server"]
+    thumbs = server["thumbnails"] or [0]
+    print(f"    after a pause: page in at {server['pageDone']:.0f} ms, scripts ran at {server['scriptsRan']:.0f} ms;"
+          f" {len(server['thumbnails'])} thumbnails {min(thumbs):.0f}–{max(thumbs):.0f} ms (median"
+          f" {statistics.median(thumbs):.0f}), {paused['fast_path']} of them from the fast path,"
+          f" the last done at {server['thumbnailsDone']:.0f} ms", flush=True)
 
 
 def measure_summary(report):

@@ -45,6 +45,28 @@ def test_each_user_has_their_own_favourites(two_users):
     assert ann.get(query).json() == {"favourites": ids[1:2]}
 
 
+def test_the_tiles_a_gallery_page_carries_say_whose_favourites_they_are(two_users):
+    # given ann's favourite among three photos
+    ann, ben = two_users
+    photos = [photo(day) for day in (1, 2, 3)]
+    mark(ann, [photos[1].pk])
+    # when each opens the gallery
+    carried = {name: {tile["id"]: tile["favourite"] for tile in newest_tiles(client.get("/"))}
+               for name, client in (("ann", ann), ("ben", ben))}
+    # then the newest tiles the page carries know their hearts: ann's one, none of ben's
+    assert carried["ann"] == {photos[2].pk: False, photos[1].pk: True, photos[0].pk: False}
+    assert carried["ben"] == dict.fromkeys(carried["ann"], False)
+    # while the timeline API's answers, the same for everyone, leave them unknown
+    tiles = ann.get("/api/timeline/tiles?from=9999-12-31&to=0001-01-01&limit=10").json()["tiles"]
+    assert {tile["favourite"] for tile in tiles} == {None}
+
+
+def newest_tiles(response) -> list[dict]:
+    html = response.content.decode()
+    start = html.index('<script id="newest-tiles" type="application/json">') + len('<script id="newest-tiles" type="application/json">')
+    return json.loads(html[start:html.index("</script>", start)])["tiles"]
+
+
 def test_marking_twice_is_one_favourite_and_unknown_or_trashed_photos_are_left_out(two_users):
     ann, _ = two_users
     kept, trashed = photo(1), photo(2, trashed_at=photo(3).taken_at)

@@ -109,8 +109,8 @@ def test_an_empty_library_points_at_the_import_page(logged_in):
 
 @pytest.mark.parametrize(("page_size", "url", "queries"), [
     # session, user, the page, its tiles' partners, their placeholders, the months with photos, the
-    # day summary the grid starts from
-    (5, "/", 8), (100, "/", 8),  # with the search form's camera list
+    # day summary the grid starts from, the user's favourites among the tiles it carries
+    (5, "/", 9), (100, "/", 9),  # with the search form's camera list
     (5, "/?fragment=1&after=2024-03-01~2024-03-01T00:00:00%2B00:00~999999", 5),
     (100, "/?fragment=1&after=2024-03-01~2024-03-01T00:00:00%2B00:00~999999", 5),
 ])

@@ -97,6 +97,30 @@ def test_the_page_carries_the_summary_and_the_newest_tiles_the_grid_starts_from(
     assert newest_day and all(parse_qs(urlsplit(url).query)["after"] == [carried["next"]] for url in newest_day), asked
     screenshot(page, "gallery-newest-tiles-first", full_page=False)
 
+def test_the_carried_tiles_know_their_hearts_so_the_grid_asks_only_about_the_others(page):
+    # given the newest photo is the signed-in user's favourite
+    page.wait_for_function(GRID_SETTLED)
+    carried = page.evaluate("() => JSON.parse(document.getElementById('newest-tiles').textContent).tiles.map((tile) => tile.id)")
+    newest = carried[0]
+    csrf = page.locator("#zip-download input[name=csrfmiddlewaretoken]").get_attribute("value")
+    set_favourite = "([csrf, id, favourite]) => window.photositeApi(csrf)('/api/favourites/', 'POST', { ids: [id], favourite })"
+    page.evaluate(set_favourite, [csrf, newest, True])
+    asked = []
+    page.on("request", lambda request: "/api/favourites/?ids=" in request.url and asked.append(request.url))
+    try:
+        # when the gallery is opened again
+        page.reload()
+        page.wait_for_function(GRID_SETTLED)
+        # then its tile shows the heart, and the hearts asked for are only those of tiles the page did not carry
+        page.wait_for_function(f"""() => document.querySelector('.tile[data-id="{newest}"] .tile-heart')
+                                       ?.getAttribute('aria-pressed') === 'true'""")
+        screenshot(page, "gallery-carried-heart", full_page=False)
+        asked_ids = {int(id) for url in asked for id in parse_qs(urlsplit(url).query)["ids"][0].split(",")}
+        assert not asked_ids & set(carried), (asked, carried)
+    finally:
+        page.evaluate(set_favourite, [csrf, newest, False])
+
+
 EVERY_IMAGE_SHOWN = "() => [...document.images].every((image) => image.complete && image.naturalWidth > 0)"
 # Each script and style sheet the page loaded, from the browser's own record: whether its answer
 # came from the browser's cache.

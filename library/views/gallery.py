@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from library.curation import favourites
 from library.curation.albums import AlbumNotFoundError
 from library.models import Photo
 from library.services.day_summary import summary_of
@@ -103,6 +104,8 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
     # A photo's page starts the grid at its day, a position (a month jumped to) at the newest
     # tiles, which this page does not hold.
     at_newest = cursor is None and "open_photo" not in context
+    if at_newest and not explicit_scope:
+        mark_favourites(answer["tiles"], request.user)
     context.update(grid_start(scope, answer if at_newest else None, cached=not (explicit_scope or is_personal(query))))
     if with_jump:
         context.update(jump_years=jump_choices(page), jumped=cursor is not None)
@@ -119,6 +122,16 @@ def grid_start(scope, newest_tiles: dict | None, cached: bool) -> dict:
     if newest_tiles is not None:
         start["newest_tiles"] = newest_tiles
     return start
+
+
+def mark_favourites(records: list[dict], user):
+    """Says on each tile the page carries whether it is the user's favourite: the tiles' hearts
+    are then known with the page, and the grid does not ask for them while the first screen is
+    drawn. (The timeline API's answers are the same for every user and cached as such, so their
+    tiles leave it unknown, and the grid asks.)"""
+    held = set(favourites.favourite_ids(user, [record["id"] for record in records]))
+    for record in records:
+        record["favourite"] = record["id"] in held
 
 
 def bad_position(request, reason: str):
