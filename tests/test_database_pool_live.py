@@ -14,7 +14,9 @@ import pytest
 import factories
 from live_site import running_site
 
-pytestmark = pytest.mark.slow
+# Its sites are on databases of their own beside the machine's PostgreSQL, whichever the run's: the
+# SQLite pass of .ci/run runs it, once.
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 THUMBNAIL_ADDRESS = re.compile(r"/api/photo/\d+/thumbnail\?v=[^\"&\s]+")
 

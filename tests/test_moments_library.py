@@ -75,8 +75,8 @@ def make_moments(count):
 @pytest.mark.parametrize("page_size", [60, 240])
 @pytest.mark.parametrize(("url", "queries"), [
     # session, user, the page, its moments' partners, their placeholders, the months, the cameras, the
-    # day summary the grid starts from
-    ("/", 8),
+    # day summary the grid starts from, the user's favourites among the tiles it carries
+    ("/", 9),
     ("/?fragment=1&after=2030-01-01~2030-01-01T00:00:00%2B00:00~1", 5),
 ])
 def test_moments_cost_one_query_per_page_whatever_their_number(logged_in, settings, django_assert_num_queries,
