@@ -61,8 +61,9 @@ def photo_base() -> str:
 def tile_record(photo, base: str, placeholder: str | None = None, links=SITE_LINKS) -> dict:
     """The tile of `photo` (with `tile_partners`): what the grid lays out and the viewer shows.
     `placeholder` is the photo's ThumbHash (base64) when its renditions have one; `favourite` is
-    unknown (None) unless a page that knows its user marks it (views.gallery.mark_favourites). `links` say where its files are: the site's routes, or a share link's (whose
-    `original` is "" where the link offers no download)."""
+    unknown (None) unless a page that knows its user marks it (views.gallery.mark_favourites).
+    `links` say where its files are: the site's routes, or a share link's (whose `original` is ""
+    where the link offers no download)."""
     width, height = (photo.width, photo.height) if photo.width and photo.height else DEFAULT_SHAPE
     moment, motion, raw = ("", "", "") if photo.is_video else moment_parts(photo, links)
     return {
