@@ -16,10 +16,10 @@ Timed from the navigation's start, in a fresh browser context each time (no brow
   - warm: the same page again, every thumbnail and the summary cached;
   - a return visit: warm, loaded twice in one context and timed the second time, as a person
     opening the gallery again finds it (scripts, style sheets and thumbnails in the browser's cache);
-  - warm after a pause: a fresh context once the fast path has forgotten the thumbnails (longer than
-    PHOTOSITE_THUMBNAIL_FAST_PATH_TTL since they were last asked), as a new device finds the
-    gallery: every thumbnail through Django's view. The warm load above follows the cold one within
-    seconds, so the fast path answers most of its thumbnails.
+  - warm after a pause: a fresh context once the fast path has forgotten the session (longer than
+    PHOTOSITE_THUMBNAIL_FAST_PATH_TTL since it was last seen), as a new device finds the gallery:
+    the page teaches the fast path the session again, and the thumbnails of the library's own
+    storage are still known to it. The warm load above follows the cold one within seconds.
 For each: when the screen is full of tiles (each drawn with its ThumbHash or its neutral box),
 and when every tile on the screen has its real image (loaded, naturalWidth > 0); and the
 server's time for the first requests (time to first byte of the page, which carries the summary
@@ -298,9 +298,9 @@ def first_screen(browser, base_url, session_cookie, name, returning=False) -> di
 
 def first_screen_after_a_pause(browser, base_url, session_cookie, name) -> dict:
     """The warm load a person most often makes: a fresh browser (a new device, a cleared cache)
-    once nobody has asked for these thumbnails for longer than the fast path remembers them
-    (`PHOTOSITE_THUMBNAIL_FAST_PATH_TTL`), so each goes through Django's view. The other warm
-    load follows the cold one within seconds, and the fast path answers most of its thumbnails."""
+    once the session has not been seen for longer than the fast path trusts it
+    (`PHOTOSITE_THUMBNAIL_FAST_PATH_TTL`). The other warm load follows the cold one within
+    seconds."""
     from django.conf import settings
 
     time.sleep(settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL + 1)
@@ -381,7 +381,7 @@ def show_return(report, attempt, returning):
 
 
 def show_paused(report, attempt, paused):
-    label = f"run {attempt + 1} warm, a fresh browser after a pause (each thumbnail through Django)"
+    label = f"run {attempt + 1} warm, a fresh browser after a pause"
     report.limit(f"{label}: screen full of placeholders", paused["placeholders"], WARM_GOAL_MS, "ms")
     report.limit(f"{label}: every tile on the screen real", paused["images"], WARM_GOAL_MS, "ms")
     server = paused["server"]

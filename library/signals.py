@@ -1,7 +1,7 @@
 """Hooks other apps plug into, so the library never imports them: the thumbnails app listens here
 (thumbnails/signal_handlers.py), as Wagtail's renditions listen to its images' signals.
 
-Each is sent once the change is on disk and in the database, outside any transaction."""
+Each about a change is sent once the change is on disk and in the database, outside any transaction."""
 from django.dispatch import Signal
 
 # Sent once an import session has finished and its rows are committed; kwargs: session.
@@ -13,6 +13,10 @@ photo_trashed = Signal()
 photo_restored = Signal()
 # A photo got a new date taken by hand (its file may have moved to another day); kwargs: photo.
 photo_redated = Signal()
+
+# A gallery page is being answered to a logged-in person, whose browser asks for its thumbnails
+# next; kwargs: request, user.
+gallery_page_served = Signal()
 
 # Sent by `checklibrary` after the library's own checks; kwargs: report (a
 # library.services.library_check.CheckReport) and stale_after (seconds). Receivers append

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import factories
-from browser import GRID_SETTLED, screenshot, signed_in_page
+from browser import GRID_SETTLED, log_in, screenshot, signed_in_page, watched_context
 from live_site import running_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.outside_database]
@@ -145,6 +145,27 @@ def test_a_return_visit_takes_every_script_and_style_sheet_from_the_browser_s_ca
     named = [entry for entry in again if "?v=" in entry["url"]]
     assert len(named) >= 8 and all(entry["cached"] for entry in named), named
     assert [entry["cached"] for entry in first if "/gallery.js?v=" in entry["url"]] == [False], first
+
+def test_a_new_device_gets_its_first_screen_of_thumbnails_from_the_fast_path(browser, site, page):
+    # given the gallery's first screen shown on one device, its thumbnails made and served by Django
+    page.wait_for_function(GRID_SETTLED)
+    page.wait_for_function(EVERY_IMAGE_SHOWN)
+    shown = set(page.evaluate("() => [...document.images].map((image) => image.currentSrc)"))
+    # when another device signs in (a session of its own) and opens the gallery
+    context = watched_context(browser, base_url=site.base_url, viewport={"width": 1100, "height": 700})
+    other = context.new_page()
+    served_by = {}
+    other.on("response", lambda response: response.url in shown
+             and served_by.setdefault(response.url, response.headers.get("x-thumbnail-served-by")))
+    log_in(other, site)
+    other.wait_for_function(GRID_SETTLED)
+    other.wait_for_function(EVERY_IMAGE_SHOWN)
+    screenshot(other, "gallery-new-device", full_page=False)
+    context.close()
+    context.csp.assert_none()
+    # then the gallery page taught the fast path its session: every one of those thumbnails came from it
+    assert len(served_by) >= 8 and set(served_by.values()) == {"fast-path"}, served_by
+
 
 def test_viewer_steps_with_the_keyboard_and_closes_with_escape(page):
     # given

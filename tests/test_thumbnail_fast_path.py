@@ -6,6 +6,7 @@ seconds each), plus plain ASGI calls of the middleware for everything that must 
 import os
 import subprocess
 import sys
+import time
 from contextlib import closing
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from thumbnails import fast_path_tables
 from thumbnails.fast_path import ThumbnailFastPath
 from thumbnails.fast_path_tables import ExpiringLruTable, KnownHit, Principal, file_identity
-from thumbnails.responses import OFFER_SCOPE_KEY, Offer
+from thumbnails.responses import OFFER_SCOPE_KEY, SESSION_OFFER_SCOPE_KEY, Offer, SessionOffer
 from thumbnails.specs import ThumbnailSpec
 
 import factories
@@ -161,6 +162,32 @@ def test_a_trashed_photo_is_not_served_by_the_fast_path(site, photo_ids, client)
     assert "x-thumbnail-served-by" not in client.get(url).headers
 
 
+@pytest.mark.slow
+def test_a_new_device_gets_its_first_screen_from_the_fast_path(site, photo_ids, client):
+    # given a thumbnail the site served to one device
+    url = f"/api/photo/{photo_ids['kept.jpg']}/thumbnail"
+    client.get(url)
+    # when another device logs in and opens the gallery, then asks for that thumbnail
+    with closing(site.client()) as new_device:
+        assert new_device.get("/").status_code == 200
+        first = new_device.get(url)
+    # then the gallery page has taught the fast path its session: the first thumbnail comes from it
+    assert first.status_code == 200 and first.headers["x-thumbnail-served-by"] == FAST_PATH
+
+
+@pytest.mark.slow
+def test_a_thumbnail_of_the_library_storage_is_still_known_once_its_session_expired(site, photo_ids, client):
+    # given a session's first request, answered by Django, and then one only this test asks for (so Django answers it)
+    older, newer = (f"/api/photo/{photo_ids['kept.jpg']}/thumbnail?size={size}" for size in ("800", "preview"))
+    client.get(older)
+    client.get(newer, headers={"Accept": WEBP})
+    # when the TTL has passed since: the fast path stops answering the newer one (Django does, vouching anew)
+    while client.get(newer, headers={"Accept": WEBP}).headers.get("x-thumbnail-served-by") == FAST_PATH:
+        time.sleep(0.05)
+    # then the older one, remembered before that, still comes from the fast path
+    assert client.get(older).headers.get("x-thumbnail-served-by") == FAST_PATH
+
+
 @pytest.mark.parametrize(("switch", "outermost_app"), [("1", "ThumbnailFastPath"), ("0", "StaticFiles")])
 def test_the_switch_takes_the_fast_path_out_of_the_stack(tmp_path, switch, outermost_app):
     code = "from photosite.asgi import application; print(type(application).__name__)"
@@ -198,9 +225,9 @@ def tables(monkeypatch):
     return fast_path_tables
 
 
-def remember_hit(tables, thumbnail, photo_id=7, in_trash=False):
+def remember_hit(tables, thumbnail, photo_id=7, in_trash=False, deleted_on_trash=True):
     tables.remember_hit(photo_id, SPEC, KnownHit(str(thumbnail), file_identity(thumbnail.stat()), '"etag-7"',
-                                                 "image/jpeg", "abc-1", in_trash))
+                                                 "image/jpeg", "abc-1", in_trash, deleted_on_trash))
 
 
 @pytest.fixture
@@ -261,10 +288,23 @@ def test_an_expired_session_falls_through(tables, known_thumbnail, settings):
     assert call(cookie="sessionid=stale-session")[3]
 
 
-def test_an_expired_hit_falls_through(tables, known_thumbnail, settings):
+def test_a_copy_of_a_remote_stores_thumbnail_expires_with_the_ttl(tables, known_thumbnail, settings):
+    # given this machine's copy of a remote store's thumbnail, which a trash elsewhere would not delete
     settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = -1
-    remember_hit(tables, known_thumbnail)
+    remember_hit(tables, known_thumbnail, deleted_on_trash=False)
+    # when its TTL has passed, Django answers
     assert call()[3]
+
+
+def test_a_hit_on_the_librarys_own_storage_outlives_the_ttl(tables, known_thumbnail, settings):
+    # given a hit on a file that trashing its photo deletes, remembered as if the TTL had passed since
+    settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = -1
+    remember_hit(tables, known_thumbnail, deleted_on_trash=True)
+    settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL = 5
+    # when a session Django vouched for just now asks for it
+    status, _, body, inner_called = call()
+    # then the fast path answers (its file, checked on every answer, is what keeps it honest)
+    assert (status, body, inner_called) == (200, known_thumbnail.read_bytes(), False)
 
 
 def test_a_trashed_photos_hit_is_served_to_staff_only(tables, known_thumbnail):
@@ -322,7 +362,7 @@ def test_the_fast_path_learns_from_what_django_sent(tables, tmp_path):
     # given Django answering a request with the view's offer and its middleware's headers
     thumbnail = tmp_path / "thumbnail.jpg"
     thumbnail.write_bytes(b"\xff\xd8 thumbnail bytes")
-    offer = Offer(SESSION, False, 7, SPEC, str(thumbnail), '"etag-7"', "image/jpeg", "abc-1", False)
+    offer = Offer(SESSION, False, 7, SPEC, str(thumbnail), '"etag-7"', "image/jpeg", "abc-1", False, True)
     django_headers = [(b"Content-Type", b"image/jpeg"), (b"ETag", b'"etag-7"'), (b"Vary", b"Accept, Cookie"),
                       (b"X-Frame-Options", b"DENY"), (b"Set-Cookie", b"sessionid=x"), (b"Content-Length", b"5")]
     sent = []
@@ -340,3 +380,28 @@ def test_the_fast_path_learns_from_what_django_sent(tables, tmp_path):
     assert OFFER_SCOPE_KEY not in scope and sent[0]["headers"] == django_headers
     assert headers[b"vary"] == b"Accept, Cookie" and headers[b"x-frame-options"] == b"DENY"
     assert b"set-cookie" not in headers and headers[b"content-length"] == str(len(body)).encode()
+
+
+class PageApp:
+    """Stands for Django serving a gallery page: the page's session offer, then its response."""
+
+    def __init__(self, status):
+        self.status = status
+
+    async def __call__(self, scope, receive, send):
+        scope[SESSION_OFFER_SCOPE_KEY] = SessionOffer("a-new-device", False)
+        await send({"type": "http.response.start", "status": self.status, "headers": []})
+        await send({"type": "http.response.body", "body": b"<html>"})
+
+
+@pytest.mark.parametrize(("status", "learned"), [(200, True), (500, False)])
+def test_a_gallery_pages_session_offer_is_learned_when_the_page_is_sent(tables, known_thumbnail, status, learned):
+    # given a gallery page Django answers for a session the fast path has not met
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}
+
+    async def send(message):
+        pass
+
+    run_coroutine(ThumbnailFastPath(PageApp(status))(scope, None, send))
+    # when that session asks for a known thumbnail, the fast path answers it (only after a page that was sent)
+    assert call(cookie="sessionid=a-new-device")[3] is not learned

@@ -7,20 +7,23 @@ times what sending the same bytes as a static file costs. The thumbnail itself i
 disk, so the fast path only has to decide whether it may send it, without the database:
 
 - the session cookie must be one Django itself authenticated within the last TTL seconds (the
-  view served this session a thumbnail), which says who it is (staff or not);
-- the thumbnail must be one the view served from local disk within the TTL, so its file, ETag,
-  content version, whether the photo was in the trash and the headers Django sent are known,
-  and its file must still be the very one the view served (not deleted, not made again since);
+  view served this session a thumbnail, or the gallery page offered it), which says who it is
+  (staff or not);
+- the thumbnail must be one the view served from local disk (within the TTL, for this
+  machine's copy of a remote store's), so its file, ETag, content version, whether the photo was
+  in the trash and the headers Django sent are known, and its file must still be the very one
+  the view served (not deleted, not made again since);
 - `library.models.photo_is_visible`, the rule the view asks, must let that session see it: a
   trashed photo's thumbnail goes to staff only.
 
 The view does not fill these tables: it leaves an offer in the request's ASGI scope
 (`thumbnails.responses`), and this middleware, seeing Django's response go out, remembers the
-offer with the headers Django sent. So data flows one way, view → Django's response → here.
-All of it lives in the in-process tables of `fast_path_tables`, which documents the one
-trade-off: what Django would now decide differently (a session logged out or a user deactivated
-in another process) reaches the fast path within `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds
-rather than at once; a logout in this process does at once. Everything else — other
+offer with the headers Django sent (a page's session offer, with no headers to keep). So data
+flows one way, view → Django's response → here. All of it lives in the in-process tables of
+`fast_path_tables`, which documents the one trade-off: what Django would now decide differently
+(a session logged out or a user deactivated in another process) reaches the fast path within
+`PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds rather than at once; a logout in this process does
+at once. Everything else — other
 paths and methods, an unknown session or thumbnail, a bad `?size=`, a trashed photo and a
 session not staff's, a file gone from the disk or replaced — goes to Django unchanged, which
 decides as it always does.
@@ -41,7 +44,7 @@ from library.models import photo_is_visible
 from . import fast_path_tables
 from .fast_path_tables import KnownHit, Principal, file_identity
 from .formats import served_spec
-from .responses import OFFER_SCOPE_KEY, Offer, cache_control, etag_matches
+from .responses import OFFER_SCOPE_KEY, SESSION_OFFER_SCOPE_KEY, Offer, cache_control, etag_matches
 from .specs import DEFAULT_SIZE, InvalidSpecError, ThumbnailSpec
 
 # Ids of up to 18 digits (any longer is no photo; Django answers it).
@@ -62,7 +65,7 @@ class ThumbnailFastPath:
     async def __call__(self, scope, receive, send):
         answer = self.answer(scope) if scope["type"] == "http" else None
         if answer is None:
-            await self.app(scope, receive, self.learning(scope, send) if is_thumbnail_request(scope) else send)
+            await self.app(scope, receive, self.learning(scope, send) if scope["type"] == "http" else send)
             return
         status, headers, body = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -76,6 +79,9 @@ class ThumbnailFastPath:
                 offer = scope.pop(OFFER_SCOPE_KEY, None)
                 if offer is not None:
                     remember(offer, message["headers"])
+                session_offer = scope.pop(SESSION_OFFER_SCOPE_KEY, None)
+                if session_offer is not None:
+                    fast_path_tables.remember_session(session_offer.session_key, Principal(session_offer.is_staff))
             await send(message)
         return learn_then_send
 
@@ -105,11 +111,6 @@ class ThumbnailFastPath:
         return 200, [*content_headers, *response_headers(hit, caching)], body
 
 
-def is_thumbnail_request(scope) -> bool:
-    """Cheaply: whether Django's answer may carry an offer (other routes' go out untouched)."""
-    return scope["type"] == "http" and scope["path"].endswith("/thumbnail")
-
-
 def remember(offer: Offer, django_headers: list[tuple[bytes, bytes]]):
     """Remembers the session and the thumbnail the view offered, with the headers Django sent."""
     try:
@@ -119,7 +120,7 @@ def remember(offer: Offer, django_headers: list[tuple[bytes, bytes]]):
     fast_path_tables.remember_session(offer.session_key, Principal(offer.is_staff))
     fast_path_tables.remember_hit(offer.photo_id, offer.spec, KnownHit(
         offer.path, identity, offer.etag, offer.content_type, offer.content_version, offer.in_trash,
-        replayed_headers(django_headers)))
+        offer.deleted_on_trash, replayed_headers(django_headers)))
 
 
 def replayed_headers(django_headers: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:

@@ -4,6 +4,8 @@ small in-process tables that the fast path fills from what the Django view offer
 
 - Sessions Django authenticated: session key → whether it was staff's (a `Principal`), added when
   the view served a logged-in request. Logging out *in this process* removes it at once.
+  A gallery page offers its session too (`responses.offer_session`), so that the thumbnails of
+  a new device's first screen need not go through Django to teach it.
 - Known hits: (photo id, spec) → the file on local disk (its path and identity), its ETag,
   content type and content version, whether the photo was in the trash, and the headers Django
   sent with it; added when the view served a cached thumbnail from a storage on this machine.
@@ -17,14 +19,22 @@ only while its file is the very one the view served (same device, inode and chan
 any web process, on any machine sharing the folder, a trash or a remade file sends the request
 to Django, which decides as it always does.
 
-Entries of both expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds, and
-that is the trade-off: whatever else Django would now decide differently — a session logged out
-in another process, a password change, a deactivated user, a staff flag taken away, an expired
-session — takes effect on the fast path within at most the TTL. Until then such a session only
-gets thumbnails the site already served and that it could see. Each session and each thumbnail
-passes through Django once per TTL, which is what keeps the tables honest.
+Sessions expire after `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds, and that is the trade-off:
+whatever else Django would now decide differently — a session logged out in another process, a
+password change, a deactivated user, a staff flag taken away, an expired session — takes effect
+on the fast path within at most the TTL. Until then such a session only gets thumbnails the site
+already served and that it could see. Each session passes through Django once per TTL, which is
+what keeps the sessions table honest.
+
+A hit on a file of the library's own storage does not expire: all it records follows from the
+photo's content, except whether the photo is in the trash, and trashing a photo deletes that
+file (so the identity check fails) in whichever process or machine trashes it. A hit on this
+machine's copy of a remote store's thumbnail (`thumbnails.local_cache`) is not deleted by a trash
+on another machine, so it expires after the TTL, as a session does. That is why a new device
+opening the gallery minutes after anyone last looked still gets its first screen from here.
 
 Both tables are bounded LRUs, so memory stays flat whatever the traffic."""
+import math
 import os
 import threading
 import time
@@ -55,6 +65,7 @@ class KnownHit:
     content_type: str
     content_version: str
     in_trash: bool
+    deleted_on_trash: bool  # see responses.Offer: whether the hit may outlive the TTL
     headers: tuple[tuple[bytes, bytes], ...] = ()  # what Django's middleware added (fast_path.replayed_headers)
 
 
@@ -65,8 +76,9 @@ def file_identity(status: os.stat_result) -> tuple[int, int, int]:
 
 
 class ExpiringLruTable:
-    """A dict whose entries expire after the fast path's TTL and whose size is bounded (the least
-    recently used entry goes first). Thread-safe: logouts arrive in Django's sync thread."""
+    """A dict whose entries expire after the fast path's TTL (unless put as lasting) and whose
+    size is bounded (the least recently used entry goes first). Thread-safe: logouts arrive in
+    Django's sync thread."""
 
     def __init__(self, max_size: int):
         self.max_size = max_size
@@ -84,9 +96,10 @@ class ExpiringLruTable:
             self._entries.move_to_end(key)
             return value
 
-    def put(self, key, value):
+    def put(self, key, value, lasting: bool = False):
+        expires_at = math.inf if lasting else time.monotonic() + settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL
         with self._lock:
-            self._entries[key] = (value, time.monotonic() + settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL)
+            self._entries[key] = (value, expires_at)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_size:
                 self._entries.popitem(last=False)
@@ -122,7 +135,7 @@ def trusted_principal(session_key: str | None) -> Principal | None:
 
 
 def remember_hit(photo_id: int, spec: ThumbnailSpec, hit: KnownHit):
-    hits.put((photo_id, spec), hit)
+    hits.put((photo_id, spec), hit, lasting=hit.deleted_on_trash)
 
 
 def known_hit(photo_id: int, spec: ThumbnailSpec) -> KnownHit | None:

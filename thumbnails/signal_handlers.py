@@ -15,6 +15,7 @@ from django_q.signals import post_spawn
 
 from library.models import Photo
 from library.signals import (
+    gallery_page_served,
     import_session_finished,
     library_checked,
     photo_trashed,
@@ -25,6 +26,7 @@ from library.signals import (
 RECEIVERS = (
     (import_session_finished, "thumbnails.tasks.queue_session"),
     (photo_trashed, "thumbnails.signal_handlers.delete_thumbnails"),
+    (gallery_page_served, "thumbnails.responses.offer_session"),
     (library_checked, "thumbnails.library_check.check_stored_thumbnails"),
     (library_checked, "thumbnails.rendition_tally.check"),
     (status_requested, "thumbnails.status.status_lines"),

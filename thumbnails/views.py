@@ -78,7 +78,7 @@ async def thumbnail_response(request, photos, photo_id, user=None):
         response["X-Thumbnail-Placeholder"] = "1"
         return with_headers(response, None, NO_STORE)
     if user is not None and served.path is not None:
-        offer_to_fast_path(request, user, photo, spec, etag, served.path)
+        offer_to_fast_path(request, user, photo, spec, etag, served)
     return with_headers(HttpResponse(served.data, content_type=spec.content_type), etag, caching)
 
 
@@ -93,9 +93,16 @@ def redirects_to_store() -> bool:
 
 @dataclass(frozen=True)
 class Served:
-    """A thumbnail's bytes, and the file on this machine holding them (for the fast path), if any."""
+    """A thumbnail's bytes, and the file on this machine holding them (for the fast path), if any:
+    the library's own storage's file, or else this machine's copy of a remote store's."""
     data: bytes
     path: str | None = None
+    in_library_storage: bool = False
+
+    @classmethod
+    def from_storage_or_copy(cls, data: bytes, entry: store.Entry) -> "Served":
+        path = entry.local_path()
+        return cls(data, path, True) if path is not None else cls(data, kept_nearby(entry, data))
 
 
 async def cached_or_made(photo: Photo, spec: ThumbnailSpec) -> Served | None:
@@ -119,14 +126,13 @@ def recorded(photo: Photo, spec: ThumbnailSpec) -> Served | None:
     """The thumbnail its row records as stored (from this machine's copy when the storage is
     remote); None when it is no longer in the storage."""
     entry = store.Entry(photo, spec)
-    path = entry.local_path()
-    if path is None and (copy := nearby_copy(entry)) is not None:
+    if entry.local_path() is None and (copy := nearby_copy(entry)) is not None:
         return copy
     try:
         data = entry.read()
     except FileNotFoundError:
         return None
-    return Served(data, path or kept_nearby(entry, data))
+    return Served.from_storage_or_copy(data, entry)
 
 
 def ensured(photo: Photo, spec: ThumbnailSpec) -> Served | None:
@@ -138,7 +144,7 @@ def ensured(photo: Photo, spec: ThumbnailSpec) -> Served | None:
         return None
     finally:
         close_old_connections()
-    return Served(data, rendition.entry.local_path() or kept_nearby(rendition.entry, data))
+    return Served.from_storage_or_copy(data, rendition.entry)
 
 
 def nearby_copy(entry: store.Entry) -> Served | None:
@@ -162,13 +168,14 @@ def kept_nearby(entry: store.Entry, data: bytes) -> str | None:
         return None
 
 
-def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str, path: str):
-    """Offer `thumbnails.fast_path` this thumbnail, whose file is `path` on this machine, so that
-    it may answer the next requests for it before Django (for a short while; see
-    `fast_path_tables` for the trade-off), with what the access rule needs to decide."""
+def offer_to_fast_path(request, user, photo: Photo, spec: ThumbnailSpec, etag: str, served: Served):
+    """Offer `thumbnails.fast_path` this thumbnail, whose file `served.path` is on this machine, so
+    that it may answer the next requests for it before Django (see `fast_path_tables` for how
+    long, and the trade-off), with what the access rule needs to decide."""
     if settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
-        leave_offer(request, Offer(request.session.session_key, user.is_staff, photo.pk, spec, path, etag,
-                                   spec.content_type, content_version(photo), photo.trashed_at is not None))
+        leave_offer(request, Offer(request.session.session_key, user.is_staff, photo.pk, spec, served.path, etag,
+                                   spec.content_type, content_version(photo), photo.trashed_at is not None,
+                                   deleted_on_trash=served.in_library_storage))
 
 
 def with_headers(response, etag, caching):

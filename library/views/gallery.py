@@ -30,6 +30,7 @@ from library.services.timeline import (
     scope_query,
     with_partners,
 )
+from library.signals import gallery_page_served
 from library.tile_records import SITE_LINKS
 
 from .timeline_api import tiles_answer
@@ -95,6 +96,8 @@ def gallery_page(request, template, context, scope_parameters=None, with_jump=Fa
         return bad_position(request, str(error))
     except AlbumNotFoundError as error:
         raise Http404(str(error)) from error
+    if not explicit_scope:  # a share link's thumbnails are its own routes', which the fast path never answers
+        gallery_page_served.send(sender=None, request=request, user=request.user)
     page = page_after(cursor, settings.PHOTOSITE_GALLERY_PAGE_SIZE, scope)
     answer = tiles_answer(page, context.get("tile_links") or SITE_LINKS)
     context = {**context, "page": page, "next_url": f"{more_from}?after={page.next_cursor}" if page.next_cursor else "",
