@@ -5,15 +5,24 @@ fresh PostgreSQL database when the test run itself uses PostgreSQL), is migrated
 real `manage.py`, and serves through uvicorn exactly as in production. Tests talk to it over
 HTTP only, never through the test process's database connection.
 
+Migrating costs about five seconds of CPU, and a test run starts well over a hundred sites, two
+runs at once in CI on two cores. So a database made here for a site is a copy of one this
+process migrated once (`MigratedTemplates`): a SQLite file copied, a PostgreSQL database made
+with `CREATE DATABASE … TEMPLATE`. A database the caller brings is migrated as it is.
+
 `start_uvicorn` / `uvicorn` launch any ASGI app the same way, for the site here and for the
 benchmarks' floor apps (bench/bench_thumbnails.py, bench/bench_web_import.py)."""
+import atexit
 import os
 import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
-from contextlib import contextmanager
+import tempfile
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -24,6 +33,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery-staple"
 STARTUP_TIMEOUT_SECONDS = 30
+SQLITE_FILE = ".photosite/db.sqlite3"  # library.paths.SQLITE_FILE, where a site's own database is
 
 
 def free_port():
@@ -47,6 +57,7 @@ class LiveSite:
         self.env.pop("DATABASE_URL", None)
         if database_url:
             self.env["DATABASE_URL"] = database_url
+        self.database_url = database_url
         self.web = None
         self.workers = []
         self.log_dir = root.parent / f"live-site-logs-{self.port}"
@@ -60,7 +71,24 @@ class LiveSite:
         )
 
     def prepare(self):
-        """Migrate and create the admin user (a staff superuser)."""
+        """Migrate and create the admin user (a staff superuser), by copying this process's
+        migrated database where the site's is new (see the module's docstring)."""
+        if TEMPLATES.made_from_template(self.database_url):
+            return self
+        sqlite_file = self.sqlite_file()
+        if sqlite_file is not None and not sqlite_file.exists():
+            TEMPLATES.copy_sqlite(sqlite_file)
+            return self
+        return self.migrate()
+
+    def sqlite_file(self) -> Path | None:
+        """The site's SQLite database file, or None when its database is PostgreSQL."""
+        if self.database_url is None:
+            return Path(self.env["PHOTOSITE_LIBRARY_ROOT"]) / SQLITE_FILE
+        return Path(self.database_url.removeprefix("sqlite:///")) if self.database_url.startswith("sqlite:") else None
+
+    def migrate(self):
+        """`manage.py migrate`, then the admin user."""
         self.manage("migrate", "--noinput", "-v0")
         self.manage(
             "shell", "-c",
@@ -176,19 +204,64 @@ def kill_group(process, sig):
         process.wait(timeout=15)
 
 
-def postgres_database_for_test(base_url: str):
-    """A fresh PostgreSQL database beside the one in `base_url`; returns (url, drop)."""
+class MigratedTemplates:
+    """The databases this process migrated once (with the admin user), that sites' new databases
+    copy: a SQLite file, and a database on each PostgreSQL server asked for. Removed as the
+    process exits."""
+
+    def __init__(self):
+        self.sqlite_template = None
+        self.postgres_templates = {}  # server URL → template database's name
+        self.copies = set()  # URLs of PostgreSQL databases made from a template
+
+    def copy_sqlite(self, target: Path):
+        if self.sqlite_template is None:
+            folder = Path(tempfile.mkdtemp(prefix="photosite-template-"))
+            atexit.register(shutil.rmtree, folder, True)
+            LiveSite(folder / "library").migrate()
+            self.sqlite_template = folder / "library" / SQLITE_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.sqlite_template)) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+
+    def new_postgres_database(self, base_url: str, name: str) -> str:
+        """Makes database `name` on `base_url`'s server as a copy of the template; its URL."""
+        server = base_url.rsplit("/", 1)[0]
+        if server not in self.postgres_templates:
+            template = f"photosite_template_{os.getpid()}"
+            run_sql(base_url, f'DROP DATABASE IF EXISTS "{template}"', f'CREATE DATABASE "{template}"')
+            atexit.register(run_sql, base_url, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            LiveSite(Path(tempfile.mkdtemp(prefix="photosite-template-")) / "library", f"{server}/{template}").migrate()
+            self.postgres_templates[server] = template
+        run_sql(base_url, f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres_templates[server]}"')
+        self.copies.add(f"{server}/{name}")
+        return f"{server}/{name}"
+
+    def made_from_template(self, database_url: str | None) -> bool:
+        return database_url in self.copies
+
+
+TEMPLATES = MigratedTemplates()
+
+
+def run_sql(database_url: str, *statements: str):
     import psycopg
 
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def postgres_database_for_test(base_url: str):
+    """A fresh PostgreSQL database beside the one in `base_url`, migrated and holding the admin
+    user (a copy of this process's template); returns (url, drop)."""
     name = f"photosite_live_{secrets.token_hex(4)}"
-    with psycopg.connect(base_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    url = TEMPLATES.new_postgres_database(base_url, name)
 
     def drop():
-        with psycopg.connect(base_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    return base_url.rsplit("/", 1)[0] + "/" + name, drop
+    return url, drop
 
 
 @contextmanager

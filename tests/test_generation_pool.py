@@ -17,7 +17,9 @@ import factories
 from live_site import running_site
 from polling import wait_for
 
-pytestmark = pytest.mark.slow
+# Its subject is the server's threads, whatever the database: a site of its own on SQLite, run once in CI
+# (test_database_pool_live covers a pooled PostgreSQL connection while thumbnails are made).
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 ANSWERS_WITHIN_SECONDS = 0.5
 SAMPLES = 3  # of each answer timed
@@ -39,7 +41,8 @@ def make_slow_png(path):
 def test_an_original_and_an_event_stream_answer_while_six_thumbnails_are_made(tmp_path, media_dir):
     # given a site holding a big PNG (no thumbnail made yet), and a small photo from a web import
     big = make_slow_png(media_dir / "big.png")
-    with running_site(tmp_path / "library", imports=[big]) as site, closing(site.client()) as client:
+    with (running_site(tmp_path / "library", database_url="sqlite", imports=[big]) as site,
+          closing(site.client()) as client):
         session = new_session(client)
         assert upload(client, session, factories.make_jpeg(media_dir / "small.jpg")).status_code == 200
         ids = photo_ids(site)
