@@ -30,6 +30,7 @@ import httpx
 from polling import wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+TESTS_DIR = PROJECT_DIR / "tests"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery-staple"
 STARTUP_TIMEOUT_SECONDS = 30
@@ -50,7 +51,8 @@ class LiveSite:
         self.env = {
             **os.environ,
             "PHOTOSITE_LIBRARY_ROOT": str(root),
-            "DJANGO_SETTINGS_MODULE": "photosite.settings",
+            "DJANGO_SETTINGS_MODULE": "live_settings",  # production's, with a cheaper password hash
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])),
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
