@@ -5,8 +5,8 @@ fresh PostgreSQL database when the test run itself uses PostgreSQL), is migrated
 real `manage.py`, and serves through uvicorn exactly as in production. Tests talk to it over
 HTTP only, never through the test process's database connection.
 
-Migrating costs about five seconds of CPU, and a test run starts well over a hundred sites, two
-runs at once in CI on two cores. So a database made here for a site is a copy of one this
+Migrating costs about five seconds of CPU, and a CI run starts about a hundred sites, in two
+passes at once on two cores. So a database made here for a site is a copy of one this
 process migrated once (`MigratedTemplates`): a SQLite file copied, a PostgreSQL database made
 with `CREATE DATABASE … TEMPLATE`. A database the caller brings is migrated as it is.
 
