@@ -307,6 +307,15 @@ def test_a_hit_on_the_librarys_own_storage_outlives_the_ttl(tables, known_thumbn
     assert (status, body, inner_called) == (200, known_thumbnail.read_bytes(), False)
 
 
+def test_a_hit_on_the_librarys_own_storage_expires_after_the_hour(tables, known_thumbnail, monkeypatch):
+    # given a hit on the library's own storage, remembered as if its hour had passed since (a bound, should a
+    # trash fail to delete the file)
+    monkeypatch.setattr(tables, "LASTING_HIT_SECONDS", -1)
+    remember_hit(tables, known_thumbnail, deleted_on_trash=True)
+    # when it is asked for, Django answers
+    assert call()[3]
+
+
 def test_a_trashed_photos_hit_is_served_to_staff_only(tables, known_thumbnail):
     # given a hit the view remembered for a staff member looking at a trashed photo
     remember_hit(tables, known_thumbnail, in_trash=True)

@@ -26,15 +26,16 @@ on the fast path within at most the TTL. Until then such a session only gets thu
 already served and that it could see. Each session passes through Django once per TTL, which is
 what keeps the sessions table honest.
 
-A hit on a file of the library's own storage does not expire: all it records follows from the
-photo's content, except whether the photo is in the trash, and trashing a photo deletes that
-file (so the identity check fails) in whichever process or machine trashes it. A hit on this
-machine's copy of a remote store's thumbnail (`thumbnails.local_cache`) is not deleted by a trash
-on another machine, so it expires after the TTL, as a session does. That is why a new device
-opening the gallery minutes after anyone last looked still gets its first screen from here.
+A hit on a file of the library's own storage lasts longer, `LASTING_HIT_SECONDS`: all it
+records follows from the photo's content, except whether the photo is in the trash, and trashing
+a photo deletes that file (so the identity check fails) in whichever process or machine trashes
+it. So a new device opening the gallery minutes after anyone last looked still gets its first
+screen from here. Not forever: should a trash fail to delete a thumbnail's file (a disk error),
+the hour bounds how long the fast path could go on serving it. A hit on this machine's copy of a
+remote store's thumbnail (`thumbnails.local_cache`), which a trash on another machine leaves in
+place, expires after the TTL, as a session does.
 
 Both tables are bounded LRUs, so memory stays flat whatever the traffic."""
-import math
 import os
 import threading
 import time
@@ -49,6 +50,7 @@ from .specs import ThumbnailSpec
 
 MAX_SESSIONS = 10_000
 MAX_HITS = 100_000
+LASTING_HIT_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def file_identity(status: os.stat_result) -> tuple[int, int, int]:
 
 
 class ExpiringLruTable:
-    """A dict whose entries expire after the fast path's TTL (unless put as lasting) and whose
+    """A dict whose entries expire (after the fast path's TTL unless put for longer) and whose
     size is bounded (the least recently used entry goes first). Thread-safe: logouts arrive in
     Django's sync thread."""
 
@@ -96,8 +98,8 @@ class ExpiringLruTable:
             self._entries.move_to_end(key)
             return value
 
-    def put(self, key, value, lasting: bool = False):
-        expires_at = math.inf if lasting else time.monotonic() + settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL
+    def put(self, key, value, seconds: float | None = None):
+        expires_at = time.monotonic() + (settings.PHOTOSITE_THUMBNAIL_FAST_PATH_TTL if seconds is None else seconds)
         with self._lock:
             self._entries[key] = (value, expires_at)
             self._entries.move_to_end(key)
@@ -135,7 +137,7 @@ def trusted_principal(session_key: str | None) -> Principal | None:
 
 
 def remember_hit(photo_id: int, spec: ThumbnailSpec, hit: KnownHit):
-    hits.put((photo_id, spec), hit, lasting=hit.deleted_on_trash)
+    hits.put((photo_id, spec), hit, seconds=LASTING_HIT_SECONDS if hit.deleted_on_trash else None)
 
 
 def known_hit(photo_id: int, spec: ThumbnailSpec) -> KnownHit | None:
