@@ -12,7 +12,9 @@ import factories
 from live_site import LiveSite, kill_group, postgres_database_for_test
 from polling import wait_for
 
-pytestmark = pytest.mark.slow
+# Each variant brings its own database (SQLite, or one made beside PHOTOSITE_TEST_POSTGRES_URL) and queue, not
+# the run's: CI runs them once, in its SQLite pass.
+pytestmark = [pytest.mark.slow, pytest.mark.outside_database]
 
 # One worker per cluster, two photos per task, and a short timeout/retry so that a killed
 # cluster's tasks come back within seconds rather than the production quarter of an hour.
@@ -41,10 +43,8 @@ def site(request, tmp_path):
         database_url, drop = postgres_database_for_test(request.getfixturevalue("postgres_url"))
         env["REDIS_URL"] = request.getfixturevalue("redis_url")
     site = LiveSite(tmp_path / "library", database_url, extra_env=env)
-    site.root.mkdir()
     try:
-        site.manage("migrate", "--noinput", "-v0")
-        yield site
+        yield site.prepare()
     finally:
         site.stop()
         if drop:
