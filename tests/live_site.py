@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from library.paths import SQLITE_FILE
+
 from polling import wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -34,7 +36,6 @@ TESTS_DIR = PROJECT_DIR / "tests"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct-horse-battery-staple"
 STARTUP_TIMEOUT_SECONDS = 30
-SQLITE_FILE = ".photosite/db.sqlite3"  # library.paths.SQLITE_FILE, where a site's own database is
 
 
 def free_port():

@@ -23,10 +23,9 @@ flows one way, view → Django's response → here. All of it lives in the in-pr
 `fast_path_tables`, which documents the one trade-off: what Django would now decide differently
 (a session logged out or a user deactivated in another process) reaches the fast path within
 `PHOTOSITE_THUMBNAIL_FAST_PATH_TTL` seconds rather than at once; a logout in this process does
-at once. Everything else — other
-paths and methods, an unknown session or thumbnail, a bad `?size=`, a trashed photo and a
-session not staff's, a file gone from the disk or replaced — goes to Django unchanged, which
-decides as it always does.
+at once. Everything else — other paths and methods, an unknown session or thumbnail, a bad
+`?size=`, a trashed photo and a session not staff's, a file gone from the disk or replaced —
+goes to Django unchanged, which decides as it always does.
 
 The response carries the headers Django sent for that thumbnail (its middleware's included; see
 `replayed_headers`), plus `X-Thumbnail-Served-By: fast-path` so tests and operators can tell

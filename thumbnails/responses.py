@@ -60,11 +60,7 @@ class SessionOffer:
 
 
 def leave_offer(request, offer: Offer):
-    """Leaves the offer where the fast path, if it wraps this ASGI app, will find it; under WSGI
-    (or the test client) there is no scope and nobody to take it."""
-    scope = getattr(request, "scope", None)
-    if scope is not None:
-        scope[OFFER_SCOPE_KEY] = offer
+    leave_in_scope(request, OFFER_SCOPE_KEY, offer)
 
 
 def offer_session(sender, request, user, **kwargs):
@@ -72,6 +68,13 @@ def offer_session(sender, request, user, **kwargs):
     `gallery_page_served`): a new device's (or a returning one's) first screen of thumbnails then
     comes from the fast path as soon as their files are known, instead of each going through
     Django until one of them has taught the fast path the session."""
+    if user.is_authenticated and settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
+        leave_in_scope(request, SESSION_OFFER_SCOPE_KEY, SessionOffer(request.session.session_key, user.is_staff))
+
+
+def leave_in_scope(request, key: str, offer):
+    """Leaves an offer where the fast path, if it wraps this ASGI app, will find it; under WSGI
+    (or the test client) there is no scope and nobody to take it."""
     scope = getattr(request, "scope", None)
-    if scope is not None and user.is_authenticated and settings.PHOTOSITE_THUMBNAIL_FAST_PATH:
-        scope[SESSION_OFFER_SCOPE_KEY] = SessionOffer(request.session.session_key, user.is_staff)
+    if scope is not None:
+        scope[key] = offer

@@ -100,8 +100,8 @@ class Served:
     in_library_storage: bool = False
 
     @classmethod
-    def from_storage_or_copy(cls, data: bytes, entry: store.Entry) -> "Served":
-        path = entry.local_path()
+    def from_storage_or_copy(cls, data: bytes, entry: store.Entry, path: str | None) -> "Served":
+        """`path` is the entry's `local_path()`: None for a remote storage, whose copy is kept here."""
         return cls(data, path, True) if path is not None else cls(data, kept_nearby(entry, data))
 
 
@@ -126,13 +126,14 @@ def recorded(photo: Photo, spec: ThumbnailSpec) -> Served | None:
     """The thumbnail its row records as stored (from this machine's copy when the storage is
     remote); None when it is no longer in the storage."""
     entry = store.Entry(photo, spec)
-    if entry.local_path() is None and (copy := nearby_copy(entry)) is not None:
+    path = entry.local_path()
+    if path is None and (copy := nearby_copy(entry)) is not None:
         return copy
     try:
         data = entry.read()
     except FileNotFoundError:
         return None
-    return Served.from_storage_or_copy(data, entry)
+    return Served.from_storage_or_copy(data, entry, path)
 
 
 def ensured(photo: Photo, spec: ThumbnailSpec) -> Served | None:
@@ -144,7 +145,7 @@ def ensured(photo: Photo, spec: ThumbnailSpec) -> Served | None:
         return None
     finally:
         close_old_connections()
-    return Served.from_storage_or_copy(data, rendition.entry)
+    return Served.from_storage_or_copy(data, rendition.entry, rendition.entry.local_path())
 
 
 def nearby_copy(entry: store.Entry) -> Served | None:
